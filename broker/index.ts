@@ -1,0 +1,2 @@
+// The integrated MQTT broker's public face. See broker/README.md.
+export {};

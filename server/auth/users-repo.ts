@@ -1,0 +1,72 @@
+import type { Queryable } from '../db/pool.js';
+import type { UserRole } from './roles.js';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  role: UserRole;
+  disabled: number;
+  must_change_password: number;
+  created_at: Date;
+  last_login_at: Date | null;
+}
+
+export async function findUserByName(db: Queryable, username: string): Promise<UserRow | null> {
+  const [rows] = (await db.query('SELECT * FROM users WHERE username = ?', [username])) as unknown as [UserRow[]];
+  return rows[0] ?? null;
+}
+
+export async function findUserById(db: Queryable, id: number): Promise<UserRow | null> {
+  const [rows] = (await db.query('SELECT * FROM users WHERE id = ?', [id])) as unknown as [UserRow[]];
+  return rows[0] ?? null;
+}
+
+export async function listUsers(db: Queryable): Promise<UserRow[]> {
+  const [rows] = (await db.query('SELECT * FROM users ORDER BY username')) as unknown as [UserRow[]];
+  return rows;
+}
+
+export async function countUsers(db: Queryable): Promise<number> {
+  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM users')) as unknown as [[{ n: number }]];
+  return Number(r.n);
+}
+
+export async function insertUser(
+  db: Queryable,
+  u: { username: string; passwordHash: string; role: UserRole; mustChange: boolean },
+): Promise<number> {
+  const [res] = (await db.query(
+    'INSERT INTO users (username, password_hash, role, must_change_password) VALUES (?, ?, ?, ?)',
+    [u.username, u.passwordHash, u.role, u.mustChange ? 1 : 0],
+  )) as unknown as [{ insertId: number }];
+  return res.insertId;
+}
+
+export async function updateUser(
+  db: Queryable,
+  id: number,
+  patch: { role?: UserRole; disabled?: boolean; passwordHash?: string; mustChange?: boolean },
+): Promise<void> {
+  const sets: string[] = [];
+  const args: unknown[] = [];
+  const put = (col: string, v: unknown) => {
+    sets.push(`${col} = ?`);
+    args.push(v);
+  };
+  if (patch.role !== undefined) put('role', patch.role);
+  if (patch.disabled !== undefined) put('disabled', patch.disabled ? 1 : 0);
+  if (patch.passwordHash !== undefined) put('password_hash', patch.passwordHash);
+  if (patch.mustChange !== undefined) put('must_change_password', patch.mustChange ? 1 : 0);
+  if (!sets.length) return;
+  await db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, id]);
+}
+
+export async function touchLogin(db: Queryable, id: number): Promise<void> {
+  await db.query('UPDATE users SET last_login_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [id]);
+}
+
+export async function countActiveAdmins(db: Queryable): Promise<number> {
+  const [[r]] = (await db.query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")) as unknown as [[{ n: number }]];
+  return Number(r.n);
+}

@@ -1,0 +1,43 @@
+import type { Request, Response, Router } from 'express';
+import { ValidationError } from '../core/errors.js';
+import { flash } from '../web/flash.js';
+import { requireRole } from '../web/guards.js';
+import { USER_ROLES } from './roles.js';
+import type { UsersService } from './users-service.js';
+
+export function usersRoutes(users: UsersService) {
+  return (app: Router) => {
+    const admin = requireRole('admin');
+
+    const page = async (res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('admin/users', { title: 'Users', users: await users.list(), roles: USER_ROLES, created: null, ...extra });
+
+    app.get('/admin/users', admin, async (_req: Request, res: Response) => {
+      await page(res);
+    });
+
+    app.post('/admin/users', admin, async (req: Request, res: Response) => {
+      const values = { username: String(req.body.username ?? ''), role: String(req.body.role ?? '') };
+      try {
+        const { password } = await users.create(req.actor, { ...values, password: String(req.body.password ?? '') || undefined });
+        // The generated password is shown on this response only; it is never stored in clear.
+        await page(res, { created: { username: values.username, password } });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await page(res, { errors: err.fields, values });
+      }
+    });
+
+    app.post('/admin/users/:id', admin, async (req: Request, res: Response) => {
+      const id = Number(req.params.id);
+      if (!Number.isInteger(id) || id <= 0) throw new ValidationError('Invalid user id.');
+      const patch: { role?: string; disabled?: boolean } = {};
+      if (req.body.role !== undefined) patch.role = String(req.body.role);
+      if (req.body.disabled !== undefined) patch.disabled = req.body.disabled === '1';
+      await users.update(req.actor, id, patch);
+      flash(req, 'ok', 'User updated.');
+      res.redirect('/admin/users');
+    });
+  };
+}

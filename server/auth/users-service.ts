@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { Pool } from '../db/pool.js';
+import { withTx } from '../db/pool.js';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { Actor } from '../audit/audit-chain.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { generatePassword, hashPassword, verifyPassword } from './password.js';
+import { USER_ROLES, type SessionUser, type UserRole } from './roles.js';
+import * as repo from './users-repo.js';
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z0-9._-]{3,64}$/, '3-64 letters, digits, dot, dash or underscore');
+export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256, 'at most 256 characters');
+export const roleSchema = z.enum(USER_ROLES, { message: `one of ${USER_ROLES.join(', ')}` });
+
+// A fixed hash to compare against when the account does not exist, so timing does not tell.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export class UsersService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /** Checks credentials; records success and failure in the audit trail. */
+  async login(username: string, password: string, actor: Omit<Actor, 'name' | 'role'>): Promise<SessionUser> {
+    const ip = actor.ip ?? 'unknown';
+    await this.throttle.check(username, ip);
+    const user = await repo.findUserByName(this.pool, username);
+    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+    if (!user || !ok || user.disabled) {
+      await this.throttle.failed(username, ip);
+      await withTx(this.pool, (c) =>
+        appendAudit(c, { ...actor, name: username.slice(0, 64) || '(empty)', role: 'anonymous' }, [
+          {
+            action: 'auth.login_failed', objectType: 'user', objectId: username.slice(0, 64),
+            summary: user?.disabled ? 'account disabled' : 'wrong username or password',
+          },
+        ]),
+      );
+      throw new UnauthorizedError('Wrong username or password, or the account is disabled.');
+    }
+    await this.throttle.succeeded(username);
+    await withTx(this.pool, async (c) => {
+      await repo.touchLogin(c, user.id);
+      await appendAudit(c, { ...actor, name: user.username, role: user.role }, [
+        { action: 'auth.login', objectType: 'user', objectId: user.username },
+      ]);
+    });
+    return { id: user.id, username: user.username, role: user.role };
+  }
+
+  async current(id: number): Promise<(SessionUser & { mustChangePassword: boolean }) | null> {
+    const u = await repo.findUserById(this.pool, id);
+    if (!u || u.disabled) return null;
+    return { id: u.id, username: u.username, role: u.role, mustChangePassword: !!u.must_change_password };
+  }
+
+  list() {
+    return repo.listUsers(this.pool);
+  }
+
+  async create(actor: Actor, input: { username: string; role: string; password?: string }) {
+    const fields: Record<string, string> = {};
+    const username = usernameSchema.safeParse(input.username);
+    if (!username.success) fields.username = username.error.issues[0].message;
+    const role = roleSchema.safeParse(input.role);
+    if (!role.success) fields.role = role.error.issues[0].message;
+    const given = input.password ? passwordSchema.safeParse(input.password) : null;
+    if (given && !given.success) fields.password = given.error.issues[0].message;
+    if (Object.keys(fields).length) throw new ValidationError('Please correct the highlighted fields.', fields);
+    const password = input.password || generatePassword();
+    const passwordHash = await hashPassword(password);
+    return withTx(this.pool, async (c) => {
+      if (await repo.findUserByName(c, username.data!)) {
+        throw new ValidationError('Please correct the highlighted fields.', { username: 'already taken' });
+      }
+      const id = await repo.insertUser(c, { username: username.data!, passwordHash, role: role.data!, mustChange: true });
+      await appendAudit(c, actor, [
+        { action: 'user.created', objectType: 'user', objectId: username.data!, after: { username: username.data, role: role.data } },
+      ]);
+      return { id, password };
+    });
+  }
+
+  async update(actor: Actor, id: number, patch: { role?: string; disabled?: boolean }) {
+    const role = patch.role !== undefined ? roleSchema.safeParse(patch.role) : null;
+    if (role && !role.success) throw new ValidationError('Invalid role.', { role: role.error.issues[0].message });
+    return withTx(this.pool, async (c) => {
+      const before = await repo.findUserById(c, id);
+      if (!before) throw new NotFoundError('No such user.');
+      const next = { role: (role?.data ?? before.role) as UserRole, disabled: patch.disabled ?? !!before.disabled };
+      const losesAdmin = before.role === 'admin' && !before.disabled && (next.role !== 'admin' || next.disabled);
+      if (losesAdmin && (await repo.countActiveAdmins(c)) <= 1) {
+        throw new ConflictError('This is the last active admin; create another admin first.');
+      }
+      await repo.updateUser(c, id, { role: next.role, disabled: next.disabled });
+      await appendAudit(c, actor, [
+        {
+          action: next.disabled !== !!before.disabled ? (next.disabled ? 'user.disabled' : 'user.enabled') : 'user.role_changed',
+          objectType: 'user', objectId: before.username,
+          before: { role: before.role, disabled: !!before.disabled }, after: next,
+        },
+      ]);
+    });
+  }
+
+  async changePassword(actor: Actor, id: number, current: string, next: string) {
+    const p = passwordSchema.safeParse(next);
+    if (!p.success) throw new ValidationError('Please correct the highlighted fields.', { password: p.error.issues[0].message });
+    const u = await repo.findUserById(this.pool, id);
+    if (!u || !(await verifyPassword(current, u.password_hash))) {
+      throw new ValidationError('Please correct the highlighted fields.', { current: 'wrong password' });
+    }
+    const passwordHash = await hashPassword(next);
+    await withTx(this.pool, async (c) => {
+      await repo.updateUser(c, id, { passwordHash, mustChange: false });
+      await appendAudit(c, actor, [{ action: 'user.password_changed', objectType: 'user', objectId: u.username }]);
+    });
+  }
+
+  /** First start: when there are no users, creates the admin. Returns the password only if it generated one. */
+  async ensureFirstAdmin(username: string, configured?: string): Promise<{ username: string; password: string | null } | null> {
+    if ((await repo.countUsers(this.pool)) > 0) return null;
+    const password = configured ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    await withTx(this.pool, async (c) => {
+      await repo.insertUser(c, { username, passwordHash, role: 'admin', mustChange: !configured });
+      await appendAudit(c, { name: 'system', role: 'system' }, [
+        { action: 'user.created', objectType: 'user', objectId: username, after: { username, role: 'admin' }, summary: 'first admin' },
+      ]);
+    });
+    return { username, password: configured ? null : password };
+  }
+}

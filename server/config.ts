@@ -1,0 +1,144 @@
+// The one place that reads process.env. Parsed once with zod, then frozen.
+// Every variable is listed in the README's configuration table; keep them in step.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const ROLES = ['web', 'broker', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+// A port of 0 turns the listener off (MQTT) or asks the OS for a free one (HTTP in tests).
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROLES: z
+    .string()
+    .default('web,broker,worker')
+    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(ROLES)).min(1)),
+  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
+  MYSQL_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  // Prefix of every Redis key the platform writes (BullMQ queues, sessions, throttles); tests use a unique one.
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_:-]{1,64}$/).default('esl'),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: port.default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
+  COOKIE_SECURE: bool.default(false),
+  ADMIN_USERNAME: z.string().regex(/^[a-zA-Z0-9._-]{3,64}$/).default('admin'),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  DEMO: bool.default(true),
+  DEMO_APS: z.coerce.number().int().min(0).default(3),
+  DEMO_LABELS_PER_AP: z.coerce.number().int().min(1).default(20),
+
+  INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9_-]{3,64}$/).optional(),
+  MQTT_HOST: z.string().default('0.0.0.0'),
+  MQTT_PUBLIC_HOST: z.string().default('localhost'),
+  MQTT_TCP_PORT: port.default(1883),
+  MQTT_TLS_PORT: port.default(8883),
+  MQTT_WS_PORT: port.default(8083),
+  MQTT_WSS_PORT: port.default(8084),
+  MQTT_TLS_CERT_FILE: z.string().optional(),
+  MQTT_TLS_KEY_FILE: z.string().optional(),
+  MQTT_PARENT_TOPIC: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/).default('esl'),
+  MQTT_MAX_KEEPALIVE_SECONDS: z.coerce.number().int().positive().max(65535).default(300),
+  MQTT_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  MQTT_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(30),
+  MQTT_OFFLINE_RETENTION_SECONDS: z.coerce.number().int().positive().default(3 * 24 * 3600),
+  MQTT_CLUSTER: bool.default(true),
+  MQTT_URL: z.string().url().optional(),
+  PLATFORM_MQTT_SECRET: z.string().min(16).optional(),
+
+  TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
+  TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),
+  TASK_DEFAULT_DEADLINE_SECONDS: z.coerce.number().int().positive().default(1800),
+  TASK_RETRY_BASE_MS: z.coerce.number().int().positive().default(15_000),
+
+  SLS_ENDPOINT: z.string().url().optional(),
+  SLS_PROJECT: z.string().optional(),
+  SLS_LOGSTORE: z.string().optional(),
+  SLS_ACCESS_KEY_ID: z.string().optional(),
+  SLS_ACCESS_KEY_SECRET: z.string().optional(),
+  AUDIT_SHIP_BATCH: z.coerce.number().int().min(1).max(4096).default(500),
+  AUDIT_SHIP_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface SlsConfig {
+  endpoint: string;
+  project: string;
+  logstore: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+export type Config = Readonly<
+  Env & {
+    embedded: boolean;
+    sls: SlsConfig | null;
+  }
+>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Parses an environment (process.env by default) into a frozen Config, or throws naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const slsVars = [e.SLS_ENDPOINT, e.SLS_PROJECT, e.SLS_LOGSTORE, e.SLS_ACCESS_KEY_ID, e.SLS_ACCESS_KEY_SECRET];
+  const slsSet = slsVars.filter((v) => v !== undefined && v !== '').length;
+  if (slsSet > 0 && slsSet < slsVars.length) {
+    throw new ConfigError(
+      'invalid configuration:\n  SLS_*: set all of SLS_ENDPOINT, SLS_PROJECT, SLS_LOGSTORE, SLS_ACCESS_KEY_ID, SLS_ACCESS_KEY_SECRET, or none',
+    );
+  }
+  if (e.NODE_ENV === 'production' && (!e.MYSQL_URL || !e.REDIS_URL || !e.SESSION_SECRET)) {
+    throw new ConfigError('invalid configuration:\n  MYSQL_URL, REDIS_URL, SESSION_SECRET: required when NODE_ENV=production');
+  }
+  if (e.MQTT_TLS_CERT_FILE && !e.MQTT_TLS_KEY_FILE) {
+    throw new ConfigError('invalid configuration:\n  MQTT_TLS_KEY_FILE: required with MQTT_TLS_CERT_FILE');
+  }
+  return deepFreeze({
+    ...e,
+    embedded: !e.MYSQL_URL || !e.REDIS_URL,
+    sls:
+      slsSet === slsVars.length
+        ? {
+            endpoint: e.SLS_ENDPOINT!,
+            project: e.SLS_PROJECT!,
+            logstore: e.SLS_LOGSTORE!,
+            accessKeyId: e.SLS_ACCESS_KEY_ID!,
+            accessKeySecret: e.SLS_ACCESS_KEY_SECRET!,
+          }
+        : null,
+  });
+}

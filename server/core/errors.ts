@@ -1,0 +1,57 @@
+// A few typed errors with an HTTP status and a message fit to show the user.
+// The one Express error handler turns them into the EJS error page or JSON.
+
+export class AppError extends Error {
+  readonly status: number = 500;
+  readonly code: string = 'internal_error';
+  override name = 'AppError';
+}
+
+export class ValidationError extends AppError {
+  override readonly status = 400;
+  override readonly code = 'invalid_input';
+  override name = 'ValidationError';
+  /** field -> message, shown next to the field in forms and returned in JSON */
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  override readonly status = 404;
+  override readonly code = 'not_found';
+  override name = 'NotFoundError';
+}
+
+export class ForbiddenError extends AppError {
+  override readonly status = 403;
+  override readonly code = 'forbidden';
+  override name = 'ForbiddenError';
+}
+
+export class UnauthorizedError extends AppError {
+  override readonly status = 401;
+  override readonly code = 'unauthorized';
+  override name = 'UnauthorizedError';
+}
+
+export class ConflictError extends AppError {
+  override readonly status = 409;
+  override readonly code = 'conflict';
+  override name = 'ConflictError';
+}
+
+export class TooManyRequestsError extends AppError {
+  override readonly status = 429;
+  override readonly code = 'too_many_requests';
+  override name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,122 @@
+// The Express app: security headers, request ids and logs, sessions in Redis, CSRF,
+// the signed-in user, then each domain's routes, then 404 and the one error handler.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import express, { type Router } from 'express';
+import session from 'express-session';
+import RedisStore from 'connect-redis';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { csrfSync } from 'csrf-sync';
+import { PROJECT_ROOT } from '../config.js';
+import type { AppContext } from '../core/context.js';
+import { NotFoundError } from '../core/errors.js';
+import type { UsersService } from '../auth/users-service.js';
+import { errorHandler } from './error-handler.js';
+import { navFor } from './nav.js';
+
+export interface WebDeps {
+  users: UsersService;
+  sessionSecret: string;
+  /** Each domain mounts its routes here, in order. */
+  routes: ((app: Router) => void)[];
+  /** API-key authentication for /api/v1 (runs before CSRF, which API-key calls skip). */
+  apiAuth?: express.RequestHandler;
+}
+
+const REQ_ID = /^[a-zA-Z0-9._-]{8,64}$/;
+
+export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
+  const { config, log } = ctx;
+  const app = express();
+  app.set('trust proxy', 'loopback');
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  app.disable('x-powered-by');
+  app.locals.appName = 'ESL Platform';
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQ_ID.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+      },
+      strictTransportSecurity: config.COOKIE_SECURE,
+    }),
+  );
+  app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  app.use(express.json({ limit: '2mb' }));
+
+  app.use((req, _res, next) => {
+    req.actor = { name: 'anonymous', role: 'anonymous', requestId: String(req.id), ip: req.ip ?? null };
+    next();
+  });
+  if (deps.apiAuth) app.use('/api/v1', deps.apiAuth);
+
+  app.use(
+    session({
+      name: 'esl.sid',
+      store: new RedisStore({ client: ctx.redis, prefix: `${config.REDIS_PREFIX}:sess:`, ttl: config.SESSION_TTL_SECONDS }),
+      secret: deps.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, maxAge: config.SESSION_TTL_SECONDS * 1000 },
+    }),
+  );
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+    // A call authenticated by an API key carries no cookie, so it cannot be forged cross-site.
+    skipCsrfProtection: (req) => req.apiScopes !== undefined,
+  });
+
+  app.use(async (req, res, next) => {
+    try {
+      if (req.session?.userId) {
+        const user = await deps.users.current(req.session.userId);
+        if (user) {
+          req.user = user;
+          req.actor = { ...req.actor, name: user.username, role: user.role };
+        } else {
+          delete req.session.userId;
+        }
+      }
+      res.locals.user = req.user ?? null;
+      res.locals.nav = navFor(req.user?.role);
+      res.locals.path = req.path;
+      res.locals.csrfToken = req.session ? generateToken(req) : '';
+      res.locals.flash = req.session?.flash ?? [];
+      if (req.session?.flash) delete req.session.flash;
+      res.locals.errors = {};
+      res.locals.values = {};
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.use(csrfSynchronisedProtection);
+
+  for (const mount of deps.routes) mount(app);
+
+  app.use((req, _res, next) => next(new NotFoundError(`Nothing here: ${req.path}`)));
+  app.use(errorHandler(log, config.NODE_ENV === 'development'));
+  return app;
+}

@@ -1,0 +1,68 @@
+// A whole platform on its own database, Redis prefix and ephemeral ports, as a test fixture.
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createLogger } from '../../server/core/logger.js';
+import { startPlatform, type Platform } from '../../server/platform.js';
+import { createTestDatabase, serverUrls, uid } from './env.js';
+
+export interface TestPlatform extends Platform {
+  config: Config;
+  baseUrl: string;
+  dbName: string;
+  adminPassword: string;
+  /** Stops the platform, drops its database and deletes its Redis keys. */
+  close(): Promise<void>;
+}
+
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const db = await createTestDatabase();
+  const { redisUrl } = serverUrls();
+  const prefix = `t${uid()}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HTTP_PORT: '0',
+    MQTT_TCP_PORT: '0',
+    MQTT_TLS_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_WSS_PORT: '0',
+    DEMO: 'false',
+    REDIS_PREFIX: prefix,
+    ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    MYSQL_URL: db.url,
+    REDIS_URL: redisUrl,
+    ...env,
+  });
+  const log = createLogger(config.LOG_LEVEL);
+  const platform = await startPlatform({
+    config, log, mysqlUrl: db.url, redisUrl, sessionSecret: 'test-session-secret-0123456789abcdef',
+  });
+  return {
+    ...platform,
+    config,
+    baseUrl: `http://127.0.0.1:${platform.httpPort}`,
+    dbName: db.name,
+    adminPassword: TEST_ADMIN_PASSWORD,
+    close: async () => {
+      await platform.stop();
+      await db.drop();
+      await deleteRedisPrefix(redisUrl, prefix);
+    },
+  };
+}
+
+export async function deleteRedisPrefix(redisUrl: string, prefix: string) {
+  const r = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}

@@ -1,0 +1,49 @@
+// A tiny browser-like HTTP client for integration tests: keeps cookies, finds CSRF tokens.
+
+export class WebClient {
+  private cookies = new Map<string, string>();
+  lastCsrf = '';
+
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, init: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    } else if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(this.baseUrl + path, { method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    const text = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(text);
+    if (m) this.lastCsrf = m[1];
+    return { status: res.status, location: res.headers.get('location'), text, headers: res.headers };
+  }
+
+  get(path: string) {
+    return this.request('GET', path);
+  }
+
+  /** Posts a form with the CSRF token of the last page seen (fetching `from` first when given). */
+  async post(path: string, form: Record<string, string>, from?: string) {
+    if (from) await this.get(from);
+    return this.request('POST', path, { form: { _csrf: this.lastCsrf, ...form } });
+  }
+
+  async login(username: string, password: string) {
+    await this.get('/login');
+    const res = await this.post('/login', { username, password });
+    if (res.status !== 302) throw new Error(`login as ${username} failed: ${res.status}`);
+    return res;
+  }
+}
