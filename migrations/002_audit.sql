@@ -18,7 +18,7 @@ CREATE TABLE audit_log (
   action VARCHAR(64) NOT NULL,
   object_type VARCHAR(32) NOT NULL,
   object_id VARCHAR(190) NOT NULL,
-  refs VARCHAR(1024) NOT NULL DEFAULT '',
+  refs TEXT NOT NULL,
   summary VARCHAR(1024) NOT NULL DEFAULT '',
   before_json MEDIUMTEXT NULL,
   after_json MEDIUMTEXT NULL,

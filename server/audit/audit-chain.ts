@@ -52,7 +52,7 @@ export function formatRefs(refs: AuditEvent['refs']): string {
     for (const one of Array.isArray(v) ? v : [v]) tokens.push(`${k}:${String(one).replace(/\s+/g, '_')}`);
   }
   const s = tokens.join(' ');
-  return s ? ` ${s.slice(0, 1020)} ` : '';
+  return s ? ` ${s} ` : '';
 }
 
 const HASHED_FIELDS = [

@@ -1,0 +1,36 @@
+// What the broker hands to the backend. Every accepted uplink publish (ack/status topics)
+// and every connection event is added to a BullMQ queue *before* the broker acknowledges
+// it (PUBACK for QoS 1), so an accepted ack is never lost when a process dies.
+// Workers in the backend consume these queues; the broker knows nothing of what they mean.
+
+/** Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). */
+export const UPLINK_QUEUE = 'mqtt-uplink';
+/** Queue of connection events (connect, disconnect, take-over). */
+export const CONNECTION_EVENTS_QUEUE = 'mqtt-connections';
+
+export interface UplinkPublish {
+  /** 'ack' or 'status': the second topic level */
+  kind: 'ack' | 'status';
+  topic: string;
+  clientId: string;
+  groupId: string;
+  deviceId: string;
+  /** The payload as received, UTF-8 decoded; the consumer validates it. */
+  payload: string;
+  qos: 0 | 1 | 2;
+  receivedAt: string;
+  brokerNode: string;
+}
+
+export interface ConnectionEvent {
+  type: 'connect' | 'disconnect' | 'takeover';
+  clientId: string;
+  groupId: string;
+  deviceId: string;
+  ip: string | null;
+  at: string;
+  brokerNode: string;
+  /** disconnect: 'clean' (DISCONNECT packet), 'lost' (socket closed/keepalive), 'takeover', 'kicked' (credential revoked) */
+  reason?: 'clean' | 'lost' | 'takeover' | 'kicked';
+  cleanSession?: boolean;
+}
