@@ -11,6 +11,9 @@ import { LoginThrottle } from './auth/login-throttle.js';
 import { UsersService } from './auth/users-service.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { usersRoutes } from './auth/users-routes.js';
+import { ApiKeysService } from './auth/api-keys-service.js';
+import { apiKeysRoutes } from './auth/api-keys-routes.js';
+import { apiKeyAuth } from './auth/api-auth.js';
 import { createWebApp } from './web/app.js';
 import { homeRoutes } from './web/home-routes.js';
 import { HttpService } from './web/http-service.js';
@@ -55,13 +58,23 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const users = new UsersService(pool, new LoginThrottle(redis, config.REDIS_PREFIX, config.LOGIN_MAX_ATTEMPTS, config.LOGIN_WINDOW_SECONDS));
   const firstAdmin = await users.ensureFirstAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
 
+  const apiKeys = new ApiKeysService(pool);
+  const routes = [homeRoutes(ctx), authRoutes(users), usersRoutes(users), apiKeysRoutes(apiKeys)];
+
+  // Each domain below adds its web routes (used by the web role) and its long-lived
+  // services for the roles it serves. Order matters: services stop in reverse.
+
+  // [broker] the integrated MQTT broker, its registries and connection events
+
+  // [audit] the audit shipper and the auditor pages
+
+  // [catalog] stores, products, prices, labels, imports, REST API
+
+  // [tasks] the price-change pipeline, task pages, demo fleet
+
   let http: HttpService | null = null;
   if (roles.has('web')) {
-    const app = createWebApp(ctx, {
-      users,
-      sessionSecret: opts.sessionSecret,
-      routes: [homeRoutes(ctx), authRoutes(users), usersRoutes(users)],
-    });
+    const app = createWebApp(ctx, { users, sessionSecret: opts.sessionSecret, routes, apiAuth: apiKeyAuth(apiKeys) });
     http = new HttpService(app, config.HTTP_HOST, config.HTTP_PORT);
     services.push(http);
   }

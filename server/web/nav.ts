@@ -10,6 +10,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', roles: ['admin', 'operator', 'auditor'] },
   { href: '/admin/users', label: 'Users', roles: ['admin'] },
+  { href: '/admin/api-keys', label: 'API keys', roles: ['admin'] },
 ];
 
 export function navFor(role: UserRole | undefined): NavItem[] {

@@ -1,0 +1,39 @@
+import type { Request, Response, Router } from 'express';
+import { ValidationError } from '../core/errors.js';
+import { flash } from '../web/flash.js';
+import { requireRole } from '../web/guards.js';
+import { API_SCOPES } from './roles.js';
+import type { ApiKeysService } from './api-keys-service.js';
+
+export function apiKeysRoutes(keys: ApiKeysService) {
+  return (app: Router) => {
+    const admin = requireRole('admin');
+    const page = async (res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('admin/api-keys', { title: 'API keys', keys: await keys.list(), scopes: API_SCOPES, issued: null, ...extra });
+
+    app.get('/admin/api-keys', admin, async (_req: Request, res: Response) => {
+      await page(res);
+    });
+
+    app.post('/admin/api-keys', admin, async (req: Request, res: Response) => {
+      const raw = req.body.scopes;
+      const scopes = (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+      try {
+        const issued = await keys.issue(req.actor, req.user!.id, { name: String(req.body.name ?? ''), scopes });
+        await page(res, { issued });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await page(res, { errors: err.fields, values: { name: req.body.name } });
+      }
+    });
+
+    app.post('/admin/api-keys/:id/revoke', admin, async (req: Request, res: Response) => {
+      const id = Number(req.params.id);
+      if (!Number.isInteger(id) || id <= 0) throw new ValidationError('Invalid key id.');
+      await keys.revoke(req.actor, id);
+      flash(req, 'ok', 'API key revoked.');
+      res.redirect('/admin/api-keys');
+    });
+  };
+}
