@@ -17,6 +17,7 @@ import { apiKeyAuth } from './auth/api-auth.js';
 import { createWebApp } from './web/app.js';
 import { homeRoutes } from './web/home-routes.js';
 import { HttpService } from './web/http-service.js';
+import type { DownlinkPublisher } from '../broker/downlink.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -65,6 +66,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   // services for the roles it serves. Order matters: services stop in reverse.
 
   // [broker] the integrated MQTT broker, its registries and connection events
+  /** How the worker publishes to devices: the in-process broker, or an MQTT client in split deployments. */
+  const downlink: { current: DownlinkPublisher | null } = { current: null };
 
   // [audit] the audit shipper and the auditor pages
 
