@@ -35,16 +35,26 @@ export class MissingBinariesError extends Error {
   override name = 'MissingBinariesError';
 }
 
-/** Installs mariadb-server and redis-server with apt-get when missing (as root), or explains how. */
-export function ensureBinaries(log: Log): void {
-  const missing: string[] = [];
-  if (!firstExisting(MARIADBD) || !firstExisting(INSTALL_DB)) missing.push('mariadb-server');
-  if (!firstExisting(REDIS)) missing.push('redis-server');
+/** A Debian package the platform or its tests need, and the binaries that show it is there. */
+export interface OsPackage {
+  pkg: string;
+  bins: string[];
+}
+
+export const SERVER_PACKAGES: OsPackage[] = [
+  { pkg: 'mariadb-server', bins: MARIADBD },
+  { pkg: 'mariadb-server', bins: INSTALL_DB },
+  { pkg: 'redis-server', bins: REDIS },
+];
+
+/** Installs missing packages with apt-get when running as root, or says exactly what to run. */
+export function ensurePackages(packages: OsPackage[], log: Log): void {
+  const missing = [...new Set(packages.filter((p) => !firstExisting(p.bins)).map((p) => p.pkg))];
   if (missing.length === 0) return;
-  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing.join(' ')}`;
+  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid?.() !== 0) {
     throw new MissingBinariesError(
-      `${missing.join(' and ')} not installed. Run:\n  sudo sh -c '${cmd}'\nor set MYSQL_URL and REDIS_URL to use existing servers.`,
+      `${missing.join(', ')} not installed. Run:\n  sudo sh -c '${cmd}'\nor set MYSQL_URL and REDIS_URL to use existing servers.`,
     );
   }
   log(`installing ${missing.join(', ')} with apt-get (first start only)`);
@@ -218,7 +228,7 @@ async function startRedis(dataDir: string, st: EmbeddedState, log: Log): Promise
 
 /** Starts (or finds running) the private MariaDB and Redis; returns their URLs. */
 export async function startEmbeddedServices(dataDir: string, log: Log = () => {}): Promise<EmbeddedUrls> {
-  ensureBinaries(log);
+  ensurePackages(SERVER_PACKAGES, log);
   const st = loadState(dataDir);
   await Promise.all([startMariaDb(dataDir, st, log), startRedis(dataDir, st, log)]);
   return {

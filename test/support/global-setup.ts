@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { PROJECT_ROOT } from '../../server/config.js';
-import { startEmbeddedServices } from '../../server/embedded/embedded-services.js';
+import { ensurePackages, startEmbeddedServices } from '../../server/embedded/embedded-services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,7 +14,17 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const dataDir = path.join(PROJECT_ROOT, '.data');
-  const { mysqlUrl, redisUrl } = await startEmbeddedServices(dataDir, (m) => process.stdout.write(`[services] ${m}\n`));
+  const log = (m: string) => process.stdout.write(`[services] ${m}\n`);
+  // Besides MariaDB and Redis: Debian's Chromium for browser tests, Mosquitto as a third-party broker and clients.
+  ensurePackages(
+    [
+      { pkg: 'chromium', bins: ['/usr/bin/chromium'] },
+      { pkg: 'mosquitto', bins: ['/usr/sbin/mosquitto'] },
+      { pkg: 'mosquitto-clients', bins: ['/usr/bin/mosquitto_pub', '/usr/bin/mosquitto_sub'] },
+    ],
+    log,
+  );
+  const { mysqlUrl, redisUrl } = await startEmbeddedServices(dataDir, log);
   project.provide('mysqlUrl', mysqlUrl);
   project.provide('redisUrl', redisUrl);
 }
