@@ -49,6 +49,6 @@ describe('migrations', () => {
   });
 
   it('keeps every migration file in the NNN_name.sql form', () => {
-    for (const f of fs.readdirSync(MIGRATIONS_DIR)) expect(f).toMatch(/^\d{3}_[a-z0-9_]+\.sql$/);
+    for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith('.sql'))) expect(f).toMatch(/^\d{3}_[a-z0-9_]+\.sql$/);
   });
 });
