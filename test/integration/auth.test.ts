@@ -94,6 +94,21 @@ describe('accounts and roles', () => {
     expect(res.text).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('gives every response a request id, and keeps a valid one the caller sent', async () => {
+    const own = await fetch(`${p.baseUrl}/login`, { headers: { 'x-request-id': 'erp-call-12345678' } });
+    expect(own.headers.get('x-request-id')).toBe('erp-call-12345678');
+    const hostile = await fetch(`${p.baseUrl}/login`, { headers: { 'x-request-id': '<script>' } });
+    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends security headers', async () => {
+    const res = await fetch(`${p.baseUrl}/login`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
   it('reports readiness of MySQL, Redis and migrations', async () => {
     const res = await fetch(`${p.baseUrl}/readyz`);
     expect(res.status).toBe(200);
