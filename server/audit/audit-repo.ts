@@ -49,7 +49,7 @@ export async function appendAudit(conn: Queryable, actor: Actor, events: AuditEv
   return records;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: string;
   ts: Date;
   actor: string;
@@ -94,4 +94,12 @@ export async function readAuditAfter(db: Queryable, afterId: string, limit: numb
     toId ? [afterId, toId, limit] : [afterId, limit],
   )) as unknown as [AuditRow[]];
   return rows.map(rowToRecord);
+}
+
+/** The newest record's id and hash, as appendAudit left them. */
+export async function readChainHead(db: Queryable): Promise<{ lastId: string; lastHash: string }> {
+  const [[row]] = (await db.query('SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1')) as unknown as [
+    [{ last_id: string; last_hash: string }],
+  ];
+  return { lastId: String(row.last_id), lastHash: row.last_hash };
 }

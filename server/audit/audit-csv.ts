@@ -1,0 +1,22 @@
+// Audit records as CSV (RFC 4180, CRLF). A cell that a spreadsheet would run as a formula
+// (=, +, -, @ first, perhaps after blanks, or a leading tab/CR) gets a leading apostrophe:
+// evidence exports are opened in Excel, and a record's text comes from users and devices.
+import type { AuditRecord } from './audit-chain.js';
+import { RECORD_FIELDS } from './sls-records.js';
+
+export const CSV_COLUMNS = RECORD_FIELDS;
+
+export function csvCell(v: string | null | undefined): string {
+  let s = v ?? '';
+  if (/^\s*[=+\-@]/.test(s) || /^[\t\r]/.test(s)) s = `'${s}`;
+  if (/[",\r\n]/.test(s) || s !== s.trim()) s = `"${s.replace(/"/g, '""')}"`;
+  return s;
+}
+
+export const csvHeader = () => `${CSV_COLUMNS.join(',')}\r\n`;
+
+export const csvRow = (r: AuditRecord) => `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\r\n`;
+
+/** The last row of an export that hit the cap, so a cut-off file cannot pass for a complete one. */
+export const csvTruncatedRow = (max: number) =>
+  `${CSV_COLUMNS.map((c) => (c === 'summary' ? csvCell(`TRUNCATED: more than ${max} records match; narrow the query`) : '')).join(',')}\r\n`;

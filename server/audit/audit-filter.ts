@@ -1,0 +1,117 @@
+// What an auditor can ask for, validated once, in one shape both stores answer.
+// Every text condition means the same everywhere: the value occurs in the field as a
+// whole run of tokens, case-insensitively, with SLS's default token delimiters. SLS does
+// that natively (`field: "value"`); MySQL does it with the regex from tokenRegex().
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+
+export const OBJECT_KINDS = ['task', 'sku', 'store', 'label', 'ap'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+
+/** Fields the free-text search looks in (ids, hashes, ip and time are not text). */
+export const TEXT_FIELDS = ['actor', 'action', 'objectType', 'objectId', 'refs', 'summary', 'before', 'after'] as const;
+
+export interface AuditFilter {
+  /** Inclusive, whole seconds. */
+  from: Date;
+  /** Exclusive, whole seconds. */
+  to: Date;
+  actor?: string;
+  action?: string;
+  /** kind -> value: matches a `kind:value` ref token, or the record's own object of that type. */
+  objects: Partial<Record<ObjectKind, string>>;
+  text?: string;
+}
+
+// Far enough back for any trail; SLS needs a bounded range, and both stores get the same one.
+const EARLIEST = new Date(Date.UTC(2000, 0, 1));
+const clean = z
+  .string()
+  .trim()
+  .max(190, 'at most 190 characters')
+  // Control characters cannot be typed in a form and have no business in a query.
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'no control characters')
+  .optional()
+  .transform((s) => (s ? s : undefined));
+const time = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s, ctx) => {
+    if (!s) return undefined;
+    // datetime-local sends YYYY-MM-DDTHH:mm[:ss]; the page says times are UTC.
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(s) ? `${s}Z` : s;
+    const d = new Date(iso);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'a date and time like 2026-05-01T08:00 (UTC)' });
+      return z.NEVER;
+    }
+    return new Date(Math.floor(d.getTime() / 1000) * 1000);
+  });
+
+const schema = z.object({
+  from: time, to: time, actor: clean, action: clean, q: clean,
+  task: clean, sku: clean, store: clean, label: clean, ap: clean,
+});
+
+export type FilterInput = Record<string, unknown>;
+
+/** Parses query-string input; names the offending fields. `now` fixes the open end. */
+export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
+  const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const raw = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, one(input[k]) === undefined ? undefined : String(one(input[k]))]));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const i of parsed.error.issues) fields[String(i.path[0])] ??= i.message;
+    throw new ValidationError('Please correct the highlighted fields.', fields);
+  }
+  const p = parsed.data;
+  const from = p.from ?? EARLIEST;
+  // A day ahead covers clock skew between nodes; both stores get this same bound.
+  const to = p.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000 + 86_400_000);
+  if (from >= to) throw new ValidationError('Please correct the highlighted fields.', { to: 'must be after From' });
+  // A value of punctuation alone has no token to look for; say so rather than match everything.
+  const empty: Record<string, string> = {};
+  for (const k of ['actor', 'action', 'q', ...OBJECT_KINDS] as const) if (p[k] && tokens(p[k]!).length === 0) empty[k] = 'needs a letter or digit';
+  if (Object.keys(empty).length) throw new ValidationError('Please correct the highlighted fields.', empty);
+  const objects: AuditFilter['objects'] = {};
+  // Refs are stored with whitespace folded to `_` (formatRefs); fold the question the same way.
+  for (const k of OBJECT_KINDS) if (p[k]) objects[k] = p[k]!.replace(/\s+/g, '_');
+  return { from, to, actor: p.actor, action: p.action, objects, text: p.q };
+}
+
+/** The filter as query-string pairs (links, pager, CSV export). */
+export function filterToQuery(f: AuditFilter, explicit: { from?: boolean; to?: boolean } = {}): Record<string, string> {
+  const q: Record<string, string> = {};
+  if (explicit.from) q.from = f.from.toISOString().slice(0, 19);
+  if (explicit.to) q.to = f.to.toISOString().slice(0, 19);
+  if (f.actor) q.actor = f.actor;
+  if (f.action) q.action = f.action;
+  for (const k of OBJECT_KINDS) if (f.objects[k]) q[k] = f.objects[k]!;
+  if (f.text) q.q = f.text;
+  return q;
+}
+
+// SLS's default delimiters for text indexes, plus space: , '";=()[]{}?@&<>/: \n\t\r
+const DELIMS = /[, '";=()[\]{}?@&<>/:\n\t\r]+/;
+const DELIM_CLASS = `[\\], '";=(){}?@&<>/:\\n\\t\\r\\[]`;
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A value as SLS's text index splits it. A question is compared token run to token run. */
+export function tokens(value: string): string[] {
+  return value.split(DELIMS).filter(Boolean);
+}
+
+/**
+ * A MySQL/MariaDB REGEXP that holds where SLS's `field: "value"` holds: the value's tokens
+ * occur in the field consecutively, separated by delimiters, each a whole token.
+ */
+export function tokenRegex(value: string): string {
+  return `(^|${DELIM_CLASS})${tokens(value).map(escapeRegex).join(`${DELIM_CLASS}+`)}(${DELIM_CLASS}|$)`;
+}
+
+/** The value as an SLS quoted phrase; its tokens hold no quote, so only `\` needs escaping. */
+export function slsPhrase(value: string): string {
+  return `"${tokens(value).join(' ').replace(/\\/g, '\\\\')}"`;
+}

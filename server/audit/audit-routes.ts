@@ -1,0 +1,129 @@
+// The auditor's pages: query, page, export, check the chain. Read-only, for auditors and
+// admins. URL contract other pages link to: /audit?task=<id> (sku=, store=, label=, ap= alike).
+import { once } from 'node:events';
+import type { Request, Response, Router } from 'express';
+import { ValidationError } from '../core/errors.js';
+import { requireRole } from '../web/guards.js';
+import { csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
+import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
+import { AuditStoreUnavailableError, type AuditQueryService, type AuditSource } from './audit-query-service.js';
+import { toView } from './audit-view.js';
+
+export const PAGE_SIZE = 50;
+export const CSV_MAX = 100_000;
+
+const FORM_FIELDS = ['from', 'to', 'actor', 'action', 'q', ...OBJECT_KINDS, 'source'] as const;
+const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+
+function parseId(v: unknown, field: string): string | null {
+  const s = str(v)?.trim();
+  if (!s) return null;
+  if (!/^\d{1,19}$/.test(s) || BigInt(s) < 1n) throw new ValidationError('Please correct the highlighted fields.', { [field]: 'a record id (a positive number)' });
+  return s;
+}
+
+interface Asked {
+  source: AuditSource;
+  filter: AuditFilter;
+  /** The question as a query string, for the pager and the export link. */
+  qs: string;
+}
+
+function ask(svc: AuditQueryService, req: Request): Asked {
+  const source = svc.source(str(req.query.source));
+  const filter = parseFilter(req.query);
+  const q = new URLSearchParams(filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }));
+  if (str(req.query.source)) q.set('source', source);
+  return { source, filter, qs: q.toString() };
+}
+
+export function auditRoutes(svc: AuditQueryService) {
+  return (app: Router) => {
+    const auditor = requireRole('auditor', 'admin');
+
+    app.get('/audit', auditor, async (req: Request, res: Response) => {
+      const values = Object.fromEntries(FORM_FIELDS.map((k) => [k, str(req.query[k]) ?? '']));
+      const model = {
+        title: 'Audit trail', values, sls: svc.slsInfo, status: await svc.shipStatus(),
+        source: null as AuditSource | null, records: [] as ReturnType<typeof toView>[], nextBefore: null as string | null,
+        qs: '', localHref: '/audit?source=local', paged: false, storeError: null as string | null, errors: {} as Record<string, string>,
+      };
+      try {
+        const { source, filter, qs } = ask(svc, req);
+        const before = parseId(req.query.before, 'before');
+        const local = new URLSearchParams(qs);
+        local.set('source', 'local');
+        Object.assign(model, { source, qs, paged: !!before, localHref: `/audit?${local}` });
+        const page = await svc.page(source, filter, before, PAGE_SIZE);
+        model.records = page.records.map(toView);
+        model.nextBefore = page.nextBefore;
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          res.status(400);
+          model.errors = Object.keys(err.fields).length ? err.fields : { form: err.message };
+        } else if (err instanceof AuditStoreUnavailableError) {
+          res.status(503);
+          model.storeError = err.message;
+        } else {
+          throw err;
+        }
+      }
+      res.render('audit/index', model);
+    });
+
+    app.get('/audit/export.csv', auditor, async (req: Request, res: Response) => {
+      const { source, filter } = ask(svc, req);
+      const rows = svc.all(source, filter, CSV_MAX + 1)[Symbol.asyncIterator]();
+      // The first page is read before any byte is sent, so a store that is down gets a proper error page.
+      let next = await rows.next();
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="audit-${source}-${stamp}.csv"`);
+      res.setHeader('Cache-Control', 'no-store');
+      const write = async (s: string) => {
+        if (!res.write(s)) await once(res, 'drain');
+      };
+      try {
+        await write(csvHeader());
+        let n = 0;
+        while (!next.done) {
+          if (n === CSV_MAX) {
+            await write(csvTruncatedRow(CSV_MAX));
+            break;
+          }
+          await write(csvRow(next.value));
+          n++;
+          next = await rows.next();
+        }
+        res.end();
+      } catch (err) {
+        // Half a file must not look like a whole one: cut the response instead of ending it.
+        res.destroy(err as Error);
+      }
+    });
+
+    app.get('/audit/verify', auditor, async (req: Request, res: Response) => {
+      const values = { fromId: str(req.query.fromId) ?? '', toId: str(req.query.toId) ?? '' };
+      let check = null;
+      let slsCheck = null;
+      let slsError: string | null = null;
+      let errors: Record<string, string> = {};
+      try {
+        const fromId = parseId(req.query.fromId, 'fromId') ?? '1';
+        const toId = parseId(req.query.toId, 'toId') ?? undefined;
+        check = await svc.verify(fromId, toId);
+        slsCheck = await svc.compareWithSls(check.fromId, check.toId);
+      } catch (err) {
+        if (err instanceof AuditStoreUnavailableError) {
+          slsError = err.message;
+        } else if (err instanceof ValidationError) {
+          res.status(400);
+          errors = Object.keys(err.fields).length ? err.fields : { fromId: err.message };
+        } else {
+          throw err;
+        }
+      }
+      res.render('audit/verify', { title: 'Audit chain check', values, check, slsCheck, slsError, sls: svc.slsInfo, errors });
+    });
+  };
+}
