@@ -1,0 +1,30 @@
+// /api/v1 for ERP and POS systems. Authentication (API key or session) is the app's;
+// each route names the scope it needs. Errors are JSON through the one error handler.
+import type { NextFunction, Request, Response, Router } from 'express';
+import { requireScope } from '../auth/api-auth.js';
+import { ValidationError } from '../core/errors.js';
+import type { CatalogApiService } from './api-service.js';
+
+/** Reading the catalog: any key or user that may read tasks or write prices. */
+function canReadCatalog(req: Request, res: Response, next: NextFunction) {
+  requireScope('tasks:read')(req, res, (err?: unknown) => (err ? requireScope('prices:write')(req, res, next) : next()));
+}
+
+export function catalogApiRoutes(api: CatalogApiService) {
+  return (app: Router) => {
+    app.post('/api/v1/price-changes', requireScope('prices:write'), async (req, res) => {
+      res.status(201).json(await api.priceChanges(req.actor, req.body));
+    });
+
+    app.get('/api/v1/stores', canReadCatalog, async (_req, res) => {
+      res.json(await api.stores());
+    });
+
+    app.get('/api/v1/products', canReadCatalog, async (req, res) => {
+      const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const page = req.query.page === undefined ? 1 : Number(req.query.page);
+      if (!Number.isInteger(page) || page < 1) throw new ValidationError('Invalid paging.', { page: 'must be a whole number from 1' });
+      res.json(await api.products({ sku: one(req.query.sku), q: one(req.query.q), page }));
+    });
+  };
+}

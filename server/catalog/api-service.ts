@@ -1,0 +1,76 @@
+// The API's use cases: bulk price changes (all entries checked before any is applied)
+// and product reads for ERP/POS systems.
+import type { Pool } from '../db/pool.js';
+import { ValidationError } from '../core/errors.js';
+import type { Actor } from '../audit/audit-chain.js';
+import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
+import { resolveEntries, type RawEntry } from './price-input.js';
+import type { PriceChangeService } from './price-change-service.js';
+import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
+import { pricesForProducts } from './prices-repo.js';
+import { listStores } from './stores-repo.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export class CatalogApiService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly changes: PriceChangeService,
+  ) {}
+
+  async priceChanges(actor: Actor, body: unknown) {
+    // A bare array is accepted too: ERP exports are often just the list.
+    const envelope = PriceChangeEnvelope.safeParse(Array.isArray(body) ? { changes: body } : body);
+    if (!envelope.success) {
+      const fields: Record<string, string> = {};
+      for (const i of envelope.error.issues) fields[i.path.join('.') || 'body'] ??= i.message;
+      throw new ValidationError('The request is not a list of price changes; nothing was applied.', fields);
+    }
+    // Every entry is checked, shape and meaning, so one response names every problem.
+    const fields: Record<string, string> = {};
+    const good: { index: number; entry: RawEntry }[] = [];
+    envelope.data.changes.forEach((raw, index) => {
+      const r = PriceChangeEntry.safeParse(raw);
+      if (r.success) good.push({ index, entry: r.data as RawEntry });
+      else for (const i of r.error.issues) fields[`changes[${index}]${i.path.length ? `.${i.path.join('.')}` : ''}`] ??= i.message;
+    });
+    const { changes, errors } = await resolveEntries(this.pool, good.map((g) => g.entry));
+    for (const e of errors) {
+      fields[`changes[${good[e.index].index}].${e.field}`] ??= e.message.replace(/entry (\d+)/, (_m, i) => `changes[${good[Number(i)].index}]`);
+    }
+    const bad = new Set(Object.keys(fields).map((k) => k.split('.')[0]));
+    if (bad.size) throw new ValidationError(`${bad.size} change(s) are invalid; nothing was applied.`, fields);
+    const r = await this.changes.apply(actor, changes, { source: 'api', note: envelope.data.note ?? `API: ${changes.length} change(s)` });
+    return { taskIds: r.taskId ? [r.taskId] : [], items: r.items, applied: r.applied, scheduled: r.scheduled };
+  }
+
+  async stores() {
+    const rows = await listStores(this.pool);
+    return { stores: rows.map((s) => ({ code: s.code, name: s.name, timezone: s.timezone, currency: s.currency, groups: s.groups ? s.groups.split(' ') : [] })) };
+  }
+
+  async products(query: { sku?: string; q?: string; page?: number }) {
+    let rows: ProductRow[];
+    let total: number;
+    let page = 1;
+    const pageSize = 100;
+    if (query.sku) {
+      const p = await findProductBySku(this.pool, query.sku);
+      rows = p ? [p] : [];
+      total = rows.length;
+    } else {
+      page = Math.max(1, Math.min(query.page || 1, 100_000));
+      ({ rows, total } = await searchProducts(this.pool, (query.q ?? '').slice(0, 100), pageSize, (page - 1) * pageSize));
+    }
+    const prices = await pricesForProducts(this.pool, rows.map((r) => r.id));
+    return {
+      products: rows.map((p) => ({
+        sku: p.sku, name: p.name, unit: p.unit, currency: p.currency,
+        prices: prices.filter((x) => x.product_id === p.id).map((x) => ({
+          store: x.store_code, price: x.price, promoPrice: x.promo_price, promoFrom: iso(x.promo_from), promoTo: iso(x.promo_to), updatedAt: x.updated_at.toISOString(),
+        })),
+      })),
+      total, page, pages: Math.max(1, Math.ceil(total / pageSize)),
+    };
+  }
+}

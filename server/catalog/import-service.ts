@@ -1,0 +1,95 @@
+// CSV price lists: validate the whole file, keep the validated batch server-side, show a
+// preview, and apply it on confirm in one transaction with one task. The confirm names
+// the batch by id and content hash and locks its row, so a second click, a replayed form
+// or a different file cannot apply anything twice or anything that was not previewed.
+import crypto from 'node:crypto';
+import type { Pool } from '../db/pool.js';
+import { withTx } from '../db/pool.js';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { Actor } from '../audit/audit-chain.js';
+import { parseCsv, type LineError } from './import-parse.js';
+import { resolveEntries, type Change } from './price-input.js';
+import * as repo from './imports-repo.js';
+import { labelsForPairs, lockPrices } from './prices-repo.js';
+import { listStores } from './stores-repo.js';
+import type { PriceChangeService } from './price-change-service.js';
+
+/** The web form posts the file as URL-encoded text; with encoding overhead this stays under the body parser's 200 kB. */
+export const MAX_IMPORT_BYTES = 128 * 1024;
+
+export class ImportRejected extends ValidationError {
+  constructor(readonly lines: LineError[]) {
+    super(`The file was not imported: ${lines.length} problem(s). Nothing was changed.`);
+  }
+}
+
+const toJson = (cs: Change[]) => JSON.stringify(cs);
+const fromJson = (s: string): Change[] =>
+  (JSON.parse(s) as Change[]).map((c) => ({
+    ...c,
+    promoFrom: c.promoFrom ? new Date(c.promoFrom) : null,
+    promoTo: c.promoTo ? new Date(c.promoTo) : null,
+    effectiveAt: c.effectiveAt ? new Date(c.effectiveAt) : null,
+  }));
+
+export class ImportService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly changes: PriceChangeService,
+  ) {}
+
+  /** Validates every row; stores the batch and returns its id and hash, or throws ImportRejected naming each bad line. */
+  async validate(actor: Actor, text: string, fileName: string): Promise<{ id: string; hash: string }> {
+    if (Buffer.byteLength(text, 'utf8') > MAX_IMPORT_BYTES) {
+      throw new ImportRejected([{ line: 0, message: `the file is larger than ${MAX_IMPORT_BYTES / 1024} kB; split it into several files` }]);
+    }
+    const parsed = parseCsv(text);
+    const { changes, errors } = await resolveEntries(this.pool, parsed.rows.map((r) => r.entry));
+    const lines: LineError[] = [
+      ...parsed.errors,
+      ...errors.map((e) => ({ line: parsed.rows[e.index].line, message: `${e.field}: ${e.message.replace(/entry (\d+)/, (_m, i) => `line ${parsed.rows[Number(i)].line}`)}` })),
+    ].sort((a, b) => a.line - b.line);
+    if (lines.length) throw new ImportRejected(lines);
+    const id = crypto.randomBytes(16).toString('hex');
+    const hash = crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+    await repo.purgeStaleImports(this.pool);
+    await repo.insertImport(this.pool, { id, hash, fileName: fileName || 'pasted.csv', rowCount: changes.length, rowsJson: toJson(changes), createdBy: actor.name });
+    return { id, hash };
+  }
+
+  /** What confirming would do: rows per store, labels affected per store, and a sample of labels with old and new price. */
+  async preview(id: string) {
+    const imp = await repo.findImport(this.pool, id);
+    if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
+    const rows = fromJson(imp.rows_json);
+    const now = rows.filter((r) => !r.effectiveAt);
+    const { perStore, samples } = await labelsForPairs(this.pool, now, 20);
+    const current = await lockPrices(this.pool, now, false);
+    const byPair = new Map(rows.map((r) => [`${r.storeId}:${r.productId}`, r]));
+    const stores = (await listStores(this.pool))
+      .map((s) => ({ code: s.code, rows: rows.filter((r) => r.storeId === s.id).length, labels: perStore.get(s.id) ?? 0 }))
+      .filter((s) => s.rows > 0);
+    return {
+      imp, stores, scheduled: rows.length - now.length, labels: [...perStore.values()].reduce((a, b) => a + b, 0),
+      samples: samples.map((l) => {
+        const r = byPair.get(`${l.store_id}:${l.product_id}`)!;
+        return { labelId: l.label_id, store: r.store, sku: r.sku, oldPrice: current.get(`${l.store_id}:${l.product_id}`)?.price ?? null, newPrice: r.price, promoPrice: r.promoPrice };
+      }),
+    };
+  }
+
+  async confirm(actor: Actor, id: string, hash: string) {
+    const out = await withTx(this.pool, async (c) => {
+      const imp = await repo.findImport(c, id, true);
+      if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
+      if (imp.content_hash !== hash) throw new ConflictError('This confirmation does not match the previewed file. Upload the file again.');
+      if (imp.state === 'applied') return { already: true, taskId: imp.task_id, applied: 0, scheduled: [] as string[], items: 0 };
+      const r = await this.changes.applyInTx(c, actor, fromJson(imp.rows_json), {
+        source: 'import', note: `import ${imp.file_name} (${imp.row_count} rows)`, beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
+      });
+      return { already: false, ...r };
+    });
+    if (!out.already && out.taskId) await this.changes.enqueueTask(out.taskId);
+    return out;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Request, Response, Router } from 'express';
+import type { Pool } from '../db/pool.js';
+import { ValidationError } from '../core/errors.js';
+import { flash } from '../web/flash.js';
+import { readers, str, writers } from './route-helpers.js';
+import { listGroups, listStores } from './stores-repo.js';
+import { findProductBySku } from './products-repo.js';
+import type { LabelsService } from './labels-service.js';
+
+export function labelsRoutes(pool: Pool, labels: LabelsService) {
+  return (app: Router) => {
+    const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
+      const storeId = Number(req.query.store) || undefined;
+      const sku = str(req.query.sku).trim();
+      const product = sku ? await findProductBySku(pool, sku) : null;
+      const unbound = req.query.unbound === '1';
+      const result = sku && !product
+        ? { rows: [], total: 0, page: 1, pages: 1 }
+        : await labels.list({ storeId, productId: product?.id, unbound, page: Number(req.query.page) });
+      res.render('catalog/labels', {
+        title: 'Labels', result, filter: { storeId, sku, unbound }, stores: await listStores(pool),
+        groups: (await listGroups(pool)).filter((g) => g.store_id !== null), ...extra,
+      });
+    };
+    const back = (req: Request) => (typeof req.body.back === 'string' && req.body.back.startsWith('/catalog/labels') ? req.body.back : '/catalog/labels');
+
+    app.get('/catalog/labels', readers, (req, res) => page(req, res));
+
+    app.post('/catalog/labels', writers, async (req, res) => {
+      const [storeId, groupId] = str(req.body.group).split('|');
+      try {
+        const n = await labels.create(req.actor, { storeId: Number(storeId), groupId: groupId ?? '', labelIds: str(req.body.labelIds) });
+        flash(req, 'ok', `${n} label(s) created.`);
+        res.redirect('/catalog/labels');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await page(req, res, { errors: { ...err.fields, group: err.fields.storeId ?? err.fields.groupId }, values: req.body });
+      }
+    });
+
+    app.post('/catalog/labels/bind', writers, async (req, res) => {
+      try {
+        const task = await labels.bind(req.actor, str(req.body.labelId), str(req.body.sku));
+        flash(req, 'ok', task ? `Label bound; task ${task.taskId} updates it.` : 'Label bound (no price in its store yet, so nothing to show).');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        flash(req, 'error', `Label ${str(req.body.labelId).slice(0, 64)} not bound: ${Object.values(err.fields).join('; ') || err.message}`);
+      }
+      res.redirect(back(req));
+    });
+
+    app.post('/catalog/labels/unbind', writers, async (req, res) => {
+      await labels.unbind(req.actor, str(req.body.labelId));
+      flash(req, 'ok', 'Label unbound.');
+      res.redirect(back(req));
+    });
+  };
+}

@@ -1,0 +1,86 @@
+// Applies price changes. One change set = one MySQL transaction: prices, then the task
+// (the pipeline's TaskCreator, same connection), then the audit records, last. The task
+// is queued only after commit, so a worker never sees a task that might still roll back.
+import type { Conn, Pool } from '../db/pool.js';
+import { withTxRetry } from '../tasks/tx-retry.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { Actor, AuditEvent } from '../audit/audit-chain.js';
+import * as prices from './prices-repo.js';
+import * as schedules from './schedules-repo.js';
+import type { Change } from './price-input.js';
+import type { PriceTaskCreator, TaskSource } from './task-port.js';
+import { planPromotions } from './promo-plan.js';
+
+export interface ApplyResult {
+  taskId: string | null;
+  items: number;
+  applied: number;
+  scheduled: string[];
+}
+
+const show = (r: { price: string; promo_price?: string | null; promo_from?: Date | null; promo_to?: Date | null } | undefined) =>
+  r ? { price: r.price, promoPrice: r.promo_price ?? null, promoFrom: r.promo_from ?? null, promoTo: r.promo_to ?? null } : null;
+
+export class PriceChangeService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly tasks: PriceTaskCreator | null,
+  ) {}
+
+  /** Applies changes now and files the ones with effectiveAt for later, all or nothing. */
+  async apply(actor: Actor, changes: Change[], opts: { source: TaskSource; note?: string }): Promise<ApplyResult> {
+    // Overlapping changes inserting new price rows can deadlock on InnoDB gap locks; the loser simply runs again.
+    const out = await withTxRetry(this.pool, (c) => this.applyInTx(c, actor, changes, opts));
+    if (out.taskId) await this.tasks!.enqueue(out.taskId);
+    return out;
+  }
+
+  async enqueueTask(taskId: string) {
+    await this.tasks?.enqueue(taskId);
+  }
+
+  /** `beforeAudit` lets a caller write its own bookkeeping with the task id while the audit stays the last statement. */
+  async applyInTx(
+    c: Conn, actor: Actor, changes: Change[], opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> }, now = new Date(),
+  ): Promise<ApplyResult> {
+    const later = changes.filter((ch) => ch.effectiveAt);
+    const nowChanges = changes.filter((ch) => !ch.effectiveAt);
+    const events: AuditEvent[] = [];
+    const scheduled = await schedules.insertSchedules(
+      c,
+      later.map((ch) => ({
+        kind: 'price' as const, storeId: ch.storeId, productId: ch.productId, price: ch.price, promoPrice: ch.promoPrice,
+        promoFrom: ch.promoFrom, promoTo: ch.promoTo, effectiveAt: ch.effectiveAt!, source: opts.source, note: opts.note ?? '', createdBy: actor.name,
+      })),
+    );
+    later.forEach((ch, i) =>
+      events.push({
+        action: 'price.scheduled', objectType: 'price_schedule', objectId: scheduled[i], refs: { sku: ch.sku, store: ch.store },
+        summary: `${ch.sku} in ${ch.store} at ${ch.effectiveAt!.toISOString()}`,
+        after: { price: ch.price, promoPrice: ch.promoPrice, promoFrom: ch.promoFrom, promoTo: ch.promoTo, effectiveAt: ch.effectiveAt },
+      }),
+    );
+
+    let task: { taskId: string; items: number } | null = null;
+    if (nowChanges.length) {
+      const before = await prices.lockPrices(c, nowChanges);
+      // A new price state replaces any promotion still waiting to start or end.
+      await schedules.cancelPromoSchedules(c, nowChanges);
+      const { rows, schedules: promoRows } = planPromotions(nowChanges, now, { note: opts.note ?? '', createdBy: actor.name });
+      await prices.upsertPrices(c, rows);
+      await schedules.insertSchedules(c, promoRows);
+      const taskOpts = { source: opts.source, ...(opts.note ? { note: opts.note.slice(0, 255) } : {}) };
+      task = this.tasks ? await this.tasks.createInTx(c, actor, nowChanges.map((ch) => ({ storeId: ch.storeId, productId: ch.productId })), taskOpts) : null;
+      for (const r of rows) {
+        events.push({
+          action: 'price.changed', objectType: 'price', objectId: `${r.sku}@${r.store}`, refs: { sku: r.sku, store: r.store, task: task?.taskId },
+          before: show(before.get(`${r.storeId}:${r.productId}`)),
+          after: { price: r.price, promoPrice: r.promoPrice, promoFrom: r.promoFrom, promoTo: r.promoTo, ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}) },
+        });
+      }
+    }
+    await opts.beforeAudit?.(task?.taskId ?? null);
+    await appendAudit(c, actor, events, now);
+    return { taskId: task?.taskId ?? null, items: task?.items ?? 0, applied: nowChanges.length, scheduled };
+  }
+}

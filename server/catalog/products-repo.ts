@@ -1,0 +1,51 @@
+import type { Queryable } from '../db/pool.js';
+
+export interface ProductRow {
+  id: number;
+  sku: string;
+  name: string;
+  unit: string;
+  currency: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** A page of products whose SKU starts with q or whose name contains q. */
+export async function searchProducts(db: Queryable, q: string, limit: number, offset: number) {
+  const where = q ? 'WHERE sku LIKE ? OR name LIKE ?' : '';
+  const args = q ? [`${likeEscape(q)}%`, `%${likeEscape(q)}%`] : [];
+  const [rows] = (await db.query(`SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`, [...args, limit, offset])) as unknown as [
+    ProductRow[],
+  ];
+  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM products ${where}`, args)) as unknown as [[{ n: string }]];
+  return { rows, total: Number(c.n) };
+}
+
+export async function findProduct(db: Queryable, id: number): Promise<ProductRow | null> {
+  const [rows] = (await db.query('SELECT * FROM products WHERE id = ?', [id])) as unknown as [ProductRow[]];
+  return rows[0] ?? null;
+}
+
+export async function findProductBySku(db: Queryable, sku: string): Promise<ProductRow | null> {
+  const [rows] = (await db.query('SELECT * FROM products WHERE sku = ?', [sku])) as unknown as [ProductRow[]];
+  return rows[0] ?? null;
+}
+
+export async function findProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
+  if (!skus.length) return [];
+  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?)', [skus])) as unknown as [ProductRow[]];
+  return rows;
+}
+
+export async function insertProduct(db: Queryable, p: { sku: string; name: string; unit: string; currency: string }) {
+  const [r] = (await db.query('INSERT INTO products (sku, name, unit, currency) VALUES (?, ?, ?, ?)', [
+    p.sku, p.name, p.unit, p.currency,
+  ])) as unknown as [{ insertId: number }];
+  return r.insertId;
+}
+
+export async function updateProduct(db: Queryable, id: number, p: { name: string; unit: string; currency: string }) {
+  await db.query('UPDATE products SET name = ?, unit = ?, currency = ? WHERE id = ?', [p.name, p.unit, p.currency, id]);
+}

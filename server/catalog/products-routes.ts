@@ -1,0 +1,82 @@
+import type { Request, Response, Router } from 'express';
+import type { Pool } from '../db/pool.js';
+import { ValidationError } from '../core/errors.js';
+import { positiveId, readers, str, writers } from './route-helpers.js';
+import { flash } from '../web/flash.js';
+import { listStores } from './stores-repo.js';
+import { pricesByStore } from './prices-repo.js';
+import { listSchedules } from './schedules-repo.js';
+import { editPrice, type PriceForm } from './price-edit.js';
+import type { ProductsService } from './products-service.js';
+import type { PriceChangeService } from './price-change-service.js';
+
+const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+
+export function productsRoutes(pool: Pool, products: ProductsService, changes: PriceChangeService) {
+  return (app: Router) => {
+    const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
+      const q = str(req.query.q);
+      res.render('catalog/products', { title: 'Products', q, result: await products.search(q, Number(req.query.page)), ...extra });
+    };
+    const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
+      const product = await products.get(id);
+      res.render('catalog/product', {
+        title: `Product ${product.sku}`, product, prices: await pricesByStore(pool, id), stores: await listStores(pool),
+        schedules: await listSchedules(pool, { productId: id, limit: 50 }), priceValues: {}, ...extra,
+      });
+    };
+
+    app.get('/catalog/products', readers, (req, res) => listPage(req, res));
+
+    app.post('/catalog/products', writers, async (req, res) => {
+      try {
+        const id = await products.create(req.actor, req.body);
+        flash(req, 'ok', 'Product created.');
+        res.redirect(`/catalog/products/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await listPage(req, res, { errors: err.fields, values: req.body });
+      }
+    });
+
+    app.get('/catalog/products/:id', readers, (req, res) => productPage(res, positiveId(req.params.id)));
+
+    app.post('/catalog/products/:id', writers, async (req, res) => {
+      const id = positiveId(req.params.id);
+      try {
+        const task = await products.update(req.actor, id, req.body);
+        flash(req, 'ok', task ? `Product saved; task ${task.taskId} updates ${task.items} label(s).` : 'Product saved.');
+        res.redirect(`/catalog/products/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await productPage(res, id, { errors: err.fields, values: req.body });
+      }
+    });
+
+    app.post('/catalog/products/:id/prices', writers, async (req, res) => {
+      const id = positiveId(req.params.id);
+      const product = await products.get(id);
+      const b = req.body as Record<string, unknown>;
+      const form: PriceForm = {
+        price: str(b.price), promoPrice: str(b.promoPrice), promoFrom: str(b.promoFrom), promoTo: str(b.promoTo),
+        effectiveAt: str(b.effectiveAt), stores: list(b.stores), allStores: b.allStores === '1',
+      };
+      try {
+        const r = await editPrice(pool, changes, req.actor, product.sku, form);
+        const parts = [
+          r.applied ? `${r.applied} price(s) changed` : '',
+          r.taskId ? `task ${r.taskId} updates ${r.items} label(s)` : r.applied ? 'no label shows this product there yet' : '',
+          r.scheduled.length ? `${r.scheduled.length} change(s) scheduled` : '',
+        ].filter(Boolean);
+        flash(req, 'ok', `${parts.join('; ')}.`);
+        res.redirect(`/catalog/products/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await productPage(res, id, { errors: err.fields, priceValues: form });
+      }
+    });
+  };
+}

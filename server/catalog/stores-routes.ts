@@ -1,0 +1,63 @@
+// Stores and their Group IDs are set up by admins (product.md); operators and auditors may look.
+import type { Response, Router } from 'express';
+import { ValidationError } from '../core/errors.js';
+import { flash } from '../web/flash.js';
+import { requireRole } from '../web/guards.js';
+import { positiveId, readers, str } from './route-helpers.js';
+import type { StoresService } from './stores-service.js';
+
+export function storesRoutes(stores: StoresService) {
+  return (app: Router) => {
+    const admin = requireRole('admin');
+    const listPage = async (res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('catalog/stores', { title: 'Stores', stores: await stores.list(), ...extra });
+    const storePage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
+      const store = await stores.get(id);
+      res.render('catalog/store', { title: `Store ${store.code}`, store, groups: await stores.listGroups(), ...extra });
+    };
+
+    app.get('/catalog/stores', readers, (_req, res) => listPage(res));
+    app.post('/catalog/stores', admin, async (req, res) => {
+      try {
+        const id = await stores.create(req.actor, req.body);
+        flash(req, 'ok', 'Store created.');
+        res.redirect(`/catalog/stores/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await listPage(res, { errors: err.fields, values: req.body });
+      }
+    });
+    app.get('/catalog/stores/:id', readers, (req, res) => storePage(res, positiveId(req.params.id)));
+    app.post('/catalog/stores/:id', admin, async (req, res) => {
+      const id = positiveId(req.params.id);
+      try {
+        await stores.update(req.actor, id, req.body);
+        flash(req, 'ok', 'Store saved.');
+        res.redirect(`/catalog/stores/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await storePage(res, id, { errors: err.fields, values: req.body });
+      }
+    });
+    app.post('/catalog/stores/:id/groups', admin, async (req, res) => {
+      const id = positiveId(req.params.id);
+      try {
+        await stores.assignGroup(req.actor, id, str(req.body.groupId));
+        flash(req, 'ok', 'Group ID assigned.');
+        res.redirect(`/catalog/stores/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await storePage(res, id, { errors: err.fields });
+      }
+    });
+    app.post('/catalog/stores/:id/groups/remove', admin, async (req, res) => {
+      const id = positiveId(req.params.id);
+      await stores.unassignGroup(req.actor, id, str(req.body.groupId));
+      flash(req, 'ok', 'Group ID removed from the store.');
+      res.redirect(`/catalog/stores/${id}`);
+    });
+  };
+}
