@@ -47,6 +47,11 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  // Defaults for every view, so an error page renders even when a request fails early (body too large).
+  app.use((req, res, next) => {
+    Object.assign(res.locals, { user: null, nav: [], path: req.path, csrfToken: '', flash: [], errors: {}, values: {} });
+    next();
+  });
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -85,7 +90,8 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
     // A call authenticated by an API key carries no cookie, so it cannot be forged cross-site.
-    skipCsrfProtection: (req) => req.apiScopes !== undefined,
+    // An API call without a signed-in session has nothing to forge: let requireScope answer 401.
+    skipCsrfProtection: (req) => req.apiScopes !== undefined || (req.path.startsWith('/api/') && !req.session?.userId),
   });
 
   app.use(async (req, res, next) => {

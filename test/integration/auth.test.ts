@@ -101,6 +101,22 @@ describe('accounts and roles', () => {
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('renders an oversized form as a clean 413 page', async () => {
+    const c = new WebClient(p.baseUrl);
+    const res = await c.request('POST', '/login', { form: { username: 'x'.repeat(300_000), password: 'y' } });
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('The request is too large.');
+    expect(res.text).not.toMatch(/node_modules|\.ts:\d+/);
+  });
+
+  it('answers an API call without key or session with 401, not a CSRF error', async () => {
+    const res = await fetch(`${p.baseUrl}/api/v1/price-changes`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '[]',
+    });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.code).toBe('unauthorized');
+  });
+
   it('sends security headers', async () => {
     const res = await fetch(`${p.baseUrl}/login`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
