@@ -1,0 +1,166 @@
+// `npm run bench:e2e`: one price change touching 100,000 labels across 200 simulated APs
+// (50 stores x 4 APs x 500 labels; the simulator in its own process), through the broker and
+// worker processes, on the embedded MariaDB and Redis. Prints the time from the request to
+// 100 % confirmed in MySQL, labels/s, each process's peak RSS, and the raw floor: the same
+// number of item rows inserted then confirmed in MySQL in batches, with no application logic.
+// Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP (environment).
+import crypto from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { SecretBox } from '../broker/index.js';
+import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
+import { PROJECT_ROOT, loadConfig } from '../server/config.js';
+import { createLogger } from '../server/core/logger.js';
+import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
+import { migrate } from '../server/db/migrate.js';
+import { createPool, withTx } from '../server/db/pool.js';
+import { RegistryService } from '../server/registry/registry-service.js';
+import { TaskCreator } from '../server/tasks/task-creator.js';
+import { TaskQueue } from '../server/tasks/task-queue.js';
+import fs from 'node:fs';
+import { BenchProcess, cpuSecondsOf } from './e2e-process.js';
+import { bumpAllPrices, countConfirmed, countOpen, countReportedLabels, insertProducts, insertStore, rawFloor } from './e2e-seed-repo.js';
+
+const STORES = Number(process.env.BENCH_STORES ?? 50);
+const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
+const LABELS_PER_AP = Number(process.env.BENCH_LABELS_PER_AP ?? 500);
+const LABELS_PER_PRODUCT = 4;
+const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
+const PRODUCTS = (APS_PER_STORE * LABELS_PER_AP) / LABELS_PER_PRODUCT;
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function main() {
+  const dataDir = path.join(PROJECT_ROOT, '.data');
+  const urls = await startEmbeddedServices(dataDir);
+  const tag = crypto.randomBytes(3).toString('hex');
+  const dbName = `esl_bench_${tag}`;
+  const admin = await mysql.createConnection({ uri: urls.mysqlUrl });
+  await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const u = new URL(urls.mysqlUrl);
+  u.pathname = `/${dbName}`;
+  const mysqlUrl = u.toString();
+  const prefix = `bench${tag}`;
+  const mqttPort = await freePort();
+  const env = {
+    NODE_ENV: 'production', LOG_LEVEL: 'info', DEMO: 'false', MYSQL_URL: mysqlUrl, REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix,
+    SESSION_SECRET: crypto.randomBytes(24).toString('hex'), DATA_DIR: dataDir,
+    MQTT_HOST: '127.0.0.1', MQTT_TCP_PORT: String(mqttPort), MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0',
+  };
+  const config = loadConfig(env);
+  const procs: BenchProcess[] = [];
+  const pool = createPool(mysqlUrl, 4);
+  const redis = new Redis(urls.redisUrl);
+  const queue = new TaskQueue(urls.redisUrl, prefix);
+  try {
+    await migrate(mysqlUrl);
+    say(`bench:e2e  ${TOTAL} labels = ${STORES} stores x ${APS_PER_STORE} APs x ${LABELS_PER_AP} labels; ${config.TASK_ITEMS_PER_MESSAGE} items/message, window ${config.TASK_GROUP_INFLIGHT} messages/group`);
+    const t0 = performance.now();
+    const registry = new RegistryService(pool, redis, prefix, SecretBox.load(config.MQTT_SECRET_KEY, dataDir), createLogger('silent'));
+    const productIds = await insertProducts(pool, PRODUCTS, tag);
+    const groups: string[] = [];
+    for (let s = 0; s < STORES; s++) {
+      const groupId = `GID_B${tag}_${s}`;
+      await registry.createGroup(SYSTEM_ACTOR, { groupId });
+      await insertStore(pool, `B${tag}${s}`, groupId, productIds, LABELS_PER_PRODUCT);
+      groups.push(groupId);
+    }
+    const key = await registry.issueAccessKey(SYSTEM_ACTOR, { description: 'bench fleet', groupIds: [] });
+    say(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const broker = new BenchProcess('broker', 'server/main.ts', [], { ...env, ROLES: 'broker' });
+    procs.push(broker);
+    await broker.start('"platform started"');
+    const [[inst]] = (await pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [[{ instance_id: string }]];
+    const worker = new BenchProcess('worker', 'server/main.ts', [], {
+      ...env, ROLES: 'worker', MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`, LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
+    });
+    procs.push(worker);
+    await worker.start('"platform started"');
+    const sim = new BenchProcess('simulator', 'sim/main.ts', [
+      '--url', `mqtt://127.0.0.1:${mqttPort}`, '--mysql-url', mysqlUrl, '--groups', groups.join(','), '--aps-per-group', String(APS_PER_STORE),
+      '--access-key-id', key.accessKeyId, '--instance-id', inst.instance_id, '--status-interval-ms', '60000', '--quiet',
+    ], { SIM_ACCESS_KEY_SECRET: key.accessKeySecret });
+    procs.push(sim);
+    await sim.start('"ready":true');
+    // Status reports tell the platform which AP serves which label (used for packing and P2P retries).
+    while ((await countReportedLabels(pool)) < TOTAL) await new Promise((r) => setTimeout(r, 200));
+    say(`broker, worker and ${STORES * APS_PER_STORE} simulated APs up; every label reported by its AP`);
+
+    const creator = new TaskCreator(pool, config, (id) => queue.enqueueTask(id));
+    const mariadbPid = Number(fs.readFileSync(path.join(dataDir, 'mariadb.pid'), 'utf8').trim());
+    const redisPid = Number(fs.readFileSync(path.join(dataDir, 'redis.pid'), 'utf8').trim());
+    const cpu0 = { broker: broker.cpuSeconds(), worker: worker.cpuSeconds(), simulator: sim.cpuSeconds(), mariadb: cpuSecondsOf(mariadbPid), redis: cpuSecondsOf(redisPid), bench: process.cpuUsage() };
+    const start = performance.now();
+    const task = await withTx(pool, async (c) => creator.createInTx(c, { name: 'bench', role: 'operator' }, await bumpAllPrices(c), { source: 'api', note: 'bench:e2e' }));
+    await creator.enqueue(task!.taskId);
+    const created = performance.now();
+    say(`task ${task!.taskId}: ${task!.items} items created in ${((created - start) / 1000).toFixed(2)} s (prices updated, items, audit, one transaction)`);
+    let last = 0;
+    let open = 0;
+    while ((open = await countOpen(pool, task!.taskId)) > 0) {
+      if (performance.now() - last > 5000) {
+        process.stdout.write(`  open ${open}/${task!.items}\n`);
+        last = performance.now();
+      }
+      if (performance.now() - start > 600_000) throw new Error(`not confirmed after 10 minutes: ${open} open`);
+      await new Promise((r) => setTimeout(r, open > 5000 ? 250 : 50));
+    }
+    const done = performance.now();
+    const confirmedN = await countConfirmed(pool, task!.taskId);
+    if (confirmedN !== task!.items) throw new Error(`only ${confirmedN} of ${task!.items} items confirmed (the rest timed out or were cancelled)`);
+    const secs = (done - start) / 1000;
+    const bcpu = process.cpuUsage(cpu0.bench);
+    const cpu = {
+      broker: broker.cpuSeconds() - cpu0.broker, worker: worker.cpuSeconds() - cpu0.worker, simulator: sim.cpuSeconds() - cpu0.simulator,
+      mariadb: cpuSecondsOf(mariadbPid) - cpu0.mariadb, redis: cpuSecondsOf(redisPid) - cpu0.redis, bench: (bcpu.user + bcpu.system) / 1e6,
+    };
+    const rss = { broker: broker.peakRssMb(), worker: worker.peakRssMb(), simulator: sim.peakRssMb(), bench: process.resourceUsage().maxRSS / 1024 };
+
+    if (process.env.BENCH_WORKER_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_WORKER_LOG, worker.output);
+    const floor = await rawFloor(pool, task!.items, 5000, 2000);
+    const floorSecs = (floor.insertMs + floor.confirmMs) / 1000;
+    const e2eRate = task!.items / secs;
+    const floorRate = task!.items / floorSecs;
+    say('');
+    say(`end to end: ${task!.items} labels confirmed in MySQL ${secs.toFixed(2)} s after the request  ->  ${e2eRate.toFixed(0)} labels/s`);
+    say(`raw floor:  insert ${(floor.insertMs / 1000).toFixed(2)} s + confirm ${(floor.confirmMs / 1000).toFixed(2)} s = ${floorSecs.toFixed(2)} s  ->  ${floorRate.toFixed(0)} labels/s`);
+    say(`ratio:      ${((e2eRate / floorRate) * 100).toFixed(0)} % of the raw floor (aim >= 50 %); aim >= 10,000 labels/s: ${e2eRate >= 10_000 ? 'met' : 'not met'}`);
+    say(`CPU during the run (s): broker ${cpu.broker.toFixed(1)}, worker ${cpu.worker.toFixed(1)}, simulator ${cpu.simulator.toFixed(1)}, MariaDB ${cpu.mariadb.toFixed(1)}, Redis ${cpu.redis.toFixed(1)} (both shared with anything else using them), bench driver ${cpu.bench.toFixed(1)}`);
+    say(`peak RSS:   broker ${mb(rss.broker)}, worker ${mb(rss.worker)}, simulator ${mb(rss.simulator)}, bench driver ${mb(rss.bench)}`);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    await queue.stop();
+    await pool.end();
+    // the benchmark's keys and database go; the embedded servers stay up for the next run
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    await admin.end();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:e2e failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

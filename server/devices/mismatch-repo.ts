@@ -1,0 +1,46 @@
+// The price-mismatch list: labels whose displayed hash (as their AP last reported it, or as
+// last confirmed) differs from the hash of the price in force now. Same hash as the items'.
+import type { Queryable } from '../db/pool.js';
+import { CONTENT_HASH_SQL } from '../tasks/content-hash.js';
+
+export interface MismatchRow {
+  labelId: string;
+  storeId: number;
+  storeCode: string;
+  groupId: string;
+  sku: string;
+  name: string;
+  price: string;
+  displayedHash: string;
+  expectedHash: string;
+  lastAp: string | null;
+  lastStatusAt: Date | null;
+  /** an open task item is on its way to this label */
+  pendingTask: string | null;
+}
+
+const FROM = `FROM labels l
+  JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
+  JOIN products pr ON pr.id = l.product_id
+  JOIN stores s ON s.id = l.store_id
+  WHERE l.displayed_hash IS NOT NULL AND l.displayed_hash <> ${CONTENT_HASH_SQL}`;
+
+export async function listMismatches(db: Queryable, f: { storeId?: number; limit: number; offset: number }): Promise<MismatchRow[]> {
+  const [rows] = (await db.query(
+    `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
+       l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
+       l.last_status_at AS lastStatusAt,
+       (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
+     ${FROM} ${f.storeId ? 'AND l.store_id = ?' : ''}
+     ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
+    f.storeId ? [f.storeId, f.limit, f.offset] : [f.limit, f.offset],
+  )) as unknown as [MismatchRow[]];
+  return rows.map((r) => ({ ...r, pendingTask: r.pendingTask === null ? null : String(r.pendingTask) }));
+}
+
+export async function countMismatches(db: Queryable, storeId?: number): Promise<number> {
+  const [[r]] = (await db.query(`SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}`, storeId ? [storeId] : [])) as unknown as [
+    [{ n: string }],
+  ];
+  return Number(r.n);
+}

@@ -1,0 +1,44 @@
+// Applies one validated status report: the AP's firmware and label count, and per label
+// the AP that reported it, battery, signal and the hash it displays (which feeds the
+// price-mismatch list). Large reports are written in chunks, one transaction in all.
+// A label newly seen showing something other than its current price, with no task on its
+// way to it, is recorded in the audit trail (once: a repeat of the same report is not new).
+import { appendAudit } from '../audit/audit-repo.js';
+import { withTx, type Pool } from '../db/pool.js';
+import type { Status } from '../tasks/uplink-schemas.js';
+import { labelExpectations, updateReportedLabels, upsertApStatus } from './status-repo.js';
+
+const CHUNK = 500;
+
+export async function applyStatus(
+  pool: Pool,
+  from: { clientId: string; groupId: string; deviceId: string; receivedAt: Date },
+  s: Status,
+): Promise<{ labels: number; mismatches: number }> {
+  return withTx(pool, async (c) => {
+    let matched = 0;
+    const mismatched: string[] = [];
+    const labels = s.labels.map((l) => ({ labelId: l.labelId, battery: l.battery ?? null, rssi: l.rssi ?? null, contentHash: l.contentHash ?? null }));
+    for (let i = 0; i < labels.length; i += CHUNK) {
+      const chunk = labels.slice(i, i + CHUNK);
+      const reported = new Map(chunk.filter((l) => l.contentHash).map((l) => [l.labelId, l.contentHash!]));
+      for (const e of await labelExpectations(c, from.groupId, [...reported.keys()])) {
+        const shown = reported.get(e.labelId)!;
+        if (shown !== e.expected && shown !== e.previous && !e.pending) mismatched.push(e.labelId);
+      }
+      matched += await updateReportedLabels(c, from.groupId, from.clientId, from.receivedAt, chunk);
+    }
+    await upsertApStatus(c, { ...from, firmware: s.fw ?? null, at: from.receivedAt, labelsReported: s.labels.length });
+    for (let i = 0; i < mismatched.length; i += 300) {
+      const chunk = mismatched.slice(i, i + 300);
+      await appendAudit(c, { name: from.clientId, role: 'device' }, [
+        {
+          action: 'label.mismatch', objectType: 'ap', objectId: from.clientId,
+          refs: { ap: from.clientId, group: from.groupId, label: chunk },
+          summary: `${chunk.length} label(s) reported showing content that differs from their current price`,
+        },
+      ]);
+    }
+    return { labels: matched, mismatches: mismatched.length };
+  });
+}

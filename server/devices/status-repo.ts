@@ -1,0 +1,66 @@
+// SQL of AP status reports: the labels an AP serves and the AP itself.
+import type { Queryable } from '../db/pool.js';
+import { CONTENT_HASH_SQL } from '../tasks/content-hash.js';
+
+export interface ReportedLabel {
+  labelId: string;
+  battery: number | null;
+  rssi: number | null;
+  contentHash: string | null;
+}
+
+/**
+ * Updates the labels of the reporting AP's own group (a label of another group is left
+ * alone, whatever the AP claims). Returns how many labels matched.
+ */
+export async function updateReportedLabels(db: Queryable, groupId: string, clientId: string, at: Date, labels: ReportedLabel[]): Promise<number> {
+  if (!labels.length) return 0;
+  const rows = labels.map(() => 'SELECT ? AS label_id, ? AS battery, ? AS rssi, ? AS h').join(' UNION ALL ');
+  const params = labels.flatMap((l) => [l.labelId, l.battery, l.rssi, l.contentHash]);
+  const [res] = (await db.query(
+    `UPDATE labels l JOIN (${rows}) v ON v.label_id = l.label_id
+     SET l.last_ap_client_id = ?, l.battery_mv = v.battery, l.rssi = v.rssi,
+         l.displayed_hash = COALESCE(v.h, l.displayed_hash), l.last_status_at = ?
+     WHERE l.group_id = ?`,
+    [...params, clientId, at, groupId],
+  )) as unknown as [{ affectedRows: number }];
+  return res.affectedRows;
+}
+
+export async function upsertApStatus(
+  db: Queryable,
+  ap: { clientId: string; groupId: string; deviceId: string; firmware: string | null; at: Date; labelsReported: number },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at),
+       last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
+    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported],
+  );
+}
+
+export interface LabelExpectation {
+  labelId: string;
+  /** what we last knew it displayed */
+  previous: string | null;
+  /** the hash of the price in force now */
+  expected: string;
+  /** an open task item is on its way to it */
+  pending: boolean;
+}
+
+/** For reported labels of the group: what they showed before this report and what they should show. */
+export async function labelExpectations(db: Queryable, groupId: string, labelIds: string[]): Promise<LabelExpectation[]> {
+  if (!labelIds.length) return [];
+  const [rows] = (await db.query(
+    `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected,
+       EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pending
+     FROM labels l
+     JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
+     JOIN products pr ON pr.id = l.product_id
+     WHERE l.group_id = ? AND l.label_id IN (?)`,
+    [groupId, labelIds],
+  )) as unknown as [(Omit<LabelExpectation, 'pending'> & { pending: number | string })[]];
+  return rows.map((r) => ({ ...r, pending: Number(r.pending) === 1 }));
+}

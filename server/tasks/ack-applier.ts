@@ -1,0 +1,128 @@
+// Applies a batch of validated acks in one transaction: the first `ok` from an AP of the
+// item's own group confirms it; later acks change nothing; `failed` results wait for their
+// retry. Results for items of another group are refused (a forged or misrouted ack).
+// One audit record per task and outcome, with the labels in refs.
+import type { Actor } from '../audit/audit-chain.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { AuditEvent } from '../audit/audit-chain.js';
+import type { Pool } from '../db/pool.js';
+import { confirmItems, failItems, lockItems, type LockedItem } from './ack-repo.js';
+import { withTxRetry } from './tx-retry.js';
+import type { AckResult } from './uplink-schemas.js';
+
+export interface AckEntry {
+  clientId: string;
+  groupId: string;
+  msgId: string;
+  results: AckResult[];
+  receivedAt: Date;
+}
+
+export interface ApplyOutcome {
+  confirmed: number;
+  failed: number;
+  duplicates: number;
+  /** results naming an item of another group, or a label that is not the item's */
+  refused: { clientId: string; itemId: string; reason: string }[];
+  unknown: number;
+  /** tasks and groups touched, for completion checks and dispatch wake-ups */
+  tasks: Set<string>;
+  groups: Set<string>;
+}
+
+const OPEN = new Set(['pending', 'sent', 'failed']);
+const REFS_CHUNK = 300; // labels per audit record: keeps refs well inside its TEXT column
+
+const DEVICE = (clientId: string): Actor => ({ name: clientId, role: 'device' });
+
+export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyOutcome> {
+  const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  return withTxRetry(pool, async (c) => {
+    const out: ApplyOutcome = { confirmed: 0, failed: 0, duplicates: 0, refused: [], unknown: 0, tasks: new Set(), groups: new Set() };
+    if (!ids.length) return out;
+    const items = new Map<string, LockedItem>((await lockItems(c, ids)).map((i) => [i.id, i]));
+    // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
+    const state = new Map<string, string>();
+    const confirms = new Map<string, LockedItem[]>(); // by AP
+    const fails = new Map<string, { clientId: string; items: LockedItem[] }>(); // by error + AP
+    for (const e of entries) {
+      for (const r of e.results) {
+        const it = items.get(r.itemId);
+        if (!it) {
+          out.unknown++;
+          continue;
+        }
+        if (it.groupId !== e.groupId) {
+          out.refused.push({ clientId: e.clientId, itemId: r.itemId, reason: `item belongs to another group` });
+          continue;
+        }
+        if (it.labelId !== r.labelId) {
+          out.refused.push({ clientId: e.clientId, itemId: r.itemId, reason: `labelId does not match the item` });
+          continue;
+        }
+        const cur = state.get(it.id) ?? it.state;
+        if (!OPEN.has(cur) || (r.status === 'failed' && cur === 'pending')) {
+          out.duplicates++;
+          continue;
+        }
+        if (r.status === 'ok' && r.contentHash === it.contentHash) {
+          state.set(it.id, 'confirmed');
+          (confirms.get(e.clientId) ?? confirms.set(e.clientId, []).get(e.clientId)!).push(it);
+        } else {
+          const error = r.status === 'ok' ? 'hash_mismatch: the AP shows different content' : (r.error ?? 'failed');
+          state.set(it.id, 'failed');
+          const k = `${e.clientId}\n${error}`;
+          (fails.get(k) ?? fails.set(k, { clientId: e.clientId, items: [] }).get(k)!).items.push(it);
+        }
+        out.tasks.add(it.taskId);
+        out.groups.add(it.groupId);
+      }
+    }
+    // An item failed by one AP and then confirmed by another in the same batch is only confirmed.
+    const at = entries[entries.length - 1].receivedAt;
+    const audit: { actor: Actor; event: AuditEvent }[] = [];
+    for (const [clientId, list] of confirms) {
+      await confirmItems(c, list.map((i) => i.id), clientId, at);
+      out.confirmed += list.length;
+      audit.push(...auditRecords(clientId, 'task.items.confirmed', list));
+    }
+    for (const [k, { clientId, items: list0 }] of fails) {
+      const list = list0.filter((i) => state.get(i.id) === 'failed');
+      if (!list.length) continue;
+      const error = k.slice(k.indexOf('\n') + 1);
+      await failItems(c, list.map((i) => i.id), error);
+      out.failed += list.length;
+      audit.push(...auditRecords(clientId, 'task.items.failed', list, error));
+    }
+    // appendAudit takes one actor; records are grouped by AP so each names the device that acked.
+    for (const [clientId, events] of groupBy(audit)) await appendAudit(c, DEVICE(clientId), events);
+    return out;
+  });
+}
+
+function auditRecords(clientId: string, action: string, list: LockedItem[], error?: string) {
+  const byTask = new Map<string, LockedItem[]>();
+  for (const i of list) (byTask.get(i.taskId) ?? byTask.set(i.taskId, []).get(i.taskId)!).push(i);
+  const out: { actor: Actor; event: AuditEvent }[] = [];
+  for (const [taskId, items] of byTask) {
+    for (let k = 0; k < items.length; k += REFS_CHUNK) {
+      const chunk = items.slice(k, k + REFS_CHUNK);
+      out.push({
+        actor: DEVICE(clientId),
+        event: {
+          action, objectType: 'task', objectId: taskId,
+          refs: { task: taskId, ap: clientId, label: chunk.map((i) => i.labelId) },
+          summary: `${chunk.length} label(s) ${action === 'task.items.confirmed' ? 'confirmed' : `failed (${error})`} by ${clientId}`,
+          after: { items: chunk.map((i) => i.id), ...(error ? { error } : {}) },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function groupBy(records: { actor: Actor; event: AuditEvent }[]) {
+  const m = new Map<string, AuditEvent[]>();
+  for (const r of records) (m.get(r.actor.name) ?? m.set(r.actor.name, []).get(r.actor.name)!).push(r.event);
+  return m;
+}

@@ -1,0 +1,78 @@
+// Gathers acks from concurrently processed uplink jobs into one transaction. A job's promise
+// settles only when its batch has committed, so BullMQ completes the job only after its
+// results are in MySQL: a crash before that leaves the job to be processed again.
+import type { Logger } from '../core/logger.js';
+import type { Pool } from '../db/pool.js';
+import { applyAcks, type AckEntry, type ApplyOutcome } from './ack-applier.js';
+
+interface Waiting {
+  entry: AckEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface AckBatcherOptions {
+  /** flush when this many results wait */
+  maxResults?: number;
+  /** or when the oldest has waited this long */
+  maxWaitMs?: number;
+}
+
+export class AckBatcher {
+  private waiting: Waiting[] = [];
+  private results = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly log: Logger,
+    private readonly onApplied: (o: ApplyOutcome) => Promise<void>,
+    private readonly opts: AckBatcherOptions = {},
+  ) {}
+
+  add(entry: AckEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ entry, resolve, reject });
+      this.results += entry.results.length;
+      if (this.results >= (this.opts.maxResults ?? 5000)) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.opts.maxWaitMs ?? 15);
+    });
+  }
+
+  private kick() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    // One batch at a time per process: batches never wait on each other's row locks.
+    if (this.running || !this.waiting.length) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.results = 0;
+    this.running = this.flush(batch).finally(() => {
+      this.running = null;
+      if (this.waiting.length) this.kick();
+    });
+  }
+
+  private async flush(batch: Waiting[]) {
+    let outcome: ApplyOutcome;
+    const t0 = performance.now();
+    try {
+      outcome = await applyAcks(this.pool, batch.map((w) => w.entry));
+      this.log.debug({ acks: batch.length, confirmed: outcome.confirmed, failed: outcome.failed, ms: Math.round(performance.now() - t0) }, 'ack batch applied');
+    } catch (err) {
+      this.log.error({ err, acks: batch.length }, 'ack batch failed; its jobs will be retried');
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (const w of batch) w.resolve();
+    for (const r of outcome.refused) this.log.warn({ clientId: r.clientId, itemId: r.itemId, reason: r.reason }, 'ack result refused');
+    await this.onApplied(outcome).catch((err) => this.log.error({ err }, 'after-ack step failed (the sweeper will catch up)'));
+  }
+
+  /** Waits for what is in flight (used on stop). */
+  async drain() {
+    this.kick();
+    while (this.running) await this.running;
+  }
+}

@@ -1,0 +1,94 @@
+// SQL of the dispatcher: what a group may send now, and marking it sent.
+import type { ResultSetHeader } from 'mysql2';
+import type { Queryable } from '../db/pool.js';
+
+export interface DispatchRow {
+  id: string;
+  taskId: string;
+  labelId: string;
+  sku: string;
+  name: string;
+  price: string;
+  promoPrice: string | null;
+  currency: string;
+  contentHash: string;
+  attempts: number;
+  lastAp: string | null;
+  deadlineAt: Date;
+}
+
+/** Messages of the group published and not yet answered in full, whose ack time is still running. */
+export async function countInflightMessages(db: Queryable, groupId: string): Promise<number> {
+  const [[r]] = (await db.query(
+    `SELECT COUNT(DISTINCT last_msg_id) AS n FROM task_items
+     WHERE group_id = ? AND state = 'sent' AND next_retry_at > NOW(3)`,
+    [groupId],
+  )) as unknown as [[{ n: string }]];
+  return Number(r.n);
+}
+
+const COLUMNS = `i.id, i.task_id AS taskId, i.label_id AS labelId, i.sku, i.name, i.price, i.promo_price AS promoPrice,
+  i.currency, i.content_hash AS contentHash, i.attempts, l.last_ap_client_id AS lastAp, t.deadline_at AS deadlineAt`;
+
+/** Items whose retry is due (sent without an answer, or failed), oldest task first. */
+export async function pickDueRetries(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
+  const [rows] = (await db.query(
+    `SELECT ${COLUMNS} FROM task_items i
+     STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
+     LEFT JOIN labels l ON l.label_id = i.label_id
+     WHERE i.group_id = ? AND i.state IN ('sent', 'failed') AND i.next_retry_at <= NOW(3)
+     ORDER BY i.task_id, i.id LIMIT ?`,
+    [groupId, limit],
+  )) as unknown as [DispatchRow[]];
+  return rows;
+}
+
+/**
+ * Items never sent, in id order. STRAIGHT_JOIN keeps the plan on the (group_id, state) index,
+ * which hands rows out in id order: left to itself the optimiser starts from the few running
+ * tasks and then filters and sorts every pending item of theirs, for every round of every group.
+ */
+export async function pickPending(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
+  const [rows] = (await db.query(
+    `SELECT ${COLUMNS} FROM task_items i
+     STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
+     LEFT JOIN labels l ON l.label_id = i.label_id
+     WHERE i.group_id = ? AND i.state = 'pending'
+     ORDER BY i.id LIMIT ?`,
+    [groupId, limit],
+  )) as unknown as [DispatchRow[]];
+  return rows;
+}
+
+/**
+ * Marks one message's items sent. The retry time doubles with every attempt (capped), so an
+ * AP that is away is not flooded; until then the message counts against the group's bound.
+ * (MySQL evaluates single-table SET clauses left to right: next_retry_at sees the old attempts.)
+ */
+export async function markSent(db: Queryable, ids: string[], msgId: string, baseMs: number, capMs: number): Promise<number> {
+  const [res] = (await db.query(
+    `UPDATE task_items
+     SET next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, attempts), ?) * 1000 MICROSECOND,
+         attempts = attempts + 1, state = 'sent', last_msg_id = ?, last_sent_at = NOW(3)
+     WHERE id IN (?) AND state IN ('pending', 'sent', 'failed')`,
+    [baseMs, capMs, msgId, ids],
+  )) as unknown as [ResultSetHeader];
+  return res.affectedRows;
+}
+
+/** A publish that failed: its items are due again at once (their attempt still counts). */
+export async function rearmMessage(db: Queryable, msgId: string): Promise<void> {
+  await db.query("UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [msgId]);
+}
+
+/** Groups with work the sweeper should poke: due retries, or pending items of running tasks. */
+export async function groupsWithWork(db: Queryable): Promise<string[]> {
+  const [due] = (await db.query(
+    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN ('sent', 'failed') AND next_retry_at <= NOW(3) LIMIT 1000`,
+  )) as unknown as [{ g: string }[]];
+  // GROUP BY on the (group_id, state) index is a loose index scan: one probe per group, not per item.
+  const [pending] = (await db.query(
+    "SELECT group_id AS g FROM task_items WHERE state = 'pending' GROUP BY group_id LIMIT 1000",
+  )) as unknown as [{ g: string }[]];
+  return [...new Set([...due, ...pending].map((r) => r.g))];
+}

@@ -1,0 +1,82 @@
+// SQL that writes a new task and its items. Runs inside the caller's transaction.
+import type { ResultSetHeader } from 'mysql2';
+import type { Queryable } from '../db/pool.js';
+import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash.js';
+
+/** Open (not final) item states: the ones a new item for the same label supersedes. */
+export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const;
+
+export async function insertTask(
+  db: Queryable,
+  t: { source: string; createdBy: string; requestId: string | null; note: string; deadlineSeconds: number; parentTaskId?: string | null },
+): Promise<string> {
+  const [res] = (await db.query(
+    `INSERT INTO tasks (source, created_by, request_id, note, parent_task_id, deadline_at)
+     VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)`,
+    [t.source, t.createdBy.slice(0, 128), t.requestId, t.note.slice(0, 255), t.parentTaskId ?? null, t.deadlineSeconds],
+  )) as unknown as [ResultSetHeader];
+  return String(res.insertId);
+}
+
+const ITEM_SELECT = `
+  SELECT ?, l.label_id, l.store_id, l.group_id, l.product_id, pr.sku, pr.name, p.price,
+         ${EFFECTIVE_PROMO_SQL}, pr.currency, ${CONTENT_HASH_SQL}
+  FROM labels l
+  JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
+  JOIN products pr ON pr.id = l.product_id`;
+
+// Item ids follow group, then the AP that last reported the label: the dispatcher sends items in
+// id order, so a group message then mostly carries one AP's labels and draws one ack, not one per AP.
+const ITEM_ORDER = 'ORDER BY l.group_id, l.last_ap_client_id, l.label_id';
+
+const ITEM_COLUMNS = '(task_id, label_id, store_id, group_id, product_id, sku, name, price, promo_price, currency, content_hash)';
+
+/**
+ * One item per label of the store bound to one of the products, with the content it must show now.
+ * (One store per statement: MariaDB plans `store_id = ? AND product_id IN (...)` as index ranges,
+ * while a row-constructor IN over (store, product) pairs measured six times slower.)
+ */
+export async function insertItemsForStore(db: Queryable, taskId: string, storeId: number, productIds: number[]): Promise<number> {
+  const [res] = (await db.query(
+    `INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.store_id = ? AND l.product_id IN (?) ${ITEM_ORDER}`,
+    [taskId, storeId, productIds],
+  )) as unknown as [ResultSetHeader];
+  return res.affectedRows;
+}
+
+/** One item per listed label that is still bound to a priced product (retries of failed items). */
+export async function insertItemsForLabels(db: Queryable, taskId: string, labelIds: string[]): Promise<number> {
+  const [res] = (await db.query(`INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.label_id IN (?) ${ITEM_ORDER}`, [
+    taskId,
+    labelIds,
+  ])) as unknown as [ResultSetHeader];
+  return res.affectedRows;
+}
+
+/**
+ * Older open items for the labels of this task would put a stale price back on the shelf if
+ * they were retried later, so they end here as cancelled, naming the task that replaced them.
+ */
+export async function supersedeOpenItems(db: Queryable, taskId: string): Promise<number> {
+  const [res] = (await db.query(
+    `UPDATE task_items o JOIN task_items n ON n.label_id = o.label_id AND n.task_id = ?
+     SET o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
+     WHERE o.task_id <> ? AND o.state IN (?)`,
+    [taskId, `superseded by task ${taskId}`, taskId, OPEN_ITEM_STATES],
+  )) as unknown as [ResultSetHeader];
+  return res.affectedRows;
+}
+
+export async function deleteTask(db: Queryable, taskId: string): Promise<void> {
+  await db.query('DELETE FROM tasks WHERE id = ?', [taskId]);
+}
+
+/** Per-store item counts of a task (for the audit record). */
+export async function storeCounts(db: Queryable, taskId: string): Promise<{ storeId: number; groups: string; n: number }[]> {
+  const [rows] = (await db.query(
+    `SELECT store_id AS storeId, GROUP_CONCAT(DISTINCT group_id) AS \`groups\`, COUNT(*) AS n
+     FROM task_items WHERE task_id = ? GROUP BY store_id ORDER BY store_id LIMIT 200`,
+    [taskId],
+  )) as unknown as [{ storeId: number; groups: string; n: string }[]];
+  return rows.map((r) => ({ storeId: r.storeId, groups: r.groups, n: Number(r.n) }));
+}

@@ -1,0 +1,37 @@
+// Composes the worker role's part of the pipeline: dispatch, uplink (acks, status) and the
+// sweeper. server/platform.ts pushes `services` in this order; they stop in reverse.
+import type { DownlinkPublisher } from '../../broker/downlink.js';
+import type { AppContext } from '../core/context.js';
+import type { Service } from '../core/lifecycle.js';
+import { DispatchWorker } from './dispatch-worker.js';
+import { GroupDispatcher } from './group-dispatcher.js';
+import type { TaskFinisher } from './task-finisher.js';
+import type { TaskQueue } from './task-queue.js';
+import { TaskSweeper } from './task-sweeper.js';
+import { UplinkWorker } from './uplink-worker.js';
+
+export interface TaskPipeline {
+  services: Service[];
+  dispatch: DispatchWorker;
+  uplink: UplinkWorker;
+  sweeper: TaskSweeper;
+}
+
+export function createTaskPipeline(
+  ctx: AppContext,
+  queue: TaskQueue,
+  finisher: TaskFinisher,
+  downlink: { current: DownlinkPublisher | null },
+  opts: { sweepIntervalMs?: number } = {},
+): TaskPipeline {
+  const { pool, redis, redisUrl, config, log } = ctx;
+  const dispatcher = new GroupDispatcher(pool, config, downlink, log);
+  const dispatch = new DispatchWorker(pool, redis, redisUrl, config, queue, dispatcher, log);
+  const uplink = new UplinkWorker(pool, redis, redisUrl, config, log, async (o) => {
+    for (const t of o.tasks) await finisher.completeIfDrained(t);
+    // Answers free the group's window: send the next messages.
+    await dispatch.trigger([...o.groups]);
+  });
+  const sweeper = new TaskSweeper(pool, redis, config, finisher, (id) => queue.enqueueTask(id), (g) => dispatch.trigger(g), log, opts.sweepIntervalMs);
+  return { services: [dispatch, uplink, sweeper], dispatch, uplink, sweeper };
+}

@@ -1,0 +1,82 @@
+// Consumes the broker's uplink queue (broker/uplink.ts): acks and status reports.
+// A malformed message is counted and logged with its sender's Client ID and never applied;
+// its job completes (retrying cannot fix it). Valid acks are applied in batches.
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UPLINK_QUEUE, type UplinkPublish } from '../../broker/uplink.js';
+import type { Config } from '../config.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { bullConnection } from '../core/redis.js';
+import type { Pool } from '../db/pool.js';
+import { applyStatus } from '../devices/status-applier.js';
+import type { ApplyOutcome } from './ack-applier.js';
+import { AckBatcher } from './ack-batcher.js';
+import { WORKER_RECOVERY } from './queues.js';
+import { MalformedUplinkError, ackSchema, parseUplink, statusSchema } from './uplink-schemas.js';
+
+export class UplinkWorker implements Service {
+  readonly name = 'task-uplink-worker';
+  private worker: Worker<UplinkPublish> | null = null;
+  private readonly batcher: AckBatcher;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly redis: Redis,
+    private readonly redisUrl: string,
+    private readonly config: Config,
+    private readonly log: Logger,
+    onApplied: (o: ApplyOutcome) => Promise<void>,
+    // many jobs in hand at once, so that acks arriving together are applied as one batch
+    private readonly concurrency = 128,
+  ) {
+    this.batcher = new AckBatcher(pool, log, async (o) => {
+      if (o.refused.length) await this.count('forged', o.refused.length);
+      await onApplied(o);
+    });
+  }
+
+  /** Redis hash of rejected uplink messages by reason (shown to admins, read by tests). */
+  get rejectedKey() {
+    return `${this.config.REDIS_PREFIX}:uplink:rejected`;
+  }
+
+  private async count(reason: string, n = 1) {
+    await this.redis.hincrby(this.rejectedKey, reason, n);
+  }
+
+  async start() {
+    this.worker = new Worker<UplinkPublish>(UPLINK_QUEUE, (job) => this.process(job), {
+      prefix: this.config.REDIS_PREFIX,
+      connection: bullConnection(this.redisUrl),
+      concurrency: this.concurrency,
+      ...WORKER_RECOVERY,
+    });
+    this.worker.on('error', (err) => this.log.error({ err }, 'uplink worker error'));
+  }
+
+  private async process(job: Job<UplinkPublish>) {
+    const u = job.data;
+    try {
+      if (u.kind === 'ack') {
+        const ack = parseUplink(ackSchema, u.payload);
+        await this.batcher.add({ clientId: u.clientId, groupId: u.groupId, msgId: ack.msgId, results: ack.results, receivedAt: new Date(u.receivedAt) });
+      } else if (u.kind === 'status') {
+        const s = parseUplink(statusSchema, u.payload);
+        await applyStatus(this.pool, { clientId: u.clientId, groupId: u.groupId, deviceId: u.deviceId, receivedAt: new Date(u.receivedAt) }, s);
+      } else {
+        throw new MalformedUplinkError(`unknown uplink kind ${String(u.kind)}`);
+      }
+    } catch (err) {
+      if (!(err instanceof MalformedUplinkError)) throw err;
+      await this.count(`malformed_${u.kind}`);
+      // The payload itself is not logged: it may be large, and it is the sender's to keep.
+      this.log.warn({ clientId: u.clientId, topic: u.topic, reason: err.message }, 'malformed uplink message dropped');
+    }
+  }
+
+  async stop() {
+    await this.worker?.close();
+    await this.batcher.drain();
+  }
+}

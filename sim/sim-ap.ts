@@ -1,0 +1,196 @@
+// One simulated smart AP, speaking ap-protocol.md v1 over a real MQTT connection: it applies
+// the task items for the labels it serves (once per msgId; an expired message is dropped and
+// not acked), acks per label, and reports status. Knobs: latency, failure rate, duplicate
+// acks, offline periods.
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface SimApOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  parentTopic: string;
+  labels: string[];
+  /** delay before acking a message */
+  latencyMs?: number;
+  /** share of items reported failed ('label_unreachable') */
+  failureRate?: number;
+  /** share of acks sent twice */
+  duplicateRate?: number;
+  statusIntervalMs?: number;
+  /** only for brokers without the seed's P2P rule (plain mosquitto): subscribe to the own P2P topic */
+  subscribeP2p?: boolean;
+  resultsPerAck?: number;
+  /** every label fails its first N deliveries (a flaky radio link), then succeeds */
+  failFirst?: number;
+  random?: () => number;
+}
+
+export interface SimApCounters {
+  messages: number;
+  p2p: number;
+  applied: number;
+  failed: number;
+  redelivered: number;
+  expired: number;
+  acks: number;
+  statuses: number;
+}
+
+interface AckResult {
+  itemId: string;
+  labelId: string;
+  status: 'ok' | 'failed';
+  contentHash?: string;
+  error?: string;
+}
+
+const SEEN_MAX = 5000;
+
+export class SimAp {
+  readonly groupId: string;
+  readonly deviceId: string;
+  readonly displayed = new Map<string, string | null>();
+  readonly counters: SimApCounters = { messages: 0, p2p: 0, applied: 0, failed: 0, redelivered: 0, expired: 0, acks: 0, statuses: 0 };
+  private client: MqttClient | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  // msgId -> the results sent for it, so a redelivery is acked again without re-applying
+  private readonly seen = new Map<string, AckResult[]>();
+  private readonly rnd: () => number;
+  private readonly tries = new Map<string, number>();
+
+  constructor(readonly opts: SimApOptions) {
+    [this.groupId, this.deviceId] = opts.clientId.split('@@@');
+    for (const l of opts.labels) this.displayed.set(l, null);
+    this.rnd = opts.random ?? Math.random;
+  }
+
+  get online() {
+    return this.client?.connected ?? false;
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      clean: false, // so tasks published while away are delivered on return (ap-protocol.md)
+      keepalive: 30,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      protocolVersion: 4,
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', () => {}); // reconnects by itself; the error is visible as !online
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', (ack) => {
+        if (!ack.sessionPresent) {
+          const topics = [`${o.parentTopic}/task/${this.groupId}`];
+          if (o.subscribeP2p) topics.push(`${o.parentTopic}/p2p/${o.clientId}`);
+          client.subscribe(topics, { qos: 1 }, (err, granted) => {
+            if (err) return reject(err);
+            if (granted?.some((g) => g.qos === 128)) return reject(new Error(`subscription refused for ${o.clientId}`));
+            resolve();
+          });
+        } else resolve();
+      });
+      client.once('error', reject);
+    });
+    const every = o.statusIntervalMs ?? 30_000;
+    this.statusTimer = setInterval(() => void this.reportStatus().catch(() => {}), every);
+    await this.reportStatus();
+  }
+
+  /** Goes away without a DISCONNECT (like a power cut) and comes back after `ms`. */
+  async offlineFor(ms: number): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    this.client = null;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    await new Promise<void>((r) => c.end(true, {}, () => r()));
+    await new Promise((r) => setTimeout(r, ms));
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    const c = this.client;
+    this.client = null;
+    // A clean DISCONNECT when connected; when the broker is away, just drop the socket.
+    if (c) await new Promise<void>((r) => c.end(!c.connected, {}, () => r()));
+  }
+
+  private onMessage(topic: string, payload: Buffer) {
+    let m: { v?: unknown; type?: unknown; msgId?: unknown; expiresAt?: unknown; items?: unknown };
+    try {
+      m = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (m.v !== 1 || m.type !== 'price.update' || typeof m.msgId !== 'string' || !Array.isArray(m.items)) return;
+    this.counters.messages++;
+    if (topic.includes('/p2p/')) this.counters.p2p++;
+    if (typeof m.expiresAt !== 'string' || Date.parse(m.expiresAt) <= Date.now()) {
+      this.counters.expired++;
+      return;
+    }
+    const msgId = m.msgId;
+    let results = this.seen.get(msgId);
+    if (results) {
+      this.counters.redelivered++;
+    } else {
+      results = [];
+      for (const it of m.items as { itemId: string; labelId: string; contentHash: string }[]) {
+        if (!this.displayed.has(it.labelId)) continue; // another AP's label
+        const tries = (this.tries.get(it.labelId) ?? 0) + 1;
+        this.tries.set(it.labelId, tries);
+        if (tries <= (this.opts.failFirst ?? 0) || this.rnd() < (this.opts.failureRate ?? 0)) {
+          this.counters.failed++;
+          results.push({ itemId: it.itemId, labelId: it.labelId, status: 'failed', error: 'label_unreachable' });
+        } else {
+          this.counters.applied++;
+          this.displayed.set(it.labelId, it.contentHash);
+          results.push({ itemId: it.itemId, labelId: it.labelId, status: 'ok', contentHash: it.contentHash });
+        }
+      }
+      this.seen.set(msgId, results);
+      if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.keys().next().value!);
+    }
+    if (!results.length) return;
+    const send = () => {
+      this.ack(msgId, results);
+      if (this.rnd() < (this.opts.duplicateRate ?? 0)) this.ack(msgId, results);
+    };
+    const lat = this.opts.latencyMs ?? 0;
+    if (lat > 0) setTimeout(send, lat);
+    else send();
+  }
+
+  private ack(msgId: string, results: AckResult[]) {
+    const c = this.client;
+    if (!c) return;
+    const per = this.opts.resultsPerAck ?? 250;
+    for (let i = 0; i < results.length; i += per) {
+      const body = JSON.stringify({ v: 1, type: 'price.ack', msgId, results: results.slice(i, i + per) });
+      c.publish(`${this.opts.parentTopic}/ack/${this.groupId}/${this.deviceId}`, body, { qos: 1 });
+      this.counters.acks++;
+    }
+  }
+
+  async reportStatus(): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const all = [...this.displayed];
+    for (let i = 0; i < Math.max(1, all.length); i += 400) {
+      const labels = all.slice(i, i + 400).map(([labelId, h]) => ({
+        labelId, battery: 2900 + Math.floor(this.rnd() * 100), rssi: -50 - Math.floor(this.rnd() * 30), contentHash: h,
+      }));
+      const body = JSON.stringify({ v: 1, type: 'status', ts: new Date().toISOString(), fw: 'sim-1.0.0', labels });
+      await c.publishAsync(`${this.opts.parentTopic}/status/${this.groupId}/${this.deviceId}`, body, { qos: 1 });
+      this.counters.statuses++;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The demo fleet of the embedded default: seeded once, simulated APs on the platform's own
+// broker with a real AccessKey; a price change on the demo store confirms on every label.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTx } from '../../server/db/pool.js';
+import { DemoFleet, DEMO_GROUP_ID } from '../../server/demo/demo-fleet.js';
+import { TaskCreator } from '../../server/tasks/task-creator.js';
+import { TaskQueue } from '../../server/tasks/task-queue.js';
+import { startBroker, type BrokerFixture } from '../support/mqtt.js';
+import { waitFor } from './support/wait.js';
+
+let f: BrokerFixture;
+let queue: TaskQueue;
+beforeAll(async () => {
+  f = await startBroker({ DEMO_APS: '2', DEMO_LABELS_PER_AP: '15' });
+  queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
+});
+afterAll(async () => {
+  await queue?.stop();
+  await f?.close();
+});
+
+type Row = Record<string, unknown>;
+const q = async (sql: string, args: unknown[] = []) => ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+
+describe('demo fleet', () => {
+  it('seeds the demo store once and confirms a price change on all its labels', async () => {
+    const demo = new DemoFleet(f.platform.ctx, f.registry, () => f.broker);
+    await demo.start();
+    const [store] = await q("SELECT id, name FROM stores WHERE code = 'DEMO'");
+    expect(store.name).toContain('simulated');
+    expect(await q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [DEMO_GROUP_ID])).toEqual([{ n: '30' }]);
+    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID]), (r) => r.length === 2, 10_000, 'demo APs reported');
+    expect((await q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID])).map((r) => r.client_id)).toEqual([
+      `${DEMO_GROUP_ID}@@@SIMULATED-AP-0`, `${DEMO_GROUP_ID}@@@SIMULATED-AP-1`,
+    ]);
+
+    const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
+    const [p] = await q("SELECT p.product_id AS pid FROM prices p WHERE p.store_id = ? LIMIT 1", [store.id]);
+    const t = await withTx(f.platform.ctx.pool, async (c) => {
+      await c.query("UPDATE prices SET price = '2.99' WHERE store_id = ? AND product_id = ?", [store.id, p.pid]);
+      return creator.createInTx(c, { name: 'op', role: 'operator' }, [{ storeId: Number(store.id), productId: Number(p.pid) }], { source: 'ui' });
+    });
+    await creator.enqueue(t!.taskId);
+    await waitFor(() => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), (r) => r[0].state === 'completed', 15_000, 'demo task completed');
+    expect(t!.items).toBeGreaterThan(0);
+    await demo.stop();
+
+    // a second start finds the store, and replaces the fleet's AccessKey
+    const again = new DemoFleet(f.platform.ctx, f.registry, () => f.broker);
+    await again.start();
+    expect(await q("SELECT COUNT(*) AS n FROM stores WHERE code = 'DEMO'")).toEqual([{ n: '1' }]);
+    const keys = await q("SELECT revoked_at FROM mqtt_access_keys WHERE description = 'demo fleet (simulated APs)'");
+    expect(keys.filter((k) => k.revoked_at === null)).toHaveLength(1);
+    expect(keys).toHaveLength(2);
+    await again.stop();
+  });
+});

@@ -1,0 +1,97 @@
+// Platform roles as separate OS processes (`npx tsx server/main.ts` with ROLES=...), so
+// tests can SIGKILL and restart them; and a private redis-server that can be restarted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../../server/config.js';
+
+export class RoleProcess {
+  private proc: ChildProcess | null = null;
+  private out = '';
+
+  constructor(
+    readonly label: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get pid() {
+    return this.proc?.pid ?? 0;
+  }
+
+  /** Starts and waits for the 'platform started' log line. */
+  async start(timeoutMs = 60_000) {
+    this.out = '';
+    const p = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'test', LOG_LEVEL: 'info', DEMO: 'false', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = p;
+    const collect = (d: Buffer) => {
+      this.out = (this.out + d.toString()).slice(-20_000);
+    };
+    p.stdout!.on('data', collect);
+    p.stderr!.on('data', collect);
+    const end = Date.now() + timeoutMs;
+    while (!this.out.includes('"platform started"')) {
+      if (p.exitCode !== null) throw new Error(`${this.label} exited with ${p.exitCode}:\n${this.out}`);
+      if (Date.now() > end) throw new Error(`${this.label} did not start:\n${this.out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  get log() {
+    return this.out;
+  }
+
+  get alive() {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL') {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    await new Promise<void>((r) => {
+      p.once('exit', () => r());
+      p.kill(signal);
+    });
+  }
+}
+
+/** A redis-server of the test's own (never the shared one), persisting to an append-only file. */
+export class PrivateRedis {
+  private proc: ChildProcess | null = null;
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esl-redis-'));
+  constructor(readonly port: number) {}
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await new Promise<boolean>((r) => { const s = net.connect(this.port, '127.0.0.1'); s.once('connect', () => { s.destroy(); r(true); }); s.once('error', () => r(false)); })) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis-server did not start');
+  }
+
+  async stop() {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((r) => {
+      p.once('exit', () => r());
+      p.kill('SIGTERM');
+    });
+  }
+
+  async close() {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

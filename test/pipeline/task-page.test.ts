@@ -1,0 +1,75 @@
+// A real browser on the task page: the counts, the progress bar and the per-AP table follow
+// the task to 100 % without a reload (server-sent events, public/tasks.js under the CSP).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { hmacB64 } from '../../broker/index.js';
+import { withTx } from '../../server/db/pool.js';
+import { TaskCreator } from '../../server/tasks/task-creator.js';
+import { TaskQueue } from '../../server/tasks/task-queue.js';
+import { SimAp } from '../../sim/sim-ap.js';
+import { launchBrowser } from '../support/browser.js';
+import { startBroker, type BrokerFixture } from '../support/mqtt.js';
+import { WebClient } from '../support/web-client.js';
+import { seedStore } from './support/fixtures.js';
+
+let f: BrokerFixture;
+let browser: Browser;
+let queue: TaskQueue;
+let ap: SimAp;
+
+beforeAll(async () => {
+  // one message of 4 labels at a time, acked after 700 ms: the task takes a few seconds
+  [f, browser] = await Promise.all([startBroker({ TASK_GROUP_INFLIGHT: '1', TASK_ITEMS_PER_MESSAGE: '4' }), launchBrowser()]);
+  queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
+});
+afterAll(async () => {
+  await ap?.stop();
+  await browser?.close();
+  await queue?.stop();
+  await f?.close();
+});
+
+describe('task page', () => {
+  it('shows live progress to completion without a reload', async () => {
+    const g = await f.newGroup();
+    const s = await seedStore(f.platform.ctx.pool, { products: 16, labelsPerProduct: 1, groupId: g.groupId });
+    const clientId = `${g.groupId}@@@AP0`;
+    ap = new SimAp({
+      url: f.url(), clientId, parentTopic: f.parent, labels: s.labelIds, latencyMs: 700, statusIntervalMs: 60_000,
+      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: hmacB64(g.secret, clientId),
+    });
+    await ap.start();
+    const admin = new WebClient(f.platform.baseUrl);
+    await admin.login('admin', f.platform.adminPassword);
+    expect((await admin.post('/admin/users', { username: 'op-live', role: 'operator', password: 'a-long-password-123' }, '/admin/users')).status).toBe(200);
+
+    const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
+    const t = await withTx(f.platform.ctx.pool, (c) =>
+      creator.createInTx(c, { name: 'op-live', role: 'operator' }, s.productIds.map((productId) => ({ storeId: s.storeId, productId })), { source: 'ui' }),
+    );
+    await creator.enqueue(t!.taskId);
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    // (the browser's own favicon request is no concern of this page)
+    page.on('console', (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && problems.push(`${m.text()} ${m.location().url}`));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${f.platform.baseUrl}/login`);
+    await page.fill('input[name=username]', 'op-live');
+    await page.fill('input[name=password]', 'a-long-password-123');
+    await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+    await page.goto(`${f.platform.baseUrl}/tasks/${t!.taskId}`);
+    const first = Number(await page.locator('[data-count=confirmed]').textContent());
+    expect(first).toBeLessThan(16);
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await page.locator('[data-testid=task-state]').filter({ hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-count=confirmed]').textContent()).toBe('16');
+    expect(await page.locator('[data-testid=task-done]').textContent()).toBe('16');
+    expect(await page.locator('#task-progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(16);
+    expect(await page.locator('#task-aps').textContent()).toContain(clientId);
+    expect(await page.locator('#cancel-form').count()).toBe(0);
+    expect(navigations).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
