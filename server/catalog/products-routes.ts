@@ -71,7 +71,8 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
           r.scheduled.length ? `${r.scheduled.length} change(s) scheduled` : '',
         ].filter(Boolean);
         flash(req, 'ok', `${parts.join('; ')}.`);
-        res.redirect(`/catalog/products/${id}`);
+        // Straight to the task, so the operator watches the labels confirm.
+        res.redirect(r.taskId ? `/tasks/${r.taskId}` : `/catalog/products/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);

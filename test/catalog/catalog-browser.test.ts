@@ -46,8 +46,10 @@ describe('catalog pages in a browser', () => {
     await page.click('a:has-text("WEB-1")');
     await page.check('input[name=stores][value=W1]');
     await page.fill('input[name=price]', '4.20');
-    await Promise.all([page.waitForURL(`${p.baseUrl}/catalog/products/${productId}`), page.click('button:has-text("Change price")')]);
+    // The operator lands on the new task's page, to watch the labels confirm.
+    await Promise.all([page.waitForURL(/\/tasks\/\d+$/), page.click('button:has-text("Change price")')]);
     expect(await page.locator('.flash.ok').textContent()).toMatch(/1 price\(s\) changed; task \d+ updates 2 label\(s\)/);
+    await page.goto(`${p.baseUrl}/catalog/products/${productId}`);
     expect((await page.locator('tr[data-store="W1"] td.price').textContent())!.trim()).toBe('4.20 CNY');
 
     await page.fill('input[name=price]', '4.999');
