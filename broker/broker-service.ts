@@ -1,0 +1,181 @@
+// The integrated broker as a platform Service: aedes with the seed's hooks, Redis persistence
+// and emitter, the four listeners, presence, P2P and connection events.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Aedes } from 'aedes';
+import type { Redis } from 'ioredis';
+import type { Service } from '../server/core/lifecycle.js';
+import type { Logger } from '../server/core/logger.js';
+import { createRedis } from '../server/core/redis.js';
+import type { Pool } from '../server/db/pool.js';
+import type { BrokerContext } from './broker-context.js';
+import type { DownlinkPublisher } from './downlink.js';
+import { EventQueues } from './event-queues.js';
+import { authenticateHook } from './hooks/authenticate.js';
+import { authorizePublishHook } from './hooks/authorize-publish.js';
+import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
+import { preConnectHook } from './hooks/pre-connect.js';
+import { publishedHook } from './hooks/published.js';
+import { Listeners, WS_PATH, type Transport } from './listeners.js';
+import { DEFAULTS, type BrokerOptions } from './options.js';
+import { P2pStore } from './p2p-store.js';
+import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
+import { Presence, type PresenceEntry } from './presence.js';
+import { parseRegistryChange, registryChannel } from './registry-channel.js';
+import { ensureInstanceId, setInstanceId } from './registry/instance-repo.js';
+import { RegistryView } from './registry/registry-view.js';
+import { SecretBox } from './registry/secret-box.js';
+import { Sessions } from './sessions.js';
+import { loadTls } from './tls.js';
+
+export interface ServerUrl {
+  transport: Transport;
+  url: string;
+}
+
+export class BrokerService implements Service, DownlinkPublisher {
+  readonly name = 'broker';
+  private aedes: Aedes | null = null;
+  private listeners: Listeners | null = null;
+  private redis: Redis | null = null;
+  private sub: Redis | null = null;
+  private stores: BrokerStores = {};
+  private ctx: BrokerContext | null = null;
+  sessions: Sessions | null = null;
+
+  constructor(
+    readonly opts: BrokerOptions,
+    private readonly pool: Pool,
+    private readonly log: Logger,
+  ) {}
+
+  async start() {
+    const { opts } = this;
+    const box = SecretBox.load(opts.secretKey, opts.dataDir);
+    const instanceId = opts.instanceId
+      ? (await setInstanceId(this.pool, opts.instanceId), opts.instanceId)
+      : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
+    const registry = new RegistryView(this.pool, box);
+    await registry.refreshParentTopics();
+
+    // auto-pipelining: presence and P2P commands of concurrent connections share socket writes
+    this.redis = createRedis(opts.redisUrl, { enableAutoPipelining: true });
+    const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId);
+    await presence.start();
+    const ctx: BrokerContext = {
+      opts,
+      log: this.log.child({ component: 'broker', node: opts.nodeId }),
+      registry,
+      presence,
+      queues: new EventQueues(opts.redisUrl, opts.redisPrefix),
+      p2p: new P2pStore(this.redis, opts.redisPrefix, opts.offlineRetentionSeconds),
+      instanceId,
+      platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
+    };
+    this.ctx = ctx;
+
+    if (opts.cluster) this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds);
+    let sessions: Sessions | null = null;
+    const aedes = new Aedes({
+      id: `${opts.nodeId}-${crypto.randomBytes(3).toString('hex')}`,
+      mq: this.stores.mq,
+      persistence: this.stores.persistence,
+      connectTimeout: opts.connectTimeoutMs,
+      // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
+      maxClientsIdLength: 64,
+      preConnect: preConnectHook(ctx),
+      authenticate: authenticateHook(ctx, (c) => sessions?.authenticated(c)),
+      authorizePublish: authorizePublishHook(ctx),
+      authorizeSubscribe: authorizeSubscribeHook(ctx),
+      published: publishedHook(ctx),
+    });
+    await aedes.listen();
+    const store = (aedes as unknown as { persistence: Parameters<typeof onlyQos1Offline>[0] & Parameters<typeof storeGrantedOnce>[0] }).persistence;
+    onlyQos1Offline(store);
+    storeGrantedOnce(store);
+    ctx.aedes = aedes;
+    this.aedes = aedes;
+    sessions = new Sessions(ctx, aedes);
+    this.sessions = sessions;
+    aedes.on('clientError', (c, err) => ctx.log.debug({ clientId: c.id, err: err.message }, 'client error'));
+    aedes.on('connectionError', (_c, err) => ctx.log.debug({ err: err.message }, 'connection error before CONNECT'));
+
+    this.sub = createRedis(opts.redisUrl);
+    this.sub.on('message', (_ch: string, msg: string) => {
+      const change = parseRegistryChange(msg);
+      if (change?.type === 'topics') void registry.refreshParentTopics().catch((err: unknown) => ctx.log.error({ err }, 'parent topics reload failed'));
+      if (change?.type === 'kick') sessions.kick(change.ref);
+    });
+    await this.sub.subscribe(registryChannel(opts.redisPrefix));
+
+    const needTls = opts.ports.tls !== null || opts.ports.wss !== null;
+    const material = needTls ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost) : null;
+    this.listeners = new Listeners(aedes, opts.host, opts.maxPayloadBytes + DEFAULTS.packetOverheadBytes);
+    await this.listeners.start(opts.ports, material);
+    ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
+  }
+
+  async stop() {
+    await this.listeners?.stop();
+    if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
+    await this.sessions?.drain();
+    await this.stores.persistence?.destroy().catch(() => {});
+    await this.ctx?.presence.stop();
+    await this.ctx?.queues.close();
+    await this.sub?.quit().catch(() => this.sub?.disconnect());
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+
+  /** The ports actually bound (null: listener off). */
+  get ports(): Record<Transport, number | null> {
+    return this.listeners ? { ...this.listeners.bound } : { tcp: null, tls: null, ws: null, wss: null };
+  }
+
+  get instanceId(): string {
+    return this.context.instanceId;
+  }
+
+  /** One ServerUrl per enabled listener, for the instance page. */
+  serverUrls(): ServerUrl[] {
+    const h = this.opts.publicHost;
+    const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
+    return (Object.entries(this.ports) as [Transport, number | null][])
+      .filter(([, p]) => p !== null)
+      .map(([t, p]) => ({ transport: t, url: `${scheme[t]}://${h}:${p}${t === 'ws' || t === 'wss' ? WS_PATH : ''}` }));
+  }
+
+  /** DownlinkPublisher: resolves once aedes has stored a QoS 1 message for every persistent session. */
+  publish(topic: string, payload: Buffer | string, qos: 0 | 1): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('broker not started'));
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (buf.length > this.opts.maxPayloadBytes) return Promise.reject(new Error('payload over the limit'));
+    return new Promise((resolve, reject) => {
+      aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Whether a Client ID is connected to any node now (the seed's QuerySessionByClientId). */
+  lookup(clientId: string): Promise<PresenceEntry | null> {
+    return this.context.presence.lookup(clientId);
+  }
+
+  private get context(): BrokerContext {
+    if (!this.ctx) throw new Error('broker not started');
+    return this.ctx;
+  }
+}
+
+/** The platform's MQTT secret: configured, else DATA_DIR/broker/platform.secret (made once, 0600). */
+export function loadPlatformSecret(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'broker', 'platform.secret');
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    fs.writeFileSync(file, crypto.randomBytes(24).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,111 @@
+// The four transports (MQTT 3.1.1 section 4.2): TCP, TLS, WebSocket and secure WebSocket on
+// path /mqtt. Each listener is off when its port is null; port 0 binds an ephemeral port.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { ListenerPorts } from './options.js';
+import type { TlsMaterial } from './tls.js';
+
+export type Transport = keyof ListenerPorts;
+export const WS_PATH = '/mqtt';
+
+interface Parser {
+  parse(buf: Buffer): number;
+  packet: { length: number };
+}
+
+/**
+ * Refuses a packet by its fixed header, before its body is buffered: the mqtt-packet parser
+ * would otherwise hold up to 256 MB for one packet (remaining length, MQTT 3.1.1 section 2.2.3).
+ */
+function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
+  const client = aedes.handle(stream, req) as unknown as { _parser: Parser; emit(e: 'error', err: Error): void };
+  const parser = client._parser;
+  const parse = parser.parse.bind(parser);
+  parser.parse = (buf: Buffer) => {
+    const left = parse(buf);
+    if (parser.packet.length > maxPacket || left > maxPacket) {
+      client.emit('error', new Error(`packet over ${maxPacket} bytes refused`));
+    }
+    return left;
+  };
+}
+
+export class Listeners {
+  private servers: { transport: Transport; server: net.Server }[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private wss: WebSocketServer[] = [];
+  readonly bound: Record<Transport, number | null> = { tcp: null, tls: null, ws: null, wss: null };
+
+  constructor(
+    private readonly aedes: Aedes,
+    private readonly host: string,
+    private readonly maxPacket: number,
+  ) {}
+
+  async start(ports: ListenerPorts, material: TlsMaterial | null) {
+    const handle = (s: Duplex, req?: http.IncomingMessage) => guard(this.aedes, s, req, this.maxPacket);
+    if (ports.tcp !== null) {
+      await this.listen('tcp', ports.tcp, net.createServer((s) => handle(s.setNoDelay(true))));
+    }
+    if (ports.tls !== null && material) {
+      await this.listen('tls', ports.tls, tls.createServer({ ...material, handshakeTimeout: 10_000 }, (s) => handle(s.setNoDelay(true))));
+    }
+    if (ports.ws !== null) await this.listen('ws', ports.ws, this.websocket(http.createServer(), handle));
+    if (ports.wss !== null && material) await this.listen('wss', ports.wss, this.websocket(https.createServer(material), handle));
+  }
+
+  private websocket(server: http.Server, handle: (s: Duplex, req?: http.IncomingMessage) => void) {
+    server.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket: connect to ${WS_PATH}\n`);
+    });
+    // ws refuses a frame over maxPayload with close code 1009 before buffering it.
+    const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: this.maxPacket, handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : p.values().next().value ?? false) });
+    wss.on('connection', (ws, req) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      handle(stream, req);
+    });
+    this.wss.push(wss);
+    return server;
+  }
+
+  private listen(transport: Transport, port: number, server: net.Server) {
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.on('connection', (s: net.Socket) => {
+        this.sockets.add(s);
+        s.once('close', () => this.sockets.delete(s));
+      });
+      server.listen(port, this.host, () => {
+        server.off('error', reject);
+        this.bound[transport] = (server.address() as AddressInfo).port;
+        this.servers.push({ transport, server });
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting; the broker closes the connected clients. */
+  async stop() {
+    for (const w of this.wss) {
+      for (const c of w.clients) c.terminate();
+      w.close();
+    }
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(
+      this.servers.map(
+        ({ server }) =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+          }),
+      ),
+    );
+    this.servers = [];
+  }
+}

@@ -1,0 +1,72 @@
+// The broker's options: one object, built from the config once. The broker reads no env.
+import os from 'node:os';
+import type { AppContext } from '../server/core/context.js';
+
+type Config = AppContext['config'];
+
+export interface ListenerPorts {
+  /** null = off, 0 = ephemeral (tests), else the port */
+  tcp: number | null;
+  tls: number | null;
+  ws: number | null;
+  wss: number | null;
+}
+
+export interface BrokerOptions {
+  host: string;
+  publicHost: string;
+  ports: ListenerPorts;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  dataDir: string;
+  redisUrl: string;
+  redisPrefix: string;
+  /** Redis-backed persistence and emitter (a cluster); false = in memory, one node. */
+  cluster: boolean;
+  nodeId: string;
+  instanceId?: string;
+  defaultParentTopic: string;
+  maxKeepaliveSeconds: number;
+  connectTimeoutMs: number;
+  maxPayloadBytes: number;
+  maxSubscriptions: number;
+  offlineRetentionSeconds: number;
+  platformSecret?: string;
+  secretKey?: string;
+}
+
+/** The seed's limits and the protocol's defaults, in one place. */
+export const DEFAULTS = {
+  maxKeepaliveSeconds: 300,
+  connectTimeoutMs: 10_000,
+  maxPayloadBytes: 64 * 1024, // the seed: message bodies up to 64 KB
+  maxSubscriptions: 30, // the seed: 30 subscriptions per client
+  offlineRetentionSeconds: 3 * 24 * 3600,
+  // A CONNECT or PUBLISH carries topic, ids and credentials besides the payload.
+  packetOverheadBytes: 1024,
+} as const;
+
+export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptions {
+  const port = (p: number) => (p === 0 && !config.MQTT_EPHEMERAL_PORTS ? null : p);
+  return {
+    host: config.MQTT_HOST,
+    publicHost: config.MQTT_PUBLIC_HOST,
+    ports: { tcp: port(config.MQTT_TCP_PORT), tls: port(config.MQTT_TLS_PORT), ws: port(config.MQTT_WS_PORT), wss: port(config.MQTT_WSS_PORT) },
+    tlsCertFile: config.MQTT_TLS_CERT_FILE,
+    tlsKeyFile: config.MQTT_TLS_KEY_FILE,
+    dataDir: config.DATA_DIR,
+    redisUrl,
+    redisPrefix: config.REDIS_PREFIX,
+    cluster: config.MQTT_CLUSTER,
+    nodeId: config.MQTT_NODE_ID ?? `${os.hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}`,
+    instanceId: config.INSTANCE_ID,
+    defaultParentTopic: config.MQTT_PARENT_TOPIC,
+    maxKeepaliveSeconds: config.MQTT_MAX_KEEPALIVE_SECONDS,
+    connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
+    maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
+    maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
+    offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
+    platformSecret: config.PLATFORM_MQTT_SECRET,
+    secretKey: config.MQTT_SECRET_KEY,
+  };
+}

@@ -1,0 +1,87 @@
+// aedes' persistence and emitter. In a cluster both live in Redis: aedes-persistence-redis
+// keeps sessions, subscriptions and offline queues (under our key prefix, via ioredis
+// keyPrefix), mqemitter-redis carries publishes between nodes (Redis pub/sub channels are
+// named by the MQTT topic and cannot be prefixed; they are shared by every database number).
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { isGranted } from './granted.js';
+
+const require = createRequire(import.meta.url);
+
+interface Sub {
+  clientId: string;
+  topic: string;
+  qos: number;
+}
+interface AsyncPersistence {
+  subscriptionsByTopic(topic: string): Promise<Sub[]>;
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown> | Readable;
+  destroy(): Promise<void>;
+}
+
+export interface BrokerStores {
+  persistence?: AsyncPersistence;
+  mq?: { close(cb: () => void): void };
+}
+
+export function createStores(redisUrl: string, prefix: string, retentionSeconds: number): BrokerStores {
+  // asyncPersistence.js is the class aedes 1.x wants (its main export is the callback wrapper).
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (o: object) => AsyncPersistence;
+  const mqemitterRedis = require('mqemitter-redis') as (o: object) => BrokerStores['mq'];
+  const persistence = new AsyncRedisPersistence({
+    // auto-pipelining: the commands of many concurrent CONNECTs leave in one socket write
+    conn: new Redis(redisUrl, { keyPrefix: `${prefix}:mqtt:s:`, enableAutoPipelining: true }),
+    // Offline messages expire with the retention (the seed: 3 days by default).
+    packetTTL: () => retentionSeconds,
+  });
+  // aedes 1.2.0 pipes the retained messages of a SUBSCRIBE (stream.pipe in
+  // lib/handlers/subscribe.js); aedes-persistence-redis 11.2.2 returns an async generator
+  // there, which has no pipe. Readable.from bridges the two.
+  const combi = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => {
+    const it = combi(patterns);
+    return it instanceof Readable ? it : Readable.from(it);
+  };
+  const mq = mqemitterRedis({ connectionString: redisUrl });
+  return { persistence, mq };
+}
+
+/**
+ * The seed's QoS x cleanSession table: only QoS 1 subscriptions of persistent sessions get
+ * offline messages. aedes asks the persistence for the subscriptions to queue a QoS>0 publish
+ * for (enqueueOffline in aedes.js) and nothing else; leaving QoS 0 and QoS 2 subscriptions out
+ * there means they receive messages only while connected, QoS 2 still exactly once.
+ */
+export function onlyQos1Offline(persistence: { subscriptionsByTopic(topic: string): Promise<Sub[]> }) {
+  const byTopic = persistence.subscriptionsByTopic.bind(persistence);
+  persistence.subscriptionsByTopic = async (topic) => (await byTopic(topic)).filter((s) => s.qos === 1);
+}
+
+interface SubscriptionStore {
+  addSubscriptions(client: { id: string }, subs: Sub[]): Promise<unknown>;
+}
+
+/**
+ * aedes calls addSubscriptions once per topic of a SUBSCRIBE, each time with the packet's
+ * whole list (storeSubscriptions in lib/handlers/subscribe.js). aedes-persistence's
+ * BroadcastPersistence waits for its own echo keyed by client and first topic, so concurrent
+ * calls for one client overwrite each other's waiter and all but one never resolve: a
+ * multi-topic SUBSCRIBE from a persistent session hangs. Here a client's calls run one after
+ * the other, and only the filters the authorize hook granted are stored.
+ */
+export function storeGrantedOnce(persistence: SubscriptionStore) {
+  const add = persistence.addSubscriptions.bind(persistence);
+  const queue = new Map<string, Promise<unknown>>();
+  persistence.addSubscriptions = (client, subs) => {
+    const ok = subs.filter((s) => isGranted(client, s.topic));
+    if (!ok.length) return Promise.resolve(client);
+    const prev = queue.get(client.id) ?? Promise.resolve();
+    const p = prev.catch(() => {}).then(() => add(client, ok));
+    queue.set(client.id, p);
+    void p.finally(() => {
+      if (queue.get(client.id) === p) queue.delete(client.id);
+    }).catch(() => {});
+    return p;
+  };
+}

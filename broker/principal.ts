@@ -1,0 +1,23 @@
+// Who is behind an MQTT connection, decided once by the authenticate hook and read by the
+// authorize hooks. Kept in a WeakMap so nothing is added to aedes' Client objects.
+import type { Client } from 'aedes';
+import type { DeviceIdentity } from './rules.js';
+
+export type Principal =
+  | {
+      kind: 'device';
+      identity: DeviceIdentity;
+      /** Token auth: what the token allows. Signature/DeviceCredential: both. */
+      read: boolean;
+      write: boolean;
+      /** Token auth: the connection's rights end with the token. */
+      expiresAt: number | null;
+      /** Credential references a revocation matches ('ak:<id>', 'dc:<id>', 'tok:<id>'). */
+      refs: string[];
+    }
+  | { kind: 'platform'; clientId: string; refs: string[] };
+
+const principals = new WeakMap<Client, Principal>();
+
+export const setPrincipal = (c: Client, p: Principal) => principals.set(c, p);
+export const principalOf = (c: Client | null | undefined): Principal | null => (c ? (principals.get(c) ?? null) : null);

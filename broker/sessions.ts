@@ -1,0 +1,158 @@
+// Connection lifecycle beyond what aedes does itself: the cluster-wide presence entry, the
+// take-over record, connection events to the backend, P2P delivery without a subscription,
+// and disconnecting the clients of a revoked credential.
+import crypto from 'node:crypto';
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import type { BrokerContext } from './broker-context.js';
+import { principalOf } from './principal.js';
+import type { ConnectionEvent } from './uplink.js';
+
+interface ConnState {
+  conn: string;
+  ip: string | null;
+  takenOver: boolean;
+  /** This connection replaced a local one (a remote one shows in the presence claim). */
+  tookOver: boolean;
+  kicked: boolean;
+  /** CONNACK sent: P2P may be delivered */
+  ready: boolean;
+}
+
+export class Sessions {
+  private readonly state = new WeakMap<Client, ConnState>();
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly aedes: Aedes,
+  ) {
+    aedes.on('client', (c) => void this.registered(c));
+    aedes.on('clientReady', (c) => void this.ready(c));
+    aedes.on('clientDisconnect', (c) => this.track(this.gone(c)));
+    // P2P: `<parent>/p2p/<ClientID>` reaches the client without a SUBSCRIBE and does not count
+    // against its subscription limit. One listener per node (one Redis pattern subscription in
+    // a cluster), dispatched to the local client, rather than a subscription per connection.
+    aedes.subscribe('+/p2p/+', (packet, cb) => this.deliverP2p(packet, cb), () => {});
+  }
+
+  private deliverP2p(packet: AedesPublishPacket, cb: () => void) {
+    const target = packet.topic.slice(packet.topic.lastIndexOf('/') + 1);
+    const c = (this.aedes as unknown as { clients: Record<string, Client> }).clients[target];
+    if (!c || c.closed || !this.ctx.registry.hasParentTopic(packet.topic.split('/')[0])) return cb();
+    if (this.state.get(c)?.ready) {
+      // client.publish keeps QoS 1 in a persistent session's queue until PUBACK
+      c.publish({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: false, dup: false }, () => {});
+    } else if (packet.qos > 0) {
+      // CONNECT accepted, CONNACK not yet sent: keep it; ready() takes the kept messages next
+      // (same Redis connection, so this RPUSH is ordered before that take).
+      this.ctx.p2p.keep(target, packet.topic, Buffer.from(packet.payload)).catch((err: unknown) => this.ctx.log.error({ err, target }, 'P2P message lost'));
+    }
+    cb();
+  }
+
+  private track(p: Promise<void>) {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => {});
+  }
+
+  /** On shutdown: the disconnect events of the clients just closed reach the queue first. */
+  async drain() {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** From the authenticate hook: a local client with the same id is about to be closed (MQTT-3.1.4-2). */
+  authenticated(c: Client) {
+    const old = (this.aedes as unknown as { clients: Record<string, Client> }).clients[c.id];
+    if (old && old !== c) {
+      this.of(old).takenOver = true;
+      this.of(c).tookOver = true;
+    }
+  }
+
+  private of(c: Client): ConnState {
+    let s = this.state.get(c);
+    if (!s) {
+      s = { conn: crypto.randomUUID(), ip: remoteIp(c), takenOver: false, tookOver: false, kicked: false, ready: false };
+      this.state.set(c, s);
+    }
+    return s;
+  }
+
+  private event(c: Client, type: ConnectionEvent['type'], extra: Partial<ConnectionEvent> = {}): Promise<void> {
+    const p = principalOf(c);
+    if (p?.kind !== 'device') return Promise.resolve(); // the platform's own connections are not APs
+    const s = this.of(c);
+    const e: ConnectionEvent = {
+      type,
+      clientId: c.id,
+      groupId: p.identity.groupId,
+      deviceId: p.identity.deviceId,
+      ip: s.ip,
+      at: new Date().toISOString(),
+      brokerNode: this.ctx.opts.nodeId,
+      cleanSession: c.clean,
+      ...extra,
+    };
+    return this.ctx.queues.addConnectionEvent(e).catch((err: unknown) => this.ctx.log.error({ err, clientId: c.id, type }, 'connection event lost'));
+  }
+
+  private async registered(c: Client) {
+    const s = this.of(c);
+    try {
+      const prev = await this.ctx.presence.claim(c.id, { node: this.ctx.opts.nodeId, conn: s.conn, ip: s.ip, at: new Date().toISOString() });
+      if (prev || s.tookOver) {
+        this.ctx.log.warn({ clientId: c.id, previousNode: prev?.node ?? this.ctx.opts.nodeId, previousIp: prev?.ip }, 'session taken over');
+        void this.event(c, 'takeover');
+      }
+    } catch (err) {
+      this.ctx.log.error({ err, clientId: c.id }, 'presence unavailable');
+    }
+  }
+
+  private async ready(c: Client) {
+    const s = this.of(c);
+    void this.event(c, 'connect');
+    if (principalOf(c)?.kind !== 'device') return;
+    s.ready = true;
+    try {
+      for (const m of await this.ctx.p2p.take(c.id)) {
+        c.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, retain: false, dup: false }, () => {});
+      }
+    } catch (err) {
+      this.ctx.log.error({ err, clientId: c.id }, 'could not deliver kept P2P messages');
+    }
+  }
+
+  private async gone(c: Client) {
+    const s = this.of(c);
+    s.ready = false;
+    let released = true;
+    try {
+      released = await this.ctx.presence.release(c.id, s.conn);
+    } catch (err) {
+      this.ctx.log.error({ err, clientId: c.id }, 'presence unavailable');
+    }
+    const clean = (c as unknown as { _disconnected: boolean })._disconnected;
+    const reason = s.kicked ? 'kicked' : s.takenOver || !released ? 'takeover' : clean ? 'clean' : 'lost';
+    await this.event(c, 'disconnect', { reason });
+  }
+
+  /** Closes every local client authenticated with the credential (e.g. 'ak:<id>'); returns how many. */
+  kick(ref: string): number {
+    let n = 0;
+    for (const c of Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      if (principalOf(c)?.refs.includes(ref)) {
+        this.of(c).kicked = true;
+        c.close();
+        n++;
+      }
+    }
+    if (n) this.ctx.log.info({ ref: ref.replace(/:.*/, ':…'), clients: n }, 'credential revoked: clients disconnected');
+    return n;
+  }
+}
+
+function remoteIp(c: Client): string | null {
+  const sock = (c.req?.socket ?? c.conn) as { remoteAddress?: string };
+  return sock?.remoteAddress ?? null;
+}

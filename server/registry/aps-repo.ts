@@ -1,0 +1,54 @@
+// The APs' connection state (migrations/004_catalog.sql, table aps), kept by connection events.
+import type { Queryable } from '../db/pool.js';
+
+export interface ApConnRow {
+  client_id: string;
+  group_id: string;
+  device_id: string;
+  online: number;
+  ip: string | null;
+  broker_node: string | null;
+  connected_at: Date | null;
+  disconnected_at: Date | null;
+  disconnect_reason: string | null;
+  last_seen_at: Date | null;
+  takeovers: number;
+}
+
+export async function findAp(db: Queryable, clientId: string): Promise<ApConnRow | null> {
+  const [rows] = (await db.query(
+    `SELECT client_id, group_id, device_id, online, ip, broker_node, connected_at, disconnected_at, disconnect_reason, last_seen_at, takeovers
+       FROM aps WHERE client_id = ? FOR UPDATE`,
+    [clientId],
+  )) as unknown as [ApConnRow[]];
+  return rows[0] ?? null;
+}
+
+/** First sight of an AP creates its row; later connects update it. */
+export async function recordConnect(db: Queryable, e: { clientId: string; groupId: string; deviceId: string; ip: string | null; node: string; at: Date }) {
+  await db.query(
+    `INSERT INTO aps (client_id, group_id, device_id, online, ip, broker_node, connected_at, last_seen_at)
+       VALUES (?, ?, ?, 1, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE online = 1, ip = VALUES(ip), broker_node = VALUES(broker_node),
+       connected_at = VALUES(connected_at), last_seen_at = VALUES(last_seen_at), disconnect_reason = NULL`,
+    [e.clientId, e.groupId, e.deviceId, e.ip, e.node, e.at, e.at],
+  );
+}
+
+/** Marks the AP offline, unless a later connection has been recorded meanwhile. */
+export async function recordDisconnect(db: Queryable, e: { clientId: string; reason: string; at: Date; offline: boolean }) {
+  await db.query(
+    `UPDATE aps SET disconnected_at = ?, disconnect_reason = ?, last_seen_at = GREATEST(COALESCE(last_seen_at, ?), ?),
+       online = IF(? AND (connected_at IS NULL OR connected_at <= ?), 0, online)
+     WHERE client_id = ?`,
+    [e.at, e.reason, e.at, e.at, e.offline, e.at, e.clientId],
+  );
+}
+
+export async function recordTakeover(db: Queryable, e: { clientId: string; groupId: string; deviceId: string }) {
+  await db.query(
+    `INSERT INTO aps (client_id, group_id, device_id, takeovers) VALUES (?, ?, ?, 1)
+     ON DUPLICATE KEY UPDATE takeovers = takeovers + 1`,
+    [e.clientId, e.groupId, e.deviceId],
+  );
+}

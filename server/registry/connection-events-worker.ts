@@ -1,0 +1,62 @@
+// Consumes the broker's connection events (broker/uplink.ts): keeps each AP's online state,
+// address, broker node and last-seen time in MySQL, with an audit record per event in the same
+// transaction. One job at a time, so the events of one node apply in the order they happened.
+import { Worker, type Job } from 'bullmq';
+import { CONNECTION_EVENTS_QUEUE, type ConnectionEvent } from '../../broker/index.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { bullConnection } from '../core/redis.js';
+import { withTx, type Pool } from '../db/pool.js';
+import * as aps from './aps-repo.js';
+
+export class ConnectionEventsWorker implements Service {
+  readonly name = 'connection-events-worker';
+  private worker: Worker | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {}
+
+  async start() {
+    this.worker = new Worker(CONNECTION_EVENTS_QUEUE, (job: Job<ConnectionEvent>) => this.apply(job.data), {
+      connection: bullConnection(this.redisUrl),
+      prefix: this.prefix,
+      concurrency: 1,
+    });
+    this.worker.on('failed', (job, err) => this.log.error({ err, clientId: job?.data.clientId, type: job?.data.type }, 'connection event failed'));
+    await this.worker.waitUntilReady();
+  }
+
+  async stop() {
+    await this.worker?.close();
+  }
+
+  async apply(e: ConnectionEvent) {
+    const at = new Date(e.at);
+    const actor = { name: e.clientId, role: 'device' as const, ip: e.ip };
+    const refs = { ap: e.clientId, group: e.groupId };
+    await withTx(this.pool, async (c) => {
+      if (e.type === 'connect') {
+        await aps.recordConnect(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId, ip: e.ip, node: e.brokerNode, at });
+        await appendAudit(c, actor, [
+          { action: 'ap.connected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode, cleanSession: e.cleanSession } },
+        ]);
+      } else if (e.type === 'disconnect') {
+        // A taken-over connection ends while the new one is up: the AP stays online.
+        await aps.recordDisconnect(c, { clientId: e.clientId, reason: e.reason ?? 'lost', at, offline: e.reason !== 'takeover' });
+        await appendAudit(c, actor, [
+          { action: 'ap.disconnected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, reason: e.reason, ip: e.ip, brokerNode: e.brokerNode } },
+        ]);
+      } else {
+        await aps.recordTakeover(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId });
+        await appendAudit(c, actor, [
+          { action: 'ap.taken_over', objectType: 'ap', objectId: e.clientId, refs, summary: 'a second connection with the same Client ID took the session over', after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode } },
+        ]);
+      }
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// The instance as admins see it: its id and one ServerUrl per enabled listener. With the broker
+// in this process the bound ports are known; otherwise they come from the configuration.
+import { ensureInstanceId, type BrokerService, type ServerUrl } from '../../broker/index.js';
+import type { AppContext } from '../core/context.js';
+
+export interface InstanceInfo {
+  instanceId: string;
+  serverUrls: ServerUrl[];
+}
+
+export function instanceInfo(ctx: AppContext, broker: () => BrokerService | null) {
+  return async (): Promise<InstanceInfo> => {
+    const b = broker();
+    if (b) return { instanceId: b.instanceId, serverUrls: b.serverUrls() };
+    const c = ctx.config;
+    const h = c.MQTT_PUBLIC_HOST;
+    const urls: ServerUrl[] = [];
+    if (c.MQTT_TCP_PORT) urls.push({ transport: 'tcp', url: `mqtt://${h}:${c.MQTT_TCP_PORT}` });
+    if (c.MQTT_TLS_PORT) urls.push({ transport: 'tls', url: `mqtts://${h}:${c.MQTT_TLS_PORT}` });
+    if (c.MQTT_WS_PORT) urls.push({ transport: 'ws', url: `ws://${h}:${c.MQTT_WS_PORT}/mqtt` });
+    if (c.MQTT_WSS_PORT) urls.push({ transport: 'wss', url: `wss://${h}:${c.MQTT_WSS_PORT}/mqtt` });
+    return { instanceId: c.INSTANCE_ID ?? (await ensureInstanceId(ctx.pool, `mqtt-${Date.now().toString(36)}`)), serverUrls: urls };
+  };
+}

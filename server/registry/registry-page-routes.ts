@@ -1,0 +1,74 @@
+// Admin pages of the broker: the instance (id, ServerUrls, parent topics, Group IDs) and the
+// credentials (AccessKeys, device credentials, tokens). Admin role only; the use cases and
+// their validation live in RegistryService.
+import type { Request, Response, Router } from 'express';
+import { ValidationError } from '../core/errors.js';
+import { flash } from '../web/flash.js';
+import { requireRole } from '../web/guards.js';
+import type { InstanceInfo } from './instance-info.js';
+import type { RegistryService } from './registry-service.js';
+
+const list = (v: unknown) =>
+  String(v ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+
+export function registryPageRoutes(reg: RegistryService, instance: () => Promise<InstanceInfo>) {
+  return (app: Router) => {
+    const admin = requireRole('admin');
+
+    const instancePage = async (res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('registry/instance', {
+        title: 'MQTT instance',
+        instance: await instance(),
+        parentTopics: await reg.listParentTopics(),
+        groups: await reg.listGroups(),
+        ...extra,
+      });
+
+    const credentialsPage = async (res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('registry/credentials', {
+        title: 'MQTT credentials',
+        accessKeys: await reg.listAccessKeys(),
+        deviceCredentials: await reg.listDeviceCredentials(),
+        tokens: await reg.listTokens(),
+        issued: null,
+        ...extra,
+      });
+
+    /** Runs a change; a validation error re-renders the page with the fields marked. */
+    const act = (page: typeof instancePage, done: (req: Request, res: Response, out: unknown) => Promise<unknown>, fn: (req: Request) => Promise<unknown>) =>
+      async (req: Request, res: Response) => {
+        try {
+          await done(req, res, await fn(req));
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          res.status(400);
+          await page(res, { errors: err.fields, values: req.body });
+        }
+      };
+    const back = (to: string, text: string) => async (req: Request, res: Response) => {
+      flash(req, 'ok', text);
+      res.redirect(to);
+    };
+    const showIssued = async (_req: Request, res: Response, issued: unknown) => credentialsPage(res, { issued });
+
+    app.get('/admin/mqtt', admin, async (_req, res) => instancePage(res));
+    app.post('/admin/mqtt/parent-topics', admin, act(instancePage, back('/admin/mqtt', 'Parent topic created.'), (req) => reg.createParentTopic(req.actor, req.body)));
+    app.post('/admin/mqtt/parent-topics/:name/delete', admin, act(instancePage, back('/admin/mqtt', 'Parent topic deleted.'), (req) => reg.deleteParentTopic(req.actor, String(req.params.name))));
+    app.post('/admin/mqtt/groups', admin, act(instancePage, back('/admin/mqtt', 'Group ID created.'), (req) => reg.createGroup(req.actor, req.body)));
+    app.post('/admin/mqtt/groups/:id/delete', admin, act(instancePage, back('/admin/mqtt', 'Group ID deleted.'), (req) => reg.deleteGroup(req.actor, String(req.params.id))));
+
+    app.get('/admin/mqtt/credentials', admin, async (_req, res) => credentialsPage(res));
+    app.post('/admin/mqtt/access-keys', admin, act(credentialsPage, showIssued, (req) =>
+      reg.issueAccessKey(req.actor, { description: req.body.description, groupIds: list(req.body.groupIds) })));
+    app.post('/admin/mqtt/access-keys/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'AccessKey revoked; its clients were disconnected.'), (req) =>
+      reg.revokeAccessKey(req.actor, String(req.params.id))));
+    app.post('/admin/mqtt/device-credentials', admin, act(credentialsPage, showIssued, (req) => reg.issueDeviceCredential(req.actor, req.body)));
+    app.post('/admin/mqtt/device-credentials/:id/rotate', admin, act(credentialsPage, showIssued, (req) => reg.rotateDeviceCredential(req.actor, String(req.params.id))));
+    app.post('/admin/mqtt/device-credentials/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'Device credential revoked.'), (req) =>
+      reg.revokeDeviceCredential(req.actor, String(req.params.id))));
+    app.post('/admin/mqtt/tokens', admin, act(credentialsPage, showIssued, (req) => reg.issueToken(req.actor, req.body)));
+    app.post('/admin/mqtt/tokens/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'Token revoked.'), (req) => reg.revokeToken(req.actor, String(req.params.id))));
+  };
+}

@@ -1,0 +1,201 @@
+// Use cases of the broker registries: parent topics, Group IDs, AccessKeys, device credentials,
+// tokens. Each change is one transaction ending with its audit record, then announced to every
+// broker node (registry-channel), so it applies to the next connection without a restart;
+// a revocation also disconnects the clients that use the credential.
+import crypto from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { announceRegistryChange, credentialsRepo as creds, sha256, topicsRepo as topics, type RegistryChange, type SecretBox } from '../../broker/index.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import { SYSTEM_ACTOR, type Actor } from '../audit/audit-chain.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { withTx, type Pool } from '../db/pool.js';
+import { accessKeyInput, deviceCredentialInput, groupInput, parentTopicInput, parse, tokenInput } from './registry-schemas.js';
+
+const alnum = (n: number) => crypto.randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n).padEnd(n, 'x');
+const isDup = (err: unknown) => (err as { code?: string }).code === 'ER_DUP_ENTRY';
+const isFk = (err: unknown) => /ER_ROW_IS_REFERENCED/.test((err as { code?: string }).code ?? '');
+
+export class RegistryService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly box: SecretBox,
+    private readonly log: Logger,
+  ) {}
+
+  private announce(change: RegistryChange) {
+    return announceRegistryChange(this.redis, this.prefix, change).catch((err: unknown) => this.log.error({ err }, 'registry change not announced'));
+  }
+
+  /** First start: an empty registry gets the configured parent topic, recorded as the system's act. */
+  async ensureDefaultParentTopic(name: string) {
+    try {
+      const added = await withTx(this.pool, async (c) => {
+        if (!(await topics.insertFirstParentTopic(c, name, 'default parent topic'))) return false;
+        await appendAudit(c, SYSTEM_ACTOR, [{ action: 'mqtt.parent_topic.created', objectType: 'mqtt_parent_topic', objectId: name, after: { name } }]);
+        return true;
+      });
+      if (added) await this.announce({ type: 'topics' });
+    } catch (err) {
+      if (!isDup(err)) throw err; // another node registered it at the same moment
+    }
+  }
+
+  listParentTopics() {
+    return topics.listParentTopics(this.pool);
+  }
+
+  async createParentTopic(actor: Actor, input: unknown) {
+    const v = parse(parentTopicInput, input);
+    await this.tx(async (c) => {
+      await topics.insertParentTopic(c, v.name, v.description).catch((err: unknown) => {
+        throw isDup(err) ? new ConflictError(`Parent topic ${v.name} exists already.`) : err;
+      });
+      await appendAudit(c, actor, [{ action: 'mqtt.parent_topic.created', objectType: 'mqtt_parent_topic', objectId: v.name, after: v }]);
+    });
+    await this.announce({ type: 'topics' });
+    return v;
+  }
+
+  async deleteParentTopic(actor: Actor, name: string) {
+    await this.tx(async (c) => {
+      const row = await topics.findParentTopic(c, name);
+      if (!row) throw new NotFoundError('No such parent topic.');
+      await topics.deleteParentTopic(c, name);
+      await appendAudit(c, actor, [{ action: 'mqtt.parent_topic.deleted', objectType: 'mqtt_parent_topic', objectId: name, before: { name, description: row.description } }]);
+    });
+    await this.announce({ type: 'topics' });
+  }
+
+  listGroups() {
+    return topics.listGroups(this.pool);
+  }
+
+  /** Group IDs are immutable once created: there is create and delete, no rename. */
+  async createGroup(actor: Actor, input: unknown) {
+    const v = parse(groupInput, input);
+    await this.tx(async (c) => {
+      await topics.insertGroup(c, v.groupId, v.description).catch((err: unknown) => {
+        throw isDup(err) ? new ConflictError(`Group ID ${v.groupId} exists already.`) : err;
+      });
+      await appendAudit(c, actor, [{ action: 'mqtt.group.created', objectType: 'mqtt_group', objectId: v.groupId, after: v }]);
+    });
+    return v;
+  }
+
+  async deleteGroup(actor: Actor, groupId: string) {
+    await this.tx(async (c) => {
+      const row = await topics.findGroup(c, groupId);
+      if (!row) throw new NotFoundError('No such Group ID.');
+      await topics.deleteGroup(c, groupId).catch((err: unknown) => {
+        throw isFk(err) ? new ConflictError(`Group ID ${groupId} is in use by a store.`) : err;
+      });
+      await appendAudit(c, actor, [{ action: 'mqtt.group.deleted', objectType: 'mqtt_group', objectId: groupId, before: { groupId, description: row.description } }]);
+    });
+  }
+
+  listAccessKeys() {
+    return creds.listAccessKeys(this.pool);
+  }
+
+  /** The secret is returned once; the database keeps it sealed (broker/registry/secret-box.ts). */
+  async issueAccessKey(actor: Actor, input: unknown) {
+    const v = parse(accessKeyInput, input);
+    const id = `LTAI${alnum(16)}`;
+    const secret = alnum(30);
+    const groupIds = v.groupIds.length ? [...new Set(v.groupIds)] : null;
+    await this.tx(async (c) => {
+      await creds.insertAccessKey(c, { id, sealed: this.box.seal(secret), description: v.description, groupIds });
+      await appendAudit(c, actor, [{ action: 'mqtt.access_key.issued', objectType: 'mqtt_access_key', objectId: id, after: { description: v.description, groupIds } }]);
+    });
+    return { accessKeyId: id, accessKeySecret: secret, groupIds };
+  }
+
+  async revokeAccessKey(actor: Actor, id: string) {
+    await this.tx(async (c) => {
+      if (!(await creds.findAccessKey(c, id))) throw new NotFoundError('No such AccessKey.');
+      if ((await creds.revokeAccessKey(c, id)).affectedRows === 0) throw new ConflictError('AccessKey is revoked already.');
+      await appendAudit(c, actor, [{ action: 'mqtt.access_key.revoked', objectType: 'mqtt_access_key', objectId: id }]);
+    });
+    await this.announce({ type: 'kick', ref: `ak:${id}` });
+  }
+
+  listDeviceCredentials() {
+    return creds.listDeviceCredentials(this.pool);
+  }
+
+  /** One credential per Client ID; issuing again for the same Client ID is a conflict (rotate instead). */
+  async issueDeviceCredential(actor: Actor, input: unknown) {
+    const v = parse(deviceCredentialInput, input);
+    const id = `DEV${alnum(17)}`;
+    const secret = alnum(30);
+    await this.tx(async (c) => {
+      if (await creds.findDeviceCredentialByClient(c, v.clientId)) throw new ConflictError('This Client ID has a credential already; rotate it.');
+      await creds.insertDeviceCredential(c, { id, clientId: v.clientId, sealed: this.box.seal(secret) });
+      await appendAudit(c, actor, [
+        { action: 'mqtt.device_credential.issued', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: v.clientId }, after: { clientId: v.clientId } },
+      ]);
+    });
+    return { deviceAccessKeyId: id, deviceAccessKeySecret: secret, clientId: v.clientId };
+  }
+
+  /** A new secret for the same credential id; connections using the old secret are closed. */
+  async rotateDeviceCredential(actor: Actor, id: string) {
+    const secret = alnum(30);
+    const clientId = await this.tx(async (c) => {
+      const row = await creds.findDeviceCredential(c, id);
+      if (!row) throw new NotFoundError('No such device credential.');
+      await creds.rotateDeviceCredential(c, id, this.box.seal(secret));
+      await appendAudit(c, actor, [{ action: 'mqtt.device_credential.rotated', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
+      return row.client_id;
+    });
+    await this.announce({ type: 'kick', ref: `dc:${id}` });
+    return { deviceAccessKeyId: id, deviceAccessKeySecret: secret, clientId };
+  }
+
+  async revokeDeviceCredential(actor: Actor, id: string) {
+    await this.tx(async (c) => {
+      const row = await creds.findDeviceCredential(c, id);
+      if (!row) throw new NotFoundError('No such device credential.');
+      if ((await creds.revokeDeviceCredential(c, id)).affectedRows === 0) throw new ConflictError('Credential is revoked already.');
+      await appendAudit(c, actor, [{ action: 'mqtt.device_credential.revoked', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
+    });
+    await this.announce({ type: 'kick', ref: `dc:${id}` });
+  }
+
+  listTokens() {
+    return creds.listTokens(this.pool);
+  }
+
+  /** The token is returned once; only its SHA-256 is stored. */
+  async issueToken(actor: Actor, input: unknown) {
+    const v = parse(tokenInput, input);
+    const token = crypto.randomBytes(24).toString('base64url');
+    const expiresAt = new Date(Date.now() + v.ttlSeconds * 1000);
+    const id = await this.tx(async (c) => {
+      const key = await creds.findAccessKey(c, v.accessKeyId);
+      if (!key || key.revoked_at) throw new NotFoundError('No such active AccessKey.');
+      const id = await creds.insertToken(c, { hash: sha256(token), accessKeyId: v.accessKeyId, perms: v.perms, expiresAt });
+      await appendAudit(c, actor, [
+        { action: 'mqtt.token.issued', objectType: 'mqtt_token', objectId: id, after: { accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() } },
+      ]);
+      return id;
+    });
+    return { id, token, accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() };
+  }
+
+  async revokeToken(actor: Actor, id: string) {
+    await this.tx(async (c) => {
+      if (!(await creds.findToken(c, id))) throw new NotFoundError('No such token.');
+      if ((await creds.revokeToken(c, id)).affectedRows === 0) throw new ConflictError('Token is revoked already.');
+      await appendAudit(c, actor, [{ action: 'mqtt.token.revoked', objectType: 'mqtt_token', objectId: id }]);
+    });
+    await this.announce({ type: 'kick', ref: `tok:${id}` });
+  }
+
+  private tx<T>(fn: Parameters<typeof withTx<T>>[1]) {
+    return withTx(this.pool, fn);
+  }
+}
