@@ -17,7 +17,11 @@ import { apiKeyAuth } from './auth/api-auth.js';
 import { createWebApp } from './web/app.js';
 import { homeRoutes } from './web/home-routes.js';
 import { HttpService } from './web/http-service.js';
+import { createAudit } from './audit/audit-module.js';
+import { createCatalog } from './catalog/catalog.js';
 import type { DownlinkPublisher } from '../broker/downlink.js';
+import { composeBroker } from './registry/compose.js';
+import { composeTaskCreator, composeTasks } from './tasks/compose.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -68,12 +72,24 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   // [broker] the integrated MQTT broker, its registries and connection events
   /** How the worker publishes to devices: the in-process broker, or an MQTT client in split deployments. */
   const downlink: { current: DownlinkPublisher | null } = { current: null };
+  await composeBroker(ctx, roles, downlink, services, routes);
 
   // [audit] the audit shipper and the auditor pages
+  const audit = createAudit(ctx, roles);
+  routes.push(...audit.routes);
+  services.push(...audit.services);
+
+  // [tasks, early] the catalog block below creates tasks through taskCreator; the rest of the pipeline is in [tasks].
+  const tasksEarly = composeTaskCreator(ctx, services);
+  const taskCreator = tasksEarly.taskCreator;
 
   // [catalog] stores, products, prices, labels, imports, REST API
+  const catalog = createCatalog(ctx, taskCreator);
+  routes.push(...catalog.routes);
+  if (roles.has('worker')) services.push(catalog.scheduleWorker);
 
   // [tasks] the price-change pipeline, task pages, demo fleet
+  await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);
 
   let http: HttpService | null = null;
   if (roles.has('web')) {
