@@ -30,7 +30,21 @@
       es.close();
       const cancel = document.getElementById('cancel-form');
       if (cancel) cancel.remove();
+      refreshItems();
     }
   });
+  // The per-label table is server-rendered (paged, filtered): fetch this page once more when the
+  // task is final and swap in its rows, so every label shows its final state without a reload.
+  function refreshItems() {
+    const body = document.getElementById('task-items');
+    if (!body) return;
+    fetch(location.href, { headers: { accept: 'text/html' } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('task-items');
+        if (fresh) body.replaceWith(fresh);
+      })
+      .catch(() => {});
+  }
   // On a dropped stream the browser reconnects by itself; a finished task closes it above.
 })();

@@ -69,6 +69,8 @@ describe('task page', () => {
     expect(await page.locator('#task-progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(16);
     expect(await page.locator('#task-aps').textContent()).toContain(clientId);
     expect(await page.locator('#cancel-form').count()).toBe(0);
+    // The per-label rows are swapped in once the task is final: every label shows 'confirmed'.
+    await expect.poll(() => page.locator('#task-items tr td:nth-child(6)').allTextContents()).toEqual(Array(16).fill('confirmed'));
     expect(navigations).toBe(0);
     expect(problems).toEqual([]);
   });
