@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // The config module reads the environment; tests and tools may pass pieces of it through.
-    files: ['server/config.ts', 'test/**', 'scripts/**', 'bench/**', 'sim/**'],
+    files: ['server/config.ts', 'test/**', 'scripts/**', 'bench/**', 'sim/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
