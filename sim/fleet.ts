@@ -3,11 +3,17 @@
 import { hmacB64 } from '../broker/index.js';
 import { SimAp, type SimApOptions } from './sim-ap.js';
 
+/** Signature auth (ap-protocol.md): one AccessKey for the whole fleet. */
 export interface FleetCredentials {
-  /** Signature auth (ap-protocol.md): one AccessKey for the whole fleet */
   accessKeyId: string;
   accessKeySecret: string;
   instanceId: string;
+}
+
+/** Device-credential auth (ap-protocol.md): one secret per Client ID, as real APs carry. */
+export interface FleetDeviceCredentials {
+  instanceId: string;
+  byClientId: Map<string, { deviceAccessKeyId: string; deviceAccessKeySecret: string }>;
 }
 
 export interface FleetOptions {
@@ -16,6 +22,8 @@ export interface FleetOptions {
   groups: Map<string, string[]>;
   apsPerGroup: number;
   credentials?: FleetCredentials;
+  /** wins over `credentials` for the Client IDs it names */
+  deviceCredentials?: FleetDeviceCredentials;
   /** prefix of the Device IDs, e.g. 'SIM' -> GID_x@@@SIM-0 */
   devicePrefix?: string;
   knobs?: Partial<SimApOptions>;
@@ -28,22 +36,34 @@ export class Fleet {
   readonly aps: SimAp[] = [];
   private timers: NodeJS.Timeout[] = [];
 
+  /** The Client IDs a fleet of these groups will use (to issue device credentials first). */
+  static clientIds(groupIds: Iterable<string>, apsPerGroup: number, devicePrefix = 'SIM'): string[] {
+    return [...groupIds].flatMap((g) => Array.from({ length: apsPerGroup }, (_, k) => `${g}@@@${devicePrefix}-${k}`));
+  }
+
   constructor(private readonly o: FleetOptions) {
     for (const [groupId, labels] of o.groups) {
-      for (let k = 0; k < o.apsPerGroup; k++) {
-        const clientId = `${groupId}@@@${o.devicePrefix ?? 'SIM'}-${k}`;
-        const c = o.credentials;
+      Fleet.clientIds([groupId], o.apsPerGroup, o.devicePrefix).forEach((clientId, k) => {
         this.aps.push(
           new SimAp({
             url: o.url, clientId, parentTopic: o.parentTopic,
-            username: c ? `Signature|${c.accessKeyId}|${c.instanceId}` : undefined,
-            password: c ? hmacB64(c.accessKeySecret, clientId) : undefined,
+            ...this.login(clientId),
             labels: labels.filter((_, i) => i % o.apsPerGroup === k),
             ...o.knobs,
           }),
         );
-      }
+      });
     }
+  }
+
+  private login(clientId: string): { username?: string; password?: string } {
+    const dc = this.o.deviceCredentials;
+    const mine = dc?.byClientId.get(clientId);
+    if (dc && mine) {
+      return { username: `DeviceCredential|${mine.deviceAccessKeyId}|${dc.instanceId}`, password: hmacB64(mine.deviceAccessKeySecret, clientId) };
+    }
+    const c = this.o.credentials;
+    return c ? { username: `Signature|${c.accessKeyId}|${c.instanceId}`, password: hmacB64(c.accessKeySecret, clientId) } : {};
   }
 
   async start(concurrency = 20) {

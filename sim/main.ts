@@ -3,9 +3,13 @@
 //     --url mqtt://localhost:1883 --access-key-id LTAI... --access-key-secret ... --instance-id ...
 // The labels of each group are read from the platform's database and dealt to its APs.
 // Secrets may also come from SIM_ACCESS_KEY_SECRET, so they stay out of the process list.
+// Device credentials (one per AP, as real APs carry): --credentials-file FILE --instance-id I, where
+// FILE has lines `clientId,deviceAccessKeyId,deviceAccessKeySecret` (as issued on the admin's
+// MQTT credentials page or by POST /api/v1/registry/device-credentials); they win over an AccessKey.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import { Fleet } from './fleet.js';
+import { Fleet, type FleetDeviceCredentials } from './fleet.js';
 import { labelsByGroup } from './sim-repo.js';
 
 const { values: a } = parseArgs({
@@ -18,6 +22,7 @@ const { values: a } = parseArgs({
     'access-key-id': { type: 'string' },
     'access-key-secret': { type: 'string' },
     'instance-id': { type: 'string' },
+    'credentials-file': { type: 'string' },
     'device-prefix': { type: 'string', default: 'SIM' },
     'latency-ms': { type: 'string', default: '0' },
     'failure-rate': { type: 'string', default: '0' },
@@ -38,7 +43,7 @@ function fail(msg: string): never {
 async function main() {
   if (a.help) {
     process.stdout.write('usage: npm run sim -- --mysql-url URL --groups G1,G2 [--aps-per-group N] [--url mqtt://host:port] [--parent esl]\n' +
-      '  [--access-key-id ID --access-key-secret S --instance-id I] [--latency-ms 0] [--failure-rate 0] [--duplicate-rate 0]\n' +
+      '  [--access-key-id ID --access-key-secret S --instance-id I | --credentials-file F --instance-id I] [--latency-ms 0] [--failure-rate 0] [--duplicate-rate 0]\n' +
       '  [--status-interval-ms 30000] [--offline-every-ms 0 --offline-for-ms 5000] [--quiet]\n');
     return;
   }
@@ -52,13 +57,28 @@ async function main() {
   const creds = a['access-key-id'] && secret && a['instance-id'] ? { accessKeyId: a['access-key-id'], accessKeySecret: secret, instanceId: a['instance-id'] } : undefined;
   if (a['access-key-id'] && !creds) fail('--access-key-id needs --access-key-secret (or SIM_ACCESS_KEY_SECRET) and --instance-id');
 
+  let deviceCredentials: FleetDeviceCredentials | undefined;
+  if (a['credentials-file']) {
+    if (!a['instance-id']) fail('--credentials-file needs --instance-id');
+    const byClientId = new Map<string, { deviceAccessKeyId: string; deviceAccessKeySecret: string }>();
+    fs.readFileSync(a['credentials-file'], 'utf8').split(/\r?\n/).forEach((line, i) => {
+      if (!line.trim() || line.startsWith('#')) return;
+      const [clientId, deviceAccessKeyId, deviceAccessKeySecret, extra] = line.split(',').map((x) => x.trim());
+      if (!clientId || !deviceAccessKeyId || !deviceAccessKeySecret || extra !== undefined) {
+        fail(`${a['credentials-file']} line ${i + 1}: expected clientId,deviceAccessKeyId,deviceAccessKeySecret`);
+      }
+      byClientId.set(clientId, { deviceAccessKeyId, deviceAccessKeySecret });
+    });
+    deviceCredentials = { instanceId: a['instance-id']!, byClientId };
+  }
+
   const db = mysql.createPool({ uri: a['mysql-url'], connectionLimit: 2 });
   const groups = await labelsByGroup(db, a.groups.split(',').map((g) => g.trim()).filter(Boolean));
   await db.end();
   for (const [g, l] of groups) if (!l.length) fail(`group ${g} has no labels`);
 
   const fleet = new Fleet({
-    url: a.url!, parentTopic: a.parent!, groups, apsPerGroup: num('aps-per-group', 1, 1000), credentials: creds, devicePrefix: a['device-prefix'],
+    url: a.url!, parentTopic: a.parent!, groups, apsPerGroup: num('aps-per-group', 1, 1000), credentials: creds, deviceCredentials, devicePrefix: a['device-prefix'],
     knobs: {
       latencyMs: num('latency-ms', 0, 600_000), failureRate: num('failure-rate', 0, 1), duplicateRate: num('duplicate-rate', 0, 1),
       statusIntervalMs: num('status-interval-ms', 1000, 60_000),

@@ -12,7 +12,7 @@ import { Fleet } from '../../sim/fleet.js';
 import { demoLabels, findDemoStore, insertDemoStore } from './demo-repo.js';
 
 export const DEMO_GROUP_ID = 'GID_DEMO';
-const KEY_DESCRIPTION = 'demo fleet (simulated APs)';
+const DEVICE_PREFIX = 'SIMULATED-AP';
 
 export class DemoFleet implements Service {
   readonly name = 'demo-fleet';
@@ -38,18 +38,28 @@ export class DemoFleet implements Service {
     const storeId =
       (await findDemoStore(pool)) ??
       (await withTx(pool, (c) => insertDemoStore(c, DEMO_GROUP_ID, config.DEMO_APS * config.DEMO_LABELS_PER_AP)));
-    // The secret of an AccessKey is shown once, so each start issues a fresh key and revokes the old ones.
-    for (const k of await this.registry.listAccessKeys()) {
-      if (k.description === KEY_DESCRIPTION && !k.revoked_at) await this.registry.revokeAccessKey(SYSTEM_ACTOR, k.access_key_id);
+    // Each simulated AP logs in with its own device credential, as a real AP would. A secret is
+    // shown only once, so every start rotates the existing credentials (audited) or issues new ones.
+    const known = new Map((await this.registry.listDeviceCredentials()).map((c) => [c.client_id, c]));
+    const byClientId = new Map<string, { deviceAccessKeyId: string; deviceAccessKeySecret: string }>();
+    for (const clientId of Fleet.clientIds([DEMO_GROUP_ID], config.DEMO_APS, DEVICE_PREFIX)) {
+      const had = known.get(clientId);
+      // An admin who revoked a simulated AP's credential keeps it out: that AP stays refused.
+      if (had?.revoked_at) continue;
+      byClientId.set(
+        clientId,
+        had
+          ? await this.registry.rotateDeviceCredential(SYSTEM_ACTOR, had.device_access_key_id)
+          : await this.registry.issueDeviceCredential(SYSTEM_ACTOR, { clientId }),
+      );
     }
-    const key = await this.registry.issueAccessKey(SYSTEM_ACTOR, { description: KEY_DESCRIPTION, groupIds: [DEMO_GROUP_ID] });
     this.fleet = new Fleet({
       url: `mqtt://127.0.0.1:${port}`,
       parentTopic: config.MQTT_PARENT_TOPIC,
       groups: new Map([[DEMO_GROUP_ID, await demoLabels(pool, storeId)]]),
       apsPerGroup: config.DEMO_APS,
-      devicePrefix: 'SIMULATED-AP',
-      credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, instanceId: broker.instanceId },
+      devicePrefix: DEVICE_PREFIX,
+      deviceCredentials: { instanceId: broker.instanceId, byClientId },
       knobs: { latencyMs: 300, statusIntervalMs: 30_000 },
     });
     await this.fleet.start();

@@ -1,5 +1,5 @@
 // The demo fleet of the embedded default: seeded once, simulated APs on the platform's own
-// broker with a real AccessKey; a price change on the demo store confirms on every label.
+// broker, each with its own device credential; a price change on the demo store confirms on every label.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTx } from '../../server/db/pool.js';
 import { DemoFleet, DEMO_GROUP_ID } from '../../server/demo/demo-fleet.js';
@@ -45,13 +45,23 @@ describe('demo fleet', () => {
     expect(t!.items).toBeGreaterThan(0);
     await demo.stop();
 
-    // a second start finds the store, and replaces the fleet's AccessKey
+    // every simulated AP logged in with its own device credential
+    const creds = await q('SELECT client_id, device_access_key_id AS id FROM mqtt_device_credentials WHERE revoked_at IS NULL ORDER BY client_id');
+    expect(creds.map((c) => c.client_id)).toEqual([`${DEMO_GROUP_ID}@@@SIMULATED-AP-0`, `${DEMO_GROUP_ID}@@@SIMULATED-AP-1`]);
+    expect(await q("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'mqtt.device_credential.issued'")).toEqual([{ n: '2' }]);
+
+    // a second start finds the store, and rotates the same credentials (a secret is shown only once)
     const again = new DemoFleet(f.platform.ctx, f.registry, () => f.broker);
     await again.start();
     expect(await q("SELECT COUNT(*) AS n FROM stores WHERE code = 'DEMO'")).toEqual([{ n: '1' }]);
-    const keys = await q("SELECT revoked_at FROM mqtt_access_keys WHERE description = 'demo fleet (simulated APs)'");
-    expect(keys.filter((k) => k.revoked_at === null)).toHaveLength(1);
-    expect(keys).toHaveLength(2);
+    expect(await q('SELECT client_id, device_access_key_id AS id FROM mqtt_device_credentials WHERE revoked_at IS NULL ORDER BY client_id')).toEqual(creds);
+    expect(await q("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'mqtt.device_credential.rotated'")).toEqual([{ n: '2' }]);
+    await waitFor(
+      () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
+      (r) => r.length === 2,
+      10_000,
+      'demo APs back online with rotated secrets',
+    );
     await again.stop();
   });
 });
