@@ -6,7 +6,7 @@
 import { appendAudit } from '../audit/audit-repo.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
-import { labelExpectations, updateReportedLabels, upsertApStatus } from './status-repo.js';
+import { knownDisplayed, labelExpectations, updateReportedLabels, upsertApStatus } from './status-repo.js';
 
 const CHUNK = 500;
 
@@ -22,7 +22,11 @@ export async function applyStatus(
     for (let i = 0; i < labels.length; i += CHUNK) {
       const chunk = labels.slice(i, i + CHUNK);
       const reported = new Map(chunk.filter((l) => l.contentHash).map((l) => [l.labelId, l.contentHash!]));
-      for (const e of await labelExpectations(c, from.groupId, [...reported.keys()])) {
+      // A label showing what we already knew it showed is never newly mismatched; only the others
+      // need the (costly) hash of their current price. Most reports repeat what is known.
+      const known = await knownDisplayed(c, from.groupId, [...reported.keys()]);
+      const changed = [...reported].filter(([id, h]) => known.has(id) && known.get(id) !== h).map(([id]) => id);
+      for (const e of await labelExpectations(c, from.groupId, changed)) {
         const shown = reported.get(e.labelId)!;
         if (shown !== e.expected && shown !== e.previous && !e.pending) mismatched.push(e.labelId);
       }

@@ -64,3 +64,13 @@ export async function labelExpectations(db: Queryable, groupId: string, labelIds
   )) as unknown as [(Omit<LabelExpectation, 'pending'> & { pending: number | string })[]];
   return rows.map((r) => ({ ...r, pending: Number(r.pending) === 1 }));
 }
+
+/** What the platform last knew each of these labels of the group displayed (one primary-key read per label). */
+export async function knownDisplayed(db: Queryable, groupId: string, labelIds: string[]): Promise<Map<string, string | null>> {
+  if (!labelIds.length) return new Map();
+  const [rows] = (await db.query('SELECT label_id AS labelId, displayed_hash AS h FROM labels WHERE group_id = ? AND label_id IN (?)', [
+    groupId,
+    labelIds,
+  ])) as unknown as [{ labelId: string; h: string | null }[]];
+  return new Map(rows.map((r) => [r.labelId, r.h]));
+}

@@ -3,7 +3,7 @@
 // retry. Results for items of another group are refused (a forged or misrouted ack).
 // One audit record per task and outcome, with the labels in refs.
 import type { Actor } from '../audit/audit-chain.js';
-import { appendAudit } from '../audit/audit-repo.js';
+import { appendAuditMany } from '../audit/audit-repo.js';
 import type { AuditEvent } from '../audit/audit-chain.js';
 import type { Pool } from '../db/pool.js';
 import { confirmItems, failItems, lockItems, type LockedItem } from './ack-repo.js';
@@ -81,21 +81,23 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
     // An item failed by one AP and then confirmed by another in the same batch is only confirmed.
     const at = entries[entries.length - 1].receivedAt;
     const audit: { actor: Actor; event: AuditEvent }[] = [];
+    await confirmItems(c, new Map([...confirms].map(([clientId, list]) => [clientId, list.map((i) => i.id)])), at);
     for (const [clientId, list] of confirms) {
-      await confirmItems(c, list.map((i) => i.id), clientId, at);
       out.confirmed += list.length;
       audit.push(...auditRecords(clientId, 'task.items.confirmed', list));
     }
+    const failedByError = new Map<string, string[]>();
     for (const [k, { clientId, items: list0 }] of fails) {
       const list = list0.filter((i) => state.get(i.id) === 'failed');
       if (!list.length) continue;
       const error = k.slice(k.indexOf('\n') + 1);
-      await failItems(c, list.map((i) => i.id), error);
+      (failedByError.get(error) ?? failedByError.set(error, []).get(error)!).push(...list.map((i) => i.id));
       out.failed += list.length;
       audit.push(...auditRecords(clientId, 'task.items.failed', list, error));
     }
-    // appendAudit takes one actor; records are grouped by AP so each names the device that acked.
-    for (const [clientId, events] of groupBy(audit)) await appendAudit(c, DEVICE(clientId), events);
+    await failItems(c, failedByError);
+    // One append for the batch; each record still names the device that acked.
+    await appendAuditMany(c, audit);
     return out;
   });
 }
@@ -119,10 +121,4 @@ function auditRecords(clientId: string, action: string, list: LockedItem[], erro
     }
   }
   return out;
-}
-
-function groupBy(records: { actor: Actor; event: AuditEvent }[]) {
-  const m = new Map<string, AuditEvent[]>();
-  for (const r of records) (m.get(r.actor.name) ?? m.set(r.actor.name, []).get(r.actor.name)!).push(r.event);
-  return m;
 }

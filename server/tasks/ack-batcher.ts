@@ -16,13 +16,15 @@ export interface AckBatcherOptions {
   maxResults?: number;
   /** or when the oldest has waited this long */
   maxWaitMs?: number;
+  /** batches applied at once (each its own transaction) */
+  maxConcurrent?: number;
 }
 
 export class AckBatcher {
   private waiting: Waiting[] = [];
   private results = 0;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly pool: Pool,
@@ -43,15 +45,23 @@ export class AckBatcher {
   private kick() {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // One batch at a time per process: batches never wait on each other's row locks.
-    if (this.running || !this.waiting.length) return;
+    // Two batches at a time by default: the next one is read and locked while the previous one
+    // commits, so MariaDB never idles between batches. Items are locked in id order in every
+    // batch, so overlapping batches wait for each other rather than deadlock (and a deadlock on
+    // another table is retried whole by withTxRetry). The first ok still wins: a later batch
+    // reads the items' committed state under its lock.
+    if (this.running.size >= (this.opts.maxConcurrent ?? 2) || !this.waiting.length) return;
+    // A second batch only for a backlog: a handful of acks waits for the running batch to end
+    // (which kicks again), so batches stay large and their per-batch queries few.
+    if (this.running.size && this.results < (this.opts.maxResults ?? 5000) / 5) return;
     const batch = this.waiting;
     this.waiting = [];
     this.results = 0;
-    this.running = this.flush(batch).finally(() => {
-      this.running = null;
+    const p: Promise<void> = this.flush(batch).finally(() => {
+      this.running.delete(p);
       if (this.waiting.length) this.kick();
     });
+    this.running.add(p);
   }
 
   private async flush(batch: Waiting[]) {
@@ -73,6 +83,6 @@ export class AckBatcher {
   /** Waits for what is in flight (used on stop). */
   async drain() {
     this.kick();
-    while (this.running) await this.running;
+    while (this.running.size) await Promise.all([...this.running]);
   }
 }

@@ -20,30 +20,50 @@ export async function lockItems(db: Queryable, ids: string[]): Promise<LockedIte
   return rows.map((r) => ({ ...r, id: String(r.id), taskId: String(r.taskId) }));
 }
 
-/** Confirms items for one AP and records on their labels what they now show. */
-export async function confirmItems(db: Queryable, ids: string[], clientId: string, at: Date): Promise<void> {
+/**
+ * Confirms the items of a whole batch, whichever APs confirmed them, in two statements: the
+ * items (confirmed_by chosen per AP by a CASE over id lists), then their labels, which take
+ * what they now show and the confirming AP from the rows just written. Set-based, so a batch
+ * costs two round trips instead of two per AP.
+ */
+export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, at: Date): Promise<void> {
+  const all = [...byAp.values()].flat();
+  if (!all.length) return;
+  const aps = [...byAp].filter(([, ids]) => ids.length);
+  const [by, byParams] =
+    aps.length === 1 ? ['?', [aps[0][0]]] : [`CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`, aps.flatMap(([ap, ids]) => [ids, ap])];
   await db.query(
-    `UPDATE task_items SET state = 'confirmed', confirmed_by = ?, confirmed_at = ?, next_retry_at = NULL, error = NULL
+    `UPDATE task_items SET state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
      WHERE id IN (?)`,
-    [clientId, at, ids],
+    [...byParams, at, all],
   );
   await db.query(
     `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
-     SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = ?
+     SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
      WHERE i.id IN (?)`,
-    [at, clientId, ids],
+    [at, all],
   );
 }
 
-/** A failed result: the item waits for its retry time (set when it was sent) with the AP's reason. */
-export async function failItems(db: Queryable, ids: string[], error: string): Promise<void> {
-  await db.query("UPDATE task_items SET state = 'failed', error = ? WHERE id IN (?)", [error.slice(0, 255), ids]);
+/** Failed results: the items wait for their retry time (set when they were sent) with the AP's reason, one statement per batch. */
+export async function failItems(db: Queryable, byError: Map<string, string[]>): Promise<void> {
+  const errs = [...byError].filter(([, ids]) => ids.length);
+  if (!errs.length) return;
+  await db.query(
+    `UPDATE task_items SET state = 'failed', error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END WHERE id IN (?)`,
+    [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), errs.flatMap(([, ids]) => ids)],
+  );
 }
 
+/**
+ * One probe per open state, 'sent' first: while a task runs its items are mostly sent, and
+ * `state IN (...)` would first walk the (task_id, 'pending') range, which after dispatch holds
+ * only delete-marked entries until purge catches up (thousands of visibility checks per call).
+ */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
-  const [rows] = (await db.query(
-    "SELECT 1 FROM task_items WHERE task_id = ? AND state IN ('pending', 'sent', 'failed') LIMIT 1",
-    [taskId],
-  )) as unknown as [unknown[]];
-  return rows.length > 0;
+  for (const state of ['sent', 'failed', 'pending']) {
+    const [rows] = (await db.query('SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1', [taskId, state])) as unknown as [unknown[]];
+    if (rows.length) return true;
+  }
+  return false;
 }

@@ -27,8 +27,9 @@ export async function countInflightMessages(db: Queryable, groupId: string): Pro
   return Number(r.n);
 }
 
-const COLUMNS = `i.id, i.task_id AS taskId, i.label_id AS labelId, i.sku, i.name, i.price, i.promo_price AS promoPrice,
-  i.currency, i.content_hash AS contentHash, i.attempts, l.last_ap_client_id AS lastAp, t.deadline_at AS deadlineAt`;
+const ITEM_COLUMNS = `i.id, i.task_id AS taskId, i.label_id AS labelId, i.sku, i.name, i.price, i.promo_price AS promoPrice,
+  i.currency, i.content_hash AS contentHash, i.attempts, t.deadline_at AS deadlineAt`;
+const COLUMNS = `${ITEM_COLUMNS}, l.last_ap_client_id AS lastAp`;
 
 /** Items whose retry is due (sent without an answer, or failed), oldest task first. */
 export async function pickDueRetries(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
@@ -49,10 +50,10 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
  * tasks and then filters and sorts every pending item of theirs, for every round of every group.
  */
 export async function pickPending(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
+  // No join to labels: the last AP only matters for a P2P retry; a first send goes to the group topic.
   const [rows] = (await db.query(
-    `SELECT ${COLUMNS} FROM task_items i
+    `SELECT ${ITEM_COLUMNS}, NULL AS lastAp FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
-     LEFT JOIN labels l ON l.label_id = i.label_id
      WHERE i.group_id = ? AND i.state = 'pending'
      ORDER BY i.id LIMIT ?`,
     [groupId, limit],
@@ -61,17 +62,23 @@ export async function pickPending(db: Queryable, groupId: string, limit: number)
 }
 
 /**
- * Marks one message's items sent. The retry time doubles with every attempt (capped), so an
- * AP that is away is not flooded; until then the message counts against the group's bound.
+ * Marks a round's messages' items sent, in one statement (last_msg_id chosen per message by a
+ * CASE over id lists; one round trip and one pass over the rows instead of one per message).
+ * The retry time doubles with every attempt (capped), so an AP that is away is not flooded;
+ * until then the message counts against the group's bound.
  * (MySQL evaluates single-table SET clauses left to right: next_retry_at sees the old attempts.)
  */
-export async function markSent(db: Queryable, ids: string[], msgId: string, baseMs: number, capMs: number): Promise<number> {
+export async function markSent(db: Queryable, messages: { msgId: string; itemIds: string[] }[], baseMs: number, capMs: number): Promise<number> {
+  const ms = messages.filter((m) => m.itemIds.length);
+  if (!ms.length) return 0;
+  const [msg, msgParams] =
+    ms.length === 1 ? ['?', [ms[0].msgId]] : [`CASE ${ms.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`, ms.flatMap((m) => [m.itemIds, m.msgId])];
   const [res] = (await db.query(
     `UPDATE task_items
      SET next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, attempts), ?) * 1000 MICROSECOND,
-         attempts = attempts + 1, state = 'sent', last_msg_id = ?, last_sent_at = NOW(3)
+         attempts = attempts + 1, state = 'sent', last_msg_id = ${msg}, last_sent_at = NOW(3)
      WHERE id IN (?) AND state IN ('pending', 'sent', 'failed')`,
-    [baseMs, capMs, msgId, ids],
+    [baseMs, capMs, ...msgParams, ms.flatMap((m) => m.itemIds)],
   )) as unknown as [ResultSetHeader];
   return res.affectedRows;
 }
@@ -81,14 +88,23 @@ export async function rearmMessage(db: Queryable, msgId: string): Promise<void> 
   await db.query("UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [msgId]);
 }
 
-/** Groups with work the sweeper should poke: due retries, or pending items of running tasks. */
-export async function groupsWithWork(db: Queryable): Promise<string[]> {
+/**
+ * Groups with work to send now: due retries, or pending items of running tasks. Without `among`,
+ * every group (the sweeper); with it, only those groups (after an ack batch: a group whose
+ * window an ack freed but which has nothing to send needs no dispatch round, and each round
+ * costs a count over the group's in-flight items).
+ */
+export async function groupsWithWork(db: Queryable, among?: string[]): Promise<string[]> {
+  if (among && !among.length) return [];
+  const only = among ? 'AND group_id IN (?)' : '';
   const [due] = (await db.query(
-    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN ('sent', 'failed') AND next_retry_at <= NOW(3) LIMIT 1000`,
+    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN ('sent', 'failed') AND next_retry_at <= NOW(3) ${only} LIMIT 1000`,
+    among ? [among] : [],
   )) as unknown as [{ g: string }[]];
   // GROUP BY on the (group_id, state) index is a loose index scan: one probe per group, not per item.
   const [pending] = (await db.query(
-    "SELECT group_id AS g FROM task_items WHERE state = 'pending' GROUP BY group_id LIMIT 1000",
+    `SELECT group_id AS g FROM task_items WHERE state = 'pending' ${only} GROUP BY group_id LIMIT 1000`,
+    among ? [among] : [],
   )) as unknown as [{ g: string }[]];
   return [...new Set([...due, ...pending].map((r) => r.g))];
 }

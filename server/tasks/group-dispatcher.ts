@@ -6,7 +6,7 @@
 import type { DownlinkPublisher } from '../../broker/downlink.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
-import { withTx, type Pool } from '../db/pool.js';
+import type { Pool } from '../db/pool.js';
 import { countInflightMessages, markSent, pickDueRetries, pickPending, rearmMessage, type DispatchRow } from './dispatch-repo.js';
 import { packMessages, type OutgoingMessage } from './task-message.js';
 
@@ -45,12 +45,8 @@ export class GroupDispatcher {
     if (!messages.length) return { published: 0, items: 0, more: false };
 
     const tPicked = performance.now();
-    // One transaction for the round: one commit (one log flush) instead of one per message.
-    const items = await withTx(this.pool, async (c) => {
-      let n = 0;
-      for (const m of messages) n += await markSent(c, m.itemIds, m.msgId, this.config.TASK_RETRY_BASE_MS, RETRY_CAP_MS);
-      return n;
-    });
+    // One statement (so one transaction, one commit) for the whole round.
+    const items = await markSent(this.pool, messages, this.config.TASK_RETRY_BASE_MS, RETRY_CAP_MS);
     const tMarked = performance.now();
     const results = await Promise.allSettled(messages.map((m) => publisher.publish(m.topic, m.payload, 1)));
     let failed = 0;

@@ -16,6 +16,9 @@ export class TaskFinisher {
 
   /** Finishes the task if no item is open; returns its final state, or null. */
   async completeIfDrained(taskId: string): Promise<FinalState | null> {
+    // Checked first without the task's row lock: after most ack batches the task still has open
+    // items, and concurrent batches would otherwise queue on that lock just to learn so.
+    if (await hasOpenItems(this.pool, taskId)) return null;
     return withTxRetry(this.pool, async (c) => {
       if (!(await lockActiveTask(c, taskId))) return null;
       if (await hasOpenItems(c, taskId)) return null;

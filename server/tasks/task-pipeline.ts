@@ -3,6 +3,7 @@
 import type { DownlinkPublisher } from '../../broker/downlink.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
+import { groupsWithWork } from './dispatch-repo.js';
 import { DispatchWorker } from './dispatch-worker.js';
 import { GroupDispatcher } from './group-dispatcher.js';
 import type { TaskFinisher } from './task-finisher.js';
@@ -29,8 +30,8 @@ export function createTaskPipeline(
   const dispatch = new DispatchWorker(pool, redis, redisUrl, config, queue, dispatcher, log);
   const uplink = new UplinkWorker(pool, redis, redisUrl, config, log, async (o) => {
     for (const t of o.tasks) await finisher.completeIfDrained(t);
-    // Answers free the group's window: send the next messages.
-    await dispatch.trigger([...o.groups]);
+    // Answers free the group's window: send the next messages, where there are any.
+    await dispatch.trigger(await groupsWithWork(pool, [...o.groups]));
   });
   const sweeper = new TaskSweeper(pool, redis, config, finisher, (id) => queue.enqueueTask(id), (g) => dispatch.trigger(g), log, opts.sweepIntervalMs);
   return { services: [dispatch, uplink, sweeper], dispatch, uplink, sweeper };

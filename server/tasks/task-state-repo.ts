@@ -59,11 +59,13 @@ export async function overdueTasks(db: Queryable): Promise<string[]> {
   return rows.map((r) => String(r.id));
 }
 
-/** Running tasks with nothing left open (finished by acks in another process, or superseded). */
+/** Running tasks with nothing left open (finished by acks in another process, or superseded). One probe per state, 'sent' first (see hasOpenItems). */
 export async function drainedTasks(db: Queryable): Promise<string[]> {
   const [rows] = (await db.query(
     `SELECT t.id FROM tasks t WHERE t.state = 'in_progress'
-     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state IN ('pending', 'sent', 'failed'))
+     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'sent')
+     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'failed')
+     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'pending')
      LIMIT 100`,
   )) as unknown as [{ id: string }[]];
   return rows.map((r) => String(r.id));

@@ -19,6 +19,8 @@ export class UplinkWorker implements Service {
   readonly name = 'task-uplink-worker';
   private worker: Worker<UplinkPublish> | null = null;
   private readonly batcher: AckBatcher;
+  private statusRunning = 0;
+  private readonly statusWaiting: (() => void)[] = [];
 
   constructor(
     private readonly pool: Pool,
@@ -28,7 +30,11 @@ export class UplinkWorker implements Service {
     private readonly log: Logger,
     onApplied: (o: ApplyOutcome) => Promise<void>,
     // many jobs in hand at once, so that acks arriving together are applied as one batch
-    private readonly concurrency = 128,
+    private readonly concurrency = 256,
+    // Status reports each take a transaction of their own; a few at a time, so that a wave of
+    // them (every AP reports every minute) cannot take the pool's connections and MariaDB's
+    // CPU from the ack batches, whose delay would make the dispatcher resend what was applied.
+    private readonly statusConcurrency = 4,
   ) {
     this.batcher = new AckBatcher(pool, log, async (o) => {
       if (o.refused.length) await this.count('forged', o.refused.length);
@@ -63,7 +69,7 @@ export class UplinkWorker implements Service {
         await this.batcher.add({ clientId: u.clientId, groupId: u.groupId, msgId: ack.msgId, results: ack.results, receivedAt: new Date(u.receivedAt) });
       } else if (u.kind === 'status') {
         const s = parseUplink(statusSchema, u.payload);
-        await applyStatus(this.pool, { clientId: u.clientId, groupId: u.groupId, deviceId: u.deviceId, receivedAt: new Date(u.receivedAt) }, s);
+        await this.limitStatus(() => applyStatus(this.pool, { clientId: u.clientId, groupId: u.groupId, deviceId: u.deviceId, receivedAt: new Date(u.receivedAt) }, s));
       } else {
         throw new MalformedUplinkError(`unknown uplink kind ${String(u.kind)}`);
       }
@@ -72,6 +78,19 @@ export class UplinkWorker implements Service {
       await this.count(`malformed_${u.kind}`);
       // The payload itself is not logged: it may be large, and it is the sender's to keep.
       this.log.warn({ clientId: u.clientId, topic: u.topic, reason: err.message }, 'malformed uplink message dropped');
+    }
+  }
+
+  private async limitStatus<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.statusRunning >= this.statusConcurrency) await new Promise<void>((r) => this.statusWaiting.push(r));
+    else this.statusRunning++;
+    try {
+      return await fn();
+    } finally {
+      // hand the slot straight to the next waiter (the count stays), or give it back
+      const next = this.statusWaiting.shift();
+      if (next) next();
+      else this.statusRunning--;
     }
   }
 
