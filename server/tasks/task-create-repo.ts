@@ -59,10 +59,12 @@ export async function insertItemsForLabels(db: Queryable, taskId: string, labelI
  */
 export async function supersedeOpenItems(db: Queryable, taskId: string): Promise<number> {
   const [res] = (await db.query(
-    `UPDATE task_items o JOIN task_items n ON n.label_id = o.label_id AND n.task_id = ?
+    // The new task's items first, then each label's older items through ix_items_label: without
+    // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
+    `UPDATE task_items n STRAIGHT_JOIN task_items o ON o.label_id = n.label_id
      SET o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
-     WHERE o.task_id <> ? AND o.state IN (?)`,
-    [taskId, `superseded by task ${taskId}`, taskId, OPEN_ITEM_STATES],
+     WHERE n.task_id = ? AND o.task_id <> ? AND o.state IN (?)`,
+    [`superseded by task ${taskId}`, taskId, taskId, OPEN_ITEM_STATES],
   )) as unknown as [ResultSetHeader];
   return res.affectedRows;
 }
