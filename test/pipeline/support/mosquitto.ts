@@ -1,14 +1,13 @@
 // A real MQTT broker for pipeline tests that must not depend on the integrated broker's
 // state: mosquitto on an ephemeral port, anonymous, in a temp dir; plus the two faces the
 // platform's broker would provide (a DownlinkPublisher, and uplink publishes into BullMQ).
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventQueues } from '../../../broker/event-queues.js';
 import type { DownlinkPublisher } from '../../../broker/downlink.js';
+import { LocalServer } from './local-server.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,53 +20,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export class Mosquitto {
-  private proc: ChildProcess | null = null;
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esl-mosq-'));
-  port = 0;
+export class Mosquitto extends LocalServer {
+  constructor() {
+    super('mosq', 0);
+  }
 
   get url() {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  async start() {
+  override async start() {
     this.port ||= await freePort();
+    await super.start();
+  }
+
+  protected command(): [string, string[]] {
     const conf = path.join(this.dir, 'mosquitto.conf');
     fs.writeFileSync(
       conf,
       [`listener ${this.port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${this.dir}/`,
         'max_queued_messages 100000', 'max_inflight_messages 100', 'log_type error'].join('\n') + '\n',
     );
-    this.proc = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await canConnect(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('mosquitto did not start');
+    return ['/usr/sbin/mosquitto', ['-c', conf]];
   }
-
-  async stop() {
-    const p = this.proc;
-    this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((r) => {
-      p.once('exit', () => r());
-      p.kill('SIGTERM');
-    });
-  }
-
-  async close() {
-    await this.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** DownlinkPublisher over an MQTT client, as the platform uses in split deployments. */

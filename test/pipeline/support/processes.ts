@@ -1,11 +1,8 @@
 // Platform roles as separate OS processes (`npx tsx server/main.ts` with ROLES=...), so
 // tests can SIGKILL and restart them; and a private redis-server that can be restarted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { PROJECT_ROOT } from '../../../server/config.js';
+import { LocalServer } from './local-server.js';
 
 export class RoleProcess {
   private proc: ChildProcess | null = null;
@@ -62,36 +59,16 @@ export class RoleProcess {
 }
 
 /** A redis-server of the test's own (never the shared one), persisting to an append-only file. */
-export class PrivateRedis {
-  private proc: ChildProcess | null = null;
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esl-redis-'));
-  constructor(readonly port: number) {}
+export class PrivateRedis extends LocalServer {
+  constructor(port: number) {
+    super('redis', port);
+  }
 
   get url() {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  async start() {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await new Promise<boolean>((r) => { const s = net.connect(this.port, '127.0.0.1'); s.once('connect', () => { s.destroy(); r(true); }); s.once('error', () => r(false)); })) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('redis-server did not start');
-  }
-
-  async stop() {
-    const p = this.proc;
-    this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((r) => {
-      p.once('exit', () => r());
-      p.kill('SIGTERM');
-    });
-  }
-
-  async close() {
-    await this.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+  protected command(): [string, string[]] {
+    return ['redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']];
   }
 }
