@@ -145,8 +145,9 @@ async function main() {
   row('RSS idle (MB)', o.rssIdle, m.rssIdle);
   row(`RSS with ${CONNECTIONS} connections (MB)`, o.rssConns, m.rssConns);
   say('');
-  say('Mosquitto runs anonymous with in-memory state; the esl broker checks every CONNECT against MySQL');
-  say('(Group ID, AccessKey, HMAC-SHA1), authorizes every packet and queues every uplink publish in Redis.');
+  say('Mosquitto runs anonymous with in-memory state; the esl broker checks every CONNECT against the registry');
+  say('(Group ID, AccessKey: cached per registry version, one Redis GET; HMAC-SHA1), authorizes every packet');
+  say('and queues every uplink publish in Redis.');
   process.exit(0);
 }
 

@@ -22,7 +22,7 @@ import { DEFAULTS, type BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
 import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
 import { Presence, type PresenceEntry } from './presence.js';
-import { parseRegistryChange, registryChannel } from './registry-channel.js';
+import { parseRegistryChange, registryChannel, registryVersionKey } from './registry-channel.js';
 import { ensureInstanceId, setInstanceId } from './registry/instance-repo.js';
 import { RegistryView } from './registry/registry-view.js';
 import { SecretBox } from './registry/secret-box.js';
@@ -56,11 +56,11 @@ export class BrokerService implements Service, DownlinkPublisher {
     const instanceId = opts.instanceId
       ? (await setInstanceId(this.pool, opts.instanceId), opts.instanceId)
       : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
-    const registry = new RegistryView(this.pool, box);
+    // auto-pipelining: presence, P2P and registry-version commands of concurrent connections share socket writes
+    this.redis = createRedis(opts.redisUrl, { enableAutoPipelining: true });
+    const registry = new RegistryView(this.pool, box, { redis: this.redis, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 
-    // auto-pipelining: presence and P2P commands of concurrent connections share socket writes
-    this.redis = createRedis(opts.redisUrl, { enableAutoPipelining: true });
     const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId);
     await presence.start();
     const ctx: BrokerContext = {
@@ -104,6 +104,8 @@ export class BrokerService implements Service, DownlinkPublisher {
     this.sub = createRedis(opts.redisUrl);
     this.sub.on('message', (_ch: string, msg: string) => {
       const change = parseRegistryChange(msg);
+      // correctness rests on the version check at each CONNECT; dropping the cache here too frees the old rows sooner
+      if (change) registry.invalidate();
       if (change?.type === 'topics') void registry.refreshParentTopics().catch((err: unknown) => ctx.log.error({ err }, 'parent topics reload failed'));
       if (change?.type === 'kick') sessions.kick(change.ref);
     });

@@ -1,19 +1,33 @@
 // The broker's side of broker/uplink.ts: adds uplink publishes and connection events to
-// BullMQ. A job is added before the broker acknowledges the packet, so nothing accepted is lost.
-// Adds arriving in the same turn of the event loop go to Redis as one addBulk: one round trip
-// for a burst of acks instead of one per message; each caller still waits for its own job.
+// BullMQ. An uplink job is added before the broker acknowledges the packet, so nothing accepted
+// is lost. Uplink adds arriving in the same turn of the event loop go to Redis as one addBulk:
+// one round trip for a burst of acks instead of one per message; each caller still waits for
+// its own job.
+// Connection events acknowledge nothing to the device (CONNACK does not wait for them), so they
+// are gathered for up to CONNECTION_EVENTS_DELAY_MS: a burst of CONNECTs becomes a few large
+// addBulk calls instead of one small one per event-loop turn. What a crash of the broker process
+// can lose: the events of its last CONNECTION_EVENTS_DELAY_MS (and of any addBulk in flight), as
+// with any event not yet in Redis; the AP's online state is then corrected by its next event.
+// A clean stop (drain, then close) flushes them.
 import { Queue } from 'bullmq';
 import { bullConnection } from '../server/core/redis.js';
 import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE, type ConnectionEvent, type UplinkPublish } from './uplink.js';
 
 const JOB_OPTS = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 10_000 };
 const MAX_BATCH = 500;
+const CONNECTION_EVENTS_DELAY_MS = 20;
 
 class Batcher<T extends { kind?: string; type?: string }> {
   private pending: { data: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(readonly queue: Queue) {}
+  /** delayMs 0: flush at the end of the current event-loop turn. */
+  constructor(
+    readonly queue: Queue,
+    private readonly delayMs = 0,
+  ) {}
 
   add(data: T): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -21,19 +35,30 @@ class Batcher<T extends { kind?: string; type?: string }> {
       if (this.pending.length >= MAX_BATCH) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        if (this.delayMs > 0) this.timer = setTimeout(() => this.flush(), this.delayMs);
+        else setImmediate(() => this.flush());
       }
     });
   }
 
-  private flush() {
+  flush() {
     this.scheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    this.queue.addBulk(batch.map((b) => ({ name: b.data.kind ?? b.data.type ?? 'event', data: b.data, opts: JOB_OPTS }))).then(
+    const p = this.queue.addBulk(batch.map((b) => ({ name: b.data.kind ?? b.data.type ?? 'event', data: b.data, opts: JOB_OPTS }))).then(
       () => batch.forEach((b) => b.resolve()),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** Sends what is gathered and waits for every addBulk in flight. */
+  async drain() {
+    this.flush();
+    await Promise.allSettled([...this.inflight]);
   }
 }
 
@@ -44,7 +69,7 @@ export class EventQueues {
   constructor(redisUrl: string, prefix: string) {
     const connection = bullConnection(redisUrl);
     this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }));
-    this.connections = new Batcher(new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }));
+    this.connections = new Batcher(new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }), CONNECTION_EVENTS_DELAY_MS);
   }
 
   addUplink(p: UplinkPublish) {
@@ -56,6 +81,7 @@ export class EventQueues {
   }
 
   async close() {
+    await Promise.all([this.uplink.drain(), this.connections.drain()]);
     await Promise.all([this.uplink.queue.close(), this.connections.queue.close()]);
   }
 }

@@ -4,7 +4,7 @@ export { brokerOptionsFrom, DEFAULTS as BROKER_DEFAULTS, type BrokerOptions } fr
 export type { DownlinkPublisher } from './downlink.js';
 export { MqttDownlink } from './mqtt-downlink.js';
 export { Presence, type PresenceEntry } from './presence.js';
-export { announceRegistryChange, type RegistryChange } from './registry-channel.js';
+export { announceRegistryChange, bumpRegistryVersion, type RegistryChange } from './registry-channel.js';
 export { SecretBox } from './registry/secret-box.js';
 export { sha256 } from './registry/registry-view.js';
 export * as topicsRepo from './registry/topics-repo.js';

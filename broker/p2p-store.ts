@@ -10,12 +10,24 @@ export interface StoredP2p {
   exp: number;
 }
 
+// LRANGE and DEL in one script: atomic like MULTI, but a single EVALSHA that auto-pipelining
+// batches with the other CONNECTs' commands (a MULTI is a pipeline and a socket write of its own,
+// and this runs at every CONNECT). DEL only when there is something, the usual case being nothing.
+const TAKE = `local l = redis.call('LRANGE', KEYS[1], 0, -1)
+if #l > 0 then redis.call('DEL', KEYS[1]) end
+return l`;
+
 export class P2pStore {
+  private readonly scripts: { eslP2pTake(k: string): Promise<string[]> };
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
-  ) {}
+  ) {
+    redis.defineCommand('eslP2pTake', { numberOfKeys: 1, lua: TAKE });
+    this.scripts = redis as unknown as P2pStore['scripts'];
+  }
 
   private key(clientId: string) {
     return `${this.prefix}:mqtt:p2p:${clientId}`;
@@ -28,8 +40,7 @@ export class P2pStore {
 
   /** Takes every unexpired message kept for the target (atomically, so two nodes never both deliver). */
   async take(clientId: string): Promise<StoredP2p[]> {
-    const res = await this.redis.multi().lrange(this.key(clientId), 0, -1).del(this.key(clientId)).exec();
-    const list = (res?.[0]?.[1] as string[] | undefined) ?? [];
+    const list = await this.scripts.eslP2pTake(this.key(clientId));
     const now = Date.now();
     return list.map((s) => JSON.parse(s) as StoredP2p).filter((e) => e.exp > now);
   }

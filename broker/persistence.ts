@@ -43,7 +43,11 @@ export function createStores(redisUrl: string, prefix: string, retentionSeconds:
     const it = combi(patterns);
     return it instanceof Readable ? it : Readable.from(it);
   };
-  const mq = mqemitterRedis({ connectionString: redisUrl });
+  // mqemitter-redis turns on auto-pipelining only for its own options object: given a connection
+  // string, its connections do not pipeline and every PUBLISH (each message, each CONNECT's and
+  // disconnect's $SYS notice) is a socket write of its own. Passing the connections fixes that;
+  // order is kept (one connection, commands written in call order). close() quits both.
+  const mq = mqemitterRedis({ connectionString: redisUrl, pubConn: new Redis(redisUrl, { enableAutoPipelining: true }), subConn: new Redis(redisUrl) });
   return { persistence, mq };
 }
 

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { Client } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
 import { setPrincipal, type Principal } from '../principal.js';
+import type { RegistryRead } from '../registry/registry-view.js';
 import { parseClientId, PLATFORM_CLIENT_RE, topicsFor, type DeviceIdentity } from '../rules.js';
 import { ConnectRefused, type AuthenticateHook } from './types.js';
 
@@ -45,49 +46,51 @@ async function decide(ctx: BrokerContext, client: Client, username: string | und
   }
   const identity = parseClientId(client.id);
   if (!identity) throw new ConnectRefused(2, 'malformed Client ID');
-  if (!(await ctx.registry.groupExists(identity.groupId))) throw new ConnectRefused(2, 'unregistered Group ID');
+  // One registry version for the whole decision (registry-view.ts): cached rows, or MySQL after a change.
+  const reg = await ctx.registry.read();
+  if (!(await reg.groupExists(identity.groupId))) throw new ConnectRefused(2, 'unregistered Group ID');
   if (parts.length !== 3) throw new ConnectRefused(4, 'malformed user name');
   const [mode, keyId, instanceId] = parts;
   if (instanceId !== ctx.instanceId) throw new ConnectRefused(4, 'wrong InstanceId');
   checkWill(ctx, client, identity);
   switch (mode) {
     case 'Signature':
-      return signature(ctx, identity, keyId, pass);
+      return signature(reg, identity, keyId, pass);
     case 'DeviceCredential':
-      return deviceCredential(ctx, identity, keyId, pass);
+      return deviceCredential(reg, identity, keyId, pass);
     case 'Token':
-      return token(ctx, identity, keyId, pass);
+      return token(reg, identity, keyId, pass);
     default:
       throw new ConnectRefused(4, 'unknown auth mode');
   }
 }
 
-async function signature(ctx: BrokerContext, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
-  const key = await ctx.registry.accessKey(keyId);
+async function signature(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
+  const key = await reg.accessKey(keyId);
   if (!key || !same(pass, hmacB64(key.secret, d.clientId))) throw new ConnectRefused(4, 'bad signature');
   if (key.groupIds && !key.groupIds.includes(d.groupId)) throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
   return { kind: 'device', identity: d, read: true, write: true, expiresAt: null, refs: [`ak:${keyId}`] };
 }
 
-async function deviceCredential(ctx: BrokerContext, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
-  const cred = await ctx.registry.deviceCredential(keyId);
+async function deviceCredential(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
+  const cred = await reg.deviceCredential(keyId);
   if (!cred || !same(pass, hmacB64(cred.secret, d.clientId))) throw new ConnectRefused(4, 'bad device credential');
   if (cred.clientId !== d.clientId) throw new ConnectRefused(5, 'device credential bound to another Client ID');
   return { kind: 'device', identity: d, read: true, write: true, expiresAt: null, refs: [`dc:${keyId}`] };
 }
 
 /** `R|<token>`, `W|<token>` or both joined by `|` (ap-protocol.md). */
-async function token(ctx: BrokerContext, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
+async function token(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
   const f = pass.split('|');
   if (f.length !== 2 && f.length !== 4) throw new ConnectRefused(4, 'malformed token password');
-  const key = await ctx.registry.accessKey(keyId);
+  const key = await reg.accessKey(keyId);
   if (!key) throw new ConnectRefused(4, 'unknown AccessKey');
   if (key.groupIds && !key.groupIds.includes(d.groupId)) throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
   const p = { kind: 'device' as const, identity: d, read: false, write: false, expiresAt: Infinity, refs: [`ak:${keyId}`] };
   for (let i = 0; i < f.length; i += 2) {
     const perm = f[i];
     if (perm !== 'R' && perm !== 'W') throw new ConnectRefused(4, 'malformed token password');
-    const t = await ctx.registry.token(f[i + 1]);
+    const t = await reg.token(f[i + 1]);
     if (!t || t.accessKeyId !== keyId) throw new ConnectRefused(4, 'unknown or expired token');
     if (!t.perms.includes(perm)) throw new ConnectRefused(5, `token lacks ${perm}`);
     if (perm === 'R') p.read = true;

@@ -1,7 +1,14 @@
 // What the broker reads from the registries. Parent topics are checked on every packet, so
-// they are cached and refreshed when any node announces a change on Redis pub/sub; Group IDs
-// and credentials are read from MySQL at each CONNECT, so a change applies to the next connection.
+// they are held in memory and reloaded when any node announces a change on Redis pub/sub.
+// Group IDs, AccessKeys, device credentials and tokens are checked at each CONNECT: they are
+// cached per registry version (registry-channel.ts). Every CONNECT reads the version key (one
+// Redis GET); when it differs from the cache's, the cache is dropped and rows are read from
+// MySQL again. Writers set a new version after their transaction commits and before they report
+// the change done, so the next connection on every node sees it. Only rows that exist are
+// cached: an unknown Group ID or key is read from MySQL each time, so rows inserted without the
+// registry service (test fixtures, manual SQL) are seen at once too.
 import crypto from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Pool } from '../../server/db/pool.js';
 import { SecretBox } from './secret-box.js';
 import * as creds from './credentials-repo.js';
@@ -13,13 +20,87 @@ export interface AccessKey {
   /** null = every group */
   groupIds: string[] | null;
 }
+export interface DeviceCredential {
+  clientId: string;
+  secret: string;
+}
+export interface Token {
+  id: string;
+  accessKeyId: string;
+  perms: string;
+  expiresAt: number;
+}
+
+/** Backstop if a version change was lost (Redis failed between commit and SET): a cache lives at most this long. */
+const MAX_AGE_MS = 60_000;
+/** A map over this many entries is emptied rather than grown (bounds memory under many distinct devices). */
+const MAX_ENTRIES = 50_000;
+
+/** One registry version's cache. In-flight loads are shared, so a burst of CONNECTs with one key reads MySQL once. */
+class Generation {
+  readonly bornAt = Date.now();
+  readonly groups = new Map<string, Promise<boolean>>();
+  readonly accessKeys = new Map<string, Promise<AccessKey | null>>();
+  readonly deviceCredentials = new Map<string, Promise<DeviceCredential | null>>();
+  readonly tokens = new Map<string, Promise<Token | null>>();
+
+  constructor(readonly version: string | null) {}
+}
+
+/** Caches only positive answers; a failed or negative load is forgotten so the next CONNECT reads again. */
+function cached<T>(map: Map<string, Promise<T>> | null, key: string, load: () => Promise<T>, keep: (v: T) => boolean): Promise<T> {
+  if (!map) return load();
+  const hit = map.get(key);
+  if (hit) return hit;
+  if (map.size >= MAX_ENTRIES) map.clear();
+  const p = load();
+  map.set(key, p);
+  p.then(
+    (v) => {
+      if (!keep(v) && map.get(key) === p) map.delete(key);
+    },
+    () => {
+      if (map.get(key) === p) map.delete(key);
+    },
+  );
+  return p;
+}
+
+/** The registry as one CONNECT sees it: the version was read once, every lookup uses that version's cache. */
+export class RegistryRead {
+  constructor(
+    private readonly view: RegistryView,
+    private readonly gen: Generation | null,
+  ) {}
+
+  groupExists(groupId: string): Promise<boolean> {
+    return cached(this.gen?.groups ?? null, groupId, () => this.view.loadGroupExists(groupId), (v) => v);
+  }
+
+  accessKey(id: string): Promise<AccessKey | null> {
+    return cached(this.gen?.accessKeys ?? null, id, () => this.view.loadAccessKey(id), (v) => v !== null);
+  }
+
+  deviceCredential(id: string): Promise<DeviceCredential | null> {
+    return cached(this.gen?.deviceCredentials ?? null, id, () => this.view.loadDeviceCredential(id), (v) => v !== null);
+  }
+
+  /** Expiry is checked at each use, so a cached token stops working when it expires. */
+  async token(token: string): Promise<Token | null> {
+    const t = await cached(this.gen?.tokens ?? null, sha256(token), () => this.view.loadToken(token), (v) => v !== null);
+    return t && t.expiresAt > Date.now() ? t : null;
+  }
+}
 
 export class RegistryView {
   private parents = new Set<string>();
+  private gen: Generation | null = null;
 
+  /** `versions` off (no Redis): no cache, every CONNECT reads MySQL. */
   constructor(
     readonly pool: Pool,
     readonly box: SecretBox,
+    private readonly versions?: { redis: Redis; key: string },
   ) {}
 
   async refreshParentTopics() {
@@ -34,11 +115,40 @@ export class RegistryView {
     return [...this.parents];
   }
 
-  async groupExists(groupId: string) {
+  /**
+   * Reads the registry version (one GET per CONNECT, auto-pipelined with the other CONNECTs'
+   * commands) and returns the cache of that version. Each CONNECT sends its own GET rather than
+   * sharing one in flight: a GET sent before a change was announced could answer for a CONNECT
+   * that arrived after it. Redis unreachable: no cache, MySQL answers as before.
+   */
+  async read(): Promise<RegistryRead> {
+    if (!this.versions) return new RegistryRead(this, null);
+    let version: string | null;
+    try {
+      version = await this.versions.redis.get(this.versions.key);
+    } catch {
+      return new RegistryRead(this, null);
+    }
+    let g = this.gen;
+    // A generation is created after its version was seen, and its loads start after that: none
+    // of its rows predates a change announced before that version.
+    if (!g || g.version !== version || Date.now() - g.bornAt > MAX_AGE_MS) {
+      g = new Generation(version);
+      this.gen = g;
+    }
+    return new RegistryRead(this, g);
+  }
+
+  /** Drops the cache now (a kick or topics message arrived); the version check alone would also do. */
+  invalidate() {
+    this.gen = null;
+  }
+
+  async loadGroupExists(groupId: string) {
     return (await topics.findGroup(this.pool, groupId)) !== null;
   }
 
-  async accessKey(id: string): Promise<AccessKey | null> {
+  async loadAccessKey(id: string): Promise<AccessKey | null> {
     const row = await creds.findAccessKey(this.pool, id);
     if (!row || row.revoked_at) return null;
     const secret = this.box.open(row.secret_sealed);
@@ -46,14 +156,14 @@ export class RegistryView {
     return { id, secret, groupIds: row.group_ids === null ? null : row.group_ids.split(' ').filter(Boolean) };
   }
 
-  async deviceCredential(id: string): Promise<{ clientId: string; secret: string } | null> {
+  async loadDeviceCredential(id: string): Promise<DeviceCredential | null> {
     const row = await creds.findDeviceCredential(this.pool, id);
     if (!row || row.revoked_at) return null;
     const secret = this.box.open(row.secret_sealed);
     return secret === null ? null : { clientId: row.client_id, secret };
   }
 
-  async token(token: string): Promise<{ id: string; accessKeyId: string; perms: string; expiresAt: number } | null> {
+  async loadToken(token: string): Promise<Token | null> {
     const row = await creds.findTokenByHash(this.pool, sha256(token));
     if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now()) return null;
     return { id: String(row.id), accessKeyId: row.access_key_id, perms: row.perms, expiresAt: row.expires_at.getTime() };

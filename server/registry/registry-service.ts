@@ -1,13 +1,16 @@
 // Use cases of the broker registries: parent topics, Group IDs, AccessKeys, device credentials,
 // tokens. Each change is one transaction ending with its audit record, then announced to every
 // broker node (registry-channel), so it applies to the next connection without a restart;
-// a revocation also disconnects the clients that use the credential.
+// a revocation also disconnects the clients that use the credential. Brokers cache the rows
+// they check at CONNECT: a change that removes or alters a row sets a new registry version
+// after the commit and before the call returns (`changed`). Additions need none: brokers never
+// cache a row as absent.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { announceRegistryChange, credentialsRepo as creds, sha256, topicsRepo as topics, type RegistryChange, type SecretBox } from '../../broker/index.js';
+import { announceRegistryChange, bumpRegistryVersion, credentialsRepo as creds, sha256, topicsRepo as topics, type RegistryChange, type SecretBox } from '../../broker/index.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-chain.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { AppError, ConflictError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { withTx, type Pool } from '../db/pool.js';
 import { accessKeyInput, deviceCredentialInput, groupInput, parentTopicInput, parse, tokenInput } from './registry-schemas.js';
@@ -27,6 +30,24 @@ export class RegistryService {
 
   private announce(change: RegistryChange) {
     return announceRegistryChange(this.redis, this.prefix, change).catch((err: unknown) => this.log.error({ err }, 'registry change not announced'));
+  }
+
+  /**
+   * After a committed removal or change: every broker's cache is invalidated before this
+   * returns, then the kick (if any) is announced. If Redis refused the new version the call
+   * fails although the change is saved: it is not "done" while a node may still accept the old
+   * row (brokers drop their caches after at most a minute regardless).
+   */
+  private async changed(kick?: RegistryChange) {
+    const bumped = await bumpRegistryVersion(this.redis, this.prefix).then(
+      () => true,
+      (err: unknown) => {
+        this.log.error({ err }, 'registry version not raised: broker caches may hold the old row for up to a minute');
+        return false;
+      },
+    );
+    if (kick) await this.announce(kick);
+    if (!bumped) throw new AppError('The change is saved, but the broker nodes could not be told yet; it applies to new connections within a minute.');
   }
 
   /** First start: an empty registry gets the configured parent topic, recorded as the system's act. */
@@ -94,6 +115,7 @@ export class RegistryService {
       });
       await appendAudit(c, actor, [{ action: 'mqtt.group.deleted', objectType: 'mqtt_group', objectId: groupId, before: { groupId, description: row.description } }]);
     });
+    await this.changed();
   }
 
   listAccessKeys() {
@@ -119,7 +141,7 @@ export class RegistryService {
       if ((await creds.revokeAccessKey(c, id)).affectedRows === 0) throw new ConflictError('AccessKey is revoked already.');
       await appendAudit(c, actor, [{ action: 'mqtt.access_key.revoked', objectType: 'mqtt_access_key', objectId: id }]);
     });
-    await this.announce({ type: 'kick', ref: `ak:${id}` });
+    await this.changed({ type: 'kick', ref: `ak:${id}` });
   }
 
   listDeviceCredentials() {
@@ -151,7 +173,7 @@ export class RegistryService {
       await appendAudit(c, actor, [{ action: 'mqtt.device_credential.rotated', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
       return row.client_id;
     });
-    await this.announce({ type: 'kick', ref: `dc:${id}` });
+    await this.changed({ type: 'kick', ref: `dc:${id}` });
     return { deviceAccessKeyId: id, deviceAccessKeySecret: secret, clientId };
   }
 
@@ -162,7 +184,7 @@ export class RegistryService {
       if ((await creds.revokeDeviceCredential(c, id)).affectedRows === 0) throw new ConflictError('Credential is revoked already.');
       await appendAudit(c, actor, [{ action: 'mqtt.device_credential.revoked', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
     });
-    await this.announce({ type: 'kick', ref: `dc:${id}` });
+    await this.changed({ type: 'kick', ref: `dc:${id}` });
   }
 
   listTokens() {
@@ -192,7 +214,7 @@ export class RegistryService {
       if ((await creds.revokeToken(c, id)).affectedRows === 0) throw new ConflictError('Token is revoked already.');
       await appendAudit(c, actor, [{ action: 'mqtt.token.revoked', objectType: 'mqtt_token', objectId: id }]);
     });
-    await this.announce({ type: 'kick', ref: `tok:${id}` });
+    await this.changed({ type: 'kick', ref: `tok:${id}` });
   }
 
   private tx<T>(fn: Parameters<typeof withTx<T>>[1]) {
