@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { PROJECT_ROOT } from '../server/config.js';
+import { stopChild } from '../test/support/scratch.js';
 
 export interface Target {
   name: string;
@@ -37,18 +38,7 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function stopper(proc: ChildProcess) {
-  return () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      const hard = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      proc.once('exit', () => {
-        clearTimeout(hard);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
-}
+const stopper = (proc: ChildProcess) => () => stopChild(proc);
 
 /** A shell wrapper raises the open-files limit for the broker process (10,000 connections). */
 const withNofile = (cmd: string, args: string[]) => ['/bin/sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"', cmd, ...args]] as const;

@@ -5,7 +5,6 @@
 // Bounded in time (about 2-3 minutes). Knobs: BENCH_SECONDS, BENCH_CONNECTIONS (environment).
 import crypto from 'node:crypto';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../broker/index.js';
 import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
@@ -16,6 +15,7 @@ import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
 import { RegistryService } from '../server/registry/registry-service.js';
 import { connectPackets, fanIn, fanOut, openMany } from './broker-load.js';
 import { rssMb, startMosquitto, startOurs, type Target } from './broker-targets.js';
+import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratch.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -62,21 +62,17 @@ async function main() {
   const dataDir = path.join(PROJECT_ROOT, '.data');
   const urls = await startEmbeddedServices(dataDir);
   const tag = crypto.randomBytes(3).toString('hex');
-  const dbName = `esl_bench_${tag}`;
-  const admin = await mysql.createConnection({ uri: urls.mysqlUrl });
-  await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const u = new URL(urls.mysqlUrl);
-  u.pathname = `/${dbName}`;
+  const db = await createScratchDatabase(urls.mysqlUrl, `esl_bench_${tag}`);
   const prefix = `bench${tag}`;
   const parent = 'esl';
   const redis = new Redis(urls.redisUrl);
   const results: Record<string, Row> = {};
   try {
     const ours = await startOurs({
-      NODE_ENV: 'production', MYSQL_URL: u.toString(), REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix, DATA_DIR: dataDir,
+      NODE_ENV: 'production', MYSQL_URL: db.url, REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix, DATA_DIR: dataDir,
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'), MQTT_PARENT_TOPIC: parent, MQTT_NODE_ID: `bench-${tag}`,
     });
-    const pool = createPool(u.toString(), 4);
+    const pool = createPool(db.url, 4);
     const reg = new RegistryService(pool, redis, prefix, SecretBox.load(undefined, dataDir), createLogger('silent'));
     const groupId = `GID_bench${tag}`;
     await reg.createGroup(SYSTEM_ACTOR, { groupId });
@@ -118,15 +114,9 @@ async function main() {
       await mosq.stop();
     }
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await admin.end();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await db.drop();
     redis.disconnect();
+    await deleteRedisPrefix(urls.redisUrl, prefix);
   }
 
   const o = results.ours;

@@ -7,7 +7,6 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { SecretBox } from '../broker/index.js';
 import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
@@ -18,6 +17,7 @@ import { migrate } from '../server/db/migrate.js';
 import { createPool, withTx } from '../server/db/pool.js';
 import { RegistryService } from '../server/registry/registry-service.js';
 import { TaskCreator } from '../server/tasks/task-creator.js';
+import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratch.js';
 import { TaskQueue } from '../server/tasks/task-queue.js';
 import fs from 'node:fs';
 import { BenchProcess, cpuSecondsOf } from './e2e-process.js';
@@ -46,12 +46,8 @@ async function main() {
   const dataDir = path.join(PROJECT_ROOT, '.data');
   const urls = await startEmbeddedServices(dataDir);
   const tag = crypto.randomBytes(3).toString('hex');
-  const dbName = `esl_bench_${tag}`;
-  const admin = await mysql.createConnection({ uri: urls.mysqlUrl });
-  await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const u = new URL(urls.mysqlUrl);
-  u.pathname = `/${dbName}`;
-  const mysqlUrl = u.toString();
+  const db = await createScratchDatabase(urls.mysqlUrl, `esl_bench_${tag}`);
+  const mysqlUrl = db.url;
   const prefix = `bench${tag}`;
   const mqttPort = await freePort();
   const env = {
@@ -148,15 +144,9 @@ async function main() {
     await queue.stop();
     await pool.end();
     // the benchmark's keys and database go; the embedded servers stay up for the next run
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
     redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await admin.end();
+    await deleteRedisPrefix(urls.redisUrl, prefix);
+    await db.drop();
   }
 }
 

@@ -11,7 +11,7 @@ import { RegistryService } from '../../server/registry/registry-service.js';
 import { createTestDatabase, serverUrls, uid } from '../support/env.js';
 import { closed, inbox, sleep, tryConnect, until } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
-import { deleteRedisPrefix } from '../support/platform.js';
+import { deleteRedisPrefix } from '../support/scratch.js';
 
 let a: BrokerNode;
 let b: BrokerNode;

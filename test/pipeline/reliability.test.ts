@@ -14,7 +14,7 @@ import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { Fleet } from '../../sim/fleet.js';
 import { serverUrls, uid } from '../support/env.js';
-import { deleteRedisPrefix } from '../support/platform.js';
+import { deleteRedisPrefix } from '../support/scratch.js';
 import { migratedDatabase, seedStore, type SeededStore } from './support/fixtures.js';
 import { freePort } from './support/mosquitto.js';
 import { PrivateRedis, RoleProcess } from './support/processes.js';

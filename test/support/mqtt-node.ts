@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { PROJECT_ROOT } from '../../server/config.js';
+import { stopChild } from './scratch.js';
 
 export interface BrokerNode {
   name: string;
@@ -52,15 +53,6 @@ export async function startBrokerNode(name: string, env: Record<string, string>)
     ...ready,
     url: `mqtt://127.0.0.1:${ready.ports.tcp}`,
     proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        const hard = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-        proc.once('exit', () => {
-          clearTimeout(hard);
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      }),
+    stop: () => stopChild(proc),
   };
 }

@@ -1,9 +1,9 @@
 // A whole platform on its own database, Redis prefix and ephemeral ports, as a test fixture.
-import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
 import { startPlatform, type Platform } from '../../server/platform.js';
 import { createTestDatabase, serverUrls, uid } from './env.js';
+import { deleteRedisPrefix } from './scratch.js';
 
 export interface TestPlatform extends Platform {
   config: Config;
@@ -51,18 +51,4 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
       await deleteRedisPrefix(redisUrl, prefix);
     },
   };
-}
-
-export async function deleteRedisPrefix(redisUrl: string, prefix: string) {
-  const r = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
 }

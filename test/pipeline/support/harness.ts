@@ -10,7 +10,7 @@ import { TaskCreator } from '../../../server/tasks/task-creator.js';
 import { TaskFinisher } from '../../../server/tasks/task-finisher.js';
 import { createTaskPipeline, type TaskPipeline } from '../../../server/tasks/task-pipeline.js';
 import { TaskQueue } from '../../../server/tasks/task-queue.js';
-import { deleteRedisPrefix } from '../../support/platform.js';
+import { deleteRedisPrefix } from '../../support/scratch.js';
 import { serverUrls, uid } from '../../support/env.js';
 import { migratedDatabase } from './fixtures.js';
 
