@@ -37,7 +37,9 @@ function start(env: Record<string, string>): Promise<Run> {
     const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${out}`)), 90_000);
     const check = () => {
       const m = /"msg":"platform started"[^\n]*"url":"([^"]+)"|"url":"([^"]+)"[^\n]*"msg":"platform started"/.exec(out);
-      if (m) {
+      // The banner after the log line is a separate write and may arrive in a later chunk: wait for it.
+      const banner = /You will be asked to change it\.\n|ESL platform is up: \S+\n/.test(out);
+      if (m && banner) {
         clearTimeout(timer);
         resolve({
           url: m[1] ?? m[2],
