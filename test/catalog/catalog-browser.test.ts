@@ -61,7 +61,9 @@ describe('catalog pages in a browser', () => {
 
   it('imports a CSV file chosen with the file picker: preview, then confirm', async () => {
     const page = await signIn();
-    await page.click('header nav a:has-text("Import prices")');
+    await Promise.all([page.waitForURL(/\/catalog\/imports$/), page.click('header nav a:has-text("Import prices")')]);
+    // The picker's change handler is a deferred script: pick the file only once it has run.
+    await page.waitForLoadState('load');
     await page.setInputFiles('#import-file', { name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from('sku,store,price\nWEB-1,W1,5.10\nWEB-1,W2,5.20\n') });
     await expect.poll(() => page.inputValue('textarea[name=csv]')).toContain('WEB-1,W2,5.20');
     await page.click('button:has-text("Check and preview")');
