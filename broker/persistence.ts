@@ -47,7 +47,16 @@ export function createStores(redisUrl: string, prefix: string, retentionSeconds:
   // string, its connections do not pipeline and every PUBLISH (each message, each CONNECT's and
   // disconnect's $SYS notice) is a socket write of its own. Passing the connections fixes that;
   // order is kept (one connection, commands written in call order). close() quits both.
-  const mq = mqemitterRedis({ connectionString: redisUrl, pubConn: new Redis(redisUrl, { enableAutoPipelining: true }), subConn: new Redis(redisUrl) });
+  // The subscriber connection skips ioredis' ready check: a (P)SUBSCRIBE sent between TCP connect
+  // and ready (an MQTT subscription to a new topic at that moment) makes the check's INFO fail
+  // (ioredis 5.x, redis/ioredis#2037), and mqemitter-redis re-emits that error with no listener:
+  // an uncaught exception. This connection only ever sends (P)(UN)SUBSCRIBE, which Redis accepts
+  // while it is still loading, so it has nothing to wait for.
+  const mq = mqemitterRedis({
+    connectionString: redisUrl,
+    pubConn: new Redis(redisUrl, { enableAutoPipelining: true }),
+    subConn: new Redis(redisUrl, { enableReadyCheck: false }),
+  });
   return { persistence, mq };
 }
 

@@ -76,7 +76,7 @@ describe('cluster of two broker processes', () => {
     const pub = await platform(a);
     await pub.publishAsync(task(), 'cross-node', { qos: 1 });
     await pub.publishAsync(`${parent}/p2p/${g.groupId}@@@x1`, 'cross-node-p2p', { qos: 1 });
-    await until(() => got.length === 2, 5000, 'cross-node delivery');
+    await until(() => got.length === 2, 30_000, 'cross-node delivery');
     expect(got.map((m) => m.payload).sort()).toEqual(['cross-node', 'cross-node-p2p']);
     await sub.endAsync();
     await pub.endAsync();
@@ -93,10 +93,10 @@ describe('cluster of two broker processes', () => {
     // queued and emitted both messages would also get live copies, duplicates QoS 1 allows but
     // this test counts. The P2P message is kept last (published hook of the second publish).
     const mv = `${g.groupId}@@@mv`;
-    await until(async () => (await redis.llen(`${prefix}:mqtt:p2p:${mv}`)) === 1 && (await redis.llen(`${prefix}:mqtt:s:outgoing:${encodeURIComponent(mv)}`)) === 1, 5000, 'both messages kept on A');
+    await until(async () => (await redis.llen(`${prefix}:mqtt:p2p:${mv}`)) === 1 && (await redis.llen(`${prefix}:mqtt:s:outgoing:${encodeURIComponent(mv)}`)) === 1, 30_000, 'both messages kept on A');
     const again = await ap(b, 'mv', false);
     const got = inbox(again);
-    await until(() => got.length >= 2, 5000, 'offline messages on node B');
+    await until(() => got.length >= 2, 30_000, 'offline messages on node B');
     expect(got.map((m) => m.payload).sort()).toEqual(['kept-for-you', 'kept-p2p']);
     await sleep(200);
     expect(got).toHaveLength(2);
@@ -153,12 +153,12 @@ describe('cluster of two broker processes', () => {
     const onA = await ap(a, 'dup');
     const presence = new Presence(redis, prefix, 'test');
     const clientId = `${g.groupId}@@@dup`;
-    await until(async () => (await presence.lookup(clientId))?.node === 'node-a', 5000, 'presence on A');
+    await until(async () => (await presence.lookup(clientId))?.node === 'node-a', 30_000, 'presence on A');
     const onB = await ap(b, 'dup');
     await closed(onA);
-    await until(async () => (await presence.lookup(clientId))?.node === 'node-b', 5000, 'presence on B');
+    await until(async () => (await presence.lookup(clientId))?.node === 'node-b', 30_000, 'presence on B');
     expect(onB.connected).toBe(true);
     await onB.endAsync();
-    await until(async () => (await presence.lookup(clientId)) === null, 5000, 'offline');
+    await until(async () => (await presence.lookup(clientId)) === null, 30_000, 'offline');
   });
 });

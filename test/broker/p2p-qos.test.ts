@@ -20,10 +20,11 @@ const platformClient = async (f: BrokerFixture, clean: boolean) => {
   return r.client;
 };
 
-/** Connects, records what arrives in the first moments, disconnects. */
-async function collect(f: BrokerFixture, g: Group, dev: string, clean: boolean, ms = 400) {
+/** Connects, waits for `expected` messages, records what else arrives in the next moments, disconnects. */
+async function collect(f: BrokerFixture, g: Group, dev: string, clean: boolean, expected = 0, ms = 400) {
   const c = await connectDevice(f, g, dev, { clean });
   const got = inbox(c);
+  if (expected) await until(() => got.length >= expected, 30_000, `${expected} message(s) for ${dev}`);
   await sleep(ms);
   await c.endAsync();
   return got;
@@ -44,9 +45,9 @@ describe('P2P and QoS x cleanSession', () => {
     const a = await connectDevice(f, g, 'pa');
     const b = await connectDevice(f, g, 'pb');
     const [ga, gb] = [inbox(a), inbox(b)];
-    await until(async () => (await f.broker.lookup(`${g.groupId}@@@pa`)) !== null, 3000, 'pa online');
+    await until(async () => (await f.broker.lookup(`${g.groupId}@@@pa`)) !== null, 30_000, 'pa online');
     await f.broker.publish(`${f.parent}/p2p/${g.groupId}@@@pa`, 'for-a', 1);
-    await until(() => ga.length === 1, 3000, 'p2p delivered');
+    await until(() => ga.length === 1, 30_000, 'p2p delivered');
     await sleep(100);
     expect(ga).toEqual([{ topic: `${f.parent}/p2p/${g.groupId}@@@pa`, payload: 'for-a', qos: 1 }]);
     expect(gb).toEqual([]);
@@ -60,8 +61,12 @@ describe('P2P and QoS x cleanSession', () => {
     await clean.publishAsync(`${f.parent}/p2p/${g.groupId}@@@pc`, 'from-clean', { qos: 1 });
     await persistent.publishAsync(`${f.parent}/p2p/${g.groupId}@@@pc`, 'from-persistent', { qos: 1 });
     await f.broker.publish(`${f.parent}/p2p/${g.groupId}@@@pc`, 'from-platform-in-process', 1);
+    // aedes sends PUBACK before it publishes (broker/README.md): the persistent sender's message
+    // may be kept after the publishes return; the target connects once both are kept.
+    const kept = `${f.platform.config.REDIS_PREFIX}:mqtt:p2p:${g.groupId}@@@pc`;
+    await until(async () => (await f.platform.ctx.redis.llen(kept)) >= 2, 30_000, 'the P2P messages kept');
     // the target's own cleanSession does not matter: the seed ties it to the sender
-    const got = await collect(f, g, 'pc', true);
+    const got = await collect(f, g, 'pc', true, 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['from-persistent', 'from-platform-in-process']);
     expect(await collect(f, g, 'pc', true)).toEqual([]); // delivered once
     await persistent.endAsync();
@@ -80,7 +85,7 @@ describe('P2P and QoS x cleanSession', () => {
     await f.broker.publish(task(), 'while-away-q1', 1);
     const c = await connectDevice(f, g, 'q1p', { clean: false });
     const got = inbox(c);
-    await until(() => got.some((m) => m.payload === 'while-away-q1'), 3000, 'offline message');
+    await until(() => got.some((m) => m.payload === 'while-away-q1'), 30_000, 'offline message');
     expect(got.find((m) => m.payload === 'while-away-q1')?.qos).toBe(1);
     await c.endAsync();
   });
@@ -105,7 +110,7 @@ describe('P2P and QoS x cleanSession', () => {
     const platform = await platformClient(f, false);
     await platform.publishAsync(task(), 'exactly-once', { qos: 2 });
     await platform.publishAsync(task(), 'at-most-once', { qos: 0 });
-    await until(() => got.length >= 2, 3000, 'online delivery');
+    await until(() => got.length >= 2, 30_000, 'online delivery');
     await sleep(200);
     expect(got).toEqual(expect.arrayContaining([
       { topic: task(), payload: 'exactly-once', qos: 2 },
@@ -122,7 +127,7 @@ describe('P2P and QoS x cleanSession', () => {
     const c = await connectDevice(f, g, 'ret');
     const got = inbox(c);
     await c.subscribeAsync(task(), { qos: 1 });
-    await until(() => got.some((m) => m.payload === 'retained-task'), 3000, 'retained message');
+    await until(() => got.some((m) => m.payload === 'retained-task'), 30_000, 'retained message');
     await platform.publishAsync(task(), '', { qos: 1, retain: true }); // clear it
     await c.endAsync();
 
@@ -130,7 +135,7 @@ describe('P2P and QoS x cleanSession', () => {
     const watched = inbox(platform);
     const willer = await connectDevice(f, g, 'will', { will: { topic: `${f.parent}/status/${g.groupId}/will`, payload: Buffer.from('gone'), qos: 1, retain: false } });
     willer.stream.destroy(); // lost, not a DISCONNECT
-    await until(() => watched.some((m) => m.payload === 'gone'), 3000, 'will published');
+    await until(() => watched.some((m) => m.payload === 'gone'), 30_000, 'will published');
     // a will on another topic is refused at CONNECT
     const bad = await tryConnect(f.url(), {
       ...(await import('../support/mqtt.js')).signed(f, g, 'badwill'),
@@ -148,7 +153,7 @@ describe('P2P and QoS x cleanSession', () => {
     await f.broker.start();
     const c: MqttClient = await connectDevice(f, g, 'rs', { clean: false });
     const got = inbox(c);
-    await until(() => got.length >= 2, 5000, 'messages after restart');
+    await until(() => got.length >= 2, 30_000, 'messages after restart');
     expect(got.map((m) => m.payload).sort()).toEqual(['before-restart', 'p2p-before-restart']);
     await c.endAsync();
   });

@@ -78,10 +78,10 @@ describe('registry REST API', () => {
     const clientId = `${groupId}@@@api1`;
     const c = await tryConnect(f.url(), { clientId, username: `Signature|${accessKeyId}|${f.broker.instanceId}`, password: hmacB64(accessKeySecret, clientId) });
     expect(c.code).toBe(0);
-    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true, 5000, 'online via API');
+    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true, 30_000, 'online via API');
     expect((await api('POST', `/access-keys/${accessKeyId}/revoke`)).status).toBe(204);
     await closed(c.client!);
-    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false, 5000, 'offline via API');
+    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false, 30_000, 'offline via API');
     expect((await auditActions(accessKeyId)).map((a) => a.action)).toEqual(['mqtt.access_key.issued', 'mqtt.access_key.revoked']);
   });
 

@@ -1,4 +1,5 @@
 // Authorization per ap-protocol.md, the seed's topic and size limits, and the uplink queue.
+import type { Aedes, Client } from 'aedes';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLINK_QUEUE, loadPlatformSecret, type UplinkPublish } from '../../broker/index.js';
@@ -66,7 +67,7 @@ describe('publish', () => {
     const jobs = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).map((j) => j.data as UplinkPublish);
     expect(jobs).toContainEqual(expect.objectContaining({ kind: 'ack', clientId: `${g.groupId}@@@d2`, groupId: g.groupId, deviceId: 'd2', payload: body, qos: 1 }));
     await f.broker.publish(`${f.parent}/task/${g.groupId}`, '{"v":1}', 1);
-    await until(() => got.length === 1, 5000, 'task delivered');
+    await until(() => got.length === 1, 30_000, 'task delivered');
     expect(got[0]).toEqual({ topic: `${f.parent}/task/${g.groupId}`, payload: '{"v":1}', qos: 1 });
     await ap.endAsync();
   });
@@ -105,9 +106,9 @@ describe('publish', () => {
     const parent = `n${uid(3)}`;
     await f.registry.createParentTopic(SYSTEM_ACTOR, { name: parent });
     const ap = await connectDevice(f, g, 'd5');
-    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1, 3000, 'new parent usable');
+    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1, 30_000, 'new parent usable');
     await f.registry.deleteParentTopic(SYSTEM_ACTOR, parent);
-    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128, 3000, 'deleted parent refused');
+    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128, 30_000, 'deleted parent refused');
     const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [g.groupId] });
     const ap2 = await connectDevice(f, { ...g, accessKeyId: k.accessKeyId, secret: k.accessKeySecret }, 'd6');
     await f.registry.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
@@ -119,14 +120,24 @@ describe('publish', () => {
   it('speaks to mosquitto_pub and mosquitto_sub as third-party clients', async () => {
     const { execFile } = await import('node:child_process');
     const run = (cmd: string, args: string[]) =>
-      new Promise<string>((resolve, reject) => execFile(cmd, args, { timeout: 10_000 }, (err, out) => (err ? reject(err) : resolve(out))));
+      new Promise<string>((resolve, reject) => execFile(cmd, args, { timeout: 40_000 }, (err, out) => (err ? reject(err) : resolve(out))));
     const { hmacB64 } = await import('../../broker/index.js');
     const cid = (d: string) => `${g.groupId}@@@${d}`;
     const auth = (d: string) => ['-i', cid(d), '-u', `Signature|${g.accessKeyId}|${f.broker.instanceId}`, '-P', hmacB64(g.secret, cid(d))];
     const port = String(f.broker.ports.tcp);
-    const sub = run('/usr/bin/mosquitto_sub', ['-h', '127.0.0.1', '-p', port, ...auth('ms1'), '-t', `${f.parent}/task/${g.groupId}`, '-q', '1', '-C', '1', '-W', '8', '-V', 'mqttv311']);
-    await until(async () => (await f.broker.lookup(cid('ms1'))) !== null, 5000, 'mosquitto_sub connected');
-    await sleep(200);
+    // Publish once the broker holds mosquitto_sub's subscription (aedes emits 'subscribe' when it
+    // is in place), not a fixed pause after its CONNECT, which its SUBSCRIBE may not have met yet.
+    const aedes = (f.broker as unknown as { aedes: Aedes }).aedes;
+    const subscribed = new Promise<void>((resolve) => {
+      const on = (_subs: unknown, client: Client | null) => {
+        if (client?.id !== cid('ms1')) return;
+        aedes.off('subscribe', on);
+        resolve();
+      };
+      aedes.on('subscribe', on);
+    });
+    const sub = run('/usr/bin/mosquitto_sub', ['-h', '127.0.0.1', '-p', port, ...auth('ms1'), '-t', `${f.parent}/task/${g.groupId}`, '-q', '1', '-C', '1', '-W', '30', '-V', 'mqttv311']);
+    await Promise.race([subscribed, sub]);
     await f.broker.publish(`${f.parent}/task/${g.groupId}`, 'hello-mosquitto', 1);
     expect((await sub).trim()).toBe('hello-mosquitto');
     await run('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', port, ...auth('ms2'), '-t', `${f.parent}/status/${g.groupId}/ms2`, '-m', '{"v":1}', '-q', '1', '-V', 'mqttv311']);

@@ -54,6 +54,8 @@ describe('the web UI per role', () => {
     await page.fill('form.stack input[name=username]', 'created-in-browser');
     await page.selectOption('form.stack select[name=role]', 'auditor');
     await page.click('form.stack button[type=submit]');
+    // The click waits for the new page to commit, not to be parsed: read it once it has loaded.
+    await page.waitForLoadState('load');
     const otp = await page.getByTestId('one-time-password').textContent();
     expect(otp).toMatch(/^[a-zA-Z0-9]{20}$/);
     expect(await page.locator('tr[data-user="created-in-browser"]').count()).toBe(1);

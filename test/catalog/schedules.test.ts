@@ -28,7 +28,7 @@ afterAll(async () => {
 /** A UTC time `ms` from now as the browser form sends it (datetime-local with seconds). */
 const at = (ms: number) => new Date(Date.now() + ms).toISOString().slice(0, 19);
 const row = async () => (await q<{ price: string; promo_price: string | null; promo_to: Date | null }>(p, 'SELECT price, promo_price, promo_to FROM prices WHERE product_id = ?', [pid]))[0];
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 15_000): Promise<T> {
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();

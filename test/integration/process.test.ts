@@ -32,7 +32,8 @@ function start(env: Record<string, string>): Promise<Run> {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' rather than 'exit': the last lines (the "stopped" log line) may still be in the pipes when the process exits.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${out}`)), 90_000);
     const check = () => {
@@ -78,5 +79,5 @@ describe('npm start on embedded services', () => {
     expect(second.output()).not.toContain('initialising embedded MariaDB');
     expect(state.mysqlPort).toBeGreaterThan(0);
     expect((await second.stop('SIGINT')).code).toBe(0);
-  });
+  }, 240_000); // two starts of up to 90 s each (see start()) and two stops: more than the default 60 s
 });

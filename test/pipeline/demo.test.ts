@@ -29,7 +29,7 @@ describe('demo fleet', () => {
     const [store] = await q("SELECT id, name FROM stores WHERE code = 'DEMO'");
     expect(store.name).toContain('simulated');
     expect(await q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [DEMO_GROUP_ID])).toEqual([{ n: '30' }]);
-    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID]), (r) => r.length === 2, 10_000, 'demo APs reported');
+    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID]), (r) => r.length === 2, 30_000, 'demo APs reported');
     expect((await q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID])).map((r) => r.client_id)).toEqual([
       `${DEMO_GROUP_ID}@@@SIMULATED-AP-0`, `${DEMO_GROUP_ID}@@@SIMULATED-AP-1`,
     ]);
@@ -41,9 +41,11 @@ describe('demo fleet', () => {
       return creator.createInTx(c, { name: 'op', role: 'operator' }, [{ storeId: Number(store.id), productId: Number(p.pid) }], { source: 'ui' });
     });
     await creator.enqueue(t!.taskId);
-    await waitFor(() => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), (r) => r[0].state === 'completed', 15_000, 'demo task completed');
+    await waitFor(() => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), (r) => r[0].state === 'completed', 30_000, 'demo task completed');
     expect(t!.items).toBeGreaterThan(0);
     await demo.stop();
+    // Their disconnects recorded first, so that "back online" below is the second start's doing.
+    await waitFor(() => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]), (r) => r.length === 0, 30_000, 'demo APs offline');
 
     // every simulated AP logged in with its own device credential
     const creds = await q('SELECT client_id, device_access_key_id AS id FROM mqtt_device_credentials WHERE revoked_at IS NULL ORDER BY client_id');
@@ -59,7 +61,7 @@ describe('demo fleet', () => {
     await waitFor(
       () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
       (r) => r.length === 2,
-      10_000,
+      30_000,
       'demo APs back online with rotated secrets',
     );
     await again.stop();

@@ -107,7 +107,7 @@ describe('dispatch and confirmation', () => {
     const [ap] = await startFleet(broker.url, s, 1, { failFirst: 2 });
     fleets.push(ap);
     // the status report tells the platform which AP serves the labels
-    await waitFor(() => q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ? AND last_ap_client_id IS NOT NULL', [s.groupId]), (r) => Number(r[0].n) === 30, 10_000, 'status applied');
+    await waitFor(() => q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ? AND last_ap_client_id IS NOT NULL', [s.groupId]), (r) => Number(r[0].n) === 30, 30_000, 'status applied');
     const t = await change(s);
     await waitFor(() => taskState(t.taskId), (st) => st === 'completed', 30_000, 'retried task completed');
     const att = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [t.taskId]);
@@ -121,7 +121,7 @@ describe('dispatch and confirmation', () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1, { failureRate: 1 })));
     const t = await change(s, { deadlineSeconds: 2 });
-    await waitFor(() => taskState(t.taskId), (st) => st === 'timed_out', 15_000, 'task timed out');
+    await waitFor(() => taskState(t.taskId), (st) => st === 'timed_out', 30_000, 'task timed out');
     const items = await q('SELECT state, error FROM task_items WHERE task_id = ?', [t.taskId]);
     expect(items.every((i) => i.state === 'timed_out' && /^deadline passed: no confirmation after \d+ attempt\(s\); last AP error: label_unreachable$/.test(String(i.error)))).toBe(true);
     expect(await q("SELECT id FROM audit_log WHERE action = 'task.timed_out' AND object_id = ?", [t.taskId])).toHaveLength(1);
@@ -135,14 +135,14 @@ describe('dispatch and confirmation', () => {
     await new Promise((r) => setTimeout(r, 200));
     const live = await change(s, { deadlineSeconds: 60 });
     await away;
-    await waitFor(() => taskState(live.taskId), (st) => st === 'completed', 15_000, 'missed task delivered on return');
+    await waitFor(() => taskState(live.taskId), (st) => st === 'completed', 30_000, 'missed task delivered on return');
 
     const before = new Map(ap.displayed);
     const away2 = ap.offlineFor(3000);
     await new Promise((r) => setTimeout(r, 200));
     const short = await change(s, { deadlineSeconds: 1 });
     await away2;
-    await waitFor(() => taskState(short.taskId), (st) => st === 'timed_out', 10_000, 'short task timed out');
+    await waitFor(() => taskState(short.taskId), (st) => st === 'timed_out', 30_000, 'short task timed out');
     await new Promise((r) => setTimeout(r, 500));
     expect(ap.counters.expired).toBeGreaterThan(0);
     expect(new Map(ap.displayed)).toEqual(before);
@@ -175,7 +175,7 @@ describe('dispatch and confirmation', () => {
     // the worker is still up: the real fleet confirms the task
     fleets.push(...(await startFleet(broker.url, b, 1)));
     await h.creator.enqueue(tb.taskId);
-    await waitFor(() => taskState(tb.taskId), (st) => st === 'completed', 15_000, 'task completed after forged acks');
+    await waitFor(() => taskState(tb.taskId), (st) => st === 'completed', 30_000, 'task completed after forged acks');
   });
 
   it('enqueues a task whose creator died before enqueue (recovery sweep)', async () => {
@@ -183,13 +183,13 @@ describe('dispatch and confirmation', () => {
     fleets.push(...(await startFleet(broker.url, s, 1)));
     const t = await change(s, { enqueue: false });
     await h.ctx.pool.query('UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [t.taskId]);
-    await waitFor(() => taskState(t.taskId), (st) => st === 'completed', 15_000, 'stranded task completed');
+    await waitFor(() => taskState(t.taskId), (st) => st === 'completed', 30_000, 'stranded task completed');
   });
 
   it('cancels a task: open items stop, later acks change nothing', async () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     const t = await change(s);
-    await waitFor(() => taskState(t.taskId), (st) => st === 'in_progress', 10_000, 'task started');
+    await waitFor(() => taskState(t.taskId), (st) => st === 'in_progress', 30_000, 'task started');
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toEqual({ cancelled: 5 });
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toBeNull();
     fleets.push(...(await startFleet(broker.url, s, 1)));

@@ -111,7 +111,7 @@ describe('price change through the platform and its own broker', () => {
   it('lets an operator cancel a running task and retry what timed out; an auditor only reads', async () => {
     const s = await storeWithFleet(6, 1, { failureRate: 1 });
     const id = await change(s, 600);
-    await waitFor(() => taskState(id), (st) => st === 'in_progress', 10_000, 'task running');
+    await waitFor(() => taskState(id), (st) => st === 'in_progress', 30_000, 'task running');
     const aud = await userClient('auditor');
     const seen = await aud.get(`/tasks/${id}`);
     expect(seen.status).toBe(200);
@@ -126,14 +126,14 @@ describe('price change through the platform and its own broker', () => {
     expect(await taskState(id)).toBe('cancelled');
 
     const id2 = await change(s, 2);
-    await waitFor(() => taskState(id2), (st) => st === 'timed_out', 15_000, 'task timed out');
+    await waitFor(() => taskState(id2), (st) => st === 'timed_out', 30_000, 'task timed out');
     for (const ap of aps) ap.opts.failureRate = 0;
     await op.get(`/tasks/${id2}`);
     const retry = await op.post(`/tasks/${id2}/retry`, {});
     expect(retry.status).toBe(302);
     const id3 = /\/tasks\/(\d+)$/.exec(retry.location!)![1];
     expect(id3).not.toBe(id2);
-    await waitFor(() => taskState(id3), (st) => st === 'completed', 15_000, 'retry completed');
+    await waitFor(() => taskState(id3), (st) => st === 'completed', 30_000, 'retry completed');
     expect((await q('SELECT source, parent_task_id AS p FROM tasks WHERE id = ?', [id3]))[0]).toEqual({ source: 'retry', p: id2 });
     expect(await q("SELECT actor FROM audit_log WHERE action = 'task.retried' AND object_id = ?", [id2])).toHaveLength(1);
     // retrying again is refused with a clear message: the parent is final and nothing changed there
@@ -149,14 +149,14 @@ describe('price change through the platform and its own broker', () => {
     ap.displayed.set(s.labelIds[0], 'f'.repeat(64));
     await ap.reportStatus();
     const op = await userClient('operator');
-    const page = await waitFor(() => op.get(`/devices/mismatches?store=${s.storeId}`), (r) => r.text.includes(s.labelIds[0]), 10_000, 'mismatch listed');
+    const page = await waitFor(() => op.get(`/devices/mismatches?store=${s.storeId}`), (r) => r.text.includes(s.labelIds[0]), 30_000, 'mismatch listed');
     expect(page.text).toContain('data-testid="mismatch-total">1 label(s)');
     const [l0] = await q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]);
     const audit = await q("SELECT actor, refs FROM audit_log WHERE action = 'label.mismatch' AND refs LIKE ?", [`% label:${s.labelIds[0]} %`]);
     expect(audit).toEqual([{ actor: ap.opts.clientId, refs: expect.stringContaining(`ap:${ap.opts.clientId}`) }]);
     const before = (l0.t as Date).getTime();
     await ap.reportStatus(); // the same report again is not a new mismatch
-    await waitFor(() => q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]), (r) => (r[0].t as Date).getTime() !== before, 10_000, 'second report applied');
+    await waitFor(() => q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]), (r) => (r[0].t as Date).getTime() !== before, 30_000, 'second report applied');
     const l = (await q('SELECT last_ap_client_id AS ap, battery_mv AS b, last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]))[0];
     expect(l.ap).toBe(ap.opts.clientId);
     expect(Number(l.b)).toBeGreaterThan(0);
@@ -165,8 +165,8 @@ describe('price change through the platform and its own broker', () => {
     expect(await q("SELECT id FROM audit_log WHERE action = 'label.mismatch' AND refs LIKE ?", [`% label:${s.labelIds[0]} %`])).toHaveLength(1);
     // a price change that reaches the label clears it from the list
     const id = await change(s);
-    await waitFor(() => taskState(id), (st) => st === 'completed', 15_000, 'task completed');
+    await waitFor(() => taskState(id), (st) => st === 'completed', 30_000, 'task completed');
     await ap.reportStatus();
-    await waitFor(() => op.get(`/devices/mismatches?store=${s.storeId}`), (r) => r.text.includes('data-testid="mismatch-total">0 label(s)'), 10_000, 'mismatch cleared');
+    await waitFor(() => op.get(`/devices/mismatches?store=${s.storeId}`), (r) => r.text.includes('data-testid="mismatch-total">0 label(s)'), 30_000, 'mismatch cleared');
   });
 });

@@ -57,7 +57,7 @@ describe('npm run sim', () => {
     sim.stderr!.on('data', (d) => (out += d));
     await waitFor(async () => out, (o) => o.includes('"ready":true'), 30_000, 'sim ready');
     expect(JSON.parse(out.split('\n').find((l) => l.includes('"ready"'))!)).toEqual({ ready: true, aps: 2, labels: 12 });
-    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]), (r) => r.length === 2, 15_000, 'sim APs online');
+    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]), (r) => r.length === 2, 30_000, 'sim APs online');
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, async (c) => {
@@ -68,7 +68,8 @@ describe('npm run sim', () => {
     await waitFor(() => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), (r) => r[0]?.state === 'completed', 30_000, 'task completed');
     expect(await q("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [t!.taskId])).toEqual([{ n: '12' }]);
 
-    const exited = new Promise((r) => sim!.once('exit', r));
+    // 'close', not 'exit': the last line may still be in the pipe when the process has exited.
+    const exited = new Promise((r) => sim!.once('close', r));
     sim.kill('SIGTERM');
     await exited;
     sim = null;
@@ -83,7 +84,7 @@ describe('npm run sim', () => {
       '--credentials-file', file, '--instance-id', 'i'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const code = await new Promise((r) => child.once('exit', r));
+    const code = await new Promise((r) => child.once('close', r)); // (stderr read to the end)
     expect(code).toBe(2);
     expect(err).toContain('bad.csv line 1: expected clientId,deviceAccessKeyId,deviceAccessKeySecret');
   });

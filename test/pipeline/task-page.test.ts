@@ -43,12 +43,6 @@ describe('task page', () => {
     await admin.login('admin', f.platform.adminPassword);
     expect((await admin.post('/admin/users', { username: 'op-live', role: 'operator', password: 'a-long-password-123' }, '/admin/users')).status).toBe(200);
 
-    const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
-    const t = await withTx(f.platform.ctx.pool, (c) =>
-      creator.createInTx(c, { name: 'op-live', role: 'operator' }, s.productIds.map((productId) => ({ storeId: s.storeId, productId })), { source: 'ui' }),
-    );
-    await creator.enqueue(t!.taskId);
-
     const page = await browser.newPage();
     const problems: string[] = [];
     // (the browser's own favicon request is no concern of this page)
@@ -58,11 +52,20 @@ describe('task page', () => {
     await page.fill('input[name=username]', 'op-live');
     await page.fill('input[name=password]', 'a-long-password-123');
     await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+
+    const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
+    const t = await withTx(f.platform.ctx.pool, (c) =>
+      creator.createInTx(c, { name: 'op-live', role: 'operator' }, s.productIds.map((productId) => ({ storeId: s.storeId, productId })), { source: 'ui' }),
+    );
     await page.goto(`${f.platform.baseUrl}/tasks/${t!.taskId}`);
     const first = Number(await page.locator('[data-count=confirmed]').textContent());
     expect(first).toBeLessThan(16);
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
+    // The task starts only now that the page is loaded and its deferred script follows the events:
+    // enqueued before the browser signed in, it could finish before a slow browser showed the page.
+    // (It is created just before the page, so the sweeper's 5 s stranded-task pickup starts it no earlier.)
+    await creator.enqueue(t!.taskId);
     await page.locator('[data-testid=task-state]').filter({ hasText: 'completed' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-count=confirmed]').textContent()).toBe('16');
     expect(await page.locator('[data-testid=task-done]').textContent()).toBe('16');

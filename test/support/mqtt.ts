@@ -50,7 +50,11 @@ export interface ConnectResult {
 
 /** Connects once (no reconnects) and reports the CONNACK code instead of throwing. */
 export async function tryConnect(url: string, opts: IClientOptions): Promise<ConnectResult> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, rejectUnauthorized: false, ...opts });
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 30_000, protocolVersion: 4, rejectUnauthorized: false, ...opts });
+  // Collect from the start: mqtt.js emits a message that came in the same read as CONNACK
+  // (offline messages, kept P2P: likely on a busy machine) before the caller's `await` resumes,
+  // so a listener added after connecting would miss it.
+  record(client);
   return new Promise((resolve) => {
     client.once('connect', () => resolve({ client, code: 0 }));
     client.once('error', (err: Error & { code?: number }) => {
@@ -78,14 +82,23 @@ export async function connectDevice(f: BrokerFixture, g: { groupId: string; acce
   return r.client;
 }
 
-/** Collects the messages a client receives. */
-export function inbox(c: MqttClient) {
-  const got: { topic: string; payload: string; qos: number }[] = [];
+type Received = { topic: string; payload: string; qos: number }[];
+const received = new WeakMap<MqttClient, Received>();
+
+function record(c: MqttClient): Received {
+  const got: Received = [];
   c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos }));
+  received.set(c, got);
   return got;
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition') {
+/** The messages a client receives; for a client made by tryConnect, every one since it connected. */
+export function inbox(c: MqttClient): Received {
+  return received.get(c) ?? record(c);
+}
+
+/** Polls `cond`. The deadline is generous: it costs nothing when things are fast, and a loaded machine is slow. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition') {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
@@ -97,7 +110,7 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, w
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the socket is closed by the broker. */
-export function closed(c: MqttClient, ms = 5000) {
+export function closed(c: MqttClient, ms = 30_000) {
   return new Promise<void>((resolve, reject) => {
     if (c.disconnected || !c.connected) return resolve();
     const t = setTimeout(() => reject(new Error('client not closed')), ms);
@@ -111,7 +124,7 @@ export function closed(c: MqttClient, ms = 5000) {
 /** SUBSCRIBEs and returns SUBACK's granted codes as sent (mqtt.js turns 0x80 into an error). */
 export function grants(c: MqttClient, topics: string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no SUBACK')), 5000);
+    const t = setTimeout(() => reject(new Error('no SUBACK')), 30_000);
     const onPacket = (p: { cmd: string; granted?: unknown }) => {
       if (p.cmd !== 'suback') return;
       clearTimeout(t);

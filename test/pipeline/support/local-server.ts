@@ -32,12 +32,15 @@ export abstract class LocalServer {
 
   async start() {
     const [cmd, args] = this.command();
-    this.proc = spawn(cmd, args, { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
+    const proc = spawn(cmd, args, { stdio: 'ignore' });
+    this.proc = proc;
+    // A generous deadline (a loaded machine is slow to start a process), but no waiting on one that died.
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && proc.exitCode === null && proc.signalCode === null) {
       if (await canConnect(this.port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${this.name} did not start`);
+    throw new Error(`${this.name} did not start${proc.exitCode !== null ? ` (exit code ${proc.exitCode})` : ''}`);
   }
 
   async stop() {
