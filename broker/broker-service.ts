@@ -75,7 +75,15 @@ export class BrokerService implements Service, DownlinkPublisher {
     };
     this.ctx = ctx;
 
-    if (opts.cluster) this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds);
+    if (opts.cluster) {
+      // Errors are logged at most once a second: a Redis outage repeats them at every reconnect attempt.
+      let lastLogged = 0;
+      this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds, (err) => {
+        if (Date.now() - lastLogged < 1000) return;
+        lastLogged = Date.now();
+        ctx.log.warn({ err: err.message }, 'broker Redis connection error; reconnecting');
+      });
+    }
     let sessions: Sessions | null = null;
     const aedes = new Aedes({
       id: `${opts.nodeId}-${crypto.randomBytes(3).toString('hex')}`,
@@ -98,6 +106,8 @@ export class BrokerService implements Service, DownlinkPublisher {
     this.aedes = aedes;
     sessions = new Sessions(ctx, aedes);
     this.sessions = sessions;
+    // P2P delivery must be in place before the first client can publish to a P2P topic.
+    await sessions.p2pReady;
     aedes.on('clientError', (c, err) => ctx.log.debug({ clientId: c.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_c, err) => ctx.log.debug({ err: err.message }, 'connection error before CONNECT'));
 

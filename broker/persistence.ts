@@ -25,13 +25,20 @@ export interface BrokerStores {
   mq?: { close(cb: () => void): void };
 }
 
-export function createStores(redisUrl: string, prefix: string, retentionSeconds: number): BrokerStores {
+/**
+ * `onError` gets the Redis connections' errors (Redis away, restarting): ioredis reconnects by
+ * itself and the broker stays up. Without it mqemitter-redis re-emits them on an emitter with
+ * no listener, an uncaught exception that would end the process.
+ */
+export function createStores(redisUrl: string, prefix: string, retentionSeconds: number, onError: (err: Error) => void): BrokerStores {
   // asyncPersistence.js is the class aedes 1.x wants (its main export is the callback wrapper).
   const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (o: object) => AsyncPersistence;
   const mqemitterRedis = require('mqemitter-redis') as (o: object) => BrokerStores['mq'];
+  // auto-pipelining: the commands of many concurrent CONNECTs leave in one socket write
+  const conn = new Redis(redisUrl, { keyPrefix: `${prefix}:mqtt:s:`, enableAutoPipelining: true });
+  conn.on('error', onError);
   const persistence = new AsyncRedisPersistence({
-    // auto-pipelining: the commands of many concurrent CONNECTs leave in one socket write
-    conn: new Redis(redisUrl, { keyPrefix: `${prefix}:mqtt:s:`, enableAutoPipelining: true }),
+    conn,
     // Offline messages expire with the retention (the seed: 3 days by default).
     packetTTL: () => retentionSeconds,
   });
@@ -56,7 +63,8 @@ export function createStores(redisUrl: string, prefix: string, retentionSeconds:
     connectionString: redisUrl,
     pubConn: new Redis(redisUrl, { enableAutoPipelining: true }),
     subConn: new Redis(redisUrl, { enableReadyCheck: false }),
-  });
+  }) as BrokerStores['mq'] & { state: { on(event: 'error', fn: (err: Error) => void): void } };
+  mq.state.on('error', onError);
   return { persistence, mq };
 }
 

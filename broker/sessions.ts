@@ -21,6 +21,8 @@ interface ConnState {
 export class Sessions {
   private readonly state = new WeakMap<Client, ConnState>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Settles when the node's P2P listener is subscribed (in a cluster, once Redis has the pattern). */
+  readonly p2pReady: Promise<void>;
 
   constructor(
     private readonly ctx: BrokerContext,
@@ -32,7 +34,7 @@ export class Sessions {
     // P2P: `<parent>/p2p/<ClientID>` reaches the client without a SUBSCRIBE and does not count
     // against its subscription limit. One listener per node (one Redis pattern subscription in
     // a cluster), dispatched to the local client, rather than a subscription per connection.
-    aedes.subscribe('+/p2p/+', (packet, cb) => this.deliverP2p(packet, cb), () => {});
+    this.p2pReady = new Promise((resolve) => aedes.subscribe('+/p2p/+', (packet, cb) => this.deliverP2p(packet, cb), resolve));
   }
 
   private deliverP2p(packet: AedesPublishPacket, cb: () => void) {
