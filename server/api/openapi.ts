@@ -76,6 +76,29 @@ export function openApiDocument(serverUrl = '/') {
           responses: { 200: json('TaskItemPage', 'One page of items'), 404: json('Error', 'No such task'), ...errors },
         },
       },
+      '/api/v1/aps': {
+        get: {
+          operationId: 'listAps', summary: 'Smart APs with their store, connection and last status (scope tasks:read)',
+          parameters: [
+            { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
+            { name: 'group', in: 'query', schema: { type: 'string', maxLength: 64 }, description: 'Group ID' },
+            { name: 'online', in: 'query', schema: { type: 'string', enum: ['yes', 'no'] } },
+            { name: 'q', in: 'query', schema: { type: 'string', maxLength: 64 }, description: 'Part of the Client ID' },
+            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: { 200: { description: '`{ total, online, page, pageSize, aps: [...] }`, 100 per page; times ISO-8601 or null', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
+        },
+      },
+      '/api/v1/labels/mismatches': {
+        get: {
+          operationId: 'listMismatches', summary: 'Labels whose displayed content differs from the price in force (scope tasks:read)',
+          parameters: [
+            { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
+            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: { 200: { description: '`{ total, page, pageSize, labels: [...] }`, 100 per page', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
+        },
+      },
     },
     components: {
       schemas: components(),

@@ -1,9 +1,10 @@
-// Device pages: the price-mismatch list (and its JSON twin for the API).
+// Device pages: the AP list and the price-mismatch list (and their JSON twins for the API).
 import type { Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
 import type { Pool } from '../db/pool.js';
 import { requireRole } from '../web/guards.js';
+import { countAps, listAps, type ApListRow } from './ap-list-repo.js';
 import { countMismatches, listMismatches } from './mismatch-repo.js';
 
 const PAGE = 100;
@@ -18,8 +19,48 @@ function filters(q: Request['query']) {
   return { page, storeId, limit: PAGE, offset: (page - 1) * PAGE };
 }
 
+const ONLINE = { '': undefined, yes: true, no: false } as const;
+
+function apFilters(q: Request['query']) {
+  const { page, storeId, limit, offset } = filters(q);
+  const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const online = str(q.online);
+  const groupId = str(q.group);
+  const text = str(q.q);
+  const fields: Record<string, string> = {};
+  if (!(online in ONLINE)) fields.online = 'must be yes, no or empty';
+  if (groupId.length > 64) fields.group = 'a Group ID has at most 64 characters';
+  if (text.length > 64) fields.q = 'at most 64 characters';
+  if (Object.keys(fields).length) throw new ValidationError('Invalid filter.', fields);
+  return {
+    page, limit, offset, storeId, online: ONLINE[online as keyof typeof ONLINE], groupId: groupId || undefined, q: text || undefined,
+    // what the form shows again
+    form: { store: storeId ?? '', online, group: groupId, q: text },
+  };
+}
+
+const apJson = (r: ApListRow) => ({
+  ...r,
+  ...Object.fromEntries(
+    (['connectedAt', 'disconnectedAt', 'lastSeenAt', 'lastStatusAt'] as const).map((k) => [k, r[k]?.toISOString() ?? null]),
+  ),
+});
+
 export function devicesRoutes(pool: Pool) {
   return (app: Router) => {
+    app.get('/devices/aps', requireRole('admin', 'operator', 'auditor'), async (req: Request, res: Response) => {
+      const f = apFilters(req.query);
+      const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
+      const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
+      res.render('devices/aps', { title: 'Access points', rows, counts, page: f.page, form: f.form, query: query.toString(), pageSize: PAGE });
+    });
+
+    app.get('/api/v1/aps', requireScope('tasks:read'), async (req: Request, res: Response) => {
+      const f = apFilters(req.query);
+      const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
+      res.json({ total: counts.total, online: counts.online, page: f.page, pageSize: PAGE, aps: rows.map(apJson) });
+    });
+
     app.get('/devices/mismatches', requireRole('admin', 'operator', 'auditor'), async (req: Request, res: Response) => {
       const f = filters(req.query);
       const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);

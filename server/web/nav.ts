@@ -20,6 +20,7 @@ export const NAV: NavItem[] = [
   { href: '/catalog/labels', label: 'Labels', roles: ['admin', 'operator', 'auditor'] },
   { href: '/catalog/stores', label: 'Stores', roles: ['admin', 'operator', 'auditor'] },
   { href: '/tasks', label: 'Tasks', roles: ['admin', 'operator', 'auditor'] },
+  { href: '/devices/aps', label: 'APs', roles: ['admin', 'operator', 'auditor'] },
   { href: '/devices/mismatches', label: 'Mismatches', roles: ['admin', 'operator', 'auditor'] },
 ];
 

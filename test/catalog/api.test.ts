@@ -161,7 +161,7 @@ describe('REST API: products and the OpenAPI document', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> } };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/price-changes', '/api/v1/products', '/api/v1/stores', '/api/v1/tasks/{id}', '/api/v1/tasks/{id}/items']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/aps', '/api/v1/labels/mismatches', '/api/v1/price-changes', '/api/v1/products', '/api/v1/stores', '/api/v1/tasks/{id}', '/api/v1/tasks/{id}/items']);
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     for (const r of refs) expect(doc.components.schemas[r], r).toBeDefined();
     expect(doc.components.schemas.PriceChangeEntry.required).toEqual(['sku', 'store', 'price']);

@@ -143,6 +143,41 @@ describe('price change through the platform and its own broker', () => {
     expect(JSON.parse(again.text).error.message).toContain('no failed or timed-out labels');
   });
 
+  it('lists the APs with their store, connection and last status, for operators, auditors and the API', async () => {
+    const s = await storeWithFleet(2, 2);
+    const [a0, a1] = aps.slice(-2);
+    await Promise.all([a0.reportStatus(), a1.reportStatus()]);
+    const auditor = await userClient('auditor');
+    const group = a0.opts.clientId.split('@@@')[0];
+    const listed = await waitFor(
+      () => auditor.get(`/devices/aps?group=${group}`),
+      (r) => r.text.includes('data-testid="ap-total">2 AP(s), 2 online') && (r.text.match(/sim-1\.0\.0/g) ?? []).length === 2,
+      30_000, 'both APs listed online with their status',
+    );
+    expect(listed.text).toContain(`data-ap="${a0.opts.clientId}"`);
+    const storeCode = String((await q('SELECT code FROM stores WHERE id = ?', [s.storeId]))[0].code);
+    expect(listed.text).toContain(`<td>${storeCode}</td>`);
+
+    // a clean DISCONNECT shows as offline with its reason; the online filter and the API agree
+    await a1.stop();
+    aps.splice(aps.indexOf(a1), 1);
+    const op = await userClient('operator');
+    const off = await waitFor(() => op.get(`/devices/aps?group=${group}&online=no`), (r) => r.text.includes('data-testid="ap-total">1 AP(s), 0 online'), 30_000, 'AP offline');
+    expect(off.text).toContain(`data-ap="${a1.opts.clientId}"`);
+    expect(off.text).toContain('(clean)');
+    const { key } = await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, { name: 'ap-reader', scopes: ['tasks:read'] });
+    const api = await fetch(`${f.platform.baseUrl}/api/v1/aps?group=${group}`, { headers: { authorization: `Bearer ${key}` } });
+    const body = (await api.json()) as { total: number; online: number; aps: { clientId: string; online: boolean; storeCode: string; disconnectReason: string | null; lastStatusAt: string | null }[] };
+    expect(body).toMatchObject({ total: 2, online: 1 });
+    expect(body.aps.find((x) => x.clientId === a1.opts.clientId)).toMatchObject({ online: false, storeCode, disconnectReason: 'clean' });
+    expect(body.aps.find((x) => x.clientId === a0.opts.clientId)?.lastStatusAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // hostile filters are refused, not run
+    expect((await op.get(`/devices/aps?online=maybe`)).status).toBe(400);
+    const bad = await fetch(`${f.platform.baseUrl}/api/v1/aps?group=${'G'.repeat(65)}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('at most 64 characters');
+  });
+
   it('takes status reports into the labels and lists labels whose display differs from their price', async () => {
     const s = await storeWithFleet(3, 1);
     const ap = aps.at(-1)!;

@@ -1,0 +1,68 @@
+// The AP list: every AP the platform has seen (a row appears on its first connection), with its
+// store, connection state as the broker events left it, and what its last status report said.
+import type { Queryable } from '../db/pool.js';
+
+export interface ApListRow {
+  clientId: string;
+  groupId: string;
+  deviceId: string;
+  storeId: number | null;
+  storeCode: string | null;
+  online: boolean;
+  ip: string | null;
+  brokerNode: string | null;
+  connectedAt: Date | null;
+  disconnectedAt: Date | null;
+  disconnectReason: string | null;
+  lastSeenAt: Date | null;
+  takeovers: number;
+  firmware: string | null;
+  lastStatusAt: Date | null;
+  labelsReported: number;
+}
+
+export interface ApListFilter {
+  storeId?: number;
+  groupId?: string;
+  online?: boolean;
+  /** part of the Client ID */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function where(f: ApListFilter): [string, unknown[]] {
+  const conds: [string, unknown][] = [];
+  if (f.storeId !== undefined) conds.push(['sg.store_id = ?', f.storeId]);
+  if (f.groupId !== undefined) conds.push(['a.group_id = ?', f.groupId]);
+  if (f.online !== undefined) conds.push(['a.online = ?', f.online ? 1 : 0]);
+  if (f.q) conds.push(['a.client_id LIKE ?', `%${escapeLike(f.q)}%`]);
+  const clauses = conds.map(([c]) => c);
+  const args = conds.map(([, a]) => a);
+  return [clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args];
+}
+
+const FROM = 'FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id';
+
+export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow[]> {
+  const [w, args] = where(f);
+  const [rows] = (await db.query(
+    `SELECT a.client_id AS clientId, a.group_id AS groupId, a.device_id AS deviceId, sg.store_id AS storeId, s.code AS storeCode,
+       a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
+       a.disconnect_reason AS disconnectReason, a.last_seen_at AS lastSeenAt, a.takeovers, a.firmware,
+       a.last_status_at AS lastStatusAt, a.labels_reported AS labelsReported
+     ${FROM} ${w} ORDER BY s.code, a.client_id LIMIT ? OFFSET ?`,
+    [...args, f.limit, f.offset],
+  )) as unknown as [(Omit<ApListRow, 'online'> & { online: number })[]];
+  return rows.map((r) => ({ ...r, online: r.online === 1 }));
+}
+
+export async function countAps(db: Queryable, f: Omit<ApListFilter, 'limit' | 'offset'>): Promise<{ total: number; online: number }> {
+  const [w, args] = where({ ...f, limit: 0, offset: 0 });
+  const [[r]] = (await db.query(`SELECT COUNT(*) AS total, COALESCE(SUM(a.online), 0) AS online ${FROM} ${w}`, args)) as unknown as [
+    [{ total: string; online: string }],
+  ];
+  return { total: Number(r.total), online: Number(r.online) };
+}
