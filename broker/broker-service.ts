@@ -22,6 +22,7 @@ import { DEFAULTS, type BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
 import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
 import { Presence, type PresenceEntry } from './presence.js';
+import { parseClientId } from './rules.js';
 import { parseRegistryChange, registryChannel, registryVersionKey } from './registry-channel.js';
 import { ensureInstanceId, setInstanceId } from './registry/instance-repo.js';
 import { RegistryView } from './registry/registry-view.js';
@@ -62,7 +63,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     await registry.refreshParentTopics();
 
     const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId);
-    await presence.start();
+    const leftOver = await presence.start();
     const ctx: BrokerContext = {
       opts,
       log: this.log.child({ component: 'broker', node: opts.nodeId }),
@@ -74,6 +75,16 @@ export class BrokerService implements Service, DownlinkPublisher {
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
     };
     this.ctx = ctx;
+    // Clients that were connected when this node's previous run died: they are gone now.
+    for (const { clientId, entry } of leftOver) {
+      const id = parseClientId(clientId);
+      if (!id) continue;
+      await ctx.queues.addConnectionEvent({
+        type: 'disconnect', clientId, groupId: id.groupId, deviceId: id.deviceId, ip: entry.ip,
+        at: new Date().toISOString(), brokerNode: opts.nodeId, reason: 'lost',
+      });
+    }
+    if (leftOver.length) ctx.log.warn({ clients: leftOver.length }, 'clients of this node\'s previous run recorded as lost');
 
     if (opts.cluster) {
       // Errors are logged at most once a second: a Redis outage repeats them at every reconnect attempt.

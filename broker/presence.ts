@@ -41,14 +41,20 @@ export class Presence {
     this.scripts = redis as unknown as Presence['scripts'];
   }
 
-  /** Marks the node alive and forgets the entries a previous run of this node left behind. */
-  async start() {
+  /**
+   * Marks the node alive and forgets the entries a previous run of this node left behind
+   * (it died with those clients connected); returns them, so their loss can be recorded.
+   */
+  async start(): Promise<{ clientId: string; entry: PresenceEntry }[]> {
     await this.beat();
     this.timer = setInterval(() => void this.beat().catch(() => {}), this.heartbeatSeconds * 1000);
     this.timer.unref();
     const all = await this.redis.hgetall(this.hash);
-    const mine = Object.entries(all).filter(([, v]) => parse(v)?.node === this.node).map(([k]) => k);
-    if (mine.length) await this.redis.hdel(this.hash, ...mine);
+    const mine = Object.entries(all)
+      .map(([clientId, v]) => ({ clientId, entry: parse(v) }))
+      .filter((x): x is { clientId: string; entry: PresenceEntry } => x.entry?.node === this.node);
+    if (mine.length) await this.redis.hdel(this.hash, ...mine.map((m) => m.clientId));
+    return mine;
   }
 
   async stop() {
@@ -79,7 +85,8 @@ export class Presence {
     return e && (await this.alive(e.node)) ? e : null;
   }
 
-  private async alive(node: string) {
+  /** Whether a broker node keeps its heartbeat (a node stopped or killed loses it within 3 beats). */
+  async alive(node: string) {
     return node === this.node || (await this.redis.exists(this.nodeKey(node))) === 1;
   }
 }

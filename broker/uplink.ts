@@ -30,7 +30,11 @@ export interface ConnectionEvent {
   ip: string | null;
   at: string;
   brokerNode: string;
-  /** disconnect: 'clean' (DISCONNECT packet), 'lost' (socket closed/keepalive), 'takeover', 'kicked' (credential revoked) */
-  reason?: 'clean' | 'lost' | 'takeover' | 'kicked';
+  /**
+   * disconnect: 'clean' (DISCONNECT packet), 'lost' (socket closed, keepalive, or the node restarted
+   * under it), 'takeover', 'kicked' (credential revoked), 'node_lost' (its broker node stopped
+   * without a restart; recorded by the worker's stale-presence sweep, not sent by a broker)
+   */
+  reason?: 'clean' | 'lost' | 'takeover' | 'kicked' | 'node_lost';
   cleanSession?: boolean;
 }

@@ -52,3 +52,25 @@ export async function recordTakeover(db: Queryable, e: { clientId: string; group
     [e.clientId, e.groupId, e.deviceId],
   );
 }
+
+/** The broker nodes that APs marked online are connected to, as the last events said. */
+export async function onlineNodes(db: Queryable): Promise<string[]> {
+  const [rows] = (await db.query('SELECT DISTINCT broker_node AS node FROM aps WHERE online = 1 AND broker_node IS NOT NULL')) as unknown as [
+    { node: string }[],
+  ];
+  return rows.map((r) => r.node);
+}
+
+/** Marks offline the APs still online on a node that stopped; returns them (locked, for the audit records). */
+export async function markNodeLost(db: Queryable, node: string, at: Date): Promise<{ clientId: string; groupId: string; ip: string | null }[]> {
+  const [rows] = (await db.query('SELECT client_id AS clientId, group_id AS groupId, ip FROM aps WHERE broker_node = ? AND online = 1 FOR UPDATE', [
+    node,
+  ])) as unknown as [{ clientId: string; groupId: string; ip: string | null }[]];
+  if (!rows.length) return [];
+  await db.query(
+    `UPDATE aps SET online = 0, disconnected_at = ?, disconnect_reason = 'node_lost'
+     WHERE client_id IN (?) AND broker_node = ? AND online = 1`,
+    [at, rows.map((r) => r.clientId), node],
+  );
+  return rows;
+}

@@ -8,6 +8,7 @@ import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { ConnectionEventsWorker } from './connection-events-worker.js';
 import { instanceInfo } from './instance-info.js';
+import { StalePresenceSweeper } from './stale-presence-sweeper.js';
 import { registryApiRoutes } from './registry-api-routes.js';
 import { registryPageRoutes } from './registry-page-routes.js';
 import { RegistryService } from './registry-service.js';
@@ -30,7 +31,7 @@ export async function composeBroker(
     downlink.current = broker;
   }
   if (roles.has('worker')) {
-    services.push(new ConnectionEventsWorker(pool, ctx.redisUrl, config.REDIS_PREFIX, log));
+    services.push(new ConnectionEventsWorker(pool, ctx.redisUrl, config.REDIS_PREFIX, log), new StalePresenceSweeper(ctx));
     if (!broker) {
       if (!config.MQTT_URL) throw new Error('MQTT_URL is required for the worker role without the broker role');
       const mqttDownlink = new MqttDownlink({

@@ -7,7 +7,10 @@ import { hmacB64, loadPlatformSecret, Presence, SecretBox } from '../../broker/i
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
+import { createPool } from '../../server/db/pool.js';
+import { ConnectionEventsWorker } from '../../server/registry/connection-events-worker.js';
 import { RegistryService } from '../../server/registry/registry-service.js';
+import { StalePresenceSweeper } from '../../server/registry/stale-presence-sweeper.js';
 import { createTestDatabase, serverUrls, uid } from '../support/env.js';
 import { closed, inbox, sleep, tryConnect, until } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
@@ -161,4 +164,59 @@ describe('cluster of two broker processes', () => {
     await onB.endAsync();
     await until(async () => (await presence.lookup(clientId)) === null, 30_000, 'offline');
   });
+
+  it('records the APs of a node that died as offline: node_lost by the sweep, lost when the node restarts under its id', async () => {
+    const { redisUrl } = serverUrls();
+    const appPool = createPool(db.url, 4);
+    const log = createLogger('silent');
+    const events = new ConnectionEventsWorker(appPool, redisUrl, prefix, log);
+    const sweeper = new StalePresenceSweeper({ pool: appPool, redis, log, config: loadConfig({ REDIS_PREFIX: prefix }) });
+    await events.start();
+    const env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
+    const apRow = async (dev: string) =>
+      ((await pool.query('SELECT online, broker_node AS node, disconnect_reason AS reason FROM aps WHERE client_id = ?', [`${g.groupId}@@@${dev}`])) as unknown as [
+        { online: number; node: string; reason: string | null }[],
+      ])[0][0];
+    const killed = (n: BrokerNode) =>
+      new Promise((r) => {
+        n.proc.once('exit', r);
+        n.proc.kill('SIGKILL');
+      });
+    let c: BrokerNode | null = null;
+    let d: BrokerNode | null = null;
+    try {
+      // a node killed for good: its heartbeat lapses, the sweep marks its APs offline
+      c = await startBrokerNode('node-c', env);
+      await ap(c, 'on-c');
+      await ap(b, 'on-b');
+      await until(async () => (await apRow('on-c'))?.online === 1 && (await apRow('on-b'))?.online === 1, 30_000, 'both APs online');
+      expect(await sweeper.sweep()).toBe(0); // every node alive: nothing to do
+      await killed(c);
+      // the heartbeat key's 30 s TTL running out, without waiting for it
+      await redis.del(`${prefix}:mqtt:node:node-c`);
+      expect(await sweeper.sweep()).toBe(1);
+      expect(await apRow('on-c')).toEqual({ online: 0, node: 'node-c', reason: 'node_lost' });
+      expect((await apRow('on-b')).online).toBe(1); // an AP of a live node is left alone
+      expect(await sweeper.sweep()).toBe(0); // and only once
+      const [audit] = (await pool.query("SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?", [
+        `${g.groupId}@@@on-c`,
+      ])) as unknown as [{ actor: string; a: string }[]];
+      expect(audit).toHaveLength(1);
+      expect(audit[0].actor).toBe('system');
+      expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', brokerNode: 'node-c' });
+
+      // a node killed and started again under the same MQTT_NODE_ID records its old clients as lost
+      d = await startBrokerNode('node-d', env);
+      await ap(d, 'on-d');
+      await until(async () => (await apRow('on-d'))?.online === 1, 30_000, 'AP on D online');
+      await killed(d);
+      d = await startBrokerNode('node-d', env);
+      await until(async () => (await apRow('on-d'))?.online === 0, 30_000, 'AP of the restarted node offline');
+      expect(await apRow('on-d')).toEqual({ online: 0, node: 'node-d', reason: 'lost' });
+    } finally {
+      await Promise.all([c?.stop(), d?.stop()]);
+      await events.stop();
+      await appPool.end();
+    }
+  }, 180_000);
 });
