@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
+import { withTx } from '../../server/db/pool.js';
 import { startPlatform, type Platform } from '../../server/platform.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
@@ -27,6 +28,28 @@ afterAll(async () => {
 
 /** A UTC time `ms` from now as the browser form sends it (datetime-local with seconds). */
 const at = (ms: number) => new Date(Date.now() + ms).toISOString().slice(0, 19);
+// Schedules are filed this far ahead, so none can fall due while a test is still making and
+// checking it, however slow the machine; the test then lets the time pass with advance().
+const AHEAD = 10 * 60_000;
+/**
+ * Lets `ms` pass for the test product without waiting for it: its pending schedules and its
+ * price row's promotion window all move `ms` earlier, in one transaction, so they stand as
+ * they will `ms` from now (times relative to each other unchanged). The schedule worker then
+ * finds them due by its own clock on its own next tick, as it would at their time.
+ * Schedules first, then prices: the worker's order (it claims a schedule, then locks prices).
+ */
+async function advance(ms: number) {
+  const us = ms * 1000;
+  await withTx(p.ctx.pool, async (c) => {
+    await c.query(
+      `UPDATE price_schedules SET effective_at = effective_at - INTERVAL ? MICROSECOND, promo_from = promo_from - INTERVAL ? MICROSECOND,
+         promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ? AND state = 'pending'`,
+      [us, us, us, pid],
+    );
+    await c.query('UPDATE prices SET promo_from = promo_from - INTERVAL ? MICROSECOND, promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ?', [us, us, pid]);
+  });
+}
+const pendingKinds = async () => (await q<{ kind: string }>(p, "SELECT kind FROM price_schedules WHERE product_id = ? AND state = 'pending' ORDER BY id", [pid])).map((r) => r.kind);
 const row = async () => (await q<{ price: string; promo_price: string | null; promo_to: Date | null }>(p, 'SELECT price, promo_price, promo_to FROM prices WHERE product_id = ?', [pid]))[0];
 async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -42,22 +65,28 @@ const lastItem = async () =>
 
 describe('scheduled price changes and promotions', () => {
   it('applies a change scheduled for later at its time, with a task from the schedule', async () => {
-    const r = await setPrice(op, pid, { price: '6.00', stores: 'SC1', effectiveAt: at(3000) });
+    const when = at(AHEAD);
+    const r = await setPrice(op, pid, { price: '6.00', stores: 'SC1', effectiveAt: when });
     expect(r.status).toBe(302);
     expect((await row()).price).toBe('5.00');
-    const [s] = await q<{ id: string; state: string }>(p, "SELECT id, state FROM price_schedules WHERE kind = 'price' ORDER BY id DESC LIMIT 1");
+    const [s] = await q<{ id: string; state: string; effective_at: Date }>(p, "SELECT id, state, effective_at FROM price_schedules WHERE kind = 'price' ORDER BY id DESC LIMIT 1");
     expect(s.state).toBe('pending');
+    expect(s.effective_at.toISOString()).toBe(`${when}.000Z`); // due at the time the form asked for
     expect((await op.get('/catalog/schedules')).text).toContain(`data-schedule="${s.id}"`);
+    expect((await row()).price).toBe('5.00');
+    await advance(AHEAD);
     await until('the schedule', async () => (await q<{ state: string }>(p, 'SELECT state FROM price_schedules WHERE id = ?', [s.id]))[0].state === 'applied');
     expect((await row()).price).toBe('6.00');
     expect(await lastItem()).toEqual({ price: '6.00', promo_price: null, source: 'schedule' });
   });
 
   it('runs a promotion now and reverts it by itself at its end time', async () => {
-    const r = await setPrice(op, pid, { price: '6.00', promoPrice: '4.99', promoTo: at(4000), stores: 'SC1' });
+    const r = await setPrice(op, pid, { price: '6.00', promoPrice: '4.99', promoTo: at(AHEAD), stores: 'SC1' });
     expect(r.status).toBe(302);
     expect((await row()).promo_price).toBe('4.99');
     expect(await lastItem()).toEqual({ price: '6.00', promo_price: '4.99', source: 'ui' });
+    expect(await pendingKinds()).toEqual(['promo_end']);
+    await advance(AHEAD);
     await until('the promotion end', async () => (await row()).promo_price === null);
     expect((await row()).price).toBe('6.00');
     expect(await until('the revert task', async () => { const i = await lastItem(); return i.source === 'promotion' && i; })).toEqual({ price: '6.00', promo_price: null, source: 'promotion' });
@@ -66,20 +95,26 @@ describe('scheduled price changes and promotions', () => {
   });
 
   it('starts a future promotion at its start and ends it at its end', async () => {
-    await setPrice(op, pid, { price: '7.00', promoPrice: '5.55', promoFrom: at(3000), promoTo: at(6000), stores: 'SC1' });
+    await setPrice(op, pid, { price: '7.00', promoPrice: '5.55', promoFrom: at(AHEAD), promoTo: at(2 * AHEAD), stores: 'SC1' });
     expect(await row()).toMatchObject({ price: '7.00', promo_price: null });
+    expect(await pendingKinds()).toEqual(['promo_start', 'promo_end']);
+    await advance(AHEAD);
     await until('the promotion start', async () => (await row()).promo_price === '5.55');
+    // its start went out to the labels; its end is still ahead
+    expect(await lastItem()).toEqual({ price: '7.00', promo_price: '5.55', source: 'promotion' });
+    expect(await pendingKinds()).toEqual(['promo_end']);
+    await advance(AHEAD);
     await until('the promotion end', async () => (await row()).promo_price === null);
     const kinds = await q<{ kind: string; state: string }>(p, "SELECT kind, state FROM price_schedules WHERE kind <> 'price' ORDER BY id DESC LIMIT 2");
     expect(kinds).toEqual([{ kind: 'promo_end', state: 'applied' }, { kind: 'promo_start', state: 'applied' }]);
   });
 
   it('cancels a pending change, and a new price supersedes a waiting promotion', async () => {
-    await setPrice(op, pid, { price: '8.00', stores: 'SC1', effectiveAt: at(60_000) });
+    await setPrice(op, pid, { price: '8.00', stores: 'SC1', effectiveAt: at(AHEAD) });
     const [s] = await q<{ id: string }>(p, "SELECT id FROM price_schedules WHERE state = 'pending' AND kind = 'price'");
     expect((await op.post(`/catalog/schedules/${s.id}/cancel`, {}, '/catalog/schedules')).status).toBe(302);
     expect((await q<{ state: string }>(p, 'SELECT state FROM price_schedules WHERE id = ?', [s.id]))[0].state).toBe('cancelled');
-    await setPrice(op, pid, { price: '7.00', promoPrice: '1.00', promoFrom: at(60_000), promoTo: at(120_000), stores: 'SC1' });
+    await setPrice(op, pid, { price: '7.00', promoPrice: '1.00', promoFrom: at(AHEAD), promoTo: at(2 * AHEAD), stores: 'SC1' });
     await setPrice(op, pid, { price: '7.50', stores: 'SC1' });
     expect(await q(p, "SELECT id FROM price_schedules WHERE state = 'pending'")).toEqual([]);
     const aud = await signedIn(p, 'auditor');
@@ -90,7 +125,7 @@ describe('scheduled price changes and promotions', () => {
     const past = await setPrice(op, pid, { price: '1.00', stores: 'SC1', effectiveAt: at(-60_000) });
     expect(past.status).toBe(400);
     expect(past.text).toMatch(/data-field="effectiveAt">[^<]*must be in the future/);
-    const backwards = await setPrice(op, pid, { price: '1.00', promoPrice: '0.50', promoFrom: at(60_000), promoTo: at(30_000), stores: 'SC1' });
+    const backwards = await setPrice(op, pid, { price: '1.00', promoPrice: '0.50', promoFrom: at(2 * AHEAD), promoTo: at(AHEAD), stores: 'SC1' });
     expect(backwards.text).toMatch(/data-field="promoTo">[^<]*after the promotion starts/);
     const garbage = await setPrice(op, pid, { price: '1.00', stores: 'SC1', effectiveAt: 'tomorrow' });
     expect(garbage.text).toMatch(/data-field="effectiveAt">[^<]*not a date-time/);

@@ -82,24 +82,44 @@ describe('dispatch and confirmation', () => {
   });
 
   it('keeps a slow store within its window while another store finishes', async () => {
+    // The slow store's AP acks each message SLOW_MS after it gets it. Its 60 items fill two
+    // windows (3 messages of 10), and its second 30 go out only once some of the first 30 are
+    // confirmed (until then they fill the window, in flight or as due retries): it cannot finish
+    // sooner than 2 x SLOW_MS after its first send, whatever the machine's speed. The fast
+    // store's 60 items have all that time, many times what they take even on a loaded machine.
+    const SLOW_MS = 5000;
     const fast = await seedStore(h.ctx.pool, { products: 60, labelsPerProduct: 1 });
     const slow = await seedStore(h.ctx.pool, { products: 60, labelsPerProduct: 1 });
-    fleets.push(...(await startFleet(broker.url, fast, 1)), ...(await startFleet(broker.url, slow, 1, { latencyMs: 1500 })));
+    fleets.push(...(await startFleet(broker.url, fast, 1)), ...(await startFleet(broker.url, slow, 1, { latencyMs: SLOW_MS })));
     const t = await change([fast, slow]);
     let maxInflight = 0;
+    const sampleSlowWindow = async () => {
+      maxInflight = Math.max(maxInflight, await countInflightMessages(h.ctx.pool, slow.groupId));
+    };
     const done = await waitFor(
       async () => {
-        maxInflight = Math.max(maxInflight, await countInflightMessages(h.ctx.pool, slow.groupId));
+        await sampleSlowWindow();
         return (await q("SELECT group_id AS g, SUM(state = 'confirmed') AS c FROM task_items WHERE task_id = ? GROUP BY group_id", [t.taskId])).map((r) => [r.g, Number(r.c)]);
       },
       (rows) => rows.some(([g, c]) => g === fast.groupId && c === 60),
-      20_000,
+      30_000,
       'fast store confirmed',
     );
+    // The fast store was not held up by the slow one: it finished while the slow one still had work out.
     const slowConfirmed = done.find(([g]) => g === slow.groupId)?.[1] ?? 0;
     expect(slowConfirmed).toBeLessThan(60);
+    // And the slow store stayed within its window of 3 messages the whole way, to its end.
+    await waitFor(
+      async () => {
+        await sampleSlowWindow();
+        return taskState(t.taskId);
+      },
+      (s) => s === 'completed',
+      30_000,
+      'slow store completed',
+    );
+    expect(maxInflight).toBeGreaterThan(0); // the samples did see its window in use
     expect(maxInflight).toBeLessThanOrEqual(3);
-    await waitFor(() => taskState(t.taskId), (s) => s === 'completed', 30_000, 'slow store completed');
   });
 
   it('retries failed labels (P2P to the AP that serves them) until they confirm', async () => {
@@ -120,7 +140,7 @@ describe('dispatch and confirmation', () => {
   it('times out what no AP confirms by the deadline, with the reason', async () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1, { failureRate: 1 })));
-    const t = await change(s, { deadlineSeconds: 2 });
+    const t = await change(s, { deadlineSeconds: 10 });
     await waitFor(() => taskState(t.taskId), (st) => st === 'timed_out', 30_000, 'task timed out');
     const items = await q('SELECT state, error FROM task_items WHERE task_id = ?', [t.taskId]);
     expect(items.every((i) => i.state === 'timed_out' && /^deadline passed: no confirmation after \d+ attempt\(s\); last AP error: label_unreachable$/.test(String(i.error)))).toBe(true);
@@ -137,14 +157,24 @@ describe('dispatch and confirmation', () => {
     await away;
     await waitFor(() => taskState(live.taskId), (st) => st === 'completed', 30_000, 'missed task delivered on return');
 
+    // An expired message: the AP stays away until the task has timed out, so whatever was sent
+    // to it waits at the broker (its session is kept: clean: false) past the message's expiry,
+    // however long each step takes. The deadline only has to leave the platform time to send
+    // the task at all (it sends nothing after it), so it is generous.
     const before = new Map(ap.displayed);
-    const away2 = ap.offlineFor(3000);
-    await new Promise((r) => setTimeout(r, 200));
-    const short = await change(s, { deadlineSeconds: 1 });
-    await away2;
+    const was = { ...ap.counters };
+    await ap.stop();
+    const short = await change(s, { deadlineSeconds: 10 });
     await waitFor(() => taskState(short.taskId), (st) => st === 'timed_out', 30_000, 'short task timed out');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(ap.counters.expired).toBeGreaterThan(0);
+    // It was sent (to the group, then retried P2P) while the AP was away, before its deadline.
+    const [sent] = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [short.taskId]);
+    expect(Number(sent.lo)).toBeGreaterThan(0);
+    await ap.start();
+    // Each attempt was at least one message; all of them reach the AP now, after the deadline.
+    await waitFor(async () => ap.counters.expired - was.expired, (n) => n >= Number(sent.hi), 30_000, 'expired messages delivered');
+    // Every message it got since it went away was dropped as expired: nothing was applied.
+    expect(ap.counters.messages - was.messages).toBe(ap.counters.expired - was.expired);
+    expect(ap.counters.applied).toBe(was.applied);
     expect(new Map(ap.displayed)).toEqual(before);
     expect(await counts(short.taskId)).toEqual({ timed_out: 4 });
   });
