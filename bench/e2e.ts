@@ -54,6 +54,8 @@ async function main() {
     NODE_ENV: 'production', LOG_LEVEL: 'info', DEMO: 'false', MYSQL_URL: mysqlUrl, REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix,
     SESSION_SECRET: crypto.randomBytes(24).toString('hex'), DATA_DIR: dataDir,
     MQTT_HOST: '127.0.0.1', MQTT_TCP_PORT: String(mqttPort), MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0',
+    // the pipeline's knobs (TASK_ITEMS_PER_MESSAGE, TASK_GROUP_INFLIGHT, TASK_DISPATCH_CONCURRENCY, ...) pass through
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('TASK_') && e[1] !== undefined)),
   };
   const config = loadConfig(env);
   const procs: BenchProcess[] = [];

@@ -74,6 +74,7 @@ const schema = z.object({
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),
+  TASK_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   TASK_DEFAULT_DEADLINE_SECONDS: z.coerce.number().int().positive().default(1800),
   TASK_RETRY_BASE_MS: z.coerce.number().int().positive().default(15_000),
 
