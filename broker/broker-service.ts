@@ -58,7 +58,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       ? (await setInstanceId(this.pool, opts.instanceId), opts.instanceId)
       : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
     // auto-pipelining: presence, P2P and registry-version commands of concurrent connections share socket writes
-    this.redis = createRedis(opts.redisUrl, { enableAutoPipelining: true });
+    this.redis = createRedis(opts.redisUrl, this.log, { enableAutoPipelining: true });
     const registry = new RegistryView(this.pool, box, { redis: this.redis, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 
@@ -122,7 +122,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     aedes.on('clientError', (c, err) => ctx.log.debug({ clientId: c.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (_c, err) => ctx.log.debug({ err: err.message }, 'connection error before CONNECT'));
 
-    this.sub = createRedis(opts.redisUrl);
+    this.sub = createRedis(opts.redisUrl, this.log);
     this.sub.on('message', (_ch: string, msg: string) => {
       const change = parseRegistryChange(msg);
       // correctness rests on the version check at each CONNECT; dropping the cache here too frees the old rows sooner

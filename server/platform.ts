@@ -47,7 +47,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   if (applied.length) log.info({ applied }, 'migrations applied');
 
   const pool = createPool(opts.mysqlUrl);
-  const redis = createRedis(opts.redisUrl);
+  const redis = createRedis(opts.redisUrl, opts.log);
   const ctx: AppContext = { config, log, pool, redis, redisUrl: opts.redisUrl, mysqlUrl: opts.mysqlUrl };
   const services: Service[] = [
     {

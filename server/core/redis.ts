@@ -1,8 +1,21 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logger.js';
 
-/** An ioredis connection from a URL. BullMQ workers need maxRetriesPerRequest: null. */
-export function createRedis(url: string, opts: RedisOptions = {}): Redis {
-  return new Redis(url, { lazyConnect: false, enableReadyCheck: true, ...opts });
+/**
+ * An ioredis connection from a URL. Its connection errors (Redis away or restarting) go to the
+ * log, at most one a second per connection, while ioredis reconnects by itself; without a
+ * listener ioredis prints every attempt's stack to stderr. Commands issued meanwhile are
+ * queued or fail where they are used.
+ */
+export function createRedis(url: string, log: Pick<Logger, 'warn'>, opts: RedisOptions = {}): Redis {
+  const r = new Redis(url, { lazyConnect: false, enableReadyCheck: true, ...opts });
+  let last = 0;
+  r.on('error', (err: Error) => {
+    if (Date.now() - last < 1000) return;
+    last = Date.now();
+    log.warn({ err: err.message }, 'Redis connection error; reconnecting');
+  });
+  return r;
 }
 
 /** BullMQ connection options from a URL (each Queue/Worker opens its own connections). */
