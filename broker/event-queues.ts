@@ -4,28 +4,30 @@
 // one round trip for a burst of acks instead of one per message; each caller still waits for
 // its own job.
 // Connection events acknowledge nothing to the device (CONNACK does not wait for them), so they
-// are gathered for up to CONNECTION_EVENTS_DELAY_MS: a burst of CONNECTs becomes a few large
-// addBulk calls instead of one small one per event-loop turn. What a crash of the broker process
+// are gathered for up to CONNECTION_EVENTS_DELAY_MS and go as ONE job per batch, in order: a
+// burst of CONNECTs (a store's APs after a restart) costs a few jobs and, in the worker, a few
+// transactions, not two of each per connection. What a crash of the broker process
 // can lose: the events of its last CONNECTION_EVENTS_DELAY_MS (and of any addBulk in flight), as
 // with any event not yet in Redis; the AP's online state is then corrected by its next event.
 // A clean stop (drain, then close) flushes them.
 import { Queue } from 'bullmq';
 import { bullConnection } from '../server/core/redis.js';
-import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE, type ConnectionEvent, type UplinkPublish } from './uplink.js';
+import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE, type ConnectionEvent, type ConnectionEventBatch, type UplinkPublish } from './uplink.js';
 
 const JOB_OPTS = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 10_000 };
 const MAX_BATCH = 500;
 const CONNECTION_EVENTS_DELAY_MS = 20;
 
-class Batcher<T extends { kind?: string; type?: string }> {
+class Batcher<T> {
   private pending: { data: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
 
-  /** delayMs 0: flush at the end of the current event-loop turn. */
+  /** delayMs 0: flush at the end of the current event-loop turn; `jobs` turns a batch into the jobs to add. */
   constructor(
     readonly queue: Queue,
+    private readonly jobs: (batch: T[]) => { name: string; data: unknown }[],
     private readonly delayMs = 0,
   ) {}
 
@@ -47,7 +49,7 @@ class Batcher<T extends { kind?: string; type?: string }> {
     this.timer = null;
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    const p = this.queue.addBulk(batch.map((b) => ({ name: b.data.kind ?? b.data.type ?? 'event', data: b.data, opts: JOB_OPTS }))).then(
+    const p = this.queue.addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: JOB_OPTS }))).then(
       () => batch.forEach((b) => b.resolve()),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );
@@ -68,8 +70,13 @@ export class EventQueues {
 
   constructor(redisUrl: string, prefix: string) {
     const connection = bullConnection(redisUrl);
-    this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }));
-    this.connections = new Batcher(new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }), CONNECTION_EVENTS_DELAY_MS);
+    // one job per uplink publish: each is an acknowledgement the worker settles on its own
+    this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }), (list) => list.map((data) => ({ name: data.kind, data })));
+    this.connections = new Batcher(
+      new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }),
+      (events): { name: string; data: ConnectionEventBatch }[] => [{ name: 'events', data: { events } }],
+      CONNECTION_EVENTS_DELAY_MS,
+    );
   }
 
   addUplink(p: UplinkPublish) {

@@ -5,8 +5,16 @@
 
 /** Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). */
 export const UPLINK_QUEUE = 'mqtt-uplink';
-/** Queue of connection events (connect, disconnect, take-over). */
+/**
+ * Queue of connection events (connect, disconnect, take-over). A job carries a batch of them in
+ * the order they happened (`ConnectionEventBatch`); a job that is one bare `ConnectionEvent`
+ * (from a broker of an earlier version) is read as a batch of one.
+ */
 export const CONNECTION_EVENTS_QUEUE = 'mqtt-connections';
+
+export interface ConnectionEventBatch {
+  events: ConnectionEvent[];
+}
 
 export interface UplinkPublish {
   /** 'ack' or 'status': the second topic level */

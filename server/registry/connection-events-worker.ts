@@ -1,9 +1,12 @@
 // Consumes the broker's connection events (broker/uplink.ts): keeps each AP's online state,
 // address, broker node and last-seen time in MySQL, with an audit record per event in the same
-// transaction. One job at a time, so the events of one node apply in the order they happened.
+// transaction. A job is a batch of one node's events, applied in order in one transaction (all or
+// nothing: a retried job adds no duplicate audit records). One job at a time, so the events of
+// one node apply in the order they happened.
 import { Worker, type Job } from 'bullmq';
-import { CONNECTION_EVENTS_QUEUE, type ConnectionEvent } from '../../broker/index.js';
-import { appendAudit } from '../audit/audit-repo.js';
+import { CONNECTION_EVENTS_QUEUE, type ConnectionEvent, type ConnectionEventBatch } from '../../broker/index.js';
+import type { Actor, AuditEvent } from '../audit/audit-chain.js';
+import { appendAuditMany } from '../audit/audit-repo.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
@@ -22,12 +25,12 @@ export class ConnectionEventsWorker implements Service {
   ) {}
 
   async start() {
-    this.worker = new Worker(CONNECTION_EVENTS_QUEUE, (job: Job<ConnectionEvent>) => this.apply(job.data), {
+    this.worker = new Worker(CONNECTION_EVENTS_QUEUE, (job: Job<ConnectionEventBatch | ConnectionEvent>) => this.apply('events' in job.data ? job.data.events : [job.data]), {
       connection: bullConnection(this.redisUrl),
       prefix: this.prefix,
       concurrency: 1,
     });
-    this.worker.on('failed', (job, err) => this.log.error({ err, clientId: job?.data.clientId, type: job?.data.type }, 'connection event failed'));
+    this.worker.on('failed', (job, err) => this.log.error({ err, jobId: job?.id }, 'connection events failed; the job is retried'));
     await this.worker.waitUntilReady();
   }
 
@@ -35,28 +38,35 @@ export class ConnectionEventsWorker implements Service {
     await this.worker?.close();
   }
 
-  async apply(e: ConnectionEvent) {
-    const at = new Date(e.at);
-    const actor = { name: e.clientId, role: 'device' as const, ip: e.ip };
-    const refs = { ap: e.clientId, group: e.groupId };
+  /** Applies a batch of events in order, in one transaction, with one audit append. */
+  async apply(events: ConnectionEvent[]) {
+    if (!events.length) return;
     await withTx(this.pool, async (c) => {
-      if (e.type === 'connect') {
-        await aps.recordConnect(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId, ip: e.ip, node: e.brokerNode, at });
-        await appendAudit(c, actor, [
-          { action: 'ap.connected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode, cleanSession: e.cleanSession } },
-        ]);
-      } else if (e.type === 'disconnect') {
-        // A taken-over connection ends while the new one is up: the AP stays online.
-        await aps.recordDisconnect(c, { clientId: e.clientId, reason: e.reason ?? 'lost', at, offline: e.reason !== 'takeover' });
-        await appendAudit(c, actor, [
-          { action: 'ap.disconnected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, reason: e.reason, ip: e.ip, brokerNode: e.brokerNode } },
-        ]);
-      } else {
-        await aps.recordTakeover(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId });
-        await appendAudit(c, actor, [
-          { action: 'ap.taken_over', objectType: 'ap', objectId: e.clientId, refs, summary: 'a second connection with the same Client ID took the session over', after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode } },
-        ]);
+      const audit: { actor: Actor; event: AuditEvent }[] = [];
+      for (const e of events) {
+        const at = new Date(e.at);
+        const actor = { name: e.clientId, role: 'device' as const, ip: e.ip };
+        const refs = { ap: e.clientId, group: e.groupId };
+        if (e.type === 'connect') {
+          await aps.recordConnect(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId, ip: e.ip, node: e.brokerNode, at });
+          audit.push({ actor, event: { action: 'ap.connected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode, cleanSession: e.cleanSession } } });
+        } else if (e.type === 'disconnect') {
+          // A taken-over connection ends while the new one is up: the AP stays online.
+          await aps.recordDisconnect(c, { clientId: e.clientId, reason: e.reason ?? 'lost', at, offline: e.reason !== 'takeover' });
+          audit.push({ actor, event: { action: 'ap.disconnected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, reason: e.reason, ip: e.ip, brokerNode: e.brokerNode } } });
+        } else {
+          await aps.recordTakeover(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId });
+          audit.push({
+            actor,
+            event: {
+              action: 'ap.taken_over', objectType: 'ap', objectId: e.clientId, refs,
+              summary: 'a second connection with the same Client ID took the session over', after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode },
+            },
+          });
+        }
       }
+      // the chain append is the transaction's last statement (audit-repo.ts)
+      await appendAuditMany(c, audit);
     });
   }
 }

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmacB64 } from '../../broker/index.js';
+import { Queue } from 'bullmq';
+import { CONNECTION_EVENTS_QUEUE, hmacB64 } from '../../broker/index.js';
+import { bullConnection } from '../../server/core/redis.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { closed, connectDevice, signed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
@@ -140,6 +142,37 @@ describe('connect', () => {
     await f.registry.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
     await closed(kicked);
     await until(async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '0:kicked', 30_000, 'kicked recorded');
+  });
+
+  it('queues connection events as ordered batches, and still applies a single-event job of an earlier broker', async () => {
+    const pool = f.platform.ctx.pool;
+    const queue = new Queue(CONNECTION_EVENTS_QUEUE, { connection: bullConnection(f.platform.ctx.redisUrl), prefix: f.platform.config.REDIS_PREFIX });
+    try {
+      const devs = Array.from({ length: 12 }, (_, i) => `burst${uid(3)}${i}`);
+      const clients = await Promise.all(devs.map((d) => connectDevice(f, g, d, pinging)));
+      const ids = devs.map((d) => `${g.groupId}@@@${d}`);
+      const online = async () => {
+        const [rows] = (await pool.query('SELECT COUNT(*) AS n FROM aps WHERE client_id IN (?) AND online = 1', [ids])) as unknown as [{ n: number }[]];
+        return Number(rows[0].n);
+      };
+      await until(async () => (await online()) === ids.length, 30_000, 'burst online');
+      const jobs = await queue.getJobs(['completed'], 0, 200);
+      const batched = jobs.filter((j) => Array.isArray(j.data.events) && j.data.events.some((e: { clientId: string }) => ids.includes(e.clientId)));
+      expect(batched.length).toBeGreaterThan(0);
+      expect(batched.flatMap((j) => j.data.events.filter((e: { clientId: string }) => ids.includes(e.clientId))).length).toBe(ids.length);
+      await Promise.all(clients.map((c) => c.endAsync()));
+      await until(async () => (await online()) === 0, 30_000, 'burst offline');
+
+      // a job in the old shape (one bare event), as an earlier broker version left it in the queue
+      const old = `${g.groupId}@@@old${uid(3)}`;
+      await queue.add('connect', { type: 'connect', clientId: old, groupId: g.groupId, deviceId: old.split('@@@')[1], ip: '192.0.2.7', at: new Date().toISOString(), brokerNode: 'old-node', cleanSession: true });
+      await until(async () => {
+        const [rows] = (await pool.query('SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?', [old])) as unknown as [{ online: number; ip: string; node: string }[]];
+        return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
+      }, 30_000, 'single-event job applied');
+    } finally {
+      await queue.close();
+    }
   });
 
   it('closes a socket that sends no CONNECT within the timeout', async () => {
