@@ -28,7 +28,7 @@ function apFilters(q: Request['query']) {
   const groupId = str(q.group);
   const text = str(q.q);
   const fields: Record<string, string> = {};
-  if (!(online in ONLINE)) fields.online = 'must be yes, no or empty';
+  if (!Object.hasOwn(ONLINE, online)) fields.online = 'must be yes, no or empty';
   if (groupId.length > 64) fields.group = 'a Group ID has at most 64 characters';
   if (text.length > 64) fields.q = 'at most 64 characters';
   if (Object.keys(fields).length) throw new ValidationError('Invalid filter.', fields);

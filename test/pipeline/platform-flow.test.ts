@@ -173,6 +173,7 @@ describe('price change through the platform and its own broker', () => {
     expect(body.aps.find((x) => x.clientId === a0.opts.clientId)?.lastStatusAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     // hostile filters are refused, not run
     expect((await op.get(`/devices/aps?online=maybe`)).status).toBe(400);
+    expect((await op.get(`/devices/aps?online=toString`)).status).toBe(400);
     const bad = await fetch(`${f.platform.baseUrl}/api/v1/aps?group=${'G'.repeat(65)}`, { headers: { authorization: `Bearer ${key}` } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('at most 64 characters');
