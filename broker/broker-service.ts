@@ -7,7 +7,7 @@ import { Aedes } from 'aedes';
 import type { Redis } from 'ioredis';
 import type { Service } from '../server/core/lifecycle.js';
 import type { Logger } from '../server/core/logger.js';
-import { createRedis } from '../server/core/redis.js';
+import { createRedis, redisErrorLogger } from '../server/core/redis.js';
 import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
 import type { DownlinkPublisher } from './downlink.js';
@@ -76,24 +76,18 @@ export class BrokerService implements Service, DownlinkPublisher {
     };
     this.ctx = ctx;
     // Clients that were connected when this node's previous run died: they are gone now.
-    for (const { clientId, entry } of leftOver) {
-      const id = parseClientId(clientId);
-      if (!id) continue;
-      await ctx.queues.addConnectionEvent({
-        type: 'disconnect', clientId, groupId: id.groupId, deviceId: id.deviceId, ip: entry.ip,
-        at: new Date().toISOString(), brokerNode: opts.nodeId, reason: 'lost',
-      });
-    }
+    // Added together, so they leave in a few batched jobs rather than one 20 ms batch each.
+    const at = new Date().toISOString();
+    await Promise.all(
+      leftOver.flatMap(({ clientId, entry }) => {
+        const id = parseClientId(clientId);
+        return id ? [ctx.queues.addConnectionEvent({ type: 'disconnect', clientId, groupId: id.groupId, deviceId: id.deviceId, ip: entry.ip, at, brokerNode: opts.nodeId, reason: 'lost' })] : [];
+      }),
+    );
     if (leftOver.length) ctx.log.warn({ clients: leftOver.length }, 'clients of this node\'s previous run recorded as lost');
 
     if (opts.cluster) {
-      // Errors are logged at most once a second: a Redis outage repeats them at every reconnect attempt.
-      let lastLogged = 0;
-      this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds, (err) => {
-        if (Date.now() - lastLogged < 1000) return;
-        lastLogged = Date.now();
-        ctx.log.warn({ err: err.message }, 'broker Redis connection error; reconnecting');
-      });
+      this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds, redisErrorLogger(ctx.log, 'broker Redis connection error; reconnecting'));
     }
     let sessions: Sessions | null = null;
     const aedes = new Aedes({

@@ -9,13 +9,18 @@ import type { Logger } from './logger.js';
  */
 export function createRedis(url: string, log: Pick<Logger, 'warn'>, opts: RedisOptions = {}): Redis {
   const r = new Redis(url, { lazyConnect: false, enableReadyCheck: true, ...opts });
+  r.on('error', redisErrorLogger(log));
+  return r;
+}
+
+/** An 'error' listener for Redis connections: logs at most one error a second (an outage repeats them at every reconnect attempt). */
+export function redisErrorLogger(log: Pick<Logger, 'warn'>, msg = 'Redis connection error; reconnecting'): (err: Error) => void {
   let last = 0;
-  r.on('error', (err: Error) => {
+  return (err) => {
     if (Date.now() - last < 1000) return;
     last = Date.now();
-    log.warn({ err: err.message }, 'Redis connection error; reconnecting');
-  });
-  return r;
+    log.warn({ err: err.message }, msg);
+  };
 }
 
 /** BullMQ connection options from a URL (each Queue/Worker opens its own connections). */
