@@ -13,6 +13,8 @@ export default defineConfig({
     // expect.poll gives up after 1 s by default: too short for a page or a queue on a loaded machine.
     expect: { poll: { timeout: 30_000 } },
     // In CI a JSON report as well, from which .ci/run prints the plain "N passed, N failed" line.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.data/test-results.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.data/test-results.json' }]]
+      : ['default'],
   },
 });

@@ -7,7 +7,12 @@ import { generate } from 'mqtt-packet';
 import type { Target } from './broker-targets.js';
 
 const connect = (port: number, o: IClientOptions) =>
-  mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0, keepalive: 300, ...o });
+  mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    keepalive: 300,
+    ...o,
+  });
 
 /** Publishes as fast as PUBACK/socket drain allows, `window` messages in flight per client. */
 async function pump(c: MqttClient, topic: string, qos: 0 | 1, until: number, window = 64) {
@@ -53,7 +58,9 @@ export async function fanIn(t: Target, qos: 0 | 1, publishers: number, seconds: 
     lastAt = Date.now();
   });
   await sub.subscribeAsync(t.subAllUplink, { qos });
-  const pubs = await Promise.all(Array.from({ length: publishers }, (_, i) => connect(t.port, { ...t.ap(i), clean: true })));
+  const pubs = await Promise.all(
+    Array.from({ length: publishers }, (_, i) => connect(t.port, { ...t.ap(i), clean: true })),
+  );
   const start = Date.now();
   const end = start + seconds * 1000;
   await Promise.all(pubs.map((p, i) => pump(p, t.pubTopic(i), qos, end, qos ? 32 : 16)));
@@ -66,7 +73,9 @@ export async function fanIn(t: Target, qos: 0 | 1, publishers: number, seconds: 
 
 /** One publisher on the group's task topic -> N subscribers: deliveries per second. */
 export async function fanOut(t: Target, qos: 0 | 1, subscribers: number, seconds: number) {
-  const subs = await Promise.all(Array.from({ length: subscribers }, (_, i) => connect(t.port, { ...t.ap(1000 + i), clean: true })));
+  const subs = await Promise.all(
+    Array.from({ length: subscribers }, (_, i) => connect(t.port, { ...t.ap(1000 + i), clean: true })),
+  );
   let got = 0;
   let lastAt = Date.now();
   for (const s of subs) {
@@ -108,8 +117,14 @@ export function connectPackets(t: Target, from: number, n: number): Buffer[] {
   return Array.from({ length: n }, (_, k) => {
     const o = t.ap(from + k);
     return generate({
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 300, clientId: o.clientId,
-      username: o.username, password: o.password === undefined ? undefined : Buffer.from(o.password),
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 300,
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password === undefined ? undefined : Buffer.from(o.password),
     });
   });
 }

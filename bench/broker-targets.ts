@@ -41,14 +41,30 @@ export function rssMb(pid: number): number {
 const stopper = (proc: ChildProcess) => () => stopChild(proc);
 
 /** A shell wrapper raises the open-files limit for the broker process (10,000 connections). */
-const withNofile = (cmd: string, args: string[]) => ['/bin/sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"', cmd, ...args]] as const;
+const withNofile = (cmd: string, args: string[]) =>
+  [
+    '/bin/sh',
+    ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"', cmd, ...args],
+  ] as const;
 
-export async function startOurs(env: Record<string, string>): Promise<{ proc: ChildProcess; port: number; instanceId: string; stop: () => Promise<void> }> {
+export async function startOurs(
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcess; port: number; instanceId: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const [sh, args] = withNofile(process.execPath, ['--import', 'tsx', 'server/main.ts']);
   const proc = spawn(sh, [...args], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, ROLES: 'broker', LOG_LEVEL: 'info', MQTT_HOST: '127.0.0.1', MQTT_TCP_PORT: String(port), MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0' },
+    env: {
+      ...process.env,
+      ...env,
+      ROLES: 'broker',
+      LOG_LEVEL: 'info',
+      MQTT_HOST: '127.0.0.1',
+      MQTT_TCP_PORT: String(port),
+      MQTT_TLS_PORT: '0',
+      MQTT_WS_PORT: '0',
+      MQTT_WSS_PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = readline.createInterface({ input: proc.stdout! });
@@ -64,11 +80,18 @@ export async function startOurs(env: Record<string, string>): Promise<{ proc: Ch
   return { proc, port, instanceId, stop: stopper(proc) };
 }
 
-export async function startMosquitto(): Promise<{ proc: ChildProcess; port: number; stop: () => Promise<void> }> {
+export async function startMosquitto(): Promise<{
+  proc: ChildProcess;
+  port: number;
+  stop: () => Promise<void>;
+}> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_keepalive 300\npersistence false\nlog_type error\n`);
+  fs.writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_keepalive 300\npersistence false\nlog_type error\n`,
+  );
   const [sh, args] = withNofile('/usr/sbin/mosquitto', ['-c', conf]);
   const proc = spawn(sh, [...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   // ready when the port accepts

@@ -69,24 +69,48 @@ async function main() {
   const results: Record<string, Row> = {};
   try {
     const ours = await startOurs({
-      NODE_ENV: 'production', MYSQL_URL: db.url, REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix, DATA_DIR: dataDir,
-      SESSION_SECRET: crypto.randomBytes(24).toString('hex'), MQTT_PARENT_TOPIC: parent, MQTT_NODE_ID: `bench-${tag}`,
+      NODE_ENV: 'production',
+      MYSQL_URL: db.url,
+      REDIS_URL: urls.redisUrl,
+      REDIS_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+      MQTT_PARENT_TOPIC: parent,
+      MQTT_NODE_ID: `bench-${tag}`,
     });
     const pool = createPool(db.url, 4);
-    const reg = new RegistryService(pool, redis, prefix, SecretBox.load(undefined, dataDir), createLogger('silent'));
+    const reg = new RegistryService(
+      pool,
+      redis,
+      prefix,
+      SecretBox.load(undefined, dataDir),
+      createLogger('silent'),
+    );
     const groupId = `GID_bench${tag}`;
     await reg.createGroup(SYSTEM_ACTOR, { groupId });
     const key = await reg.issueAccessKey(SYSTEM_ACTOR, {});
     await pool.end();
     const platformSecret = loadPlatformSecret(undefined, dataDir);
     const dev = (i: number) => `${groupId}@@@D${i}`;
-    const common = { pubTopic: (i: number) => `${parent}/status/${groupId}/D${i}`, subAllUplink: `${parent}/status/#`, taskTopic: `${parent}/task/${groupId}` };
+    const common = {
+      pubTopic: (i: number) => `${parent}/status/${groupId}/D${i}`,
+      subAllUplink: `${parent}/status/#`,
+      taskTopic: `${parent}/task/${groupId}`,
+    };
     const oursTarget: Target = {
       name: 'esl broker',
       port: ours.port,
       pid: ours.proc.pid!,
-      ap: (i) => ({ clientId: dev(i), username: `Signature|${key.accessKeyId}|${ours.instanceId}`, password: hmacB64(key.accessKeySecret, dev(i)) }),
-      platform: () => ({ clientId: `platform-bench-${crypto.randomBytes(2).toString('hex')}`, username: `Platform|${ours.instanceId}`, password: platformSecret }),
+      ap: (i) => ({
+        clientId: dev(i),
+        username: `Signature|${key.accessKeyId}|${ours.instanceId}`,
+        password: hmacB64(key.accessKeySecret, dev(i)),
+      }),
+      platform: () => ({
+        clientId: `platform-bench-${crypto.randomBytes(2).toString('hex')}`,
+        username: `Platform|${ours.instanceId}`,
+        password: platformSecret,
+      }),
       ...common,
       stop: ours.stop,
     };
@@ -126,7 +150,10 @@ async function main() {
   say('');
   say(`| measure (2 cores, shared)            |  esl broker |   mosquitto |  ratio |`);
   say(`|--------------------------------------|-------------|-------------|--------|`);
-  const row = (label: string, a: number, b: number, unit = '') => say(`| ${label.padEnd(36)} | ${f0(a)}${unit.padStart(2)} | ${f0(b)}${unit.padStart(2)} | ${ratio(a, b)} |`);
+  const row = (label: string, a: number, b: number, unit = '') =>
+    say(
+      `| ${label.padEnd(36)} | ${f0(a)}${unit.padStart(2)} | ${f0(b)}${unit.padStart(2)} | ${ratio(a, b)} |`,
+    );
   row('fan-in QoS 0, 20 -> 1 (msgs/s)', o.fanInQos0, m.fanInQos0);
   row('fan-in QoS 1, 20 -> 1 (msgs/s)', o.fanInQos1, m.fanInQos1);
   row('fan-out QoS 0, 1 -> 50 (msgs/s)', o.fanOutQos0, m.fanOutQos0);
@@ -135,8 +162,12 @@ async function main() {
   row('RSS idle (MB)', o.rssIdle, m.rssIdle);
   row(`RSS with ${CONNECTIONS} connections (MB)`, o.rssConns, m.rssConns);
   say('');
-  say('Mosquitto runs anonymous with in-memory state; the esl broker checks every CONNECT against the registry');
-  say('(Group ID, AccessKey: cached per registry version, one Redis GET; HMAC-SHA1), authorizes every packet');
+  say(
+    'Mosquitto runs anonymous with in-memory state; the esl broker checks every CONNECT against the registry',
+  );
+  say(
+    '(Group ID, AccessKey: cached per registry version, one Redis GET; HMAC-SHA1), authorizes every packet',
+  );
   say('and queues every uplink publish in Redis.');
   process.exit(0);
 }

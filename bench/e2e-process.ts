@@ -27,8 +27,10 @@ export class BenchProcess {
     p.stderr!.on('data', keep);
     const end = Date.now() + timeoutMs;
     while (!this.out.includes(ready)) {
-      if (p.exitCode !== null) throw new Error(`${this.label} exited (${p.exitCode}):\n${this.out.slice(-3000)}`);
-      if (Date.now() > end) throw new Error(`${this.label} not ready after ${timeoutMs} ms:\n${this.out.slice(-3000)}`);
+      if (p.exitCode !== null)
+        throw new Error(`${this.label} exited (${p.exitCode}):\n${this.out.slice(-3000)}`);
+      if (Date.now() > end)
+        throw new Error(`${this.label} not ready after ${timeoutMs} ms:\n${this.out.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -58,7 +60,10 @@ export class BenchProcess {
     if (!p || p.exitCode !== null) return;
     await new Promise<void>((r) => {
       const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
-      p.once('exit', () => { clearTimeout(t); r(); });
+      p.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
       p.kill('SIGTERM');
     });
   }

@@ -10,46 +10,83 @@ export async function insertProducts(db: Queryable, n: number, tag: string): Pro
 }
 
 /** A store on a Group ID with every product priced and `labelsPerProduct` labels per product. */
-export async function insertStore(db: Queryable, code: string, groupId: string, productIds: number[], labelsPerProduct: number): Promise<number> {
-  const [s] = (await db.query('INSERT INTO stores (code, name) VALUES (?, ?)', [code, `Bench ${code}`])) as unknown as [{ insertId: number }];
+export async function insertStore(
+  db: Queryable,
+  code: string,
+  groupId: string,
+  productIds: number[],
+  labelsPerProduct: number,
+): Promise<number> {
+  const [s] = (await db.query('INSERT INTO stores (code, name) VALUES (?, ?)', [
+    code,
+    `Bench ${code}`,
+  ])) as unknown as [{ insertId: number }];
   await db.query('INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, s.insertId]);
-  await db.query('INSERT INTO prices (store_id, product_id, price) VALUES ?', [productIds.map((p) => [s.insertId, p, '10.00'])]);
+  await db.query('INSERT INTO prices (store_id, product_id, price) VALUES ?', [
+    productIds.map((p) => [s.insertId, p, '10.00']),
+  ]);
   const labels: unknown[][] = [];
-  for (const p of productIds) for (let k = 0; k < labelsPerProduct; k++) labels.push([`${code}-${p}-${k}`, s.insertId, groupId, p]);
+  for (const p of productIds)
+    for (let k = 0; k < labelsPerProduct; k++) labels.push([`${code}-${p}-${k}`, s.insertId, groupId, p]);
   await db.query('INSERT INTO labels (label_id, store_id, group_id, product_id) VALUES ?', [labels]);
   return s.insertId;
 }
 
 export async function countReportedLabels(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM labels WHERE last_ap_client_id IS NOT NULL')) as unknown as [[{ n: string }]];
+  const [[r]] = (await db.query(
+    'SELECT COUNT(*) AS n FROM labels WHERE last_ap_client_id IS NOT NULL',
+  )) as unknown as [[{ n: string }]];
   return Number(r.n);
 }
 
 /** Items still open; cheap near the end, unlike counting the confirmed ones (the poll must not load MySQL). */
 export async function countOpen(db: Queryable, taskId: string): Promise<number> {
-  const [[r]] = (await db.query("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')", [taskId])) as unknown as [[{ n: string }]];
+  const [[r]] = (await db.query(
+    "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')",
+    [taskId],
+  )) as unknown as [[{ n: string }]];
   return Number(r.n);
 }
 
 export async function countConfirmed(db: Queryable, taskId: string): Promise<number> {
-  const [[r]] = (await db.query("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [taskId])) as unknown as [[{ n: string }]];
+  const [[r]] = (await db.query(
+    "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'",
+    [taskId],
+  )) as unknown as [[{ n: string }]];
   return Number(r.n);
 }
 
 export async function bumpAllPrices(db: Queryable): Promise<{ storeId: number; productId: number }[]> {
   await db.query('UPDATE prices SET price = price + 0.10');
-  const [rows] = (await db.query('SELECT store_id AS storeId, product_id AS productId FROM prices')) as unknown as [{ storeId: number; productId: number }[]];
+  const [rows] = (await db.query(
+    'SELECT store_id AS storeId, product_id AS productId FROM prices',
+  )) as unknown as [{ storeId: number; productId: number }[]];
   return rows;
 }
 
 /** The raw floor: the same rows in a copy of task_items, inserted then confirmed in batches. */
-export async function rawFloor(db: Queryable, n: number, insertBatch: number, confirmBatch: number): Promise<{ insertMs: number; confirmMs: number }> {
+export async function rawFloor(
+  db: Queryable,
+  n: number,
+  insertBatch: number,
+  confirmBatch: number,
+): Promise<{ insertMs: number; confirmMs: number }> {
   await db.query('DROP TABLE IF EXISTS bench_raw_items');
   await db.query('CREATE TABLE bench_raw_items LIKE task_items');
   const t0 = performance.now();
   for (let i = 0; i < n; i += insertBatch) {
     const rows = Array.from({ length: Math.min(insertBatch, n - i) }, (_, k) => [
-      1, `RAW-${i + k}`, 1, 'GID_RAW', 1, 'SKU', 'Raw product', '10.10', null, 'CNY', 'a'.repeat(64),
+      1,
+      `RAW-${i + k}`,
+      1,
+      'GID_RAW',
+      1,
+      'SKU',
+      'Raw product',
+      '10.10',
+      null,
+      'CNY',
+      'a'.repeat(64),
     ]);
     await db.query(
       'INSERT INTO bench_raw_items (task_id, label_id, store_id, group_id, product_id, sku, name, price, promo_price, currency, content_hash) VALUES ?',
@@ -57,10 +94,15 @@ export async function rawFloor(db: Queryable, n: number, insertBatch: number, co
     );
   }
   const t1 = performance.now();
-  const [[{ lo }]] = (await db.query('SELECT MIN(id) AS lo FROM bench_raw_items')) as unknown as [[{ lo: string }]];
+  const [[{ lo }]] = (await db.query('SELECT MIN(id) AS lo FROM bench_raw_items')) as unknown as [
+    [{ lo: string }],
+  ];
   for (let i = 0; i < n; i += confirmBatch) {
     const ids = Array.from({ length: Math.min(confirmBatch, n - i) }, (_, k) => Number(lo) + i + k);
-    await db.query("UPDATE bench_raw_items SET state = 'confirmed', confirmed_by = 'GID_RAW@@@AP', confirmed_at = NOW(3) WHERE id IN (?) AND state <> 'confirmed'", [ids]);
+    await db.query(
+      "UPDATE bench_raw_items SET state = 'confirmed', confirmed_by = 'GID_RAW@@@AP', confirmed_at = NOW(3) WHERE id IN (?) AND state <> 'confirmed'",
+      [ids],
+    );
   }
   const t2 = performance.now();
   await db.query('DROP TABLE bench_raw_items');

@@ -21,7 +21,15 @@ import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratc
 import { TaskQueue } from '../server/tasks/task-queue.js';
 import fs from 'node:fs';
 import { BenchProcess, cpuSecondsOf } from './e2e-process.js';
-import { bumpAllPrices, countConfirmed, countOpen, countReportedLabels, insertProducts, insertStore, rawFloor } from './e2e-seed-repo.js';
+import {
+  bumpAllPrices,
+  countConfirmed,
+  countOpen,
+  countReportedLabels,
+  insertProducts,
+  insertStore,
+  rawFloor,
+} from './e2e-seed-repo.js';
 
 const STORES = Number(process.env.BENCH_STORES ?? 50);
 const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
@@ -51,11 +59,25 @@ async function main() {
   const prefix = `bench${tag}`;
   const mqttPort = await freePort();
   const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'info', DEMO: 'false', MYSQL_URL: mysqlUrl, REDIS_URL: urls.redisUrl, REDIS_PREFIX: prefix,
-    SESSION_SECRET: crypto.randomBytes(24).toString('hex'), DATA_DIR: dataDir,
-    MQTT_HOST: '127.0.0.1', MQTT_TCP_PORT: String(mqttPort), MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DEMO: 'false',
+    MYSQL_URL: mysqlUrl,
+    REDIS_URL: urls.redisUrl,
+    REDIS_PREFIX: prefix,
+    SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+    DATA_DIR: dataDir,
+    MQTT_HOST: '127.0.0.1',
+    MQTT_TCP_PORT: String(mqttPort),
+    MQTT_TLS_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_WSS_PORT: '0',
     // the pipeline's knobs (TASK_ITEMS_PER_MESSAGE, TASK_GROUP_INFLIGHT, TASK_DISPATCH_CONCURRENCY, ...) pass through
-    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('TASK_') && e[1] !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        (e): e is [string, string] => e[0].startsWith('TASK_') && e[1] !== undefined,
+      ),
+    ),
   };
   const config = loadConfig(env);
   const procs: BenchProcess[] = [];
@@ -64,9 +86,17 @@ async function main() {
   const queue = new TaskQueue(urls.redisUrl, prefix);
   try {
     await migrate(mysqlUrl);
-    say(`bench:e2e  ${TOTAL} labels = ${STORES} stores x ${APS_PER_STORE} APs x ${LABELS_PER_AP} labels; ${config.TASK_ITEMS_PER_MESSAGE} items/message, window ${config.TASK_GROUP_INFLIGHT} messages/group`);
+    say(
+      `bench:e2e  ${TOTAL} labels = ${STORES} stores x ${APS_PER_STORE} APs x ${LABELS_PER_AP} labels; ${config.TASK_ITEMS_PER_MESSAGE} items/message, window ${config.TASK_GROUP_INFLIGHT} messages/group`,
+    );
     const t0 = performance.now();
-    const registry = new RegistryService(pool, redis, prefix, SecretBox.load(config.MQTT_SECRET_KEY, dataDir), createLogger('silent'));
+    const registry = new RegistryService(
+      pool,
+      redis,
+      prefix,
+      SecretBox.load(config.MQTT_SECRET_KEY, dataDir),
+      createLogger('silent'),
+    );
     const productIds = await insertProducts(pool, PRODUCTS, tag);
     const groups: string[] = [];
     for (let s = 0; s < STORES; s++) {
@@ -81,16 +111,39 @@ async function main() {
     const broker = new BenchProcess('broker', 'server/main.ts', [], { ...env, ROLES: 'broker' });
     procs.push(broker);
     await broker.start('"platform started"');
-    const [[inst]] = (await pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [[{ instance_id: string }]];
+    const [[inst]] = (await pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [
+      [{ instance_id: string }],
+    ];
     const worker = new BenchProcess('worker', 'server/main.ts', [], {
-      ...env, ROLES: 'worker', MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`, LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
+      ...env,
+      ROLES: 'worker',
+      MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+      LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
     });
     procs.push(worker);
     await worker.start('"platform started"');
-    const sim = new BenchProcess('simulator', 'sim/main.ts', [
-      '--url', `mqtt://127.0.0.1:${mqttPort}`, '--mysql-url', mysqlUrl, '--groups', groups.join(','), '--aps-per-group', String(APS_PER_STORE),
-      '--access-key-id', key.accessKeyId, '--instance-id', inst.instance_id, '--status-interval-ms', '60000', '--quiet',
-    ], { SIM_ACCESS_KEY_SECRET: key.accessKeySecret });
+    const sim = new BenchProcess(
+      'simulator',
+      'sim/main.ts',
+      [
+        '--url',
+        `mqtt://127.0.0.1:${mqttPort}`,
+        '--mysql-url',
+        mysqlUrl,
+        '--groups',
+        groups.join(','),
+        '--aps-per-group',
+        String(APS_PER_STORE),
+        '--access-key-id',
+        key.accessKeyId,
+        '--instance-id',
+        inst.instance_id,
+        '--status-interval-ms',
+        '60000',
+        '--quiet',
+      ],
+      { SIM_ACCESS_KEY_SECRET: key.accessKeySecret },
+    );
     procs.push(sim);
     await sim.start('"ready":true');
     // Status reports tell the platform which AP serves which label (used for packing and P2P retries).
@@ -100,12 +153,26 @@ async function main() {
     const creator = new TaskCreator(pool, config, (id) => queue.enqueueTask(id));
     const mariadbPid = Number(fs.readFileSync(path.join(dataDir, 'mariadb.pid'), 'utf8').trim());
     const redisPid = Number(fs.readFileSync(path.join(dataDir, 'redis.pid'), 'utf8').trim());
-    const cpu0 = { broker: broker.cpuSeconds(), worker: worker.cpuSeconds(), simulator: sim.cpuSeconds(), mariadb: cpuSecondsOf(mariadbPid), redis: cpuSecondsOf(redisPid), bench: process.cpuUsage() };
+    const cpu0 = {
+      broker: broker.cpuSeconds(),
+      worker: worker.cpuSeconds(),
+      simulator: sim.cpuSeconds(),
+      mariadb: cpuSecondsOf(mariadbPid),
+      redis: cpuSecondsOf(redisPid),
+      bench: process.cpuUsage(),
+    };
     const start = performance.now();
-    const task = await withTx(pool, async (c) => creator.createInTx(c, { name: 'bench', role: 'operator' }, await bumpAllPrices(c), { source: 'api', note: 'bench:e2e' }));
+    const task = await withTx(pool, async (c) =>
+      creator.createInTx(c, { name: 'bench', role: 'operator' }, await bumpAllPrices(c), {
+        source: 'api',
+        note: 'bench:e2e',
+      }),
+    );
     await creator.enqueue(task!.taskId);
     const created = performance.now();
-    say(`task ${task!.taskId}: ${task!.items} items created in ${((created - start) / 1000).toFixed(2)} s (prices updated, items, audit, one transaction)`);
+    say(
+      `task ${task!.taskId}: ${task!.items} items created in ${((created - start) / 1000).toFixed(2)} s (prices updated, items, audit, one transaction)`,
+    );
     let last = 0;
     let open = 0;
     while ((open = await countOpen(pool, task!.taskId)) > 0) {
@@ -113,7 +180,8 @@ async function main() {
         process.stdout.write(`  open ${open}/${task!.items}\n`);
         last = performance.now();
       }
-      if (performance.now() - start > 600_000) throw new Error(`not confirmed after 10 minutes: ${open} open`);
+      if (performance.now() - start > 600_000)
+        throw new Error(`not confirmed after 10 minutes: ${open} open`);
       // The count walks every open item's index entry (and, while purge lags, the delete-marked
       // ones): far from the end, poll seldom so the probe does not take MariaDB's CPU from the
       // pipeline it measures; near the end, often, so the finish time stays exact.
@@ -121,26 +189,49 @@ async function main() {
     }
     const done = performance.now();
     const confirmedN = await countConfirmed(pool, task!.taskId);
-    if (confirmedN !== task!.items) throw new Error(`only ${confirmedN} of ${task!.items} items confirmed (the rest timed out or were cancelled)`);
+    if (confirmedN !== task!.items)
+      throw new Error(
+        `only ${confirmedN} of ${task!.items} items confirmed (the rest timed out or were cancelled)`,
+      );
     const secs = (done - start) / 1000;
     const bcpu = process.cpuUsage(cpu0.bench);
     const cpu = {
-      broker: broker.cpuSeconds() - cpu0.broker, worker: worker.cpuSeconds() - cpu0.worker, simulator: sim.cpuSeconds() - cpu0.simulator,
-      mariadb: cpuSecondsOf(mariadbPid) - cpu0.mariadb, redis: cpuSecondsOf(redisPid) - cpu0.redis, bench: (bcpu.user + bcpu.system) / 1e6,
+      broker: broker.cpuSeconds() - cpu0.broker,
+      worker: worker.cpuSeconds() - cpu0.worker,
+      simulator: sim.cpuSeconds() - cpu0.simulator,
+      mariadb: cpuSecondsOf(mariadbPid) - cpu0.mariadb,
+      redis: cpuSecondsOf(redisPid) - cpu0.redis,
+      bench: (bcpu.user + bcpu.system) / 1e6,
     };
-    const rss = { broker: broker.peakRssMb(), worker: worker.peakRssMb(), simulator: sim.peakRssMb(), bench: process.resourceUsage().maxRSS / 1024 };
+    const rss = {
+      broker: broker.peakRssMb(),
+      worker: worker.peakRssMb(),
+      simulator: sim.peakRssMb(),
+      bench: process.resourceUsage().maxRSS / 1024,
+    };
 
-    if (process.env.BENCH_WORKER_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_WORKER_LOG, worker.output);
+    if (process.env.BENCH_WORKER_LOG)
+      (await import('node:fs')).writeFileSync(process.env.BENCH_WORKER_LOG, worker.output);
     const floor = await rawFloor(pool, task!.items, 5000, 2000);
     const floorSecs = (floor.insertMs + floor.confirmMs) / 1000;
     const e2eRate = task!.items / secs;
     const floorRate = task!.items / floorSecs;
     say('');
-    say(`end to end: ${task!.items} labels confirmed in MySQL ${secs.toFixed(2)} s after the request  ->  ${e2eRate.toFixed(0)} labels/s`);
-    say(`raw floor:  insert ${(floor.insertMs / 1000).toFixed(2)} s + confirm ${(floor.confirmMs / 1000).toFixed(2)} s = ${floorSecs.toFixed(2)} s  ->  ${floorRate.toFixed(0)} labels/s`);
-    say(`ratio:      ${((e2eRate / floorRate) * 100).toFixed(0)} % of the raw floor (aim >= 50 %); aim >= 10,000 labels/s: ${e2eRate >= 10_000 ? 'met' : 'not met'}`);
-    say(`CPU during the run (s): broker ${cpu.broker.toFixed(1)}, worker ${cpu.worker.toFixed(1)}, simulator ${cpu.simulator.toFixed(1)}, MariaDB ${cpu.mariadb.toFixed(1)}, Redis ${cpu.redis.toFixed(1)} (both shared with anything else using them), bench driver ${cpu.bench.toFixed(1)}`);
-    say(`peak RSS:   broker ${mb(rss.broker)}, worker ${mb(rss.worker)}, simulator ${mb(rss.simulator)}, bench driver ${mb(rss.bench)}`);
+    say(
+      `end to end: ${task!.items} labels confirmed in MySQL ${secs.toFixed(2)} s after the request  ->  ${e2eRate.toFixed(0)} labels/s`,
+    );
+    say(
+      `raw floor:  insert ${(floor.insertMs / 1000).toFixed(2)} s + confirm ${(floor.confirmMs / 1000).toFixed(2)} s = ${floorSecs.toFixed(2)} s  ->  ${floorRate.toFixed(0)} labels/s`,
+    );
+    say(
+      `ratio:      ${((e2eRate / floorRate) * 100).toFixed(0)} % of the raw floor (aim >= 50 %); aim >= 10,000 labels/s: ${e2eRate >= 10_000 ? 'met' : 'not met'}`,
+    );
+    say(
+      `CPU during the run (s): broker ${cpu.broker.toFixed(1)}, worker ${cpu.worker.toFixed(1)}, simulator ${cpu.simulator.toFixed(1)}, MariaDB ${cpu.mariadb.toFixed(1)}, Redis ${cpu.redis.toFixed(1)} (both shared with anything else using them), bench driver ${cpu.bench.toFixed(1)}`,
+    );
+    say(
+      `peak RSS:   broker ${mb(rss.broker)}, worker ${mb(rss.worker)}, simulator ${mb(rss.simulator)}, bench driver ${mb(rss.bench)}`,
+    );
   } finally {
     for (const p of procs.reverse()) await p.stop();
     await queue.stop();

@@ -59,7 +59,10 @@ export class BrokerService implements Service, DownlinkPublisher {
       : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
     // auto-pipelining: presence, P2P and registry-version commands of concurrent connections share socket writes
     this.redis = createRedis(opts.redisUrl, this.log, { enableAutoPipelining: true });
-    const registry = new RegistryView(this.pool, box, { redis: this.redis, key: registryVersionKey(opts.redisPrefix) });
+    const registry = new RegistryView(this.pool, box, {
+      redis: this.redis,
+      key: registryVersionKey(opts.redisPrefix),
+    });
     await registry.refreshParentTopics();
 
     const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId);
@@ -81,13 +84,32 @@ export class BrokerService implements Service, DownlinkPublisher {
     await Promise.all(
       leftOver.flatMap(({ clientId, entry }) => {
         const id = parseClientId(clientId);
-        return id ? [ctx.queues.addConnectionEvent({ type: 'disconnect', clientId, groupId: id.groupId, deviceId: id.deviceId, ip: entry.ip, at, brokerNode: opts.nodeId, reason: 'lost' })] : [];
+        return id
+          ? [
+              ctx.queues.addConnectionEvent({
+                type: 'disconnect',
+                clientId,
+                groupId: id.groupId,
+                deviceId: id.deviceId,
+                ip: entry.ip,
+                at,
+                brokerNode: opts.nodeId,
+                reason: 'lost',
+              }),
+            ]
+          : [];
       }),
     );
-    if (leftOver.length) ctx.log.warn({ clients: leftOver.length }, 'clients of this node\'s previous run recorded as lost');
+    if (leftOver.length)
+      ctx.log.warn({ clients: leftOver.length }, "clients of this node's previous run recorded as lost");
 
     if (opts.cluster) {
-      this.stores = createStores(opts.redisUrl, opts.redisPrefix, opts.offlineRetentionSeconds, redisErrorLogger(ctx.log, 'broker Redis connection error; reconnecting'));
+      this.stores = createStores(
+        opts.redisUrl,
+        opts.redisPrefix,
+        opts.offlineRetentionSeconds,
+        redisErrorLogger(ctx.log, 'broker Redis connection error; reconnecting'),
+      );
     }
     let sessions: Sessions | null = null;
     const aedes = new Aedes({
@@ -104,7 +126,11 @@ export class BrokerService implements Service, DownlinkPublisher {
       published: publishedHook(ctx),
     });
     await aedes.listen();
-    const store = (aedes as unknown as { persistence: Parameters<typeof onlyQos1Offline>[0] & Parameters<typeof storeGrantedOnce>[0] }).persistence;
+    const store = (
+      aedes as unknown as {
+        persistence: Parameters<typeof onlyQos1Offline>[0] & Parameters<typeof storeGrantedOnce>[0];
+      }
+    ).persistence;
     onlyQos1Offline(store);
     storeGrantedOnce(store);
     ctx.aedes = aedes;
@@ -114,20 +140,27 @@ export class BrokerService implements Service, DownlinkPublisher {
     // P2P delivery must be in place before the first client can publish to a P2P topic.
     await sessions.p2pReady;
     aedes.on('clientError', (c, err) => ctx.log.debug({ clientId: c.id, err: err.message }, 'client error'));
-    aedes.on('connectionError', (_c, err) => ctx.log.debug({ err: err.message }, 'connection error before CONNECT'));
+    aedes.on('connectionError', (_c, err) =>
+      ctx.log.debug({ err: err.message }, 'connection error before CONNECT'),
+    );
 
     this.sub = createRedis(opts.redisUrl, this.log);
     this.sub.on('message', (_ch: string, msg: string) => {
       const change = parseRegistryChange(msg);
       // correctness rests on the version check at each CONNECT; dropping the cache here too frees the old rows sooner
       if (change) registry.invalidate();
-      if (change?.type === 'topics') void registry.refreshParentTopics().catch((err: unknown) => ctx.log.error({ err }, 'parent topics reload failed'));
+      if (change?.type === 'topics')
+        void registry
+          .refreshParentTopics()
+          .catch((err: unknown) => ctx.log.error({ err }, 'parent topics reload failed'));
       if (change?.type === 'kick') sessions.kick(change.ref);
     });
     await this.sub.subscribe(registryChannel(opts.redisPrefix));
 
     const needTls = opts.ports.tls !== null || opts.ports.wss !== null;
-    const material = needTls ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost) : null;
+    const material = needTls
+      ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost)
+      : null;
     this.listeners = new Listeners(aedes, opts.host, opts.maxPayloadBytes + DEFAULTS.packetOverheadBytes);
     await this.listeners.start(opts.ports, material);
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
@@ -159,7 +192,10 @@ export class BrokerService implements Service, DownlinkPublisher {
     const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
     return (Object.entries(this.ports) as [Transport, number | null][])
       .filter(([, p]) => p !== null)
-      .map(([t, p]) => ({ transport: t, url: `${scheme[t]}://${h}:${p}${t === 'ws' || t === 'wss' ? WS_PATH : ''}` }));
+      .map(([t, p]) => ({
+        transport: t,
+        url: `${scheme[t]}://${h}:${p}${t === 'ws' || t === 'wss' ? WS_PATH : ''}`,
+      }));
   }
 
   /** DownlinkPublisher: resolves once aedes has stored a QoS 1 message for every persistent session. */
@@ -169,7 +205,9 @@ export class BrokerService implements Service, DownlinkPublisher {
     const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (buf.length > this.opts.maxPayloadBytes) return Promise.reject(new Error('payload over the limit'));
     return new Promise((resolve, reject) => {
-      aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
+      aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain: false, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   }
 

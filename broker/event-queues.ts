@@ -12,9 +12,20 @@
 // A clean stop (drain, then close) flushes them.
 import { Queue } from 'bullmq';
 import { bullConnection } from '../server/core/redis.js';
-import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE, type ConnectionEvent, type ConnectionEventBatch, type UplinkPublish } from './uplink.js';
+import {
+  CONNECTION_EVENTS_QUEUE,
+  UPLINK_QUEUE,
+  type ConnectionEvent,
+  type ConnectionEventBatch,
+  type UplinkPublish,
+} from './uplink.js';
 
-const JOB_OPTS = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 10_000 };
+const JOB_OPTS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: 10_000,
+};
 const MAX_BATCH = 500;
 const CONNECTION_EVENTS_DELAY_MS = 20;
 
@@ -49,10 +60,12 @@ class Batcher<T> {
     this.timer = null;
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    const p = this.queue.addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: JOB_OPTS }))).then(
-      () => batch.forEach((b) => b.resolve()),
-      (err: unknown) => batch.forEach((b) => b.reject(err)),
-    );
+    const p = this.queue
+      .addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: JOB_OPTS })))
+      .then(
+        () => batch.forEach((b) => b.resolve()),
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      );
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
@@ -71,7 +84,9 @@ export class EventQueues {
   constructor(redisUrl: string, prefix: string) {
     const connection = bullConnection(redisUrl);
     // one job per uplink publish: each is an acknowledgement the worker settles on its own
-    this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }), (list) => list.map((data) => ({ name: data.kind, data })));
+    this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }), (list) =>
+      list.map((data) => ({ name: data.kind, data })),
+    );
     this.connections = new Batcher(
       new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }),
       (events): { name: string; data: ConnectionEventBatch }[] => [{ name: 'events', data: { events } }],

@@ -24,7 +24,10 @@ interface Parser {
  * would otherwise hold up to 256 MB for one packet (remaining length, MQTT 3.1.1 section 2.2.3).
  */
 function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
-  const client = aedes.handle(stream, req) as unknown as { _parser: Parser; emit(e: 'error', err: Error): void };
+  const client = aedes.handle(stream, req) as unknown as {
+    _parser: Parser;
+    emit(e: 'error', err: Error): void;
+  };
   const parser = client._parser;
   const parse = parser.parse.bind(parser);
   parser.parse = (buf: Buffer) => {
@@ -51,21 +54,37 @@ export class Listeners {
   async start(ports: ListenerPorts, material: TlsMaterial | null) {
     const handle = (s: Duplex, req?: http.IncomingMessage) => guard(this.aedes, s, req, this.maxPacket);
     if (ports.tcp !== null) {
-      await this.listen('tcp', ports.tcp, net.createServer((s) => handle(s.setNoDelay(true))));
+      await this.listen(
+        'tcp',
+        ports.tcp,
+        net.createServer((s) => handle(s.setNoDelay(true))),
+      );
     }
     if (ports.tls !== null && material) {
-      await this.listen('tls', ports.tls, tls.createServer({ ...material, handshakeTimeout: 10_000 }, (s) => handle(s.setNoDelay(true))));
+      await this.listen(
+        'tls',
+        ports.tls,
+        tls.createServer({ ...material, handshakeTimeout: 10_000 }, (s) => handle(s.setNoDelay(true))),
+      );
     }
     if (ports.ws !== null) await this.listen('ws', ports.ws, this.websocket(http.createServer(), handle));
-    if (ports.wss !== null && material) await this.listen('wss', ports.wss, this.websocket(https.createServer(material), handle));
+    if (ports.wss !== null && material)
+      await this.listen('wss', ports.wss, this.websocket(https.createServer(material), handle));
   }
 
   private websocket(server: http.Server, handle: (s: Duplex, req?: http.IncomingMessage) => void) {
     server.on('request', (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket: connect to ${WS_PATH}\n`);
+      res
+        .writeHead(426, { 'content-type': 'text/plain' })
+        .end(`MQTT over WebSocket: connect to ${WS_PATH}\n`);
     });
     // ws refuses a frame over maxPayload with close code 1009 before buffering it.
-    const wss = new WebSocketServer({ server, path: WS_PATH, maxPayload: this.maxPacket, handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : p.values().next().value ?? false) });
+    const wss = new WebSocketServer({
+      server,
+      path: WS_PATH,
+      maxPayload: this.maxPacket,
+      handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : (p.values().next().value ?? false)),
+    });
     wss.on('connection', (ws, req) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());

@@ -51,14 +51,24 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
   return {
     host: config.MQTT_HOST,
     publicHost: config.MQTT_PUBLIC_HOST,
-    ports: { tcp: port(config.MQTT_TCP_PORT), tls: port(config.MQTT_TLS_PORT), ws: port(config.MQTT_WS_PORT), wss: port(config.MQTT_WSS_PORT) },
+    ports: {
+      tcp: port(config.MQTT_TCP_PORT),
+      tls: port(config.MQTT_TLS_PORT),
+      ws: port(config.MQTT_WS_PORT),
+      wss: port(config.MQTT_WSS_PORT),
+    },
     tlsCertFile: config.MQTT_TLS_CERT_FILE,
     tlsKeyFile: config.MQTT_TLS_KEY_FILE,
     dataDir: config.DATA_DIR,
     redisUrl,
     redisPrefix: config.REDIS_PREFIX,
     cluster: config.MQTT_CLUSTER,
-    nodeId: config.MQTT_NODE_ID ?? `${os.hostname().replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 40)}-${process.pid}`,
+    nodeId:
+      config.MQTT_NODE_ID ??
+      `${os
+        .hostname()
+        .replace(/[^a-zA-Z0-9_.-]/g, '-')
+        .slice(0, 40)}-${process.pid}`,
     instanceId: config.INSTANCE_ID,
     defaultParentTopic: config.MQTT_PARENT_TOPIC,
     maxKeepaliveSeconds: config.MQTT_MAX_KEEPALIVE_SECONDS,

@@ -34,8 +34,17 @@ export class P2pStore {
   }
 
   async keep(clientId: string, topic: string, payload: Buffer) {
-    const e: StoredP2p = { topic, payload: payload.toString('base64'), qos: 1, exp: Date.now() + this.retentionSeconds * 1000 };
-    await this.redis.multi().rpush(this.key(clientId), JSON.stringify(e)).expire(this.key(clientId), this.retentionSeconds).exec();
+    const e: StoredP2p = {
+      topic,
+      payload: payload.toString('base64'),
+      qos: 1,
+      exp: Date.now() + this.retentionSeconds * 1000,
+    };
+    await this.redis
+      .multi()
+      .rpush(this.key(clientId), JSON.stringify(e))
+      .expire(this.key(clientId), this.retentionSeconds)
+      .exec();
   }
 
   /** Takes every unexpired message kept for the target (atomically, so two nodes never both deliver). */

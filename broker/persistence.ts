@@ -30,9 +30,16 @@ export interface BrokerStores {
  * itself and the broker stays up. Without it mqemitter-redis re-emits them on an emitter with
  * no listener, an uncaught exception that would end the process.
  */
-export function createStores(redisUrl: string, prefix: string, retentionSeconds: number, onError: (err: Error) => void): BrokerStores {
+export function createStores(
+  redisUrl: string,
+  prefix: string,
+  retentionSeconds: number,
+  onError: (err: Error) => void,
+): BrokerStores {
   // asyncPersistence.js is the class aedes 1.x wants (its main export is the callback wrapper).
-  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (o: object) => AsyncPersistence;
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (
+    o: object,
+  ) => AsyncPersistence;
   const mqemitterRedis = require('mqemitter-redis') as (o: object) => BrokerStores['mq'];
   // auto-pipelining: the commands of many concurrent CONNECTs leave in one socket write
   const conn = new Redis(redisUrl, { keyPrefix: `${prefix}:mqtt:s:`, enableAutoPipelining: true });
@@ -100,9 +107,11 @@ export function storeGrantedOnce(persistence: SubscriptionStore) {
     const prev = queue.get(client.id) ?? Promise.resolve();
     const p = prev.catch(() => {}).then(() => add(client, ok));
     queue.set(client.id, p);
-    void p.finally(() => {
-      if (queue.get(client.id) === p) queue.delete(client.id);
-    }).catch(() => {});
+    void p
+      .finally(() => {
+        if (queue.get(client.id) === p) queue.delete(client.id);
+      })
+      .catch(() => {});
     return p;
   };
 }

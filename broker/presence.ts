@@ -25,7 +25,10 @@ export class Presence {
   private readonly nodeKey: (node: string) => string;
   private timer: NodeJS.Timeout | null = null;
 
-  private readonly scripts: { eslPresenceClaim(k: string, id: string, e: string): Promise<string | null>; eslPresenceRelease(k: string, id: string, conn: string): Promise<number> };
+  private readonly scripts: {
+    eslPresenceClaim(k: string, id: string, e: string): Promise<string | null>;
+    eslPresenceRelease(k: string, id: string, conn: string): Promise<number>;
+  };
 
   constructor(
     private readonly redis: Redis,

@@ -20,4 +20,5 @@ export type Principal =
 const principals = new WeakMap<Client, Principal>();
 
 export const setPrincipal = (c: Client, p: Principal) => principals.set(c, p);
-export const principalOf = (c: Client | null | undefined): Principal | null => (c ? (principals.get(c) ?? null) : null);
+export const principalOf = (c: Client | null | undefined): Principal | null =>
+  c ? (principals.get(c) ?? null) : null;

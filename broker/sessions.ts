@@ -34,7 +34,9 @@ export class Sessions {
     // P2P: `<parent>/p2p/<ClientID>` reaches the client without a SUBSCRIBE and does not count
     // against its subscription limit. One listener per node (one Redis pattern subscription in
     // a cluster), dispatched to the local client, rather than a subscription per connection.
-    this.p2pReady = new Promise((resolve) => aedes.subscribe('+/p2p/+', (packet, cb) => this.deliverP2p(packet, cb), resolve));
+    this.p2pReady = new Promise((resolve) =>
+      aedes.subscribe('+/p2p/+', (packet, cb) => this.deliverP2p(packet, cb), resolve),
+    );
   }
 
   private deliverP2p(packet: AedesPublishPacket, cb: () => void) {
@@ -43,11 +45,23 @@ export class Sessions {
     if (!c || c.closed || !this.ctx.registry.hasParentTopic(packet.topic.split('/')[0])) return cb();
     if (this.state.get(c)?.ready) {
       // client.publish keeps QoS 1 in a persistent session's queue until PUBACK
-      c.publish({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: false, dup: false }, () => {});
+      c.publish(
+        {
+          cmd: 'publish',
+          topic: packet.topic,
+          payload: packet.payload,
+          qos: packet.qos,
+          retain: false,
+          dup: false,
+        },
+        () => {},
+      );
     } else if (packet.qos > 0) {
       // CONNECT accepted, CONNACK not yet sent: keep it; ready() takes the kept messages next
       // (same Redis connection, so this RPUSH is ordered before that take).
-      this.ctx.p2p.keep(target, packet.topic, Buffer.from(packet.payload)).catch((err: unknown) => this.ctx.log.error({ err, target }, 'P2P message lost'));
+      this.ctx.p2p
+        .keep(target, packet.topic, Buffer.from(packet.payload))
+        .catch((err: unknown) => this.ctx.log.error({ err, target }, 'P2P message lost'));
     }
     cb();
   }
@@ -74,13 +88,24 @@ export class Sessions {
   private of(c: Client): ConnState {
     let s = this.state.get(c);
     if (!s) {
-      s = { conn: crypto.randomUUID(), ip: remoteIp(c), takenOver: false, tookOver: false, kicked: false, ready: false };
+      s = {
+        conn: crypto.randomUUID(),
+        ip: remoteIp(c),
+        takenOver: false,
+        tookOver: false,
+        kicked: false,
+        ready: false,
+      };
       this.state.set(c, s);
     }
     return s;
   }
 
-  private event(c: Client, type: ConnectionEvent['type'], extra: Partial<ConnectionEvent> = {}): Promise<void> {
+  private event(
+    c: Client,
+    type: ConnectionEvent['type'],
+    extra: Partial<ConnectionEvent> = {},
+  ): Promise<void> {
     const p = principalOf(c);
     if (p?.kind !== 'device') return Promise.resolve(); // the platform's own connections are not APs
     const s = this.of(c);
@@ -95,15 +120,25 @@ export class Sessions {
       cleanSession: c.clean,
       ...extra,
     };
-    return this.ctx.queues.addConnectionEvent(e).catch((err: unknown) => this.ctx.log.error({ err, clientId: c.id, type }, 'connection event lost'));
+    return this.ctx.queues
+      .addConnectionEvent(e)
+      .catch((err: unknown) => this.ctx.log.error({ err, clientId: c.id, type }, 'connection event lost'));
   }
 
   private async registered(c: Client) {
     const s = this.of(c);
     try {
-      const prev = await this.ctx.presence.claim(c.id, { node: this.ctx.opts.nodeId, conn: s.conn, ip: s.ip, at: new Date().toISOString() });
+      const prev = await this.ctx.presence.claim(c.id, {
+        node: this.ctx.opts.nodeId,
+        conn: s.conn,
+        ip: s.ip,
+        at: new Date().toISOString(),
+      });
       if (prev || s.tookOver) {
-        this.ctx.log.warn({ clientId: c.id, previousNode: prev?.node ?? this.ctx.opts.nodeId, previousIp: prev?.ip }, 'session taken over');
+        this.ctx.log.warn(
+          { clientId: c.id, previousNode: prev?.node ?? this.ctx.opts.nodeId, previousIp: prev?.ip },
+          'session taken over',
+        );
         void this.event(c, 'takeover');
       }
     } catch (err) {
@@ -118,7 +153,17 @@ export class Sessions {
     s.ready = true;
     try {
       for (const m of await this.ctx.p2p.take(c.id)) {
-        c.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payload, 'base64'), qos: m.qos, retain: false, dup: false }, () => {});
+        c.publish(
+          {
+            cmd: 'publish',
+            topic: m.topic,
+            payload: Buffer.from(m.payload, 'base64'),
+            qos: m.qos,
+            retain: false,
+            dup: false,
+          },
+          () => {},
+        );
       }
     } catch (err) {
       this.ctx.log.error({ err, clientId: c.id }, 'could not deliver kept P2P messages');
@@ -149,7 +194,11 @@ export class Sessions {
         n++;
       }
     }
-    if (n) this.ctx.log.info({ ref: ref.replace(/:.*/, ':…'), clients: n }, 'credential revoked: clients disconnected');
+    if (n)
+      this.ctx.log.info(
+        { ref: ref.replace(/:.*/, ':…'), clients: n },
+        'credential revoked: clients disconnected',
+      );
     return n;
   }
 }

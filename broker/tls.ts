@@ -9,8 +9,14 @@ export interface TlsMaterial {
   key: string;
 }
 
-export async function loadTls(certFile: string | undefined, keyFile: string | undefined, dataDir: string, host: string): Promise<TlsMaterial> {
-  if (certFile && keyFile) return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
+export async function loadTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+  dataDir: string,
+  host: string,
+): Promise<TlsMaterial> {
+  if (certFile && keyFile)
+    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
   const dir = path.join(dataDir, 'broker');
   // Key and certificate in one file, replaced by one rename: two nodes starting together
   // never pair one's key with the other's certificate.
@@ -25,7 +31,14 @@ export async function loadTls(certFile: string | undefined, keyFile: string | un
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2 as const, value })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...names.map((value) => ({ type: 2 as const, value })),
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

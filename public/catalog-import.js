@@ -7,7 +7,9 @@ if (input && form) {
     const file = input.files && input.files[0];
     if (!file) return;
     if (file.size > Number(input.dataset.maxBytes)) {
-      window.alert(`${file.name} is larger than ${Math.round(Number(input.dataset.maxBytes) / 1024)} kB; split it into several files.`);
+      window.alert(
+        `${file.name} is larger than ${Math.round(Number(input.dataset.maxBytes) / 1024)} kB; split it into several files.`,
+      );
       input.value = '';
       return;
     }

@@ -5,26 +5,33 @@
   if (!live || live.dataset.active !== '1') return;
   const id = live.dataset.task;
   const es = new EventSource('/tasks/' + encodeURIComponent(id) + '/events');
-  const text = (el, v) => { if (el) el.textContent = String(v); };
+  const text = (el, v) => {
+    if (el) el.textContent = String(v);
+  };
   es.addEventListener('progress', (ev) => {
     const d = JSON.parse(ev.data);
     text(document.getElementById('task-state'), d.state);
     text(document.getElementById('task-done'), d.done);
     text(document.getElementById('task-total'), d.total);
     const bar = document.getElementById('task-progress');
-    if (bar) { bar.max = d.total || 1; bar.value = d.done; }
+    if (bar) {
+      bar.max = d.total || 1;
+      bar.value = d.done;
+    }
     for (const td of document.querySelectorAll('[data-count]')) text(td, d.counts[td.dataset.count] || 0);
     const body = document.getElementById('task-aps');
     if (body) {
-      body.replaceChildren(...d.breakdown.map((b) => {
-        const tr = document.createElement('tr');
-        for (const v of [b.groupId, b.ap || '—', b.state, b.n]) {
-          const td = document.createElement('td');
-          td.textContent = String(v);
-          tr.appendChild(td);
-        }
-        return tr;
-      }));
+      body.replaceChildren(
+        ...d.breakdown.map((b) => {
+          const tr = document.createElement('tr');
+          for (const v of [b.groupId, b.ap || '—', b.state, b.n]) {
+            const td = document.createElement('td');
+            td.textContent = String(v);
+            tr.appendChild(td);
+          }
+          return tr;
+        }),
+      );
     }
     if (!d.active) {
       es.close();

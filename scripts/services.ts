@@ -7,7 +7,9 @@ const config = loadConfig();
 const log = (m: string) => process.stdout.write(`${m}\n`);
 if (cmd === 'start') {
   const u = await startEmbeddedServices(config.DATA_DIR, log);
-  log(`MariaDB 127.0.0.1:${u.state.mysqlPort}, Redis 127.0.0.1:${u.state.redisPort} (credentials in ${config.DATA_DIR}/embedded.json)`);
+  log(
+    `MariaDB 127.0.0.1:${u.state.mysqlPort}, Redis 127.0.0.1:${u.state.redisPort} (credentials in ${config.DATA_DIR}/embedded.json)`,
+  );
 } else if (cmd === 'stop') {
   await stopEmbeddedServices(config.DATA_DIR, log);
   log('embedded services stopped');

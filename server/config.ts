@@ -22,29 +22,51 @@ const schema = z.object({
   ROLES: z
     .string()
     .default('web,broker,worker')
-    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(ROLES)).min(1)),
   DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
   MYSQL_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   // Prefix of every Redis key the platform writes (BullMQ queues, sessions, throttles); tests use a unique one.
-  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_:-]{1,64}$/).default('esl'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_:-]{1,64}$/)
+    .default('esl'),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
   PUBLIC_URL: z.string().url().optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3600),
   COOKIE_SECURE: bool.default(false),
-  ADMIN_USERNAME: z.string().regex(/^[a-zA-Z0-9._-]{3,64}$/).default('admin'),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{3,64}$/)
+    .default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOGIN_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
-  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  LOGIN_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   DEMO: bool.default(true),
   DEMO_APS: z.coerce.number().int().min(0).default(3),
   DEMO_LABELS_PER_AP: z.coerce.number().int().min(1).default(20),
 
-  INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9_-]{3,64}$/).optional(),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{3,64}$/)
+    .optional(),
   MQTT_HOST: z.string().default('0.0.0.0'),
   MQTT_PUBLIC_HOST: z.string().default('localhost'),
   MQTT_TCP_PORT: port.default(1883),
@@ -53,12 +75,23 @@ const schema = z.object({
   MQTT_WSS_PORT: port.default(8084),
   MQTT_TLS_CERT_FILE: z.string().optional(),
   MQTT_TLS_KEY_FILE: z.string().optional(),
-  MQTT_PARENT_TOPIC: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/).default('esl'),
+  MQTT_PARENT_TOPIC: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,32}$/)
+    .default('esl'),
   MQTT_MAX_KEEPALIVE_SECONDS: z.coerce.number().int().positive().max(65535).default(300),
   MQTT_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  MQTT_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
   MQTT_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(30),
-  MQTT_OFFLINE_RETENTION_SECONDS: z.coerce.number().int().positive().default(3 * 24 * 3600),
+  MQTT_OFFLINE_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(3 * 24 * 3600),
   MQTT_CLUSTER: bool.default(true),
   MQTT_URL: z.string().url().optional(),
   PLATFORM_MQTT_SECRET: z.string().min(16).optional(),
@@ -67,10 +100,16 @@ const schema = z.object({
   // reports the ports it bound (BrokerService.ports, and the 'broker listening' log line).
   MQTT_EPHEMERAL_PORTS: bool.default(false),
   // This node's name in connection events and the presence registry; default: hostname-pid.
-  MQTT_NODE_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).optional(),
+  MQTT_NODE_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,64}$/)
+    .optional(),
   // 32 bytes, base64: seals AccessKey and device secrets in MySQL (AES-256-GCM). Every broker
   // node and web node needs the same key; default: DATA_DIR/broker/secret.key, made at first start.
-  MQTT_SECRET_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64').optional(),
+  MQTT_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64')
+    .optional(),
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),
@@ -134,7 +173,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const slsVars = [e.SLS_ENDPOINT, e.SLS_PROJECT, e.SLS_LOGSTORE, e.SLS_ACCESS_KEY_ID, e.SLS_ACCESS_KEY_SECRET];
+  const slsVars = [
+    e.SLS_ENDPOINT,
+    e.SLS_PROJECT,
+    e.SLS_LOGSTORE,
+    e.SLS_ACCESS_KEY_ID,
+    e.SLS_ACCESS_KEY_SECRET,
+  ];
   const slsSet = slsVars.filter((v) => v !== undefined && v !== '').length;
   if (slsSet > 0 && slsSet < slsVars.length) {
     throw new ConfigError(
@@ -142,7 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   if (e.NODE_ENV === 'production' && (!e.MYSQL_URL || !e.REDIS_URL || !e.SESSION_SECRET)) {
-    throw new ConfigError('invalid configuration:\n  MYSQL_URL, REDIS_URL, SESSION_SECRET: required when NODE_ENV=production');
+    throw new ConfigError(
+      'invalid configuration:\n  MYSQL_URL, REDIS_URL, SESSION_SECRET: required when NODE_ENV=production',
+    );
   }
   if (e.MQTT_TLS_CERT_FILE && !e.MQTT_TLS_KEY_FILE) {
     throw new ConfigError('invalid configuration:\n  MQTT_TLS_KEY_FILE: required with MQTT_TLS_CERT_FILE');

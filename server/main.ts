@@ -29,7 +29,9 @@ async function main() {
   if (!sessionSecret) throw new Error('SESSION_SECRET is required with external MYSQL_URL and REDIS_URL');
 
   const platform = await startPlatform({ config, log, mysqlUrl, redisUrl, sessionSecret });
-  const url = config.PUBLIC_URL ?? `http://${config.HTTP_HOST === '0.0.0.0' ? 'localhost' : config.HTTP_HOST}:${platform.httpPort}`;
+  const url =
+    config.PUBLIC_URL ??
+    `http://${config.HTTP_HOST === '0.0.0.0' ? 'localhost' : config.HTTP_HOST}:${platform.httpPort}`;
   log.info({ roles: config.ROLES, url: platform.httpPort ? url : undefined }, 'platform started');
   if (platform.firstAdmin?.password) {
     // Printed once, to the terminal only (not to the JSON log): the first admin's one-time password.

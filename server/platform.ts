@@ -60,7 +60,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     },
   ];
 
-  const users = new UsersService(pool, new LoginThrottle(redis, config.REDIS_PREFIX, config.LOGIN_MAX_ATTEMPTS, config.LOGIN_WINDOW_SECONDS));
+  const users = new UsersService(
+    pool,
+    new LoginThrottle(redis, config.REDIS_PREFIX, config.LOGIN_MAX_ATTEMPTS, config.LOGIN_WINDOW_SECONDS),
+  );
   const firstAdmin = await users.ensureFirstAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
 
   const apiKeys = new ApiKeysService(pool);
@@ -93,7 +96,12 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
   let http: HttpService | null = null;
   if (roles.has('web')) {
-    const app = createWebApp(ctx, { users, sessionSecret: opts.sessionSecret, routes, apiAuth: apiKeyAuth(apiKeys) });
+    const app = createWebApp(ctx, {
+      users,
+      sessionSecret: opts.sessionSecret,
+      routes,
+      apiAuth: apiKeyAuth(apiKeys),
+    });
     http = new HttpService(app, config.HTTP_HOST, config.HTTP_PORT);
     services.push(http);
   }
@@ -105,7 +113,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       started.push(s);
     }
   } catch (err) {
-    await stopAll(started, config.SHUTDOWN_TIMEOUT_MS, (name, e) => log.error({ err: e, service: name }, 'stop failed'));
+    await stopAll(started, config.SHUTDOWN_TIMEOUT_MS, (name, e) =>
+      log.error({ err: e, service: name }, 'stop failed'),
+    );
     throw err;
   }
 
@@ -114,6 +124,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     services,
     httpPort: http?.port ?? 0,
     firstAdmin,
-    stop: () => stopAll(started, config.SHUTDOWN_TIMEOUT_MS, (name, e) => log.error({ err: e, service: name }, 'stop failed')),
+    stop: () =>
+      stopAll(started, config.SHUTDOWN_TIMEOUT_MS, (name, e) =>
+        log.error({ err: e, service: name }, 'stop failed'),
+      ),
   };
 }

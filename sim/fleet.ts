@@ -38,7 +38,9 @@ export class Fleet {
 
   /** The Client IDs a fleet of these groups will use (to issue device credentials first). */
   static clientIds(groupIds: Iterable<string>, apsPerGroup: number, devicePrefix = 'SIM'): string[] {
-    return [...groupIds].flatMap((g) => Array.from({ length: apsPerGroup }, (_, k) => `${g}@@@${devicePrefix}-${k}`));
+    return [...groupIds].flatMap((g) =>
+      Array.from({ length: apsPerGroup }, (_, k) => `${g}@@@${devicePrefix}-${k}`),
+    );
   }
 
   constructor(private readonly o: FleetOptions) {
@@ -46,7 +48,9 @@ export class Fleet {
       Fleet.clientIds([groupId], o.apsPerGroup, o.devicePrefix).forEach((clientId, k) => {
         this.aps.push(
           new SimAp({
-            url: o.url, clientId, parentTopic: o.parentTopic,
+            url: o.url,
+            clientId,
+            parentTopic: o.parentTopic,
             ...this.login(clientId),
             labels: labels.filter((_, i) => i % o.apsPerGroup === k),
             ...o.knobs,
@@ -60,28 +64,54 @@ export class Fleet {
     const dc = this.o.deviceCredentials;
     const mine = dc?.byClientId.get(clientId);
     if (dc && mine) {
-      return { username: `DeviceCredential|${mine.deviceAccessKeyId}|${dc.instanceId}`, password: hmacB64(mine.deviceAccessKeySecret, clientId) };
+      return {
+        username: `DeviceCredential|${mine.deviceAccessKeyId}|${dc.instanceId}`,
+        password: hmacB64(mine.deviceAccessKeySecret, clientId),
+      };
     }
     const c = this.o.credentials;
-    return c ? { username: `Signature|${c.accessKeyId}|${c.instanceId}`, password: hmacB64(c.accessKeySecret, clientId) } : {};
+    return c
+      ? {
+          username: `Signature|${c.accessKeyId}|${c.instanceId}`,
+          password: hmacB64(c.accessKeySecret, clientId),
+        }
+      : {};
   }
 
   async start(concurrency = 20) {
-    for (let i = 0; i < this.aps.length; i += concurrency) await Promise.all(this.aps.slice(i, i + concurrency).map((a) => a.start()));
+    for (let i = 0; i < this.aps.length; i += concurrency)
+      await Promise.all(this.aps.slice(i, i + concurrency).map((a) => a.start()));
     const every = this.o.offlineEveryMs ?? 0;
     if (every > 0) {
       this.aps.forEach((ap, i) => {
-        const t = setTimeout(() => {
-          const loop = setInterval(() => void ap.offlineFor(this.o.offlineForMs ?? 5000).catch(() => {}), every);
-          this.timers.push(loop);
-        }, (every / this.aps.length) * i);
+        const t = setTimeout(
+          () => {
+            const loop = setInterval(
+              () => void ap.offlineFor(this.o.offlineForMs ?? 5000).catch(() => {}),
+              every,
+            );
+            this.timers.push(loop);
+          },
+          (every / this.aps.length) * i,
+        );
         this.timers.push(t);
       });
     }
   }
 
   totals() {
-    const t = { online: 0, aps: this.aps.length, messages: 0, applied: 0, failed: 0, redelivered: 0, expired: 0, acks: 0, statuses: 0, p2p: 0 };
+    const t = {
+      online: 0,
+      aps: this.aps.length,
+      messages: 0,
+      applied: 0,
+      failed: 0,
+      redelivered: 0,
+      expired: 0,
+      acks: 0,
+      statuses: 0,
+      p2p: 0,
+    };
     for (const a of this.aps) {
       if (a.online) t.online++;
       for (const k of Object.keys(a.counters) as (keyof typeof a.counters)[]) t[k] += a.counters[k];

@@ -42,9 +42,11 @@ function fail(msg: string): never {
 
 async function main() {
   if (a.help) {
-    process.stdout.write('usage: npm run sim -- --mysql-url URL --groups G1,G2 [--aps-per-group N] [--url mqtt://host:port] [--parent esl]\n' +
-      '  [--access-key-id ID --access-key-secret S --instance-id I | --credentials-file F --instance-id I] [--latency-ms 0] [--failure-rate 0] [--duplicate-rate 0]\n' +
-      '  [--status-interval-ms 30000] [--offline-every-ms 0 --offline-for-ms 5000] [--quiet]\n');
+    process.stdout.write(
+      'usage: npm run sim -- --mysql-url URL --groups G1,G2 [--aps-per-group N] [--url mqtt://host:port] [--parent esl]\n' +
+        '  [--access-key-id ID --access-key-secret S --instance-id I | --credentials-file F --instance-id I] [--latency-ms 0] [--failure-rate 0] [--duplicate-rate 0]\n' +
+        '  [--status-interval-ms 30000] [--offline-every-ms 0 --offline-for-ms 5000] [--quiet]\n',
+    );
     return;
   }
   if (!a['mysql-url'] || !a.groups) fail('--mysql-url and --groups are required');
@@ -54,40 +56,67 @@ async function main() {
     return v;
   };
   const secret = a['access-key-secret'] ?? process.env.SIM_ACCESS_KEY_SECRET;
-  const creds = a['access-key-id'] && secret && a['instance-id'] ? { accessKeyId: a['access-key-id'], accessKeySecret: secret, instanceId: a['instance-id'] } : undefined;
-  if (a['access-key-id'] && !creds) fail('--access-key-id needs --access-key-secret (or SIM_ACCESS_KEY_SECRET) and --instance-id');
+  const creds =
+    a['access-key-id'] && secret && a['instance-id']
+      ? { accessKeyId: a['access-key-id'], accessKeySecret: secret, instanceId: a['instance-id'] }
+      : undefined;
+  if (a['access-key-id'] && !creds)
+    fail('--access-key-id needs --access-key-secret (or SIM_ACCESS_KEY_SECRET) and --instance-id');
 
   let deviceCredentials: FleetDeviceCredentials | undefined;
   if (a['credentials-file']) {
     if (!a['instance-id']) fail('--credentials-file needs --instance-id');
     const byClientId = new Map<string, { deviceAccessKeyId: string; deviceAccessKeySecret: string }>();
-    fs.readFileSync(a['credentials-file'], 'utf8').split(/\r?\n/).forEach((line, i) => {
-      if (!line.trim() || line.startsWith('#')) return;
-      const [clientId, deviceAccessKeyId, deviceAccessKeySecret, extra] = line.split(',').map((x) => x.trim());
-      if (!clientId || !deviceAccessKeyId || !deviceAccessKeySecret || extra !== undefined) {
-        fail(`${a['credentials-file']} line ${i + 1}: expected clientId,deviceAccessKeyId,deviceAccessKeySecret`);
-      }
-      byClientId.set(clientId, { deviceAccessKeyId, deviceAccessKeySecret });
-    });
+    fs.readFileSync(a['credentials-file'], 'utf8')
+      .split(/\r?\n/)
+      .forEach((line, i) => {
+        if (!line.trim() || line.startsWith('#')) return;
+        const [clientId, deviceAccessKeyId, deviceAccessKeySecret, extra] = line
+          .split(',')
+          .map((x) => x.trim());
+        if (!clientId || !deviceAccessKeyId || !deviceAccessKeySecret || extra !== undefined) {
+          fail(
+            `${a['credentials-file']} line ${i + 1}: expected clientId,deviceAccessKeyId,deviceAccessKeySecret`,
+          );
+        }
+        byClientId.set(clientId, { deviceAccessKeyId, deviceAccessKeySecret });
+      });
     deviceCredentials = { instanceId: a['instance-id']!, byClientId };
   }
 
   const db = mysql.createPool({ uri: a['mysql-url'], connectionLimit: 2 });
-  const groups = await labelsByGroup(db, a.groups.split(',').map((g) => g.trim()).filter(Boolean));
+  const groups = await labelsByGroup(
+    db,
+    a.groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
+  );
   await db.end();
   for (const [g, l] of groups) if (!l.length) fail(`group ${g} has no labels`);
 
   const fleet = new Fleet({
-    url: a.url!, parentTopic: a.parent!, groups, apsPerGroup: num('aps-per-group', 1, 1000), credentials: creds, deviceCredentials, devicePrefix: a['device-prefix'],
+    url: a.url!,
+    parentTopic: a.parent!,
+    groups,
+    apsPerGroup: num('aps-per-group', 1, 1000),
+    credentials: creds,
+    deviceCredentials,
+    devicePrefix: a['device-prefix'],
     knobs: {
-      latencyMs: num('latency-ms', 0, 600_000), failureRate: num('failure-rate', 0, 1), duplicateRate: num('duplicate-rate', 0, 1),
+      latencyMs: num('latency-ms', 0, 600_000),
+      failureRate: num('failure-rate', 0, 1),
+      duplicateRate: num('duplicate-rate', 0, 1),
       statusIntervalMs: num('status-interval-ms', 1000, 60_000),
     },
-    offlineEveryMs: num('offline-every-ms', 0, 86_400_000), offlineForMs: num('offline-for-ms', 0, 86_400_000),
+    offlineEveryMs: num('offline-every-ms', 0, 86_400_000),
+    offlineForMs: num('offline-for-ms', 0, 86_400_000),
   });
   await fleet.start();
   // One machine-readable line for scripts (the benchmark waits for it), then the progress line.
-  process.stdout.write(`${JSON.stringify({ ready: true, aps: fleet.aps.length, labels: [...groups.values()].reduce((n, l) => n + l.length, 0) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, aps: fleet.aps.length, labels: [...groups.values()].reduce((n, l) => n + l.length, 0) })}\n`,
+  );
   const tick = setInterval(() => {
     if (!a.quiet) process.stderr.write(`\r${fleet.progressLine()}   `);
   }, 1000);

@@ -51,7 +51,16 @@ export class SimAp {
   readonly groupId: string;
   readonly deviceId: string;
   readonly displayed = new Map<string, string | null>();
-  readonly counters: SimApCounters = { messages: 0, p2p: 0, applied: 0, failed: 0, redelivered: 0, expired: 0, acks: 0, statuses: 0 };
+  readonly counters: SimApCounters = {
+    messages: 0,
+    p2p: 0,
+    applied: 0,
+    failed: 0,
+    redelivered: 0,
+    expired: 0,
+    acks: 0,
+    statuses: 0,
+  };
   private client: MqttClient | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   // msgId -> the results sent for it, so a redelivery is acked again without re-applying
@@ -91,7 +100,8 @@ export class SimAp {
           if (o.subscribeP2p) topics.push(`${o.parentTopic}/p2p/${o.clientId}`);
           client.subscribe(topics, { qos: 1 }, (err, granted) => {
             if (err) return reject(err);
-            if (granted?.some((g) => g.qos === 128)) return reject(new Error(`subscription refused for ${o.clientId}`));
+            if (granted?.some((g) => g.qos === 128))
+              return reject(new Error(`subscription refused for ${o.clientId}`));
             resolve();
           });
         } else resolve();
@@ -130,7 +140,8 @@ export class SimAp {
     } catch {
       return;
     }
-    if (m.v !== 1 || m.type !== 'price.update' || typeof m.msgId !== 'string' || !Array.isArray(m.items)) return;
+    if (m.v !== 1 || m.type !== 'price.update' || typeof m.msgId !== 'string' || !Array.isArray(m.items))
+      return;
     this.counters.messages++;
     if (topic.includes('/p2p/')) this.counters.p2p++;
     if (typeof m.expiresAt !== 'string' || Date.parse(m.expiresAt) <= Date.now()) {
@@ -149,7 +160,12 @@ export class SimAp {
         this.tries.set(it.labelId, tries);
         if (tries <= (this.opts.failFirst ?? 0) || this.rnd() < (this.opts.failureRate ?? 0)) {
           this.counters.failed++;
-          results.push({ itemId: it.itemId, labelId: it.labelId, status: 'failed', error: 'label_unreachable' });
+          results.push({
+            itemId: it.itemId,
+            labelId: it.labelId,
+            status: 'failed',
+            error: 'label_unreachable',
+          });
         } else {
           this.counters.applied++;
           this.displayed.set(it.labelId, it.contentHash);
@@ -186,10 +202,21 @@ export class SimAp {
     const all = [...this.displayed];
     for (let i = 0; i < Math.max(1, all.length); i += 400) {
       const labels = all.slice(i, i + 400).map(([labelId, h]) => ({
-        labelId, battery: 2900 + Math.floor(this.rnd() * 100), rssi: -50 - Math.floor(this.rnd() * 30), contentHash: h,
+        labelId,
+        battery: 2900 + Math.floor(this.rnd() * 100),
+        rssi: -50 - Math.floor(this.rnd() * 30),
+        contentHash: h,
       }));
-      const body = JSON.stringify({ v: 1, type: 'status', ts: new Date().toISOString(), fw: 'sim-1.0.0', labels });
-      await c.publishAsync(`${this.opts.parentTopic}/status/${this.groupId}/${this.deviceId}`, body, { qos: 1 });
+      const body = JSON.stringify({
+        v: 1,
+        type: 'status',
+        ts: new Date().toISOString(),
+        fw: 'sim-1.0.0',
+        labels,
+      });
+      await c.publishAsync(`${this.opts.parentTopic}/status/${this.groupId}/${this.deviceId}`, body, {
+        qos: 1,
+      });
       this.counters.statuses++;
     }
   }

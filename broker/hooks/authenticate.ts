@@ -9,7 +9,8 @@ import type { RegistryRead } from '../registry/registry-view.js';
 import { parseClientId, PLATFORM_CLIENT_RE, topicsFor, type DeviceIdentity } from '../rules.js';
 import { ConnectRefused, type AuthenticateHook } from './types.js';
 
-export const hmacB64 = (secret: string, data: string) => crypto.createHmac('sha1', secret).update(data).digest('base64');
+export const hmacB64 = (secret: string, data: string) =>
+  crypto.createHmac('sha1', secret).update(data).digest('base64');
 
 function same(a: string, b: string) {
   const x = Buffer.from(a);
@@ -27,19 +28,34 @@ export function authenticateHook(ctx: BrokerContext, onAuthenticated: (c: Client
       })
       .catch((err: unknown) => {
         const refused = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'registry unavailable');
-        if (!(err instanceof ConnectRefused)) ctx.log.error({ err, clientId: client.id }, 'authentication failed on an internal error');
-        else ctx.log.info({ clientId: client.id, code: refused.returnCode, reason: refused.message }, 'connect refused');
+        if (!(err instanceof ConnectRefused))
+          ctx.log.error({ err, clientId: client.id }, 'authentication failed on an internal error');
+        else
+          ctx.log.info(
+            { clientId: client.id, code: refused.returnCode, reason: refused.message },
+            'connect refused',
+          );
         done(Object.assign(refused, { returnCode: refused.returnCode }), false);
       });
   };
 }
 
-async function decide(ctx: BrokerContext, client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
+async function decide(
+  ctx: BrokerContext,
+  client: Client,
+  username: string | undefined,
+  password: Buffer | undefined,
+): Promise<Principal> {
   const pass = password ? password.toString('utf8') : '';
   const parts = (username ?? '').split('|');
   if (PLATFORM_CLIENT_RE.test(client.id)) {
     // The platform's service identity: a secret no device holds, on a Client ID no device can have.
-    if (parts.length !== 2 || parts[0] !== 'Platform' || parts[1] !== ctx.instanceId || !same(pass, ctx.platformSecret)) {
+    if (
+      parts.length !== 2 ||
+      parts[0] !== 'Platform' ||
+      parts[1] !== ctx.instanceId ||
+      !same(pass, ctx.platformSecret)
+    ) {
       throw new ConnectRefused(4, 'bad platform credentials');
     }
     return { kind: 'platform', clientId: client.id, refs: ['platform'] };
@@ -65,17 +81,30 @@ async function decide(ctx: BrokerContext, client: Client, username: string | und
   }
 }
 
-async function signature(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
+async function signature(
+  reg: RegistryRead,
+  d: DeviceIdentity,
+  keyId: string,
+  pass: string,
+): Promise<Principal> {
   const key = await reg.accessKey(keyId);
   if (!key || !same(pass, hmacB64(key.secret, d.clientId))) throw new ConnectRefused(4, 'bad signature');
-  if (key.groupIds && !key.groupIds.includes(d.groupId)) throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
+  if (key.groupIds && !key.groupIds.includes(d.groupId))
+    throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
   return { kind: 'device', identity: d, read: true, write: true, expiresAt: null, refs: [`ak:${keyId}`] };
 }
 
-async function deviceCredential(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: string): Promise<Principal> {
+async function deviceCredential(
+  reg: RegistryRead,
+  d: DeviceIdentity,
+  keyId: string,
+  pass: string,
+): Promise<Principal> {
   const cred = await reg.deviceCredential(keyId);
-  if (!cred || !same(pass, hmacB64(cred.secret, d.clientId))) throw new ConnectRefused(4, 'bad device credential');
-  if (cred.clientId !== d.clientId) throw new ConnectRefused(5, 'device credential bound to another Client ID');
+  if (!cred || !same(pass, hmacB64(cred.secret, d.clientId)))
+    throw new ConnectRefused(4, 'bad device credential');
+  if (cred.clientId !== d.clientId)
+    throw new ConnectRefused(5, 'device credential bound to another Client ID');
   return { kind: 'device', identity: d, read: true, write: true, expiresAt: null, refs: [`dc:${keyId}`] };
 }
 
@@ -85,8 +114,16 @@ async function token(reg: RegistryRead, d: DeviceIdentity, keyId: string, pass: 
   if (f.length !== 2 && f.length !== 4) throw new ConnectRefused(4, 'malformed token password');
   const key = await reg.accessKey(keyId);
   if (!key) throw new ConnectRefused(4, 'unknown AccessKey');
-  if (key.groupIds && !key.groupIds.includes(d.groupId)) throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
-  const p = { kind: 'device' as const, identity: d, read: false, write: false, expiresAt: Infinity, refs: [`ak:${keyId}`] };
+  if (key.groupIds && !key.groupIds.includes(d.groupId))
+    throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
+  const p = {
+    kind: 'device' as const,
+    identity: d,
+    read: false,
+    write: false,
+    expiresAt: Infinity,
+    refs: [`ak:${keyId}`],
+  };
   for (let i = 0; i < f.length; i += 2) {
     const perm = f[i];
     if (perm !== 'R' && perm !== 'W') throw new ConnectRefused(4, 'malformed token password');

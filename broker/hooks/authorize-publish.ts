@@ -39,7 +39,7 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
     if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');
     const own = topicsFor(t.parent, p.identity);
     const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
-    if (!kind) return refuse('not this client\'s ack or status topic');
+    if (!kind) return refuse("not this client's ack or status topic");
     ctx.queues
       .addUplink({
         kind,

@@ -25,11 +25,13 @@ export function authorizeSubscribeHook(ctx: BrokerContext): AuthorizeSubscribeHo
     if (!ctx.registry.hasParentTopic(t.parent)) return refuse('unknown parent topic');
     if (t.kind === 'p2p') return refuse('P2P topics are delivered without a subscription');
     if (p.kind === 'platform') {
-      if (t.kind !== 'ack' && t.kind !== 'status') return refuse('the platform subscribes only to ack and status topics');
+      if (t.kind !== 'ack' && t.kind !== 'status')
+        return refuse('the platform subscribes only to ack and status topics');
     } else {
       if (!p.read) return refuse('token without R');
       if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');
-      if (sub.topic !== topicsFor(t.parent, p.identity).task) return refuse("not this client's group task topic");
+      if (sub.topic !== topicsFor(t.parent, p.identity).task)
+        return refuse("not this client's group task topic");
     }
     const current = new Set(Object.keys((client as unknown as { subscriptions: object }).subscriptions));
     let mine = pending.get(client);
@@ -39,7 +41,11 @@ export function authorizeSubscribeHook(ctx: BrokerContext): AuthorizeSubscribeHo
       // the SUBSCRIBE's topics are added to client.subscriptions before the next turn
       setImmediate(() => pending.delete(client));
     }
-    if (!current.has(sub.topic) && !mine.has(sub.topic) && current.size + mine.size >= ctx.opts.maxSubscriptions) {
+    if (
+      !current.has(sub.topic) &&
+      !mine.has(sub.topic) &&
+      current.size + mine.size >= ctx.opts.maxSubscriptions
+    ) {
       return refuse('subscription limit reached');
     }
     mine.add(sub.topic);

@@ -23,7 +23,10 @@ export function publishedHook(ctx: BrokerContext): PublishedHook {
       .then(
         () => done(null),
         (err: unknown) => {
-          ctx.log.error({ err, target: target.clientId }, 'could not keep a P2P message for an offline target');
+          ctx.log.error(
+            { err, target: target.clientId },
+            'could not keep a P2P message for an offline target',
+          );
           done(null);
         },
       );

@@ -11,4 +11,8 @@ export async function ensureInstanceId(db: Queryable, candidate: string): Promis
 
 /** INSTANCE_ID from the config replaces the stored one (a deployment renamed on purpose). */
 export const setInstanceId = (db: Queryable, id: string) =>
-  exec(db, 'INSERT INTO mqtt_instance (id, instance_id) VALUES (1, ?) ON DUPLICATE KEY UPDATE instance_id = VALUES(instance_id)', [id]);
+  exec(
+    db,
+    'INSERT INTO mqtt_instance (id, instance_id) VALUES (1, ?) ON DUPLICATE KEY UPDATE instance_id = VALUES(instance_id)',
+    [id],
+  );

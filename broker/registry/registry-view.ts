@@ -48,7 +48,12 @@ class Generation {
 }
 
 /** Caches only positive answers; a failed or negative load is forgotten so the next CONNECT reads again. */
-function cached<T>(map: Map<string, Promise<T>> | null, key: string, load: () => Promise<T>, keep: (v: T) => boolean): Promise<T> {
+function cached<T>(
+  map: Map<string, Promise<T>> | null,
+  key: string,
+  load: () => Promise<T>,
+  keep: (v: T) => boolean,
+): Promise<T> {
   if (!map) return load();
   const hit = map.get(key);
   if (hit) return hit;
@@ -74,20 +79,40 @@ export class RegistryRead {
   ) {}
 
   groupExists(groupId: string): Promise<boolean> {
-    return cached(this.gen?.groups ?? null, groupId, () => this.view.loadGroupExists(groupId), (v) => v);
+    return cached(
+      this.gen?.groups ?? null,
+      groupId,
+      () => this.view.loadGroupExists(groupId),
+      (v) => v,
+    );
   }
 
   accessKey(id: string): Promise<AccessKey | null> {
-    return cached(this.gen?.accessKeys ?? null, id, () => this.view.loadAccessKey(id), (v) => v !== null);
+    return cached(
+      this.gen?.accessKeys ?? null,
+      id,
+      () => this.view.loadAccessKey(id),
+      (v) => v !== null,
+    );
   }
 
   deviceCredential(id: string): Promise<DeviceCredential | null> {
-    return cached(this.gen?.deviceCredentials ?? null, id, () => this.view.loadDeviceCredential(id), (v) => v !== null);
+    return cached(
+      this.gen?.deviceCredentials ?? null,
+      id,
+      () => this.view.loadDeviceCredential(id),
+      (v) => v !== null,
+    );
   }
 
   /** Expiry is checked at each use, so a cached token stops working when it expires. */
   async token(token: string): Promise<Token | null> {
-    const t = await cached(this.gen?.tokens ?? null, sha256(token), () => this.view.loadToken(token), (v) => v !== null);
+    const t = await cached(
+      this.gen?.tokens ?? null,
+      sha256(token),
+      () => this.view.loadToken(token),
+      (v) => v !== null,
+    );
     return t && t.expiresAt > Date.now() ? t : null;
   }
 }
@@ -166,7 +191,12 @@ export class RegistryView {
   async loadToken(token: string): Promise<Token | null> {
     const row = await creds.findTokenByHash(this.pool, sha256(token));
     if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now()) return null;
-    return { id: String(row.id), accessKeyId: row.access_key_id, perms: row.perms, expiresAt: row.expires_at.getTime() };
+    return {
+      id: String(row.id),
+      accessKeyId: row.access_key_id,
+      perms: row.perms,
+      expiresAt: row.expires_at.getTime(),
+    };
   }
 }
 

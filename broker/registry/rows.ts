@@ -6,7 +6,11 @@ export async function rows<T>(db: Queryable, sql: string, params: unknown[] = []
   return r;
 }
 
-export async function exec(db: Queryable, sql: string, params: unknown[] = []): Promise<{ affectedRows: number; insertId: number }> {
+export async function exec(
+  db: Queryable,
+  sql: string,
+  params: unknown[] = [],
+): Promise<{ affectedRows: number; insertId: number }> {
   const [r] = (await db.query(sql, params)) as unknown as [{ affectedRows: number; insertId: number }];
   return r;
 }

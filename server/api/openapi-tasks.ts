@@ -3,7 +3,15 @@
 import { z } from 'zod';
 
 const ts = z.string().meta({ format: 'date-time' });
-const TASK_STATES = ['queued', 'dispatching', 'in_progress', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+const TASK_STATES = [
+  'queued',
+  'dispatching',
+  'in_progress',
+  'completed',
+  'failed',
+  'timed_out',
+  'cancelled',
+] as const;
 const ITEM_STATES = ['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled'] as const;
 
 export const Task = z.object({
@@ -20,9 +28,15 @@ export const Task = z.object({
   items: z.object({
     total: z.number().int(),
     done: z.number().int().meta({ description: 'Items in a final state' }),
-    byState: z.record(z.string(), z.number().int()).meta({ description: 'Item counts per state', examples: [{ confirmed: 98, failed: 2 }] }),
+    byState: z
+      .record(z.string(), z.number().int())
+      .meta({ description: 'Item counts per state', examples: [{ confirmed: 98, failed: 2 }] }),
   }),
-  byAp: z.array(z.object({ groupId: z.string(), ap: z.string().nullable(), state: z.string(), n: z.number().int() })).meta({ description: 'Per Group ID and confirming AP' }),
+  byAp: z
+    .array(
+      z.object({ groupId: z.string(), ap: z.string().nullable(), state: z.string(), n: z.number().int() }),
+    )
+    .meta({ description: 'Per Group ID and confirming AP' }),
 });
 
 export const TaskItem = z.object({
@@ -39,7 +53,10 @@ export const TaskItem = z.object({
   state: z.enum(ITEM_STATES),
   attempts: z.number().int(),
   lastSentAt: ts.nullable(),
-  confirmedBy: z.string().nullable().meta({ description: 'Client ID of the AP whose ack confirmed the label' }),
+  confirmedBy: z
+    .string()
+    .nullable()
+    .meta({ description: 'Client ID of the AP whose ack confirmed the label' }),
   confirmedAt: ts.nullable(),
   error: z.string().nullable(),
 });

@@ -20,7 +20,12 @@ declare module '@alicloud/log' {
   }
   class Client {
     constructor(config: ClientConfig);
-    postLogStoreLogs(project: string, logstore: string, data: PostLogs, options?: RequestOptions): Promise<unknown>;
+    postLogStoreLogs(
+      project: string,
+      logstore: string,
+      data: PostLogs,
+      options?: RequestOptions,
+    ): Promise<unknown>;
     getLogs(
       project: string,
       logstore: string,

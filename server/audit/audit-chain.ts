@@ -56,7 +56,19 @@ export function formatRefs(refs: AuditEvent['refs']): string {
 }
 
 const HASHED_FIELDS = [
-  'id', 'ts', 'actor', 'actorRole', 'action', 'objectType', 'objectId', 'refs', 'summary', 'before', 'after', 'requestId', 'ip',
+  'id',
+  'ts',
+  'actor',
+  'actorRole',
+  'action',
+  'objectType',
+  'objectId',
+  'refs',
+  'summary',
+  'before',
+  'after',
+  'requestId',
+  'ip',
 ] as const;
 
 /** sha256 over prevHash and the record's fields in a fixed order; any edit of a stored row changes it. */

@@ -9,7 +9,16 @@ export const OBJECT_KINDS = ['task', 'sku', 'store', 'label', 'ap'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** Fields the free-text search looks in (ids, hashes, ip and time are not text). */
-export const TEXT_FIELDS = ['actor', 'action', 'objectType', 'objectId', 'refs', 'summary', 'before', 'after'] as const;
+export const TEXT_FIELDS = [
+  'actor',
+  'action',
+  'objectType',
+  'objectId',
+  'refs',
+  'summary',
+  'before',
+  'after',
+] as const;
 
 export interface AuditFilter {
   /** Inclusive, whole seconds. */
@@ -30,7 +39,10 @@ const clean = z
   .trim()
   .max(190, 'at most 190 characters')
   // Control characters cannot be typed in a form and have no business in a query.
-  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'no control characters')
+  .refine(
+    (s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+    'no control characters',
+  )
   .optional()
   .transform((s) => (s ? s : undefined));
 const time = z
@@ -50,8 +62,16 @@ const time = z
   });
 
 const schema = z.object({
-  from: time, to: time, actor: clean, action: clean, q: clean,
-  task: clean, sku: clean, store: clean, label: clean, ap: clean,
+  from: time,
+  to: time,
+  actor: clean,
+  action: clean,
+  q: clean,
+  task: clean,
+  sku: clean,
+  store: clean,
+  label: clean,
+  ap: clean,
 });
 
 export type FilterInput = Record<string, unknown>;
@@ -59,7 +79,12 @@ export type FilterInput = Record<string, unknown>;
 /** Parses query-string input; names the offending fields. `now` fixes the open end. */
 export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
   const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
-  const raw = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, one(input[k]) === undefined ? undefined : String(one(input[k]))]));
+  const raw = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [
+      k,
+      one(input[k]) === undefined ? undefined : String(one(input[k])),
+    ]),
+  );
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const fields: Record<string, string> = {};
@@ -70,10 +95,12 @@ export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
   const from = p.from ?? EARLIEST;
   // A day ahead covers clock skew between nodes; both stores get this same bound.
   const to = p.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000 + 86_400_000);
-  if (from >= to) throw new ValidationError('Please correct the highlighted fields.', { to: 'must be after From' });
+  if (from >= to)
+    throw new ValidationError('Please correct the highlighted fields.', { to: 'must be after From' });
   // A value of punctuation alone has no token to look for; say so rather than match everything.
   const empty: Record<string, string> = {};
-  for (const k of ['actor', 'action', 'q', ...OBJECT_KINDS] as const) if (p[k] && tokens(p[k]!).length === 0) empty[k] = 'needs a letter or digit';
+  for (const k of ['actor', 'action', 'q', ...OBJECT_KINDS] as const)
+    if (p[k] && tokens(p[k]!).length === 0) empty[k] = 'needs a letter or digit';
   if (Object.keys(empty).length) throw new ValidationError('Please correct the highlighted fields.', empty);
   const objects: AuditFilter['objects'] = {};
   // Refs are stored with whitespace folded to `_` (formatRefs); fold the question the same way.
@@ -82,7 +109,10 @@ export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
 }
 
 /** The filter as query-string pairs (links, pager, CSV export). */
-export function filterToQuery(f: AuditFilter, explicit: { from?: boolean; to?: boolean } = {}): Record<string, string> {
+export function filterToQuery(
+  f: AuditFilter,
+  explicit: { from?: boolean; to?: boolean } = {},
+): Record<string, string> {
   const q: Record<string, string> = {};
   if (explicit.from) q.from = f.from.toISOString().slice(0, 19);
   if (explicit.to) q.to = f.to.toISOString().slice(0, 19);

@@ -20,7 +20,11 @@ export interface AuditModule {
 export function createAudit(ctx: AppContext, roles: ReadonlySet<Role>): AuditModule {
   const { config, pool, log } = ctx;
   const sls = config.sls
-    ? new SlsAuditClient(config.sls, { connectAddress: config.SLS_CONNECT_ADDRESS, timeoutMs: config.SLS_TIMEOUT_MS, source: os.hostname() })
+    ? new SlsAuditClient(config.sls, {
+        connectAddress: config.SLS_CONNECT_ADDRESS,
+        timeoutMs: config.SLS_TIMEOUT_MS,
+        source: os.hostname(),
+      })
     : null;
   const queries = new AuditQueryService(pool, sls);
   const services: Service[] = [];

@@ -7,9 +7,15 @@ import { OBJECT_KINDS, tokenRegex, type AuditFilter } from './audit-filter.js';
 
 // NULL-safe: CONCAT_WS skips NULLs, and '\n' is a token delimiter, so no match spans two fields.
 // The separator is a parameter so sql_mode (NO_BACKSLASH_ESCAPES) and collations cannot change it.
-const TEXT_SQL = 'CONCAT_WS(?, actor, action, object_type, object_id, refs, summary, before_json, after_json)';
+const TEXT_SQL =
+  'CONCAT_WS(?, actor, action, object_type, object_id, refs, summary, before_json, after_json)';
 
-export async function searchLocal(db: Queryable, f: AuditFilter, beforeId: string | null, limit: number): Promise<AuditRecord[]> {
+export async function searchLocal(
+  db: Queryable,
+  f: AuditFilter,
+  beforeId: string | null,
+  limit: number,
+): Promise<AuditRecord[]> {
   const where = ['ts >= ?', 'ts < ?'];
   const params: unknown[] = [f.from, f.to];
   if (f.actor) {
@@ -35,8 +41,9 @@ export async function searchLocal(db: Queryable, f: AuditFilter, beforeId: strin
     params.push(beforeId);
   }
   params.push(limit);
-  const [rows] = (await db.query(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, params)) as unknown as [
-    AuditRow[],
-  ];
+  const [rows] = (await db.query(
+    `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+    params,
+  )) as unknown as [AuditRow[]];
   return rows.map(rowToRecord);
 }

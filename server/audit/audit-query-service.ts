@@ -36,7 +36,9 @@ export class AuditQueryService {
   ) {}
 
   get slsInfo() {
-    return this.sls ? { project: this.sls.sls.project, logstore: this.sls.sls.logstore, endpoint: this.sls.sls.endpoint } : null;
+    return this.sls
+      ? { project: this.sls.sls.project, logstore: this.sls.sls.logstore, endpoint: this.sls.sls.endpoint }
+      : null;
   }
 
   /** The store a request reads: SLS when configured, unless `local` is asked for. */
@@ -44,9 +46,12 @@ export class AuditQueryService {
     if (asked === undefined || asked === '') return this.sls ? 'sls' : 'local';
     if (asked === 'local') return 'local';
     if (asked === 'sls' && this.sls) return 'sls';
-    throw new ValidationError(asked === 'sls' ? 'SLS is not configured; the local store is in use.' : 'source must be sls or local.', {
-      source: 'sls or local',
-    });
+    throw new ValidationError(
+      asked === 'sls' ? 'SLS is not configured; the local store is in use.' : 'source must be sls or local.',
+      {
+        source: 'sls or local',
+      },
+    );
   }
 
   private async fetch(source: AuditSource, f: AuditFilter, beforeId: string | null, limit: number) {
@@ -55,12 +60,19 @@ export class AuditQueryService {
       return await searchSls(this.sls!, f, beforeId, limit);
     } catch (err) {
       if (!(err instanceof SlsError || err instanceof MalformedLogError)) throw err;
-      throw new AuditStoreUnavailableError(`SLS could not be queried (${err.message}). The local store can answer the same question.`);
+      throw new AuditStoreUnavailableError(
+        `SLS could not be queried (${err.message}). The local store can answer the same question.`,
+      );
     }
   }
 
   /** Up to `want` distinct records below `beforeId`, newest first. */
-  private async collect(source: AuditSource, f: AuditFilter, beforeId: string | null, want: number): Promise<AuditRecord[]> {
+  private async collect(
+    source: AuditSource,
+    f: AuditFilter,
+    beforeId: string | null,
+    want: number,
+  ): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
     const seen = new Set<string>();
     let cursor = beforeId;

@@ -5,19 +5,32 @@ import { chainHash, formatRefs, type Actor, type AuditEvent, type AuditRecord } 
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
-export async function appendAudit(conn: Queryable, actor: Actor, events: AuditEvent[], now = new Date()): Promise<AuditRecord[]> {
-  return appendAuditMany(conn, events.map((event) => ({ actor, event })), now);
+export async function appendAudit(
+  conn: Queryable,
+  actor: Actor,
+  events: AuditEvent[],
+  now = new Date(),
+): Promise<AuditRecord[]> {
+  return appendAuditMany(
+    conn,
+    events.map((event) => ({ actor, event })),
+    now,
+  );
 }
 
 /**
  * Like appendAudit, for records of several actors (e.g. one per AP in an ack batch): one head
  * lock, one INSERT and one head UPDATE for all of them, instead of three statements per actor.
  */
-export async function appendAuditMany(conn: Queryable, entries: { actor: Actor; event: AuditEvent }[], now = new Date()): Promise<AuditRecord[]> {
+export async function appendAuditMany(
+  conn: Queryable,
+  entries: { actor: Actor; event: AuditEvent }[],
+  now = new Date(),
+): Promise<AuditRecord[]> {
   if (entries.length === 0) return [];
-  const [[head]] = (await conn.query('SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE')) as unknown as [
-    [{ last_id: string; last_hash: string }],
-  ];
+  const [[head]] = (await conn.query(
+    'SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE',
+  )) as unknown as [[{ last_id: string; last_hash: string }]];
   let prev = head.last_hash;
   let id = BigInt(head.last_id);
   const ts = now.toISOString();
@@ -48,12 +61,28 @@ export async function appendAuditMany(conn: Queryable, entries: { actor: Actor; 
        before_json, after_json, request_id, ip, prev_hash, hash) VALUES ?`,
     [
       records.map((r) => [
-        r.id, now, r.actor, r.actorRole, r.action, r.objectType, r.objectId, r.refs, r.summary,
-        r.before, r.after, r.requestId, r.ip, r.prevHash, r.hash,
+        r.id,
+        now,
+        r.actor,
+        r.actorRole,
+        r.action,
+        r.objectType,
+        r.objectId,
+        r.refs,
+        r.summary,
+        r.before,
+        r.after,
+        r.requestId,
+        r.ip,
+        r.prevHash,
+        r.hash,
       ]),
     ],
   );
-  await conn.query('UPDATE audit_chain_head SET last_id = ?, last_hash = ? WHERE id = 1', [id.toString(), prev]);
+  await conn.query('UPDATE audit_chain_head SET last_id = ?, last_hash = ? WHERE id = 1', [
+    id.toString(),
+    prev,
+  ]);
   return records;
 }
 
@@ -96,7 +125,12 @@ export function rowToRecord(r: AuditRow): AuditRecord {
 }
 
 /** Records with id > afterId in id order (the shipper's and the chain check's read). */
-export async function readAuditAfter(db: Queryable, afterId: string, limit: number, toId?: string): Promise<AuditRecord[]> {
+export async function readAuditAfter(
+  db: Queryable,
+  afterId: string,
+  limit: number,
+  toId?: string,
+): Promise<AuditRecord[]> {
   const [rows] = (await db.query(
     `SELECT * FROM audit_log WHERE id > ? ${toId ? 'AND id <= ?' : ''} ORDER BY id LIMIT ?`,
     toId ? [afterId, toId, limit] : [afterId, limit],
@@ -106,8 +140,8 @@ export async function readAuditAfter(db: Queryable, afterId: string, limit: numb
 
 /** The newest record's id and hash, as appendAudit left them. */
 export async function readChainHead(db: Queryable): Promise<{ lastId: string; lastHash: string }> {
-  const [[row]] = (await db.query('SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1')) as unknown as [
-    [{ last_id: string; last_hash: string }],
-  ];
+  const [[row]] = (await db.query(
+    'SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1',
+  )) as unknown as [[{ last_id: string; last_hash: string }]];
   return { lastId: String(row.last_id), lastHash: row.last_hash };
 }

@@ -6,19 +6,27 @@ import { ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
 import { csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
 import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
-import { AuditStoreUnavailableError, type AuditQueryService, type AuditSource } from './audit-query-service.js';
+import {
+  AuditStoreUnavailableError,
+  type AuditQueryService,
+  type AuditSource,
+} from './audit-query-service.js';
 import { toView } from './audit-view.js';
 
 export const PAGE_SIZE = 50;
 export const CSV_MAX = 100_000;
 
 const FORM_FIELDS = ['from', 'to', 'actor', 'action', 'q', ...OBJECT_KINDS, 'source'] as const;
-const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+const str = (v: unknown) =>
+  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
 
 function parseId(v: unknown, field: string): string | null {
   const s = str(v)?.trim();
   if (!s) return null;
-  if (!/^\d{1,19}$/.test(s) || BigInt(s) < 1n) throw new ValidationError('Please correct the highlighted fields.', { [field]: 'a record id (a positive number)' });
+  if (!/^\d{1,19}$/.test(s) || BigInt(s) < 1n)
+    throw new ValidationError('Please correct the highlighted fields.', {
+      [field]: 'a record id (a positive number)',
+    });
   return s;
 }
 
@@ -32,7 +40,9 @@ interface Asked {
 function ask(svc: AuditQueryService, req: Request): Asked {
   const source = svc.source(str(req.query.source));
   const filter = parseFilter(req.query);
-  const q = new URLSearchParams(filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }));
+  const q = new URLSearchParams(
+    filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }),
+  );
   if (str(req.query.source)) q.set('source', source);
   return { source, filter, qs: q.toString() };
 }
@@ -44,9 +54,18 @@ export function auditRoutes(svc: AuditQueryService) {
     app.get('/audit', auditor, async (req: Request, res: Response) => {
       const values = Object.fromEntries(FORM_FIELDS.map((k) => [k, str(req.query[k]) ?? '']));
       const model = {
-        title: 'Audit trail', values, sls: svc.slsInfo, status: await svc.shipStatus(),
-        source: null as AuditSource | null, records: [] as ReturnType<typeof toView>[], nextBefore: null as string | null,
-        qs: '', localHref: '/audit?source=local', paged: false, storeError: null as string | null, errors: {} as Record<string, string>,
+        title: 'Audit trail',
+        values,
+        sls: svc.slsInfo,
+        status: await svc.shipStatus(),
+        source: null as AuditSource | null,
+        records: [] as ReturnType<typeof toView>[],
+        nextBefore: null as string | null,
+        qs: '',
+        localHref: '/audit?source=local',
+        paged: false,
+        storeError: null as string | null,
+        errors: {} as Record<string, string>,
       };
       try {
         const { source, filter, qs } = ask(svc, req);
@@ -123,7 +142,15 @@ export function auditRoutes(svc: AuditQueryService) {
           throw err;
         }
       }
-      res.render('audit/verify', { title: 'Audit chain check', values, check, slsCheck, slsError, sls: svc.slsInfo, errors });
+      res.render('audit/verify', {
+        title: 'Audit chain check',
+        values,
+        check,
+        slsCheck,
+        slsError,
+        sls: svc.slsInfo,
+        errors,
+      });
     });
   };
 }

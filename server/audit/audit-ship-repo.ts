@@ -5,9 +5,9 @@ import type { Queryable } from '../db/pool.js';
 
 /** Locks the bookmark for this transaction; null when another shipper holds it. */
 export async function lockShipState(conn: Queryable): Promise<{ shippedId: string } | null> {
-  const [rows] = (await conn.query('SELECT shipped_id FROM audit_ship_state WHERE id = 1 FOR UPDATE SKIP LOCKED')) as unknown as [
-    { shipped_id: string }[],
-  ];
+  const [rows] = (await conn.query(
+    'SELECT shipped_id FROM audit_ship_state WHERE id = 1 FOR UPDATE SKIP LOCKED',
+  )) as unknown as [{ shipped_id: string }[]];
   return rows.length ? { shippedId: String(rows[0].shipped_id) } : null;
 }
 
@@ -21,7 +21,10 @@ export async function markShipped(conn: Queryable, from: string, to: string): Pr
 }
 
 export async function recordShipError(conn: Queryable, message: string): Promise<void> {
-  await conn.query('UPDATE audit_ship_state SET last_error = ?, last_error_at = CURRENT_TIMESTAMP(3) WHERE id = 1', [message.slice(0, 1024)]);
+  await conn.query(
+    'UPDATE audit_ship_state SET last_error = ?, last_error_at = CURRENT_TIMESTAMP(3) WHERE id = 1',
+    [message.slice(0, 1024)],
+  );
 }
 
 export interface ShipStatus {
@@ -35,6 +38,13 @@ export async function readShipStatus(db: Queryable): Promise<ShipStatus> {
   const [[row]] = (await db.query(
     `SELECT s.shipped_id, s.last_error, s.last_error_at, h.last_id
        FROM audit_ship_state s JOIN audit_chain_head h ON h.id = 1 WHERE s.id = 1`,
-  )) as unknown as [[{ shipped_id: string; last_error: string | null; last_error_at: Date | null; last_id: string }]];
-  return { shippedId: String(row.shipped_id), lastId: String(row.last_id), lastError: row.last_error, lastErrorAt: row.last_error_at };
+  )) as unknown as [
+    [{ shipped_id: string; last_error: string | null; last_error_at: Date | null; last_id: string }],
+  ];
+  return {
+    shippedId: String(row.shipped_id),
+    lastId: String(row.last_id),
+    lastError: row.last_error,
+    lastErrorAt: row.last_error_at,
+  };
 }

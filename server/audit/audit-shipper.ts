@@ -31,7 +31,8 @@ export interface ShipperOptions {
   stopGraceMs?: number;
 }
 
-export type ShipResult = { kind: 'shipped'; count: number; lastId: string } | { kind: 'idle' } | { kind: 'busy' };
+export type ShipResult =
+  { kind: 'shipped'; count: number; lastId: string } | { kind: 'idle' } | { kind: 'busy' };
 
 export class AuditShipper implements Service {
   readonly name = 'audit-shipper';
@@ -75,13 +76,21 @@ export class AuditShipper implements Service {
       let delay = this.opts.intervalMs;
       try {
         const r = await this.shipOnce();
-        if (this.failures > 0 && r.kind === 'shipped') this.log.info({ after: this.failures }, 'audit shipping recovered');
+        if (this.failures > 0 && r.kind === 'shipped')
+          this.log.info({ after: this.failures }, 'audit shipping recovered');
         this.failures = 0;
         if (r.kind === 'shipped' && r.count >= this.opts.batch) delay = 0;
       } catch (err) {
         this.failures++;
         delay = this.backoffMs(this.failures);
-        this.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, failures: this.failures, retryInMs: delay }, 'audit shipping failed');
+        this.log.warn(
+          {
+            err: { message: (err as Error).message, code: (err as { code?: string }).code },
+            failures: this.failures,
+            retryInMs: delay,
+          },
+          'audit shipping failed',
+        );
       }
       if (delay > 0 && !this.stopping) await this.sleep(delay);
     }
@@ -117,7 +126,10 @@ export class AuditShipper implements Service {
       }
       if (BigInt(records[0].id) !== BigInt(state.shippedId) + 1n) {
         // Ids are gapless by construction; a hole means rows were deleted behind the platform's back.
-        this.log.error({ shippedId: state.shippedId, next: records[0].id }, 'audit trail has a gap; shipping what exists (run the chain check)');
+        this.log.error(
+          { shippedId: state.shippedId, next: records[0].id },
+          'audit trail has a gap; shipping what exists (run the chain check)',
+        );
       }
       try {
         await this.sink.put(records);
@@ -127,7 +139,8 @@ export class AuditShipper implements Service {
         throw err;
       }
       const lastId = records[records.length - 1].id;
-      if (!(await markShipped(conn, state.shippedId, lastId))) throw new Error('audit_ship_state moved under the row lock');
+      if (!(await markShipped(conn, state.shippedId, lastId)))
+        throw new Error('audit_ship_state moved under the row lock');
       await conn.commit();
       return { kind: 'shipped', count: records.length, lastId };
     } catch (err) {
@@ -142,7 +155,8 @@ export class AuditShipper implements Service {
     const max = this.opts.maxBatchBytes ?? 2 * 1024 * 1024;
     let bytes = 0;
     for (let i = 0; i < records.length; i++) {
-      bytes += (records[i].before?.length ?? 0) + (records[i].after?.length ?? 0) + records[i].summary.length + 512;
+      bytes +=
+        (records[i].before?.length ?? 0) + (records[i].after?.length ?? 0) + records[i].summary.length + 512;
       if (bytes > max && i > 0) return records.slice(0, i);
     }
     return records;

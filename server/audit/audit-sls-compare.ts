@@ -19,12 +19,20 @@ export interface SlsComparison {
   firstMismatch: ChainBreak | null;
 }
 
-async function slsRange(client: SlsAuditClient, from: bigint, to: bigint): Promise<Map<string, AuditRecord[]>> {
+async function slsRange(
+  client: SlsAuditClient,
+  from: bigint,
+  to: bigint,
+): Promise<Map<string, AuditRecord[]>> {
   const byId = new Map<string, AuditRecord[]>();
   const until = new Date(Date.now() + 86_400_000);
   let next = from;
   while (next <= to) {
-    const rows = await client.query(`id >= ${next} and id <= ${to} | select * order by id asc limit ${CHUNK}`, EARLIEST, until);
+    const rows = await client.query(
+      `id >= ${next} and id <= ${to} | select * order by id asc limit ${CHUNK}`,
+      EARLIEST,
+      until,
+    );
     for (const r of rows.map(logToRecord)) byId.set(r.id, [...(byId.get(r.id) ?? []), r]);
     if (rows.length < CHUNK) break;
     // Duplicates may straddle the chunk's end; asking again from the last id keeps them together.
@@ -35,10 +43,20 @@ async function slsRange(client: SlsAuditClient, from: bigint, to: bigint): Promi
 }
 
 /** Compares records fromId..toId (only ever shipped ones) with their copies in SLS. */
-export async function compareWithSls(db: Queryable, client: SlsAuditClient, fromId: string, toId: string): Promise<SlsComparison> {
+export async function compareWithSls(
+  db: Queryable,
+  client: SlsAuditClient,
+  fromId: string,
+  toId: string,
+): Promise<SlsComparison> {
   const from = BigInt(fromId);
   const to = BigInt(toId);
-  const result = (compared: number, firstMismatch: ChainBreak | null) => ({ fromId, toId, compared, firstMismatch });
+  const result = (compared: number, firstMismatch: ChainBreak | null) => ({
+    fromId,
+    toId,
+    compared,
+    firstMismatch,
+  });
   if (to < from) return result(0, null);
   const copies = await slsRange(client, from, to);
   let compared = 0;
@@ -48,7 +66,8 @@ export async function compareWithSls(db: Queryable, client: SlsAuditClient, from
     if (rows.length === 0) break;
     for (const r of rows) {
       const seen = copies.get(r.id) ?? [];
-      if (seen.length === 0) return result(compared, { id: r.id, reason: 'it was shipped but SLS has no copy of it' });
+      if (seen.length === 0)
+        return result(compared, { id: r.id, reason: 'it was shipped but SLS has no copy of it' });
       const field = seen.map((c) => RECORD_FIELDS.find((f) => c[f] !== r[f])).find(Boolean);
       if (field) return result(compared, { id: r.id, reason: `it differs from its copy in SLS (${field})` });
       compared++;

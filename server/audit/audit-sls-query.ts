@@ -13,14 +13,22 @@ export function slsQuery(f: AuditFilter, beforeId: string | null, limit: number)
   if (f.action) parts.push(`action: ${slsPhrase(f.action)}`);
   for (const kind of OBJECT_KINDS) {
     const v = f.objects[kind];
-    if (v) parts.push(`(refs: ${slsPhrase(`${kind}:${v}`)} or (objectType: ${slsPhrase(kind)} and objectId: ${slsPhrase(v)}))`);
+    if (v)
+      parts.push(
+        `(refs: ${slsPhrase(`${kind}:${v}`)} or (objectType: ${slsPhrase(kind)} and objectId: ${slsPhrase(v)}))`,
+      );
   }
   if (f.text) parts.push(`(${TEXT_FIELDS.map((k) => `${k}: ${slsPhrase(f.text!)}`).join(' or ')})`);
   if (beforeId) parts.push(`id < ${BigInt(beforeId).toString()}`);
   return `${parts.length ? parts.join(' and ') : '*'} | select * order by id desc limit ${limit}`;
 }
 
-export async function searchSls(client: SlsAuditClient, f: AuditFilter, beforeId: string | null, limit: number): Promise<AuditRecord[]> {
+export async function searchSls(
+  client: SlsAuditClient,
+  f: AuditFilter,
+  beforeId: string | null,
+  limit: number,
+): Promise<AuditRecord[]> {
   const rows = await client.query(slsQuery(f, beforeId, limit), f.from, f.to);
   return rows.map(logToRecord);
 }

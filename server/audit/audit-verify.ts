@@ -28,19 +28,25 @@ export async function verifyChain(db: Queryable, fromId: string, toId?: string):
   const from = BigInt(fromId);
   const to = toId === undefined ? BigInt(head.lastId) : BigInt(toId);
   const result = (checked: number, firstBreak: ChainBreak | null): ChainCheck => ({
-    fromId: from.toString(), toId: to.toString(), checked, firstBreak,
+    fromId: from.toString(),
+    toId: to.toString(),
+    checked,
+    firstBreak,
   });
   if (from < 1n) throw new ValidationError('The range starts at record 1.', { fromId: 'at least 1' });
-  if (toId !== undefined && to < from) throw new ValidationError('The range ends before it starts.', { toId: 'must not be below the first id' });
+  if (toId !== undefined && to < from)
+    throw new ValidationError('The range ends before it starts.', { toId: 'must not be below the first id' });
   if (from > BigInt(head.lastId)) {
     return result(0, { id: from.toString(), reason: `no such record: the newest is #${head.lastId}` });
   }
-  if (to - from + 1n > BigInt(MAX_CHECK)) throw new ValidationError(`Check at most ${MAX_CHECK} records at a time.`, { toId: 'range too large' });
+  if (to - from + 1n > BigInt(MAX_CHECK))
+    throw new ValidationError(`Check at most ${MAX_CHECK} records at a time.`, { toId: 'range too large' });
 
   let prevHash = GENESIS_HASH;
   if (from > 1n) {
     const [before] = await readAuditAfter(db, (from - 2n).toString(), 1);
-    if (!before || BigInt(before.id) !== from - 1n) return result(0, { id: (from - 1n).toString(), reason: 'the record before the range is missing' });
+    if (!before || BigInt(before.id) !== from - 1n)
+      return result(0, { id: (from - 1n).toString(), reason: 'the record before the range is missing' });
     prevHash = before.hash;
   }
 
@@ -51,20 +57,32 @@ export async function verifyChain(db: Queryable, fromId: string, toId?: string):
     const rows = await readAuditAfter(db, (expected - 1n).toString(), CHUNK, last.toString());
     if (rows.length === 0) break;
     for (const r of rows) {
-      if (BigInt(r.id) !== expected) return result(checked, { id: expected.toString(), reason: `record #${expected} is missing` });
+      if (BigInt(r.id) !== expected)
+        return result(checked, { id: expected.toString(), reason: `record #${expected} is missing` });
       if (r.prevHash !== prevHash) {
-        return result(checked, { id: r.id, reason: `its link (prev_hash) does not match the hash of record #${expected - 1n}` });
+        return result(checked, {
+          id: r.id,
+          reason: `its link (prev_hash) does not match the hash of record #${expected - 1n}`,
+        });
       }
-      if (chainHash(r.prevHash, r) !== r.hash) return result(checked, { id: r.id, reason: 'its contents changed after it was written (hash mismatch)' });
+      if (chainHash(r.prevHash, r) !== r.hash)
+        return result(checked, {
+          id: r.id,
+          reason: 'its contents changed after it was written (hash mismatch)',
+        });
       prevHash = r.hash;
       checked++;
       expected++;
     }
   }
-  if (expected <= last) return result(checked, { id: expected.toString(), reason: `record #${expected} is missing` });
+  if (expected <= last)
+    return result(checked, { id: expected.toString(), reason: `record #${expected} is missing` });
   // The head records the newest hash; a range reaching it also proves nothing was cut off or re-hashed at the end.
   if (last === BigInt(head.lastId) && prevHash !== head.lastHash && checked > 0) {
-    return result(checked, { id: head.lastId, reason: 'the newest record does not match the chain head (audit_chain_head)' });
+    return result(checked, {
+      id: head.lastId,
+      reason: 'the newest record does not match the chain head (audit_chain_head)',
+    });
   }
   return result(checked, null);
 }

@@ -18,7 +18,15 @@ export function toView(r: AuditRecord): RecordView {
     .map((token) => {
       const i = token.indexOf(':');
       const kind = token.slice(0, i);
-      return { text: token, href: i > 0 && KINDS.has(kind) ? `/audit?${new URLSearchParams({ [kind]: token.slice(i + 1) })}` : null };
+      return {
+        text: token,
+        href:
+          i > 0 && KINDS.has(kind) ? `/audit?${new URLSearchParams({ [kind]: token.slice(i + 1) })}` : null,
+      };
     });
-  return { ...r, objectHref: r.objectType === 'task' ? `/tasks/${encodeURIComponent(r.objectId)}` : null, refLinks };
+  return {
+    ...r,
+    objectHref: r.objectType === 'task' ? `/tasks/${encodeURIComponent(r.objectId)}` : null,
+    refLinks,
+  };
 }

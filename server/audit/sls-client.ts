@@ -26,7 +26,10 @@ export class SlsError extends Error {
 
 const lastStatus = new WeakMap<http.Agent, number>();
 dc.subscribe('http.client.response.finish', (msg) => {
-  const { request, response } = msg as { request: http.ClientRequest & { agent?: http.Agent }; response: http.IncomingMessage };
+  const { request, response } = msg as {
+    request: http.ClientRequest & { agent?: http.Agent };
+    response: http.IncomingMessage;
+  };
   if (request.agent && lastStatus.has(request.agent)) lastStatus.set(request.agent, response.statusCode ?? 0);
 });
 
@@ -52,18 +55,26 @@ export class SlsAuditClient {
     readonly sls: SlsConfig,
     private readonly opts: SlsClientOptions = {},
   ) {
-    this.client = new Client({ endpoint: sls.endpoint, accessKeyId: sls.accessKeyId, accessKeySecret: sls.accessKeySecret });
+    this.client = new Client({
+      endpoint: sls.endpoint,
+      accessKeyId: sls.accessKeyId,
+      accessKeySecret: sls.accessKeySecret,
+    });
     const secure = sls.endpoint.startsWith('https://');
     const addr = opts.connectAddress;
     const lookup: net.LookupFunction | undefined = addr
       ? (_host, o, cb) => {
           const family = net.isIP(addr);
           // Node asks for all addresses (happy eyeballs) or for one, depending on the version.
-          if ((o as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: addr, family }]);
+          if ((o as { all?: boolean }).all)
+            (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+              { address: addr, family },
+            ]);
           else cb(null, addr, family);
         }
       : undefined;
-    const make = () => (secure ? new https.Agent({ keepAlive: true, lookup }) : new http.Agent({ keepAlive: true, lookup }));
+    const make = () =>
+      secure ? new https.Agent({ keepAlive: true, lookup }) : new http.Agent({ keepAlive: true, lookup });
     this.putAgent = make();
     this.queryAgent = make();
     lastStatus.set(this.putAgent, 0);
@@ -87,7 +98,10 @@ export class SlsAuditClient {
     }
     const status = lastStatus.get(this.putAgent) ?? 0;
     if (status < 200 || status >= 300) {
-      throw new SlsError(`SLS answered HTTP ${status || '(none)'}: ${String(body ?? '').slice(0, 120) || '(empty body)'}`, `Http${status}`);
+      throw new SlsError(
+        `SLS answered HTTP ${status || '(none)'}: ${String(body ?? '').slice(0, 120) || '(empty body)'}`,
+        `Http${status}`,
+      );
     }
   }
 
@@ -95,12 +109,22 @@ export class SlsAuditClient {
   async query(query: string, from: Date, to: Date): Promise<Record<string, unknown>[]> {
     let body: unknown;
     try {
-      body = await this.client.getLogs(this.sls.project, this.sls.logstore, from, to, { query }, { agent: this.queryAgent, timeout: this.timeoutMs });
+      body = await this.client.getLogs(
+        this.sls.project,
+        this.sls.logstore,
+        from,
+        to,
+        { query },
+        { agent: this.queryAgent, timeout: this.timeoutMs },
+      );
     } catch (err) {
       throw toSlsError(err);
     }
     if (!Array.isArray(body)) {
-      throw new SlsError(`SLS GetLogs did not answer with rows: ${String(body ?? '').slice(0, 120) || '(empty body)'}`, 'BadResponse');
+      throw new SlsError(
+        `SLS GetLogs did not answer with rows: ${String(body ?? '').slice(0, 120) || '(empty body)'}`,
+        'BadResponse',
+      );
     }
     return body as Record<string, unknown>[];
   }

@@ -4,8 +4,21 @@
 import type { AuditRecord } from './audit-chain.js';
 
 export const RECORD_FIELDS = [
-  'id', 'ts', 'actor', 'actorRole', 'action', 'objectType', 'objectId', 'refs', 'summary',
-  'before', 'after', 'requestId', 'ip', 'prevHash', 'hash',
+  'id',
+  'ts',
+  'actor',
+  'actorRole',
+  'action',
+  'objectType',
+  'objectId',
+  'refs',
+  'summary',
+  'before',
+  'after',
+  'requestId',
+  'ip',
+  'prevHash',
+  'hash',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
 const NULLABLE = new Set<keyof AuditRecord>(['before', 'after', 'requestId', 'ip']);
@@ -35,7 +48,9 @@ export class MalformedLogError extends Error {
 export function logToRecord(row: Record<string, unknown>): AuditRecord {
   const str = (k: string) => (typeof row[k] === 'string' ? (row[k] as string) : '');
   if (!/^\d+$/.test(str('id')) || !/^[0-9a-f]{64}$/.test(str('hash'))) {
-    throw new MalformedLogError(`SLS returned a log that is not an audit record (id ${JSON.stringify(str('id')).slice(0, 40)})`);
+    throw new MalformedLogError(
+      `SLS returned a log that is not an audit record (id ${JSON.stringify(str('id')).slice(0, 40)})`,
+    );
   }
   const nulls = new Set(str('nullFields').split(',').filter(Boolean));
   const rec = {} as Record<keyof AuditRecord, string | null>;

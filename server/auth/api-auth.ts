@@ -8,7 +8,9 @@ export function apiKeyAuth(keys: ApiKeysService) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const auth = req.headers.authorization;
-      const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
+      const presented = auth?.startsWith('Bearer ')
+        ? auth.slice(7).trim()
+        : (req.headers['x-api-key'] as string | undefined);
       if (!presented) return next();
       const p = await keys.authenticate(presented);
       if (!p) return next(new UnauthorizedError('Unknown or revoked API key.'));
@@ -31,8 +33,10 @@ const ROLE_SCOPES: Record<UserRole, ApiScope[]> = {
 export function requireScope(scope: ApiScope) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const scopes = req.apiScopes ?? (req.user ? ROLE_SCOPES[req.user.role] : null);
-    if (!scopes) return next(new UnauthorizedError('Send an API key (Authorization: Bearer esl_...) or sign in.'));
-    if (!scopes.includes(scope) && !scopes.includes('admin')) return next(new ForbiddenError(`This call needs the "${scope}" scope.`));
+    if (!scopes)
+      return next(new UnauthorizedError('Send an API key (Authorization: Bearer esl_...) or sign in.'));
+    if (!scopes.includes(scope) && !scopes.includes('admin'))
+      return next(new ForbiddenError(`This call needs the "${scope}" scope.`));
     next();
   };
 }

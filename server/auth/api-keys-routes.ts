@@ -9,7 +9,13 @@ export function apiKeysRoutes(keys: ApiKeysService) {
   return (app: Router) => {
     const admin = requireRole('admin');
     const page = async (res: Response, extra: Record<string, unknown> = {}) =>
-      res.render('admin/api-keys', { title: 'API keys', keys: await keys.list(), scopes: API_SCOPES, issued: null, ...extra });
+      res.render('admin/api-keys', {
+        title: 'API keys',
+        keys: await keys.list(),
+        scopes: API_SCOPES,
+        issued: null,
+        ...extra,
+      });
 
     app.get('/admin/api-keys', admin, async (_req: Request, res: Response) => {
       await page(res);
@@ -19,7 +25,10 @@ export function apiKeysRoutes(keys: ApiKeysService) {
       const raw = req.body.scopes;
       const scopes = (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
       try {
-        const issued = await keys.issue(req.actor, req.user!.id, { name: String(req.body.name ?? ''), scopes });
+        const issued = await keys.issue(req.actor, req.user!.id, {
+          name: String(req.body.name ?? ''),
+          scopes,
+        });
         await page(res, { issued });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

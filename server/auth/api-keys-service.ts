@@ -33,14 +33,32 @@ export class ApiKeysService {
     if (!name.success) fields.name = '3 to 128 characters';
     const scopes = z.array(z.enum(API_SCOPES)).min(1).safeParse(input.scopes);
     if (!scopes.success) fields.scopes = `choose one or more of ${API_SCOPES.join(', ')}`;
-    if (Object.keys(fields).length) throw new ValidationError('Please correct the highlighted fields.', fields);
-    const alnum = () => crypto.randomBytes(16).toString('base64').replace(/[^a-zA-Z0-9]/g, '').slice(0, 12).padEnd(12, 'x');
+    if (Object.keys(fields).length)
+      throw new ValidationError('Please correct the highlighted fields.', fields);
+    const alnum = () =>
+      crypto
+        .randomBytes(16)
+        .toString('base64')
+        .replace(/[^a-zA-Z0-9]/g, '')
+        .slice(0, 12)
+        .padEnd(12, 'x');
     const prefix = alnum();
     const key = `esl_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
     const id = await withTx(this.pool, async (c) => {
-      const id = await repo.insertApiKey(c, { name: name.data!, prefix, hash: sha256(key), scopes: scopes.data!, createdBy });
+      const id = await repo.insertApiKey(c, {
+        name: name.data!,
+        prefix,
+        hash: sha256(key),
+        scopes: scopes.data!,
+        createdBy,
+      });
       await appendAudit(c, actor, [
-        { action: 'apikey.issued', objectType: 'api_key', objectId: `${id}`, after: { name: name.data, scopes: scopes.data, prefix } },
+        {
+          action: 'apikey.issued',
+          objectType: 'api_key',
+          objectId: `${id}`,
+          after: { name: name.data, scopes: scopes.data, prefix },
+        },
       ]);
       return id;
     });
@@ -52,7 +70,9 @@ export class ApiKeysService {
       const k = await repo.findApiKey(c, id);
       if (!k) throw new NotFoundError('No such API key.');
       await repo.revokeApiKey(c, id);
-      await appendAudit(c, actor, [{ action: 'apikey.revoked', objectType: 'api_key', objectId: `${id}`, before: { name: k.name } }]);
+      await appendAudit(c, actor, [
+        { action: 'apikey.revoked', objectType: 'api_key', objectId: `${id}`, before: { name: k.name } },
+      ]);
     });
   }
 

@@ -23,7 +23,10 @@ export function authRoutes(users: UsersService) {
       const password = String(req.body?.password ?? '').slice(0, 256);
       const next = safeNext(req.body?.next);
       try {
-        const user = await users.login(username, password, { requestId: req.actor.requestId, ip: req.ip ?? null });
+        const user = await users.login(username, password, {
+          requestId: req.actor.requestId,
+          ip: req.ip ?? null,
+        });
         // A new session id on sign-in (session fixation).
         await regenerate(req);
         req.session.userId = user.id;
@@ -31,7 +34,10 @@ export function authRoutes(users: UsersService) {
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
         res.status(err.status).render('auth/login', {
-          title: 'Sign in', next, values: { username }, loginError: err.message,
+          title: 'Sign in',
+          next,
+          values: { username },
+          loginError: err.message,
         });
       }
     });
@@ -49,7 +55,12 @@ export function authRoutes(users: UsersService) {
 
     app.post('/account/password', requireLogin, async (req: Request, res: Response) => {
       try {
-        await users.changePassword(req.actor, req.user!.id, String(req.body.current ?? ''), String(req.body.password ?? ''));
+        await users.changePassword(
+          req.actor,
+          req.user!.id,
+          String(req.body.current ?? ''),
+          String(req.body.password ?? ''),
+        );
         flash(req, 'ok', 'Password changed.');
         res.redirect('/');
       } catch (err) {

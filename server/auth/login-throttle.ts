@@ -10,20 +10,34 @@ export class LoginThrottle {
 
   constructor(redis: Redis, prefix: string, maxAttempts: number, windowSeconds: number) {
     this.perAccount = new RateLimiterRedis({
-      storeClient: redis, keyPrefix: `${prefix}:login:acct`, points: maxAttempts, duration: windowSeconds, blockDuration: windowSeconds,
+      storeClient: redis,
+      keyPrefix: `${prefix}:login:acct`,
+      points: maxAttempts,
+      duration: windowSeconds,
+      blockDuration: windowSeconds,
     });
     // An IP may try several accounts (a shared store terminal), but not spray them.
     this.perIp = new RateLimiterRedis({
-      storeClient: redis, keyPrefix: `${prefix}:login:ip`, points: maxAttempts * 4, duration: windowSeconds, blockDuration: windowSeconds,
+      storeClient: redis,
+      keyPrefix: `${prefix}:login:ip`,
+      points: maxAttempts * 4,
+      duration: windowSeconds,
+      blockDuration: windowSeconds,
     });
   }
 
   /** Throws TooManyRequestsError when either counter is exhausted. */
   async check(username: string, ip: string): Promise<void> {
     const [a, i] = await Promise.all([this.perAccount.get(username.toLowerCase()), this.perIp.get(ip)]);
-    for (const [res, limiter] of [[a, this.perAccount], [i, this.perIp]] as const) {
+    for (const [res, limiter] of [
+      [a, this.perAccount],
+      [i, this.perIp],
+    ] as const) {
       if (res && res.consumedPoints >= limiter.points) {
-        throw new TooManyRequestsError('Too many failed sign-in attempts. Try again later.', Math.ceil(res.msBeforeNext / 1000));
+        throw new TooManyRequestsError(
+          'Too many failed sign-in attempts. Try again later.',
+          Math.ceil(res.msBeforeNext / 1000),
+        );
       }
     }
   }

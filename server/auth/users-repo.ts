@@ -13,7 +13,9 @@ export interface UserRow {
 }
 
 export async function findUserByName(db: Queryable, username: string): Promise<UserRow | null> {
-  const [rows] = (await db.query('SELECT * FROM users WHERE username = ?', [username])) as unknown as [UserRow[]];
+  const [rows] = (await db.query('SELECT * FROM users WHERE username = ?', [username])) as unknown as [
+    UserRow[],
+  ];
   return rows[0] ?? null;
 }
 
@@ -67,6 +69,8 @@ export async function touchLogin(db: Queryable, id: number): Promise<void> {
 }
 
 export async function countActiveAdmins(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")) as unknown as [[{ n: number }]];
+  const [[r]] = (await db.query(
+    "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0",
+  )) as unknown as [[{ n: number }]];
   return Number(r.n);
 }

@@ -10,7 +10,13 @@ export function usersRoutes(users: UsersService) {
     const admin = requireRole('admin');
 
     const page = async (res: Response, extra: Record<string, unknown> = {}) =>
-      res.render('admin/users', { title: 'Users', users: await users.list(), roles: USER_ROLES, created: null, ...extra });
+      res.render('admin/users', {
+        title: 'Users',
+        users: await users.list(),
+        roles: USER_ROLES,
+        created: null,
+        ...extra,
+      });
 
     app.get('/admin/users', admin, async (_req: Request, res: Response) => {
       await page(res);
@@ -19,7 +25,10 @@ export function usersRoutes(users: UsersService) {
     app.post('/admin/users', admin, async (req: Request, res: Response) => {
       const values = { username: String(req.body.username ?? ''), role: String(req.body.role ?? '') };
       try {
-        const { password } = await users.create(req.actor, { ...values, password: String(req.body.password ?? '') || undefined });
+        const { password } = await users.create(req.actor, {
+          ...values,
+          password: String(req.body.password ?? '') || undefined,
+        });
         // The generated password is shown on this response only; it is never stored in clear.
         await page(res, { created: { username: values.username, password } });
       } catch (err) {

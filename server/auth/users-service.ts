@@ -36,7 +36,9 @@ export class UsersService {
       await withTx(this.pool, (c) =>
         appendAudit(c, { ...actor, name: username.slice(0, 64) || '(empty)', role: 'anonymous' }, [
           {
-            action: 'auth.login_failed', objectType: 'user', objectId: username.slice(0, 64),
+            action: 'auth.login_failed',
+            objectType: 'user',
+            objectId: username.slice(0, 64),
             summary: user?.disabled ? 'account disabled' : 'wrong username or password',
           },
         ]),
@@ -71,16 +73,27 @@ export class UsersService {
     if (!role.success) fields.role = role.error.issues[0].message;
     const given = input.password ? passwordSchema.safeParse(input.password) : null;
     if (given && !given.success) fields.password = given.error.issues[0].message;
-    if (Object.keys(fields).length) throw new ValidationError('Please correct the highlighted fields.', fields);
+    if (Object.keys(fields).length)
+      throw new ValidationError('Please correct the highlighted fields.', fields);
     const password = input.password || generatePassword();
     const passwordHash = await hashPassword(password);
     return withTx(this.pool, async (c) => {
       if (await repo.findUserByName(c, username.data!)) {
         throw new ValidationError('Please correct the highlighted fields.', { username: 'already taken' });
       }
-      const id = await repo.insertUser(c, { username: username.data!, passwordHash, role: role.data!, mustChange: true });
+      const id = await repo.insertUser(c, {
+        username: username.data!,
+        passwordHash,
+        role: role.data!,
+        mustChange: true,
+      });
       await appendAudit(c, actor, [
-        { action: 'user.created', objectType: 'user', objectId: username.data!, after: { username: username.data, role: role.data } },
+        {
+          action: 'user.created',
+          objectType: 'user',
+          objectId: username.data!,
+          after: { username: username.data, role: role.data },
+        },
       ]);
       return { id, password };
     });
@@ -88,21 +101,33 @@ export class UsersService {
 
   async update(actor: Actor, id: number, patch: { role?: string; disabled?: boolean }) {
     const role = patch.role !== undefined ? roleSchema.safeParse(patch.role) : null;
-    if (role && !role.success) throw new ValidationError('Invalid role.', { role: role.error.issues[0].message });
+    if (role && !role.success)
+      throw new ValidationError('Invalid role.', { role: role.error.issues[0].message });
     return withTx(this.pool, async (c) => {
       const before = await repo.findUserById(c, id);
       if (!before) throw new NotFoundError('No such user.');
-      const next = { role: (role?.data ?? before.role) as UserRole, disabled: patch.disabled ?? !!before.disabled };
-      const losesAdmin = before.role === 'admin' && !before.disabled && (next.role !== 'admin' || next.disabled);
+      const next = {
+        role: (role?.data ?? before.role) as UserRole,
+        disabled: patch.disabled ?? !!before.disabled,
+      };
+      const losesAdmin =
+        before.role === 'admin' && !before.disabled && (next.role !== 'admin' || next.disabled);
       if (losesAdmin && (await repo.countActiveAdmins(c)) <= 1) {
         throw new ConflictError('This is the last active admin; create another admin first.');
       }
       await repo.updateUser(c, id, { role: next.role, disabled: next.disabled });
       await appendAudit(c, actor, [
         {
-          action: next.disabled !== !!before.disabled ? (next.disabled ? 'user.disabled' : 'user.enabled') : 'user.role_changed',
-          objectType: 'user', objectId: before.username,
-          before: { role: before.role, disabled: !!before.disabled }, after: next,
+          action:
+            next.disabled !== !!before.disabled
+              ? next.disabled
+                ? 'user.disabled'
+                : 'user.enabled'
+              : 'user.role_changed',
+          objectType: 'user',
+          objectId: before.username,
+          before: { role: before.role, disabled: !!before.disabled },
+          after: next,
         },
       ]);
     });
@@ -110,7 +135,10 @@ export class UsersService {
 
   async changePassword(actor: Actor, id: number, current: string, next: string) {
     const p = passwordSchema.safeParse(next);
-    if (!p.success) throw new ValidationError('Please correct the highlighted fields.', { password: p.error.issues[0].message });
+    if (!p.success)
+      throw new ValidationError('Please correct the highlighted fields.', {
+        password: p.error.issues[0].message,
+      });
     const u = await repo.findUserById(this.pool, id);
     if (!u || !(await verifyPassword(current, u.password_hash))) {
       throw new ValidationError('Please correct the highlighted fields.', { current: 'wrong password' });
@@ -118,19 +146,30 @@ export class UsersService {
     const passwordHash = await hashPassword(next);
     await withTx(this.pool, async (c) => {
       await repo.updateUser(c, id, { passwordHash, mustChange: false });
-      await appendAudit(c, actor, [{ action: 'user.password_changed', objectType: 'user', objectId: u.username }]);
+      await appendAudit(c, actor, [
+        { action: 'user.password_changed', objectType: 'user', objectId: u.username },
+      ]);
     });
   }
 
   /** First start: when there are no users, creates the admin. Returns the password only if it generated one. */
-  async ensureFirstAdmin(username: string, configured?: string): Promise<{ username: string; password: string | null } | null> {
+  async ensureFirstAdmin(
+    username: string,
+    configured?: string,
+  ): Promise<{ username: string; password: string | null } | null> {
     if ((await repo.countUsers(this.pool)) > 0) return null;
     const password = configured ?? generatePassword();
     const passwordHash = await hashPassword(password);
     await withTx(this.pool, async (c) => {
       await repo.insertUser(c, { username, passwordHash, role: 'admin', mustChange: !configured });
       await appendAudit(c, { name: 'system', role: 'system' }, [
-        { action: 'user.created', objectType: 'user', objectId: username, after: { username, role: 'admin' }, summary: 'first admin' },
+        {
+          action: 'user.created',
+          objectType: 'user',
+          objectId: username,
+          after: { username, role: 'admin' },
+          summary: 'first admin',
+        },
       ]);
     });
     return { username, password: configured ? null : password };

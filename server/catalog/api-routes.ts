@@ -7,7 +7,9 @@ import type { CatalogApiService } from './api-service.js';
 
 /** Reading the catalog: any key or user that may read tasks or write prices. */
 function canReadCatalog(req: Request, res: Response, next: NextFunction) {
-  requireScope('tasks:read')(req, res, (err?: unknown) => (err ? requireScope('prices:write')(req, res, next) : next()));
+  requireScope('tasks:read')(req, res, (err?: unknown) =>
+    err ? requireScope('prices:write')(req, res, next) : next(),
+  );
 }
 
 export function catalogApiRoutes(api: CatalogApiService) {
@@ -23,7 +25,8 @@ export function catalogApiRoutes(api: CatalogApiService) {
     app.get('/api/v1/products', canReadCatalog, async (req, res) => {
       const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
       const page = req.query.page === undefined ? 1 : Number(req.query.page);
-      if (!Number.isInteger(page) || page < 1) throw new ValidationError('Invalid paging.', { page: 'must be a whole number from 1' });
+      if (!Number.isInteger(page) || page < 1)
+        throw new ValidationError('Invalid paging.', { page: 'must be a whole number from 1' });
       res.json(await api.products({ sku: one(req.query.sku), q: one(req.query.q), page }));
     });
   };

@@ -32,21 +32,46 @@ export class CatalogApiService {
     envelope.data.changes.forEach((raw, index) => {
       const r = PriceChangeEntry.safeParse(raw);
       if (r.success) good.push({ index, entry: r.data as RawEntry });
-      else for (const i of r.error.issues) fields[`changes[${index}]${i.path.length ? `.${i.path.join('.')}` : ''}`] ??= i.message;
+      else
+        for (const i of r.error.issues)
+          fields[`changes[${index}]${i.path.length ? `.${i.path.join('.')}` : ''}`] ??= i.message;
     });
-    const { changes, errors } = await resolveEntries(this.pool, good.map((g) => g.entry));
+    const { changes, errors } = await resolveEntries(
+      this.pool,
+      good.map((g) => g.entry),
+    );
     for (const e of errors) {
-      fields[`changes[${good[e.index].index}].${e.field}`] ??= e.message.replace(/entry (\d+)/, (_m, i) => `changes[${good[Number(i)].index}]`);
+      fields[`changes[${good[e.index].index}].${e.field}`] ??= e.message.replace(
+        /entry (\d+)/,
+        (_m, i) => `changes[${good[Number(i)].index}]`,
+      );
     }
     const bad = new Set(Object.keys(fields).map((k) => k.split('.')[0]));
-    if (bad.size) throw new ValidationError(`${bad.size} change(s) are invalid; nothing was applied.`, fields);
-    const r = await this.changes.apply(actor, changes, { source: 'api', note: envelope.data.note ?? `API: ${changes.length} change(s)` });
-    return { taskIds: r.taskId ? [r.taskId] : [], items: r.items, applied: r.applied, scheduled: r.scheduled };
+    if (bad.size)
+      throw new ValidationError(`${bad.size} change(s) are invalid; nothing was applied.`, fields);
+    const r = await this.changes.apply(actor, changes, {
+      source: 'api',
+      note: envelope.data.note ?? `API: ${changes.length} change(s)`,
+    });
+    return {
+      taskIds: r.taskId ? [r.taskId] : [],
+      items: r.items,
+      applied: r.applied,
+      scheduled: r.scheduled,
+    };
   }
 
   async stores() {
     const rows = await listStores(this.pool);
-    return { stores: rows.map((s) => ({ code: s.code, name: s.name, timezone: s.timezone, currency: s.currency, groups: s.groups ? s.groups.split(' ') : [] })) };
+    return {
+      stores: rows.map((s) => ({
+        code: s.code,
+        name: s.name,
+        timezone: s.timezone,
+        currency: s.currency,
+        groups: s.groups ? s.groups.split(' ') : [],
+      })),
+    };
   }
 
   async products(query: { sku?: string; q?: string; page?: number }) {
@@ -60,17 +85,37 @@ export class CatalogApiService {
       total = rows.length;
     } else {
       page = Math.max(1, Math.min(query.page || 1, 100_000));
-      ({ rows, total } = await searchProducts(this.pool, (query.q ?? '').slice(0, 100), pageSize, (page - 1) * pageSize));
+      ({ rows, total } = await searchProducts(
+        this.pool,
+        (query.q ?? '').slice(0, 100),
+        pageSize,
+        (page - 1) * pageSize,
+      ));
     }
-    const prices = await pricesForProducts(this.pool, rows.map((r) => r.id));
+    const prices = await pricesForProducts(
+      this.pool,
+      rows.map((r) => r.id),
+    );
     return {
       products: rows.map((p) => ({
-        sku: p.sku, name: p.name, unit: p.unit, currency: p.currency,
-        prices: prices.filter((x) => x.product_id === p.id).map((x) => ({
-          store: x.store_code, price: x.price, promoPrice: x.promo_price, promoFrom: iso(x.promo_from), promoTo: iso(x.promo_to), updatedAt: x.updated_at.toISOString(),
-        })),
+        sku: p.sku,
+        name: p.name,
+        unit: p.unit,
+        currency: p.currency,
+        prices: prices
+          .filter((x) => x.product_id === p.id)
+          .map((x) => ({
+            store: x.store_code,
+            price: x.price,
+            promoPrice: x.promo_price,
+            promoFrom: iso(x.promo_from),
+            promoTo: iso(x.promo_to),
+            updatedAt: x.updated_at.toISOString(),
+          })),
       })),
-      total, page, pages: Math.max(1, Math.ceil(total / pageSize)),
+      total,
+      page,
+      pages: Math.max(1, Math.ceil(total / pageSize)),
     };
   }
 }

@@ -32,6 +32,12 @@ export function createCatalog(ctx: AppContext, tasks: PriceTaskCreator) {
     catalogApiRoutes(new CatalogApiService(pool, changes)),
     openApiRoutes(),
   ];
-  const scheduleWorker = new ScheduleWorker(pool, changes, tasks, ctx.log, ctx.config.CATALOG_SCHEDULE_INTERVAL_MS);
+  const scheduleWorker = new ScheduleWorker(
+    pool,
+    changes,
+    tasks,
+    ctx.log,
+    ctx.config.CATALOG_SCHEDULE_INTERVAL_MS,
+  );
   return { routes, scheduleWorker, changes };
 }

@@ -4,7 +4,15 @@
 import { parse } from 'csv-parse/sync';
 import type { RawEntry } from './price-input.js';
 
-export const COLUMNS = ['sku', 'store', 'price', 'promo_price', 'promo_from', 'promo_to', 'effective_at'] as const;
+export const COLUMNS = [
+  'sku',
+  'store',
+  'price',
+  'promo_price',
+  'promo_from',
+  'promo_to',
+  'effective_at',
+] as const;
 const REQUIRED = ['sku', 'store', 'price'];
 export const MAX_ROWS = 5000;
 
@@ -41,11 +49,21 @@ export function parseCsv(text: string): ParsedCsv {
   if (unknown.length || missing.length || dup.length) {
     const why = [
       missing.length ? `missing column(s) ${missing.join(', ')}` : '',
-      unknown.length ? `unknown column(s) ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` : '',
+      unknown.length
+        ? `unknown column(s) ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}`
+        : '',
       dup.length ? `repeated column(s) ${dup.join(', ')}` : '',
     ].filter(Boolean);
     if (header.length === 1 && /[;\t]/.test(header[0])) why.unshift('separate the columns with commas');
-    return { rows, errors: [{ line: headerAt + 1, message: `header: ${why.join('; ')}. Expected: ${COLUMNS.join(',')} (the first three required)` }] };
+    return {
+      rows,
+      errors: [
+        {
+          line: headerAt + 1,
+          message: `header: ${why.join('; ')}. Expected: ${COLUMNS.join(',')} (the first three required)`,
+        },
+      ],
+    };
   }
   for (let i = headerAt + 1; i < lines.length; i++) {
     const line = i + 1;
@@ -55,7 +73,12 @@ export function parseCsv(text: string): ParsedCsv {
       cells = parseLine(lines[i]);
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
-      errors.push({ line, message: code.includes('QUOTE') ? 'broken quoting (a quote is not closed, or text follows a closing quote)' : 'not valid CSV' });
+      errors.push({
+        line,
+        message: code.includes('QUOTE')
+          ? 'broken quoting (a quote is not closed, or text follows a closing quote)'
+          : 'not valid CSV',
+      });
       continue;
     }
     if (cells.length !== header.length) {
@@ -65,10 +88,20 @@ export function parseCsv(text: string): ParsedCsv {
     const get = (c: string) => (header.includes(c) ? cells[header.indexOf(c)] : '');
     rows.push({
       line,
-      entry: { sku: get('sku'), store: get('store'), price: get('price'), promoPrice: get('promo_price'), promoFrom: get('promo_from'), promoTo: get('promo_to'), effectiveAt: get('effective_at') },
+      entry: {
+        sku: get('sku'),
+        store: get('store'),
+        price: get('price'),
+        promoPrice: get('promo_price'),
+        promoFrom: get('promo_from'),
+        promoTo: get('promo_to'),
+        effectiveAt: get('effective_at'),
+      },
     });
   }
-  if (rows.length + errors.length === 0) errors.push({ line: headerAt + 1, message: 'the file has a header but no rows' });
-  if (rows.length > MAX_ROWS) errors.push({ line: rows[MAX_ROWS].line, message: `too many rows: at most ${MAX_ROWS} per file` });
+  if (rows.length + errors.length === 0)
+    errors.push({ line: headerAt + 1, message: 'the file has a header but no rows' });
+  if (rows.length > MAX_ROWS)
+    errors.push({ line: rows[MAX_ROWS].line, message: `too many rows: at most ${MAX_ROWS} per file` });
   return { rows, errors };
 }

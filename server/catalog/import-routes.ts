@@ -22,23 +22,45 @@ export function importRoutes(imports: ImportService) {
 
     app.post('/catalog/imports', writers, async (req, res) => {
       try {
-        const { id } = await imports.validate(req.actor, str(req.body.csv), str(req.body.fileName).slice(0, 255));
+        const { id } = await imports.validate(
+          req.actor,
+          str(req.body.csv),
+          str(req.body.fileName).slice(0, 255),
+        );
         res.redirect(`/catalog/imports/${id}`);
       } catch (err) {
         if (!(err instanceof ImportRejected)) throw err;
-        res.status(400).render('catalog/import', { ...form, problems: err.lines, message: err.message, values: { csv: str(req.body.csv), fileName: str(req.body.fileName) } });
+        res.status(400).render('catalog/import', {
+          ...form,
+          problems: err.lines,
+          message: err.message,
+          values: { csv: str(req.body.csv), fileName: str(req.body.fileName) },
+        });
       }
     });
 
     app.get('/catalog/imports/:id', readers, async (req, res) => {
-      res.render('catalog/import-preview', { title: 'Import preview', ...(await imports.preview(importId(req.params.id))) });
+      res.render('catalog/import-preview', {
+        title: 'Import preview',
+        ...(await imports.preview(importId(req.params.id))),
+      });
     });
 
     app.post('/catalog/imports/:id/confirm', writers, async (req, res) => {
       const id = importId(req.params.id);
       const r = await imports.confirm(req.actor, id, str(req.body.hash));
-      if (r.already) flash(req, 'error', `This import was already applied${r.taskId ? ` (task ${r.taskId})` : ''}; nothing was applied again.`);
-      else flash(req, 'ok', `Import applied: ${r.applied} price(s) changed${r.taskId ? `, task ${r.taskId} updates ${r.items} label(s)` : ''}${r.scheduled.length ? `, ${r.scheduled.length} scheduled` : ''}.`);
+      if (r.already)
+        flash(
+          req,
+          'error',
+          `This import was already applied${r.taskId ? ` (task ${r.taskId})` : ''}; nothing was applied again.`,
+        );
+      else
+        flash(
+          req,
+          'ok',
+          `Import applied: ${r.applied} price(s) changed${r.taskId ? `, task ${r.taskId} updates ${r.items} label(s)` : ''}${r.scheduled.length ? `, ${r.scheduled.length} scheduled` : ''}.`,
+        );
       res.redirect(`/catalog/imports/${id}`);
     });
   };

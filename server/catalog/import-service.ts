@@ -41,19 +41,37 @@ export class ImportService {
   /** Validates every row; stores the batch and returns its id and hash, or throws ImportRejected naming each bad line. */
   async validate(actor: Actor, text: string, fileName: string): Promise<{ id: string; hash: string }> {
     if (Buffer.byteLength(text, 'utf8') > MAX_IMPORT_BYTES) {
-      throw new ImportRejected([{ line: 0, message: `the file is larger than ${MAX_IMPORT_BYTES / 1024} kB; split it into several files` }]);
+      throw new ImportRejected([
+        {
+          line: 0,
+          message: `the file is larger than ${MAX_IMPORT_BYTES / 1024} kB; split it into several files`,
+        },
+      ]);
     }
     const parsed = parseCsv(text);
-    const { changes, errors } = await resolveEntries(this.pool, parsed.rows.map((r) => r.entry));
+    const { changes, errors } = await resolveEntries(
+      this.pool,
+      parsed.rows.map((r) => r.entry),
+    );
     const lines: LineError[] = [
       ...parsed.errors,
-      ...errors.map((e) => ({ line: parsed.rows[e.index].line, message: `${e.field}: ${e.message.replace(/entry (\d+)/, (_m, i) => `line ${parsed.rows[Number(i)].line}`)}` })),
+      ...errors.map((e) => ({
+        line: parsed.rows[e.index].line,
+        message: `${e.field}: ${e.message.replace(/entry (\d+)/, (_m, i) => `line ${parsed.rows[Number(i)].line}`)}`,
+      })),
     ].sort((a, b) => a.line - b.line);
     if (lines.length) throw new ImportRejected(lines);
     const id = crypto.randomBytes(16).toString('hex');
     const hash = crypto.createHash('sha256').update(text, 'utf8').digest('hex');
     await repo.purgeStaleImports(this.pool);
-    await repo.insertImport(this.pool, { id, hash, fileName: fileName || 'pasted.csv', rowCount: changes.length, rowsJson: toJson(changes), createdBy: actor.name });
+    await repo.insertImport(this.pool, {
+      id,
+      hash,
+      fileName: fileName || 'pasted.csv',
+      rowCount: changes.length,
+      rowsJson: toJson(changes),
+      createdBy: actor.name,
+    });
     return { id, hash };
   }
 
@@ -67,13 +85,27 @@ export class ImportService {
     const current = await lockPrices(this.pool, now, false);
     const byPair = new Map(rows.map((r) => [`${r.storeId}:${r.productId}`, r]));
     const stores = (await listStores(this.pool))
-      .map((s) => ({ code: s.code, rows: rows.filter((r) => r.storeId === s.id).length, labels: perStore.get(s.id) ?? 0 }))
+      .map((s) => ({
+        code: s.code,
+        rows: rows.filter((r) => r.storeId === s.id).length,
+        labels: perStore.get(s.id) ?? 0,
+      }))
       .filter((s) => s.rows > 0);
     return {
-      imp, stores, scheduled: rows.length - now.length, labels: [...perStore.values()].reduce((a, b) => a + b, 0),
+      imp,
+      stores,
+      scheduled: rows.length - now.length,
+      labels: [...perStore.values()].reduce((a, b) => a + b, 0),
       samples: samples.map((l) => {
         const r = byPair.get(`${l.store_id}:${l.product_id}`)!;
-        return { labelId: l.label_id, store: r.store, sku: r.sku, oldPrice: current.get(`${l.store_id}:${l.product_id}`)?.price ?? null, newPrice: r.price, promoPrice: r.promoPrice };
+        return {
+          labelId: l.label_id,
+          store: r.store,
+          sku: r.sku,
+          oldPrice: current.get(`${l.store_id}:${l.product_id}`)?.price ?? null,
+          newPrice: r.price,
+          promoPrice: r.promoPrice,
+        };
       }),
     };
   }
@@ -82,10 +114,16 @@ export class ImportService {
     const out = await withTx(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
       if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
-      if (imp.content_hash !== hash) throw new ConflictError('This confirmation does not match the previewed file. Upload the file again.');
-      if (imp.state === 'applied') return { already: true, taskId: imp.task_id, applied: 0, scheduled: [] as string[], items: 0 };
+      if (imp.content_hash !== hash)
+        throw new ConflictError(
+          'This confirmation does not match the previewed file. Upload the file again.',
+        );
+      if (imp.state === 'applied')
+        return { already: true, taskId: imp.task_id, applied: 0, scheduled: [] as string[], items: 0 };
       const r = await this.changes.applyInTx(c, actor, fromJson(imp.rows_json), {
-        source: 'import', note: `import ${imp.file_name} (${imp.row_count} rows)`, beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
+        source: 'import',
+        note: `import ${imp.file_name} (${imp.row_count} rows)`,
+        beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
       });
       return { already: false, ...r };
     });

@@ -14,7 +14,10 @@ export interface LabelRow {
   last_confirmed_at: Date | null;
 }
 
-export async function listLabels(db: Queryable, f: { storeId?: number; productId?: number; unbound?: boolean; limit: number; offset: number }) {
+export async function listLabels(
+  db: Queryable,
+  f: { storeId?: number; productId?: number; unbound?: boolean; limit: number; offset: number },
+) {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.storeId) {
@@ -32,39 +35,51 @@ export async function listLabels(db: Queryable, f: { storeId?: number; productId
        LEFT JOIN products p ON p.id = l.product_id ${w} ORDER BY l.label_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
   )) as unknown as [(LabelRow & { store_code: string; sku: string | null; product_name: string | null })[]];
-  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM labels l ${w}`, args)) as unknown as [[{ n: string }]];
+  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM labels l ${w}`, args)) as unknown as [
+    [{ n: string }],
+  ];
   return { rows, total: Number(c.n) };
 }
 
 export async function findLabel(db: Queryable, labelId: string): Promise<LabelRow | null> {
-  const [rows] = (await db.query('SELECT * FROM labels WHERE label_id = ? FOR UPDATE', [labelId])) as unknown as [LabelRow[]];
+  const [rows] = (await db.query('SELECT * FROM labels WHERE label_id = ? FOR UPDATE', [
+    labelId,
+  ])) as unknown as [LabelRow[]];
   return rows[0] ?? null;
 }
 
 export async function existingLabelIds(db: Queryable, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
-  const [rows] = (await db.query('SELECT label_id FROM labels WHERE label_id IN (?)', [ids])) as unknown as [{ label_id: string }[]];
+  const [rows] = (await db.query('SELECT label_id FROM labels WHERE label_id IN (?)', [ids])) as unknown as [
+    { label_id: string }[],
+  ];
   return rows.map((r) => r.label_id);
 }
 
 export async function insertLabels(db: Queryable, storeId: number, groupId: string, ids: string[]) {
-  await db.query('INSERT INTO labels (label_id, store_id, group_id) VALUES ?', [ids.map((id) => [id, storeId, groupId])]);
-}
-
-export async function setBinding(db: Queryable, labelId: string, productId: number | null) {
-  await db.query('UPDATE labels SET product_id = ?, bound_at = IF(? IS NULL, NULL, CURRENT_TIMESTAMP(3)) WHERE label_id = ?', [
-    productId, productId, labelId,
+  await db.query('INSERT INTO labels (label_id, store_id, group_id) VALUES ?', [
+    ids.map((id) => [id, storeId, groupId]),
   ]);
 }
 
+export async function setBinding(db: Queryable, labelId: string, productId: number | null) {
+  await db.query(
+    'UPDATE labels SET product_id = ?, bound_at = IF(? IS NULL, NULL, CURRENT_TIMESTAMP(3)) WHERE label_id = ?',
+    [productId, productId, labelId],
+  );
+}
+
 export async function groupsOfStore(db: Queryable, storeId: number): Promise<string[]> {
-  const [rows] = (await db.query('SELECT group_id FROM store_groups WHERE store_id = ? ORDER BY group_id', [storeId])) as unknown as [
-    { group_id: string }[],
-  ];
+  const [rows] = (await db.query('SELECT group_id FROM store_groups WHERE store_id = ? ORDER BY group_id', [
+    storeId,
+  ])) as unknown as [{ group_id: string }[]];
   return rows.map((r) => r.group_id);
 }
 
 export async function hasPrice(db: Queryable, storeId: number, productId: number): Promise<boolean> {
-  const [rows] = (await db.query('SELECT 1 FROM prices WHERE store_id = ? AND product_id = ?', [storeId, productId])) as unknown as [unknown[]];
+  const [rows] = (await db.query('SELECT 1 FROM prices WHERE store_id = ? AND product_id = ?', [
+    storeId,
+    productId,
+  ])) as unknown as [unknown[]];
   return rows.length > 0;
 }

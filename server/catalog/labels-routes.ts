@@ -14,38 +14,63 @@ export function labelsRoutes(pool: Pool, labels: LabelsService) {
       const sku = str(req.query.sku).trim();
       const product = sku ? await findProductBySku(pool, sku) : null;
       const unbound = req.query.unbound === '1';
-      const result = sku && !product
-        ? { rows: [], total: 0, page: 1, pages: 1 }
-        : await labels.list({ storeId, productId: product?.id, unbound, page: Number(req.query.page) });
+      const result =
+        sku && !product
+          ? { rows: [], total: 0, page: 1, pages: 1 }
+          : await labels.list({ storeId, productId: product?.id, unbound, page: Number(req.query.page) });
       res.render('catalog/labels', {
-        title: 'Labels', result, filter: { storeId, sku, unbound }, stores: await listStores(pool),
-        groups: (await listGroups(pool)).filter((g) => g.store_id !== null), ...extra,
+        title: 'Labels',
+        result,
+        filter: { storeId, sku, unbound },
+        stores: await listStores(pool),
+        groups: (await listGroups(pool)).filter((g) => g.store_id !== null),
+        ...extra,
       });
     };
-    const back = (req: Request) => (typeof req.body.back === 'string' && req.body.back.startsWith('/catalog/labels') ? req.body.back : '/catalog/labels');
+    const back = (req: Request) =>
+      typeof req.body.back === 'string' && req.body.back.startsWith('/catalog/labels')
+        ? req.body.back
+        : '/catalog/labels';
 
     app.get('/catalog/labels', readers, (req, res) => page(req, res));
 
     app.post('/catalog/labels', writers, async (req, res) => {
       const [storeId, groupId] = str(req.body.group).split('|');
       try {
-        const n = await labels.create(req.actor, { storeId: Number(storeId), groupId: groupId ?? '', labelIds: str(req.body.labelIds) });
+        const n = await labels.create(req.actor, {
+          storeId: Number(storeId),
+          groupId: groupId ?? '',
+          labelIds: str(req.body.labelIds),
+        });
         flash(req, 'ok', `${n} label(s) created.`);
         res.redirect('/catalog/labels');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);
-        await page(req, res, { errors: { ...err.fields, group: err.fields.storeId ?? err.fields.groupId }, values: req.body });
+        await page(req, res, {
+          errors: { ...err.fields, group: err.fields.storeId ?? err.fields.groupId },
+          values: req.body,
+        });
       }
     });
 
     app.post('/catalog/labels/bind', writers, async (req, res) => {
       try {
         const task = await labels.bind(req.actor, str(req.body.labelId), str(req.body.sku));
-        flash(req, 'ok', task ? `Label bound; task ${task.taskId} updates it.` : 'Label bound (no price in its store yet, so nothing to show).');
+        flash(
+          req,
+          'ok',
+          task
+            ? `Label bound; task ${task.taskId} updates it.`
+            : 'Label bound (no price in its store yet, so nothing to show).',
+        );
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, 'error', `Label ${str(req.body.labelId).slice(0, 64)} not bound: ${Object.values(err.fields).join('; ') || err.message}`);
+        flash(
+          req,
+          'error',
+          `Label ${str(req.body.labelId).slice(0, 64)} not bound: ${Object.values(err.fields).join('; ') || err.message}`,
+        );
       }
       res.redirect(back(req));
     });

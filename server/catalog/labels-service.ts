@@ -12,7 +12,8 @@ import { findStore } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 export const MAX_LABELS_PER_REQUEST = 5000;
-const bad = (fields: Record<string, string>) => new ValidationError('Please correct the highlighted fields.', fields);
+const bad = (fields: Record<string, string>) =>
+  new ValidationError('Please correct the highlighted fields.', fields);
 
 export class LabelsService {
   constructor(
@@ -22,31 +23,51 @@ export class LabelsService {
 
   list(f: { storeId?: number; productId?: number; unbound?: boolean; page: number }) {
     const page = Math.max(1, f.page || 1);
-    return repo.listLabels(this.pool, { ...f, limit: 100, offset: (page - 1) * 100 }).then((r) => ({ ...r, page, pages: Math.max(1, Math.ceil(r.total / 100)) }));
+    return repo
+      .listLabels(this.pool, { ...f, limit: 100, offset: (page - 1) * 100 })
+      .then((r) => ({ ...r, page, pages: Math.max(1, Math.ceil(r.total / 100)) }));
   }
 
   /** Creates every listed label, or none: each bad or taken id is named. */
   async create(actor: Actor, input: { storeId: number; groupId: string; labelIds: string }) {
     const ids = input.labelIds.split(/[\s,;]+/).filter(Boolean);
     if (!ids.length) throw bad({ labelIds: 'enter one or more label ids' });
-    if (ids.length > MAX_LABELS_PER_REQUEST) throw bad({ labelIds: `at most ${MAX_LABELS_PER_REQUEST} labels at once` });
+    if (ids.length > MAX_LABELS_PER_REQUEST)
+      throw bad({ labelIds: `at most ${MAX_LABELS_PER_REQUEST} labels at once` });
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const id of ids) {
-      if (!labelIdSchema.safeParse(id).success) problems.push(`"${id.slice(0, 70)}" is not a label id (letters, digits, - or _)`);
+      if (!labelIdSchema.safeParse(id).success)
+        problems.push(`"${id.slice(0, 70)}" is not a label id (letters, digits, - or _)`);
       else if (seen.has(id)) problems.push(`${id} is listed twice`);
       seen.add(id);
     }
-    if (problems.length) throw bad({ labelIds: problems.slice(0, 20).join('; ') + (problems.length > 20 ? `; and ${problems.length - 20} more` : '') });
+    if (problems.length)
+      throw bad({
+        labelIds:
+          problems.slice(0, 20).join('; ') +
+          (problems.length > 20 ? `; and ${problems.length - 20} more` : ''),
+      });
     return withTx(this.pool, async (c) => {
       const store = await findStore(c, input.storeId);
       if (!store) throw bad({ storeId: 'choose a store' });
-      if (!(await repo.groupsOfStore(c, store.id)).includes(input.groupId)) throw bad({ groupId: `not a Group ID of store ${store.code}` });
+      if (!(await repo.groupsOfStore(c, store.id)).includes(input.groupId))
+        throw bad({ groupId: `not a Group ID of store ${store.code}` });
       const taken = await repo.existingLabelIds(c, ids);
-      if (taken.length) throw bad({ labelIds: `already exist: ${taken.slice(0, 20).join(', ')}${taken.length > 20 ? ' ...' : ''}` });
+      if (taken.length)
+        throw bad({
+          labelIds: `already exist: ${taken.slice(0, 20).join(', ')}${taken.length > 20 ? ' ...' : ''}`,
+        });
       await repo.insertLabels(c, store.id, input.groupId, ids);
       await appendAudit(c, actor, [
-        { action: 'label.created', objectType: 'store', objectId: store.code, refs: { store: store.code, group: input.groupId }, summary: `${ids.length} label(s)`, after: { labels: ids } },
+        {
+          action: 'label.created',
+          objectType: 'store',
+          objectId: store.code,
+          refs: { store: store.code, group: input.groupId },
+          summary: `${ids.length} label(s)`,
+          after: { labels: ids },
+        },
       ]);
       return ids.length;
     });
@@ -60,13 +81,21 @@ export class LabelsService {
       if (!product) throw bad({ sku: `unknown SKU "${sku.trim().slice(0, 64)}"` });
       const store = (await findStore(c, label.store_id))!;
       await repo.setBinding(c, labelId, product.id);
-      const task = this.tasks && (await repo.hasPrice(c, store.id, product.id))
-        ? await this.tasks.createInTx(c, actor, [{ storeId: store.id, productId: product.id }], { source: 'ui', note: `label ${labelId} bound` })
-        : null;
+      const task =
+        this.tasks && (await repo.hasPrice(c, store.id, product.id))
+          ? await this.tasks.createInTx(c, actor, [{ storeId: store.id, productId: product.id }], {
+              source: 'ui',
+              note: `label ${labelId} bound`,
+            })
+          : null;
       await appendAudit(c, actor, [
         {
-          action: 'label.bound', objectType: 'label', objectId: labelId, refs: { label: labelId, sku: product.sku, store: store.code, task: task?.taskId },
-          before: { productId: label.product_id }, after: { productId: product.id, sku: product.sku },
+          action: 'label.bound',
+          objectType: 'label',
+          objectId: labelId,
+          refs: { label: labelId, sku: product.sku, store: store.code, task: task?.taskId },
+          before: { productId: label.product_id },
+          after: { productId: product.id, sku: product.sku },
         },
       ]);
       return task;
@@ -82,7 +111,14 @@ export class LabelsService {
       if (label.product_id === null) return;
       await repo.setBinding(c, labelId, null);
       await appendAudit(c, actor, [
-        { action: 'label.unbound', objectType: 'label', objectId: labelId, refs: { label: labelId }, before: { productId: label.product_id }, after: { productId: null } },
+        {
+          action: 'label.unbound',
+          objectType: 'label',
+          objectId: labelId,
+          refs: { label: labelId },
+          before: { productId: label.product_id },
+          after: { productId: null },
+        },
       ]);
     });
   }

@@ -18,8 +18,19 @@ export interface ApplyResult {
   scheduled: string[];
 }
 
-const show = (r: { price: string; promo_price?: string | null; promo_from?: Date | null; promo_to?: Date | null } | undefined) =>
-  r ? { price: r.price, promoPrice: r.promo_price ?? null, promoFrom: r.promo_from ?? null, promoTo: r.promo_to ?? null } : null;
+const show = (
+  r:
+    | { price: string; promo_price?: string | null; promo_from?: Date | null; promo_to?: Date | null }
+    | undefined,
+) =>
+  r
+    ? {
+        price: r.price,
+        promoPrice: r.promo_price ?? null,
+        promoFrom: r.promo_from ?? null,
+        promoTo: r.promo_to ?? null,
+      }
+    : null;
 
 export class PriceChangeService {
   constructor(
@@ -28,7 +39,11 @@ export class PriceChangeService {
   ) {}
 
   /** Applies changes now and files the ones with effectiveAt for later, all or nothing. */
-  async apply(actor: Actor, changes: Change[], opts: { source: TaskSource; note?: string }): Promise<ApplyResult> {
+  async apply(
+    actor: Actor,
+    changes: Change[],
+    opts: { source: TaskSource; note?: string },
+  ): Promise<ApplyResult> {
     // Overlapping changes inserting new price rows can deadlock on InnoDB gap locks; the loser simply runs again.
     const out = await withTxRetry(this.pool, (c) => this.applyInTx(c, actor, changes, opts));
     if (out.taskId) await this.tasks!.enqueue(out.taskId);
@@ -41,7 +56,11 @@ export class PriceChangeService {
 
   /** `beforeAudit` lets a caller write its own bookkeeping with the task id while the audit stays the last statement. */
   async applyInTx(
-    c: Conn, actor: Actor, changes: Change[], opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> }, now = new Date(),
+    c: Conn,
+    actor: Actor,
+    changes: Change[],
+    opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> },
+    now = new Date(),
   ): Promise<ApplyResult> {
     const later = changes.filter((ch) => ch.effectiveAt);
     const nowChanges = changes.filter((ch) => !ch.effectiveAt);
@@ -49,15 +68,33 @@ export class PriceChangeService {
     const scheduled = await schedules.insertSchedules(
       c,
       later.map((ch) => ({
-        kind: 'price' as const, storeId: ch.storeId, productId: ch.productId, price: ch.price, promoPrice: ch.promoPrice,
-        promoFrom: ch.promoFrom, promoTo: ch.promoTo, effectiveAt: ch.effectiveAt!, source: opts.source, note: opts.note ?? '', createdBy: actor.name,
+        kind: 'price' as const,
+        storeId: ch.storeId,
+        productId: ch.productId,
+        price: ch.price,
+        promoPrice: ch.promoPrice,
+        promoFrom: ch.promoFrom,
+        promoTo: ch.promoTo,
+        effectiveAt: ch.effectiveAt!,
+        source: opts.source,
+        note: opts.note ?? '',
+        createdBy: actor.name,
       })),
     );
     later.forEach((ch, i) =>
       events.push({
-        action: 'price.scheduled', objectType: 'price_schedule', objectId: scheduled[i], refs: { sku: ch.sku, store: ch.store },
+        action: 'price.scheduled',
+        objectType: 'price_schedule',
+        objectId: scheduled[i],
+        refs: { sku: ch.sku, store: ch.store },
         summary: `${ch.sku} in ${ch.store} at ${ch.effectiveAt!.toISOString()}`,
-        after: { price: ch.price, promoPrice: ch.promoPrice, promoFrom: ch.promoFrom, promoTo: ch.promoTo, effectiveAt: ch.effectiveAt },
+        after: {
+          price: ch.price,
+          promoPrice: ch.promoPrice,
+          promoFrom: ch.promoFrom,
+          promoTo: ch.promoTo,
+          effectiveAt: ch.effectiveAt,
+        },
       }),
     );
 
@@ -66,16 +103,35 @@ export class PriceChangeService {
       const before = await prices.lockPrices(c, nowChanges);
       // A new price state replaces any promotion still waiting to start or end.
       await schedules.cancelPromoSchedules(c, nowChanges);
-      const { rows, schedules: promoRows } = planPromotions(nowChanges, now, { note: opts.note ?? '', createdBy: actor.name });
+      const { rows, schedules: promoRows } = planPromotions(nowChanges, now, {
+        note: opts.note ?? '',
+        createdBy: actor.name,
+      });
       await prices.upsertPrices(c, rows);
       await schedules.insertSchedules(c, promoRows);
       const taskOpts = { source: opts.source, ...(opts.note ? { note: opts.note.slice(0, 255) } : {}) };
-      task = this.tasks ? await this.tasks.createInTx(c, actor, nowChanges.map((ch) => ({ storeId: ch.storeId, productId: ch.productId })), taskOpts) : null;
+      task = this.tasks
+        ? await this.tasks.createInTx(
+            c,
+            actor,
+            nowChanges.map((ch) => ({ storeId: ch.storeId, productId: ch.productId })),
+            taskOpts,
+          )
+        : null;
       for (const r of rows) {
         events.push({
-          action: 'price.changed', objectType: 'price', objectId: `${r.sku}@${r.store}`, refs: { sku: r.sku, store: r.store, task: task?.taskId },
+          action: 'price.changed',
+          objectType: 'price',
+          objectId: `${r.sku}@${r.store}`,
+          refs: { sku: r.sku, store: r.store, task: task?.taskId },
           before: show(before.get(`${r.storeId}:${r.productId}`)),
-          after: { price: r.price, promoPrice: r.promoPrice, promoFrom: r.promoFrom, promoTo: r.promoTo, ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}) },
+          after: {
+            price: r.price,
+            promoPrice: r.promoPrice,
+            promoFrom: r.promoFrom,
+            promoTo: r.promoTo,
+            ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}),
+          },
         });
       }
     }

@@ -17,16 +17,36 @@ export interface PriceForm {
   allStores: boolean;
 }
 
-export async function editPrice(pool: Pool, changes: PriceChangeService, actor: Actor, sku: string, f: PriceForm) {
+export async function editPrice(
+  pool: Pool,
+  changes: PriceChangeService,
+  actor: Actor,
+  sku: string,
+  f: PriceForm,
+) {
   const all = await listStores(pool);
   const codes = f.allStores ? all.map((s) => s.code) : f.stores.filter((c) => all.some((s) => s.code === c));
-  if (!codes.length) throw new ValidationError('Please correct the highlighted fields.', { stores: 'choose one or more stores, or all stores' });
-  const entries = codes.map((store) => ({ sku, store, price: f.price, promoPrice: f.promoPrice, promoFrom: f.promoFrom, promoTo: f.promoTo, effectiveAt: f.effectiveAt }));
+  if (!codes.length)
+    throw new ValidationError('Please correct the highlighted fields.', {
+      stores: 'choose one or more stores, or all stores',
+    });
+  const entries = codes.map((store) => ({
+    sku,
+    store,
+    price: f.price,
+    promoPrice: f.promoPrice,
+    promoFrom: f.promoFrom,
+    promoTo: f.promoTo,
+    effectiveAt: f.effectiveAt,
+  }));
   const { changes: resolved, errors } = await resolveEntries(pool, entries);
   if (errors.length) {
     const fields: Record<string, string> = {};
     for (const e of errors) fields[e.field] ??= e.message;
     throw new ValidationError('Please correct the highlighted fields.', fields);
   }
-  return changes.apply(actor, resolved, { source: 'ui', note: `price of ${sku} in ${f.allStores ? 'all stores' : codes.join(', ')}`.slice(0, 255) });
+  return changes.apply(actor, resolved, {
+    source: 'ui',
+    note: `price of ${sku} in ${f.allStores ? 'all stores' : codes.join(', ')}`.slice(0, 255),
+  });
 }

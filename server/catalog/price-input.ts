@@ -37,7 +37,11 @@ export interface EntryError {
 const blank = (v: string | null | undefined) => v === undefined || v === null || v.trim() === '';
 
 /** Validates every entry (format, windows, duplicates, known SKUs and stores) before anything is applied. */
-export async function resolveEntries(db: Queryable, entries: RawEntry[], now = new Date()): Promise<{ changes: Change[]; errors: EntryError[] }> {
+export async function resolveEntries(
+  db: Queryable,
+  entries: RawEntry[],
+  now = new Date(),
+): Promise<{ changes: Change[]; errors: EntryError[] }> {
   const errors: EntryError[] = [];
   const err = (index: number, field: string, message: string) => errors.push({ index, field, message });
   const skus = [...new Set(entries.map((e) => e.sku.trim()).filter(Boolean))];
@@ -67,12 +71,16 @@ export async function resolveEntries(db: Queryable, entries: RawEntry[], now = n
     const promoFrom = when('promoFrom', e.promoFrom);
     const promoTo = when('promoTo', e.promoTo);
     const effectiveAt = when('effectiveAt', e.effectiveAt);
-    if (promoPrice === null && (promoFrom || promoTo)) err(i, 'promoPrice', 'a promotion window needs a promotion price');
-    if (promoPrice !== null && !promoTo && blank(e.promoTo)) err(i, 'promoTo', 'a promotion needs an end time (it reverts by itself then)');
+    if (promoPrice === null && (promoFrom || promoTo))
+      err(i, 'promoPrice', 'a promotion window needs a promotion price');
+    if (promoPrice !== null && !promoTo && blank(e.promoTo))
+      err(i, 'promoTo', 'a promotion needs an end time (it reverts by itself then)');
     const start = promoFrom ?? effectiveAt ?? now;
-    if (promoTo && promoTo <= now) err(i, 'promoTo', 'must be in the future: a promotion that has ended needs no change');
+    if (promoTo && promoTo <= now)
+      err(i, 'promoTo', 'must be in the future: a promotion that has ended needs no change');
     else if (promoTo && promoTo <= start) err(i, 'promoTo', 'must be after the promotion starts');
-    if (effectiveAt && effectiveAt <= now) err(i, 'effectiveAt', 'must be in the future (leave it empty to apply now)');
+    if (effectiveAt && effectiveAt <= now)
+      err(i, 'effectiveAt', 'must be in the future (leave it empty to apply now)');
     if (product && store) {
       const key = `${product.id}:${store.id}:${effectiveAt?.getTime() ?? 'now'}`;
       const first = seen.get(key);
@@ -81,9 +89,15 @@ export async function resolveEntries(db: Queryable, entries: RawEntry[], now = n
     }
     if (errors.length === before) {
       changes.push({
-        storeId: store!.id, productId: product!.id, sku: product!.sku, store: store!.code,
-        price: normPrice(e.price), promoPrice: promoPrice === null ? null : normPrice(promoPrice),
-        promoFrom: promoPrice === null ? null : promoFrom, promoTo: promoPrice === null ? null : promoTo, effectiveAt,
+        storeId: store!.id,
+        productId: product!.id,
+        sku: product!.sku,
+        store: store!.code,
+        price: normPrice(e.price),
+        promoPrice: promoPrice === null ? null : normPrice(promoPrice),
+        promoFrom: promoPrice === null ? null : promoFrom,
+        promoTo: promoPrice === null ? null : promoTo,
+        effectiveAt,
       });
     }
   });

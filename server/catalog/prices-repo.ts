@@ -20,7 +20,9 @@ export interface PriceState {
 export type Pair = { storeId: number; productId: number };
 
 export async function storesPricing(db: Queryable, productId: number): Promise<number[]> {
-  const [rows] = (await db.query('SELECT store_id FROM prices WHERE product_id = ?', [productId])) as unknown as [{ store_id: number }[]];
+  const [rows] = (await db.query('SELECT store_id FROM prices WHERE product_id = ?', [
+    productId,
+  ])) as unknown as [{ store_id: number }[]];
   return rows.map((r) => r.store_id);
 }
 
@@ -40,9 +42,10 @@ export async function lockPrices(db: Queryable, pairs: Pair[], lock = true): Pro
   const out = new Map<string, PriceRow>();
   for (let i = 0; i < pairs.length; i += 500) {
     const chunk = pairs.slice(i, i + 500);
-    const [rows] = (await db.query(`SELECT * FROM prices WHERE (store_id, product_id) IN (?)${lock ? ' FOR UPDATE' : ''}`, [
-      chunk.map((p) => [p.storeId, p.productId]),
-    ])) as unknown as [PriceRow[]];
+    const [rows] = (await db.query(
+      `SELECT * FROM prices WHERE (store_id, product_id) IN (?)${lock ? ' FOR UPDATE' : ''}`,
+      [chunk.map((p) => [p.storeId, p.productId])],
+    )) as unknown as [PriceRow[]];
     for (const r of rows) out.set(`${r.store_id}:${r.product_id}`, r);
   }
   return out;

@@ -16,10 +16,14 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function searchProducts(db: Queryable, q: string, limit: number, offset: number) {
   const where = q ? 'WHERE sku LIKE ? OR name LIKE ?' : '';
   const args = q ? [`${likeEscape(q)}%`, `%${likeEscape(q)}%`] : [];
-  const [rows] = (await db.query(`SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`, [...args, limit, offset])) as unknown as [
-    ProductRow[],
+  const [rows] = (await db.query(`SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`, [
+    ...args,
+    limit,
+    offset,
+  ])) as unknown as [ProductRow[]];
+  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM products ${where}`, args)) as unknown as [
+    [{ n: string }],
   ];
-  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM products ${where}`, args)) as unknown as [[{ n: string }]];
   return { rows, total: Number(c.n) };
 }
 
@@ -35,17 +39,34 @@ export async function findProductBySku(db: Queryable, sku: string): Promise<Prod
 
 export async function findProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
   if (!skus.length) return [];
-  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?)', [skus])) as unknown as [ProductRow[]];
+  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?)', [skus])) as unknown as [
+    ProductRow[],
+  ];
   return rows;
 }
 
-export async function insertProduct(db: Queryable, p: { sku: string; name: string; unit: string; currency: string }) {
+export async function insertProduct(
+  db: Queryable,
+  p: { sku: string; name: string; unit: string; currency: string },
+) {
   const [r] = (await db.query('INSERT INTO products (sku, name, unit, currency) VALUES (?, ?, ?, ?)', [
-    p.sku, p.name, p.unit, p.currency,
+    p.sku,
+    p.name,
+    p.unit,
+    p.currency,
   ])) as unknown as [{ insertId: number }];
   return r.insertId;
 }
 
-export async function updateProduct(db: Queryable, id: number, p: { name: string; unit: string; currency: string }) {
-  await db.query('UPDATE products SET name = ?, unit = ?, currency = ? WHERE id = ?', [p.name, p.unit, p.currency, id]);
+export async function updateProduct(
+  db: Queryable,
+  id: number,
+  p: { name: string; unit: string; currency: string },
+) {
+  await db.query('UPDATE products SET name = ?, unit = ?, currency = ? WHERE id = ?', [
+    p.name,
+    p.unit,
+    p.currency,
+    id,
+  ]);
 }

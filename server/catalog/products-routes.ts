@@ -16,13 +16,23 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
   return (app: Router) => {
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
-      res.render('catalog/products', { title: 'Products', q, result: await products.search(q, Number(req.query.page)), ...extra });
+      res.render('catalog/products', {
+        title: 'Products',
+        q,
+        result: await products.search(q, Number(req.query.page)),
+        ...extra,
+      });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
       const product = await products.get(id);
       res.render('catalog/product', {
-        title: `Product ${product.sku}`, product, prices: await pricesByStore(pool, id), stores: await listStores(pool),
-        schedules: await listSchedules(pool, { productId: id, limit: 50 }), priceValues: {}, ...extra,
+        title: `Product ${product.sku}`,
+        product,
+        prices: await pricesByStore(pool, id),
+        stores: await listStores(pool),
+        schedules: await listSchedules(pool, { productId: id, limit: 50 }),
+        priceValues: {},
+        ...extra,
       });
     };
 
@@ -46,7 +56,11 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
       const id = positiveId(req.params.id);
       try {
         const task = await products.update(req.actor, id, req.body);
-        flash(req, 'ok', task ? `Product saved; task ${task.taskId} updates ${task.items} label(s).` : 'Product saved.');
+        flash(
+          req,
+          'ok',
+          task ? `Product saved; task ${task.taskId} updates ${task.items} label(s).` : 'Product saved.',
+        );
         res.redirect(`/catalog/products/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -60,14 +74,23 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
       const product = await products.get(id);
       const b = req.body as Record<string, unknown>;
       const form: PriceForm = {
-        price: str(b.price), promoPrice: str(b.promoPrice), promoFrom: str(b.promoFrom), promoTo: str(b.promoTo),
-        effectiveAt: str(b.effectiveAt), stores: list(b.stores), allStores: b.allStores === '1',
+        price: str(b.price),
+        promoPrice: str(b.promoPrice),
+        promoFrom: str(b.promoFrom),
+        promoTo: str(b.promoTo),
+        effectiveAt: str(b.effectiveAt),
+        stores: list(b.stores),
+        allStores: b.allStores === '1',
       };
       try {
         const r = await editPrice(pool, changes, req.actor, product.sku, form);
         const parts = [
           r.applied ? `${r.applied} price(s) changed` : '',
-          r.taskId ? `task ${r.taskId} updates ${r.items} label(s)` : r.applied ? 'no label shows this product there yet' : '',
+          r.taskId
+            ? `task ${r.taskId} updates ${r.items} label(s)`
+            : r.applied
+              ? 'no label shows this product there yet'
+              : '',
           r.scheduled.length ? `${r.scheduled.length} change(s) scheduled` : '',
         ].filter(Boolean);
         flash(req, 'ok', `${parts.join('; ')}.`);

@@ -20,7 +20,12 @@ export class ProductsService {
 
   async search(q: string, page: number) {
     const p = Math.max(1, Math.min(page || 1, 100_000));
-    const { rows, total } = await repo.searchProducts(this.pool, q.trim().slice(0, 100), PAGE_SIZE, (p - 1) * PAGE_SIZE);
+    const { rows, total } = await repo.searchProducts(
+      this.pool,
+      q.trim().slice(0, 100),
+      PAGE_SIZE,
+      (p - 1) * PAGE_SIZE,
+    );
     return { rows, total, page: p, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
@@ -35,16 +40,29 @@ export class ProductsService {
   }
 
   async create(actor: Actor, input: Record<string, unknown>) {
-    const v = parseFields({ sku: skuSchema, name: nameSchema, unit: unitSchema, currency: currencySchema }, input);
+    const v = parseFields(
+      { sku: skuSchema, name: nameSchema, unit: unitSchema, currency: currencySchema },
+      input,
+    );
     try {
       return await withTx(this.pool, async (c) => {
         const id = await repo.insertProduct(c, v);
-        await appendAudit(c, actor, [{ action: 'product.created', objectType: 'product', objectId: v.sku, refs: { sku: v.sku }, after: v }]);
+        await appendAudit(c, actor, [
+          {
+            action: 'product.created',
+            objectType: 'product',
+            objectId: v.sku,
+            refs: { sku: v.sku },
+            after: v,
+          },
+        ]);
         return id;
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') {
-        throw new ValidationError('Please correct the highlighted fields.', { sku: 'a product with this SKU exists' });
+        throw new ValidationError('Please correct the highlighted fields.', {
+          sku: 'a product with this SKU exists',
+        });
       }
       throw err;
     }
@@ -57,13 +75,23 @@ export class ProductsService {
       if (!before) throw new NotFoundError('No such product.');
       await repo.updateProduct(c, id, v);
       const stores = await prices.storesPricing(c, id);
-      const t = this.tasks && stores.length
-        ? await this.tasks.createInTx(c, actor, stores.map((storeId) => ({ storeId, productId: id })), { source: 'ui', note: `product ${before.sku} edited` })
-        : null;
+      const t =
+        this.tasks && stores.length
+          ? await this.tasks.createInTx(
+              c,
+              actor,
+              stores.map((storeId) => ({ storeId, productId: id })),
+              { source: 'ui', note: `product ${before.sku} edited` },
+            )
+          : null;
       await appendAudit(c, actor, [
         {
-          action: 'product.updated', objectType: 'product', objectId: before.sku, refs: { sku: before.sku, task: t?.taskId },
-          before: { name: before.name, unit: before.unit, currency: before.currency }, after: v,
+          action: 'product.updated',
+          objectType: 'product',
+          objectId: before.sku,
+          refs: { sku: before.sku, task: t?.taskId },
+          before: { name: before.name, unit: before.unit, currency: before.currency },
+          after: v,
         },
       ]);
       return t;

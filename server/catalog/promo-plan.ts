@@ -14,16 +14,31 @@ export function planPromotions(changes: Change[], now: Date, meta: { note: strin
       promoPrice: active ? ch.promoPrice : null,
       promoFrom: active ? (ch.promoFrom ?? now) : null,
       promoTo: active ? ch.promoTo : null,
-      upcoming: pending ? { promoPrice: ch.promoPrice, promoFrom: ch.promoFrom, promoTo: ch.promoTo } : undefined,
+      upcoming: pending
+        ? { promoPrice: ch.promoPrice, promoFrom: ch.promoFrom, promoTo: ch.promoTo }
+        : undefined,
     };
   });
   const schedules: NewSchedule[] = changes.flatMap((ch) => {
     if (ch.promoPrice === null || !ch.promoTo) return [];
-    const base = { storeId: ch.storeId, productId: ch.productId, price: null, promoPrice: ch.promoPrice, promoTo: ch.promoTo, source: 'promotion', ...meta };
+    const base = {
+      storeId: ch.storeId,
+      productId: ch.productId,
+      price: null,
+      promoPrice: ch.promoPrice,
+      promoTo: ch.promoTo,
+      source: 'promotion',
+      ...meta,
+    };
     const from = ch.promoFrom && ch.promoFrom > now ? ch.promoFrom : null;
     return [
       ...(from ? [{ ...base, kind: 'promo_start' as const, promoFrom: from, effectiveAt: from }] : []),
-      { ...base, kind: 'promo_end' as const, promoFrom: from ?? ch.promoFrom ?? now, effectiveAt: ch.promoTo },
+      {
+        ...base,
+        kind: 'promo_end' as const,
+        promoFrom: from ?? ch.promoFrom ?? now,
+        effectiveAt: ch.promoTo,
+      },
     ];
   });
   return { rows, schedules };

@@ -32,7 +32,13 @@ export class ScheduleWorker implements Service {
 
   async start() {
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().then(() => undefined, (err) => this.log.error({ err }, 'schedule tick failed')).finally(() => (this.running = null));
+      if (!this.running)
+        this.running = this.tick()
+          .then(
+            () => undefined,
+            (err) => this.log.error({ err }, 'schedule tick failed'),
+          )
+          .finally(() => (this.running = null));
     }, this.intervalMs);
   }
 
@@ -83,9 +89,26 @@ export class ScheduleWorker implements Service {
     const actor: Actor = { ...SYSTEM_ACTOR, name: `schedule:${s.id}` };
     if (s.kind === 'price') {
       const r = await this.changes.applyInTx(
-        c, actor,
-        [{ storeId: s.store_id, productId: s.product_id, sku: product.sku, store: store.code, price: s.price!, promoPrice: s.promo_price, promoFrom: s.promo_from, promoTo: s.promo_to, effectiveAt: null }],
-        { source: 'schedule', note: s.note || `schedule ${s.id}`, beforeAudit: (taskId) => schedules.markApplied(c, s.id, taskId) },
+        c,
+        actor,
+        [
+          {
+            storeId: s.store_id,
+            productId: s.product_id,
+            sku: product.sku,
+            store: store.code,
+            price: s.price!,
+            promoPrice: s.promo_price,
+            promoFrom: s.promo_from,
+            promoTo: s.promo_to,
+            effectiveAt: null,
+          },
+        ],
+        {
+          source: 'schedule',
+          note: s.note || `schedule ${s.id}`,
+          beforeAudit: (taskId) => schedules.markApplied(c, s.id, taskId),
+        },
         now,
       );
       return r.taskId;
@@ -98,19 +121,38 @@ export class ScheduleWorker implements Service {
       await schedules.markApplied(c, s.id, null, 'nothing to do: the price changed since');
       return null;
     }
-    const next = s.kind === 'promo_start'
-      ? { price: cur.price, promoPrice: s.promo_price, promoFrom: s.promo_from, promoTo: s.promo_to }
-      : { price: cur.price, promoPrice: null, promoFrom: null, promoTo: null };
+    const next =
+      s.kind === 'promo_start'
+        ? { price: cur.price, promoPrice: s.promo_price, promoFrom: s.promo_from, promoTo: s.promo_to }
+        : { price: cur.price, promoPrice: null, promoFrom: null, promoTo: null };
     await prices.upsertPrices(c, [{ ...pair, ...next }]);
-    const task = this.tasks ? await this.tasks.createInTx(c, actor, [pair], { source: 'promotion', note: `${s.kind} ${product.sku}@${store.code}` }) : null;
+    const task = this.tasks
+      ? await this.tasks.createInTx(c, actor, [pair], {
+          source: 'promotion',
+          note: `${s.kind} ${product.sku}@${store.code}`,
+        })
+      : null;
     await schedules.markApplied(c, s.id, task?.taskId ?? null);
-    await appendAudit(c, actor, [
-      {
-        action: s.kind === 'promo_start' ? 'price.promo_started' : 'price.promo_ended', objectType: 'price', objectId: `${product.sku}@${store.code}`,
-        refs: { sku: product.sku, store: store.code, task: task?.taskId, schedule: s.id },
-        before: { price: cur.price, promoPrice: cur.promo_price, promoFrom: cur.promo_from, promoTo: cur.promo_to }, after: next,
-      },
-    ], now);
+    await appendAudit(
+      c,
+      actor,
+      [
+        {
+          action: s.kind === 'promo_start' ? 'price.promo_started' : 'price.promo_ended',
+          objectType: 'price',
+          objectId: `${product.sku}@${store.code}`,
+          refs: { sku: product.sku, store: store.code, task: task?.taskId, schedule: s.id },
+          before: {
+            price: cur.price,
+            promoPrice: cur.promo_price,
+            promoFrom: cur.promo_from,
+            promoTo: cur.promo_to,
+          },
+          after: next,
+        },
+      ],
+      now,
+    );
     return task?.taskId ?? null;
   }
 }

@@ -42,7 +42,19 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
     const [res] = (await db.query(
       `INSERT INTO price_schedules (kind, store_id, product_id, price, promo_price, promo_from, promo_to, effective_at, source, note, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.kind, r.storeId, r.productId, r.price, r.promoPrice, r.promoFrom, r.promoTo, r.effectiveAt, r.source, r.note.slice(0, 255), r.createdBy.slice(0, 128)],
+      [
+        r.kind,
+        r.storeId,
+        r.productId,
+        r.price,
+        r.promoPrice,
+        r.promoFrom,
+        r.promoTo,
+        r.effectiveAt,
+        r.source,
+        r.note.slice(0, 255),
+        r.createdBy.slice(0, 128),
+      ],
     )) as unknown as [{ insertId: number | string }];
     ids.push(String(res.insertId));
   }
@@ -80,11 +92,16 @@ export async function markApplied(db: Queryable, id: string, taskId: string | nu
 }
 
 export async function markFailed(db: Queryable, id: string, error: string) {
-  await db.query(`UPDATE price_schedules SET state = 'failed', error = ? WHERE id = ? AND state = 'pending'`, [error.slice(0, 255), id]);
+  await db.query(
+    `UPDATE price_schedules SET state = 'failed', error = ? WHERE id = ? AND state = 'pending'`,
+    [error.slice(0, 255), id],
+  );
 }
 
 export async function findSchedule(db: Queryable, id: string): Promise<ScheduleRow | null> {
-  const [rows] = (await db.query('SELECT * FROM price_schedules WHERE id = ? FOR UPDATE', [id])) as unknown as [ScheduleRow[]];
+  const [rows] = (await db.query('SELECT * FROM price_schedules WHERE id = ? FOR UPDATE', [
+    id,
+  ])) as unknown as [ScheduleRow[]];
   return rows[0] ?? null;
 }
 
@@ -92,7 +109,10 @@ export async function cancelSchedule(db: Queryable, id: string) {
   await db.query(`UPDATE price_schedules SET state = 'cancelled' WHERE id = ? AND state = 'pending'`, [id]);
 }
 
-export async function listSchedules(db: Queryable, opts: { state?: string; productId?: number; limit: number }) {
+export async function listSchedules(
+  db: Queryable,
+  opts: { state?: string; productId?: number; limit: number },
+) {
   const where: string[] = [];
   const args: unknown[] = [];
   if (opts.state) {

@@ -8,7 +8,11 @@ export function schedulesRoutes(schedules: SchedulesService) {
   return (app: Router) => {
     app.get('/catalog/schedules', readers, async (req, res) => {
       const state = str(req.query.state);
-      res.render('catalog/schedules', { title: 'Scheduled changes', state, rows: await schedules.list(state) });
+      res.render('catalog/schedules', {
+        title: 'Scheduled changes',
+        state,
+        rows: await schedules.list(state),
+      });
     });
 
     app.post('/catalog/schedules/:id/cancel', writers, async (req, res) => {

@@ -2,13 +2,25 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 
-export const storeCode = z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, - or _');
-export const skuSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, dot, - or _');
-export const labelIdSchema = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, - or _');
+export const storeCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, - or _');
+export const skuSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, dot, - or _');
+export const labelIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, - or _');
 export const nameSchema = z.string().trim().min(1, 'required').max(200, 'at most 200 characters');
 export const storeNameSchema = z.string().trim().min(1, 'required').max(128, 'at most 128 characters');
 export const unitSchema = z.string().trim().min(1, 'required').max(32, 'at most 32 characters');
-export const currencySchema = z.string().trim().regex(/^[A-Z]{3}$/, 'three capital letters (ISO 4217), e.g. CNY');
+export const currencySchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Z]{3}$/, 'three capital letters (ISO 4217), e.g. CNY');
 export const timezoneSchema = z
   .string()
   .trim()
@@ -22,7 +34,10 @@ export const timezoneSchema = z
   }, 'an IANA time zone, e.g. Asia/Shanghai');
 
 /** Parses each field with its schema; throws one ValidationError naming every bad field. */
-export function parseFields<T extends Record<string, z.ZodType>>(shape: T, input: Record<string, unknown>): { [K in keyof T]: z.output<T[K]> } {
+export function parseFields<T extends Record<string, z.ZodType>>(
+  shape: T,
+  input: Record<string, unknown>,
+): { [K in keyof T]: z.output<T[K]> } {
   const out: Record<string, unknown> = {};
   const fields: Record<string, string> = {};
   for (const [k, schema] of Object.entries(shape)) {

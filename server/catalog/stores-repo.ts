@@ -29,23 +29,42 @@ export async function findStoreByCode(db: Queryable, code: string): Promise<Stor
 
 export async function findStoresByCodes(db: Queryable, codes: string[]): Promise<StoreRow[]> {
   if (!codes.length) return [];
-  const [rows] = (await db.query('SELECT * FROM stores WHERE code IN (?)', [codes])) as unknown as [StoreRow[]];
+  const [rows] = (await db.query('SELECT * FROM stores WHERE code IN (?)', [codes])) as unknown as [
+    StoreRow[],
+  ];
   return rows;
 }
 
-export async function insertStore(db: Queryable, s: { code: string; name: string; timezone: string; currency: string }) {
+export async function insertStore(
+  db: Queryable,
+  s: { code: string; name: string; timezone: string; currency: string },
+) {
   const [r] = (await db.query('INSERT INTO stores (code, name, timezone, currency) VALUES (?, ?, ?, ?)', [
-    s.code, s.name, s.timezone, s.currency,
+    s.code,
+    s.name,
+    s.timezone,
+    s.currency,
   ])) as unknown as [{ insertId: number }];
   return r.insertId;
 }
 
-export async function updateStore(db: Queryable, id: number, s: { name: string; timezone: string; currency: string }) {
-  await db.query('UPDATE stores SET name = ?, timezone = ?, currency = ? WHERE id = ?', [s.name, s.timezone, s.currency, id]);
+export async function updateStore(
+  db: Queryable,
+  id: number,
+  s: { name: string; timezone: string; currency: string },
+) {
+  await db.query('UPDATE stores SET name = ?, timezone = ?, currency = ? WHERE id = ?', [
+    s.name,
+    s.timezone,
+    s.currency,
+    id,
+  ]);
 }
 
 /** Registered Group IDs with the store each belongs to, if any. */
-export async function listGroups(db: Queryable): Promise<{ group_id: string; store_id: number | null; store_code: string | null }[]> {
+export async function listGroups(
+  db: Queryable,
+): Promise<{ group_id: string; store_id: number | null; store_code: string | null }[]> {
   const [rows] = (await db.query(
     `SELECT m.group_id, sg.store_id, s.code AS store_code FROM mqtt_groups m
        LEFT JOIN store_groups sg ON sg.group_id = m.group_id LEFT JOIN stores s ON s.id = sg.store_id ORDER BY m.group_id`,
@@ -53,7 +72,10 @@ export async function listGroups(db: Queryable): Promise<{ group_id: string; sto
   return rows;
 }
 
-export async function findGroup(db: Queryable, groupId: string): Promise<{ group_id: string; store_id: number | null } | null> {
+export async function findGroup(
+  db: Queryable,
+  groupId: string,
+): Promise<{ group_id: string; store_id: number | null } | null> {
   const [rows] = (await db.query(
     'SELECT m.group_id, sg.store_id FROM mqtt_groups m LEFT JOIN store_groups sg ON sg.group_id = m.group_id WHERE m.group_id = ? FOR UPDATE',
     [groupId],
@@ -66,13 +88,16 @@ export async function assignGroup(db: Queryable, groupId: string, storeId: numbe
 }
 
 export async function unassignGroup(db: Queryable, groupId: string, storeId: number) {
-  const [r] = (await db.query('DELETE FROM store_groups WHERE group_id = ? AND store_id = ?', [groupId, storeId])) as unknown as [
-    { affectedRows: number },
-  ];
+  const [r] = (await db.query('DELETE FROM store_groups WHERE group_id = ? AND store_id = ?', [
+    groupId,
+    storeId,
+  ])) as unknown as [{ affectedRows: number }];
   return r.affectedRows;
 }
 
 export async function countLabelsInGroup(db: Queryable, groupId: string): Promise<number> {
-  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [groupId])) as unknown as [[{ n: string }]];
+  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [
+    groupId,
+  ])) as unknown as [[{ n: string }]];
   return Number(r.n);
 }

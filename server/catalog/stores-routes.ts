@@ -13,7 +13,12 @@ export function storesRoutes(stores: StoresService) {
       res.render('catalog/stores', { title: 'Stores', stores: await stores.list(), ...extra });
     const storePage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
       const store = await stores.get(id);
-      res.render('catalog/store', { title: `Store ${store.code}`, store, groups: await stores.listGroups(), ...extra });
+      res.render('catalog/store', {
+        title: `Store ${store.code}`,
+        store,
+        groups: await stores.listGroups(),
+        ...extra,
+      });
     };
 
     app.get('/catalog/stores', readers, (_req, res) => listPage(res));

@@ -5,7 +5,13 @@ import { withTx } from '../db/pool.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor } from '../audit/audit-chain.js';
-import { currencySchema, storeNameSchema as nameSchema, parseFields, storeCode, timezoneSchema } from './schemas.js';
+import {
+  currencySchema,
+  storeNameSchema as nameSchema,
+  parseFields,
+  storeCode,
+  timezoneSchema,
+} from './schemas.js';
 import * as repo from './stores-repo.js';
 
 const isDup = (err: unknown) => (err as { code?: string }).code === 'ER_DUP_ENTRY';
@@ -28,15 +34,29 @@ export class StoresService {
   }
 
   async create(actor: Actor, input: Record<string, unknown>) {
-    const v = parseFields({ code: storeCode, name: nameSchema, timezone: timezoneSchema, currency: currencySchema }, input);
+    const v = parseFields(
+      { code: storeCode, name: nameSchema, timezone: timezoneSchema, currency: currencySchema },
+      input,
+    );
     try {
       return await withTx(this.pool, async (c) => {
         const id = await repo.insertStore(c, v);
-        await appendAudit(c, actor, [{ action: 'store.created', objectType: 'store', objectId: v.code, refs: { store: v.code }, after: v }]);
+        await appendAudit(c, actor, [
+          {
+            action: 'store.created',
+            objectType: 'store',
+            objectId: v.code,
+            refs: { store: v.code },
+            after: v,
+          },
+        ]);
         return id;
       });
     } catch (err) {
-      if (isDup(err)) throw new ValidationError('Please correct the highlighted fields.', { code: 'a store with this code exists' });
+      if (isDup(err))
+        throw new ValidationError('Please correct the highlighted fields.', {
+          code: 'a store with this code exists',
+        });
       throw err;
     }
   }
@@ -49,8 +69,12 @@ export class StoresService {
       await repo.updateStore(c, id, v);
       await appendAudit(c, actor, [
         {
-          action: 'store.updated', objectType: 'store', objectId: before.code, refs: { store: before.code },
-          before: { name: before.name, timezone: before.timezone, currency: before.currency }, after: v,
+          action: 'store.updated',
+          objectType: 'store',
+          objectId: before.code,
+          refs: { store: before.code },
+          before: { name: before.name, timezone: before.timezone, currency: before.currency },
+          after: v,
         },
       ]);
     });
@@ -61,12 +85,21 @@ export class StoresService {
       const store = await repo.findStore(c, storeId);
       if (!store) throw new NotFoundError('No such store.');
       const g = await repo.findGroup(c, groupId.trim());
-      if (!g) throw new ValidationError('Please correct the highlighted fields.', { groupId: 'not a registered Group ID' });
+      if (!g)
+        throw new ValidationError('Please correct the highlighted fields.', {
+          groupId: 'not a registered Group ID',
+        });
       if (g.store_id === storeId) return;
-      if (g.store_id !== null) throw new ConflictError(`Group ID ${g.group_id} already belongs to another store.`);
+      if (g.store_id !== null)
+        throw new ConflictError(`Group ID ${g.group_id} already belongs to another store.`);
       await repo.assignGroup(c, g.group_id, storeId);
       await appendAudit(c, actor, [
-        { action: 'store.group_assigned', objectType: 'store', objectId: store.code, refs: { store: store.code, group: g.group_id } },
+        {
+          action: 'store.group_assigned',
+          objectType: 'store',
+          objectId: store.code,
+          refs: { store: store.code, group: g.group_id },
+        },
       ]);
     });
   }
@@ -78,9 +111,15 @@ export class StoresService {
       // Labels name their Group ID; taking it away would orphan them.
       const n = await repo.countLabelsInGroup(c, groupId);
       if (n > 0) throw new ConflictError(`${n} label(s) use Group ID ${groupId}; move or delete them first.`);
-      if (!(await repo.unassignGroup(c, groupId, storeId))) throw new NotFoundError('That Group ID does not belong to this store.');
+      if (!(await repo.unassignGroup(c, groupId, storeId)))
+        throw new NotFoundError('That Group ID does not belong to this store.');
       await appendAudit(c, actor, [
-        { action: 'store.group_unassigned', objectType: 'store', objectId: store.code, refs: { store: store.code, group: groupId } },
+        {
+          action: 'store.group_unassigned',
+          objectType: 'store',
+          objectId: store.code,
+          refs: { store: store.code, group: groupId },
+        },
       ]);
     });
   }

@@ -6,7 +6,11 @@ export interface Service {
 }
 
 /** Stops services in reverse order; one that hangs past its share of the deadline is abandoned. */
-export async function stopAll(services: Service[], timeoutMs: number, onError: (name: string, err: unknown) => void) {
+export async function stopAll(
+  services: Service[],
+  timeoutMs: number,
+  onError: (name: string, err: unknown) => void,
+) {
   const deadline = Date.now() + timeoutMs;
   for (const s of [...services].reverse()) {
     const left = Math.max(100, deadline - Date.now());

@@ -14,7 +14,10 @@ export function createRedis(url: string, log: Pick<Logger, 'warn'>, opts: RedisO
 }
 
 /** An 'error' listener for Redis connections: logs at most one error a second (an outage repeats them at every reconnect attempt). */
-export function redisErrorLogger(log: Pick<Logger, 'warn'>, msg = 'Redis connection error; reconnecting'): (err: Error) => void {
+export function redisErrorLogger(
+  log: Pick<Logger, 'warn'>,
+  msg = 'Redis connection error; reconnecting',
+): (err: Error) => void {
   let last = 0;
   return (err) => {
     if (Date.now() - last < 1000) return;

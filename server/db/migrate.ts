@@ -20,7 +20,10 @@ export class MigrationError extends Error {
 }
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = fs.readdirSync(dir).filter((f) => /^\d{3,}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{3,}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
   const seen = new Set<number>();
   return files.map((f) => {
     const version = Number(f.split('_')[0]);
@@ -49,7 +52,9 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
   const all = readMigrations(dir);
   const conn = await mysql.createConnection({ uri: url, timezone: 'Z' });
   try {
-    const [[lock]] = (await conn.query("SELECT GET_LOCK('esl_migrate', 60) AS ok")) as unknown as [[{ ok: number }]];
+    const [[lock]] = (await conn.query("SELECT GET_LOCK('esl_migrate', 60) AS ok")) as unknown as [
+      [{ ok: number }],
+    ];
     if (lock.ok !== 1) throw new MigrationError('could not take the migration lock within 60 s');
     await conn.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INT NOT NULL PRIMARY KEY,
@@ -57,9 +62,9 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
       checksum CHAR(64) NOT NULL,
       applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-    const [rows] = (await conn.query('SELECT version, name, checksum FROM schema_migrations ORDER BY version')) as unknown as [
-      { version: number; name: string; checksum: string }[],
-    ];
+    const [rows] = (await conn.query(
+      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+    )) as unknown as [{ version: number; name: string; checksum: string }[]];
     const done = new Map(rows.map((r) => [r.version, r]));
     for (const m of all) {
       const d = done.get(m.version);
@@ -73,7 +78,9 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
     const known = new Set(all.map((m) => m.version));
     const unknown = rows.filter((r) => !known.has(r.version));
     if (unknown.length) {
-      throw new MigrationError(`the database has migrations this code does not know: ${unknown.map((r) => r.name).join(', ')}`);
+      throw new MigrationError(
+        `the database has migrations this code does not know: ${unknown.map((r) => r.name).join(', ')}`,
+      );
     }
     const applied: string[] = [];
     for (const m of all) {
@@ -82,10 +89,16 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
         try {
           await conn.query(stmt);
         } catch (err) {
-          throw new MigrationError(`${m.name} failed: ${(err as Error).message}\n  in: ${stmt.slice(0, 200)}`);
+          throw new MigrationError(
+            `${m.name} failed: ${(err as Error).message}\n  in: ${stmt.slice(0, 200)}`,
+          );
         }
       }
-      await conn.query('INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [m.version, m.name, m.checksum]);
+      await conn.query('INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
       applied.push(m.name);
     }
     return { applied, current: all.length ? all[all.length - 1].version : 0 };
@@ -96,9 +109,14 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
 }
 
 /** True when every migration on disk is applied with its checksum (for /readyz). */
-export async function migrationsApplied(query: (sql: string) => Promise<unknown>, dir = MIGRATIONS_DIR): Promise<boolean> {
+export async function migrationsApplied(
+  query: (sql: string) => Promise<unknown>,
+  dir = MIGRATIONS_DIR,
+): Promise<boolean> {
   const all = readMigrations(dir);
-  const [rows] = (await query('SELECT version, checksum FROM schema_migrations')) as [{ version: number; checksum: string }[]];
+  const [rows] = (await query('SELECT version, checksum FROM schema_migrations')) as [
+    { version: number; checksum: string }[],
+  ];
   const done = new Map(rows.map((r) => [r.version, r.checksum]));
   return all.every((m) => done.get(m.version) === m.checksum);
 }

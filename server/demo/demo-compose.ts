@@ -8,6 +8,16 @@ import { DemoFleet } from './demo-fleet.js';
 
 export function startDemo(ctx: AppContext, services: Service[]): DemoFleet {
   const { config } = ctx;
-  const registry = new RegistryService(ctx.pool, ctx.redis, config.REDIS_PREFIX, SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR), ctx.log);
-  return new DemoFleet(ctx, registry, () => (services.find((s) => s instanceof BrokerService) as BrokerService | undefined) ?? null);
+  const registry = new RegistryService(
+    ctx.pool,
+    ctx.redis,
+    config.REDIS_PREFIX,
+    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
+    ctx.log,
+  );
+  return new DemoFleet(
+    ctx,
+    registry,
+    () => (services.find((s) => s instanceof BrokerService) as BrokerService | undefined) ?? null,
+  );
 }

@@ -33,11 +33,16 @@ export class DemoFleet implements Service {
       return;
     }
     if (!(await this.registry.listGroups()).some((g) => g.group_id === DEMO_GROUP_ID)) {
-      await this.registry.createGroup(SYSTEM_ACTOR, { groupId: DEMO_GROUP_ID, description: 'Demo store (simulated APs)' });
+      await this.registry.createGroup(SYSTEM_ACTOR, {
+        groupId: DEMO_GROUP_ID,
+        description: 'Demo store (simulated APs)',
+      });
     }
     const storeId =
       (await findDemoStore(pool)) ??
-      (await withTx(pool, (c) => insertDemoStore(c, DEMO_GROUP_ID, config.DEMO_APS * config.DEMO_LABELS_PER_AP)));
+      (await withTx(pool, (c) =>
+        insertDemoStore(c, DEMO_GROUP_ID, config.DEMO_APS * config.DEMO_LABELS_PER_AP),
+      ));
     // Each simulated AP logs in with its own device credential, as a real AP would. A secret is
     // shown only once, so every start rotates the existing credentials (audited) or issues new ones.
     const known = new Map((await this.registry.listDeviceCredentials()).map((c) => [c.client_id, c]));
@@ -63,7 +68,10 @@ export class DemoFleet implements Service {
       knobs: { latencyMs: 300, statusIntervalMs: 30_000 },
     });
     await this.fleet.start();
-    log.info({ aps: config.DEMO_APS, labels: config.DEMO_APS * config.DEMO_LABELS_PER_AP, groupId: DEMO_GROUP_ID }, 'demo fleet of SIMULATED APs started (store DEMO)');
+    log.info(
+      { aps: config.DEMO_APS, labels: config.DEMO_APS * config.DEMO_LABELS_PER_AP, groupId: DEMO_GROUP_ID },
+      'demo fleet of SIMULATED APs started (store DEMO)',
+    );
   }
 
   async stop() {

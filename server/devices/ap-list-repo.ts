@@ -44,7 +44,8 @@ function where(f: ApListFilter): [string, unknown[]] {
   return [clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args];
 }
 
-const FROM = 'FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id';
+const FROM =
+  'FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id';
 
 export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow[]> {
   const [w, args] = where(f);
@@ -59,10 +60,14 @@ export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow
   return rows.map((r) => ({ ...r, online: r.online === 1 }));
 }
 
-export async function countAps(db: Queryable, f: Omit<ApListFilter, 'limit' | 'offset'>): Promise<{ total: number; online: number }> {
+export async function countAps(
+  db: Queryable,
+  f: Omit<ApListFilter, 'limit' | 'offset'>,
+): Promise<{ total: number; online: number }> {
   const [w, args] = where({ ...f, limit: 0, offset: 0 });
-  const [[r]] = (await db.query(`SELECT COUNT(*) AS total, COALESCE(SUM(a.online), 0) AS online ${FROM} ${w}`, args)) as unknown as [
-    [{ total: string; online: string }],
-  ];
+  const [[r]] = (await db.query(
+    `SELECT COUNT(*) AS total, COALESCE(SUM(a.online), 0) AS online ${FROM} ${w}`,
+    args,
+  )) as unknown as [[{ total: string; online: string }]];
   return { total: Number(r.total), online: Number(r.online) };
 }

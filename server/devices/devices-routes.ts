@@ -14,7 +14,8 @@ function filters(q: Request['query']) {
   const storeId = q.store === undefined || q.store === '' ? undefined : Number(q.store);
   const fields: Record<string, string> = {};
   if (!Number.isInteger(page) || page < 1 || page > 100_000) fields.page = 'must be a whole number from 1';
-  if (storeId !== undefined && (!Number.isInteger(storeId) || storeId < 1)) fields.store = 'must be a store id';
+  if (storeId !== undefined && (!Number.isInteger(storeId) || storeId < 1))
+    fields.store = 'must be a store id';
   if (Object.keys(fields).length) throw new ValidationError('Invalid paging or filter.', fields);
   return { page, storeId, limit: PAGE, offset: (page - 1) * PAGE };
 }
@@ -33,7 +34,13 @@ function apFilters(q: Request['query']) {
   if (text.length > 64) fields.q = 'at most 64 characters';
   if (Object.keys(fields).length) throw new ValidationError('Invalid filter.', fields);
   return {
-    page, limit, offset, storeId, online: ONLINE[online as keyof typeof ONLINE], groupId: groupId || undefined, q: text || undefined,
+    page,
+    limit,
+    offset,
+    storeId,
+    online: ONLINE[online as keyof typeof ONLINE],
+    groupId: groupId || undefined,
+    q: text || undefined,
     // what the form shows again
     form: { store: storeId ?? '', online, group: groupId, q: text },
   };
@@ -42,35 +49,72 @@ function apFilters(q: Request['query']) {
 const apJson = (r: ApListRow) => ({
   ...r,
   ...Object.fromEntries(
-    (['connectedAt', 'disconnectedAt', 'lastSeenAt', 'lastStatusAt'] as const).map((k) => [k, r[k]?.toISOString() ?? null]),
+    (['connectedAt', 'disconnectedAt', 'lastSeenAt', 'lastStatusAt'] as const).map((k) => [
+      k,
+      r[k]?.toISOString() ?? null,
+    ]),
   ),
 });
 
 export function devicesRoutes(pool: Pool) {
   return (app: Router) => {
-    app.get('/devices/aps', requireRole('admin', 'operator', 'auditor'), async (req: Request, res: Response) => {
-      const f = apFilters(req.query);
-      const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
-      const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
-      res.render('devices/aps', { title: 'Access points', rows, counts, page: f.page, form: f.form, query: query.toString(), pageSize: PAGE });
-    });
+    app.get(
+      '/devices/aps',
+      requireRole('admin', 'operator', 'auditor'),
+      async (req: Request, res: Response) => {
+        const f = apFilters(req.query);
+        const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
+        const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
+        res.render('devices/aps', {
+          title: 'Access points',
+          rows,
+          counts,
+          page: f.page,
+          form: f.form,
+          query: query.toString(),
+          pageSize: PAGE,
+        });
+      },
+    );
 
     app.get('/api/v1/aps', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = apFilters(req.query);
       const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
-      res.json({ total: counts.total, online: counts.online, page: f.page, pageSize: PAGE, aps: rows.map(apJson) });
+      res.json({
+        total: counts.total,
+        online: counts.online,
+        page: f.page,
+        pageSize: PAGE,
+        aps: rows.map(apJson),
+      });
     });
 
-    app.get('/devices/mismatches', requireRole('admin', 'operator', 'auditor'), async (req: Request, res: Response) => {
-      const f = filters(req.query);
-      const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);
-      res.render('devices/mismatches', { title: 'Price mismatches', rows, total, page: f.page, store: f.storeId ?? '', pageSize: PAGE });
-    });
+    app.get(
+      '/devices/mismatches',
+      requireRole('admin', 'operator', 'auditor'),
+      async (req: Request, res: Response) => {
+        const f = filters(req.query);
+        const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);
+        res.render('devices/mismatches', {
+          title: 'Price mismatches',
+          rows,
+          total,
+          page: f.page,
+          store: f.storeId ?? '',
+          pageSize: PAGE,
+        });
+      },
+    );
 
     app.get('/api/v1/labels/mismatches', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = filters(req.query);
       const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);
-      res.json({ total, page: f.page, pageSize: PAGE, labels: rows.map((r) => ({ ...r, lastStatusAt: r.lastStatusAt?.toISOString() ?? null })) });
+      res.json({
+        total,
+        page: f.page,
+        pageSize: PAGE,
+        labels: rows.map((r) => ({ ...r, lastStatusAt: r.lastStatusAt?.toISOString() ?? null })),
+      });
     });
   };
 }

@@ -25,7 +25,10 @@ const FROM = `FROM labels l
   JOIN stores s ON s.id = l.store_id
   WHERE l.displayed_hash IS NOT NULL AND l.displayed_hash <> ${CONTENT_HASH_SQL}`;
 
-export async function listMismatches(db: Queryable, f: { storeId?: number; limit: number; offset: number }): Promise<MismatchRow[]> {
+export async function listMismatches(
+  db: Queryable,
+  f: { storeId?: number; limit: number; offset: number },
+): Promise<MismatchRow[]> {
   const [rows] = (await db.query(
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
        l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
@@ -39,8 +42,9 @@ export async function listMismatches(db: Queryable, f: { storeId?: number; limit
 }
 
 export async function countMismatches(db: Queryable, storeId?: number): Promise<number> {
-  const [[r]] = (await db.query(`SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}`, storeId ? [storeId] : [])) as unknown as [
-    [{ n: string }],
-  ];
+  const [[r]] = (await db.query(
+    `SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}`,
+    storeId ? [storeId] : [],
+  )) as unknown as [[{ n: string }]];
   return Number(r.n);
 }

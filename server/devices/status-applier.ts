@@ -18,26 +18,40 @@ export async function applyStatus(
   return withTx(pool, async (c) => {
     let matched = 0;
     const mismatched: string[] = [];
-    const labels = s.labels.map((l) => ({ labelId: l.labelId, battery: l.battery ?? null, rssi: l.rssi ?? null, contentHash: l.contentHash ?? null }));
+    const labels = s.labels.map((l) => ({
+      labelId: l.labelId,
+      battery: l.battery ?? null,
+      rssi: l.rssi ?? null,
+      contentHash: l.contentHash ?? null,
+    }));
     for (let i = 0; i < labels.length; i += CHUNK) {
       const chunk = labels.slice(i, i + CHUNK);
       const reported = new Map(chunk.filter((l) => l.contentHash).map((l) => [l.labelId, l.contentHash!]));
       // A label showing what we already knew it showed is never newly mismatched; only the others
       // need the (costly) hash of their current price. Most reports repeat what is known.
       const known = await knownDisplayed(c, from.groupId, [...reported.keys()]);
-      const changed = [...reported].filter(([id, h]) => known.has(id) && known.get(id) !== h).map(([id]) => id);
+      const changed = [...reported]
+        .filter(([id, h]) => known.has(id) && known.get(id) !== h)
+        .map(([id]) => id);
       for (const e of await labelExpectations(c, from.groupId, changed)) {
         const shown = reported.get(e.labelId)!;
         if (shown !== e.expected && shown !== e.previous && !e.pending) mismatched.push(e.labelId);
       }
       matched += await updateReportedLabels(c, from.groupId, from.clientId, from.receivedAt, chunk);
     }
-    await upsertApStatus(c, { ...from, firmware: s.fw ?? null, at: from.receivedAt, labelsReported: s.labels.length });
+    await upsertApStatus(c, {
+      ...from,
+      firmware: s.fw ?? null,
+      at: from.receivedAt,
+      labelsReported: s.labels.length,
+    });
     for (let i = 0; i < mismatched.length; i += 300) {
       const chunk = mismatched.slice(i, i + 300);
       await appendAudit(c, { name: from.clientId, role: 'device' }, [
         {
-          action: 'label.mismatch', objectType: 'ap', objectId: from.clientId,
+          action: 'label.mismatch',
+          objectType: 'ap',
+          objectId: from.clientId,
           refs: { ap: from.clientId, group: from.groupId, label: chunk },
           summary: `${chunk.length} label(s) reported showing content that differs from their current price`,
         },

@@ -13,7 +13,13 @@ export interface ReportedLabel {
  * Updates the labels of the reporting AP's own group (a label of another group is left
  * alone, whatever the AP claims). Returns how many labels matched.
  */
-export async function updateReportedLabels(db: Queryable, groupId: string, clientId: string, at: Date, labels: ReportedLabel[]): Promise<number> {
+export async function updateReportedLabels(
+  db: Queryable,
+  groupId: string,
+  clientId: string,
+  at: Date,
+  labels: ReportedLabel[],
+): Promise<number> {
   if (!labels.length) return 0;
   const rows = labels.map(() => 'SELECT ? AS label_id, ? AS battery, ? AS rssi, ? AS h').join(' UNION ALL ');
   const params = labels.flatMap((l) => [l.labelId, l.battery, l.rssi, l.contentHash]);
@@ -29,7 +35,14 @@ export async function updateReportedLabels(db: Queryable, groupId: string, clien
 
 export async function upsertApStatus(
   db: Queryable,
-  ap: { clientId: string; groupId: string; deviceId: string; firmware: string | null; at: Date; labelsReported: number },
+  ap: {
+    clientId: string;
+    groupId: string;
+    deviceId: string;
+    firmware: string | null;
+    at: Date;
+    labelsReported: number;
+  },
 ): Promise<void> {
   await db.query(
     `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
@@ -51,7 +64,11 @@ export interface LabelExpectation {
 }
 
 /** For reported labels of the group: what they showed before this report and what they should show. */
-export async function labelExpectations(db: Queryable, groupId: string, labelIds: string[]): Promise<LabelExpectation[]> {
+export async function labelExpectations(
+  db: Queryable,
+  groupId: string,
+  labelIds: string[],
+): Promise<LabelExpectation[]> {
   if (!labelIds.length) return [];
   const [rows] = (await db.query(
     `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected,
@@ -66,11 +83,15 @@ export async function labelExpectations(db: Queryable, groupId: string, labelIds
 }
 
 /** What the platform last knew each of these labels of the group displayed (one primary-key read per label). */
-export async function knownDisplayed(db: Queryable, groupId: string, labelIds: string[]): Promise<Map<string, string | null>> {
+export async function knownDisplayed(
+  db: Queryable,
+  groupId: string,
+  labelIds: string[],
+): Promise<Map<string, string | null>> {
   if (!labelIds.length) return new Map();
-  const [rows] = (await db.query('SELECT label_id AS labelId, displayed_hash AS h FROM labels WHERE group_id = ? AND label_id IN (?)', [
-    groupId,
-    labelIds,
-  ])) as unknown as [{ labelId: string; h: string | null }[]];
+  const [rows] = (await db.query(
+    'SELECT label_id AS labelId, displayed_hash AS h FROM labels WHERE group_id = ? AND label_id IN (?)',
+    [groupId, labelIds],
+  )) as unknown as [{ labelId: string; h: string | null }[]];
   return new Map(rows.map((r) => [r.labelId, r.h]));
 }

@@ -113,7 +113,9 @@ async function waitFor(what: string, probe: () => Promise<boolean>, logFile: str
     if (await probe()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+  const tail = fs.existsSync(logFile)
+    ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')
+    : '';
   throw new Error(`${what} did not become ready within ${timeoutMs} ms; see ${logFile}\n${tail}`);
 }
 
@@ -138,7 +140,13 @@ async function startMariaDb(dataDir: string, st: EmbeddedState, log: Log): Promi
       fs.mkdirSync(dir, { recursive: true });
       const r = spawnSync(
         firstExisting(INSTALL_DB)!,
-        ['--no-defaults', `--datadir=${dir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
+        [
+          '--no-defaults',
+          `--datadir=${dir}`,
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+          ...userArgs,
+        ],
         { encoding: 'utf8' },
       );
       if (r.status !== 0) throw new Error(`mariadb-install-db failed:\n${r.stdout}\n${r.stderr}`);
@@ -172,7 +180,12 @@ async function startMariaDb(dataDir: string, st: EmbeddedState, log: Log): Promi
     'MariaDB login',
     async () => {
       try {
-        conn = await mysql.createConnection({ host: '127.0.0.1', port: st.mysqlPort, user: 'esl', password: st.mysqlPassword });
+        conn = await mysql.createConnection({
+          host: '127.0.0.1',
+          port: st.mysqlPort,
+          user: 'esl',
+          password: st.mysqlPassword,
+        });
         return true;
       } catch {
         try {
@@ -208,17 +221,27 @@ async function startRedis(dataDir: string, st: EmbeddedState, log: Log): Promise
     spawnDetached(
       firstExisting(REDIS)!,
       [
-        '--port', String(st.redisPort),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--pidfile', pidFile,
-        '--requirepass', st.redisPassword,
+        '--port',
+        String(st.redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--pidfile',
+        pidFile,
+        '--requirepass',
+        st.redisPassword,
         // BullMQ needs every key kept; AOF makes accepted jobs survive a Redis restart.
-        '--maxmemory-policy', 'noeviction',
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--daemonize', 'no',
-        '--protected-mode', 'yes',
+        '--maxmemory-policy',
+        'noeviction',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'yes',
       ],
       logFile,
     );

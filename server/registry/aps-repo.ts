@@ -25,7 +25,10 @@ export async function findAp(db: Queryable, clientId: string): Promise<ApConnRow
 }
 
 /** First sight of an AP creates its row; later connects update it. */
-export async function recordConnect(db: Queryable, e: { clientId: string; groupId: string; deviceId: string; ip: string | null; node: string; at: Date }) {
+export async function recordConnect(
+  db: Queryable,
+  e: { clientId: string; groupId: string; deviceId: string; ip: string | null; node: string; at: Date },
+) {
   await db.query(
     `INSERT INTO aps (client_id, group_id, device_id, online, ip, broker_node, connected_at, last_seen_at)
        VALUES (?, ?, ?, 1, ?, ?, ?, ?)
@@ -36,7 +39,10 @@ export async function recordConnect(db: Queryable, e: { clientId: string; groupI
 }
 
 /** Marks the AP offline, unless a later connection has been recorded meanwhile. */
-export async function recordDisconnect(db: Queryable, e: { clientId: string; reason: string; at: Date; offline: boolean }) {
+export async function recordDisconnect(
+  db: Queryable,
+  e: { clientId: string; reason: string; at: Date; offline: boolean },
+) {
   await db.query(
     `UPDATE aps SET disconnected_at = ?, disconnect_reason = ?, last_seen_at = GREATEST(COALESCE(last_seen_at, ?), ?),
        online = IF(? AND (connected_at IS NULL OR connected_at <= ?), 0, online)
@@ -45,7 +51,10 @@ export async function recordDisconnect(db: Queryable, e: { clientId: string; rea
   );
 }
 
-export async function recordTakeover(db: Queryable, e: { clientId: string; groupId: string; deviceId: string }) {
+export async function recordTakeover(
+  db: Queryable,
+  e: { clientId: string; groupId: string; deviceId: string },
+) {
   await db.query(
     `INSERT INTO aps (client_id, group_id, device_id, takeovers) VALUES (?, ?, ?, 1)
      ON DUPLICATE KEY UPDATE takeovers = takeovers + 1`,
@@ -55,17 +64,22 @@ export async function recordTakeover(db: Queryable, e: { clientId: string; group
 
 /** The broker nodes that APs marked online are connected to, as the last events said. */
 export async function onlineNodes(db: Queryable): Promise<string[]> {
-  const [rows] = (await db.query('SELECT DISTINCT broker_node AS node FROM aps WHERE online = 1 AND broker_node IS NOT NULL')) as unknown as [
-    { node: string }[],
-  ];
+  const [rows] = (await db.query(
+    'SELECT DISTINCT broker_node AS node FROM aps WHERE online = 1 AND broker_node IS NOT NULL',
+  )) as unknown as [{ node: string }[]];
   return rows.map((r) => r.node);
 }
 
 /** Marks offline the APs still online on a node that stopped; returns them (locked, for the audit records). */
-export async function markNodeLost(db: Queryable, node: string, at: Date): Promise<{ clientId: string; groupId: string; ip: string | null }[]> {
-  const [rows] = (await db.query('SELECT client_id AS clientId, group_id AS groupId, ip FROM aps WHERE broker_node = ? AND online = 1 FOR UPDATE', [
-    node,
-  ])) as unknown as [{ clientId: string; groupId: string; ip: string | null }[]];
+export async function markNodeLost(
+  db: Queryable,
+  node: string,
+  at: Date,
+): Promise<{ clientId: string; groupId: string; ip: string | null }[]> {
+  const [rows] = (await db.query(
+    'SELECT client_id AS clientId, group_id AS groupId, ip FROM aps WHERE broker_node = ? AND online = 1 FOR UPDATE',
+    [node],
+  )) as unknown as [{ clientId: string; groupId: string; ip: string | null }[]];
   if (!rows.length) return [];
   await db.query(
     `UPDATE aps SET online = 0, disconnected_at = ?, disconnect_reason = 'node_lost'

@@ -2,7 +2,16 @@
 // connection-events worker and downlink for the 'worker' role, the admin pages and REST API
 // for the 'web' role. Called from the `// [broker]` block.
 import type { Router } from 'express';
-import { BrokerService, brokerOptionsFrom, loadPlatformSecret, ensureInstanceId, MqttDownlink, Presence, SecretBox, type DownlinkPublisher } from '../../broker/index.js';
+import {
+  BrokerService,
+  brokerOptionsFrom,
+  loadPlatformSecret,
+  ensureInstanceId,
+  MqttDownlink,
+  Presence,
+  SecretBox,
+  type DownlinkPublisher,
+} from '../../broker/index.js';
 import type { Role } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
@@ -21,7 +30,13 @@ export async function composeBroker(
   routes: ((app: Router) => void)[],
 ): Promise<{ broker: BrokerService | null; registry: RegistryService }> {
   const { config, log, pool } = ctx;
-  const registry = new RegistryService(pool, ctx.redis, config.REDIS_PREFIX, SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR), log);
+  const registry = new RegistryService(
+    pool,
+    ctx.redis,
+    config.REDIS_PREFIX,
+    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
+    log,
+  );
   await registry.ensureDefaultParentTopic(config.MQTT_PARENT_TOPIC);
 
   let broker: BrokerService | null = null;
@@ -31,9 +46,13 @@ export async function composeBroker(
     downlink.current = broker;
   }
   if (roles.has('worker')) {
-    services.push(new ConnectionEventsWorker(pool, ctx.redisUrl, config.REDIS_PREFIX, log), new StalePresenceSweeper(ctx));
+    services.push(
+      new ConnectionEventsWorker(pool, ctx.redisUrl, config.REDIS_PREFIX, log),
+      new StalePresenceSweeper(ctx),
+    );
     if (!broker) {
-      if (!config.MQTT_URL) throw new Error('MQTT_URL is required for the worker role without the broker role');
+      if (!config.MQTT_URL)
+        throw new Error('MQTT_URL is required for the worker role without the broker role');
       const mqttDownlink = new MqttDownlink({
         url: config.MQTT_URL,
         instanceId: config.INSTANCE_ID ?? (await ensureInstanceId(pool, `mqtt-${Date.now().toString(36)}`)),

@@ -4,7 +4,11 @@
 // nothing: a retried job adds no duplicate audit records). One job at a time, so the events of
 // one node apply in the order they happened.
 import { Worker, type Job } from 'bullmq';
-import { CONNECTION_EVENTS_QUEUE, type ConnectionEvent, type ConnectionEventBatch } from '../../broker/index.js';
+import {
+  CONNECTION_EVENTS_QUEUE,
+  type ConnectionEvent,
+  type ConnectionEventBatch,
+} from '../../broker/index.js';
 import type { Actor, AuditEvent } from '../audit/audit-chain.js';
 import { appendAuditMany } from '../audit/audit-repo.js';
 import type { Service } from '../core/lifecycle.js';
@@ -25,12 +29,19 @@ export class ConnectionEventsWorker implements Service {
   ) {}
 
   async start() {
-    this.worker = new Worker(CONNECTION_EVENTS_QUEUE, (job: Job<ConnectionEventBatch | ConnectionEvent>) => this.apply('events' in job.data ? job.data.events : [job.data]), {
-      connection: bullConnection(this.redisUrl),
-      prefix: this.prefix,
-      concurrency: 1,
-    });
-    this.worker.on('failed', (job, err) => this.log.error({ err, jobId: job?.id }, 'connection events failed; the job is retried'));
+    this.worker = new Worker(
+      CONNECTION_EVENTS_QUEUE,
+      (job: Job<ConnectionEventBatch | ConnectionEvent>) =>
+        this.apply('events' in job.data ? job.data.events : [job.data]),
+      {
+        connection: bullConnection(this.redisUrl),
+        prefix: this.prefix,
+        concurrency: 1,
+      },
+    );
+    this.worker.on('failed', (job, err) =>
+      this.log.error({ err, jobId: job?.id }, 'connection events failed; the job is retried'),
+    );
     await this.worker.waitUntilReady();
   }
 
@@ -48,19 +59,53 @@ export class ConnectionEventsWorker implements Service {
         const actor = { name: e.clientId, role: 'device' as const, ip: e.ip };
         const refs = { ap: e.clientId, group: e.groupId };
         if (e.type === 'connect') {
-          await aps.recordConnect(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId, ip: e.ip, node: e.brokerNode, at });
-          audit.push({ actor, event: { action: 'ap.connected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode, cleanSession: e.cleanSession } } });
+          await aps.recordConnect(c, {
+            clientId: e.clientId,
+            groupId: e.groupId,
+            deviceId: e.deviceId,
+            ip: e.ip,
+            node: e.brokerNode,
+            at,
+          });
+          audit.push({
+            actor,
+            event: {
+              action: 'ap.connected',
+              objectType: 'ap',
+              objectId: e.clientId,
+              refs,
+              after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode, cleanSession: e.cleanSession },
+            },
+          });
         } else if (e.type === 'disconnect') {
           // A taken-over connection ends while the new one is up: the AP stays online.
-          await aps.recordDisconnect(c, { clientId: e.clientId, reason: e.reason ?? 'lost', at, offline: e.reason !== 'takeover' });
-          audit.push({ actor, event: { action: 'ap.disconnected', objectType: 'ap', objectId: e.clientId, refs, after: { at: e.at, reason: e.reason, ip: e.ip, brokerNode: e.brokerNode } } });
+          await aps.recordDisconnect(c, {
+            clientId: e.clientId,
+            reason: e.reason ?? 'lost',
+            at,
+            offline: e.reason !== 'takeover',
+          });
+          audit.push({
+            actor,
+            event: {
+              action: 'ap.disconnected',
+              objectType: 'ap',
+              objectId: e.clientId,
+              refs,
+              after: { at: e.at, reason: e.reason, ip: e.ip, brokerNode: e.brokerNode },
+            },
+          });
         } else {
           await aps.recordTakeover(c, { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId });
           audit.push({
             actor,
             event: {
-              action: 'ap.taken_over', objectType: 'ap', objectId: e.clientId, refs,
-              summary: 'a second connection with the same Client ID took the session over', after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode },
+              action: 'ap.taken_over',
+              objectType: 'ap',
+              objectId: e.clientId,
+              refs,
+              summary: 'a second connection with the same Client ID took the session over',
+              after: { at: e.at, ip: e.ip, brokerNode: e.brokerNode },
             },
           });
         }

@@ -19,6 +19,9 @@ export function instanceInfo(ctx: AppContext, broker: () => BrokerService | null
     if (c.MQTT_TLS_PORT) urls.push({ transport: 'tls', url: `mqtts://${h}:${c.MQTT_TLS_PORT}` });
     if (c.MQTT_WS_PORT) urls.push({ transport: 'ws', url: `ws://${h}:${c.MQTT_WS_PORT}/mqtt` });
     if (c.MQTT_WSS_PORT) urls.push({ transport: 'wss', url: `wss://${h}:${c.MQTT_WSS_PORT}/mqtt` });
-    return { instanceId: c.INSTANCE_ID ?? (await ensureInstanceId(ctx.pool, `mqtt-${Date.now().toString(36)}`)), serverUrls: urls };
+    return {
+      instanceId: c.INSTANCE_ID ?? (await ensureInstanceId(ctx.pool, `mqtt-${Date.now().toString(36)}`)),
+      serverUrls: urls,
+    };
   };
 }

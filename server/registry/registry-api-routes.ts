@@ -10,7 +10,11 @@ import type { RegistryService } from './registry-service.js';
 const P = '/api/v1/registry';
 const str = (v: unknown) => String(v ?? '');
 
-export function registryApiRoutes(reg: RegistryService, instance: () => Promise<InstanceInfo>, lookup: (clientId: string) => Promise<PresenceEntry | null>) {
+export function registryApiRoutes(
+  reg: RegistryService,
+  instance: () => Promise<InstanceInfo>,
+  lookup: (clientId: string) => Promise<PresenceEntry | null>,
+) {
   return (app: Router) => {
     const admin = requireScope('admin');
     const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;

@@ -37,7 +37,12 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
       });
 
     /** Runs a change; a validation error re-renders the page with the fields marked. */
-    const act = (page: typeof instancePage, done: (req: Request, res: Response, out: unknown) => Promise<unknown>, fn: (req: Request) => Promise<unknown>) =>
+    const act =
+      (
+        page: typeof instancePage,
+        done: (req: Request, res: Response, out: unknown) => Promise<unknown>,
+        fn: (req: Request) => Promise<unknown>,
+      ) =>
       async (req: Request, res: Response) => {
         try {
           await done(req, res, await fn(req));
@@ -51,24 +56,87 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
       flash(req, 'ok', text);
       res.redirect(to);
     };
-    const showIssued = async (_req: Request, res: Response, issued: unknown) => credentialsPage(res, { issued });
+    const showIssued = async (_req: Request, res: Response, issued: unknown) =>
+      credentialsPage(res, { issued });
 
     app.get('/admin/mqtt', admin, async (_req, res) => instancePage(res));
-    app.post('/admin/mqtt/parent-topics', admin, act(instancePage, back('/admin/mqtt', 'Parent topic created.'), (req) => reg.createParentTopic(req.actor, req.body)));
-    app.post('/admin/mqtt/parent-topics/:name/delete', admin, act(instancePage, back('/admin/mqtt', 'Parent topic deleted.'), (req) => reg.deleteParentTopic(req.actor, String(req.params.name))));
-    app.post('/admin/mqtt/groups', admin, act(instancePage, back('/admin/mqtt', 'Group ID created.'), (req) => reg.createGroup(req.actor, req.body)));
-    app.post('/admin/mqtt/groups/:id/delete', admin, act(instancePage, back('/admin/mqtt', 'Group ID deleted.'), (req) => reg.deleteGroup(req.actor, String(req.params.id))));
+    app.post(
+      '/admin/mqtt/parent-topics',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'Parent topic created.'), (req) =>
+        reg.createParentTopic(req.actor, req.body),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/parent-topics/:name/delete',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'Parent topic deleted.'), (req) =>
+        reg.deleteParentTopic(req.actor, String(req.params.name)),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/groups',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'Group ID created.'), (req) =>
+        reg.createGroup(req.actor, req.body),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/groups/:id/delete',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'Group ID deleted.'), (req) =>
+        reg.deleteGroup(req.actor, String(req.params.id)),
+      ),
+    );
 
     app.get('/admin/mqtt/credentials', admin, async (_req, res) => credentialsPage(res));
-    app.post('/admin/mqtt/access-keys', admin, act(credentialsPage, showIssued, (req) =>
-      reg.issueAccessKey(req.actor, { description: req.body.description, groupIds: list(req.body.groupIds) })));
-    app.post('/admin/mqtt/access-keys/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'AccessKey revoked; its clients were disconnected.'), (req) =>
-      reg.revokeAccessKey(req.actor, String(req.params.id))));
-    app.post('/admin/mqtt/device-credentials', admin, act(credentialsPage, showIssued, (req) => reg.issueDeviceCredential(req.actor, req.body)));
-    app.post('/admin/mqtt/device-credentials/:id/rotate', admin, act(credentialsPage, showIssued, (req) => reg.rotateDeviceCredential(req.actor, String(req.params.id))));
-    app.post('/admin/mqtt/device-credentials/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'Device credential revoked.'), (req) =>
-      reg.revokeDeviceCredential(req.actor, String(req.params.id))));
-    app.post('/admin/mqtt/tokens', admin, act(credentialsPage, showIssued, (req) => reg.issueToken(req.actor, req.body)));
-    app.post('/admin/mqtt/tokens/:id/revoke', admin, act(credentialsPage, back('/admin/mqtt/credentials', 'Token revoked.'), (req) => reg.revokeToken(req.actor, String(req.params.id))));
+    app.post(
+      '/admin/mqtt/access-keys',
+      admin,
+      act(credentialsPage, showIssued, (req) =>
+        reg.issueAccessKey(req.actor, {
+          description: req.body.description,
+          groupIds: list(req.body.groupIds),
+        }),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/access-keys/:id/revoke',
+      admin,
+      act(
+        credentialsPage,
+        back('/admin/mqtt/credentials', 'AccessKey revoked; its clients were disconnected.'),
+        (req) => reg.revokeAccessKey(req.actor, String(req.params.id)),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/device-credentials',
+      admin,
+      act(credentialsPage, showIssued, (req) => reg.issueDeviceCredential(req.actor, req.body)),
+    );
+    app.post(
+      '/admin/mqtt/device-credentials/:id/rotate',
+      admin,
+      act(credentialsPage, showIssued, (req) => reg.rotateDeviceCredential(req.actor, String(req.params.id))),
+    );
+    app.post(
+      '/admin/mqtt/device-credentials/:id/revoke',
+      admin,
+      act(credentialsPage, back('/admin/mqtt/credentials', 'Device credential revoked.'), (req) =>
+        reg.revokeDeviceCredential(req.actor, String(req.params.id)),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/tokens',
+      admin,
+      act(credentialsPage, showIssued, (req) => reg.issueToken(req.actor, req.body)),
+    );
+    app.post(
+      '/admin/mqtt/tokens/:id/revoke',
+      admin,
+      act(credentialsPage, back('/admin/mqtt/credentials', 'Token revoked.'), (req) =>
+        reg.revokeToken(req.actor, String(req.params.id)),
+      ),
+    );
   };
 }

@@ -22,13 +22,24 @@ export const accessKeyInput = z.object({
 });
 
 export const deviceCredentialInput = z.object({
-  clientId: z.string().trim().refine((s) => parseClientId(s) !== null, 'a Client ID: <GroupID>@@@<DeviceID>, at most 64 characters'),
+  clientId: z
+    .string()
+    .trim()
+    .refine((s) => parseClientId(s) !== null, 'a Client ID: <GroupID>@@@<DeviceID>, at most 64 characters'),
 });
 
 export const tokenInput = z.object({
-  accessKeyId: z.string().trim().regex(/^[A-Za-z0-9]{8,32}$/, 'an AccessKey id'),
+  accessKeyId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{8,32}$/, 'an AccessKey id'),
   perms: z.enum(['R', 'W', 'RW']),
-  ttlSeconds: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(24 * 3600),
+  ttlSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .default(24 * 3600),
 });
 
 /** Parses or throws a ValidationError naming each bad field. */

@@ -7,15 +7,36 @@
 // cache a row as absent.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { announceRegistryChange, bumpRegistryVersion, credentialsRepo as creds, sha256, topicsRepo as topics, type RegistryChange, type SecretBox } from '../../broker/index.js';
+import {
+  announceRegistryChange,
+  bumpRegistryVersion,
+  credentialsRepo as creds,
+  sha256,
+  topicsRepo as topics,
+  type RegistryChange,
+  type SecretBox,
+} from '../../broker/index.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-chain.js';
 import { AppError, ConflictError, NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { withTx, type Pool } from '../db/pool.js';
-import { accessKeyInput, deviceCredentialInput, groupInput, parentTopicInput, parse, tokenInput } from './registry-schemas.js';
+import {
+  accessKeyInput,
+  deviceCredentialInput,
+  groupInput,
+  parentTopicInput,
+  parse,
+  tokenInput,
+} from './registry-schemas.js';
 
-const alnum = (n: number) => crypto.randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n).padEnd(n, 'x');
+const alnum = (n: number) =>
+  crypto
+    .randomBytes(n * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, n)
+    .padEnd(n, 'x');
 const isDup = (err: unknown) => (err as { code?: string }).code === 'ER_DUP_ENTRY';
 const isFk = (err: unknown) => /ER_ROW_IS_REFERENCED/.test((err as { code?: string }).code ?? '');
 
@@ -29,7 +50,9 @@ export class RegistryService {
   ) {}
 
   private announce(change: RegistryChange) {
-    return announceRegistryChange(this.redis, this.prefix, change).catch((err: unknown) => this.log.error({ err }, 'registry change not announced'));
+    return announceRegistryChange(this.redis, this.prefix, change).catch((err: unknown) =>
+      this.log.error({ err }, 'registry change not announced'),
+    );
   }
 
   /**
@@ -42,12 +65,18 @@ export class RegistryService {
     const bumped = await bumpRegistryVersion(this.redis, this.prefix).then(
       () => true,
       (err: unknown) => {
-        this.log.error({ err }, 'registry version not raised: broker caches may hold the old row for up to a minute');
+        this.log.error(
+          { err },
+          'registry version not raised: broker caches may hold the old row for up to a minute',
+        );
         return false;
       },
     );
     if (kick) await this.announce(kick);
-    if (!bumped) throw new AppError('The change is saved, but the broker nodes could not be told yet; it applies to new connections within a minute.');
+    if (!bumped)
+      throw new AppError(
+        'The change is saved, but the broker nodes could not be told yet; it applies to new connections within a minute.',
+      );
   }
 
   /** First start: an empty registry gets the configured parent topic, recorded as the system's act. */
@@ -55,7 +84,14 @@ export class RegistryService {
     try {
       const added = await withTx(this.pool, async (c) => {
         if (!(await topics.insertFirstParentTopic(c, name, 'default parent topic'))) return false;
-        await appendAudit(c, SYSTEM_ACTOR, [{ action: 'mqtt.parent_topic.created', objectType: 'mqtt_parent_topic', objectId: name, after: { name } }]);
+        await appendAudit(c, SYSTEM_ACTOR, [
+          {
+            action: 'mqtt.parent_topic.created',
+            objectType: 'mqtt_parent_topic',
+            objectId: name,
+            after: { name },
+          },
+        ]);
         return true;
       });
       if (added) await this.announce({ type: 'topics' });
@@ -74,7 +110,9 @@ export class RegistryService {
       await topics.insertParentTopic(c, v.name, v.description).catch((err: unknown) => {
         throw isDup(err) ? new ConflictError(`Parent topic ${v.name} exists already.`) : err;
       });
-      await appendAudit(c, actor, [{ action: 'mqtt.parent_topic.created', objectType: 'mqtt_parent_topic', objectId: v.name, after: v }]);
+      await appendAudit(c, actor, [
+        { action: 'mqtt.parent_topic.created', objectType: 'mqtt_parent_topic', objectId: v.name, after: v },
+      ]);
     });
     await this.announce({ type: 'topics' });
     return v;
@@ -85,7 +123,14 @@ export class RegistryService {
       const row = await topics.findParentTopic(c, name);
       if (!row) throw new NotFoundError('No such parent topic.');
       await topics.deleteParentTopic(c, name);
-      await appendAudit(c, actor, [{ action: 'mqtt.parent_topic.deleted', objectType: 'mqtt_parent_topic', objectId: name, before: { name, description: row.description } }]);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.parent_topic.deleted',
+          objectType: 'mqtt_parent_topic',
+          objectId: name,
+          before: { name, description: row.description },
+        },
+      ]);
     });
     await this.announce({ type: 'topics' });
   }
@@ -101,7 +146,9 @@ export class RegistryService {
       await topics.insertGroup(c, v.groupId, v.description).catch((err: unknown) => {
         throw isDup(err) ? new ConflictError(`Group ID ${v.groupId} exists already.`) : err;
       });
-      await appendAudit(c, actor, [{ action: 'mqtt.group.created', objectType: 'mqtt_group', objectId: v.groupId, after: v }]);
+      await appendAudit(c, actor, [
+        { action: 'mqtt.group.created', objectType: 'mqtt_group', objectId: v.groupId, after: v },
+      ]);
     });
     return v;
   }
@@ -113,7 +160,14 @@ export class RegistryService {
       await topics.deleteGroup(c, groupId).catch((err: unknown) => {
         throw isFk(err) ? new ConflictError(`Group ID ${groupId} is in use by a store.`) : err;
       });
-      await appendAudit(c, actor, [{ action: 'mqtt.group.deleted', objectType: 'mqtt_group', objectId: groupId, before: { groupId, description: row.description } }]);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.group.deleted',
+          objectType: 'mqtt_group',
+          objectId: groupId,
+          before: { groupId, description: row.description },
+        },
+      ]);
     });
     await this.changed();
   }
@@ -129,8 +183,20 @@ export class RegistryService {
     const secret = alnum(30);
     const groupIds = v.groupIds.length ? [...new Set(v.groupIds)] : null;
     await this.tx(async (c) => {
-      await creds.insertAccessKey(c, { id, sealed: this.box.seal(secret), description: v.description, groupIds });
-      await appendAudit(c, actor, [{ action: 'mqtt.access_key.issued', objectType: 'mqtt_access_key', objectId: id, after: { description: v.description, groupIds } }]);
+      await creds.insertAccessKey(c, {
+        id,
+        sealed: this.box.seal(secret),
+        description: v.description,
+        groupIds,
+      });
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.access_key.issued',
+          objectType: 'mqtt_access_key',
+          objectId: id,
+          after: { description: v.description, groupIds },
+        },
+      ]);
     });
     return { accessKeyId: id, accessKeySecret: secret, groupIds };
   }
@@ -138,8 +204,11 @@ export class RegistryService {
   async revokeAccessKey(actor: Actor, id: string) {
     await this.tx(async (c) => {
       if (!(await creds.findAccessKey(c, id))) throw new NotFoundError('No such AccessKey.');
-      if ((await creds.revokeAccessKey(c, id)).affectedRows === 0) throw new ConflictError('AccessKey is revoked already.');
-      await appendAudit(c, actor, [{ action: 'mqtt.access_key.revoked', objectType: 'mqtt_access_key', objectId: id }]);
+      if ((await creds.revokeAccessKey(c, id)).affectedRows === 0)
+        throw new ConflictError('AccessKey is revoked already.');
+      await appendAudit(c, actor, [
+        { action: 'mqtt.access_key.revoked', objectType: 'mqtt_access_key', objectId: id },
+      ]);
     });
     await this.changed({ type: 'kick', ref: `ak:${id}` });
   }
@@ -154,10 +223,17 @@ export class RegistryService {
     const id = `DEV${alnum(17)}`;
     const secret = alnum(30);
     await this.tx(async (c) => {
-      if (await creds.findDeviceCredentialByClient(c, v.clientId)) throw new ConflictError('This Client ID has a credential already; rotate it.');
+      if (await creds.findDeviceCredentialByClient(c, v.clientId))
+        throw new ConflictError('This Client ID has a credential already; rotate it.');
       await creds.insertDeviceCredential(c, { id, clientId: v.clientId, sealed: this.box.seal(secret) });
       await appendAudit(c, actor, [
-        { action: 'mqtt.device_credential.issued', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: v.clientId }, after: { clientId: v.clientId } },
+        {
+          action: 'mqtt.device_credential.issued',
+          objectType: 'mqtt_device_credential',
+          objectId: id,
+          refs: { ap: v.clientId },
+          after: { clientId: v.clientId },
+        },
       ]);
     });
     return { deviceAccessKeyId: id, deviceAccessKeySecret: secret, clientId: v.clientId };
@@ -170,7 +246,14 @@ export class RegistryService {
       const row = await creds.findDeviceCredential(c, id);
       if (!row) throw new NotFoundError('No such device credential.');
       await creds.rotateDeviceCredential(c, id, this.box.seal(secret));
-      await appendAudit(c, actor, [{ action: 'mqtt.device_credential.rotated', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.device_credential.rotated',
+          objectType: 'mqtt_device_credential',
+          objectId: id,
+          refs: { ap: row.client_id },
+        },
+      ]);
       return row.client_id;
     });
     await this.changed({ type: 'kick', ref: `dc:${id}` });
@@ -181,8 +264,16 @@ export class RegistryService {
     await this.tx(async (c) => {
       const row = await creds.findDeviceCredential(c, id);
       if (!row) throw new NotFoundError('No such device credential.');
-      if ((await creds.revokeDeviceCredential(c, id)).affectedRows === 0) throw new ConflictError('Credential is revoked already.');
-      await appendAudit(c, actor, [{ action: 'mqtt.device_credential.revoked', objectType: 'mqtt_device_credential', objectId: id, refs: { ap: row.client_id } }]);
+      if ((await creds.revokeDeviceCredential(c, id)).affectedRows === 0)
+        throw new ConflictError('Credential is revoked already.');
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.device_credential.revoked',
+          objectType: 'mqtt_device_credential',
+          objectId: id,
+          refs: { ap: row.client_id },
+        },
+      ]);
     });
     await this.changed({ type: 'kick', ref: `dc:${id}` });
   }
@@ -199,9 +290,19 @@ export class RegistryService {
     const id = await this.tx(async (c) => {
       const key = await creds.findAccessKey(c, v.accessKeyId);
       if (!key || key.revoked_at) throw new NotFoundError('No such active AccessKey.');
-      const id = await creds.insertToken(c, { hash: sha256(token), accessKeyId: v.accessKeyId, perms: v.perms, expiresAt });
+      const id = await creds.insertToken(c, {
+        hash: sha256(token),
+        accessKeyId: v.accessKeyId,
+        perms: v.perms,
+        expiresAt,
+      });
       await appendAudit(c, actor, [
-        { action: 'mqtt.token.issued', objectType: 'mqtt_token', objectId: id, after: { accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() } },
+        {
+          action: 'mqtt.token.issued',
+          objectType: 'mqtt_token',
+          objectId: id,
+          after: { accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() },
+        },
       ]);
       return id;
     });
@@ -211,7 +312,8 @@ export class RegistryService {
   async revokeToken(actor: Actor, id: string) {
     await this.tx(async (c) => {
       if (!(await creds.findToken(c, id))) throw new NotFoundError('No such token.');
-      if ((await creds.revokeToken(c, id)).affectedRows === 0) throw new ConflictError('Token is revoked already.');
+      if ((await creds.revokeToken(c, id)).affectedRows === 0)
+        throw new ConflictError('Token is revoked already.');
       await appendAudit(c, actor, [{ action: 'mqtt.token.revoked', objectType: 'mqtt_token', objectId: id }]);
     });
     await this.changed({ type: 'kick', ref: `tok:${id}` });

@@ -54,7 +54,10 @@ export class StalePresenceSweeper implements Service {
           c,
           SYSTEM_ACTOR,
           rows.map((r) => ({
-            action: 'ap.disconnected', objectType: 'ap', objectId: r.clientId, refs: { ap: r.clientId, group: r.groupId },
+            action: 'ap.disconnected',
+            objectType: 'ap',
+            objectId: r.clientId,
+            refs: { ap: r.clientId, group: r.groupId },
             summary: `broker node ${node} stopped answering; the AP is no longer connected through it`,
             after: { at: at.toISOString(), reason: 'node_lost', ip: r.ip, brokerNode: node },
           })),

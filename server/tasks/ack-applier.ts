@@ -36,9 +36,19 @@ const REFS_CHUNK = 300; // labels per audit record: keeps refs well inside its T
 const DEVICE = (clientId: string): Actor => ({ name: clientId, role: 'device' });
 
 export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyOutcome> {
-  const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort((a, b) =>
+    BigInt(a) < BigInt(b) ? -1 : 1,
+  );
   return withTxRetry(pool, async (c) => {
-    const out: ApplyOutcome = { confirmed: 0, failed: 0, duplicates: 0, refused: [], unknown: 0, tasks: new Set(), groups: new Set() };
+    const out: ApplyOutcome = {
+      confirmed: 0,
+      failed: 0,
+      duplicates: 0,
+      refused: [],
+      unknown: 0,
+      tasks: new Set(),
+      groups: new Set(),
+    };
     if (!ids.length) return out;
     const items = new Map<string, LockedItem>((await lockItems(c, ids)).map((i) => [i.id, i]));
     // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
@@ -53,11 +63,19 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
           continue;
         }
         if (it.groupId !== e.groupId) {
-          out.refused.push({ clientId: e.clientId, itemId: r.itemId, reason: `item belongs to another group` });
+          out.refused.push({
+            clientId: e.clientId,
+            itemId: r.itemId,
+            reason: `item belongs to another group`,
+          });
           continue;
         }
         if (it.labelId !== r.labelId) {
-          out.refused.push({ clientId: e.clientId, itemId: r.itemId, reason: `labelId does not match the item` });
+          out.refused.push({
+            clientId: e.clientId,
+            itemId: r.itemId,
+            reason: `labelId does not match the item`,
+          });
           continue;
         }
         const cur = state.get(it.id) ?? it.state;
@@ -69,7 +87,8 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
           state.set(it.id, 'confirmed');
           (confirms.get(e.clientId) ?? confirms.set(e.clientId, []).get(e.clientId)!).push(it);
         } else {
-          const error = r.status === 'ok' ? 'hash_mismatch: the AP shows different content' : (r.error ?? 'failed');
+          const error =
+            r.status === 'ok' ? 'hash_mismatch: the AP shows different content' : (r.error ?? 'failed');
           state.set(it.id, 'failed');
           const k = `${e.clientId}\n${error}`;
           (fails.get(k) ?? fails.set(k, { clientId: e.clientId, items: [] }).get(k)!).items.push(it);
@@ -81,7 +100,11 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
     // An item failed by one AP and then confirmed by another in the same batch is only confirmed.
     const at = entries[entries.length - 1].receivedAt;
     const audit: { actor: Actor; event: AuditEvent }[] = [];
-    await confirmItems(c, new Map([...confirms].map(([clientId, list]) => [clientId, list.map((i) => i.id)])), at);
+    await confirmItems(
+      c,
+      new Map([...confirms].map(([clientId, list]) => [clientId, list.map((i) => i.id)])),
+      at,
+    );
     for (const [clientId, list] of confirms) {
       out.confirmed += list.length;
       audit.push(...auditRecords(clientId, 'task.items.confirmed', list));
@@ -112,7 +135,9 @@ function auditRecords(clientId: string, action: string, list: LockedItem[], erro
       out.push({
         actor: DEVICE(clientId),
         event: {
-          action, objectType: 'task', objectId: taskId,
+          action,
+          objectType: 'task',
+          objectId: taskId,
           refs: { task: taskId, ap: clientId, label: chunk.map((i) => i.labelId) },
           summary: `${chunk.length} label(s) ${action === 'task.items.confirmed' ? 'confirmed' : `failed (${error})`} by ${clientId}`,
           after: { items: chunk.map((i) => i.id), ...(error ? { error } : {}) },

@@ -68,16 +68,30 @@ export class AckBatcher {
     let outcome: ApplyOutcome;
     const t0 = performance.now();
     try {
-      outcome = await applyAcks(this.pool, batch.map((w) => w.entry));
-      this.log.debug({ acks: batch.length, confirmed: outcome.confirmed, failed: outcome.failed, ms: Math.round(performance.now() - t0) }, 'ack batch applied');
+      outcome = await applyAcks(
+        this.pool,
+        batch.map((w) => w.entry),
+      );
+      this.log.debug(
+        {
+          acks: batch.length,
+          confirmed: outcome.confirmed,
+          failed: outcome.failed,
+          ms: Math.round(performance.now() - t0),
+        },
+        'ack batch applied',
+      );
     } catch (err) {
       this.log.error({ err, acks: batch.length }, 'ack batch failed; its jobs will be retried');
       for (const w of batch) w.reject(err);
       return;
     }
     for (const w of batch) w.resolve();
-    for (const r of outcome.refused) this.log.warn({ clientId: r.clientId, itemId: r.itemId, reason: r.reason }, 'ack result refused');
-    await this.onApplied(outcome).catch((err) => this.log.error({ err }, 'after-ack step failed (the sweeper will catch up)'));
+    for (const r of outcome.refused)
+      this.log.warn({ clientId: r.clientId, itemId: r.itemId, reason: r.reason }, 'ack result refused');
+    await this.onApplied(outcome).catch((err) =>
+      this.log.error({ err }, 'after-ack step failed (the sweeper will catch up)'),
+    );
   }
 
   /** Waits for what is in flight (used on stop). */

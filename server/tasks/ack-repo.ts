@@ -31,7 +31,12 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
   if (!all.length) return;
   const aps = [...byAp].filter(([, ids]) => ids.length);
   const [by, byParams] =
-    aps.length === 1 ? ['?', [aps[0][0]]] : [`CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`, aps.flatMap(([ap, ids]) => [ids, ap])];
+    aps.length === 1
+      ? ['?', [aps[0][0]]]
+      : [
+          `CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
+          aps.flatMap(([ap, ids]) => [ids, ap]),
+        ];
   await db.query(
     `UPDATE task_items SET state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
      WHERE id IN (?)`,
@@ -62,7 +67,10 @@ export async function failItems(db: Queryable, byError: Map<string, string[]>): 
  */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
   for (const state of ['sent', 'failed', 'pending']) {
-    const [rows] = (await db.query('SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1', [taskId, state])) as unknown as [unknown[]];
+    const [rows] = (await db.query('SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1', [
+      taskId,
+      state,
+    ])) as unknown as [unknown[]];
     if (rows.length) return true;
   }
   return false;

@@ -15,10 +15,16 @@ import { TaskQueue } from './task-queue.js';
 import { taskRoutes } from './task-routes.js';
 import { TaskService } from './task-service.js';
 
-export function composeTaskCreator(ctx: AppContext, services: Service[]): { taskQueue: TaskQueue; taskCreator: TaskCreator } {
+export function composeTaskCreator(
+  ctx: AppContext,
+  services: Service[],
+): { taskQueue: TaskQueue; taskCreator: TaskCreator } {
   const taskQueue = new TaskQueue(ctx.redisUrl, ctx.config.REDIS_PREFIX);
   services.push(taskQueue);
-  return { taskQueue, taskCreator: new TaskCreator(ctx.pool, ctx.config, (taskId) => taskQueue.enqueueTask(taskId)) };
+  return {
+    taskQueue,
+    taskCreator: new TaskCreator(ctx.pool, ctx.config, (taskId) => taskQueue.enqueueTask(taskId)),
+  };
 }
 
 export async function composeTasks(
@@ -33,7 +39,8 @@ export async function composeTasks(
   const finisher = new TaskFinisher(pool);
   const tasks = new TaskService(pool, early.taskCreator, finisher);
   routes.push(taskRoutes(tasks), taskApiRoutes(tasks), devicesRoutes(pool));
-  if (roles.has('worker')) services.push(...createTaskPipeline(ctx, early.taskQueue, finisher, downlink).services);
+  if (roles.has('worker'))
+    services.push(...createTaskPipeline(ctx, early.taskQueue, finisher, downlink).services);
   // The demo fleet only in the embedded default with every role in this process.
   if (config.DEMO && config.embedded && roles.has('broker') && roles.has('worker')) {
     const { startDemo } = await import('../demo/demo-compose.js');

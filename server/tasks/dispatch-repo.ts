@@ -68,11 +68,21 @@ export async function pickPending(db: Queryable, groupId: string, limit: number)
  * until then the message counts against the group's bound.
  * (MySQL evaluates single-table SET clauses left to right: next_retry_at sees the old attempts.)
  */
-export async function markSent(db: Queryable, messages: { msgId: string; itemIds: string[] }[], baseMs: number, capMs: number): Promise<number> {
+export async function markSent(
+  db: Queryable,
+  messages: { msgId: string; itemIds: string[] }[],
+  baseMs: number,
+  capMs: number,
+): Promise<number> {
   const ms = messages.filter((m) => m.itemIds.length);
   if (!ms.length) return 0;
   const [msg, msgParams] =
-    ms.length === 1 ? ['?', [ms[0].msgId]] : [`CASE ${ms.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`, ms.flatMap((m) => [m.itemIds, m.msgId])];
+    ms.length === 1
+      ? ['?', [ms[0].msgId]]
+      : [
+          `CASE ${ms.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
+          ms.flatMap((m) => [m.itemIds, m.msgId]),
+        ];
   const [res] = (await db.query(
     `UPDATE task_items
      SET next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, attempts), ?) * 1000 MICROSECOND,
@@ -85,7 +95,9 @@ export async function markSent(db: Queryable, messages: { msgId: string; itemIds
 
 /** A publish that failed: its items are due again at once (their attempt still counts). */
 export async function rearmMessage(db: Queryable, msgId: string): Promise<void> {
-  await db.query("UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [msgId]);
+  await db.query("UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [
+    msgId,
+  ]);
 }
 
 /**

@@ -12,7 +12,13 @@ import { withTx, type Pool } from '../db/pool.js';
 import type { GroupDispatcher } from './group-dispatcher.js';
 import { GroupLease } from './group-lease.js';
 import { startTask, taskGroups } from './plan-repo.js';
-import { TASK_DISPATCH_QUEUE, TASK_PLAN_QUEUE, WORKER_RECOVERY, type DispatchJob, type PlanJob } from './queues.js';
+import {
+  TASK_DISPATCH_QUEUE,
+  TASK_PLAN_QUEUE,
+  WORKER_RECOVERY,
+  type DispatchJob,
+  type PlanJob,
+} from './queues.js';
 import type { TaskQueue } from './task-queue.js';
 
 export interface DispatchWorkerOptions {
@@ -49,7 +55,11 @@ export class DispatchWorker implements Service {
   }
 
   async start() {
-    const base = { prefix: this.config.REDIS_PREFIX, connection: bullConnection(this.redisUrl), ...WORKER_RECOVERY };
+    const base = {
+      prefix: this.config.REDIS_PREFIX,
+      connection: bullConnection(this.redisUrl),
+      ...WORKER_RECOVERY,
+    };
     this.plan = new Worker<PlanJob>(TASK_PLAN_QUEUE, (job) => this.runPlan(job), { ...base, concurrency: 2 });
     this.dispatch = new Worker<DispatchJob>(TASK_DISPATCH_QUEUE, (job) => this.runDispatch(job), {
       ...base,
@@ -58,8 +68,11 @@ export class DispatchWorker implements Service {
       // measured with 8, 4, 3 and 2, rounds slowed in step with the number run at once.
       concurrency: this.opts.concurrency ?? 2,
     });
-    for (const w of [this.plan, this.dispatch]) w.on('error', (err) => this.log.error({ err }, 'task worker error'));
-    this.dispatch.on('failed', (job, err) => this.log.warn({ err, groupId: job?.data.groupId }, 'dispatch job failed'));
+    for (const w of [this.plan, this.dispatch])
+      w.on('error', (err) => this.log.error({ err }, 'task worker error'));
+    this.dispatch.on('failed', (job, err) =>
+      this.log.warn({ err, groupId: job?.data.groupId }, 'dispatch job failed'),
+    );
   }
 
   private async runPlan(job: Job<PlanJob>) {
@@ -69,7 +82,9 @@ export class DispatchWorker implements Service {
       const g = await taskGroups(c, taskId);
       await appendAudit(c, SYSTEM_ACTOR, [
         {
-          action: 'task.dispatched', objectType: 'task', objectId: taskId,
+          action: 'task.dispatched',
+          objectType: 'task',
+          objectId: taskId,
           refs: { task: taskId, group: g.map((x) => x.groupId) },
           summary: `task ${taskId} dispatching to ${g.length} group(s)`,
           after: { groups: g },

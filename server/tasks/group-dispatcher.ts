@@ -7,7 +7,14 @@ import type { DownlinkPublisher } from '../../broker/downlink.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
-import { countInflightMessages, markSent, pickDueRetries, pickPending, rearmMessage, type DispatchRow } from './dispatch-repo.js';
+import {
+  countInflightMessages,
+  markSent,
+  pickDueRetries,
+  pickPending,
+  rearmMessage,
+  type DispatchRow,
+} from './dispatch-repo.js';
 import { packMessages, type OutgoingMessage } from './task-message.js';
 
 export class DownlinkUnavailableError extends Error {
@@ -40,7 +47,8 @@ export class GroupDispatcher {
     if (free <= 0) return { published: 0, items: 0, more: false };
     const limit = free * perMsg;
     const retries = await pickDueRetries(this.pool, groupId, limit);
-    const pending = retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length) : [];
+    const pending =
+      retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length) : [];
     const messages = this.pack(groupId, retries, pending).slice(0, free);
     if (!messages.length) return { published: 0, items: 0, more: false };
 
@@ -55,25 +63,45 @@ export class GroupDispatcher {
       if (r.status === 'rejected') {
         failed++;
         await rearmMessage(this.pool, messages[i].msgId);
-        this.log.warn({ err: r.reason, groupId, topic: messages[i].topic }, 'task message publish failed; its items are due again');
+        this.log.warn(
+          { err: r.reason, groupId, topic: messages[i].topic },
+          'task message publish failed; its items are due again',
+        );
       }
     }
     const ms = (a: number, b: number) => Math.round(b - a);
-    this.log.debug({ groupId, messages: messages.length, items, ms: ms(t0, performance.now()), pickMs: ms(t0, tPicked), markMs: ms(tPicked, tMarked), publishMs: ms(tMarked, performance.now()) }, 'dispatch round');
-    if (failed) throw new DownlinkUnavailableError(`${failed} of ${messages.length} publishes failed for ${groupId}`);
+    this.log.debug(
+      {
+        groupId,
+        messages: messages.length,
+        items,
+        ms: ms(t0, performance.now()),
+        pickMs: ms(t0, tPicked),
+        markMs: ms(tPicked, tMarked),
+        publishMs: ms(tMarked, performance.now()),
+      },
+      'dispatch round',
+    );
+    if (failed)
+      throw new DownlinkUnavailableError(`${failed} of ${messages.length} publishes failed for ${groupId}`);
     return { published: messages.length, items, more: retries.length + pending.length >= limit };
   }
 
   private pack(groupId: string, retries: DispatchRow[], pending: DispatchRow[]): OutgoingMessage[] {
     const parent = this.config.MQTT_PARENT_TOPIC;
     const byTopic = new Map<string, DispatchRow[]>();
-    const add = (topic: string, r: DispatchRow) => (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(r);
+    const add = (topic: string, r: DispatchRow) =>
+      (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(r);
     const groupTopic = `${parent}/task/${groupId}`;
     // A P2P retry only makes sense to an AP of this group; anything else goes to the group.
-    for (const r of retries) add(r.lastAp && r.lastAp.startsWith(`${groupId}@@@`) ? `${parent}/p2p/${r.lastAp}` : groupTopic, r);
+    for (const r of retries)
+      add(r.lastAp && r.lastAp.startsWith(`${groupId}@@@`) ? `${parent}/p2p/${r.lastAp}` : groupTopic, r);
     for (const r of pending) add(groupTopic, r);
     const out: OutgoingMessage[] = [];
-    for (const [topic, rows] of byTopic) out.push(...packMessages(topic, rows, this.config.TASK_ITEMS_PER_MESSAGE, this.config.MQTT_MAX_PAYLOAD_BYTES));
+    for (const [topic, rows] of byTopic)
+      out.push(
+        ...packMessages(topic, rows, this.config.TASK_ITEMS_PER_MESSAGE, this.config.MQTT_MAX_PAYLOAD_BYTES),
+      );
     return out;
   }
 }

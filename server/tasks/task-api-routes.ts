@@ -31,20 +31,39 @@ export function taskApiRoutes(tasks: TaskService) {
       const p = parsePage(req.query as Record<string, unknown>, ITEM_STATES, 1000);
       const items = await tasks.items(id, p);
       res.json({
-        taskId: id, page: p.page, pageSize: p.pageSize, state: p.state ?? null,
+        taskId: id,
+        page: p.page,
+        pageSize: p.pageSize,
+        state: p.state ?? null,
         items: items.map((i) => ({
-          itemId: i.id, labelId: i.labelId, storeId: i.storeId, groupId: i.groupId, sku: i.sku, name: i.name,
-          price: i.price, promoPrice: i.promoPrice, currency: i.currency, contentHash: i.contentHash,
-          state: i.state, attempts: i.attempts, lastSentAt: i.lastSentAt?.toISOString() ?? null,
-          confirmedBy: i.confirmedBy, confirmedAt: i.confirmedAt?.toISOString() ?? null, error: i.error,
+          itemId: i.id,
+          labelId: i.labelId,
+          storeId: i.storeId,
+          groupId: i.groupId,
+          sku: i.sku,
+          name: i.name,
+          price: i.price,
+          promoPrice: i.promoPrice,
+          currency: i.currency,
+          contentHash: i.contentHash,
+          state: i.state,
+          attempts: i.attempts,
+          lastSentAt: i.lastSentAt?.toISOString() ?? null,
+          confirmedBy: i.confirmedBy,
+          confirmedAt: i.confirmedAt?.toISOString() ?? null,
+          error: i.error,
         })),
       });
     });
 
-    app.post('/api/v1/tasks/:id/cancel', requireScope('prices:write'), async (req: Request, res: Response) => {
-      const id = parseTaskId(req.params.id);
-      res.json({ taskId: id, ...(await tasks.cancel(id, req.actor)) });
-    });
+    app.post(
+      '/api/v1/tasks/:id/cancel',
+      requireScope('prices:write'),
+      async (req: Request, res: Response) => {
+        const id = parseTaskId(req.params.id);
+        res.json({ taskId: id, ...(await tasks.cancel(id, req.actor)) });
+      },
+    );
 
     app.post('/api/v1/tasks/:id/retry', requireScope('prices:write'), async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);

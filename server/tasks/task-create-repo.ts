@@ -8,12 +8,26 @@ export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const;
 
 export async function insertTask(
   db: Queryable,
-  t: { source: string; createdBy: string; requestId: string | null; note: string; deadlineSeconds: number; parentTaskId?: string | null },
+  t: {
+    source: string;
+    createdBy: string;
+    requestId: string | null;
+    note: string;
+    deadlineSeconds: number;
+    parentTaskId?: string | null;
+  },
 ): Promise<string> {
   const [res] = (await db.query(
     `INSERT INTO tasks (source, created_by, request_id, note, parent_task_id, deadline_at)
      VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)`,
-    [t.source, t.createdBy.slice(0, 128), t.requestId, t.note.slice(0, 255), t.parentTaskId ?? null, t.deadlineSeconds],
+    [
+      t.source,
+      t.createdBy.slice(0, 128),
+      t.requestId,
+      t.note.slice(0, 255),
+      t.parentTaskId ?? null,
+      t.deadlineSeconds,
+    ],
   )) as unknown as [ResultSetHeader];
   return String(res.insertId);
 }
@@ -29,14 +43,20 @@ const ITEM_SELECT = `
 // id order, so a group message then mostly carries one AP's labels and draws one ack, not one per AP.
 const ITEM_ORDER = 'ORDER BY l.group_id, l.last_ap_client_id, l.label_id';
 
-const ITEM_COLUMNS = '(task_id, label_id, store_id, group_id, product_id, sku, name, price, promo_price, currency, content_hash)';
+const ITEM_COLUMNS =
+  '(task_id, label_id, store_id, group_id, product_id, sku, name, price, promo_price, currency, content_hash)';
 
 /**
  * One item per label of the store bound to one of the products, with the content it must show now.
  * (One store per statement: MariaDB plans `store_id = ? AND product_id IN (...)` as index ranges,
  * while a row-constructor IN over (store, product) pairs measured six times slower.)
  */
-export async function insertItemsForStore(db: Queryable, taskId: string, storeId: number, productIds: number[]): Promise<number> {
+export async function insertItemsForStore(
+  db: Queryable,
+  taskId: string,
+  storeId: number,
+  productIds: number[],
+): Promise<number> {
   const [res] = (await db.query(
     `INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.store_id = ? AND l.product_id IN (?) ${ITEM_ORDER}`,
     [taskId, storeId, productIds],
@@ -45,11 +65,15 @@ export async function insertItemsForStore(db: Queryable, taskId: string, storeId
 }
 
 /** One item per listed label that is still bound to a priced product (retries of failed items). */
-export async function insertItemsForLabels(db: Queryable, taskId: string, labelIds: string[]): Promise<number> {
-  const [res] = (await db.query(`INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.label_id IN (?) ${ITEM_ORDER}`, [
-    taskId,
-    labelIds,
-  ])) as unknown as [ResultSetHeader];
+export async function insertItemsForLabels(
+  db: Queryable,
+  taskId: string,
+  labelIds: string[],
+): Promise<number> {
+  const [res] = (await db.query(
+    `INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.label_id IN (?) ${ITEM_ORDER}`,
+    [taskId, labelIds],
+  )) as unknown as [ResultSetHeader];
   return res.affectedRows;
 }
 
@@ -74,7 +98,10 @@ export async function deleteTask(db: Queryable, taskId: string): Promise<void> {
 }
 
 /** Per-store item counts of a task (for the audit record). */
-export async function storeCounts(db: Queryable, taskId: string): Promise<{ storeId: number; groups: string; n: number }[]> {
+export async function storeCounts(
+  db: Queryable,
+  taskId: string,
+): Promise<{ storeId: number; groups: string; n: number }[]> {
   const [rows] = (await db.query(
     `SELECT store_id AS storeId, GROUP_CONCAT(DISTINCT group_id) AS \`groups\`, COUNT(*) AS n
      FROM task_items WHERE task_id = ? GROUP BY store_id ORDER BY store_id LIMIT 200`,

@@ -7,7 +7,14 @@ import type { Actor } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { ValidationError } from '../core/errors.js';
 import type { Conn, Pool } from '../db/pool.js';
-import { deleteTask, insertItemsForLabels, insertItemsForStore, insertTask, storeCounts, supersedeOpenItems } from './task-create-repo.js';
+import {
+  deleteTask,
+  insertItemsForLabels,
+  insertItemsForStore,
+  insertTask,
+  storeCounts,
+  supersedeOpenItems,
+} from './task-create-repo.js';
 
 export interface PriceChangeTarget {
   storeId: number;
@@ -40,7 +47,12 @@ export class TaskCreator {
   ) {}
 
   /** One task, one item per label bound to an affected (store, product), the audit record; null when no label is affected. */
-  async createInTx(conn: Conn, actor: Actor, targets: PriceChangeTarget[], opts: CreateTaskOptions): Promise<CreatedTask | null> {
+  async createInTx(
+    conn: Conn,
+    actor: Actor,
+    targets: PriceChangeTarget[],
+    opts: CreateTaskOptions,
+  ): Promise<CreatedTask | null> {
     const byStore = productsByStore(targets);
     if (byStore.size === 0) return null;
     const taskId = await insertTask(conn, this.taskRow(actor, opts));
@@ -56,12 +68,18 @@ export class TaskCreator {
   }
 
   /** Same, for explicit labels (retrying a task's failed items with their current prices). */
-  async createForLabelsInTx(conn: Conn, actor: Actor, labelIds: string[], opts: CreateTaskOptions): Promise<CreatedTask | null> {
+  async createForLabelsInTx(
+    conn: Conn,
+    actor: Actor,
+    labelIds: string[],
+    opts: CreateTaskOptions,
+  ): Promise<CreatedTask | null> {
     const ids = [...new Set(labelIds)];
     if (ids.length === 0) return null;
     const taskId = await insertTask(conn, this.taskRow(actor, opts));
     let items = 0;
-    for (let i = 0; i < ids.length; i += TARGET_CHUNK) items += await insertItemsForLabels(conn, taskId, ids.slice(i, i + TARGET_CHUNK));
+    for (let i = 0; i < ids.length; i += TARGET_CHUNK)
+      items += await insertItemsForLabels(conn, taskId, ids.slice(i, i + TARGET_CHUNK));
     return this.finish(conn, actor, taskId, items, opts, { labels: ids.length });
   }
 
@@ -73,9 +91,12 @@ export class TaskCreator {
   private taskRow(actor: Actor, opts: CreateTaskOptions) {
     const deadlineSeconds = opts.deadlineSeconds ?? this.config.TASK_DEFAULT_DEADLINE_SECONDS;
     if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1 || deadlineSeconds > MAX_DEADLINE_SECONDS) {
-      throw new ValidationError(`The deadline must be a whole number of seconds between 1 and ${MAX_DEADLINE_SECONDS}.`, {
-        deadlineSeconds: 'out of range',
-      });
+      throw new ValidationError(
+        `The deadline must be a whole number of seconds between 1 and ${MAX_DEADLINE_SECONDS}.`,
+        {
+          deadlineSeconds: 'out of range',
+        },
+      );
     }
     return {
       source: opts.source,
@@ -87,7 +108,14 @@ export class TaskCreator {
     };
   }
 
-  private async finish(conn: Conn, actor: Actor, taskId: string, items: number, opts: CreateTaskOptions, asked: Record<string, number>) {
+  private async finish(
+    conn: Conn,
+    actor: Actor,
+    taskId: string,
+    items: number,
+    opts: CreateTaskOptions,
+    asked: Record<string, number>,
+  ) {
     if (items === 0) {
       // Nothing to show on any shelf: no task at all (the id is simply skipped).
       await deleteTask(conn, taskId);
@@ -114,7 +142,9 @@ function productsByStore(targets: PriceChangeTarget[]): Map<number, number[]> {
   const sets = new Map<number, Set<number>>();
   for (const t of targets) {
     if (!Number.isInteger(t.storeId) || !Number.isInteger(t.productId) || t.storeId < 1 || t.productId < 1) {
-      throw new ValidationError('A price-change target needs a positive integer storeId and productId.', { targets: 'invalid' });
+      throw new ValidationError('A price-change target needs a positive integer storeId and productId.', {
+        targets: 'invalid',
+      });
     }
     (sets.get(t.storeId) ?? sets.set(t.storeId, new Set()).get(t.storeId)!).add(t.productId);
   }

@@ -26,7 +26,14 @@ export class TaskFinisher {
       const state: FinalState = counts.timed_out ? 'timed_out' : 'completed';
       await finishTask(c, taskId, state);
       await appendAudit(c, SYSTEM_ACTOR, [
-        { action: state === 'completed' ? 'task.completed' : 'task.timed_out', objectType: 'task', objectId: taskId, refs: { task: taskId }, summary: `task ${taskId} ${state}`, after: counts },
+        {
+          action: state === 'completed' ? 'task.completed' : 'task.timed_out',
+          objectType: 'task',
+          objectId: taskId,
+          refs: { task: taskId },
+          summary: `task ${taskId} ${state}`,
+          after: counts,
+        },
       ]);
       return state;
     });
@@ -42,8 +49,14 @@ export class TaskFinisher {
       await finishTask(c, taskId, state);
       await appendAudit(c, SYSTEM_ACTOR, [
         {
-          action: state === 'completed' ? 'task.completed' : 'task.timed_out', objectType: 'task', objectId: taskId, refs: { task: taskId },
-          summary: state === 'completed' ? `task ${taskId} completed` : `task ${taskId} timed out: ${timedOut} label(s) unconfirmed at the deadline`,
+          action: state === 'completed' ? 'task.completed' : 'task.timed_out',
+          objectType: 'task',
+          objectId: taskId,
+          refs: { task: taskId },
+          summary:
+            state === 'completed'
+              ? `task ${taskId} completed`
+              : `task ${taskId} timed out: ${timedOut} label(s) unconfirmed at the deadline`,
           after: counts,
         },
       ]);
@@ -59,7 +72,14 @@ export class TaskFinisher {
       await finishTask(c, taskId, 'cancelled');
       const counts = await itemCounts(c, taskId);
       await appendAudit(c, actor, [
-        { action: 'task.cancelled', objectType: 'task', objectId: taskId, refs: { task: taskId }, summary: `task ${taskId} cancelled: ${cancelled} open label(s) stopped`, after: counts },
+        {
+          action: 'task.cancelled',
+          objectType: 'task',
+          objectId: taskId,
+          refs: { task: taskId },
+          summary: `task ${taskId} cancelled: ${cancelled} open label(s) stopped`,
+          after: counts,
+        },
       ]);
       return { cancelled };
     });

@@ -47,7 +47,13 @@ const toItem = (r: DispatchRow): TaskMessageItem => ({
 });
 
 /** Packs rows bound for one topic into messages; rows of different tasks never share a message. */
-export function packMessages(topic: string, rows: DispatchRow[], maxItems: number, maxBytes: number, now = new Date()): OutgoingMessage[] {
+export function packMessages(
+  topic: string,
+  rows: DispatchRow[],
+  maxItems: number,
+  maxBytes: number,
+  now = new Date(),
+): OutgoingMessage[] {
   const out: OutgoingMessage[] = [];
   const byTask = new Map<string, DispatchRow[]>();
   for (const r of rows) {
@@ -59,7 +65,13 @@ export function packMessages(topic: string, rows: DispatchRow[], maxItems: numbe
     // A message expires with its task: after the deadline the platform no longer waits for it.
     const expiresAt = new Date(list[0].deadlineAt).toISOString();
     const envelope = (items: TaskMessageItem[]): TaskMessage => ({
-      v: 1, type: 'price.update', msgId: crypto.randomUUID(), taskId, issuedAt: now.toISOString(), expiresAt, items,
+      v: 1,
+      type: 'price.update',
+      msgId: crypto.randomUUID(),
+      taskId,
+      issuedAt: now.toISOString(),
+      expiresAt,
+      items,
     });
     const emptyBytes = Buffer.byteLength(JSON.stringify(envelope([])));
     let items: TaskMessageItem[] = [];
@@ -74,7 +86,8 @@ export function packMessages(topic: string, rows: DispatchRow[], maxItems: numbe
     for (const r of list) {
       const it = toItem(r);
       const size = Buffer.byteLength(JSON.stringify(it)) + 1;
-      if (emptyBytes + size > maxBytes) throw new MessageTooLargeError(`item ${it.itemId} alone exceeds ${maxBytes} bytes`);
+      if (emptyBytes + size > maxBytes)
+        throw new MessageTooLargeError(`item ${it.itemId} alone exceeds ${maxBytes} bytes`);
       if (items.length >= maxItems || bytes + size > maxBytes) flush();
       items.push(it);
       bytes += size;

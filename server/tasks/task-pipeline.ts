@@ -27,12 +27,23 @@ export function createTaskPipeline(
 ): TaskPipeline {
   const { pool, redis, redisUrl, config, log } = ctx;
   const dispatcher = new GroupDispatcher(pool, config, downlink, log);
-  const dispatch = new DispatchWorker(pool, redis, redisUrl, config, queue, dispatcher, log, { concurrency: config.TASK_DISPATCH_CONCURRENCY });
+  const dispatch = new DispatchWorker(pool, redis, redisUrl, config, queue, dispatcher, log, {
+    concurrency: config.TASK_DISPATCH_CONCURRENCY,
+  });
   const uplink = new UplinkWorker(pool, redis, redisUrl, config, log, async (o) => {
     for (const t of o.tasks) await finisher.completeIfDrained(t);
     // Answers free the group's window: send the next messages, where there are any.
     await dispatch.trigger(await groupsWithWork(pool, [...o.groups]));
   });
-  const sweeper = new TaskSweeper(pool, redis, config, finisher, (id) => queue.enqueueTask(id), (g) => dispatch.trigger(g), log, opts.sweepIntervalMs);
+  const sweeper = new TaskSweeper(
+    pool,
+    redis,
+    config,
+    finisher,
+    (id) => queue.enqueueTask(id),
+    (g) => dispatch.trigger(g),
+    log,
+    opts.sweepIntervalMs,
+  );
   return { services: [dispatch, uplink, sweeper], dispatch, uplink, sweeper };
 }

@@ -18,14 +18,23 @@ export interface TaskRow {
 const TASK_COLS = `id, kind, state, source, created_by AS createdBy, note, parent_task_id AS parentTaskId,
   created_at AS createdAt, deadline_at AS deadlineAt, dispatched_at AS dispatchedAt, finished_at AS finishedAt`;
 
-const fix = (r: TaskRow): TaskRow => ({ ...r, id: String(r.id), parentTaskId: r.parentTaskId === null ? null : String(r.parentTaskId) });
+const fix = (r: TaskRow): TaskRow => ({
+  ...r,
+  id: String(r.id),
+  parentTaskId: r.parentTaskId === null ? null : String(r.parentTaskId),
+});
 
 export async function findTask(db: Queryable, id: string): Promise<TaskRow | null> {
-  const [rows] = (await db.query(`SELECT ${TASK_COLS} FROM tasks WHERE id = ?`, [id])) as unknown as [TaskRow[]];
+  const [rows] = (await db.query(`SELECT ${TASK_COLS} FROM tasks WHERE id = ?`, [id])) as unknown as [
+    TaskRow[],
+  ];
   return rows[0] ? fix(rows[0]) : null;
 }
 
-export async function listTasks(db: Queryable, f: { state?: string; limit: number; offset: number }): Promise<TaskRow[]> {
+export async function listTasks(
+  db: Queryable,
+  f: { state?: string; limit: number; offset: number },
+): Promise<TaskRow[]> {
   const [rows] = (await db.query(
     `SELECT ${TASK_COLS} FROM tasks ${f.state ? 'WHERE state = ?' : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
     f.state ? [f.state, f.limit, f.offset] : [f.limit, f.offset],
@@ -37,9 +46,10 @@ export async function listTasks(db: Queryable, f: { state?: string; limit: numbe
 export async function countsFor(db: Queryable, ids: string[]): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>();
   if (!ids.length) return out;
-  const [rows] = (await db.query('SELECT task_id AS t, state, COUNT(*) AS n FROM task_items WHERE task_id IN (?) GROUP BY task_id, state', [ids])) as unknown as [
-    { t: string; state: string; n: string }[],
-  ];
+  const [rows] = (await db.query(
+    'SELECT task_id AS t, state, COUNT(*) AS n FROM task_items WHERE task_id IN (?) GROUP BY task_id, state',
+    [ids],
+  )) as unknown as [{ t: string; state: string; n: string }[]];
   for (const r of rows) {
     const m = out.get(String(r.t)) ?? out.set(String(r.t), {}).get(String(r.t))!;
     m[r.state] = Number(r.n);
@@ -83,7 +93,11 @@ export interface ItemRow {
   error: string | null;
 }
 
-export async function listItems(db: Queryable, taskId: string, f: { state?: string; limit: number; offset: number }): Promise<ItemRow[]> {
+export async function listItems(
+  db: Queryable,
+  taskId: string,
+  f: { state?: string; limit: number; offset: number },
+): Promise<ItemRow[]> {
   const [rows] = (await db.query(
     `SELECT id, label_id AS labelId, store_id AS storeId, group_id AS groupId, sku, name, price, promo_price AS promoPrice, currency,
        content_hash AS contentHash, state, attempts, last_sent_at AS lastSentAt, confirmed_by AS confirmedBy,
@@ -96,8 +110,9 @@ export async function listItems(db: Queryable, taskId: string, f: { state?: stri
 
 /** Labels of a finished task that did not confirm. */
 export async function unconfirmedLabels(db: Queryable, taskId: string): Promise<string[]> {
-  const [rows] = (await db.query("SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN ('timed_out', 'failed')", [taskId])) as unknown as [
-    { l: string }[],
-  ];
+  const [rows] = (await db.query(
+    "SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN ('timed_out', 'failed')",
+    [taskId],
+  )) as unknown as [{ l: string }[]];
   return rows.map((r) => r.l);
 }

@@ -27,13 +27,17 @@ export class TaskQueue implements Service {
 
   /** Idempotent: a task already waiting is not added twice (the job id is the task's). */
   async enqueueTask(taskId: string): Promise<void> {
-    await this.queues().plan.add('plan', { taskId }, {
-      jobId: planJobId(taskId),
-      removeOnComplete: true,
-      removeOnFail: 1000,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-    });
+    await this.queues().plan.add(
+      'plan',
+      { taskId },
+      {
+        jobId: planJobId(taskId),
+        removeOnComplete: true,
+        removeOnFail: 1000,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+      },
+    );
   }
 
   /** Asks for a dispatch round of these groups; cheap, and safe to call often (see group-lease.ts). */
@@ -41,7 +45,12 @@ export class TaskQueue implements Service {
     const jobs = [...new Set(groupIds)].map((groupId) => ({
       name: 'dispatch',
       data: { groupId },
-      opts: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+      opts: {
+        removeOnComplete: true,
+        removeOnFail: 1000,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+      },
     }));
     if (jobs.length) await this.queues().dispatch.addBulk(jobs);
   }

@@ -14,7 +14,13 @@ export function taskRoutes(tasks: TaskService) {
 
     app.get('/tasks', read, async (req: Request, res: Response) => {
       const p = parsePage({ page: req.query.page, pageSize: 25, state: req.query.state }, TASK_STATES);
-      res.render('tasks/list', { title: 'Tasks', list: await tasks.list(p), page: p.page, state: p.state ?? '', states: TASK_STATES });
+      res.render('tasks/list', {
+        title: 'Tasks',
+        list: await tasks.list(p),
+        page: p.page,
+        state: p.state ?? '',
+        states: TASK_STATES,
+      });
     });
 
     app.get('/tasks/:id', read, async (req: Request, res: Response) => {
@@ -22,8 +28,13 @@ export function taskRoutes(tasks: TaskService) {
       const p = parsePage({ page: req.query.page, pageSize: 100, state: req.query.state }, ITEM_STATES);
       const progress = await tasks.progress(id);
       res.render('tasks/show', {
-        title: `Task ${id}`, p: progress, breakdown: await tasks.breakdown(id), items: await tasks.items(id, p),
-        page: p.page, state: p.state ?? '', itemStates: ITEM_STATES,
+        title: `Task ${id}`,
+        p: progress,
+        breakdown: await tasks.breakdown(id),
+        items: await tasks.items(id, p),
+        page: p.page,
+        state: p.state ?? '',
+        itemStates: ITEM_STATES,
         canAct: req.user!.role !== 'auditor',
       });
     });
@@ -32,14 +43,21 @@ export function taskRoutes(tasks: TaskService) {
     app.get('/tasks/:id/events', read, async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
       await tasks.progress(id); // 404 before the stream starts
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       let closed = false;
       let timer: NodeJS.Timeout | undefined;
       const send = async () => {
         if (closed) return;
         try {
           const [p, breakdown] = await Promise.all([tasks.progress(id), tasks.breakdown(id)]);
-          res.write(`event: progress\ndata: ${JSON.stringify({ state: p.task.state, counts: p.counts, total: p.total, done: p.done, active: p.active, breakdown })}\n\n`);
+          res.write(
+            `event: progress\ndata: ${JSON.stringify({ state: p.task.state, counts: p.counts, total: p.total, done: p.done, active: p.active, breakdown })}\n\n`,
+          );
           if (!p.active) {
             res.end();
             closed = true;

@@ -5,10 +5,26 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js
 import type { Pool } from '../db/pool.js';
 import type { TaskCreator } from './task-creator.js';
 import type { TaskFinisher } from './task-finisher.js';
-import { apBreakdown, countsFor, findTask, listItems, listTasks, unconfirmedLabels, type TaskRow } from './task-query-repo.js';
+import {
+  apBreakdown,
+  countsFor,
+  findTask,
+  listItems,
+  listTasks,
+  unconfirmedLabels,
+  type TaskRow,
+} from './task-query-repo.js';
 import { withTxRetry } from './tx-retry.js';
 
-export const TASK_STATES = ['queued', 'dispatching', 'in_progress', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+export const TASK_STATES = [
+  'queued',
+  'dispatching',
+  'in_progress',
+  'completed',
+  'failed',
+  'timed_out',
+  'cancelled',
+] as const;
 export const ITEM_STATES = ['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled'] as const;
 const ACTIVE = new Set(['queued', 'dispatching', 'in_progress']);
 
@@ -26,12 +42,17 @@ export function parseTaskId(raw: unknown): string {
   return s;
 }
 
-export function parsePage(raw: { page?: unknown; pageSize?: unknown; state?: unknown }, states: readonly string[], maxSize = 500) {
+export function parsePage(
+  raw: { page?: unknown; pageSize?: unknown; state?: unknown },
+  states: readonly string[],
+  maxSize = 500,
+) {
   const page = raw.page === undefined ? 1 : Number(raw.page);
   const pageSize = raw.pageSize === undefined ? 100 : Number(raw.pageSize);
   const fields: Record<string, string> = {};
   if (!Number.isInteger(page) || page < 1 || page > 100_000) fields.page = 'must be a whole number from 1';
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxSize) fields.pageSize = `must be a whole number from 1 to ${maxSize}`;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxSize)
+    fields.pageSize = `must be a whole number from 1 to ${maxSize}`;
   const state = raw.state === undefined || raw.state === '' ? undefined : String(raw.state);
   if (state !== undefined && !states.includes(state)) fields.state = `must be one of ${states.join(', ')}`;
   if (Object.keys(fields).length) throw new ValidationError('Invalid paging or filter.', fields);
@@ -47,7 +68,10 @@ export class TaskService {
 
   async list(f: { state?: string; limit: number; offset: number }) {
     const tasks = await listTasks(this.pool, f);
-    const counts = await countsFor(this.pool, tasks.map((t) => t.id));
+    const counts = await countsFor(
+      this.pool,
+      tasks.map((t) => t.id),
+    );
     return tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
   }
 
@@ -82,14 +106,26 @@ export class TaskService {
   /** A new task (source 'retry') for the labels that did not confirm, with the prices in force now. */
   async retryFailed(id: string, actor: Actor): Promise<{ taskId: string; items: number }> {
     const p = await this.progress(id);
-    if (p.active) throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
+    if (p.active)
+      throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
     const created = await withTxRetry(this.pool, async (c) => {
       const labels = await unconfirmedLabels(c, id);
       if (!labels.length) throw new ConflictError(`Task ${id} has no failed or timed-out labels to retry.`);
-      const t = await this.creator.createForLabelsInTx(c, actor, labels, { source: 'retry', parentTaskId: id, note: `retry of task ${id}` });
+      const t = await this.creator.createForLabelsInTx(c, actor, labels, {
+        source: 'retry',
+        parentTaskId: id,
+        note: `retry of task ${id}`,
+      });
       if (!t) throw new ConflictError('None of those labels is still bound to a priced product.');
       await appendAudit(c, actor, [
-        { action: 'task.retried', objectType: 'task', objectId: id, refs: { task: [id, t.taskId] }, summary: `task ${id}: ${t.items} label(s) retried as task ${t.taskId}`, after: { retryTask: t.taskId, items: t.items } },
+        {
+          action: 'task.retried',
+          objectType: 'task',
+          objectId: id,
+          refs: { task: [id, t.taskId] },
+          summary: `task ${id}: ${t.items} label(s) retried as task ${t.taskId}`,
+          after: { retryTask: t.taskId, items: t.items },
+        },
       ]);
       return t;
     });

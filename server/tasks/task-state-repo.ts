@@ -5,27 +5,35 @@ import type { Queryable } from '../db/pool.js';
 export const ACTIVE_TASK_STATES = ['queued', 'dispatching', 'in_progress'] as const;
 
 export async function itemCounts(db: Queryable, taskId: string): Promise<Record<string, number>> {
-  const [rows] = (await db.query('SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [taskId])) as unknown as [
-    { state: string; n: string }[],
-  ];
+  const [rows] = (await db.query(
+    'SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state',
+    [taskId],
+  )) as unknown as [{ state: string; n: string }[]];
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
 /** Sets a final state if the task is still active; false when someone else finished it first. */
-export async function finishTask(db: Queryable, taskId: string, state: 'completed' | 'timed_out' | 'cancelled' | 'failed'): Promise<boolean> {
-  const [res] = (await db.query('UPDATE tasks SET state = ?, finished_at = NOW(3) WHERE id = ? AND state IN (?)', [
-    state,
-    taskId,
-    ACTIVE_TASK_STATES,
-  ])) as unknown as [ResultSetHeader];
+export async function finishTask(
+  db: Queryable,
+  taskId: string,
+  state: 'completed' | 'timed_out' | 'cancelled' | 'failed',
+): Promise<boolean> {
+  const [res] = (await db.query(
+    'UPDATE tasks SET state = ?, finished_at = NOW(3) WHERE id = ? AND state IN (?)',
+    [state, taskId, ACTIVE_TASK_STATES],
+  )) as unknown as [ResultSetHeader];
   return res.affectedRows === 1;
 }
 
 /** Locks an active task's row (the sweeper, cancel and ack completion serialise on it). */
-export async function lockActiveTask(db: Queryable, taskId: string): Promise<{ id: string; state: string } | null> {
-  const [rows] = (await db.query('SELECT id, state FROM tasks WHERE id = ? AND state IN (?) FOR UPDATE', [taskId, ACTIVE_TASK_STATES])) as unknown as [
-    { id: string; state: string }[],
-  ];
+export async function lockActiveTask(
+  db: Queryable,
+  taskId: string,
+): Promise<{ id: string; state: string } | null> {
+  const [rows] = (await db.query('SELECT id, state FROM tasks WHERE id = ? AND state IN (?) FOR UPDATE', [
+    taskId,
+    ACTIVE_TASK_STATES,
+  ])) as unknown as [{ id: string; state: string }[]];
   return rows[0] ?? null;
 }
 
@@ -53,9 +61,10 @@ export async function cancelItems(db: Queryable, taskId: string, reason: string)
 
 /** Active tasks whose deadline has passed. */
 export async function overdueTasks(db: Queryable): Promise<string[]> {
-  const [rows] = (await db.query('SELECT id FROM tasks WHERE state IN (?) AND deadline_at <= NOW(3) ORDER BY id LIMIT 100', [ACTIVE_TASK_STATES])) as unknown as [
-    { id: string }[],
-  ];
+  const [rows] = (await db.query(
+    'SELECT id FROM tasks WHERE state IN (?) AND deadline_at <= NOW(3) ORDER BY id LIMIT 100',
+    [ACTIVE_TASK_STATES],
+  )) as unknown as [{ id: string }[]];
   return rows.map((r) => String(r.id));
 }
 

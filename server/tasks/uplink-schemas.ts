@@ -6,8 +6,18 @@ const id64 = z.string().min(1).max(64);
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
 export const ackResultSchema = z.discriminatedUnion('status', [
-  z.object({ itemId: z.string().regex(/^[1-9][0-9]{0,19}$/), labelId: id64, status: z.literal('ok'), contentHash: hash }),
-  z.object({ itemId: z.string().regex(/^[1-9][0-9]{0,19}$/), labelId: id64, status: z.literal('failed'), error: z.string().max(255).optional() }),
+  z.object({
+    itemId: z.string().regex(/^[1-9][0-9]{0,19}$/),
+    labelId: id64,
+    status: z.literal('ok'),
+    contentHash: hash,
+  }),
+  z.object({
+    itemId: z.string().regex(/^[1-9][0-9]{0,19}$/),
+    labelId: id64,
+    status: z.literal('failed'),
+    error: z.string().max(255).optional(),
+  }),
 ]);
 
 export const ackSchema = z.object({

@@ -66,10 +66,27 @@ export class UplinkWorker implements Service {
     try {
       if (u.kind === 'ack') {
         const ack = parseUplink(ackSchema, u.payload);
-        await this.batcher.add({ clientId: u.clientId, groupId: u.groupId, msgId: ack.msgId, results: ack.results, receivedAt: new Date(u.receivedAt) });
+        await this.batcher.add({
+          clientId: u.clientId,
+          groupId: u.groupId,
+          msgId: ack.msgId,
+          results: ack.results,
+          receivedAt: new Date(u.receivedAt),
+        });
       } else if (u.kind === 'status') {
         const s = parseUplink(statusSchema, u.payload);
-        await this.limitStatus(() => applyStatus(this.pool, { clientId: u.clientId, groupId: u.groupId, deviceId: u.deviceId, receivedAt: new Date(u.receivedAt) }, s));
+        await this.limitStatus(() =>
+          applyStatus(
+            this.pool,
+            {
+              clientId: u.clientId,
+              groupId: u.groupId,
+              deviceId: u.deviceId,
+              receivedAt: new Date(u.receivedAt),
+            },
+            s,
+          ),
+        );
       } else {
         throw new MalformedUplinkError(`unknown uplink kind ${String(u.kind)}`);
       }
@@ -77,12 +94,16 @@ export class UplinkWorker implements Service {
       if (!(err instanceof MalformedUplinkError)) throw err;
       await this.count(`malformed_${u.kind}`);
       // The payload itself is not logged: it may be large, and it is the sender's to keep.
-      this.log.warn({ clientId: u.clientId, topic: u.topic, reason: err.message }, 'malformed uplink message dropped');
+      this.log.warn(
+        { clientId: u.clientId, topic: u.topic, reason: err.message },
+        'malformed uplink message dropped',
+      );
     }
   }
 
   private async limitStatus<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.statusRunning >= this.statusConcurrency) await new Promise<void>((r) => this.statusWaiting.push(r));
+    if (this.statusRunning >= this.statusConcurrency)
+      await new Promise<void>((r) => this.statusWaiting.push(r));
     else this.statusRunning++;
     try {
       return await fn();

@@ -49,13 +49,26 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   );
   // Defaults for every view, so an error page renders even when a request fails early (body too large).
   app.use((req, res, next) => {
-    Object.assign(res.locals, { user: null, nav: [], path: req.path, csrfToken: '', flash: [], errors: {}, values: {} });
+    Object.assign(res.locals, {
+      user: null,
+      nav: [],
+      path: req.path,
+      csrfToken: '',
+      flash: [],
+      errors: {},
+      values: {},
+    });
     next();
   });
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'upgrade-insecure-requests': null,
+        },
       },
       strictTransportSecurity: config.COOKIE_SECURE,
     }),
@@ -78,20 +91,31 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   app.use(
     session({
       name: 'esl.sid',
-      store: new RedisStore({ client: ctx.redis, prefix: `${config.REDIS_PREFIX}:sess:`, ttl: config.SESSION_TTL_SECONDS }),
+      store: new RedisStore({
+        client: ctx.redis,
+        prefix: `${config.REDIS_PREFIX}:sess:`,
+        ttl: config.SESSION_TTL_SECONDS,
+      }),
       secret: deps.sessionSecret,
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, maxAge: config.SESSION_TTL_SECONDS * 1000 },
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.COOKIE_SECURE,
+        maxAge: config.SESSION_TTL_SECONDS * 1000,
+      },
     }),
   );
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+    getTokenFromRequest: (req) =>
+      (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
     // A call authenticated by an API key carries no cookie, so it cannot be forged cross-site.
     // An API call without a signed-in session has nothing to forge: let requireScope answer 401.
-    skipCsrfProtection: (req) => req.apiScopes !== undefined || (req.path.startsWith('/api/') && !req.session?.userId),
+    skipCsrfProtection: (req) =>
+      req.apiScopes !== undefined || (req.path.startsWith('/api/') && !req.session?.userId),
   });
 
   app.use(async (req, res, next) => {

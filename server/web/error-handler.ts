@@ -44,7 +44,14 @@ export function errorHandler(log: Logger, showStack: boolean) {
       return;
     }
     res.render('errors/error', {
-      title: status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status >= 500 ? 'Server error' : 'Error',
+      title:
+        status === 404
+          ? 'Not found'
+          : status === 403
+            ? 'Forbidden'
+            : status >= 500
+              ? 'Server error'
+              : 'Error',
       status,
       message,
       stack: showStack && status >= 500 ? (err as Error)?.stack : null,

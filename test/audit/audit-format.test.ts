@@ -32,7 +32,9 @@ describe('audit filter', () => {
   });
   it('names each bad field', () => {
     expect(() => parseFilter({ from: 'soon', actor: 'a\u0001b' }, now)).toThrow(
-      expect.objectContaining({ fields: { from: 'a date and time like 2026-05-01T08:00 (UTC)', actor: 'no control characters' } }),
+      expect.objectContaining({
+        fields: { from: 'a date and time like 2026-05-01T08:00 (UTC)', actor: 'no control characters' },
+      }),
     );
   });
 });
@@ -40,8 +42,19 @@ describe('audit filter', () => {
 describe('SLS form of a record', () => {
   it('round-trips every field, nulls included, so the hash still checks out', () => {
     const base = {
-      id: '42', ts: '2026-05-01T12:00:00.123Z', actor: 'alice', actorRole: 'operator', action: 'price.changed', objectType: 'task',
-      objectId: '12', refs: ' sku:1 ', summary: '', before: null, after: 'null', requestId: null, ip: '',
+      id: '42',
+      ts: '2026-05-01T12:00:00.123Z',
+      actor: 'alice',
+      actorRole: 'operator',
+      action: 'price.changed',
+      objectType: 'task',
+      objectId: '12',
+      refs: ' sku:1 ',
+      summary: '',
+      before: null,
+      after: 'null',
+      requestId: null,
+      ip: '',
     };
     const rec: AuditRecord = { ...base, prevHash: GENESIS_HASH, hash: chainHash(GENESIS_HASH, base) };
     const log = recordToLog(rec);

@@ -19,16 +19,57 @@ const PASSWORD = 'auditor-browser-password';
 
 beforeAll(async () => {
   sls = await startFakeSls();
-  [p, browser] = await Promise.all([startTestPlatform({ ...slsEnv(sls), AUDIT_SHIP_INTERVAL_MS: '50' }), launchBrowser()]);
+  [p, browser] = await Promise.all([
+    startTestPlatform({ ...slsEnv(sls), AUDIT_SHIP_INTERVAL_MS: '50' }),
+    launchBrowser(),
+  ]);
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
-  expect((await admin.post('/admin/users', { username: 'auditor1', role: 'auditor', password: PASSWORD }, '/admin/users')).status).toBe(200);
-  const add = (actor: Actor, s: number, action: string, objectType: string, objectId: string, refs: Record<string, string | number>) =>
-    withTx(p.ctx.pool, (c) => appendAudit(c, actor, [{ action, objectType, objectId, refs }], new Date(Date.UTC(2026, 3, 2, 9, 0, s))));
+  expect(
+    (
+      await admin.post(
+        '/admin/users',
+        { username: 'auditor1', role: 'auditor', password: PASSWORD },
+        '/admin/users',
+      )
+    ).status,
+  ).toBe(200);
+  const add = (
+    actor: Actor,
+    s: number,
+    action: string,
+    objectType: string,
+    objectId: string,
+    refs: Record<string, string | number>,
+  ) =>
+    withTx(p.ctx.pool, (c) =>
+      appendAudit(
+        c,
+        actor,
+        [{ action, objectType, objectId, refs }],
+        new Date(Date.UTC(2026, 3, 2, 9, 0, s)),
+      ),
+    );
   const ap = 'GID_S7@@@AP-7';
-  await add({ name: 'dora', role: 'operator' }, 1, 'price.changed', 'task', '77', { sku: '4711', store: 'S7', task: 77 });
-  await add({ name: ap, role: 'device' }, 2, 'label.confirmed', 'label', 'ESL-71', { sku: '4711', store: 'S7', task: 77, label: 'ESL-71', ap });
-  await add({ name: ap, role: 'device' }, 3, 'label.confirmed', 'label', 'ESL-72', { sku: '4711', store: 'S7', task: 77, label: 'ESL-72', ap });
+  await add({ name: 'dora', role: 'operator' }, 1, 'price.changed', 'task', '77', {
+    sku: '4711',
+    store: 'S7',
+    task: 77,
+  });
+  await add({ name: ap, role: 'device' }, 2, 'label.confirmed', 'label', 'ESL-71', {
+    sku: '4711',
+    store: 'S7',
+    task: 77,
+    label: 'ESL-71',
+    ap,
+  });
+  await add({ name: ap, role: 'device' }, 3, 'label.confirmed', 'label', 'ESL-72', {
+    sku: '4711',
+    store: 'S7',
+    task: 77,
+    label: 'ESL-72',
+    ap,
+  });
   await shippedUpTo(p.ctx.pool, (await readChainHead(p.ctx.pool)).lastId);
 });
 afterAll(async () => {
@@ -51,11 +92,16 @@ describe('the auditor page in a browser', () => {
     await page.fill('form[data-testid=audit-query] input[name=sku]', '4711');
     await page.fill('form[data-testid=audit-query] input[name=store]', 'S7');
     await page.fill('form[data-testid=audit-query] input[name=from]', '2026-04-02T09:00:00');
-    await Promise.all([page.waitForURL(/sku=4711/), page.click('form[data-testid=audit-query] button[type=submit]')]);
+    await Promise.all([
+      page.waitForURL(/sku=4711/),
+      page.click('form[data-testid=audit-query] button[type=submit]'),
+    ]);
     const rows = page.locator('[data-testid=results] tbody tr[data-id]');
     expect(await rows.count()).toBe(3);
     const text = await page.getByTestId('results').innerText();
-    expect(text).toMatch(/label\.confirmed[\s\S]*ESL-72[\s\S]*label\.confirmed[\s\S]*ESL-71[\s\S]*dora[\s\S]*price\.changed/);
+    expect(text).toMatch(
+      /label\.confirmed[\s\S]*ESL-72[\s\S]*label\.confirmed[\s\S]*ESL-71[\s\S]*dora[\s\S]*price\.changed/,
+    );
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
     const csv = await fs.readFile((await download.path())!, 'utf8');
@@ -63,7 +109,10 @@ describe('the auditor page in a browser', () => {
     expect(csv).toContain(',dora,operator,price.changed,task,77,');
 
     await page.click('a[href="/tasks/77"] >> nth=0', { trial: true });
-    await Promise.all([page.waitForURL(/\/audit\/verify/), page.click('form[data-testid=verify-form] button[type=submit]')]);
+    await Promise.all([
+      page.waitForURL(/\/audit\/verify/),
+      page.click('form[data-testid=verify-form] button[type=submit]'),
+    ]);
     expect(await page.getByTestId('chain-ok').textContent()).toContain('the chain is intact');
     expect(await page.getByTestId('sls-match').textContent()).toContain('match their copies in SLS');
     await context.close();

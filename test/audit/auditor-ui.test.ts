@@ -31,7 +31,11 @@ async function createUser(role: string) {
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
   const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  const res = await admin.post('/admin/users', { username, role, password: 'a-long-password-123' }, '/admin/users');
+  const res = await admin.post(
+    '/admin/users',
+    { username, role, password: 'a-long-password-123' },
+    '/admin/users',
+  );
   expect(res.status).toBe(200);
   const c = new WebClient(p.baseUrl);
   await c.login(username, 'a-long-password-123');
@@ -43,7 +47,8 @@ async function synced() {
   await shippedUpTo(p.ctx.pool, (await readChainHead(p.ctx.pool)).lastId);
 }
 
-const results = (html: string) => /<table class="grid" data-testid="results">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? null;
+const results = (html: string) =>
+  /<table class="grid" data-testid="results">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? null;
 const rowIds = (html: string) => [...(results(html) ?? '').matchAll(/<tr data-id="(\d+)"/g)].map((m) => m[1]);
 
 /** The page from SLS and from the local store; asserts both are the same and came from where they say. */
@@ -70,23 +75,65 @@ beforeAll(async () => {
   operator = await createUser('operator');
   const task = { sku: '690123', store: 'S001', task: 12 };
   story.change = await record(alice, at(1), {
-    action: 'price.changed', objectType: 'task', objectId: '12', refs: task, summary: 'price of 690123 in S001: 10.99 -> 9.99',
-    before: { price: '10.99' }, after: { price: '9.99' },
+    action: 'price.changed',
+    objectType: 'task',
+    objectId: '12',
+    refs: task,
+    summary: 'price of 690123 in S001: 10.99 -> 9.99',
+    before: { price: '10.99' },
+    after: { price: '9.99' },
   });
-  story.dispatch = await record(system, at(2), { action: 'task.dispatched', objectType: 'task', objectId: '12', refs: { store: 'S001', task: 12, ap: AP } });
-  story.ok1 = await record(device, at(3), { action: 'label.confirmed', objectType: 'label', objectId: 'ESL-1', refs: { ...task, label: 'ESL-1', ap: AP } });
-  story.ok2 = await record(device, at(3), { action: 'label.confirmed', objectType: 'label', objectId: 'ESL-2', refs: { ...task, label: 'ESL-2', ap: AP } });
+  story.dispatch = await record(system, at(2), {
+    action: 'task.dispatched',
+    objectType: 'task',
+    objectId: '12',
+    refs: { store: 'S001', task: 12, ap: AP },
+  });
+  story.ok1 = await record(device, at(3), {
+    action: 'label.confirmed',
+    objectType: 'label',
+    objectId: 'ESL-1',
+    refs: { ...task, label: 'ESL-1', ap: AP },
+  });
+  story.ok2 = await record(device, at(3), {
+    action: 'label.confirmed',
+    objectType: 'label',
+    objectId: 'ESL-2',
+    refs: { ...task, label: 'ESL-2', ap: AP },
+  });
   story.fail3 = await record(device, at(4), {
-    action: 'label.failed', objectType: 'label', objectId: 'ESL-3', refs: { ...task, label: 'ESL-3', ap: AP }, summary: 'battery low',
+    action: 'label.failed',
+    objectType: 'label',
+    objectId: 'ESL-3',
+    refs: { ...task, label: 'ESL-3', ap: AP },
+    summary: 'battery low',
   });
-  story.otherStore = await record(bob, at(5), { action: 'price.changed', objectType: 'task', objectId: '13', refs: { sku: '690123', store: 'S002', task: 13 } });
-  story.otherSku = await record(alice, at(6), { action: 'price.changed', objectType: 'task', objectId: '14', refs: { sku: '6901234', store: 'S001', task: 14 } });
+  story.otherStore = await record(bob, at(5), {
+    action: 'price.changed',
+    objectType: 'task',
+    objectId: '13',
+    refs: { sku: '690123', store: 'S002', task: 13 },
+  });
+  story.otherSku = await record(alice, at(6), {
+    action: 'price.changed',
+    objectType: 'task',
+    objectId: '14',
+    refs: { sku: '6901234', store: 'S001', task: 14 },
+  });
   story.hostile = await record(bob, at(7), {
-    action: 'product.renamed', objectType: 'sku', objectId: '690999', refs: { sku: '690999' },
+    action: 'product.renamed',
+    objectType: 'sku',
+    objectId: '690999',
+    refs: { sku: '690999' },
     summary: '=HYPERLINK("http://evil.example/x","click") <script>alert(1)</script>',
   });
   for (let i = 0; i < 60; i++) {
-    await record({ name: 'carol', role: 'admin' }, at(10 + i), { action: 'product.updated', objectType: 'sku', objectId: `7${i}`, refs: { sku: `7${i}` } });
+    await record({ name: 'carol', role: 'admin' }, at(10 + i), {
+      action: 'product.updated',
+      objectType: 'sku',
+      objectId: `7${i}`,
+      refs: { sku: `7${i}` },
+    });
   }
   await synced();
 });
@@ -144,7 +191,9 @@ describe('auditor pages', () => {
   it('pages through a long answer by record id, page for page the same from both stores', async () => {
     const first = await both('actor=carol');
     expect(first.ids).toHaveLength(50);
-    const older = /href="\/audit\?([^"]*before=\d+)" data-testid="older"/.exec(first.sls)![1].replace(/&amp;/g, '&');
+    const older = /href="\/audit\?([^"]*before=\d+)" data-testid="older"/
+      .exec(first.sls)![1]
+      .replace(/&amp;/g, '&');
     const second = await both(older);
     expect(second.ids).toHaveLength(10);
     expect(second.sls).not.toContain('data-testid="older"');
@@ -159,7 +208,12 @@ describe('auditor pages', () => {
     await client.put(again);
     client.close();
     expect(sls.values('id').filter((id) => id === story.ok1)).toHaveLength(2);
-    expect((await both('sku=690123&store=S001')).ids).toEqual([story.fail3, story.ok2, story.ok1, story.change]);
+    expect((await both('sku=690123&store=S001')).ids).toEqual([
+      story.fail3,
+      story.ok2,
+      story.ok1,
+      story.change,
+    ]);
   });
 
   it('exports the result as CSV, formula cells neutralised, the same from both stores', async () => {
@@ -170,11 +224,23 @@ describe('auditor pages', () => {
     expect(fromSls.headers.get('content-disposition')).toMatch(/attachment; filename="audit-sls-/);
     expect(fromSls.text).toBe(fromLocal.text);
     const lines = fromSls.text.split('\r\n');
-    expect(lines[0]).toBe('id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash');
+    expect(lines[0]).toBe(
+      'id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash',
+    );
     expect(lines).toHaveLength(4); // header, two records, and the final CRLF
-    expect(lines[1]).toMatch(new RegExp(`^${story.hostile},2026-03-01T10:00:07.000Z,bob,operator,product.renamed,sku,690999," sku:690999 ",`));
-    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.example/x"",""click"") <script>alert(1)</script>"`);
-    expect(lines[2]).toMatch(new RegExp(`^${story.otherStore},2026-03-01T10:00:05.000Z,bob,operator,price.changed,task,13," sku:690123 store:S002 task:13 ",,,,req-bob-1,10.1.1.2,[0-9a-f]{64},[0-9a-f]{64}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${story.hostile},2026-03-01T10:00:07.000Z,bob,operator,product.renamed,sku,690999," sku:690999 ",`,
+      ),
+    );
+    expect(lines[1]).toContain(
+      `"'=HYPERLINK(""http://evil.example/x"",""click"") <script>alert(1)</script>"`,
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^${story.otherStore},2026-03-01T10:00:05.000Z,bob,operator,price.changed,task,13," sku:690123 store:S002 task:13 ",,,,req-bob-1,10.1.1.2,[0-9a-f]{64},[0-9a-f]{64}$`,
+      ),
+    );
   });
 
   it('escapes record text and links records to their task page and their references to the trail', async () => {
@@ -232,12 +298,16 @@ describe('auditor pages', () => {
     const ok = await auditor.get('/audit/verify?fromId=1');
     expect(ok.text).toContain('data-testid="chain-ok"');
     const sql = await mysql.createConnection({ uri: p.ctx.mysqlUrl });
-    await sql.query("UPDATE audit_log SET after_json = '{\"price\":\"0.99\"}' WHERE id = ?", [story.change]);
+    await sql.query('UPDATE audit_log SET after_json = \'{"price":"0.99"}\' WHERE id = ?', [story.change]);
     await sql.end();
     const broken = await auditor.get('/audit/verify?fromId=1');
     expect(broken.text).toContain(`data-break-id="${story.change}"`);
-    expect(broken.text).toContain(`broken at record #${story.change}: its contents changed after it was written`);
-    expect((await auditor.get(`/audit/verify?fromId=1&toId=${Number(story.change) - 1}`)).text).toContain('data-testid="chain-ok"');
+    expect(broken.text).toContain(
+      `broken at record #${story.change}: its contents changed after it was written`,
+    );
+    expect((await auditor.get(`/audit/verify?fromId=1&toId=${Number(story.change) - 1}`)).text).toContain(
+      'data-testid="chain-ok"',
+    );
   });
 
   it('catches a chain rewritten and re-hashed in MySQL by comparing with the copies in SLS', async () => {

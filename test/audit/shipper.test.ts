@@ -10,7 +10,14 @@ import { PROJECT_ROOT } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
 import type { Pool } from '../../server/db/pool.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
-import { addRecords, migratedDatabase, shippedUpTo, slsClientFor, startFakeSls, waitFor } from './fixtures/audit-env.js';
+import {
+  addRecords,
+  migratedDatabase,
+  shippedUpTo,
+  slsClientFor,
+  startFakeSls,
+  waitFor,
+} from './fixtures/audit-env.js';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let pool: Pool;
@@ -32,7 +39,12 @@ afterEach(async () => {
 });
 
 const shipper = (opts: Partial<ConstructorParameters<typeof AuditShipper>[3]> = {}, sink = client) => {
-  const s = new AuditShipper(pool, sink, createLogger('silent'), { batch: 10, intervalMs: 20, backoffMaxMs: 200, ...opts });
+  const s = new AuditShipper(pool, sink, createLogger('silent'), {
+    batch: 10,
+    intervalMs: 20,
+    backoffMaxMs: 200,
+    ...opts,
+  });
   shippers.push(s);
   return s;
 };
@@ -54,14 +66,24 @@ describe('audit shipper', () => {
     expect(ids()).toEqual(range(1, 25));
     expect(sls.putRequests).toBe(3);
     expect(sls.values('hash')).toEqual(recs.map((r) => r.hash));
-    expect(sls.logs[24].contents).toMatchObject({ action: 'price.changed', refs: ' sku:6924 store:S001 task:24 ', after: '{"price":"24.99"}', actor: 'alice' });
+    expect(sls.logs[24].contents).toMatchObject({
+      action: 'price.changed',
+      refs: ' sku:6924 store:S001 task:24 ',
+      after: '{"price":"24.99"}',
+      actor: 'alice',
+    });
     expect((await readShipStatus(pool)).shippedId).toBe('25');
     expect(sls.refused).toEqual([]);
   });
 
   it('cuts a batch short when its records are large, and still ships them all in order', async () => {
     const big = 'x'.repeat(1500);
-    await addRecords(pool, 5, (i) => ({ action: 'import.finished', objectType: 'import', objectId: String(i), after: { rows: big } }));
+    await addRecords(pool, 5, (i) => ({
+      action: 'import.finished',
+      objectType: 'import',
+      objectId: String(i),
+      after: { rows: big },
+    }));
     await drain(shipper({ batch: 10, maxBatchBytes: 4500 }));
     expect(sls.putRequests).toBe(3);
     expect(ids()).toEqual(range(1, 5));
@@ -87,16 +109,21 @@ describe('audit shipper', () => {
     expect((await readShipStatus(pool)).lastError).toBeNull();
   });
 
-  it.each(['error', 'bad-gateway', 'empty-503'] as const)('treats an SLS answering %s as a failure, not a delivery', async (fault) => {
-    await addRecords(pool, 3);
-    sls.fault = fault;
-    const s = shipper();
-    await expect(s.shipOnce()).rejects.toThrow(fault === 'error' ? /told to fail/ : fault === 'bad-gateway' ? /HTTP 502/ : /HTTP 503/);
-    expect((await readShipStatus(pool)).shippedId).toBe('0');
-    sls.fault = 'none';
-    await drain(s);
-    expect(ids()).toEqual(range(1, 3));
-  });
+  it.each(['error', 'bad-gateway', 'empty-503'] as const)(
+    'treats an SLS answering %s as a failure, not a delivery',
+    async (fault) => {
+      await addRecords(pool, 3);
+      sls.fault = fault;
+      const s = shipper();
+      await expect(s.shipOnce()).rejects.toThrow(
+        fault === 'error' ? /told to fail/ : fault === 'bad-gateway' ? /HTTP 502/ : /HTTP 503/,
+      );
+      expect((await readShipStatus(pool)).shippedId).toBe('0');
+      sls.fault = 'none';
+      await drain(s);
+      expect(ids()).toEqual(range(1, 3));
+    },
+  );
 
   it('sends a batch again when the reply was lost after SLS stored it: duplicates carry the same id and hash, no gap', async () => {
     await addRecords(pool, 7);
@@ -108,7 +135,8 @@ describe('audit shipper', () => {
     await drain(s);
     expect(ids()).toEqual([...range(1, 4), ...range(1, 7)]);
     const byId = new Map<string, Set<string>>();
-    for (const l of sls.logs) byId.set(l.contents.id, (byId.get(l.contents.id) ?? new Set()).add(l.contents.hash));
+    for (const l of sls.logs)
+      byId.set(l.contents.id, (byId.get(l.contents.id) ?? new Set()).add(l.contents.hash));
     expect([...byId.values()].every((h) => h.size === 1)).toBe(true);
   });
 
@@ -116,15 +144,26 @@ describe('audit shipper', () => {
     await addRecords(pool, 9);
     sls.fault = 'hang-after-store';
     const stored = new Promise<void>((resolve) => (sls.onPut = () => resolve()));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/audit/fixtures/ship-child.ts')], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, AUDIT_TEST_MYSQL_URL: db.url, AUDIT_TEST_SLS: JSON.stringify({ endpoint: sls.endpoint, ...sls.opts }), AUDIT_TEST_BATCH: '4' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/audit/fixtures/ship-child.ts')],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          AUDIT_TEST_MYSQL_URL: db.url,
+          AUDIT_TEST_SLS: JSON.stringify({ endpoint: sls.endpoint, ...sls.opts }),
+          AUDIT_TEST_BATCH: '4',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal ? -1 : _code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal ? -1 : _code)),
+    );
     await Promise.race([stored, exited.then(() => Promise.reject(new Error(`child exited early: ${out}`)))]);
     child.kill('SIGKILL');
     expect(await exited).toBe(-1);
@@ -134,7 +173,7 @@ describe('audit shipper', () => {
     sls.fault = 'none';
     const s = shipper({ batch: 4 });
     // MySQL drops the killed connection's lock when it notices; until then the row is busy.
-    await waitFor('the killed shipper\'s lock to go', async () => (await s.shipOnce()).kind !== 'busy');
+    await waitFor("the killed shipper's lock to go", async () => (await s.shipOnce()).kind !== 'busy');
     await drain(s);
     expect(ids()).toEqual([...range(1, 4), ...range(1, 9)]);
     expect(new Set(ids())).toEqual(new Set(range(1, 9)));

@@ -5,7 +5,12 @@ import { SlsAuditClient } from '../../server/audit/sls-client.js';
 import { GENESIS_HASH, type AuditRecord } from '../../server/audit/audit-chain.js';
 import { FakeSlsServer } from '../support/sls-server.js';
 
-const creds = { project: 'esl-audit', logstore: 'trail', accessKeyId: 'AKIDtest', accessKeySecret: 'secret-for-tests' };
+const creds = {
+  project: 'esl-audit',
+  logstore: 'trail',
+  accessKeyId: 'AKIDtest',
+  accessKeySecret: 'secret-for-tests',
+};
 let sls: FakeSlsServer;
 beforeAll(async () => {
   sls = new FakeSlsServer(creds);
@@ -14,13 +19,28 @@ beforeAll(async () => {
 afterAll(() => sls.stop());
 
 const client = (over: Partial<typeof creds> = {}) =>
-  new SlsAuditClient({ endpoint: sls.endpoint, ...creds, ...over }, { connectAddress: '127.0.0.1', timeoutMs: 2000 });
+  new SlsAuditClient(
+    { endpoint: sls.endpoint, ...creds, ...over },
+    { connectAddress: '127.0.0.1', timeoutMs: 2000 },
+  );
 
 const rec = (id: number, extra: Partial<AuditRecord> = {}): AuditRecord => ({
-  id: String(id), ts: new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString(), actor: 'alice', actorRole: 'operator',
-  action: 'price.changed', objectType: 'task', objectId: String(id), refs: ` sku:69${id} store:S001 task:${id} `,
-  summary: 'Preis "9,99" = ok', before: null, after: '{"price":"9.99"}', requestId: null, ip: '10.0.0.1',
-  prevHash: GENESIS_HASH, hash: 'a'.repeat(64), ...extra,
+  id: String(id),
+  ts: new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString(),
+  actor: 'alice',
+  actorRole: 'operator',
+  action: 'price.changed',
+  objectType: 'task',
+  objectId: String(id),
+  refs: ` sku:69${id} store:S001 task:${id} `,
+  summary: 'Preis "9,99" = ok',
+  before: null,
+  after: '{"price":"9.99"}',
+  requestId: null,
+  ip: '10.0.0.1',
+  prevHash: GENESIS_HASH,
+  hash: 'a'.repeat(64),
+  ...extra,
 });
 
 describe('fake SLS endpoint with the real SDK', () => {
@@ -31,7 +51,13 @@ describe('fake SLS endpoint with the real SDK', () => {
     expect(sls.logs).toHaveLength(2);
     expect(sls.logs[0].topic).toBe('audit');
     expect(sls.logs[0].time).toBe(Date.UTC(2026, 0, 1, 0, 0, 1) / 1000);
-    expect(sls.logs[1].contents).toMatchObject({ id: '2', refs: ' sku:692 store:S001 task:2 ', summary: 'Preis "9,99" = ok', before: '', nullFields: 'before,requestId' });
+    expect(sls.logs[1].contents).toMatchObject({
+      id: '2',
+      refs: ' sku:692 store:S001 task:2 ',
+      summary: 'Preis "9,99" = ok',
+      before: '',
+      nullFields: 'before,requestId',
+    });
   });
 
   it('refuses a request signed with the wrong secret, and the SDK reports it', async () => {

@@ -6,7 +6,16 @@ import net from 'node:net';
 import { generate } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
-import { closed, connectDevice, inbox, signed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import {
+  closed,
+  connectDevice,
+  inbox,
+  signed,
+  startBroker,
+  tryConnect,
+  until,
+  type BrokerFixture,
+} from '../support/mqtt.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -20,7 +29,10 @@ afterAll(async () => {
 });
 
 /** Opens a raw socket, writes the chunks, resolves with what came back once the broker closes it. */
-function raw(chunks: Buffer[], opts: { gapMs?: number; timeoutMs?: number } = {}): Promise<{ closed: boolean; data: Buffer; ms: number }> {
+function raw(
+  chunks: Buffer[],
+  opts: { gapMs?: number; timeoutMs?: number } = {},
+): Promise<{ closed: boolean; data: Buffer; ms: number }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const s = net.connect(f.broker.ports.tcp!, '127.0.0.1');
@@ -48,8 +60,14 @@ function raw(chunks: Buffer[], opts: { gapMs?: number; timeoutMs?: number } = {}
 const connectPacket = (dev = `bad${crypto.randomBytes(2).toString('hex')}`) => {
   const clientId = `${g.groupId}@@@${dev}`;
   return generate({
-    cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, clientId,
-    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: Buffer.from(hmacB64(g.secret, clientId)),
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 30,
+    clientId,
+    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+    password: Buffer.from(hmacB64(g.secret, clientId)),
   });
 };
 
@@ -71,7 +89,10 @@ describe('bad input', () => {
   });
 
   it('closes on malformed packets: a PUBLISH before CONNECT, a reserved type, a bad protocol name, a second CONNECT', async () => {
-    expect((await raw([generate({ cmd: 'publish', topic: 'a', payload: 'x', qos: 0, retain: false, dup: false })])).closed).toBe(true);
+    expect(
+      (await raw([generate({ cmd: 'publish', topic: 'a', payload: 'x', qos: 0, retain: false, dup: false })]))
+        .closed,
+    ).toBe(true);
     expect((await raw([Buffer.from([0xf0, 0x00])])).closed).toBe(true);
     expect((await raw([Buffer.from([0x00, 0x00])])).closed).toBe(true);
     const c = connectPacket();
@@ -85,7 +106,12 @@ describe('bad input', () => {
   });
 
   it('closes on a PUBLISH whose topic is not valid UTF-8', async () => {
-    const pub = Buffer.concat([Buffer.from([0x30, 2 + 4 + 1, 0x00, 0x04]), Buffer.from(f.parent.slice(0, 2)), Buffer.from([0xc3, 0x28]), Buffer.from('x')]);
+    const pub = Buffer.concat([
+      Buffer.from([0x30, 2 + 4 + 1, 0x00, 0x04]),
+      Buffer.from(f.parent.slice(0, 2)),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('x'),
+    ]);
     const r = await raw([connectPacket(), pub], { gapMs: 150 });
     expect(r.closed).toBe(true);
     await stillWorks();
@@ -109,7 +135,11 @@ describe('bad input', () => {
     const c = await tryConnect(f.url('ws'), o);
     expect(c.code).toBe(0);
     // its own status topic: only the size is wrong
-    c.client!.publish(`${f.parent}/status/${g.groupId}/${o.clientId!.split('@@@')[1]}`, Buffer.alloc(70 * 1024, 97), { qos: 0 });
+    c.client!.publish(
+      `${f.parent}/status/${g.groupId}/${o.clientId!.split('@@@')[1]}`,
+      Buffer.alloc(70 * 1024, 97),
+      { qos: 0 },
+    );
     await closed(c.client!);
     await stillWorks();
   });
@@ -125,7 +155,16 @@ describe('bad input', () => {
     const bad = Array.from({ length: 200 }, (_, i) =>
       raw(
         [
-          generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, clientId: `${g.groupId}@@@flood${i}`, username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: Buffer.from('wrong') }),
+          generate({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clean: true,
+            keepalive: 30,
+            clientId: `${g.groupId}@@@flood${i}`,
+            username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+            password: Buffer.from('wrong'),
+          }),
         ],
         { timeoutMs: 8000 },
       ),
@@ -135,14 +174,27 @@ describe('bad input', () => {
     const results = await Promise.all([...bad, ...silent]);
     expect(results.every((r) => r.closed)).toBe(true);
     // every wrong CONNECT got CONNACK 4 before the close
-    for (const r of results.slice(0, 200)) expect([...r.data.subarray(0, 4)]).toEqual([0x20, 0x02, 0x00, 0x04]);
+    for (const r of results.slice(0, 200))
+      expect([...r.data.subarray(0, 4)]).toEqual([0x20, 0x02, 0x00, 0x04]);
   });
 
   it('survives thousands of random and mutated packets, then serves a normal client', async () => {
     const seeds = [
       connectPacket(),
-      generate({ cmd: 'publish', topic: `${f.parent}/ack/${g.groupId}/fz`, payload: '{"v":1}', qos: 1, messageId: 7, retain: false, dup: false }),
-      generate({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: `${f.parent}/task/${g.groupId}`, qos: 1 }] }),
+      generate({
+        cmd: 'publish',
+        topic: `${f.parent}/ack/${g.groupId}/fz`,
+        payload: '{"v":1}',
+        qos: 1,
+        messageId: 7,
+        retain: false,
+        dup: false,
+      }),
+      generate({
+        cmd: 'subscribe',
+        messageId: 3,
+        subscriptions: [{ topic: `${f.parent}/task/${g.groupId}`, qos: 1 }],
+      }),
       generate({ cmd: 'pingreq' }),
       generate({ cmd: 'disconnect' }),
     ];
@@ -156,7 +208,13 @@ describe('bad input', () => {
     const packets: Buffer[] = [];
     for (let i = 0; i < 4000; i++) {
       const kind = next() % 3;
-      packets.push(kind === 0 ? crypto.randomBytes(1 + (next() % 64)) : kind === 1 ? mutate(seeds[next() % seeds.length]) : Buffer.concat([seeds[0], mutate(seeds[1 + (next() % 4)])]));
+      packets.push(
+        kind === 0
+          ? crypto.randomBytes(1 + (next() % 64))
+          : kind === 1
+            ? mutate(seeds[next() % seeds.length])
+            : Buffer.concat([seeds[0], mutate(seeds[1 + (next() % 4)])]),
+      );
     }
     // 40 packets per connection, 20 connections at a time
     const batches: Buffer[][] = [];

@@ -35,7 +35,13 @@ beforeAll(async () => {
   b = await startBrokerNode('node-b', env);
   pool = mysql.createPool({ uri: db.url, timezone: 'Z' });
   redis = new Redis(redisUrl);
-  reg = new RegistryService(pool, redis, prefix, SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR), createLogger('silent'));
+  reg = new RegistryService(
+    pool,
+    redis,
+    prefix,
+    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
+    createLogger('silent'),
+  );
   const groupId = `GID_${uid(4)}`;
   await reg.createGroup(SYSTEM_ACTOR, { groupId });
   const k = await reg.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
@@ -50,9 +56,19 @@ afterAll(async () => {
   await deleteRedisPrefix(serverUrls().redisUrl, prefix);
 });
 
-const signedBy = (node: BrokerNode, key: { groupId: string; accessKeyId: string; secret: string }, dev: string, clean = true) => {
+const signedBy = (
+  node: BrokerNode,
+  key: { groupId: string; accessKeyId: string; secret: string },
+  dev: string,
+  clean = true,
+) => {
   const clientId = `${key.groupId}@@@${dev}`;
-  return tryConnect(node.url, { clientId, clean, username: `Signature|${key.accessKeyId}|${node.instanceId}`, password: hmacB64(key.secret, clientId) });
+  return tryConnect(node.url, {
+    clientId,
+    clean,
+    username: `Signature|${key.accessKeyId}|${node.instanceId}`,
+    password: hmacB64(key.secret, clientId),
+  });
 };
 const ap = async (node: BrokerNode, dev: string, clean = true) => {
   const r = await signedBy(node, g, dev, clean);
@@ -60,7 +76,12 @@ const ap = async (node: BrokerNode, dev: string, clean = true) => {
   return r.client;
 };
 const platform = async (node: BrokerNode) => {
-  const r = await tryConnect(node.url, { clientId: `platform-${node.name}-${uid(2)}`, clean: false, username: `Platform|${node.instanceId}`, password: loadPlatformSecret(config.PLATFORM_MQTT_SECRET, config.DATA_DIR) });
+  const r = await tryConnect(node.url, {
+    clientId: `platform-${node.name}-${uid(2)}`,
+    clean: false,
+    username: `Platform|${node.instanceId}`,
+    password: loadPlatformSecret(config.PLATFORM_MQTT_SECRET, config.DATA_DIR),
+  });
   if (!r.client) throw new Error(`platform connect to ${node.name}: ${r.code}`);
   return r.client;
 };
@@ -96,7 +117,13 @@ describe('cluster of two broker processes', () => {
     // queued and emitted both messages would also get live copies, duplicates QoS 1 allows but
     // this test counts. The P2P message is kept last (published hook of the second publish).
     const mv = `${g.groupId}@@@mv`;
-    await until(async () => (await redis.llen(`${prefix}:mqtt:p2p:${mv}`)) === 1 && (await redis.llen(`${prefix}:mqtt:s:outgoing:${encodeURIComponent(mv)}`)) === 1, 30_000, 'both messages kept on A');
+    await until(
+      async () =>
+        (await redis.llen(`${prefix}:mqtt:p2p:${mv}`)) === 1 &&
+        (await redis.llen(`${prefix}:mqtt:s:outgoing:${encodeURIComponent(mv)}`)) === 1,
+      30_000,
+      'both messages kept on A',
+    );
     const again = await ap(b, 'mv', false);
     const got = inbox(again);
     await until(() => got.length >= 2, 30_000, 'offline messages on node B');
@@ -115,10 +142,15 @@ describe('cluster of two broker processes', () => {
     const warmB = await signedBy(b, key, 'rk2');
     expect([warmA.code, warmB.code]).toEqual([0, 0]);
     // A change made behind the registry service (no new version) is not seen: the cache is on.
-    await pool.query('UPDATE mqtt_access_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE access_key_id = ?', [k.accessKeyId]);
+    await pool.query(
+      'UPDATE mqtt_access_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE access_key_id = ?',
+      [k.accessKeyId],
+    );
     const cached = await signedBy(b, key, 'rk3');
     expect(cached.code).toBe(0);
-    await pool.query('UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [k.accessKeyId]);
+    await pool.query('UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [
+      k.accessKeyId,
+    ]);
     // Through the service, the revocation holds for the very next CONNECT on either node.
     await reg.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
     expect((await signedBy(b, key, 'rk4')).code).toBe(4);
@@ -133,7 +165,11 @@ describe('cluster of two broker processes', () => {
     const key = { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
     const d = await reg.issueDeviceCredential(SYSTEM_ACTOR, { clientId: `${g.groupId}@@@dc1` });
     const dc = (node: BrokerNode, secret: string) =>
-      tryConnect(node.url, { clientId: d.clientId, username: `DeviceCredential|${d.deviceAccessKeyId}|${node.instanceId}`, password: hmacB64(secret, d.clientId) });
+      tryConnect(node.url, {
+        clientId: d.clientId,
+        username: `DeviceCredential|${d.deviceAccessKeyId}|${node.instanceId}`,
+        password: hmacB64(secret, d.clientId),
+      });
     for (const node of [a, b]) {
       const r = await signedBy(node, key, `gd-${node.name}`);
       expect(r.code).toBe(0);
@@ -170,13 +206,21 @@ describe('cluster of two broker processes', () => {
     const appPool = createPool(db.url, 4);
     const log = createLogger('silent');
     const events = new ConnectionEventsWorker(appPool, redisUrl, prefix, log);
-    const sweeper = new StalePresenceSweeper({ pool: appPool, redis, log, config: loadConfig({ REDIS_PREFIX: prefix }) });
+    const sweeper = new StalePresenceSweeper({
+      pool: appPool,
+      redis,
+      log,
+      config: loadConfig({ REDIS_PREFIX: prefix }),
+    });
     await events.start();
     const env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
     const apRow = async (dev: string) =>
-      ((await pool.query('SELECT online, broker_node AS node, disconnect_reason AS reason FROM aps WHERE client_id = ?', [`${g.groupId}@@@${dev}`])) as unknown as [
-        { online: number; node: string; reason: string | null }[],
-      ])[0][0];
+      (
+        (await pool.query(
+          'SELECT online, broker_node AS node, disconnect_reason AS reason FROM aps WHERE client_id = ?',
+          [`${g.groupId}@@@${dev}`],
+        )) as unknown as [{ online: number; node: string; reason: string | null }[]]
+      )[0][0];
     const killed = (n: BrokerNode) =>
       new Promise((r) => {
         n.proc.once('exit', r);
@@ -189,7 +233,11 @@ describe('cluster of two broker processes', () => {
       c = await startBrokerNode('node-c', env);
       await ap(c, 'on-c');
       await ap(b, 'on-b');
-      await until(async () => (await apRow('on-c'))?.online === 1 && (await apRow('on-b'))?.online === 1, 30_000, 'both APs online');
+      await until(
+        async () => (await apRow('on-c'))?.online === 1 && (await apRow('on-b'))?.online === 1,
+        30_000,
+        'both APs online',
+      );
       expect(await sweeper.sweep()).toBe(0); // every node alive: nothing to do
       await killed(c);
       // the heartbeat key's 30 s TTL running out, without waiting for it
@@ -198,9 +246,10 @@ describe('cluster of two broker processes', () => {
       expect(await apRow('on-c')).toEqual({ online: 0, node: 'node-c', reason: 'node_lost' });
       expect((await apRow('on-b')).online).toBe(1); // an AP of a live node is left alone
       expect(await sweeper.sweep()).toBe(0); // and only once
-      const [audit] = (await pool.query("SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?", [
-        `${g.groupId}@@@on-c`,
-      ])) as unknown as [{ actor: string; a: string }[]];
+      const [audit] = (await pool.query(
+        "SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?",
+        [`${g.groupId}@@@on-c`],
+      )) as unknown as [{ actor: string; a: string }[]];
       expect(audit).toHaveLength(1);
       expect(audit[0].actor).toBe('system');
       expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', brokerNode: 'node-c' });
@@ -211,7 +260,11 @@ describe('cluster of two broker processes', () => {
       await until(async () => (await apRow('on-d'))?.online === 1, 30_000, 'AP on D online');
       await killed(d);
       d = await startBrokerNode('node-d', env);
-      await until(async () => (await apRow('on-d'))?.online === 0, 30_000, 'AP of the restarted node offline');
+      await until(
+        async () => (await apRow('on-d'))?.online === 0,
+        30_000,
+        'AP of the restarted node offline',
+      );
       expect(await apRow('on-d')).toEqual({ online: 0, node: 'node-d', reason: 'lost' });
     } finally {
       await Promise.all([c?.stop(), d?.stop()]);

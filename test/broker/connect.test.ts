@@ -8,7 +8,15 @@ import { Queue } from 'bullmq';
 import { CONNECTION_EVENTS_QUEUE, hmacB64 } from '../../broker/index.js';
 import { bullConnection } from '../../server/core/redis.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
-import { closed, connectDevice, signed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import {
+  closed,
+  connectDevice,
+  signed,
+  startBroker,
+  tryConnect,
+  until,
+  type BrokerFixture,
+} from '../support/mqtt.js';
 import { uid } from '../support/env.js';
 
 let f: BrokerFixture;
@@ -48,9 +56,20 @@ describe('connect', () => {
   });
 
   it('rejects malformed Client IDs and unregistered Group IDs with code 2', async () => {
-    const bad = ['nodevice', `${g.groupId}@@@`, 'GID_x@@@d', `${g.groupId}@@@dev ice`, `${g.groupId}@@@${'d'.repeat(64)}`, `GID_${uid(4)}@@@d1`];
+    const bad = [
+      'nodevice',
+      `${g.groupId}@@@`,
+      'GID_x@@@d',
+      `${g.groupId}@@@dev ice`,
+      `${g.groupId}@@@${'d'.repeat(64)}`,
+      `GID_${uid(4)}@@@d1`,
+    ];
     for (const clientId of bad) {
-      const r = await tryConnect(f.url(), { clientId, username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: hmacB64(g.secret, clientId) });
+      const r = await tryConnect(f.url(), {
+        clientId,
+        username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+        password: hmacB64(g.secret, clientId),
+      });
       expect(r.code, clientId).toBe(2);
     }
   });
@@ -58,17 +77,27 @@ describe('connect', () => {
   it('rejects wrong signatures, instance ids and modes with code 4, a key outside its groups with 5', async () => {
     const o = signed(f, g);
     expect((await tryConnect(f.url(), { ...o, password: hmacB64('wrong', o.clientId!) })).code).toBe(4);
-    expect((await tryConnect(f.url(), { ...o, username: `Signature|${g.accessKeyId}|other-instance` })).code).toBe(4);
-    expect((await tryConnect(f.url(), { ...o, username: `Magic|${g.accessKeyId}|${f.broker.instanceId}` })).code).toBe(4);
+    expect(
+      (await tryConnect(f.url(), { ...o, username: `Signature|${g.accessKeyId}|other-instance` })).code,
+    ).toBe(4);
+    expect(
+      (await tryConnect(f.url(), { ...o, username: `Magic|${g.accessKeyId}|${f.broker.instanceId}` })).code,
+    ).toBe(4);
     expect((await tryConnect(f.url(), { ...o, username: undefined, password: undefined })).code).toBe(4);
     const other = await f.newGroup();
-    expect((await tryConnect(f.url(), signed(f, { ...other, accessKeyId: g.accessKeyId, secret: g.secret }))).code).toBe(5);
+    expect(
+      (await tryConnect(f.url(), signed(f, { ...other, accessKeyId: g.accessKeyId, secret: g.secret }))).code,
+    ).toBe(5);
   });
 
   it('accepts a device credential only for its own Client ID, and revoking it disconnects', async () => {
     const clientId = `${g.groupId}@@@dc${uid(3)}`;
     const cred = await f.registry.issueDeviceCredential(SYSTEM_ACTOR, { clientId });
-    const opts = (cid: string) => ({ clientId: cid, username: `DeviceCredential|${cred.deviceAccessKeyId}|${f.broker.instanceId}`, password: hmacB64(cred.deviceAccessKeySecret, cid) });
+    const opts = (cid: string) => ({
+      clientId: cid,
+      username: `DeviceCredential|${cred.deviceAccessKeyId}|${f.broker.instanceId}`,
+      password: hmacB64(cred.deviceAccessKeySecret, cid),
+    });
     expect((await tryConnect(f.url(), opts(`${g.groupId}@@@another`))).code).toBe(5);
     const ok = await tryConnect(f.url(), { ...opts(clientId), ...pinging });
     expect(ok.code).toBe(0);
@@ -98,7 +127,15 @@ describe('connect', () => {
     const o = { clientId: `platform-t${uid(3)}`, username: `Platform|${f.broker.instanceId}` };
     expect((await tryConnect(f.url(), { ...o, password: 'guess-guess-guess' })).code).toBe(4);
     // an AP's signature does not open the platform identity
-    expect((await tryConnect(f.url(), { ...o, username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: hmacB64(g.secret, o.clientId) })).code).toBe(4);
+    expect(
+      (
+        await tryConnect(f.url(), {
+          ...o,
+          username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+          password: hmacB64(g.secret, o.clientId),
+        })
+      ).code,
+    ).toBe(4);
   });
 
   it('takes the session over on a duplicate Client ID, records it, and reports presence', async () => {
@@ -110,24 +147,42 @@ describe('connect', () => {
     await closed(first);
     expect(second.connected).toBe(true);
     const pool = f.platform.ctx.pool;
-    await until(async () => {
-      const [rows] = (await pool.query('SELECT takeovers, online FROM aps WHERE client_id = ?', [clientId])) as unknown as [{ takeovers: number; online: number }[]];
-      return rows[0]?.takeovers === 1 && rows[0]?.online === 1;
-    }, 30_000, 'takeover recorded');
+    await until(
+      async () => {
+        const [rows] = (await pool.query('SELECT takeovers, online FROM aps WHERE client_id = ?', [
+          clientId,
+        ])) as unknown as [{ takeovers: number; online: number }[]];
+        return rows[0]?.takeovers === 1 && rows[0]?.online === 1;
+      },
+      30_000,
+      'takeover recorded',
+    );
     await second.endAsync();
     await until(async () => (await f.broker.lookup(clientId)) === null, 30_000, 'offline');
-    await until(async () => {
-      const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [clientId])) as unknown as [{ online: number; disconnect_reason: string }[]];
-      return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
-    }, 30_000, 'clean disconnect recorded');
-    const [audit] = (await pool.query("SELECT action FROM audit_log WHERE object_id = ? ORDER BY id", [clientId])) as unknown as [{ action: string }[]];
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['ap.connected', 'ap.taken_over', 'ap.disconnected']));
+    await until(
+      async () => {
+        const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
+          clientId,
+        ])) as unknown as [{ online: number; disconnect_reason: string }[]];
+        return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
+      },
+      30_000,
+      'clean disconnect recorded',
+    );
+    const [audit] = (await pool.query('SELECT action FROM audit_log WHERE object_id = ? ORDER BY id', [
+      clientId,
+    ])) as unknown as [{ action: string }[]];
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['ap.connected', 'ap.taken_over', 'ap.disconnected']),
+    );
   });
 
   it('tells a lost connection and a revoked credential apart from a clean DISCONNECT', async () => {
     const pool = f.platform.ctx.pool;
     const reason = async (clientId: string) => {
-      const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [clientId])) as unknown as [{ online: number; disconnect_reason: string | null }[]];
+      const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
+        clientId,
+      ])) as unknown as [{ online: number; disconnect_reason: string | null }[]];
       return rows[0] ? `${rows[0].online}:${rows[0].disconnect_reason}` : 'none';
     };
     const dev = `lost${uid(3)}`;
@@ -137,39 +192,77 @@ describe('connect', () => {
     await until(async () => (await reason(`${g.groupId}@@@${dev}`)) === '0:lost', 30_000, 'lost recorded');
 
     const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [g.groupId] });
-    const kicked = await connectDevice(f, { ...g, accessKeyId: k.accessKeyId, secret: k.accessKeySecret }, `kick${dev}`, pinging);
+    const kicked = await connectDevice(
+      f,
+      { ...g, accessKeyId: k.accessKeyId, secret: k.accessKeySecret },
+      `kick${dev}`,
+      pinging,
+    );
     await until(async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '1:null', 30_000, 'online');
     await f.registry.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
     await closed(kicked);
-    await until(async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '0:kicked', 30_000, 'kicked recorded');
+    await until(
+      async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '0:kicked',
+      30_000,
+      'kicked recorded',
+    );
   });
 
   it('queues connection events as ordered batches, and still applies a single-event job of an earlier broker', async () => {
     const pool = f.platform.ctx.pool;
-    const queue = new Queue(CONNECTION_EVENTS_QUEUE, { connection: bullConnection(f.platform.ctx.redisUrl), prefix: f.platform.config.REDIS_PREFIX });
+    const queue = new Queue(CONNECTION_EVENTS_QUEUE, {
+      connection: bullConnection(f.platform.ctx.redisUrl),
+      prefix: f.platform.config.REDIS_PREFIX,
+    });
     try {
       const devs = Array.from({ length: 12 }, (_, i) => `burst${uid(3)}${i}`);
       const clients = await Promise.all(devs.map((d) => connectDevice(f, g, d, pinging)));
       const ids = devs.map((d) => `${g.groupId}@@@${d}`);
       const online = async () => {
-        const [rows] = (await pool.query('SELECT COUNT(*) AS n FROM aps WHERE client_id IN (?) AND online = 1', [ids])) as unknown as [{ n: number }[]];
+        const [rows] = (await pool.query(
+          'SELECT COUNT(*) AS n FROM aps WHERE client_id IN (?) AND online = 1',
+          [ids],
+        )) as unknown as [{ n: number }[]];
         return Number(rows[0].n);
       };
       await until(async () => (await online()) === ids.length, 30_000, 'burst online');
       const jobs = await queue.getJobs(['completed'], 0, 200);
-      const batched = jobs.filter((j) => Array.isArray(j.data.events) && j.data.events.some((e: { clientId: string }) => ids.includes(e.clientId)));
+      const batched = jobs.filter(
+        (j) =>
+          Array.isArray(j.data.events) &&
+          j.data.events.some((e: { clientId: string }) => ids.includes(e.clientId)),
+      );
       expect(batched.length).toBeGreaterThan(0);
-      expect(batched.flatMap((j) => j.data.events.filter((e: { clientId: string }) => ids.includes(e.clientId))).length).toBe(ids.length);
+      expect(
+        batched.flatMap((j) => j.data.events.filter((e: { clientId: string }) => ids.includes(e.clientId)))
+          .length,
+      ).toBe(ids.length);
       await Promise.all(clients.map((c) => c.endAsync()));
       await until(async () => (await online()) === 0, 30_000, 'burst offline');
 
       // a job in the old shape (one bare event), as an earlier broker version left it in the queue
       const old = `${g.groupId}@@@old${uid(3)}`;
-      await queue.add('connect', { type: 'connect', clientId: old, groupId: g.groupId, deviceId: old.split('@@@')[1], ip: '192.0.2.7', at: new Date().toISOString(), brokerNode: 'old-node', cleanSession: true });
-      await until(async () => {
-        const [rows] = (await pool.query('SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?', [old])) as unknown as [{ online: number; ip: string; node: string }[]];
-        return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
-      }, 30_000, 'single-event job applied');
+      await queue.add('connect', {
+        type: 'connect',
+        clientId: old,
+        groupId: g.groupId,
+        deviceId: old.split('@@@')[1],
+        ip: '192.0.2.7',
+        at: new Date().toISOString(),
+        brokerNode: 'old-node',
+        cleanSession: true,
+      });
+      await until(
+        async () => {
+          const [rows] = (await pool.query(
+            'SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?',
+            [old],
+          )) as unknown as [{ online: number; ip: string; node: string }[]];
+          return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
+        },
+        30_000,
+        'single-event job applied',
+      );
     } finally {
       await queue.close();
     }

@@ -4,7 +4,15 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlatformSecret } from '../../broker/index.js';
-import { connectDevice, inbox, sleep, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import {
+  connectDevice,
+  inbox,
+  sleep,
+  startBroker,
+  tryConnect,
+  until,
+  type BrokerFixture,
+} from '../support/mqtt.js';
 import { uid } from '../support/env.js';
 
 type Group = Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -112,10 +120,12 @@ describe('P2P and QoS x cleanSession', () => {
     await platform.publishAsync(task(), 'at-most-once', { qos: 0 });
     await until(() => got.length >= 2, 30_000, 'online delivery');
     await sleep(200);
-    expect(got).toEqual(expect.arrayContaining([
-      { topic: task(), payload: 'exactly-once', qos: 2 },
-      { topic: task(), payload: 'at-most-once', qos: 0 },
-    ]));
+    expect(got).toEqual(
+      expect.arrayContaining([
+        { topic: task(), payload: 'exactly-once', qos: 2 },
+        { topic: task(), payload: 'at-most-once', qos: 0 },
+      ]),
+    );
     expect(got).toHaveLength(2);
     await c.endAsync();
     await platform.endAsync();
@@ -133,13 +143,25 @@ describe('P2P and QoS x cleanSession', () => {
 
     await platform.subscribeAsync(`${f.parent}/status/${g.groupId}/#`, { qos: 1 });
     const watched = inbox(platform);
-    const willer = await connectDevice(f, g, 'will', { will: { topic: `${f.parent}/status/${g.groupId}/will`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    const willer = await connectDevice(f, g, 'will', {
+      will: {
+        topic: `${f.parent}/status/${g.groupId}/will`,
+        payload: Buffer.from('gone'),
+        qos: 1,
+        retain: false,
+      },
+    });
     willer.stream.destroy(); // lost, not a DISCONNECT
     await until(() => watched.some((m) => m.payload === 'gone'), 30_000, 'will published');
     // a will on another topic is refused at CONNECT
     const bad = await tryConnect(f.url(), {
       ...(await import('../support/mqtt.js')).signed(f, g, 'badwill'),
-      will: { topic: `${f.parent}/status/${g.groupId}/other`, payload: Buffer.from('x'), qos: 0, retain: false },
+      will: {
+        topic: `${f.parent}/status/${g.groupId}/other`,
+        payload: Buffer.from('x'),
+        qos: 0,
+        retain: false,
+      },
     });
     expect(bad.code).toBe(5);
     await platform.endAsync();

@@ -26,21 +26,35 @@ afterAll(async () => {
 async function api(method: string, path: string, body?: unknown, key = adminKey) {
   const res = await fetch(`${f.platform.baseUrl}/api/v1/registry${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown> & { error?: { fields?: Record<string, string> } }) : null };
+  return {
+    status: res.status,
+    json: text
+      ? (JSON.parse(text) as Record<string, unknown> & { error?: { fields?: Record<string, string> } })
+      : null,
+  };
 }
 
 const auditActions = async (objectId: string) => {
-  const [rows] = (await f.platform.ctx.pool.query('SELECT action, actor FROM audit_log WHERE object_id = ? ORDER BY id', [objectId])) as unknown as [{ action: string; actor: string }[]];
+  const [rows] = (await f.platform.ctx.pool.query(
+    'SELECT action, actor FROM audit_log WHERE object_id = ? ORDER BY id',
+    [objectId],
+  )) as unknown as [{ action: string; actor: string }[]];
   return rows;
 };
 
 describe('registry REST API', () => {
   it('needs the admin scope', async () => {
-    const anon = await fetch(`${f.platform.baseUrl}/api/v1/registry/groups`, { headers: { accept: 'application/json' } });
+    const anon = await fetch(`${f.platform.baseUrl}/api/v1/registry/groups`, {
+      headers: { accept: 'application/json' },
+    });
     expect(anon.status).toBe(401);
     expect((await api('GET', '/groups', undefined, readKey)).status).toBe(403);
   });
@@ -72,17 +86,35 @@ describe('registry REST API', () => {
     const list = await api('GET', '/access-keys');
     expect(JSON.stringify(list.json)).not.toContain(accessKeySecret);
     expect(JSON.stringify(list.json)).not.toContain('secret_sealed');
-    const [[row]] = (await f.platform.ctx.pool.query('SELECT secret_sealed FROM mqtt_access_keys WHERE access_key_id = ?', [accessKeyId])) as unknown as [[{ secret_sealed: string }]];
+    const [[row]] = (await f.platform.ctx.pool.query(
+      'SELECT secret_sealed FROM mqtt_access_keys WHERE access_key_id = ?',
+      [accessKeyId],
+    )) as unknown as [[{ secret_sealed: string }]];
     expect(row.secret_sealed).not.toContain(accessKeySecret);
 
     const clientId = `${groupId}@@@api1`;
-    const c = await tryConnect(f.url(), { clientId, username: `Signature|${accessKeyId}|${f.broker.instanceId}`, password: hmacB64(accessKeySecret, clientId) });
+    const c = await tryConnect(f.url(), {
+      clientId,
+      username: `Signature|${accessKeyId}|${f.broker.instanceId}`,
+      password: hmacB64(accessKeySecret, clientId),
+    });
     expect(c.code).toBe(0);
-    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true, 30_000, 'online via API');
+    await until(
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true,
+      30_000,
+      'online via API',
+    );
     expect((await api('POST', `/access-keys/${accessKeyId}/revoke`)).status).toBe(204);
     await closed(c.client!);
-    await until(async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false, 30_000, 'offline via API');
-    expect((await auditActions(accessKeyId)).map((a) => a.action)).toEqual(['mqtt.access_key.issued', 'mqtt.access_key.revoked']);
+    await until(
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false,
+      30_000,
+      'offline via API',
+    );
+    expect((await auditActions(accessKeyId)).map((a) => a.action)).toEqual([
+      'mqtt.access_key.issued',
+      'mqtt.access_key.revoked',
+    ]);
   });
 
   it('issues, rotates and revokes device credentials, and issues tokens', async () => {
@@ -90,12 +122,29 @@ describe('registry REST API', () => {
     await api('POST', '/groups', { groupId });
     const clientId = `${groupId}@@@dev1`;
     expect((await api('POST', '/device-credentials', { clientId: 'not-a-client-id' })).status).toBe(400);
-    const d = (await api('POST', '/device-credentials', { clientId })).json as { deviceAccessKeyId: string; deviceAccessKeySecret: string };
+    const d = (await api('POST', '/device-credentials', { clientId })).json as {
+      deviceAccessKeyId: string;
+      deviceAccessKeySecret: string;
+    };
     expect((await api('POST', '/device-credentials', { clientId })).status).toBe(409);
     const user = `DeviceCredential|${d.deviceAccessKeyId}|${f.broker.instanceId}`;
-    const r = (await api('POST', `/device-credentials/${d.deviceAccessKeyId}/rotate`)).json as { deviceAccessKeySecret: string };
-    expect((await tryConnect(f.url(), { clientId, username: user, password: hmacB64(d.deviceAccessKeySecret, clientId) })).code).toBe(4);
-    const ok = await tryConnect(f.url(), { clientId, username: user, password: hmacB64(r.deviceAccessKeySecret, clientId) });
+    const r = (await api('POST', `/device-credentials/${d.deviceAccessKeyId}/rotate`)).json as {
+      deviceAccessKeySecret: string;
+    };
+    expect(
+      (
+        await tryConnect(f.url(), {
+          clientId,
+          username: user,
+          password: hmacB64(d.deviceAccessKeySecret, clientId),
+        })
+      ).code,
+    ).toBe(4);
+    const ok = await tryConnect(f.url(), {
+      clientId,
+      username: user,
+      password: hmacB64(r.deviceAccessKeySecret, clientId),
+    });
     expect(ok.code).toBe(0);
     await ok.client!.endAsync();
 
@@ -104,7 +153,11 @@ describe('registry REST API', () => {
     const t = await api('POST', '/tokens', { accessKeyId: k.accessKeyId, perms: 'RW', ttlSeconds: 600 });
     expect(t.status).toBe(201);
     const tok = t.json as { token: string; id: string };
-    const c = await tryConnect(f.url(), { clientId, username: `Token|${k.accessKeyId}|${f.broker.instanceId}`, password: `R|${tok.token}|W|${tok.token}` });
+    const c = await tryConnect(f.url(), {
+      clientId,
+      username: `Token|${k.accessKeyId}|${f.broker.instanceId}`,
+      password: `R|${tok.token}|W|${tok.token}`,
+    });
     expect(c.code).toBe(0);
     expect((await api('POST', `/tokens/${tok.id}/revoke`)).status).toBe(204);
     await closed(c.client!);
@@ -114,7 +167,12 @@ describe('registry REST API', () => {
   it('reports the instance id and one ServerUrl per listener', async () => {
     const r = await api('GET', '/instance');
     expect(r.json!.instanceId).toBe(f.broker.instanceId);
-    expect((r.json!.serverUrls as { transport: string }[]).map((u) => u.transport)).toEqual(['tcp', 'tls', 'ws', 'wss']);
+    expect((r.json!.serverUrls as { transport: string }[]).map((u) => u.transport)).toEqual([
+      'tcp',
+      'tls',
+      'ws',
+      'wss',
+    ]);
   });
 });
 
@@ -133,7 +191,11 @@ describe('registry admin pages', () => {
     expect((await web.get('/admin/mqtt')).text).toContain(groupId);
     const bad = await web.post('/admin/mqtt/groups', { groupId: 'nope' }, '/admin/mqtt');
     expect(bad.status).toBe(400);
-    const issued = await web.post('/admin/mqtt/access-keys', { description: 'from page', groupIds: groupId }, '/admin/mqtt/credentials');
+    const issued = await web.post(
+      '/admin/mqtt/access-keys',
+      { description: 'from page', groupIds: groupId },
+      '/admin/mqtt/credentials',
+    );
     expect(issued.status).toBe(200);
     expect(issued.text).toMatch(/data-testid="issued-accessKeySecret">[A-Za-z0-9]{30}</);
   });

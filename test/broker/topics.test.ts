@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLINK_QUEUE, loadPlatformSecret, type UplinkPublish } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { bullConnection } from '../../server/core/redis.js';
-import { closed, connectDevice, grants, inbox, sleep, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import {
+  closed,
+  connectDevice,
+  grants,
+  inbox,
+  sleep,
+  startBroker,
+  tryConnect,
+  until,
+  type BrokerFixture,
+} from '../support/mqtt.js';
 import { uid } from '../support/env.js';
 
 let f: BrokerFixture;
@@ -15,7 +25,10 @@ let uplink: Queue;
 beforeAll(async () => {
   f = await startBroker();
   g = await f.newGroup();
-  uplink = new Queue(UPLINK_QUEUE, { connection: bullConnection(f.platform.ctx.redisUrl), prefix: f.platform.config.REDIS_PREFIX });
+  uplink = new Queue(UPLINK_QUEUE, {
+    connection: bullConnection(f.platform.ctx.redisUrl),
+    prefix: f.platform.config.REDIS_PREFIX,
+  });
 });
 afterAll(async () => {
   await uplink?.close();
@@ -38,7 +51,17 @@ describe('subscribe', () => {
     const c = await connectDevice(f, g, 'd1');
     const other = await f.newGroup();
     const p = f.parent;
-    const topics = [`${p}/task/${g.groupId}`, `${p}/task/${other.groupId}`, `${p}/task/#`, `${p}/#`, '#', `${p}/p2p/${g.groupId}@@@d1`, `${p}/ack/${g.groupId}/d1`, `unknown/task/${g.groupId}`, '$SYS/#'];
+    const topics = [
+      `${p}/task/${g.groupId}`,
+      `${p}/task/${other.groupId}`,
+      `${p}/task/#`,
+      `${p}/#`,
+      '#',
+      `${p}/p2p/${g.groupId}@@@d1`,
+      `${p}/ack/${g.groupId}/d1`,
+      `unknown/task/${g.groupId}`,
+      '$SYS/#',
+    ];
     expect(await grants(c, topics)).toEqual([1, 128, 128, 128, 128, 128, 128, 128, 128]);
     expect(c.connected).toBe(true);
     await c.endAsync();
@@ -64,8 +87,19 @@ describe('publish', () => {
     const body = JSON.stringify({ v: 1, type: 'price.ack', msgId: uid(), results: [] });
     await ap.publishAsync(`${f.parent}/ack/${g.groupId}/d2`, body, { qos: 1 });
     // PUBACK arrived, so the job is in the queue already
-    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).map((j) => j.data as UplinkPublish);
-    expect(jobs).toContainEqual(expect.objectContaining({ kind: 'ack', clientId: `${g.groupId}@@@d2`, groupId: g.groupId, deviceId: 'd2', payload: body, qos: 1 }));
+    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).map(
+      (j) => j.data as UplinkPublish,
+    );
+    expect(jobs).toContainEqual(
+      expect.objectContaining({
+        kind: 'ack',
+        clientId: `${g.groupId}@@@d2`,
+        groupId: g.groupId,
+        deviceId: 'd2',
+        payload: body,
+        qos: 1,
+      }),
+    );
     await f.broker.publish(`${f.parent}/task/${g.groupId}`, '{"v":1}', 1);
     await until(() => got.length === 1, 30_000, 'task delivered');
     expect(got[0]).toEqual({ topic: `${f.parent}/task/${g.groupId}`, payload: '{"v":1}', qos: 1 });
@@ -106,9 +140,17 @@ describe('publish', () => {
     const parent = `n${uid(3)}`;
     await f.registry.createParentTopic(SYSTEM_ACTOR, { name: parent });
     const ap = await connectDevice(f, g, 'd5');
-    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1, 30_000, 'new parent usable');
+    await until(
+      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1,
+      30_000,
+      'new parent usable',
+    );
     await f.registry.deleteParentTopic(SYSTEM_ACTOR, parent);
-    await until(async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128, 30_000, 'deleted parent refused');
+    await until(
+      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128,
+      30_000,
+      'deleted parent refused',
+    );
     const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [g.groupId] });
     const ap2 = await connectDevice(f, { ...g, accessKeyId: k.accessKeyId, secret: k.accessKeySecret }, 'd6');
     await f.registry.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
@@ -120,10 +162,19 @@ describe('publish', () => {
   it('speaks to mosquitto_pub and mosquitto_sub as third-party clients', async () => {
     const { execFile } = await import('node:child_process');
     const run = (cmd: string, args: string[]) =>
-      new Promise<string>((resolve, reject) => execFile(cmd, args, { timeout: 40_000 }, (err, out) => (err ? reject(err) : resolve(out))));
+      new Promise<string>((resolve, reject) =>
+        execFile(cmd, args, { timeout: 40_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+      );
     const { hmacB64 } = await import('../../broker/index.js');
     const cid = (d: string) => `${g.groupId}@@@${d}`;
-    const auth = (d: string) => ['-i', cid(d), '-u', `Signature|${g.accessKeyId}|${f.broker.instanceId}`, '-P', hmacB64(g.secret, cid(d))];
+    const auth = (d: string) => [
+      '-i',
+      cid(d),
+      '-u',
+      `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+      '-P',
+      hmacB64(g.secret, cid(d)),
+    ];
     const port = String(f.broker.ports.tcp);
     // Publish once the broker holds mosquitto_sub's subscription (aedes emits 'subscribe' when it
     // is in place), not a fixed pause after its CONNECT, which its SUBSCRIBE may not have met yet.
@@ -136,15 +187,65 @@ describe('publish', () => {
       };
       aedes.on('subscribe', on);
     });
-    const sub = run('/usr/bin/mosquitto_sub', ['-h', '127.0.0.1', '-p', port, ...auth('ms1'), '-t', `${f.parent}/task/${g.groupId}`, '-q', '1', '-C', '1', '-W', '30', '-V', 'mqttv311']);
+    const sub = run('/usr/bin/mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      ...auth('ms1'),
+      '-t',
+      `${f.parent}/task/${g.groupId}`,
+      '-q',
+      '1',
+      '-C',
+      '1',
+      '-W',
+      '30',
+      '-V',
+      'mqttv311',
+    ]);
     await Promise.race([subscribed, sub]);
     await f.broker.publish(`${f.parent}/task/${g.groupId}`, 'hello-mosquitto', 1);
     expect((await sub).trim()).toBe('hello-mosquitto');
-    await run('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', port, ...auth('ms2'), '-t', `${f.parent}/status/${g.groupId}/ms2`, '-m', '{"v":1}', '-q', '1', '-V', 'mqttv311']);
-    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed'])).map((j) => j.data as UplinkPublish);
-    expect(jobs).toContainEqual(expect.objectContaining({ kind: 'status', clientId: cid('ms2'), payload: '{"v":1}' }));
+    await run('/usr/bin/mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      ...auth('ms2'),
+      '-t',
+      `${f.parent}/status/${g.groupId}/ms2`,
+      '-m',
+      '{"v":1}',
+      '-q',
+      '1',
+      '-V',
+      'mqttv311',
+    ]);
+    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed'])).map(
+      (j) => j.data as UplinkPublish,
+    );
+    expect(jobs).toContainEqual(
+      expect.objectContaining({ kind: 'status', clientId: cid('ms2'), payload: '{"v":1}' }),
+    );
     // a wrong password through mosquitto_pub is refused (exit code != 0)
-    await expect(run('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', cid('ms3'), '-u', `Signature|${g.accessKeyId}|${f.broker.instanceId}`, '-P', 'bad', '-t', 'x', '-m', 'x'])).rejects.toThrow();
+    await expect(
+      run('/usr/bin/mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-i',
+        cid('ms3'),
+        '-u',
+        `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+        '-P',
+        'bad',
+        '-t',
+        'x',
+        '-m',
+        'x',
+      ]),
+    ).rejects.toThrow();
   });
 });
-

@@ -15,14 +15,20 @@ async function issueKey(scopes: string) {
 async function api(method: string, path: string, body?: unknown, key: string | null = writeKey) {
   const res = await fetch(p.baseUrl + path, {
     method,
-    headers: { accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-const prices = () => q<{ sku: string; code: string; price: string; promo_price: string | null }>(
-  p, 'SELECT pr.sku, s.code, p.price, p.promo_price FROM prices p JOIN products pr ON pr.id = p.product_id JOIN stores s ON s.id = p.store_id ORDER BY pr.sku, s.code',
-);
+const prices = () =>
+  q<{ sku: string; code: string; price: string; promo_price: string | null }>(
+    p,
+    'SELECT pr.sku, s.code, p.price, p.promo_price FROM prices p JOIN products pr ON pr.id = p.product_id JOIN stores s ON s.id = p.store_id ORDER BY pr.sku, s.code',
+  );
 
 beforeAll(async () => {
   p = await startCatalogPlatform();
@@ -45,7 +51,13 @@ describe('REST API: price changes', () => {
     const r = await api('POST', '/api/v1/price-changes', {
       changes: [
         { sku: 'API-1', store: 'N1', price: '12.30' },
-        { sku: 'API-1', store: 'N2', price: '12.40', promoPrice: '9.99', promoTo: new Date(Date.now() + 3600_000).toISOString() },
+        {
+          sku: 'API-1',
+          store: 'N2',
+          price: '12.40',
+          promoPrice: '9.99',
+          promoTo: new Date(Date.now() + 3600_000).toISOString(),
+        },
         { sku: 'API-2', store: 'N1', price: '88' },
       ],
     });
@@ -57,7 +69,11 @@ describe('REST API: price changes', () => {
       { sku: 'API-1', code: 'N2', price: '12.40', promo_price: '9.99' },
       { sku: 'API-2', code: 'N1', price: '88.00', promo_price: null },
     ]);
-    const [t] = await q<{ source: string; created_by: string }>(p, 'SELECT source, created_by FROM tasks WHERE id = ?', [r.body.taskIds[0]]);
+    const [t] = await q<{ source: string; created_by: string }>(
+      p,
+      'SELECT source, created_by FROM tasks WHERE id = ?',
+      [r.body.taskIds[0]],
+    );
     expect(t).toEqual({ source: 'api', created_by: 'apikey:erp-prices:write' });
     const task = await api('GET', `/api/v1/tasks/${r.body.taskIds[0]}`, undefined, readKey);
     expect(task.status).toBe(200);
@@ -66,11 +82,17 @@ describe('REST API: price changes', () => {
 
   it('accepts a bare array and files effectiveAt entries for later', async () => {
     const when = new Date(Date.now() + 3600_000).toISOString();
-    const r = await api('POST', '/api/v1/price-changes', [{ sku: 'API-2', store: 'N2', price: '7.00', effectiveAt: when }]);
+    const r = await api('POST', '/api/v1/price-changes', [
+      { sku: 'API-2', store: 'N2', price: '7.00', effectiveAt: when },
+    ]);
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ taskIds: [], applied: 0 });
     expect(r.body.scheduled).toHaveLength(1);
-    const [s] = await q<{ state: string; price: string; effective_at: Date }>(p, 'SELECT state, price, effective_at FROM price_schedules WHERE id = ?', [r.body.scheduled[0]]);
+    const [s] = await q<{ state: string; price: string; effective_at: Date }>(
+      p,
+      'SELECT state, price, effective_at FROM price_schedules WHERE id = ?',
+      [r.body.scheduled[0]],
+    );
     expect(s).toEqual({ state: 'pending', price: '7.00', effective_at: new Date(when) });
     expect((await prices()).some((x) => x.sku === 'API-2' && x.code === 'N2')).toBe(false);
   });
@@ -116,7 +138,14 @@ describe('REST API: price changes', () => {
         { sku: 'API-1', store: 'n1', price: '2.00' },
         { sku: 'API-2', store: 'N1', price: 'NaN' },
         { sku: 'API-2', store: 'N2', price: '1.00', promoPrice: '0.50', effectiveAt: '2020-01-01T00:00:00Z' },
-        { sku: 'API-1', store: 'N2', price: '1.00', promoPrice: '0.50', promoFrom: '2020-01-01T00:00:00Z', promoTo: '2020-02-01T00:00:00Z' },
+        {
+          sku: 'API-1',
+          store: 'N2',
+          price: '1.00',
+          promoPrice: '0.50',
+          promoFrom: '2020-01-01T00:00:00Z',
+          promoTo: '2020-02-01T00:00:00Z',
+        },
       ],
     });
     expect(r.status).toBe(400);
@@ -132,12 +161,32 @@ describe('REST API: price changes', () => {
   });
 
   it('refuses malformed bodies, missing keys and keys without the scope', async () => {
-    const bad = await fetch(`${p.baseUrl}/api/v1/price-changes`, { method: 'POST', headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' }, body: '{"changes": [' });
+    const bad = await fetch(`${p.baseUrl}/api/v1/price-changes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: '{"changes": [',
+    });
     expect(bad.status).toBe(400);
-    expect((await api('POST', '/api/v1/price-changes', { changes: [] })).body.error.fields).toEqual({ changes: 'send at least one change' });
+    expect((await api('POST', '/api/v1/price-changes', { changes: [] })).body.error.fields).toEqual({
+      changes: 'send at least one change',
+    });
     // Without a key the call is a browser-session call, which needs a session and a CSRF token.
-    expect([401, 403]).toContain((await api('POST', '/api/v1/price-changes', { changes: [{ sku: 'API-1', store: 'N1', price: '1.00' }] }, null)).status);
-    const forbidden = await api('POST', '/api/v1/price-changes', { changes: [{ sku: 'API-1', store: 'N1', price: '1.00' }] }, readKey);
+    expect([401, 403]).toContain(
+      (
+        await api(
+          'POST',
+          '/api/v1/price-changes',
+          { changes: [{ sku: 'API-1', store: 'N1', price: '1.00' }] },
+          null,
+        )
+      ).status,
+    );
+    const forbidden = await api(
+      'POST',
+      '/api/v1/price-changes',
+      { changes: [{ sku: 'API-1', store: 'N1', price: '1.00' }] },
+      readKey,
+    );
     expect(forbidden.status).toBe(403);
     expect((await prices()).find((x) => x.sku === 'API-1' && x.code === 'N1')!.price).toBe('12.30');
   });
@@ -149,20 +198,48 @@ describe('REST API: products and the OpenAPI document', () => {
     expect(r.status).toBe(200);
     expect(r.body.products).toHaveLength(1);
     expect(r.body.products[0]).toMatchObject({ sku: 'API-1', name: 'Tea 500ml', currency: 'CNY' });
-    expect(r.body.products[0].prices.map((x: { store: string; price: string }) => [x.store, x.price])).toEqual([['N1', '12.30'], ['N2', '12.40']]);
-    expect((await api('GET', '/api/v1/products?q=Ri', undefined, writeKey)).body.products.map((x: { sku: string }) => x.sku)).toEqual(['API-2']);
+    expect(
+      r.body.products[0].prices.map((x: { store: string; price: string }) => [x.store, x.price]),
+    ).toEqual([
+      ['N1', '12.30'],
+      ['N2', '12.40'],
+    ]);
+    expect(
+      (await api('GET', '/api/v1/products?q=Ri', undefined, writeKey)).body.products.map(
+        (x: { sku: string }) => x.sku,
+      ),
+    ).toEqual(['API-2']);
     expect((await api('GET', '/api/v1/products', undefined, null)).status).toBe(401);
     const stores = await api('GET', '/api/v1/stores', undefined, writeKey);
-    expect(stores.body.stores.map((s: { code: string; groups: string[] }) => [s.code, s.groups.length])).toEqual([['N1', 1], ['N2', 1]]);
+    expect(
+      stores.body.stores.map((s: { code: string; groups: string[] }) => [s.code, s.groups.length]),
+    ).toEqual([
+      ['N1', 1],
+      ['N2', 1],
+    ]);
   });
 
   it('serves an OpenAPI 3.1 document whose references resolve and whose task shapes match the live API', async () => {
     const res = await fetch(`${p.baseUrl}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> } };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/aps', '/api/v1/labels/mismatches', '/api/v1/price-changes', '/api/v1/products', '/api/v1/stores', '/api/v1/tasks/{id}', '/api/v1/tasks/{id}/items']);
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/aps',
+      '/api/v1/labels/mismatches',
+      '/api/v1/price-changes',
+      '/api/v1/products',
+      '/api/v1/stores',
+      '/api/v1/tasks/{id}',
+      '/api/v1/tasks/{id}/items',
+    ]);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1],
+    );
     for (const r of refs) expect(doc.components.schemas[r], r).toBeDefined();
     expect(doc.components.schemas.PriceChangeEntry.required).toEqual(['sku', 'store', 'price']);
 
@@ -170,7 +247,9 @@ describe('REST API: products and the OpenAPI document', () => {
     const task = (await api('GET', `/api/v1/tasks/${t.id}`, undefined, readKey)).body;
     expect(Object.keys(task).sort()).toEqual(Object.keys(doc.components.schemas.Task.properties!).sort());
     const items = (await api('GET', `/api/v1/tasks/${t.id}/items`, undefined, readKey)).body;
-    expect(Object.keys(items.items[0]).sort()).toEqual(Object.keys(doc.components.schemas.TaskItem.properties!).sort());
+    expect(Object.keys(items.items[0]).sort()).toEqual(
+      Object.keys(doc.components.schemas.TaskItem.properties!).sort(),
+    );
   });
 });
 
@@ -179,16 +258,22 @@ describe('REST API: concurrent callers', () => {
     const auditBefore = (await q(p, "SELECT id FROM audit_log WHERE action = 'price.changed'")).length;
     const calls = Array.from({ length: 8 }, (_, i) =>
       api('POST', '/api/v1/price-changes', {
-        changes: (i % 2 ? ['N1', 'N2'] : ['N2', 'N1']).flatMap((store) => ['API-1', 'API-2'].map((sku) => ({ sku, store, price: `${20 + i}.00` }))),
+        changes: (i % 2 ? ['N1', 'N2'] : ['N2', 'N1']).flatMap((store) =>
+          ['API-1', 'API-2'].map((sku) => ({ sku, store, price: `${20 + i}.00` })),
+        ),
       }),
     );
     const results = await Promise.all(calls);
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
-    expect((await q(p, "SELECT id FROM audit_log WHERE action = 'price.changed'")).length).toBe(auditBefore + 32);
+    expect((await q(p, "SELECT id FROM audit_log WHERE action = 'price.changed'")).length).toBe(
+      auditBefore + 32,
+    );
     // What each row holds is what the last audit record for it says it was set to.
     for (const row of (await prices()).filter((x) => x.sku.startsWith('API'))) {
       const [a] = await q<{ after_json: string }>(
-        p, "SELECT after_json FROM audit_log WHERE action = 'price.changed' AND object_id = ? ORDER BY id DESC LIMIT 1", [`${row.sku}@${row.code}`],
+        p,
+        "SELECT after_json FROM audit_log WHERE action = 'price.changed' AND object_id = ? ORDER BY id DESC LIMIT 1",
+        [`${row.sku}@${row.code}`],
       );
       expect(JSON.parse(a.after_json).price, `${row.sku}@${row.code}`).toBe(row.price);
     }

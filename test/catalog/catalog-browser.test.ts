@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
 import type { TestPlatform } from '../support/platform.js';
-import { makeLabels, makeProduct, makeStore, PASSWORD, q, signedIn, startCatalogPlatform } from './fixtures.js';
+import {
+  makeLabels,
+  makeProduct,
+  makeStore,
+  PASSWORD,
+  q,
+  signedIn,
+  startCatalogPlatform,
+} from './fixtures.js';
 
 let p: TestPlatform;
 let browser: Browser;
@@ -19,7 +27,15 @@ beforeAll(async () => {
   productId = await makeProduct(admin, 'WEB-1', 'Milk 1L');
   await makeLabels(admin, s, 'WEB-1', ['WL-1', 'WL-2']);
   operator = `op-${Date.now().toString(36)}`;
-  expect((await admin.post('/admin/users', { username: operator, role: 'operator', password: PASSWORD }, '/admin/users')).status).toBe(200);
+  expect(
+    (
+      await admin.post(
+        '/admin/users',
+        { username: operator, role: 'operator', password: PASSWORD },
+        '/admin/users',
+      )
+    ).status,
+  ).toBe(200);
 });
 afterAll(async () => {
   await browser?.close();
@@ -48,7 +64,9 @@ describe('catalog pages in a browser', () => {
     await page.fill('input[name=price]', '4.20');
     // The operator lands on the new task's page, to watch the labels confirm.
     await Promise.all([page.waitForURL(/\/tasks\/\d+$/), page.click('button:has-text("Change price")')]);
-    expect(await page.locator('.flash.ok').textContent()).toMatch(/1 price\(s\) changed; task \d+ updates 2 label\(s\)/);
+    expect(await page.locator('.flash.ok').textContent()).toMatch(
+      /1 price\(s\) changed; task \d+ updates 2 label\(s\)/,
+    );
     await page.goto(`${p.baseUrl}/catalog/products/${productId}`);
     expect((await page.locator('tr[data-store="W1"] td.price').textContent())!.trim()).toBe('4.20 CNY');
 
@@ -56,15 +74,24 @@ describe('catalog pages in a browser', () => {
     await page.check('input[name=allStores]');
     await page.click('button:has-text("Change price")');
     expect(await page.locator('[data-field=price]').textContent()).toContain('more than 2 decimals');
-    expect(await q(p, 'SELECT price FROM prices WHERE product_id = ?', [productId])).toEqual([{ price: '4.20' }]);
+    expect(await q(p, 'SELECT price FROM prices WHERE product_id = ?', [productId])).toEqual([
+      { price: '4.20' },
+    ]);
   });
 
   it('imports a CSV file chosen with the file picker: preview, then confirm', async () => {
     const page = await signIn();
-    await Promise.all([page.waitForURL(/\/catalog\/imports$/), page.click('header nav a:has-text("Import prices")')]);
+    await Promise.all([
+      page.waitForURL(/\/catalog\/imports$/),
+      page.click('header nav a:has-text("Import prices")'),
+    ]);
     // The picker's change handler is a deferred script: pick the file only once it has run.
     await page.waitForLoadState('load');
-    await page.setInputFiles('#import-file', { name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from('sku,store,price\nWEB-1,W1,5.10\nWEB-1,W2,5.20\n') });
+    await page.setInputFiles('#import-file', {
+      name: 'prices.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('sku,store,price\nWEB-1,W1,5.10\nWEB-1,W2,5.20\n'),
+    });
     await expect.poll(() => page.inputValue('textarea[name=csv]')).toContain('WEB-1,W2,5.20');
     await page.click('button:has-text("Check and preview")');
     await page.waitForURL(/\/catalog\/imports\/[0-9a-f]{32}$/);
@@ -73,7 +100,9 @@ describe('catalog pages in a browser', () => {
     expect(await page.locator('h1').textContent()).toContain('prices.csv');
     await page.click('button:has-text("Apply 2 price change(s)")');
     expect(await page.locator('.flash.ok').textContent()).toContain('Import applied: 2 price(s) changed');
-    expect(await q(p, 'SELECT price FROM prices WHERE product_id = ? ORDER BY store_id', [productId])).toEqual([{ price: '5.10' }, { price: '5.20' }]);
+    expect(
+      await q(p, 'SELECT price FROM prices WHERE product_id = ? ORDER BY store_id', [productId]),
+    ).toEqual([{ price: '5.10' }, { price: '5.20' }]);
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
   });
 });

@@ -23,7 +23,11 @@ export async function signedIn(p: TestPlatform, role: 'admin' | 'operator' | 'au
   return c;
 }
 
-export async function q<T = Record<string, unknown>>(p: TestPlatform, sql: string, args: unknown[] = []): Promise<T[]> {
+export async function q<T = Record<string, unknown>>(
+  p: TestPlatform,
+  sql: string,
+  args: unknown[] = [],
+): Promise<T[]> {
   const [rows] = (await p.ctx.pool.query(sql, args)) as unknown as [T[]];
   return rows;
 }
@@ -32,7 +36,11 @@ export async function q<T = Record<string, unknown>>(p: TestPlatform, sql: strin
 export async function makeStore(p: TestPlatform, admin: WebClient, code: string) {
   const group = `GID_${code}_${uid(2)}`;
   await p.ctx.pool.query('INSERT INTO mqtt_groups (group_id) VALUES (?)', [group]);
-  const r = await admin.post('/catalog/stores', { code, name: `Store ${code}`, timezone: 'Asia/Shanghai', currency: 'CNY' }, '/catalog/stores');
+  const r = await admin.post(
+    '/catalog/stores',
+    { code, name: `Store ${code}`, timezone: 'Asia/Shanghai', currency: 'CNY' },
+    '/catalog/stores',
+  );
   expect(r.status, r.text.slice(0, 300)).toBe(302);
   const id = Number(/\/catalog\/stores\/(\d+)/.exec(r.location!)![1]);
   const g = await admin.post(`/catalog/stores/${id}/groups`, { groupId: group }, `/catalog/stores/${id}`);
@@ -41,14 +49,27 @@ export async function makeStore(p: TestPlatform, admin: WebClient, code: string)
 }
 
 export async function makeProduct(admin: WebClient, sku: string, name = `Product ${sku}`) {
-  const r = await admin.post('/catalog/products', { sku, name, unit: 'pcs', currency: 'CNY' }, '/catalog/products');
+  const r = await admin.post(
+    '/catalog/products',
+    { sku, name, unit: 'pcs', currency: 'CNY' },
+    '/catalog/products',
+  );
   expect(r.status, r.text.slice(0, 300)).toBe(302);
   return Number(/\/catalog\/products\/(\d+)/.exec(r.location!)![1]);
 }
 
 /** Labels created and bound to the SKU through the labels page. */
-export async function makeLabels(admin: WebClient, store: { id: number; group: string }, sku: string, ids: string[]) {
-  const r = await admin.post('/catalog/labels', { group: `${store.id}|${store.group}`, labelIds: ids.join('\n') }, '/catalog/labels');
+export async function makeLabels(
+  admin: WebClient,
+  store: { id: number; group: string },
+  sku: string,
+  ids: string[],
+) {
+  const r = await admin.post(
+    '/catalog/labels',
+    { group: `${store.id}|${store.group}`, labelIds: ids.join('\n') },
+    '/catalog/labels',
+  );
   expect(r.status, r.text.slice(0, 300)).toBe(302);
   for (const labelId of ids) {
     const b = await admin.post('/catalog/labels/bind', { labelId, sku }, '/catalog/labels');

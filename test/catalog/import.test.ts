@@ -22,11 +22,18 @@ afterAll(async () => {
   await p?.close();
 });
 
-const prices = () => q<{ sku: string; code: string; price: string }>(
-  p, 'SELECT pr.sku, s.code, p.price FROM prices p JOIN products pr ON pr.id = p.product_id JOIN stores s ON s.id = p.store_id ORDER BY pr.sku, s.code',
-);
-const upload = (csv: string, fileName = 'list.csv') => op.post('/catalog/imports', { csv, fileName }, '/catalog/imports');
-const problems = (html: string) => [...html.matchAll(/<tr data-line="(\d+)"><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => [Number(m[1]), m[2]]);
+const prices = () =>
+  q<{ sku: string; code: string; price: string }>(
+    p,
+    'SELECT pr.sku, s.code, p.price FROM prices p JOIN products pr ON pr.id = p.product_id JOIN stores s ON s.id = p.store_id ORDER BY pr.sku, s.code',
+  );
+const upload = (csv: string, fileName = 'list.csv') =>
+  op.post('/catalog/imports', { csv, fileName }, '/catalog/imports');
+const problems = (html: string) =>
+  [...html.matchAll(/<tr data-line="(\d+)"><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => [
+    Number(m[1]),
+    m[2],
+  ]);
 
 describe('CSV price import', () => {
   it('previews the affected labels per store, applies nothing until confirmed, then applies all in one task', async () => {
@@ -50,12 +57,16 @@ describe('CSV price import', () => {
     const c = await op.post(`${r.location}/confirm`, { hash });
     expect(c.status).toBe(302);
     expect(await prices()).toEqual([
-      { sku: 'SKU-1', code: 'A1', price: '2.50' }, { sku: 'SKU-1', code: 'B2', price: '2.60' }, { sku: 'SKU-2', code: 'B2', price: '9.00' },
+      { sku: 'SKU-1', code: 'A1', price: '2.50' },
+      { sku: 'SKU-1', code: 'B2', price: '2.60' },
+      { sku: 'SKU-2', code: 'B2', price: '9.00' },
     ]);
     const tasks = await q<{ id: string; source: string }>(p, 'SELECT id, source FROM tasks');
     expect(tasks).toHaveLength(1);
     expect(tasks[0].source).toBe('import');
-    expect(await q(p, 'SELECT COUNT(*) AS n FROM task_items WHERE task_id = ?', [tasks[0].id])).toEqual([{ n: '4' }]);
+    expect(await q(p, 'SELECT COUNT(*) AS n FROM task_items WHERE task_id = ?', [tasks[0].id])).toEqual([
+      { n: '4' },
+    ]);
     expect((await op.get(r.location!)).text).toContain(`as task <a href="/tasks/${tasks[0].id}">`);
 
     // The same confirm again (a double click, a back button): nothing applied twice.
@@ -72,9 +83,17 @@ describe('CSV price import', () => {
     const preview = await op.get(r.location!);
     const hash = /name="hash" value="([0-9a-f]{64})"/.exec(preview.text)![1];
     const before = (await q(p, 'SELECT id FROM tasks')).length;
-    const [x, y] = await Promise.all([op.post(`${r.location}/confirm`, { hash }), op.post(`${r.location}/confirm`, { hash })]);
+    const [x, y] = await Promise.all([
+      op.post(`${r.location}/confirm`, { hash }),
+      op.post(`${r.location}/confirm`, { hash }),
+    ]);
     expect([x.status, y.status]).toEqual([302, 302]);
-    expect(await q(p, "SELECT id FROM audit_log WHERE action = 'price.changed' AND refs LIKE '% sku:SKU-2 store:A1 %'")).toHaveLength(1);
+    expect(
+      await q(
+        p,
+        "SELECT id FROM audit_log WHERE action = 'price.changed' AND refs LIKE '% sku:SKU-2 store:A1 %'",
+      ),
+    ).toHaveLength(1);
     // SKU-2 has no label in A1: the price changes, no task is needed.
     expect((await q(p, 'SELECT id FROM tasks')).length).toBe(before);
   });
@@ -110,8 +129,16 @@ describe('CSV price import', () => {
     expect(r.status).toBe(400);
     expect(r.text).toContain('Nothing was changed');
     const found = problems(r.text);
-        expect(found.map(([l]) => l)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 13, 14]);
-    const text = Object.fromEntries(found.map(([l]) => [l, found.filter(([x]) => x === l).map(([, m]) => m).join(' | ')]));
+    expect(found.map(([l]) => l)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 13, 14]);
+    const text = Object.fromEntries(
+      found.map(([l]) => [
+        l,
+        found
+          .filter(([x]) => x === l)
+          .map(([, m]) => m)
+          .join(' | '),
+      ]),
+    );
     expect(text[3]).toContain('unknown SKU');
     expect(text[4]).toContain('unknown store');
     expect(text[5]).toContain('negative');
@@ -129,7 +156,9 @@ describe('CSV price import', () => {
   });
 
   it('names a bad header, an empty file', async () => {
-    expect(problems((await upload('sku;store;price\nSKU-1;A1;1.00\n')).text)[0][1]).toContain('separate the columns with commas');
+    expect(problems((await upload('sku;store;price\nSKU-1;A1;1.00\n')).text)[0][1]).toContain(
+      'separate the columns with commas',
+    );
     expect(problems((await upload('sku,store,price\n')).text)[0][1]).toContain('no rows');
   });
 

@@ -8,9 +8,21 @@ describe('price strings', () => {
   });
 
   it.each([
-    ['-1', 'negative'], ['-0.01', 'negative'], ['abc', 'not a number'], ['NaN', 'not a number'], ['Infinity', 'not a number'],
-    ['1e3', 'not a number'], ['0x10', 'not a number'], ['1,50', 'not a number'], ['.5', 'not a number'], ['3.', 'not a number'],
-    ['1.005', 'more than 2 decimals'], ['100000000', 'too large'], ['03.50', 'leading zero'], ['', 'missing'], ['1 000', 'not a number'],
+    ['-1', 'negative'],
+    ['-0.01', 'negative'],
+    ['abc', 'not a number'],
+    ['NaN', 'not a number'],
+    ['Infinity', 'not a number'],
+    ['1e3', 'not a number'],
+    ['0x10', 'not a number'],
+    ['1,50', 'not a number'],
+    ['.5', 'not a number'],
+    ['3.', 'not a number'],
+    ['1.005', 'more than 2 decimals'],
+    ['100000000', 'too large'],
+    ['03.50', 'leading zero'],
+    ['', 'missing'],
+    ['1 000', 'not a number'],
   ])('refuses %j (%s)', (s, why) => {
     expect(priceProblem(s)).toContain(why);
     expect(PRICE_RE.test(s.trim())).toBe(false);
@@ -32,7 +44,15 @@ describe('times', () => {
     expect(parseInstant('2026-11-26T08:00')!.toISOString()).toBe('2026-11-26T08:00:00.000Z');
   });
 
-  it.each(['tomorrow', '2026-13-01T00:00:00Z', '2026-02-30T08:00:00Z', '2026-11-26T25:00:00Z', '2026-11-26', '1700000000', '2026-11-26T08:00:00Z junk'])('refuses %j', (s) => {
+  it.each([
+    'tomorrow',
+    '2026-13-01T00:00:00Z',
+    '2026-02-30T08:00:00Z',
+    '2026-11-26T25:00:00Z',
+    '2026-11-26',
+    '1700000000',
+    '2026-11-26T08:00:00Z junk',
+  ])('refuses %j', (s) => {
     expect(parseInstant(s)).toBeNull();
   });
 });

@@ -15,7 +15,11 @@ async function createUser(role: string) {
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
   const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  const res = await admin.post('/admin/users', { username, role, password: 'a-long-password-123' }, '/admin/users');
+  const res = await admin.post(
+    '/admin/users',
+    { username, role, password: 'a-long-password-123' },
+    '/admin/users',
+  );
   expect(res.status).toBe(200);
   return username;
 }
@@ -24,7 +28,9 @@ describe('accounts and roles', () => {
   it('stores passwords as scrypt hashes, never in clear', async () => {
     await createUser('operator');
     const c = await mysql.createConnection({ uri: p.ctx.mysqlUrl });
-    const [rows] = (await c.query('SELECT password_hash FROM users')) as unknown as [{ password_hash: string }[]];
+    const [rows] = (await c.query('SELECT password_hash FROM users')) as unknown as [
+      { password_hash: string }[],
+    ];
     await c.end();
     expect(rows.length).toBeGreaterThanOrEqual(2);
     for (const r of rows) expect(r.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
@@ -34,7 +40,9 @@ describe('accounts and roles', () => {
   it('refuses a state-changing request without the CSRF token', async () => {
     const admin = new WebClient(p.baseUrl);
     await admin.login('admin', p.adminPassword);
-    const res = await admin.request('POST', '/admin/users', { form: { username: 'csrf-victim', role: 'admin' } });
+    const res = await admin.request('POST', '/admin/users', {
+      form: { username: 'csrf-victim', role: 'admin' },
+    });
     expect(res.status).toBe(403);
     expect(res.text).toContain('not sent by this site');
     const list = await admin.get('/admin/users');
@@ -111,7 +119,9 @@ describe('accounts and roles', () => {
 
   it('answers an API call without key or session with 401, not a CSRF error', async () => {
     const res = await fetch(`${p.baseUrl}/api/v1/price-changes`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '[]',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '[]',
     });
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe('unauthorized');

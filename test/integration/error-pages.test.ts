@@ -15,7 +15,15 @@ function appWith(showStack: boolean) {
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   app.locals.appName = 'ESL Platform';
   app.use((_req, res, next) => {
-    Object.assign(res.locals, { user: null, nav: [], path: '/', csrfToken: '', flash: [], errors: {}, values: {} });
+    Object.assign(res.locals, {
+      user: null,
+      nav: [],
+      path: '/',
+      csrfToken: '',
+      flash: [],
+      errors: {},
+      values: {},
+    });
     next();
   });
   app.get('/boom', () => {
@@ -61,6 +69,8 @@ describe('error pages', () => {
   it('answers JSON callers with a code, a message and the invalid fields', async () => {
     const res = await fetch(`${prod}/invalid`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'invalid_input', fields: { price: 'not a price' } } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'invalid_input', fields: { price: 'not a price' } },
+    });
   });
 });

@@ -25,9 +25,9 @@ describe('migrations', () => {
     const again = await migrate(db.url);
     expect(again.applied).toEqual([]);
     const c = await mysql.createConnection({ uri: db.url });
-    const [rows] = (await c.query('SELECT version, checksum FROM schema_migrations ORDER BY version')) as unknown as [
-      { version: number; checksum: string }[],
-    ];
+    const [rows] = (await c.query(
+      'SELECT version, checksum FROM schema_migrations ORDER BY version',
+    )) as unknown as [{ version: number; checksum: string }[]];
     await c.end();
     expect(rows.map((r) => r.checksum)).toEqual(readMigrations().map((m) => m.checksum));
   });
@@ -45,10 +45,14 @@ describe('migrations', () => {
   });
 
   it('splits statements on line-ending semicolons only', () => {
-    expect(splitStatements("-- note\nINSERT INTO t VALUES ('a;b');\nSELECT 1;\n")).toEqual(["INSERT INTO t VALUES ('a;b')", 'SELECT 1']);
+    expect(splitStatements("-- note\nINSERT INTO t VALUES ('a;b');\nSELECT 1;\n")).toEqual([
+      "INSERT INTO t VALUES ('a;b')",
+      'SELECT 1',
+    ]);
   });
 
   it('keeps every migration file in the NNN_name.sql form', () => {
-    for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith('.sql'))) expect(f).toMatch(/^\d{3}_[a-z0-9_]+\.sql$/);
+    for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith('.sql')))
+      expect(f).toMatch(/^\d{3}_[a-z0-9_]+\.sql$/);
   });
 });

@@ -26,7 +26,13 @@ interface Run {
 function start(env: Record<string, string>): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir, HTTP_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,7 +43,10 @@ function start(env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${out}`)), 90_000);
     const check = () => {
-      const m = /"msg":"platform started"[^\n]*"url":"([^"]+)"|"url":"([^"]+)"[^\n]*"msg":"platform started"/.exec(out);
+      const m =
+        /"msg":"platform started"[^\n]*"url":"([^"]+)"|"url":"([^"]+)"[^\n]*"msg":"platform started"/.exec(
+          out,
+        );
       // The banner after the log line is a separate write and may arrive in a later chunk: wait for it.
       const banner = /You will be asked to change it\.\n|ESL platform is up: \S+\n/.test(out);
       if (m && banner) {
@@ -61,7 +70,14 @@ function start(env: Record<string, string>): Promise<Run> {
 
 describe('npm start on embedded services', () => {
   it('starts from nothing, prints a one-time admin password, stops on SIGTERM, and restarts on the same data', async () => {
-    const env = { LOG_LEVEL: 'info', DEMO: 'false', MQTT_TCP_PORT: '0', MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0' };
+    const env = {
+      LOG_LEVEL: 'info',
+      DEMO: 'false',
+      MQTT_TCP_PORT: '0',
+      MQTT_TLS_PORT: '0',
+      MQTT_WS_PORT: '0',
+      MQTT_WSS_PORT: '0',
+    };
     const first = await start(env);
     const m = /as "admin" with the one-time password: (\S+)/.exec(first.output());
     expect(m, first.output()).not.toBeNull();

@@ -20,7 +20,11 @@ const fleets: SimAp[] = [];
 beforeAll(async () => {
   broker = new Mosquitto();
   await broker.start();
-  h = await startHarness({ TASK_ITEMS_PER_MESSAGE: '10', TASK_GROUP_INFLIGHT: '3', TASK_RETRY_BASE_MS: '300' });
+  h = await startHarness({
+    TASK_ITEMS_PER_MESSAGE: '10',
+    TASK_GROUP_INFLIGHT: '3',
+    TASK_RETRY_BASE_MS: '300',
+  });
   const down = await mqttDownlink(broker.url, `platform-${h.prefix}`);
   h.downlink.current = down;
   const bridge = await uplinkBridge(broker.url, h.ctx.redisUrl, h.prefix);
@@ -34,33 +38,59 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) => ((await h.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) =>
+  ((await h.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
 const counts = async (taskId: string) =>
-  Object.fromEntries((await q('SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [taskId])).map((r) => [r.state, Number(r.n)]));
+  Object.fromEntries(
+    (await q('SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [taskId])).map(
+      (r) => [r.state, Number(r.n)],
+    ),
+  );
 
-async function change(store: SeededStore | SeededStore[], opts: { deadlineSeconds?: number; enqueue?: boolean } = {}) {
+async function change(
+  store: SeededStore | SeededStore[],
+  opts: { deadlineSeconds?: number; enqueue?: boolean } = {},
+) {
   const stores = Array.isArray(store) ? store : [store];
   const t = await withTx(h.ctx.pool, async (c) => {
-    for (const s of stores) await c.query("UPDATE prices SET price = price + 1 WHERE store_id = ?", [s.storeId]);
-    return h.creator.createInTx(c, actor, stores.flatMap((s) => s.productIds.map((productId) => ({ storeId: s.storeId, productId }))), { source: 'ui', deadlineSeconds: opts.deadlineSeconds });
+    for (const s of stores)
+      await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+    return h.creator.createInTx(
+      c,
+      actor,
+      stores.flatMap((s) => s.productIds.map((productId) => ({ storeId: s.storeId, productId }))),
+      { source: 'ui', deadlineSeconds: opts.deadlineSeconds },
+    );
   });
   if (opts.enqueue !== false) await h.creator.enqueue(t!.taskId);
   return t!;
 }
 
-const taskState = async (id: string) => String((await q('SELECT state FROM tasks WHERE id = ?', [id]))[0].state);
+const taskState = async (id: string) =>
+  String((await q('SELECT state FROM tasks WHERE id = ?', [id]))[0].state);
 
 describe('dispatch and confirmation', () => {
   it('confirms every label of two stores exactly once, in messages of at most N items, and completes the task', async () => {
     const a = await seedStore(h.ctx.pool, { products: 40, labelsPerProduct: 3 });
     const b = await seedStore(h.ctx.pool, { products: 25, labelsPerProduct: 2 });
-    fleets.push(...(await startFleet(broker.url, a, 2, { duplicateRate: 0.5 })), ...(await startFleet(broker.url, b, 3)));
+    fleets.push(
+      ...(await startFleet(broker.url, a, 2, { duplicateRate: 0.5 })),
+      ...(await startFleet(broker.url, b, 3)),
+    );
     const t = await change([a, b]);
     expect(t.items).toBe(170);
-    await waitFor(() => taskState(t.taskId), (s) => s === 'completed', 30_000, 'task completed');
+    await waitFor(
+      () => taskState(t.taskId),
+      (s) => s === 'completed',
+      30_000,
+      'task completed',
+    );
     expect(await counts(t.taskId)).toEqual({ confirmed: 170 });
     // Each label confirmed once: the audit trail names every label in exactly one confirmation.
-    const audits = await q("SELECT refs FROM audit_log WHERE action = 'task.items.confirmed' AND object_id = ?", [t.taskId]);
+    const audits = await q(
+      "SELECT refs FROM audit_log WHERE action = 'task.items.confirmed' AND object_id = ?",
+      [t.taskId],
+    );
     const labels = audits.flatMap((r) => [...String(r.refs).matchAll(/label:(\S+)/g)].map((m) => m[1]));
     expect(labels.length).toBe(170);
     expect(new Set(labels).size).toBe(170);
@@ -71,11 +101,21 @@ describe('dispatch and confirmation', () => {
       [t.taskId],
     );
     expect(wrong).toEqual([]);
-    const sent = await q('SELECT COUNT(DISTINCT last_msg_id) AS m, MAX(attempts) AS a FROM task_items WHERE task_id = ?', [t.taskId]);
+    const sent = await q(
+      'SELECT COUNT(DISTINCT last_msg_id) AS m, MAX(attempts) AS a FROM task_items WHERE task_id = ?',
+      [t.taskId],
+    );
     expect(Number(sent[0].m)).toBeGreaterThanOrEqual(17); // 120/10 + 50/10
-    const perMsg = await q('SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY last_msg_id ORDER BY n DESC LIMIT 1', [t.taskId]);
+    const perMsg = await q(
+      'SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY last_msg_id ORDER BY n DESC LIMIT 1',
+      [t.taskId],
+    );
     expect(Number(perMsg[0].n)).toBeLessThanOrEqual(10);
-    const actions = (await q("SELECT action FROM audit_log WHERE object_type = 'task' AND object_id = ? ORDER BY id", [t.taskId])).map((r) => r.action);
+    const actions = (
+      await q("SELECT action FROM audit_log WHERE object_type = 'task' AND object_id = ? ORDER BY id", [
+        t.taskId,
+      ])
+    ).map((r) => r.action);
     expect(actions[0]).toBe('task.created');
     expect(actions[1]).toBe('task.dispatched');
     expect(actions.at(-1)).toBe('task.completed');
@@ -90,7 +130,10 @@ describe('dispatch and confirmation', () => {
     const SLOW_MS = 5000;
     const fast = await seedStore(h.ctx.pool, { products: 60, labelsPerProduct: 1 });
     const slow = await seedStore(h.ctx.pool, { products: 60, labelsPerProduct: 1 });
-    fleets.push(...(await startFleet(broker.url, fast, 1)), ...(await startFleet(broker.url, slow, 1, { latencyMs: SLOW_MS })));
+    fleets.push(
+      ...(await startFleet(broker.url, fast, 1)),
+      ...(await startFleet(broker.url, slow, 1, { latencyMs: SLOW_MS })),
+    );
     const t = await change([fast, slow]);
     let maxInflight = 0;
     const sampleSlowWindow = async () => {
@@ -99,7 +142,12 @@ describe('dispatch and confirmation', () => {
     const done = await waitFor(
       async () => {
         await sampleSlowWindow();
-        return (await q("SELECT group_id AS g, SUM(state = 'confirmed') AS c FROM task_items WHERE task_id = ? GROUP BY group_id", [t.taskId])).map((r) => [r.g, Number(r.c)]);
+        return (
+          await q(
+            "SELECT group_id AS g, SUM(state = 'confirmed') AS c FROM task_items WHERE task_id = ? GROUP BY group_id",
+            [t.taskId],
+          )
+        ).map((r) => [r.g, Number(r.c)]);
       },
       (rows) => rows.some(([g, c]) => g === fast.groupId && c === 60),
       30_000,
@@ -127,24 +175,60 @@ describe('dispatch and confirmation', () => {
     const [ap] = await startFleet(broker.url, s, 1, { failFirst: 2 });
     fleets.push(ap);
     // the status report tells the platform which AP serves the labels
-    await waitFor(() => q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ? AND last_ap_client_id IS NOT NULL', [s.groupId]), (r) => Number(r[0].n) === 30, 30_000, 'status applied');
+    await waitFor(
+      () =>
+        q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ? AND last_ap_client_id IS NOT NULL', [
+          s.groupId,
+        ]),
+      (r) => Number(r[0].n) === 30,
+      30_000,
+      'status applied',
+    );
     const t = await change(s);
-    await waitFor(() => taskState(t.taskId), (st) => st === 'completed', 30_000, 'retried task completed');
-    const att = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [t.taskId]);
+    await waitFor(
+      () => taskState(t.taskId),
+      (st) => st === 'completed',
+      30_000,
+      'retried task completed',
+    );
+    const att = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [
+      t.taskId,
+    ]);
     expect(Number(att[0].lo)).toBe(3);
     expect(ap.counters.p2p).toBeGreaterThan(0);
     expect(ap.counters.failed).toBe(60);
-    expect((await q("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'task.items.failed' AND object_id = ?", [t.taskId]))[0].n).not.toBe('0');
+    expect(
+      (
+        await q("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'task.items.failed' AND object_id = ?", [
+          t.taskId,
+        ])
+      )[0].n,
+    ).not.toBe('0');
   });
 
   it('times out what no AP confirms by the deadline, with the reason', async () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1, { failureRate: 1 })));
     const t = await change(s, { deadlineSeconds: 10 });
-    await waitFor(() => taskState(t.taskId), (st) => st === 'timed_out', 30_000, 'task timed out');
+    await waitFor(
+      () => taskState(t.taskId),
+      (st) => st === 'timed_out',
+      30_000,
+      'task timed out',
+    );
     const items = await q('SELECT state, error FROM task_items WHERE task_id = ?', [t.taskId]);
-    expect(items.every((i) => i.state === 'timed_out' && /^deadline passed: no confirmation after \d+ attempt\(s\); last AP error: label_unreachable$/.test(String(i.error)))).toBe(true);
-    expect(await q("SELECT id FROM audit_log WHERE action = 'task.timed_out' AND object_id = ?", [t.taskId])).toHaveLength(1);
+    expect(
+      items.every(
+        (i) =>
+          i.state === 'timed_out' &&
+          /^deadline passed: no confirmation after \d+ attempt\(s\); last AP error: label_unreachable$/.test(
+            String(i.error),
+          ),
+      ),
+    ).toBe(true);
+    expect(
+      await q("SELECT id FROM audit_log WHERE action = 'task.timed_out' AND object_id = ?", [t.taskId]),
+    ).toHaveLength(1);
   });
 
   it('delivers what an AP missed while offline, and an expired message is never applied', async () => {
@@ -155,7 +239,12 @@ describe('dispatch and confirmation', () => {
     await new Promise((r) => setTimeout(r, 200));
     const live = await change(s, { deadlineSeconds: 60 });
     await away;
-    await waitFor(() => taskState(live.taskId), (st) => st === 'completed', 30_000, 'missed task delivered on return');
+    await waitFor(
+      () => taskState(live.taskId),
+      (st) => st === 'completed',
+      30_000,
+      'missed task delivered on return',
+    );
 
     // An expired message: the AP stays away until the task has timed out, so whatever was sent
     // to it waits at the broker (its session is kept: clean: false) past the message's expiry,
@@ -165,13 +254,26 @@ describe('dispatch and confirmation', () => {
     const was = { ...ap.counters };
     await ap.stop();
     const short = await change(s, { deadlineSeconds: 10 });
-    await waitFor(() => taskState(short.taskId), (st) => st === 'timed_out', 30_000, 'short task timed out');
+    await waitFor(
+      () => taskState(short.taskId),
+      (st) => st === 'timed_out',
+      30_000,
+      'short task timed out',
+    );
     // It was sent (to the group, then retried P2P) while the AP was away, before its deadline.
-    const [sent] = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [short.taskId]);
+    const [sent] = await q(
+      'SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?',
+      [short.taskId],
+    );
     expect(Number(sent.lo)).toBeGreaterThan(0);
     await ap.start();
     // Each attempt was at least one message; all of them reach the AP now, after the deadline.
-    await waitFor(async () => ap.counters.expired - was.expired, (n) => n >= Number(sent.hi), 30_000, 'expired messages delivered');
+    await waitFor(
+      async () => ap.counters.expired - was.expired,
+      (n) => n >= Number(sent.hi),
+      30_000,
+      'expired messages delivered',
+    );
     // Every message it got since it went away was dropped as expired: nothing was applied.
     expect(ap.counters.messages - was.messages).toBe(ap.counters.expired - was.expired);
     expect(ap.counters.applied).toBe(was.applied);
@@ -187,12 +289,37 @@ describe('dispatch and confirmation', () => {
     const evil = await mqtt.connectAsync(broker.url, { clientId: `${a.groupId}@@@EVIL` });
     const topic = `esl/ack/${a.groupId}/EVIL`;
     await evil.publishAsync(topic, 'not json {', { qos: 1 });
-    await evil.publishAsync(topic, JSON.stringify({ v: 2, type: 'price.ack', msgId: 'x', results: [] }), { qos: 1 });
-    await evil.publishAsync(topic, JSON.stringify({ v: 1, type: 'price.ack', msgId: 'x', results: [{ itemId: '1', labelId: 'L', status: 'ok', contentHash: 'short' }] }), { qos: 1 });
-    await evil.publishAsync(`esl/status/${a.groupId}/EVIL`, JSON.stringify({ v: 1, type: 'status', ts: 'yesterday', labels: [] }), { qos: 1 });
+    await evil.publishAsync(topic, JSON.stringify({ v: 2, type: 'price.ack', msgId: 'x', results: [] }), {
+      qos: 1,
+    });
+    await evil.publishAsync(
+      topic,
+      JSON.stringify({
+        v: 1,
+        type: 'price.ack',
+        msgId: 'x',
+        results: [{ itemId: '1', labelId: 'L', status: 'ok', contentHash: 'short' }],
+      }),
+      { qos: 1 },
+    );
+    await evil.publishAsync(
+      `esl/status/${a.groupId}/EVIL`,
+      JSON.stringify({ v: 1, type: 'status', ts: 'yesterday', labels: [] }),
+      { qos: 1 },
+    );
     // well-formed, but the items belong to store b's group
-    const forged = items.map((i) => ({ itemId: String(i.id), labelId: i.label_id, status: 'ok', contentHash: i.content_hash, extra: 'ignored' }));
-    await evil.publishAsync(topic, JSON.stringify({ v: 1, type: 'price.ack', msgId: 'y', results: forged, unknownField: 1 }), { qos: 1 });
+    const forged = items.map((i) => ({
+      itemId: String(i.id),
+      labelId: i.label_id,
+      status: 'ok',
+      contentHash: i.content_hash,
+      extra: 'ignored',
+    }));
+    await evil.publishAsync(
+      topic,
+      JSON.stringify({ v: 1, type: 'price.ack', msgId: 'y', results: forged, unknownField: 1 }),
+      { qos: 1 },
+    );
     await evil.endAsync();
     const rejected = await waitFor(
       () => h.ctx.redis.hgetall(h.pipeline.uplink.rejectedKey),
@@ -205,27 +332,46 @@ describe('dispatch and confirmation', () => {
     // the worker is still up: the real fleet confirms the task
     fleets.push(...(await startFleet(broker.url, b, 1)));
     await h.creator.enqueue(tb.taskId);
-    await waitFor(() => taskState(tb.taskId), (st) => st === 'completed', 30_000, 'task completed after forged acks');
+    await waitFor(
+      () => taskState(tb.taskId),
+      (st) => st === 'completed',
+      30_000,
+      'task completed after forged acks',
+    );
   });
 
   it('enqueues a task whose creator died before enqueue (recovery sweep)', async () => {
     const s = await seedStore(h.ctx.pool, { products: 3, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1)));
     const t = await change(s, { enqueue: false });
-    await h.ctx.pool.query('UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [t.taskId]);
-    await waitFor(() => taskState(t.taskId), (st) => st === 'completed', 30_000, 'stranded task completed');
+    await h.ctx.pool.query('UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [
+      t.taskId,
+    ]);
+    await waitFor(
+      () => taskState(t.taskId),
+      (st) => st === 'completed',
+      30_000,
+      'stranded task completed',
+    );
   });
 
   it('cancels a task: open items stop, later acks change nothing', async () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     const t = await change(s);
-    await waitFor(() => taskState(t.taskId), (st) => st === 'in_progress', 30_000, 'task started');
+    await waitFor(
+      () => taskState(t.taskId),
+      (st) => st === 'in_progress',
+      30_000,
+      'task started',
+    );
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toEqual({ cancelled: 5 });
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toBeNull();
     fleets.push(...(await startFleet(broker.url, s, 1)));
     await new Promise((r) => setTimeout(r, 1500));
     expect(await taskState(t.taskId)).toBe('cancelled');
     expect(await counts(t.taskId)).toEqual({ cancelled: 5 });
-    expect(await q("SELECT actor FROM audit_log WHERE action = 'task.cancelled' AND object_id = ?", [t.taskId])).toEqual([{ actor: 'op2' }]);
+    expect(
+      await q("SELECT actor FROM audit_log WHERE action = 'task.cancelled' AND object_id = ?", [t.taskId]),
+    ).toEqual([{ actor: 'op2' }]);
   });
 });

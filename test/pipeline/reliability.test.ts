@@ -48,14 +48,30 @@ async function rig(redisUrl: string): Promise<Rig> {
   const prefix = `tr${uid()}`;
   const mqttPort = await freePort();
   const env = {
-    MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, SESSION_SECRET: 'x'.repeat(40), LOG_LEVEL: 'info',
-    MQTT_TCP_PORT: String(mqttPort), MQTT_TLS_PORT: '0', MQTT_WS_PORT: '0', MQTT_WSS_PORT: '0', MQTT_HOST: '127.0.0.1',
-    TASK_ITEMS_PER_MESSAGE: '25', TASK_GROUP_INFLIGHT: '2', TASK_RETRY_BASE_MS: '3000',
+    MYSQL_URL: db.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    SESSION_SECRET: 'x'.repeat(40),
+    LOG_LEVEL: 'info',
+    MQTT_TCP_PORT: String(mqttPort),
+    MQTT_TLS_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_WSS_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    TASK_ITEMS_PER_MESSAGE: '25',
+    TASK_GROUP_INFLIGHT: '2',
+    TASK_RETRY_BASE_MS: '3000',
   };
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {}); // Redis is restarted on purpose in one test
-  const registry = new RegistryService(db.pool, redis, prefix, SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR), createLogger('silent'));
+  const registry = new RegistryService(
+    db.pool,
+    redis,
+    prefix,
+    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
+    createLogger('silent'),
+  );
   const stores: SeededStore[] = [];
   const groups = new Map<string, string[]>();
   for (let i = 0; i < GROUPS; i++) {
@@ -67,7 +83,11 @@ async function rig(redisUrl: string): Promise<Rig> {
   }
   const key = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [...groups.keys()] });
   const broker = new RoleProcess('broker', { ...env, ROLES: 'broker' });
-  const worker = new RoleProcess('worker', { ...env, ROLES: 'worker', MQTT_URL: `mqtt://127.0.0.1:${mqttPort}` });
+  const worker = new RoleProcess('worker', {
+    ...env,
+    ROLES: 'worker',
+    MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+  });
   let fleet: Fleet | null = null;
   const queue = new TaskQueue(redisUrl, prefix);
   const close = async () => {
@@ -81,48 +101,96 @@ async function rig(redisUrl: string): Promise<Rig> {
   };
   cleanups.push(close);
   await broker.start();
-  const [[inst]] = (await db.pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [[{ instance_id: string }]];
+  const [[inst]] = (await db.pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [
+    [{ instance_id: string }],
+  ];
   await worker.start();
   fleet = new Fleet({
-    url: `mqtt://127.0.0.1:${mqttPort}`, parentTopic: 'esl', groups, apsPerGroup: 2,
-    credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, instanceId: inst.instance_id },
+    url: `mqtt://127.0.0.1:${mqttPort}`,
+    parentTopic: 'esl',
+    groups,
+    apsPerGroup: 2,
+    credentials: {
+      accessKeyId: key.accessKeyId,
+      accessKeySecret: key.accessKeySecret,
+      instanceId: inst.instance_id,
+    },
     knobs: { latencyMs: 250, statusIntervalMs: 60_000, duplicateRate: 0.2 },
   });
   await fleet.start();
   const creator = new TaskCreator(db.pool, config, (id) => queue.enqueueTask(id));
-  return { pool: db.pool, dbUrl: db.url, redisUrl, prefix, mqttPort, broker, worker, fleet, stores, creator, queue, close };
+  return {
+    pool: db.pool,
+    dbUrl: db.url,
+    redisUrl,
+    prefix,
+    mqttPort,
+    broker,
+    worker,
+    fleet,
+    stores,
+    creator,
+    queue,
+    close,
+  };
 }
 
 type Row = Record<string, unknown>;
-const q = async (r: Rig, sql: string, args: unknown[] = []) => ((await r.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (r: Rig, sql: string, args: unknown[] = []) =>
+  ((await r.pool.query(sql, args)) as unknown as [Row[]])[0];
 
 async function startTask(r: Rig) {
   const t = await withTx(r.pool, async (c) => {
     await c.query('UPDATE prices SET price = price + 1');
-    return r.creator.createInTx(c, { name: 'op', role: 'operator' }, r.stores.flatMap((s) => s.productIds.map((productId) => ({ storeId: s.storeId, productId }))), { source: 'ui', deadlineSeconds: 900 });
+    return r.creator.createInTx(
+      c,
+      { name: 'op', role: 'operator' },
+      r.stores.flatMap((s) => s.productIds.map((productId) => ({ storeId: s.storeId, productId }))),
+      { source: 'ui', deadlineSeconds: 900 },
+    );
   });
   await r.creator.enqueue(t!.taskId);
   expect(t!.items).toBe(GROUPS * LABELS_PER_GROUP);
   return t!.taskId;
 }
 
-const confirmed = async (r: Rig, id: string) => Number((await q(r, "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [id]))[0].n);
+const confirmed = async (r: Rig, id: string) =>
+  Number(
+    (await q(r, "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [id]))[0].n,
+  );
 
 async function expectExactlyOnce(r: Rig, id: string) {
   try {
-    await waitFor(async () => String((await q(r, 'SELECT state FROM tasks WHERE id = ?', [id]))[0].state), (s) => s === 'completed', 120_000, `task ${id} completed`);
+    await waitFor(
+      async () => String((await q(r, 'SELECT state FROM tasks WHERE id = ?', [id]))[0].state),
+      (s) => s === 'completed',
+      120_000,
+      `task ${id} completed`,
+    );
   } catch (err) {
     // what the processes said is the first thing to read when this fails
-    console.error(`broker alive=${r.broker.alive}:\n${r.broker.log.slice(-4000)}\nworker alive=${r.worker.alive}:\n${r.worker.log.slice(-4000)}`);
+    console.error(
+      `broker alive=${r.broker.alive}:\n${r.broker.log.slice(-4000)}\nworker alive=${r.worker.alive}:\n${r.worker.log.slice(-4000)}`,
+    );
     throw err;
   }
   const total = GROUPS * LABELS_PER_GROUP;
-  expect(await q(r, 'SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [id])).toEqual([{ state: 'confirmed', n: String(total) }]);
-  const audits = await q(r, "SELECT refs FROM audit_log WHERE action = 'task.items.confirmed' AND object_id = ?", [id]);
+  expect(
+    await q(r, 'SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [id]),
+  ).toEqual([{ state: 'confirmed', n: String(total) }]);
+  const audits = await q(
+    r,
+    "SELECT refs FROM audit_log WHERE action = 'task.items.confirmed' AND object_id = ?",
+    [id],
+  );
   const labels = audits.flatMap((a) => [...String(a.refs).matchAll(/label:(\S+)/g)].map((m) => m[1]));
   expect(labels.length).toBe(total);
   expect(new Set(labels).size).toBe(total);
-  const wrong = await q(r, 'SELECT COUNT(*) AS n FROM task_items i JOIN labels l ON l.label_id = i.label_id WHERE i.task_id = ? AND l.displayed_hash <> i.content_hash', [id]);
+  const wrong = await q(
+    r,
+    'SELECT COUNT(*) AS n FROM task_items i JOIN labels l ON l.label_id = i.label_id WHERE i.task_id = ? AND l.displayed_hash <> i.content_hash',
+    [id],
+  );
   expect(wrong[0].n).toBe('0');
 }
 
@@ -130,7 +198,12 @@ describe('reliability', () => {
   it('survives SIGKILL of the worker mid-task', async () => {
     const r = await rig(serverUrls().redisUrl);
     const id = await startTask(r);
-    await waitFor(() => confirmed(r, id), (n) => n > 900, 60_000, 'some progress');
+    await waitFor(
+      () => confirmed(r, id),
+      (n) => n > 900,
+      60_000,
+      'some progress',
+    );
     await r.worker.kill('SIGKILL');
     const atKill = await confirmed(r, id);
     expect(atKill).toBeLessThan(GROUPS * LABELS_PER_GROUP);
@@ -141,7 +214,12 @@ describe('reliability', () => {
   it('survives a restart of the broker process mid-task', async () => {
     const r = await rig(serverUrls().redisUrl);
     const id = await startTask(r);
-    await waitFor(() => confirmed(r, id), (n) => n > 900, 60_000, 'some progress');
+    await waitFor(
+      () => confirmed(r, id),
+      (n) => n > 900,
+      60_000,
+      'some progress',
+    );
     await r.broker.kill('SIGTERM');
     await new Promise((res) => setTimeout(res, 1000));
     await r.broker.start();
@@ -161,7 +239,12 @@ describe('reliability', () => {
     it('survives a restart of Redis mid-task', async () => {
       const r = await rig(redis.url);
       const id = await startTask(r);
-      await waitFor(() => confirmed(r, id), (n) => n > 900, 60_000, 'some progress');
+      await waitFor(
+        () => confirmed(r, id),
+        (n) => n > 900,
+        60_000,
+        'some progress',
+      );
       await redis.stop();
       await new Promise((res) => setTimeout(res, 1500));
       await redis.start();

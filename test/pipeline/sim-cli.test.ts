@@ -31,7 +31,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const q = async (sql: string, args: unknown[] = []) => ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Record<string, unknown>[]])[0];
+const q = async (sql: string, args: unknown[] = []) =>
+  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Record<string, unknown>[]])[0];
 
 describe('npm run sim', () => {
   it('connects APs with device credentials from a file and confirms a price change', async () => {
@@ -48,25 +49,69 @@ describe('npm run sim', () => {
 
     sim = spawn(
       process.execPath,
-      ['--import', 'tsx', 'sim/main.ts', '--mysql-url', f.platform.ctx.mysqlUrl, '--groups', groupId, '--aps-per-group', '2',
-        '--url', f.url(), '--parent', f.parent, '--credentials-file', file, '--instance-id', f.broker.instanceId, '--quiet'],
+      [
+        '--import',
+        'tsx',
+        'sim/main.ts',
+        '--mysql-url',
+        f.platform.ctx.mysqlUrl,
+        '--groups',
+        groupId,
+        '--aps-per-group',
+        '2',
+        '--url',
+        f.url(),
+        '--parent',
+        f.parent,
+        '--credentials-file',
+        file,
+        '--instance-id',
+        f.broker.instanceId,
+        '--quiet',
+      ],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     sim.stdout!.on('data', (d) => (out += d));
     sim.stderr!.on('data', (d) => (out += d));
-    await waitFor(async () => out, (o) => o.includes('"ready":true'), 30_000, 'sim ready');
-    expect(JSON.parse(out.split('\n').find((l) => l.includes('"ready"'))!)).toEqual({ ready: true, aps: 2, labels: 12 });
-    await waitFor(() => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]), (r) => r.length === 2, 30_000, 'sim APs online');
+    await waitFor(
+      async () => out,
+      (o) => o.includes('"ready":true'),
+      30_000,
+      'sim ready',
+    );
+    expect(JSON.parse(out.split('\n').find((l) => l.includes('"ready"'))!)).toEqual({
+      ready: true,
+      aps: 2,
+      labels: 12,
+    });
+    await waitFor(
+      () => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]),
+      (r) => r.length === 2,
+      30_000,
+      'sim APs online',
+    );
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, async (c) => {
       await c.query("UPDATE prices SET price = '7.77' WHERE store_id = ?", [store.storeId]);
-      return creator.createInTx(c, SYSTEM_ACTOR, store.productIds.map((productId) => ({ storeId: store.storeId, productId })), { source: 'ui' });
+      return creator.createInTx(
+        c,
+        SYSTEM_ACTOR,
+        store.productIds.map((productId) => ({ storeId: store.storeId, productId })),
+        { source: 'ui' },
+      );
     });
     await creator.enqueue(t!.taskId);
-    await waitFor(() => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), (r) => r[0]?.state === 'completed', 30_000, 'task completed');
-    expect(await q("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [t!.taskId])).toEqual([{ n: '12' }]);
+    await waitFor(
+      () => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]),
+      (r) => r[0]?.state === 'completed',
+      30_000,
+      'task completed',
+    );
+    expect(
+      await q("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [t!.taskId]),
+    ).toEqual([{ n: '12' }]);
 
     // 'close', not 'exit': the last line may still be in the pipe when the process has exited.
     const exited = new Promise((r) => sim!.once('close', r));
@@ -80,8 +125,23 @@ describe('npm run sim', () => {
   it('refuses a malformed credentials file with the line number', async () => {
     const file = path.join(dir, 'bad.csv');
     fs.writeFileSync(file, 'GID_x@@@SIM-0,onlytwo\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--mysql-url', f.platform.ctx.mysqlUrl, '--groups', 'GID_x',
-      '--credentials-file', file, '--instance-id', 'i'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'sim/main.ts',
+        '--mysql-url',
+        f.platform.ctx.mysqlUrl,
+        '--groups',
+        'GID_x',
+        '--credentials-file',
+        file,
+        '--instance-id',
+        'i',
+      ],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     const code = await new Promise((r) => child.once('close', r)); // (stderr read to the end)

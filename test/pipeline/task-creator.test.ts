@@ -14,24 +14,43 @@ let creator: TaskCreator;
 beforeAll(async () => {
   ({ pool, drop } = await migratedDatabase());
   const config = loadConfig({ NODE_ENV: 'test', TASK_DEFAULT_DEADLINE_SECONDS: '600' });
-  creator = new TaskCreator(pool, config, async (id) => { enqueued.push(id); });
+  creator = new TaskCreator(pool, config, async (id) => {
+    enqueued.push(id);
+  });
 });
 afterAll(async () => {
   await drop?.();
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) => ((await pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) =>
+  ((await pool.query(sql, args)) as unknown as [Row[]])[0];
 
 describe('TaskCreator', () => {
   it('writes one item per affected label with the effective price, a hash JS agrees with, and the audit record', async () => {
     const s = await seedStore(pool, { products: 3, labelsPerProduct: 2, price: '3.50' });
     const [p0, p1, p2] = s.productIds;
     // p1: promotion in force; p2: promotion that has not started yet.
-    await pool.query("UPDATE prices SET promo_price = '2.99', promo_from = NOW(3) - INTERVAL 1 HOUR, promo_to = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?", [p1]);
-    await pool.query("UPDATE prices SET promo_price = '1.99', promo_from = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?", [p2]);
+    await pool.query(
+      "UPDATE prices SET promo_price = '2.99', promo_from = NOW(3) - INTERVAL 1 HOUR, promo_to = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?",
+      [p1],
+    );
+    await pool.query(
+      "UPDATE prices SET promo_price = '1.99', promo_from = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?",
+      [p2],
+    );
     const t = await withTx(pool, (c) =>
-      creator.createInTx(c, actor, [{ storeId: s.storeId, productId: p0 }, { storeId: s.storeId, productId: p1 }, { storeId: s.storeId, productId: p2 }, { storeId: s.storeId, productId: p0 }], { source: 'ui', note: 'test' }),
+      creator.createInTx(
+        c,
+        actor,
+        [
+          { storeId: s.storeId, productId: p0 },
+          { storeId: s.storeId, productId: p1 },
+          { storeId: s.storeId, productId: p2 },
+          { storeId: s.storeId, productId: p0 },
+        ],
+        { source: 'ui', note: 'test' },
+      ),
     );
     expect(t).not.toBeNull();
     expect(t!.items).toBe(6);
@@ -43,12 +62,31 @@ describe('TaskCreator', () => {
       const promo = it.product_id === p1 ? '2.99' : null;
       expect(it.price).toBe('3.50');
       expect(it.promo_price).toBe(promo);
-      expect(it.content_hash).toBe(contentHash({ sku: String(it.sku), name: String(it.name), price: '3.50', promoPrice: promo, currency: 'CNY' }));
+      expect(it.content_hash).toBe(
+        contentHash({
+          sku: String(it.sku),
+          name: String(it.name),
+          price: '3.50',
+          promoPrice: promo,
+          currency: 'CNY',
+        }),
+      );
     }
-    const [task] = await q('SELECT state, source, created_by, request_id, TIMESTAMPDIFF(SECOND, created_at, deadline_at) AS secs FROM tasks WHERE id = ?', [t!.taskId]);
-    expect(task).toMatchObject({ state: 'queued', source: 'ui', created_by: 'op1', request_id: 'req-12345678' });
+    const [task] = await q(
+      'SELECT state, source, created_by, request_id, TIMESTAMPDIFF(SECOND, created_at, deadline_at) AS secs FROM tasks WHERE id = ?',
+      [t!.taskId],
+    );
+    expect(task).toMatchObject({
+      state: 'queued',
+      source: 'ui',
+      created_by: 'op1',
+      request_id: 'req-12345678',
+    });
     expect(Number(task.secs)).toBe(600);
-    const audit = await q("SELECT actor, refs, after_json FROM audit_log WHERE action = 'task.created' AND object_id = ?", [t!.taskId]);
+    const audit = await q(
+      "SELECT actor, refs, after_json FROM audit_log WHERE action = 'task.created' AND object_id = ?",
+      [t!.taskId],
+    );
     expect(audit).toHaveLength(1);
     expect(audit[0].actor).toBe('op1');
     expect(audit[0].refs).toContain(`task:${t!.taskId} `);
@@ -61,7 +99,9 @@ describe('TaskCreator', () => {
   it('returns null and leaves no task when no label shows the product', async () => {
     const s = await seedStore(pool, { products: 1, labelsPerProduct: 0 });
     const before = await q('SELECT COUNT(*) AS n FROM tasks');
-    const t = await withTx(pool, (c) => creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], { source: 'api' }));
+    const t = await withTx(pool, (c) =>
+      creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], { source: 'api' }),
+    );
     expect(t).toBeNull();
     expect(await q('SELECT COUNT(*) AS n FROM tasks')).toEqual(before);
   });
@@ -71,38 +111,67 @@ describe('TaskCreator', () => {
     let id = '';
     await expect(
       withTx(pool, async (c) => {
-        id = (await creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], { source: 'api' }))!.taskId;
+        id = (await creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], {
+          source: 'api',
+        }))!.taskId;
         throw new Error('caller failed after creating the task');
       }),
     ).rejects.toThrow('caller failed');
     expect(await q('SELECT id FROM tasks WHERE id = ?', [id])).toHaveLength(0);
     expect(await q('SELECT id FROM task_items WHERE task_id = ?', [id])).toHaveLength(0);
-    expect(await q("SELECT id FROM audit_log WHERE action = 'task.created' AND object_id = ?", [id])).toHaveLength(0);
+    expect(
+      await q("SELECT id FROM audit_log WHERE action = 'task.created' AND object_id = ?", [id]),
+    ).toHaveLength(0);
   });
 
   it('cancels older open items of the same labels, so a stale price is never retried onto the shelf', async () => {
     const s = await seedStore(pool, { products: 2, labelsPerProduct: 1 });
     const target = [{ storeId: s.storeId, productId: s.productIds[0] }];
-    const first = await withTx(pool, (c) => creator.createInTx(c, actor, [...target, { storeId: s.storeId, productId: s.productIds[1] }], { source: 'ui' }));
+    const first = await withTx(pool, (c) =>
+      creator.createInTx(c, actor, [...target, { storeId: s.storeId, productId: s.productIds[1] }], {
+        source: 'ui',
+      }),
+    );
     const second = await withTx(pool, (c) => creator.createInTx(c, actor, target, { source: 'ui' }));
-    const old = await q('SELECT label_id, state, error FROM task_items WHERE task_id = ? ORDER BY label_id', [first!.taskId]);
-    expect(old.find((r) => r.label_id === s.labelIds[0])).toMatchObject({ state: 'cancelled', error: `superseded by task ${second!.taskId}` });
+    const old = await q('SELECT label_id, state, error FROM task_items WHERE task_id = ? ORDER BY label_id', [
+      first!.taskId,
+    ]);
+    expect(old.find((r) => r.label_id === s.labelIds[0])).toMatchObject({
+      state: 'cancelled',
+      error: `superseded by task ${second!.taskId}`,
+    });
     expect(old.find((r) => r.label_id === s.labelIds[1])).toMatchObject({ state: 'pending' });
   });
 
   it('refuses malformed targets and deadlines with a clear error', async () => {
-    await expect(withTx(pool, (c) => creator.createInTx(c, actor, [{ storeId: 0, productId: 1 }], { source: 'ui' }))).rejects.toThrow(/positive integer storeId/);
+    await expect(
+      withTx(pool, (c) => creator.createInTx(c, actor, [{ storeId: 0, productId: 1 }], { source: 'ui' })),
+    ).rejects.toThrow(/positive integer storeId/);
     const s = await seedStore(pool, { products: 1, labelsPerProduct: 1 });
     await expect(
-      withTx(pool, (c) => creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], { source: 'ui', deadlineSeconds: -5 })),
+      withTx(pool, (c) =>
+        creator.createInTx(c, actor, [{ storeId: s.storeId, productId: s.productIds[0] }], {
+          source: 'ui',
+          deadlineSeconds: -5,
+        }),
+      ),
     ).rejects.toThrow(/deadline/);
   });
 
   it('creates 20,000 items with INSERT ... SELECT in one call', async () => {
     const s = await seedStore(pool, { products: 2000, labelsPerProduct: 10 });
-    const t = await withTx(pool, (c) => creator.createInTx(c, actor, s.productIds.map((productId) => ({ storeId: s.storeId, productId })), { source: 'import' }));
+    const t = await withTx(pool, (c) =>
+      creator.createInTx(
+        c,
+        actor,
+        s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
+        { source: 'import' },
+      ),
+    );
     expect(t!.items).toBe(20_000);
-    const [n] = await q('SELECT COUNT(DISTINCT label_id) AS n FROM task_items WHERE task_id = ?', [t!.taskId]);
+    const [n] = await q('SELECT COUNT(DISTINCT label_id) AS n FROM task_items WHERE task_id = ?', [
+      t!.taskId,
+    ]);
     expect(Number(n.n)).toBe(20_000);
   });
 });

@@ -3,17 +3,42 @@ import type { DispatchRow } from '../../server/tasks/dispatch-repo.js';
 import { MessageTooLargeError, packMessages } from '../../server/tasks/task-message.js';
 
 const row = (id: number, taskId = '7', name = `Product ${id}`): DispatchRow => ({
-  id: String(id), taskId, labelId: `ESL-${id}`, sku: `SKU${id}`, name, price: '3.50', promoPrice: null, currency: 'CNY',
-  contentHash: 'a'.repeat(64), attempts: 0, lastAp: null, deadlineAt: new Date('2030-01-01T00:00:00Z'),
+  id: String(id),
+  taskId,
+  labelId: `ESL-${id}`,
+  sku: `SKU${id}`,
+  name,
+  price: '3.50',
+  promoPrice: null,
+  currency: 'CNY',
+  contentHash: 'a'.repeat(64),
+  attempts: 0,
+  lastAp: null,
+  deadlineAt: new Date('2030-01-01T00:00:00Z'),
 });
 
 describe('packMessages', () => {
   it('follows ap-protocol.md: v1 price.update, msgId, expiresAt = the task deadline, decimal strings', () => {
     const [m] = packMessages('esl/task/GID_x', [row(1)], 100, 65536, new Date('2029-01-01T00:00:00Z'));
     const body = JSON.parse(m.payload);
-    expect(body).toMatchObject({ v: 1, type: 'price.update', taskId: '7', issuedAt: '2029-01-01T00:00:00.000Z', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(body).toMatchObject({
+      v: 1,
+      type: 'price.update',
+      taskId: '7',
+      issuedAt: '2029-01-01T00:00:00.000Z',
+      expiresAt: '2030-01-01T00:00:00.000Z',
+    });
     expect(body.msgId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(body.items[0]).toEqual({ itemId: '1', labelId: 'ESL-1', sku: 'SKU1', name: 'Product 1', price: '3.50', currency: 'CNY', promoPrice: null, contentHash: 'a'.repeat(64) });
+    expect(body.items[0]).toEqual({
+      itemId: '1',
+      labelId: 'ESL-1',
+      sku: 'SKU1',
+      name: 'Product 1',
+      price: '3.50',
+      currency: 'CNY',
+      promoPrice: null,
+      contentHash: 'a'.repeat(64),
+    });
     expect(m.itemIds).toEqual(['1']);
   });
 
@@ -27,7 +52,10 @@ describe('packMessages', () => {
     for (const m of msgs) expect(Buffer.byteLength(m.payload)).toBeLessThanOrEqual(65536);
     expect(msgs.flatMap((m) => m.itemIds)).toHaveLength(500);
     const mixed = packMessages('t', [row(1, '1'), row(2, '2'), row(3, '1')], 100, 65536);
-    expect(mixed.map((m) => [JSON.parse(m.payload).taskId, m.itemIds])).toEqual([['1', ['1', '3']], ['2', ['2']]]);
+    expect(mixed.map((m) => [JSON.parse(m.payload).taskId, m.itemIds])).toEqual([
+      ['1', ['1', '3']],
+      ['2', ['2']],
+    ]);
     expect(() => packMessages('t', [row(1, '1', 'x'.repeat(2000))], 10, 1000)).toThrow(MessageTooLargeError);
   });
 });

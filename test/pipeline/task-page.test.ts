@@ -19,7 +19,10 @@ let ap: SimAp;
 
 beforeAll(async () => {
   // one message of 4 labels at a time, acked after 700 ms: the task takes a few seconds
-  [f, browser] = await Promise.all([startBroker({ TASK_GROUP_INFLIGHT: '1', TASK_ITEMS_PER_MESSAGE: '4' }), launchBrowser()]);
+  [f, browser] = await Promise.all([
+    startBroker({ TASK_GROUP_INFLIGHT: '1', TASK_ITEMS_PER_MESSAGE: '4' }),
+    launchBrowser(),
+  ]);
   queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
 });
 afterAll(async () => {
@@ -35,18 +38,38 @@ describe('task page', () => {
     const s = await seedStore(f.platform.ctx.pool, { products: 16, labelsPerProduct: 1, groupId: g.groupId });
     const clientId = `${g.groupId}@@@AP0`;
     ap = new SimAp({
-      url: f.url(), clientId, parentTopic: f.parent, labels: s.labelIds, latencyMs: 700, statusIntervalMs: 60_000,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`, password: hmacB64(g.secret, clientId),
+      url: f.url(),
+      clientId,
+      parentTopic: f.parent,
+      labels: s.labelIds,
+      latencyMs: 700,
+      statusIntervalMs: 60_000,
+      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+      password: hmacB64(g.secret, clientId),
     });
     await ap.start();
     const admin = new WebClient(f.platform.baseUrl);
     await admin.login('admin', f.platform.adminPassword);
-    expect((await admin.post('/admin/users', { username: 'op-live', role: 'operator', password: 'a-long-password-123' }, '/admin/users')).status).toBe(200);
+    expect(
+      (
+        await admin.post(
+          '/admin/users',
+          { username: 'op-live', role: 'operator', password: 'a-long-password-123' },
+          '/admin/users',
+        )
+      ).status,
+    ).toBe(200);
 
     const page = await browser.newPage();
     const problems: string[] = [];
     // (the browser's own favicon request is no concern of this page)
-    page.on('console', (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && problems.push(`${m.text()} ${m.location().url}`));
+    page.on(
+      'console',
+      (m) =>
+        m.type() === 'error' &&
+        !m.location().url.endsWith('/favicon.ico') &&
+        problems.push(`${m.text()} ${m.location().url}`),
+    );
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${f.platform.baseUrl}/login`);
     await page.fill('input[name=username]', 'op-live');
@@ -55,7 +78,12 @@ describe('task page', () => {
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, (c) =>
-      creator.createInTx(c, { name: 'op-live', role: 'operator' }, s.productIds.map((productId) => ({ storeId: s.storeId, productId })), { source: 'ui' }),
+      creator.createInTx(
+        c,
+        { name: 'op-live', role: 'operator' },
+        s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
+        { source: 'ui' },
+      ),
     );
     await page.goto(`${f.platform.baseUrl}/tasks/${t!.taskId}`);
     const first = Number(await page.locator('[data-count=confirmed]').textContent());
@@ -66,14 +94,19 @@ describe('task page', () => {
     // enqueued before the browser signed in, it could finish before a slow browser showed the page.
     // (It is created just before the page, so the sweeper's 5 s stranded-task pickup starts it no earlier.)
     await creator.enqueue(t!.taskId);
-    await page.locator('[data-testid=task-state]').filter({ hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid=task-state]')
+      .filter({ hasText: 'completed' })
+      .waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-count=confirmed]').textContent()).toBe('16');
     expect(await page.locator('[data-testid=task-done]').textContent()).toBe('16');
     expect(await page.locator('#task-progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(16);
     expect(await page.locator('#task-aps').textContent()).toContain(clientId);
     expect(await page.locator('#cancel-form').count()).toBe(0);
     // The per-label rows are swapped in once the task is final: every label shows 'confirmed'.
-    await expect.poll(() => page.locator('#task-items tr td:nth-child(6)').allTextContents()).toEqual(Array(16).fill('confirmed'));
+    await expect
+      .poll(() => page.locator('#task-items tr td:nth-child(6)').allTextContents())
+      .toEqual(Array(16).fill('confirmed'));
     expect(navigations).toBe(0);
     expect(problems).toEqual([]);
   });

@@ -24,14 +24,21 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Bro
   const platform = await startTestPlatform({ MQTT_EPHEMERAL_PORTS: '1', MQTT_PARENT_TOPIC: parent, ...env });
   const broker = platform.services.find((s) => s.name === 'broker') as BrokerService;
   const c = platform.config;
-  const registry = new RegistryService(platform.ctx.pool, platform.ctx.redis, c.REDIS_PREFIX, SecretBox.load(c.MQTT_SECRET_KEY, c.DATA_DIR), platform.ctx.log);
+  const registry = new RegistryService(
+    platform.ctx.pool,
+    platform.ctx.redis,
+    c.REDIS_PREFIX,
+    SecretBox.load(c.MQTT_SECRET_KEY, c.DATA_DIR),
+    platform.ctx.log,
+  );
   const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
   return {
     platform,
     broker,
     registry,
     parent,
-    url: (t = 'tcp') => `${scheme[t]}://127.0.0.1:${broker.ports[t]}${t === 'ws' || t === 'wss' ? '/mqtt' : ''}`,
+    url: (t = 'tcp') =>
+      `${scheme[t]}://127.0.0.1:${broker.ports[t]}${t === 'ws' || t === 'wss' ? '/mqtt' : ''}`,
     async newGroup() {
       const groupId = `GID_${uid(4)}`;
       await registry.createGroup(SYSTEM_ACTOR, { groupId });
@@ -50,7 +57,13 @@ export interface ConnectResult {
 
 /** Connects once (no reconnects) and reports the CONNACK code instead of throwing. */
 export async function tryConnect(url: string, opts: IClientOptions): Promise<ConnectResult> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 30_000, protocolVersion: 4, rejectUnauthorized: false, ...opts });
+  const client = mqtt.connect(url, {
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    protocolVersion: 4,
+    rejectUnauthorized: false,
+    ...opts,
+  });
   // Collect from the start: mqtt.js emits a message that came in the same read as CONNACK
   // (offline messages, kept P2P: likely on a busy machine) before the caller's `await` resumes,
   // so a listener added after connecting would miss it.
@@ -66,7 +79,12 @@ export async function tryConnect(url: string, opts: IClientOptions): Promise<Con
 }
 
 /** Signature auth for `<groupId>@@@<deviceId>` (ap-protocol.md). */
-export function signed(f: BrokerFixture, g: { groupId: string; accessKeyId: string; secret: string }, deviceId = `D${uid(4)}`, extra: IClientOptions = {}): IClientOptions {
+export function signed(
+  f: BrokerFixture,
+  g: { groupId: string; accessKeyId: string; secret: string },
+  deviceId = `D${uid(4)}`,
+  extra: IClientOptions = {},
+): IClientOptions {
   const clientId = `${g.groupId}@@@${deviceId}`;
   return {
     clientId,
@@ -76,7 +94,12 @@ export function signed(f: BrokerFixture, g: { groupId: string; accessKeyId: stri
   };
 }
 
-export async function connectDevice(f: BrokerFixture, g: { groupId: string; accessKeyId: string; secret: string }, deviceId?: string, extra: IClientOptions = {}) {
+export async function connectDevice(
+  f: BrokerFixture,
+  g: { groupId: string; accessKeyId: string; secret: string },
+  deviceId?: string,
+  extra: IClientOptions = {},
+) {
   const r = await tryConnect(f.url(), signed(f, g, deviceId, extra));
   if (!r.client) throw new Error(`connect refused: ${r.code}`);
   return r.client;
@@ -87,7 +110,9 @@ const received = new WeakMap<MqttClient, Received>();
 
 function record(c: MqttClient): Received {
   const got: Received = [];
-  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos }));
+  c.on('message', (topic, payload, packet) =>
+    got.push({ topic, payload: payload.toString(), qos: packet.qos }),
+  );
   received.set(c, got);
   return got;
 }

@@ -37,7 +37,11 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
   });
   const log = createLogger(config.LOG_LEVEL);
   const platform = await startPlatform({
-    config, log, mysqlUrl: db.url, redisUrl, sessionSecret: 'test-session-secret-0123456789abcdef',
+    config,
+    log,
+    mysqlUrl: db.url,
+    redisUrl,
+    sessionSecret: 'test-session-secret-0123456789abcdef',
   });
   return {
     ...platform,

@@ -5,7 +5,10 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 
 /** Creates an empty database on the server of `serverUrl`; returns its URL and a drop function. */
-export async function createScratchDatabase(serverUrl: string, name: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const admin = await mysql.createConnection({ uri: serverUrl });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();

@@ -89,7 +89,8 @@ function parseSearch(src: string): Node {
       p++;
       const v = toks[p++];
       const value = Number(v?.v);
-      if (!v || v.t !== 'word' || !Number.isFinite(value)) throw new SlsQueryError(`${t.v} ${next.v} needs a number`);
+      if (!v || v.t !== 'word' || !Number.isFinite(value))
+        throw new SlsQueryError(`${t.v} ${next.v} needs a number`);
       return { kind: 'cmp', field: t.v, op: next.v as '<', value };
     }
     return { kind: 'phrase', field: null, tokens: tokenize(t.v) };
@@ -140,7 +141,15 @@ function matches(n: Node, log: Contents): boolean {
     case 'cmp': {
       const v = Number(log[n.field]);
       if (!(n.field in log) || !Number.isFinite(v)) return false;
-      return n.op === '<' ? v < n.value : n.op === '<=' ? v <= n.value : n.op === '>' ? v > n.value : n.op === '>=' ? v >= n.value : v === n.value;
+      return n.op === '<'
+        ? v < n.value
+        : n.op === '<='
+          ? v <= n.value
+          : n.op === '>'
+            ? v > n.value
+            : n.op === '>='
+              ? v >= n.value
+              : v === n.value;
     }
     case 'and':
       return matches(n.left, log) && matches(n.right, log);
@@ -166,8 +175,15 @@ export function compileQuery(query: string): CompiledQuery {
   let sql: CompiledQuery['sql'] = null;
   if (bar !== -1) {
     const m = SQL.exec(query.slice(bar + 1));
-    if (!m) throw new SlsQueryError(`the fake SLS supports only "select * [order by f asc|desc] [limit n]", got: ${query.slice(bar + 1).trim()}`);
-    sql = { orderBy: m[1] ?? null, desc: (m[2] ?? 'asc').toLowerCase() === 'desc', limit: m[3] ? Number(m[3]) : 100 };
+    if (!m)
+      throw new SlsQueryError(
+        `the fake SLS supports only "select * [order by f asc|desc] [limit n]", got: ${query.slice(bar + 1).trim()}`,
+      );
+    sql = {
+      orderBy: m[1] ?? null,
+      desc: (m[2] ?? 'asc').toLowerCase() === 'desc',
+      limit: m[3] ? Number(m[3]) : 100,
+    };
   }
   return { filter: (log) => matches(tree, log), sql };
 }

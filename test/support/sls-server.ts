@@ -38,7 +38,8 @@ export interface StoredLog {
  * drop-after-store / hang-after-store (PutLogs only): keep the logs, then cut the
  * connection or never answer, as when SLS stored a batch but the reply was lost.
  */
-export type FaultMode = 'none' | 'error' | 'bad-gateway' | 'empty-503' | 'drop-after-store' | 'hang-after-store';
+export type FaultMode =
+  'none' | 'error' | 'bad-gateway' | 'empty-503' | 'drop-after-store' | 'hang-after-store';
 
 export interface FakeSlsOptions {
   project: string;
@@ -140,7 +141,8 @@ export class FakeSlsServer {
     const queries = querystring.parse(url.search.slice(1)) as Record<string, string>;
     const host = String(req.headers.host ?? '');
     const project = host.split('.')[0];
-    if (project !== this.opts.project) return this.refuse(res, 404, 'ProjectNotExist', `project ${project} does not exist (host ${host})`);
+    if (project !== this.opts.project)
+      return this.refuse(res, 404, 'ProjectNotExist', `project ${project} does not exist (host ${host})`);
     const bad = this.checkSignature(req, url.pathname, queries, body);
     if (bad) return this.refuse(res, 401, bad.code, bad.message);
 
@@ -164,10 +166,20 @@ export class FakeSlsServer {
     }
     if (put && req.method === 'POST') return this.putLogs(req, res, body);
     if (get && req.method === 'GET' && queries.type === 'log') return this.getLogs(res, queries);
-    return this.refuse(res, 404, 'NotSupported', `${req.method} ${url.pathname} is not served by the fake SLS`);
+    return this.refuse(
+      res,
+      404,
+      'NotSupported',
+      `${req.method} ${url.pathname} is not served by the fake SLS`,
+    );
   }
 
-  private checkSignature(req: http.IncomingMessage, path: string, queries: Record<string, string>, body: Buffer) {
+  private checkSignature(
+    req: http.IncomingMessage,
+    path: string,
+    queries: Record<string, string>,
+    body: Buffer,
+  ) {
     const h = req.headers;
     const auth = String(h.authorization ?? '');
     const m = /^LOG ([^:]+):(.+)$/.exec(auth);
@@ -177,21 +189,27 @@ export class FakeSlsServer {
     if (!Number.isFinite(date) || Math.abs(Date.now() - date) > 15 * 60_000) {
       return { code: 'RequestTimeExpired', message: 'Date header missing or more than 15 minutes off' };
     }
-    if (h['x-log-signaturemethod'] !== 'hmac-sha1') return { code: 'InvalidSignatureMethod', message: 'expected hmac-sha1' };
+    if (h['x-log-signaturemethod'] !== 'hmac-sha1')
+      return { code: 'InvalidSignatureMethod', message: 'expected hmac-sha1' };
     const md5 = String(h['content-md5'] ?? '');
     if (body.length) {
       if (md5 !== crypto.createHash('md5').update(body).digest('hex').toUpperCase()) {
         return { code: 'InvalidContentMD5', message: 'Content-MD5 does not match the body' };
       }
-      if (h['x-log-compresstype']) return { code: 'NotSupported', message: 'the fake SLS takes uncompressed bodies only' };
-      if (Number(h['x-log-bodyrawsize']) !== body.length) return { code: 'InvalidBodyRawSize', message: 'x-log-bodyrawsize is not the body size' };
+      if (h['x-log-compresstype'])
+        return { code: 'NotSupported', message: 'the fake SLS takes uncompressed bodies only' };
+      if (Number(h['x-log-bodyrawsize']) !== body.length)
+        return { code: 'InvalidBodyRawSize', message: 'x-log-bodyrawsize is not the body size' };
     }
     const headers = Object.keys(h)
       .filter((k) => k.startsWith('x-log-') || k.startsWith('x-acs-'))
       .sort()
       .map((k) => `${k}:${String(h[k]).trim()}\n`)
       .join('');
-    const pairs = Object.entries(queries).map(([k, v]) => `${k}=${v}`).sort().join('&');
+    const pairs = Object.entries(queries)
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join('&');
     const resource = pairs ? `${path}?${pairs}` : path;
     const signString = `${req.method}\n${md5}\n${h['content-type'] ?? ''}\n${h.date}\n${headers}${resource}`;
     const expected = crypto.createHmac('sha1', this.opts.accessKeySecret).update(signString).digest('base64');
@@ -243,7 +261,8 @@ export class FakeSlsServer {
     try {
       compiled = compileQuery(q.query ?? '');
     } catch (err) {
-      if (err instanceof SlsQueryError) return this.fail(res, 400, 'ParameterInvalid', `query: ${err.message}`);
+      if (err instanceof SlsQueryError)
+        return this.fail(res, 400, 'ParameterInvalid', `query: ${err.message}`);
       throw err;
     }
     let rows = this.logs.filter((l) => l.time >= from && l.time < to && compiled.filter(l.contents));
@@ -254,7 +273,14 @@ export class FakeSlsServer {
         rows = [...rows].sort((a, b) => {
           const x = key(a);
           const y = key(b);
-          const c = /^-?\d+$/.test(x) && /^-?\d+$/.test(y) ? Number(BigInt(x) - BigInt(y)) : x < y ? -1 : x > y ? 1 : 0;
+          const c =
+            /^-?\d+$/.test(x) && /^-?\d+$/.test(y)
+              ? Number(BigInt(x) - BigInt(y))
+              : x < y
+                ? -1
+                : x > y
+                  ? 1
+                  : 0;
           return desc ? -c : c;
         });
       }
@@ -262,11 +288,17 @@ export class FakeSlsServer {
     } else {
       const line = q.line === undefined || q.line === '' ? 100 : Number(q.line);
       const offset = q.offset === undefined || q.offset === '' ? 0 : Number(q.offset);
-      if (!Number.isInteger(line) || line < 0 || line > 100) return this.fail(res, 400, 'ParameterInvalid', 'line must be 0..100');
+      if (!Number.isInteger(line) || line < 0 || line > 100)
+        return this.fail(res, 400, 'ParameterInvalid', 'line must be 0..100');
       if (q.reverse === 'true') rows = [...rows].reverse();
       rows = rows.slice(offset, offset + line);
     }
-    const out = rows.map((l) => ({ __time__: String(l.time), __source__: l.source, __topic__: l.topic, ...l.contents }));
+    const out = rows.map((l) => ({
+      __time__: String(l.time),
+      __source__: l.source,
+      __topic__: l.topic,
+      ...l.contents,
+    }));
     res.writeHead(200, {
       'content-type': 'application/json',
       'x-log-count': String(out.length),

@@ -24,8 +24,11 @@ describe('config', () => {
   it('wants all SLS settings or none', () => {
     expect(() => loadConfig({ SLS_PROJECT: 'p' })).toThrow(/SLS_ENDPOINT/);
     const c = loadConfig({
-      SLS_ENDPOINT: 'http://cn-hangzhou.log.aliyuncs.com', SLS_PROJECT: 'p', SLS_LOGSTORE: 'audit',
-      SLS_ACCESS_KEY_ID: 'id', SLS_ACCESS_KEY_SECRET: 'secret',
+      SLS_ENDPOINT: 'http://cn-hangzhou.log.aliyuncs.com',
+      SLS_PROJECT: 'p',
+      SLS_LOGSTORE: 'audit',
+      SLS_ACCESS_KEY_ID: 'id',
+      SLS_ACCESS_KEY_SECRET: 'secret',
     });
     expect(c.sls?.project).toBe('p');
   });

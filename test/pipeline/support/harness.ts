@@ -30,7 +30,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const db = await migratedDatabase();
   const { redisUrl } = serverUrls();
   const prefix = `tp${uid()}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', REDIS_PREFIX: prefix, MYSQL_URL: db.url, REDIS_URL: redisUrl, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_PREFIX: prefix,
+    MYSQL_URL: db.url,
+    REDIS_URL: redisUrl,
+    ...env,
+  });
   const log = createLogger(config.LOG_LEVEL);
   const redis = new Redis(redisUrl);
   const ctx: AppContext = { config, log, pool: db.pool, redis, redisUrl, mysqlUrl: db.url };
@@ -42,7 +49,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const services: Service[] = [queue, ...pipeline.services];
   for (const s of services) await s.start();
   return {
-    ctx, config, prefix, creator, finisher, queue, pipeline, downlink,
+    ctx,
+    config,
+    prefix,
+    creator,
+    finisher,
+    queue,
+    pipeline,
+    downlink,
     close: async () => {
       for (const s of [...services].reverse()) await s.stop();
       redis.disconnect();

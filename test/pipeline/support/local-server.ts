@@ -40,7 +40,9 @@ export abstract class LocalServer {
       if (await canConnect(this.port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${this.name} did not start${proc.exitCode !== null ? ` (exit code ${proc.exitCode})` : ''}`);
+    throw new Error(
+      `${this.name} did not start${proc.exitCode !== null ? ` (exit code ${proc.exitCode})` : ''}`,
+    );
   }
 
   async stop() {

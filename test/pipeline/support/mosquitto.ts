@@ -38,15 +38,25 @@ export class Mosquitto extends LocalServer {
     const conf = path.join(this.dir, 'mosquitto.conf');
     fs.writeFileSync(
       conf,
-      [`listener ${this.port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${this.dir}/`,
-        'max_queued_messages 100000', 'max_inflight_messages 100', 'log_type error'].join('\n') + '\n',
+      [
+        `listener ${this.port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${this.dir}/`,
+        'max_queued_messages 100000',
+        'max_inflight_messages 100',
+        'log_type error',
+      ].join('\n') + '\n',
     );
     return ['/usr/sbin/mosquitto', ['-c', conf]];
   }
 }
 
 /** DownlinkPublisher over an MQTT client, as the platform uses in split deployments. */
-export async function mqttDownlink(url: string, clientId: string): Promise<DownlinkPublisher & { client: MqttClient; close(): Promise<void> }> {
+export async function mqttDownlink(
+  url: string,
+  clientId: string,
+): Promise<DownlinkPublisher & { client: MqttClient; close(): Promise<void> }> {
   const client = await mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 500 });
   return {
     client,
@@ -64,10 +74,22 @@ export async function uplinkBridge(url: string, redisUrl: string, prefix: string
   client.on('message', (topic, payload) => {
     const [, kind, groupId, deviceId] = topic.split('/');
     void queues.addUplink({
-      kind: kind as 'ack' | 'status', topic, clientId: `${groupId}@@@${deviceId}`, groupId, deviceId,
-      payload: payload.toString('utf8'), qos: 1, receivedAt: new Date().toISOString(), brokerNode: 'mosquitto',
+      kind: kind as 'ack' | 'status',
+      topic,
+      clientId: `${groupId}@@@${deviceId}`,
+      groupId,
+      deviceId,
+      payload: payload.toString('utf8'),
+      qos: 1,
+      receivedAt: new Date().toISOString(),
+      brokerNode: 'mosquitto',
     });
   });
   await client.subscribeAsync([`${parent}/ack/+/+`, `${parent}/status/+/+`], { qos: 1 });
-  return { close: async () => { await client.endAsync(); await queues.close(); } };
+  return {
+    close: async () => {
+      await client.endAsync();
+      await queues.close();
+    },
+  };
 }
