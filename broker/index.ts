@@ -13,3 +13,4 @@ export { ensureInstanceId } from './registry/instance-repo.js';
 export { GROUP_ID_RE, PARENT_TOPIC_RE, parseClientId, CLIENT_ID_MAX } from './rules.js';
 export { hmacB64 } from './hooks/authenticate.js';
 export * from './uplink.js';
+export { createBrokerModule, type BrokerPorts } from './module.js';

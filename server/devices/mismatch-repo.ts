@@ -1,7 +1,7 @@
 // The price-mismatch list: labels whose displayed hash (as their AP last reported it, or as
 // last confirmed) differs from the hash of the price in force now. Same hash as the items'.
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash.js';
+import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
 
 export interface MismatchRow {
   labelId: string;

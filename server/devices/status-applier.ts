@@ -6,7 +6,8 @@
 import { appendAudit } from '../audit/audit-repo.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
-import { knownDisplayed, labelExpectations, updateReportedLabels, upsertApStatus } from './status-repo.js';
+import { upsertApStatus } from './aps-repo.js';
+import { knownDisplayed, labelExpectations, updateReportedLabels } from './status-repo.js';
 
 const CHUNK = 500;
 

@@ -1,6 +1,6 @@
-// SQL of AP status reports: the labels an AP serves and the AP itself.
+// SQL of AP status reports on the labels an AP serves (the AP's own row: aps-repo.ts).
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash.js';
+import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
 
 export interface ReportedLabel {
   labelId: string;
@@ -31,26 +31,6 @@ export async function updateReportedLabels(
     [...params, clientId, at, groupId],
   )) as unknown as [{ affectedRows: number }];
   return res.affectedRows;
-}
-
-export async function upsertApStatus(
-  db: Queryable,
-  ap: {
-    clientId: string;
-    groupId: string;
-    deviceId: string;
-    firmware: string | null;
-    at: Date;
-    labelsReported: number;
-  },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at),
-       last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
-    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported],
-  );
 }
 
 export interface LabelExpectation {

@@ -8,10 +8,9 @@ export interface InstanceInfo {
   serverUrls: ServerUrl[];
 }
 
-export function instanceInfo(ctx: AppContext, broker: () => BrokerService | null) {
+export function instanceInfo(ctx: Pick<AppContext, 'config' | 'pool'>, broker: BrokerService | null) {
   return async (): Promise<InstanceInfo> => {
-    const b = broker();
-    if (b) return { instanceId: b.instanceId, serverUrls: b.serverUrls() };
+    if (broker) return { instanceId: broker.instanceId, serverUrls: broker.serverUrls() };
     const c = ctx.config;
     const h = c.MQTT_PUBLIC_HOST;
     const urls: ServerUrl[] = [];

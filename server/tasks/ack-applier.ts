@@ -7,7 +7,7 @@ import { appendAuditMany } from '../audit/audit-repo.js';
 import type { AuditEvent } from '../audit/audit-chain.js';
 import type { Pool } from '../db/pool.js';
 import { confirmItems, failItems, lockItems, type LockedItem } from './ack-repo.js';
-import { withTxRetry } from './tx-retry.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
 
 export interface AckEntry {

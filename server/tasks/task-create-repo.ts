@@ -1,7 +1,7 @@
 // SQL that writes a new task and its items. Runs inside the caller's transaction.
 import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash.js';
+import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash-repo.js';
 
 /** Open (not final) item states: the ones a new item for the same label supersedes. */
 export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const;

@@ -42,7 +42,7 @@ export class TaskCreator {
   constructor(
     // Part of the constructor the catalog codes against; every write here runs on the caller's connection.
     readonly pool: Pool,
-    private readonly config: Config,
+    private readonly config: Pick<Config, 'TASK_DEFAULT_DEADLINE_SECONDS'>,
     private readonly enqueueFn: (taskId: string) => Promise<void>,
   ) {}
 

@@ -14,7 +14,7 @@ import {
   unconfirmedLabels,
   type TaskRow,
 } from './task-query-repo.js';
-import { withTxRetry } from './tx-retry.js';
+import { withTxRetry } from '../db/tx-retry.js';
 
 export const TASK_STATES = [
   'queued',

@@ -2,7 +2,7 @@
 // the signed-in user, then each domain's routes, then 404 and the one error handler.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import express, { type Router } from 'express';
+import express from 'express';
 import session from 'express-session';
 import RedisStore from 'connect-redis';
 import helmet from 'helmet';
@@ -11,15 +11,19 @@ import { csrfSync } from 'csrf-sync';
 import { PROJECT_ROOT } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
-import type { UsersService } from '../auth/users-service.js';
+import type { SessionUser } from '../core/identity.js';
+import type { RouteMount } from '../core/module.js';
 import { errorHandler } from './error-handler.js';
 import { navFor } from './nav.js';
 
+/** The signed-in user of a session, reloaded on every request; null when gone or disabled. */
+export type CurrentUser = (userId: number) => Promise<(SessionUser & { mustChangePassword: boolean }) | null>;
+
 export interface WebDeps {
-  users: UsersService;
+  currentUser: CurrentUser;
   sessionSecret: string;
   /** Each domain mounts its routes here, in order. */
-  routes: ((app: Router) => void)[];
+  routes: RouteMount[];
   /** API-key authentication for /api/v1 (runs before CSRF, which API-key calls skip). */
   apiAuth?: express.RequestHandler;
 }
@@ -121,7 +125,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   app.use(async (req, res, next) => {
     try {
       if (req.session?.userId) {
-        const user = await deps.users.current(req.session.userId);
+        const user = await deps.currentUser(req.session.userId);
         if (user) {
           req.user = user;
           req.actor = { ...req.actor, name: user.username, role: user.role };

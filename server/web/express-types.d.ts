@@ -1,5 +1,4 @@
-import type { SessionUser } from '../auth/roles.js';
-import type { Actor } from '../audit/audit-chain.js';
+import type { Actor, SessionUser } from '../core/identity.js';
 
 declare global {
   namespace Express {

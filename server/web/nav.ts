@@ -1,4 +1,4 @@
-import type { UserRole } from '../auth/roles.js';
+import type { UserRole } from '../core/identity.js';
 
 export interface NavItem {
   href: string;

@@ -12,7 +12,7 @@ import { Mosquitto, mqttDownlink, uplinkBridge } from './support/mosquitto.js';
 import { waitFor } from './support/wait.js';
 
 const actor = { name: 'op1', role: 'operator' as const };
-let h: Harness;
+let h: Harness<Awaited<ReturnType<typeof mqttDownlink>>>;
 let broker: Mosquitto;
 let closers: (() => Promise<unknown>)[] = [];
 const fleets: SimAp[] = [];
@@ -20,15 +20,16 @@ const fleets: SimAp[] = [];
 beforeAll(async () => {
   broker = new Mosquitto();
   await broker.start();
-  h = await startHarness({
-    TASK_ITEMS_PER_MESSAGE: '10',
-    TASK_GROUP_INFLIGHT: '3',
-    TASK_RETRY_BASE_MS: '300',
-  });
-  const down = await mqttDownlink(broker.url, `platform-${h.prefix}`);
-  h.downlink.current = down;
+  h = await startHarness(
+    {
+      TASK_ITEMS_PER_MESSAGE: '10',
+      TASK_GROUP_INFLIGHT: '3',
+      TASK_RETRY_BASE_MS: '300',
+    },
+    (prefix) => mqttDownlink(broker.url, `platform-${prefix}`),
+  );
   const bridge = await uplinkBridge(broker.url, h.ctx.redisUrl, h.prefix);
-  closers = [() => down.close(), () => bridge.close()];
+  closers = [() => h.downlink.close(), () => bridge.close()];
 });
 afterAll(async () => {
   await Promise.all(fleets.map((a) => a.stop()));

@@ -1,4 +1,5 @@
-// The APs' connection state (migrations/004_catalog.sql, table aps), kept by connection events.
+// The only writer of the table aps (migrations/004_catalog.sql): each AP's connection state, kept by
+// the broker's connection events, and what its last status report said.
 import type { Queryable } from '../db/pool.js';
 
 export interface ApConnRow {
@@ -87,4 +88,25 @@ export async function markNodeLost(
     [at, rows.map((r) => r.clientId), node],
   );
   return rows;
+}
+
+/** A status report: the AP's firmware, the time and how many labels it reported. */
+export async function upsertApStatus(
+  db: Queryable,
+  ap: {
+    clientId: string;
+    groupId: string;
+    deviceId: string;
+    firmware: string | null;
+    at: Date;
+    labelsReported: number;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at),
+       last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
+    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported],
+  );
 }

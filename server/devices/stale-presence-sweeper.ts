@@ -8,6 +8,7 @@
 import { Presence } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
+import type { Config } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { withTx } from '../db/pool.js';
@@ -21,7 +22,11 @@ export class StalePresenceSweeper implements Service {
   private running: Promise<unknown> | null = null;
   private readonly presence: Presence;
 
-  constructor(private readonly ctx: Pick<AppContext, 'pool' | 'redis' | 'log' | 'config'>) {
+  constructor(
+    private readonly ctx: Pick<AppContext, 'pool' | 'redis' | 'log'> & {
+      config: Pick<Config, 'REDIS_PREFIX'>;
+    },
+  ) {
     // only asked whether other nodes are alive; this one never claims or beats
     this.presence = new Presence(ctx.redis, ctx.config.REDIS_PREFIX, 'stale-presence-sweeper');
   }

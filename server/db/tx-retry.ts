@@ -1,6 +1,6 @@
 // InnoDB may pick a transaction as a deadlock victim when batches from several workers
 // touch the same rows; the whole transaction is then safe to run again.
-import { withTx, type Conn, type Pool } from '../db/pool.js';
+import { withTx, type Conn, type Pool } from './pool.js';
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
