@@ -1,5 +1,5 @@
 // Shapes of the pipeline's task API (server/tasks/task-api-routes.ts), described here for
-// the OpenAPI document only. Keep in step with that file's taskJson and items mapping.
+// the OpenAPI document only. Keep in step with server/tasks/task-serializers.ts.
 import { z } from 'zod';
 
 const ts = z.string().meta({ format: 'date-time' });

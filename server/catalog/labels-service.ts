@@ -8,7 +8,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import { labelIdSchema } from './schemas.js';
 import * as repo from './labels-repo.js';
 import { findProductBySku } from './products-repo.js';
-import { findStore } from './stores-repo.js';
+import { findStore, listGroups, listStores } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 export const MAX_LABELS_PER_REQUEST = 5000;
@@ -20,6 +20,18 @@ export class LabelsService {
     private readonly pool: Pool,
     private readonly tasks: PriceTaskCreator | null,
   ) {}
+
+  /** The labels page: a page of labels (of one product, by SKU, when asked) and the store and Group ID choices. */
+  async page(f: { storeId?: number; sku: string; unbound: boolean; page: number }) {
+    const product = f.sku ? await findProductBySku(this.pool, f.sku) : null;
+    const result =
+      f.sku && !product
+        ? { rows: [], total: 0, page: 1, pages: 1 }
+        : await this.list({ storeId: f.storeId, productId: product?.id, unbound: f.unbound, page: f.page });
+    const stores = await listStores(this.pool);
+    const groups = (await listGroups(this.pool)).filter((g) => g.store_id !== null);
+    return { result, stores, groups };
+  }
 
   list(f: { storeId?: number; productId?: number; unbound?: boolean; page: number }) {
     const page = Math.max(1, f.page || 1);

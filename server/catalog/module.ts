@@ -11,6 +11,7 @@ import { ImportService } from './import-service.js';
 import { labelsRoutes } from './labels-routes.js';
 import { LabelsService } from './labels-service.js';
 import { PriceChangeService } from './price-change-service.js';
+import { PriceEditService } from './price-edit-service.js';
 import { productsRoutes } from './products-routes.js';
 import { ProductsService } from './products-service.js';
 import { ScheduleWorker } from './schedule-worker.js';
@@ -37,9 +38,9 @@ export function createCatalogModule(
       ? [new ScheduleWorker(pool, changes, deps.tasks, log, config.CATALOG_SCHEDULE_INTERVAL_MS)]
       : [],
     routes: [
-      productsRoutes(pool, new ProductsService(pool, deps.tasks), changes),
+      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes)),
       storesRoutes(new StoresService(pool)),
-      labelsRoutes(pool, new LabelsService(pool, deps.tasks)),
+      labelsRoutes(new LabelsService(pool, deps.tasks)),
       schedulesRoutes(new SchedulesService(pool)),
       importRoutes(new ImportService(pool, changes)),
       catalogApiRoutes(new CatalogApiService(pool, changes)),

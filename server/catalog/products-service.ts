@@ -8,6 +8,8 @@ import type { Actor } from '../audit/audit-chain.js';
 import { currencySchema, nameSchema, parseFields, skuSchema, unitSchema } from './schemas.js';
 import * as repo from './products-repo.js';
 import * as prices from './prices-repo.js';
+import { listSchedules } from './schedules-repo.js';
+import { listStores } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 export const PAGE_SIZE = 25;
@@ -33,6 +35,17 @@ export class ProductsService {
     const p = await repo.findProduct(this.pool, id);
     if (!p) throw new NotFoundError('No such product.');
     return p;
+  }
+
+  /** The product page: the product, its price in each store, every store, its schedules. */
+  async page(id: number) {
+    const product = await this.get(id);
+    const [storePrices, stores, schedules] = await Promise.all([
+      prices.pricesByStore(this.pool, id),
+      listStores(this.pool),
+      listSchedules(this.pool, { productId: id, limit: 50 }),
+    ]);
+    return { product, prices: storePrices, stores, schedules };
   }
 
   async bySku(sku: string) {
