@@ -95,9 +95,9 @@ const schema = z.object({
   MQTT_CLUSTER: bool.default(true),
   MQTT_URL: z.string().url().optional(),
   PLATFORM_MQTT_SECRET: z.string().min(16).optional(),
-  // [broker] added by the broker issue. MQTT_*_PORT=0 turns a listener off, unless
-  // MQTT_EPHEMERAL_PORTS is on: then 0 asks the OS for a free port (tests), and the broker
-  // reports the ports it bound (BrokerService.ports, and the 'broker listening' log line).
+  // MQTT_*_PORT=0 turns a listener off, unless MQTT_EPHEMERAL_PORTS is on: then 0 asks the OS
+  // for a free port (tests), and the broker reports the ports it bound (BrokerService.ports,
+  // and the 'broker listening' log line).
   MQTT_EPHEMERAL_PORTS: bool.default(false),
   // This node's name in connection events and the presence registry; default: hostname-pid.
   MQTT_NODE_ID: z
@@ -125,11 +125,11 @@ const schema = z.object({
   AUDIT_SHIP_BATCH: z.coerce.number().int().min(1).max(4096).default(500),
   AUDIT_SHIP_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
 
-  // [catalog] how often the worker looks for due price schedules and promotion ends.
+  // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
-  // [audit] added by the audit issue. The SDK sends to `<SLS_PROJECT>.<endpoint host>`;
-  // SLS_CONNECT_ADDRESS connects that name to this IP instead of resolving it (a private
-  // endpoint without DNS, or the test suite's loopback SLS); TLS still checks the name.
+  // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to
+  // this IP instead of resolving it (a private endpoint without DNS, or the test suite's
+  // loopback SLS); TLS still checks the name.
   SLS_CONNECT_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional(),
   SLS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   // The shipper retries a failed batch after AUDIT_SHIP_INTERVAL_MS, doubling up to this cap.
