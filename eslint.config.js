@@ -87,7 +87,8 @@ export default tseslint.config(
           default: 'disallow',
           // an import of a local file outside every element (test/, scripts/) is refused too
           checkUnknownLocals: true,
-          message: '{{from.type}} may not import {{to.type}}: see the MAY_IMPORT table in eslint.config.js',
+          message:
+            '{{from.type}} may not import {{to.type}}/{{to.fileInternalPath}}: see MAY_IMPORT in eslint.config.js',
           policies: PATHS.map((from) => ({
             from: { element: selector(from) },
             allow: {
