@@ -48,10 +48,10 @@ export class TooManyRequestsError extends AppError {
   override readonly status = 429;
   override readonly code = 'too_many_requests';
   override name = 'TooManyRequestsError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
+  /** Whole seconds, at least 1 (the Retry-After header). */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
     super(message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
