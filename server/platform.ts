@@ -14,6 +14,7 @@ import { usersRoutes } from './auth/users-routes.js';
 import { ApiKeysService } from './auth/api-keys-service.js';
 import { apiKeysRoutes } from './auth/api-keys-routes.js';
 import { apiKeyAuth } from './auth/api-auth.js';
+import { IdempotencyService, idempotentPosts } from './api/idempotency.js';
 import { createWebApp } from './web/app.js';
 import { homeRoutes } from './web/home-routes.js';
 import { HttpService } from './web/http-service.js';
@@ -101,6 +102,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       sessionSecret: opts.sessionSecret,
       routes,
       apiAuth: apiKeyAuth(apiKeys),
+      apiIdempotency: idempotentPosts(new IdempotencyService(pool, log), log),
     });
     http = new HttpService(app, config.HTTP_HOST, config.HTTP_PORT);
     services.push(http);

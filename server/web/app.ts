@@ -26,6 +26,8 @@ export interface WebDeps {
   routes: ((app: Router) => void)[];
   /** API-key authentication for /api/v1 (runs before CSRF, which API-key calls skip). */
   apiAuth?: express.RequestHandler;
+  /** Idempotency-Key handling for /api/v1 POSTs (after authentication, before the routes). */
+  apiIdempotency?: express.RequestHandler;
 }
 
 const REQ_ID = /^[a-zA-Z0-9._-]{8,64}$/;
@@ -147,6 +149,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
     }
   });
   app.use(csrfSynchronisedProtection);
+  if (deps.apiIdempotency) app.use('/api/v1', deps.apiIdempotency);
 
   for (const mount of deps.routes) mount(app);
 
