@@ -16,6 +16,7 @@ import { ImportService } from './import-service.js';
 import { importRoutes } from './import-routes.js';
 import { CatalogApiService } from './api-service.js';
 import { catalogApiRoutes } from './api-routes.js';
+import { CatalogBulkService } from './api-bulk-service.js';
 import { openApiRoutes } from '../api/openapi.js';
 import type { PriceTaskCreator } from './task-port.js';
 
@@ -29,7 +30,10 @@ export function createCatalog(ctx: AppContext, tasks: PriceTaskCreator) {
     labelsRoutes(pool, new LabelsService(pool, tasks)),
     schedulesRoutes(new SchedulesService(pool)),
     importRoutes(new ImportService(pool, changes)),
-    catalogApiRoutes(new CatalogApiService(pool, changes)),
+    catalogApiRoutes(
+      new CatalogApiService(pool, changes),
+      new CatalogBulkService(pool, new StoresService(pool), tasks),
+    ),
     openApiRoutes(),
   ];
   const scheduleWorker = new ScheduleWorker(
