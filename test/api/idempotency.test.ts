@@ -164,6 +164,21 @@ describe('Idempotency-Key', () => {
     expect(await tasks()).toBe(n + 1);
   });
 
+  it('covers every POST under /api/v1: a replayed store creation answers 201 again, not "exists"', async () => {
+    const r = await admin.post('/admin/api-keys', { name: 'installer', scopes: 'admin' }, '/admin/api-keys');
+    const adminKey = /data-testid="issued-key">([^<]+)</.exec(r.text)![1];
+    const body = { code: 'IDEM-S', name: 'Replayed', timeZone: 'Asia/Shanghai' };
+    const headers = { 'idempotency-key': 'store-0001' };
+    const first = await post('/api/v1/stores', body, headers, adminKey);
+    expect(first.status, first.text).toBe(201);
+    const again = await post('/api/v1/stores', body, headers, adminKey);
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(first.text);
+    const plain = await post('/api/v1/stores', body, {}, adminKey);
+    expect(plain.status).toBe(400);
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'store.created'")).toBe(2);
+  });
+
   it('refuses a malformed key with 400', async () => {
     const long = await post('/api/v1/price-changes', change('16.00'), { 'idempotency-key': 'x'.repeat(256) });
     expect(long.status).toBe(400);
