@@ -1,5 +1,5 @@
 // The seed's naming rules (Client ID, Group ID, topics), as pure functions.
-// Source: shared/docs/product.md and ap-protocol.md. The broker knows nothing of prices.
+// Specified in docs/ap-protocol.md and docs/glossary.md. The broker knows nothing of prices.
 
 /** Group ID: `GID_` or `GID-`, 7-64 characters of letters, digits, `-`, `_`. */
 export const GROUP_ID_RE = /^GID[_-][a-zA-Z0-9_-]{3,60}$/;

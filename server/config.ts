@@ -1,10 +1,22 @@
 // The one place that reads process.env. Parsed once with zod, then frozen.
 // Every variable is listed in the README's configuration table; keep them in step.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's folder (where package.json, views/, public/ and migrations/ are), found by
+ * walking up from this file: server/ when run from source, dist/server/ when compiled.
+ */
+export const PROJECT_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 
 const ROLES = ['web', 'broker', 'worker'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import { AppError, ValidationError } from '../core/errors.js';
+import { AppError, TooManyRequestsError, ValidationError } from '../core/errors.js';
 import { flash } from '../web/flash.js';
 import { requireLogin } from '../web/guards.js';
 import type { UsersService } from './users-service.js';
@@ -33,6 +33,7 @@ export function authRoutes(users: UsersService) {
         res.redirect(next);
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
+        if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
         res.status(err.status).render('auth/login', {
           title: 'Sign in',
           next,

@@ -94,3 +94,15 @@ export async function pricesForProducts(db: Queryable, productIds: number[]) {
   )) as unknown as [(PriceRow & { store_code: string })[]];
   return rows;
 }
+
+/** Every (store, product) pair with a price, for these products. */
+export async function pricedPairsOfProducts(
+  db: Queryable,
+  productIds: number[],
+): Promise<{ storeId: number; productId: number }[]> {
+  if (!productIds.length) return [];
+  const [rows] = (await db.query('SELECT store_id, product_id FROM prices WHERE product_id IN (?)', [
+    productIds,
+  ])) as unknown as [{ store_id: number; product_id: number }[]];
+  return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
+}

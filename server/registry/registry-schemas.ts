@@ -1,4 +1,4 @@
-// Input rules of the registries (the seed's formats), shared by the admin pages and the REST API.
+// Input rules of the registries (the formats of docs/ap-protocol.md and docs/glossary.md), shared by the admin pages and the REST API.
 import { z } from 'zod';
 import { GROUP_ID_RE, PARENT_TOPIC_RE, parseClientId } from '../../broker/index.js';
 import { ValidationError } from '../core/errors.js';

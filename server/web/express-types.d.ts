@@ -9,6 +9,8 @@ declare global {
       actor: Actor;
       /** API key scopes when the request was authenticated by an API key. */
       apiScopes?: string[];
+      /** The API key's id when the request was authenticated by an API key. */
+      apiKeyId?: number;
     }
   }
 }

@@ -10,6 +10,6 @@ export function serverUrls() {
 }
 
 /** Creates an empty database and returns its URL and a drop function. */
-export function createTestDatabase() {
-  return createScratchDatabase(serverUrls().mysqlUrl, `esl_t_${uid()}`);
+export function createTestDatabase(serverUrl = serverUrls().mysqlUrl) {
+  return createScratchDatabase(serverUrl, `esl_t_${uid()}`);
 }
