@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import type { Actor, AuditEvent } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { ValidationError } from '../core/errors.js';
-import { withTx, type Pool } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
+import type { Pool } from '../db/pool.js';
 import {
   GroupAssignRequest,
   ItemsEnvelope,
@@ -99,7 +100,7 @@ export class CatalogBulkService {
     dupes(items, (p) => p.sku, 'sku', fields);
     if (Object.keys(fields).length) throw fail(fields);
 
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const existing = new Map(
         (
           await lockProductsBySkus(
@@ -205,7 +206,7 @@ export class CatalogBulkService {
     });
     if (Object.keys(fields).length) throw fail(fields);
 
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const existing = new Map(
         (
           await labelsRepo.lockLabels(

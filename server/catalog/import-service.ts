@@ -4,7 +4,8 @@
 // or a different file cannot apply anything twice or anything that was not previewed.
 import crypto from 'node:crypto';
 import type { Pool } from '../db/pool.js';
-import { withTx } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
+
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { parseCsv, type LineError } from './import-parse.js';
@@ -111,7 +112,7 @@ export class ImportService {
   }
 
   async confirm(actor: Actor, id: string, hash: string) {
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
       if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
       if (imp.content_hash !== hash)
