@@ -16,6 +16,7 @@ import { apiKeysRoutes } from './auth/api-keys-routes.js';
 import { apiKeyAuth } from './auth/api-auth.js';
 import { createWebApp } from './web/app.js';
 import { homeRoutes } from './web/home-routes.js';
+import { createI18n } from './i18n/module.js';
 import { HttpService } from './web/http-service.js';
 import { createAudit } from './audit/audit-module.js';
 import { createCatalog } from './catalog/catalog.js';
@@ -67,7 +68,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const firstAdmin = await users.ensureFirstAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
 
   const apiKeys = new ApiKeysService(pool);
-  const routes = [homeRoutes(ctx), authRoutes(users), usersRoutes(users), apiKeysRoutes(apiKeys)];
+  const routes = [
+    homeRoutes(ctx),
+    authRoutes(users, config.DEFAULT_TIME_ZONE),
+    usersRoutes(users),
+    apiKeysRoutes(apiKeys),
+  ];
+  routes.push(...createI18n(ctx).routes);
 
   // Each domain below adds its web routes (used by the web role) and its long-lived
   // services for the roles it serves. Order matters: services stop in reverse.

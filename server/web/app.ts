@@ -14,6 +14,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { UsersService } from '../auth/users-service.js';
 import { errorHandler } from './error-handler.js';
 import { navFor } from './nav.js';
+import { applyLocale } from '../i18n/locale-middleware.js';
 
 export interface WebDeps {
   users: UsersService;
@@ -58,6 +59,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
       errors: {},
       values: {},
     });
+    applyLocale(req, res, config);
     next();
   });
   app.use(
@@ -129,6 +131,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
           delete req.session.userId;
         }
       }
+      applyLocale(req, res, config);
       res.locals.user = req.user ?? null;
       res.locals.nav = navFor(req.user?.role);
       res.locals.path = req.path;
@@ -147,6 +150,6 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   for (const mount of deps.routes) mount(app);
 
   app.use((req, _res, next) => next(new NotFoundError(`Nothing here: ${req.path}`)));
-  app.use(errorHandler(log, config.NODE_ENV === 'development'));
+  app.use(errorHandler(log, config.NODE_ENV === 'development', config));
   return app;
 }

@@ -31,6 +31,8 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     DEMO: 'false',
     REDIS_PREFIX: prefix,
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Tests read English unless they ask for another language (the product's default is zh-CN).
+    DEFAULT_LOCALE: 'en',
     MYSQL_URL: db.url,
     REDIS_URL: redisUrl,
     ...env,
