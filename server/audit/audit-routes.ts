@@ -54,7 +54,7 @@ export function auditRoutes(svc: AuditQueryService) {
     app.get('/audit', auditor, async (req: Request, res: Response) => {
       const values = Object.fromEntries(FORM_FIELDS.map((k) => [k, str(req.query[k]) ?? '']));
       const model = {
-        title: 'Audit trail',
+        title: req.t('audit.title'),
         values,
         sls: svc.slsInfo,
         status: await svc.shipStatus(),
@@ -143,7 +143,7 @@ export function auditRoutes(svc: AuditQueryService) {
         }
       }
       res.render('audit/verify', {
-        title: 'Audit chain check',
+        title: req.t('audit.verifyTitle'),
         values,
         check,
         slsCheck,

@@ -41,9 +41,18 @@ function visible(html: string) {
 
 const PAGES: Record<Role | 'anonymous', () => string[]> = {
   anonymous: () => ['/login'],
-  admin: () => ['/account/password', '/no-such-page'],
+  admin: () => [
+    '/account/password',
+    '/admin/users',
+    '/admin/api-keys',
+    '/admin/mqtt',
+    '/admin/mqtt/credentials',
+    '/audit',
+    '/audit/verify?fromId=1',
+    '/no-such-page',
+  ],
   operator: () => ['/account/password', '/audit', '/no-such-page'],
-  auditor: () => ['/account/password', '/admin/users'],
+  auditor: () => ['/account/password', '/audit', '/audit/verify?fromId=1', '/admin/users'],
 };
 
 beforeAll(async () => {
@@ -106,15 +115,15 @@ describe('pages in the reader language', () => {
 
   it('lets a saved choice win over the browser header, and a cleared one give it back', async () => {
     const admin = clients.admin;
-    await fetchAs(admin, '/account/password', 'en');
+    await fetchAs(admin, '/admin/users', 'en');
     const saved = await admin.request('POST', '/account/preferences', {
-      form: { _csrf: admin.lastCsrf, locale: 'zh-CN', next: '/account/password' },
+      form: { _csrf: admin.lastCsrf, locale: 'zh-CN', next: '/admin/users' },
       headers: { 'accept-language': 'en' },
     });
     expect(saved.status).toBe(302);
-    expect(saved.location).toBe('/account/password');
-    const zh = await fetchAs(admin, '/account/password', 'en-US,en;q=0.9');
-    checkPage(zh.text, '/account/password', 'zh-CN', 'admin');
+    expect(saved.location).toBe('/admin/users');
+    const zh = await fetchAs(admin, '/admin/users', 'en-US,en;q=0.9');
+    checkPage(zh.text, '/admin/users', 'zh-CN', 'admin');
     const op = clients.operator;
     await fetchAs(op, '/account/password', 'zh-CN');
     await op.request('POST', '/account/preferences', {
@@ -123,7 +132,7 @@ describe('pages in the reader language', () => {
     checkPage((await fetchAs(op, '/account/password', 'zh-CN')).text, '/account/password', 'en', 'operator');
     // The choice is on the account (a new session has it) and in the audit trail.
     const again = await signedInAs(p, 'admin');
-    expect((await fetchAs(again, '/account/password', 'en')).text).toContain('<html lang="zh-CN">');
+    expect((await fetchAs(again, '/audit', 'en')).text).toContain('<html lang="zh-CN">');
     const [rows] = (await p.ctx.pool.query(
       "SELECT after_json FROM audit_log WHERE action = 'user.preferences_changed' AND object_id = 'admin'",
     )) as unknown as [{ after_json: string }[]];
@@ -131,7 +140,7 @@ describe('pages in the reader language', () => {
     await admin.request('POST', '/account/preferences', {
       form: { _csrf: admin.lastCsrf, locale: '', next: '/' },
     });
-    expect((await fetchAs(admin, '/account/password', 'en')).text).toContain('<html lang="en">');
+    expect((await fetchAs(admin, '/admin/users', 'en')).text).toContain('<html lang="en">');
   });
 
   it('keeps a signed-out visitor’s choice for the session', async () => {
@@ -168,6 +177,37 @@ describe('pages in the reader language', () => {
     });
     expect(ok.status).toBe(302);
     expect((await fetchAs(op, '/', 'zh-CN')).text).toContain('密码已修改。');
+
+    // The admin pages' form errors and flash messages (the admin cleared their choice above).
+    const admin = clients.admin;
+    await fetchAs(admin, '/admin/users', 'zh-CN');
+    const user = await admin.request('POST', '/admin/users', {
+      form: { _csrf: admin.lastCsrf, username: 'x', role: 'operator', password: 'short' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(user.status).toBe(400);
+    expect(user.text).toContain('3-64 个字母、数字、点、短横线或下划线');
+    expect(user.text).toContain('至少 12 个字符');
+    const key = await admin.request('POST', '/admin/api-keys', {
+      form: { _csrf: admin.lastCsrf, name: 'erp', scopes: 'tasks:read' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(key.text).toContain('新密钥（仅显示一次，请立即保存）');
+    const id = /action="\/admin\/api-keys\/(\d+)\/revoke"/.exec(key.text)![1];
+    await admin.request('POST', `/admin/api-keys/${id}/revoke`, {
+      form: { _csrf: admin.lastCsrf },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect((await fetchAs(admin, '/admin/api-keys', 'zh-CN')).text).toContain('API 密钥已吊销。');
+    const group = await admin.request('POST', '/admin/mqtt/groups', {
+      form: { _csrf: admin.lastCsrf, groupId: 'bad' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(group.status).toBe(400);
+    expect(group.text).toContain('以 GID_ 或 GID- 开头');
+    const audit = await fetchAs(admin, '/audit?from=yesterday', 'zh-CN');
+    expect(audit.status).toBe(400);
+    expect(audit.text).toContain('日期时间，如 2026-05-01T08:00（UTC）');
   });
 });
 
