@@ -7,11 +7,12 @@ import { navFor } from '../../server/web/nav.js';
 import { missingKeys, readCatalogue, type Locale } from '../../server/i18n/i18n.js';
 import type { TestPlatform } from '../support/platform.js';
 import { WebClient } from '../support/web-client.js';
-import { PASSWORD, signedIn, startCatalogPlatform } from '../catalog/fixtures.js';
+import { makeProduct, makeStore, PASSWORD, signedIn, startCatalogPlatform } from '../catalog/fixtures.js';
 
 type Role = 'admin' | 'operator' | 'auditor';
 let p: TestPlatform;
 const clients = {} as Record<Role, WebClient>;
+let importPath = '';
 
 const flat = (o: Record<string, unknown>, pre = ''): [string, string][] =>
   Object.entries(o).flatMap(([k, v]) =>
@@ -49,10 +50,12 @@ const PAGES: Record<Role | 'anonymous', () => string[]> = {
     '/admin/mqtt/credentials',
     '/audit',
     '/audit/verify?fromId=1',
+    '/catalog/imports',
+    importPath,
     '/no-such-page',
   ],
-  operator: () => ['/account/password', '/audit', '/no-such-page'],
-  auditor: () => ['/account/password', '/audit', '/audit/verify?fromId=1', '/admin/users'],
+  operator: () => ['/account/password', '/catalog/imports', importPath, '/audit', '/no-such-page'],
+  auditor: () => ['/account/password', '/audit', '/audit/verify?fromId=1', importPath, '/admin/users'],
 };
 
 beforeAll(async () => {
@@ -60,6 +63,15 @@ beforeAll(async () => {
   clients.admin = await signedIn(p, 'admin');
   clients.operator = await signedIn(p, 'operator');
   clients.auditor = await signedIn(p, 'auditor');
+  await makeStore(p, clients.admin, 'L1');
+  await makeProduct(clients.operator, 'LANG-1');
+  const r = await clients.operator.post(
+    '/catalog/imports',
+    { csv: 'sku,store,price\nLANG-1,L1,3.50\n' },
+    '/catalog/imports',
+  );
+  expect(r.status).toBe(302);
+  importPath = r.location!;
 });
 afterAll(async () => {
   await p?.close();
@@ -205,6 +217,19 @@ describe('pages in the reader language', () => {
     });
     expect(group.status).toBe(400);
     expect(group.text).toContain('以 GID_ 或 GID- 开头');
+    const csv = await admin.request('POST', '/catalog/imports', {
+      form: { _csrf: admin.lastCsrf, csv: 'sku,store,price\nLANG-1,L1,-1\nLANG-1,L1\n' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(csv.status).toBe(400);
+    checkPage(csv.text, '/catalog/imports (rejected)', 'zh-CN', 'admin');
+    expect(csv.text).toContain('price: “-1” 是负数');
+    expect(csv.text).toContain('列数不对：有 2 列，应为 3 列');
+    const header = await admin.request('POST', '/catalog/imports', {
+      form: { _csrf: admin.lastCsrf, csv: 'sku;store;price\n' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(header.text).toContain('表头：请用英文逗号分隔各列；缺少列 sku, store, price');
     const audit = await fetchAs(admin, '/audit?from=yesterday', 'zh-CN');
     expect(audit.status).toBe(400);
     expect(audit.text).toContain('日期时间，如 2026-05-01T08:00（UTC）');
