@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
-import { csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
+import { CSV_BOM, csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
 import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
 import {
   AuditStoreUnavailableError,
@@ -103,7 +103,7 @@ export function auditRoutes(svc: AuditQueryService) {
         if (!res.write(s)) await once(res, 'drain');
       };
       try {
-        await write(csvHeader());
+        await write(CSV_BOM + csvHeader());
         let n = 0;
         while (!next.done) {
           if (n === CSV_MAX) {
