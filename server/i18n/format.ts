@@ -26,12 +26,20 @@ function timeFormat(locale: Locale, zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** A date (or ISO string) in the zone, e.g. 2026/12/01 17:49:00 GMT+8; '' for none, the input for garbage. */
+/** A date (or ISO string) in the zone, e.g. 2026/12/01 17:49:00 GMT+8 or Dec 01, 2026, 17:49:00 GMT+8; '' for none, the input for garbage. */
 export function formatTime(locale: Locale, date: Date | string | null | undefined, zone: string): string {
   if (date === null || date === undefined || date === '') return '';
   const d = date instanceof Date ? date : new Date(date);
   if (Number.isNaN(d.getTime())) return String(date);
-  return timeFormat(locale, zone).format(d);
+  // The zone goes last (zh-CN's own pattern puts it between date and time).
+  const parts = timeFormat(locale, zone).formatToParts(d);
+  const at = parts.findIndex((x) => x.type === 'timeZoneName');
+  const name = parts[at]?.value ?? zone;
+  const rest = parts.filter((_x, i) => i !== at && !(i === at - 1 && parts[i].type === 'literal'));
+  return `${rest
+    .map((x) => x.value)
+    .join('')
+    .trim()} ${name}`;
 }
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();

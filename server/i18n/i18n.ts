@@ -37,7 +37,7 @@ function load(): i18n {
     returnNull: false,
     saveMissing: true,
     missingKeyHandler: (lngs, ns, key) => {
-      if (ns === 'ui') missing.add(`${lngs.join(',')}:${key}`);
+      missing.add(`${lngs.join(',')}:${ns}:${key}`);
     },
     initAsync: false,
   });
@@ -45,7 +45,7 @@ function load(): i18n {
   return inst;
 }
 
-/** `ui` keys asked for but absent from a catalogue since start (for tests and logs). */
+/** Keys asked for but absent from a catalogue since start (for tests and logs). */
 export const missingKeys = () => [...missing];
 
 export function translator(locale: Locale): TFn {

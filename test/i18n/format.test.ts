@@ -44,7 +44,7 @@ describe('catalogues', () => {
 describe('formatTime', () => {
   const t = new Date('2026-03-08T06:59:59.987Z'); // 01:59:59 EST; a second later New York moves to EDT
   it('writes the time in the zone, to the second, with the zone shown', () => {
-    expect(formatTime('zh-CN', t, 'Asia/Shanghai')).toBe('2026/03/08 GMT+8 14:59:59');
+    expect(formatTime('zh-CN', t, 'Asia/Shanghai')).toBe('2026/03/08 14:59:59 GMT+8');
     expect(formatTime('en', t, 'Asia/Shanghai')).toBe('Mar 08, 2026, 14:59:59 GMT+8');
     expect(formatTime('en', t, 'America/New_York')).toBe('Mar 08, 2026, 01:59:59 EST');
     expect(formatTime('en', new Date(t.getTime() + 1013), 'America/New_York')).toBe(
