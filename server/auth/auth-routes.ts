@@ -28,9 +28,11 @@ export function authRoutes(users: UsersService, defaultTimeZone: string) {
           requestId: req.actor.requestId,
           ip: req.ip ?? null,
         });
-        // A new session id on sign-in (session fixation).
+        // A new session id on sign-in (session fixation); the language chosen before signing in stays.
+        const locale = req.session.locale;
         await regenerate(req);
         req.session.userId = user.id;
+        if (locale) req.session.locale = locale;
         res.redirect(next);
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;

@@ -89,8 +89,14 @@ export function messageTranslator(locale: Locale): (text: string | null | undefi
     if (load().exists(text, { ...opts, lng: locale, ns: 'msg' })) return t(text, opts) as string;
     for (const p of patternsOf(locale)) {
       const m = p.re.exec(text);
-      if (m)
-        return t(p.key, { ...opts, ...Object.fromEntries(p.names.map((n, i) => [n, m[i + 1]])) }) as string;
+      if (!m) continue;
+      // A captured part that the catalogue knows (a role name) is translated too.
+      const value = (v: string) =>
+        load().exists(v, { ...opts, lng: locale, ns: 'msg' }) ? (t(v, opts) as string) : v;
+      return t(p.key, {
+        ...opts,
+        ...Object.fromEntries(p.names.map((n, i) => [n, value(m[i + 1])])),
+      }) as string;
     }
     return text;
   };

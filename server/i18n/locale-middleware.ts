@@ -22,8 +22,11 @@ export function resolveLocale(req: Request, defaults: LocaleDefaults): Locale {
   return defaults.DEFAULT_LOCALE;
 }
 
-/** Sets req.locale, req.t, req.tm and the view helpers; safe to call again once the user is known. */
-export function applyLocale(req: Request, res: Response, defaults: LocaleDefaults) {
+/**
+ * Sets req.locale, req.t, req.tm and the view helpers; called again once the user is known, then
+ * with `headers` (Content-Language, and Vary: the page depends on the browser's Accept-Language).
+ */
+export function applyLocale(req: Request, res: Response, defaults: LocaleDefaults, headers = false) {
   const locale = resolveLocale(req, defaults);
   const zone = isTimeZone(req.user?.timeZone) ? req.user.timeZone : defaults.DEFAULT_TIME_ZONE;
   req.locale = locale;
@@ -41,5 +44,8 @@ export function applyLocale(req: Request, res: Response, defaults: LocaleDefault
     fmtMoney: (amount: string | number | null | undefined, currency?: string) =>
       formatMoney(locale, amount, currency),
   });
-  res.setHeader('Content-Language', locale);
+  if (headers) {
+    res.setHeader('Content-Language', locale);
+    res.vary('Accept-Language');
+  }
 }

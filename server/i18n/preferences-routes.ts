@@ -20,6 +20,8 @@ export function preferencesRoutes(prefs: PreferencesService) {
           locale: 'not a supported language',
         });
       if (req.user) {
+        // The account's choice from now on; one made before signing in no longer applies.
+        if (locale !== undefined) delete req.session.locale;
         await prefs.save(req.actor, req.user.id, {
           ...(locale !== undefined ? { locale: locale || null } : {}),
           ...(timeZone !== undefined ? { timeZone: timeZone || null } : {}),

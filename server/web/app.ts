@@ -131,7 +131,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
           delete req.session.userId;
         }
       }
-      applyLocale(req, res, config);
+      applyLocale(req, res, config, true);
       res.locals.user = req.user ?? null;
       res.locals.nav = navFor(req.user?.role);
       res.locals.path = req.path;

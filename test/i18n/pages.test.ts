@@ -163,6 +163,33 @@ describe('pages in the reader language', () => {
     });
     expect(r.status).toBe(302);
     checkPage((await fetchAs(anon, '/login', 'en')).text, '/login', 'zh-CN', 'anonymous');
+    // Signing in keeps it (the session id changes, the choice stays) until the account saves its own.
+    const made = await clients.admin.post(
+      '/admin/users',
+      { username: 'visitor-1', role: 'operator', password: PASSWORD },
+      '/admin/users',
+    );
+    expect(made.status).toBe(200);
+    await anon.request('POST', '/login', {
+      form: { _csrf: anon.lastCsrf, username: 'visitor-1', password: PASSWORD },
+    });
+    checkPage(
+      (await fetchAs(anon, '/account/password', 'en')).text,
+      '/account/password',
+      'zh-CN',
+      'operator',
+    );
+    await anon.request('POST', '/account/preferences', {
+      form: { _csrf: anon.lastCsrf, locale: 'en', next: '/' },
+    });
+    checkPage(
+      (await fetchAs(anon, '/account/password', 'zh-CN')).text,
+      '/account/password',
+      'en',
+      'operator',
+    );
+    await anon.request('POST', '/logout', { form: { _csrf: anon.lastCsrf } });
+    await fetchAs(anon, '/login', 'en');
     const bad = await anon.request('POST', '/account/preferences', {
       form: { _csrf: anon.lastCsrf, locale: 'xx', next: '/login' },
     });
