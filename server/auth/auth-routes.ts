@@ -55,7 +55,7 @@ export function authRoutes(users: UsersService, defaultTimeZone: string) {
     const accountPage = (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
       res.render('auth/password', {
         title: req.t('auth.changePassword'),
-        timeZones: Intl.supportedValuesOf('timeZone'),
+        timeZones: ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')],
         defaultTimeZone: defaultTimeZone,
         ...extra,
       });

@@ -11,6 +11,18 @@ export interface LocaleDefaults {
   DEFAULT_TIME_ZONE: string;
 }
 
+/** Where the language switcher returns to: this page, or for a form's answer the page the form was on. */
+function here(req: Request): string {
+  if (req.method === 'GET') return req.originalUrl;
+  try {
+    const from = new URL(String(req.headers.referer ?? ''));
+    if (from.host === req.headers.host) return from.pathname + from.search;
+  } catch {
+    // no usable Referer
+  }
+  return '/';
+}
+
 export function resolveLocale(req: Request, defaults: LocaleDefaults): Locale {
   const saved = req.user?.locale ?? req.session?.locale;
   if (isLocale(saved)) return saved;
@@ -47,5 +59,6 @@ export function applyLocale(req: Request, res: Response, defaults: LocaleDefault
   if (headers) {
     res.setHeader('Content-Language', locale);
     res.vary('Accept-Language');
+    res.locals.here = here(req);
   }
 }

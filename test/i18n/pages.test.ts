@@ -135,6 +135,12 @@ describe('pages in the reader language', () => {
     expect(saved.status).toBe(302);
     expect(saved.location).toBe('/admin/users');
     const zh = await fetchAs(admin, '/admin/users', 'en-US,en;q=0.9');
+    expect(zh.headers.get('content-language')).toBe('zh-CN');
+    expect(zh.headers.get('vary')).toContain('Accept-Language');
+    // The switcher returns to the page it is on, query string included.
+    expect((await fetchAs(admin, '/audit?actor=admin', 'en')).text).toContain(
+      'name="next" value="/audit?actor=admin"',
+    );
     checkPage(zh.text, '/admin/users', 'zh-CN', 'admin');
     const op = clients.operator;
     await fetchAs(op, '/account/password', 'zh-CN');
