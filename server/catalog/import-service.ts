@@ -56,7 +56,7 @@ export class ImportService {
     actor: Actor,
     input: { text: string } | { bytes: Buffer },
     fileName: string,
-  ): Promise<{ id: string; hash: string; encoding: string }> {
+  ): Promise<{ id: string; hash: string; encoding: string | null }> {
     const size = 'bytes' in input ? input.bytes.length : Buffer.byteLength(input.text, 'utf8');
     if (size > MAX_IMPORT_BYTES) {
       throw new ImportRejected([
@@ -69,7 +69,7 @@ export class ImportService {
       ]);
     }
     let text: string;
-    let encoding = 'UTF-8';
+    let encoding: string | null = null;
     if ('bytes' in input) {
       const decoded = decodeCsv(input.bytes);
       if ('error' in decoded) throw new ImportRejected([decoded.error]);
@@ -110,6 +110,7 @@ export class ImportService {
       rowCount: changes.length,
       rowsJson: toJson(changes),
       createdBy: actor.name,
+      encoding,
     });
     return { id, hash, encoding };
   }

@@ -78,6 +78,9 @@ describe('CSV files from Chinese spreadsheets', () => {
       expect(r.status, `${name}: ${problems(r.text).join(' | ')}`).toBe(302);
       const page = await op.get(r.location!);
       expect(page.text).toContain(`Import ${name}`);
+      expect(/data-testid="import-encoding">([^<]*)</.exec(page.text)?.[1]).toBe(
+        `The file was read as ${{ 'utf8.csv': 'UTF-8', 'gbk.csv': 'GB18030', 'bom.csv': 'UTF-8 (BOM)', 'gb18030.csv': 'GB18030' }[name]}.`,
+      );
       previews.push(previewOf(page.text));
     }
     expect(previews[0].state).toContain('<strong>3</strong> row(s), all valid');
