@@ -33,6 +33,8 @@ describe('catalogues', () => {
     expect(zh('Group ID GID_x.y is in use by a store.')).toBe('Group ID GID_x.y 正被门店使用。');
     expect(zh('"1.234" has more than 2 decimals')).toBe('“1.234” 超过 2 位小数');
     expect(zh('A message nobody translated.')).toBe('A message nobody translated.');
+    // zod's own messages (schemas without a message of their own).
+    expect(zh('Too small: expected number to be >=60')).toBe('过小：须不小于 60');
     expect(zh('This page is for auditor or admin accounts.')).toBe('此页面仅供审计员或管理员账户使用。');
     expect(messageTranslator('en')('Please correct the highlighted fields.')).toBe(
       'Please correct the highlighted fields.',
