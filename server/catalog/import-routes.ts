@@ -7,7 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { flash, flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import { ImportRejected, MAX_IMPORT_BYTES, type ImportService } from './import-service.js';
-import { ALIASES, COLUMNS, TEMPLATE_HEADERS } from './import-parse.js';
+import { ALIASES, COLUMNS, TEMPLATE_HEADERS, type LineError } from './import-parse.js';
 
 const importId = (v: unknown) => {
   const s = String(v);
@@ -19,6 +19,20 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** One example row per template, so a spreadsheet shows what goes where. */
 const TEMPLATE_EXAMPLE = '6901234567890,SH001,3.50,2.99,2026-12-01T00:00:00Z,2026-12-08T00:00:00Z,';
+
+/** A problem in the reader's language: by its code when it has one, else its English message via the catalogue. */
+function problemText(req: Request, p: LineError): string {
+  const v = p.params ?? {};
+  if (p.code === 'field') return `${v.column}: ${req.tm(String(v.message))}`;
+  if (p.code === 'badHeader') {
+    const parts = [...String(v.parts).split(','), 'expected'].filter(Boolean);
+    const why = parts
+      .map((part) => req.t(`import.err.header_${part}`, v))
+      .join(req.t('import.err.headerSeparator'));
+    return req.t('import.err.badHeader', { why });
+  }
+  return p.code ? req.t(`import.err.${p.code}`, v) : req.tm(p.message);
+}
 
 export function importRoutes(imports: ImportService) {
   return (app: Router) => {
@@ -58,7 +72,7 @@ export function importRoutes(imports: ImportService) {
         if (!(err instanceof ImportRejected)) throw err;
         res.status(400).render('catalog/import', {
           ...form(req),
-          problems: err.lines,
+          problems: err.lines.map((p) => ({ line: p.line, text: problemText(req, p) })),
           message: err.message,
           values: { csv: fileData ? '' : str(req.body.csv), fileName: fileData ? fileName : '' },
         });
