@@ -30,7 +30,9 @@ function load(): i18n {
     resources: Object.fromEntries(LOCALES.map((l) => [l, readCatalogue(l)])),
     ns: ['ui', 'msg'],
     defaultNS: 'ui',
-    fallbackLng: false,
+    // A key missing in Chinese shows the English text rather than the key (test/i18n checks both
+    // catalogues have the same keys).
+    fallbackLng: 'en',
     supportedLngs: [...LOCALES],
     // EJS escapes what it prints (<%= %>); escaping here too would show &amp; on the page.
     interpolation: { escapeValue: false },
