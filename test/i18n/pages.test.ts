@@ -202,6 +202,33 @@ describe('pages in the reader language', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('shows times in the user’s own zone once chosen, with the zone named', async () => {
+    const aud = clients.auditor;
+    const page = await fetchAs(aud, '/audit', 'en');
+    expect(page.text).toContain('Times in Asia/Shanghai');
+    expect(page.text).toMatch(
+      /<time datetime="[^"]+Z">[A-Z][a-z]{2} \d{2}, \d{4}, \d{2}:\d{2}:\d{2} GMT\+8<\/time>/,
+    );
+    const bad = await aud.request('POST', '/account/preferences', {
+      form: { _csrf: aud.lastCsrf, timeZone: 'Mars/Olympus_Mons', next: '/audit' },
+    });
+    expect(bad.status).toBe(400);
+    const ok = await aud.request('POST', '/account/preferences', {
+      form: { _csrf: aud.lastCsrf, timeZone: 'America/New_York', next: '/audit' },
+    });
+    expect(ok.status).toBe(302);
+    const ny = await fetchAs(aud, '/audit', 'en');
+    expect(ny.text).toContain('Times in America/New_York');
+    expect(ny.text).toMatch(
+      /<time datetime="[^"]+Z">[A-Z][a-z]{2} \d{2}, \d{4}, \d{2}:\d{2}:\d{2} E[SD]T<\/time>/,
+    );
+    // Back to the default; the language was never set, so the header still decides.
+    await aud.request('POST', '/account/preferences', {
+      form: { _csrf: aud.lastCsrf, timeZone: '', next: '/' },
+    });
+    expect((await fetchAs(aud, '/audit', 'zh-CN')).text).toContain('时间按 Asia/Shanghai 时区显示');
+  });
+
   it('translates flash messages and form errors', async () => {
     const op = clients.auditor; // no saved language (admin and operator saved one above)
     await fetchAs(op, '/account/password', 'zh-CN');
