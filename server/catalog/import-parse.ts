@@ -126,8 +126,16 @@ interface Rec {
 }
 
 /** csv-parse over text[from..]; a record broken by its quotes becomes an error, and reading resumes on its next line. */
+/** Broken records reported before reading stops (each costs a new pass over the rest of the file). */
+export const MAX_BROKEN_RECORDS = 100;
+
 function records(lines: string[], errors: LineError[]): Rec[] {
   const out: Rec[] = [];
+  // One string, and where each line starts in it: a pass reads a slice, not a new copy.
+  const text = lines.join('\n');
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i].length + 1, i++) starts.push(at);
+  let broken = 0;
   let from = 0; // index into lines of the first line of this pass
   while (from < lines.length) {
     let lastEnd = from; // lines consumed, as an index, by the records read so far in this pass
@@ -138,7 +146,7 @@ function records(lines: string[], errors: LineError[]): Rec[] {
       return s + 1;
     };
     try {
-      parse(lines.slice(from).join('\n'), {
+      parse(text.slice(starts[from]), {
         relax_column_count: true,
         trim: true,
         skip_empty_lines: true,
@@ -167,6 +175,14 @@ function records(lines: string[], errors: LineError[]): Rec[] {
           problem(line, 'quote', 'broken quoting (a quote is not closed, or text follows a closing quote)'),
         );
       else errors.push(problem(line, 'invalid', 'not valid CSV'));
+      if (++broken >= MAX_BROKEN_RECORDS && line < lines.length) {
+        errors.push(
+          problem(line, 'tooBroken', `${broken} broken records: the lines after this one were not checked`, {
+            count: broken,
+          }),
+        );
+        break;
+      }
       from = line; // the next pass starts on the line after the broken record's first line
     }
   }

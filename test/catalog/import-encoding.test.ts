@@ -138,6 +138,12 @@ describe('CSV files from Chinese spreadsheets', () => {
     ]);
   });
 
+  it('stops after 100 broken records, saying the rest was not checked', () => {
+    const r = parseCsv(`sku,store,price\n${'A,"B"x,1\n'.repeat(300)}`);
+    expect(r.errors).toHaveLength(101);
+    expect(r.errors.at(-1)).toMatchObject({ line: 101, code: 'tooBroken' });
+  });
+
   it('offers a template in each language, UTF-8 with BOM, whose header the import accepts', async () => {
     for (const [lang, head] of [
       ['zh-CN', '商品编码,门店编码,价格,促销价,促销开始,促销结束,生效时间'],
