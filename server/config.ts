@@ -137,6 +137,20 @@ const schema = z.object({
   AUDIT_SHIP_BATCH: z.coerce.number().int().min(1).max(4096).default(500),
   AUDIT_SHIP_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
 
+  // The language of a visitor who has not chosen one and whose browser asks for none we
+  // have; the time zone of times on pages that are not bound to a store, for users without their own.
+  DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
   // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to

@@ -10,6 +10,9 @@ export interface UserRow {
   must_change_password: number;
   created_at: Date;
   last_login_at: Date | null;
+  /** The user's own language and time zone (migration 012); NULL follows the defaults. */
+  locale?: string | null;
+  time_zone?: string | null;
 }
 
 export async function findUserByName(db: Queryable, username: string): Promise<UserRow | null> {

@@ -9,17 +9,27 @@ export interface ImportRow {
   rows_json: string;
   task_id: string | null;
   created_by: string;
+  /** The encoding an uploaded file was read in; null for pasted text. */
+  source_encoding: string | null;
   created_at: Date;
   applied_at: Date | null;
 }
 
 export async function insertImport(
   db: Queryable,
-  r: { id: string; hash: string; fileName: string; rowCount: number; rowsJson: string; createdBy: string },
+  r: {
+    id: string;
+    hash: string;
+    fileName: string;
+    rowCount: number;
+    rowsJson: string;
+    createdBy: string;
+    encoding: string | null;
+  },
 ) {
   await db.query(
-    'INSERT INTO price_imports (id, content_hash, file_name, row_count, rows_json, created_by) VALUES (?, ?, ?, ?, ?, ?)',
-    [r.id, r.hash, r.fileName.slice(0, 255), r.rowCount, r.rowsJson, r.createdBy.slice(0, 128)],
+    'INSERT INTO price_imports (id, content_hash, file_name, row_count, rows_json, created_by, source_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [r.id, r.hash, r.fileName.slice(0, 255), r.rowCount, r.rowsJson, r.createdBy.slice(0, 128), r.encoding],
   );
 }
 

@@ -18,10 +18,15 @@ import type { SessionUser } from '../core/identity.js';
 import type { RouteMount } from '../core/module.js';
 import { errorHandler } from './error-handler.js';
 import { navFor } from './nav.js';
+import { applyLocale } from '../i18n/locale-middleware.js';
 import { readinessRoutes } from './readiness.js';
 
 /** The signed-in user of a session, reloaded on every request; null when gone or disabled. */
-export type CurrentUser = (userId: number) => Promise<(SessionUser & { mustChangePassword: boolean }) | null>;
+export type CurrentUser = (
+  userId: number,
+) => Promise<
+  (SessionUser & { mustChangePassword: boolean; locale: string | null; timeZone: string | null }) | null
+>;
 
 export interface WebDeps {
   currentUser: CurrentUser;
@@ -70,6 +75,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
       errors: {},
       values: {},
     });
+    applyLocale(req, res, config);
     next();
   });
   app.use(
@@ -139,6 +145,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
           delete req.session.userId;
         }
       }
+      applyLocale(req, res, config, true);
       res.locals.user = req.user ?? null;
       res.locals.nav = navFor(req.user?.role);
       res.locals.path = req.path;
@@ -158,7 +165,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   for (const mount of deps.routes) mount(app);
 
   app.use((req, _res, next) => next(new NotFoundError(`Nothing here: ${req.path}`)));
-  app.use(errorHandler(log, config.NODE_ENV === 'development'));
+  app.use(errorHandler(log, config.NODE_ENV === 'development', config));
   return app;
 }
 

@@ -223,6 +223,9 @@ describe('auditor pages', () => {
     expect(fromSls.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(fromSls.headers.get('content-disposition')).toMatch(/attachment; filename="audit-sls-/);
     expect(fromSls.text).toBe(fromLocal.text);
+    // UTF-8 with BOM, so Excel does not read Chinese text in the system code page.
+    expect(fromSls.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(fromSls.bytes.subarray(3).toString('utf8')).toBe(fromSls.text);
     const lines = fromSls.text.split('\r\n');
     expect(lines[0]).toBe(
       'id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash',

@@ -83,7 +83,10 @@ describe('npm start on embedded services', () => {
     expect(m, first.output()).not.toBeNull();
     const web = new WebClient(first.url);
     await web.login('admin', m![1]);
-    expect((await web.get('/')).text).toContain('Your password was set by someone else');
+    // Out of the box (DEFAULT_LOCALE=zh-CN) a browser that asks for no language gets Chinese.
+    const home = (await web.get('/')).text;
+    expect(home).toContain('<html lang="zh-CN">');
+    expect(home).toContain('您的密码是由他人设置的。');
     const stopped = await first.stop('SIGTERM');
     expect(stopped.code).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');

@@ -34,6 +34,8 @@ export async function startTestPlatform(
     DEMO: 'false',
     REDIS_PREFIX: prefix,
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Tests read English unless they ask for another language (the product's default is zh-CN).
+    DEFAULT_LOCALE: 'en',
     MYSQL_URL: db.url,
     REDIS_URL: redisUrl,
     ...env,
