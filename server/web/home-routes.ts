@@ -13,7 +13,7 @@ export function homeRoutes(ctx: AppContext) {
     app.get('/readyz', async (_req: Request, res: Response) => {
       const checks: Record<string, string> = {};
       try {
-        checks.migrations = (await migrationsApplied((sql) => ctx.pool.query(sql))) ? 'ok' : 'pending';
+        checks.migrations = (await migrationsApplied(ctx.pool)) ? 'ok' : 'pending';
         checks.mysql = 'ok';
       } catch (err) {
         checks.mysql = `error: ${(err as Error).message}`;
