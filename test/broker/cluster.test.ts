@@ -15,6 +15,7 @@ import { createTestDatabase, serverUrls, uid } from '../support/env.js';
 import { closed, inbox, sleep, tryConnect, until } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 let a: BrokerNode;
 let b: BrokerNode;
@@ -142,13 +143,14 @@ describe('cluster of two broker processes', () => {
     const warmB = await signedBy(b, key, 'rk2');
     expect([warmA.code, warmB.code]).toEqual([0, 0]);
     // A change made behind the registry service (no new version) is not seen: the cache is on.
-    await pool.query(
+    await execute(
+      pool,
       'UPDATE mqtt_access_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE access_key_id = ?',
       [k.accessKeyId],
     );
     const cached = await signedBy(b, key, 'rk3');
     expect(cached.code).toBe(0);
-    await pool.query('UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [
+    await execute(pool, 'UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [
       k.accessKeyId,
     ]);
     // Through the service, the revocation holds for the very next CONNECT on either node.
@@ -216,11 +218,12 @@ describe('cluster of two broker processes', () => {
     const env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
     const apRow = async (dev: string) =>
       (
-        (await pool.query(
+        await queryRows<{ online: number; node: string; reason: string | null }>(
+          pool,
           'SELECT online, broker_node AS node, disconnect_reason AS reason FROM aps WHERE client_id = ?',
           [`${g.groupId}@@@${dev}`],
-        )) as unknown as [{ online: number; node: string; reason: string | null }[]]
-      )[0][0];
+        )
+      )[0];
     const killed = (n: BrokerNode) =>
       new Promise((r) => {
         n.proc.once('exit', r);
@@ -246,10 +249,11 @@ describe('cluster of two broker processes', () => {
       expect(await apRow('on-c')).toEqual({ online: 0, node: 'node-c', reason: 'node_lost' });
       expect((await apRow('on-b')).online).toBe(1); // an AP of a live node is left alone
       expect(await sweeper.sweep()).toBe(0); // and only once
-      const [audit] = (await pool.query(
+      const audit = await queryRows<{ actor: string; a: string }>(
+        pool,
         "SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?",
         [`${g.groupId}@@@on-c`],
-      )) as unknown as [{ actor: string; a: string }[]];
+      );
       expect(audit).toHaveLength(1);
       expect(audit[0].actor).toBe('system');
       expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', brokerNode: 'node-c' });

@@ -18,6 +18,7 @@ import {
   type BrokerFixture,
 } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { queryRows } from '../../server/db/query.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -149,9 +150,11 @@ describe('connect', () => {
     const pool = f.platform.ctx.pool;
     await until(
       async () => {
-        const [rows] = (await pool.query('SELECT takeovers, online FROM aps WHERE client_id = ?', [
-          clientId,
-        ])) as unknown as [{ takeovers: number; online: number }[]];
+        const rows = await queryRows<{ takeovers: number; online: number }>(
+          pool,
+          'SELECT takeovers, online FROM aps WHERE client_id = ?',
+          [clientId],
+        );
         return rows[0]?.takeovers === 1 && rows[0]?.online === 1;
       },
       30_000,
@@ -161,17 +164,21 @@ describe('connect', () => {
     await until(async () => (await f.broker.lookup(clientId)) === null, 30_000, 'offline');
     await until(
       async () => {
-        const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
-          clientId,
-        ])) as unknown as [{ online: number; disconnect_reason: string }[]];
+        const rows = await queryRows<{ online: number; disconnect_reason: string }>(
+          pool,
+          'SELECT online, disconnect_reason FROM aps WHERE client_id = ?',
+          [clientId],
+        );
         return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
       },
       30_000,
       'clean disconnect recorded',
     );
-    const [audit] = (await pool.query('SELECT action FROM audit_log WHERE object_id = ? ORDER BY id', [
-      clientId,
-    ])) as unknown as [{ action: string }[]];
+    const audit = await queryRows<{ action: string }>(
+      pool,
+      'SELECT action FROM audit_log WHERE object_id = ? ORDER BY id',
+      [clientId],
+    );
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['ap.connected', 'ap.taken_over', 'ap.disconnected']),
     );
@@ -180,9 +187,11 @@ describe('connect', () => {
   it('tells a lost connection and a revoked credential apart from a clean DISCONNECT', async () => {
     const pool = f.platform.ctx.pool;
     const reason = async (clientId: string) => {
-      const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
-        clientId,
-      ])) as unknown as [{ online: number; disconnect_reason: string | null }[]];
+      const rows = await queryRows<{ online: number; disconnect_reason: string | null }>(
+        pool,
+        'SELECT online, disconnect_reason FROM aps WHERE client_id = ?',
+        [clientId],
+      );
       return rows[0] ? `${rows[0].online}:${rows[0].disconnect_reason}` : 'none';
     };
     const dev = `lost${uid(3)}`;
@@ -219,10 +228,11 @@ describe('connect', () => {
       const clients = await Promise.all(devs.map((d) => connectDevice(f, g, d, pinging)));
       const ids = devs.map((d) => `${g.groupId}@@@${d}`);
       const online = async () => {
-        const [rows] = (await pool.query(
+        const rows = await queryRows<{ n: number }>(
+          pool,
           'SELECT COUNT(*) AS n FROM aps WHERE client_id IN (?) AND online = 1',
           [ids],
-        )) as unknown as [{ n: number }[]];
+        );
         return Number(rows[0].n);
       };
       await until(async () => (await online()) === ids.length, 30_000, 'burst online');
@@ -254,10 +264,11 @@ describe('connect', () => {
       });
       await until(
         async () => {
-          const [rows] = (await pool.query(
+          const rows = await queryRows<{ online: number; ip: string; node: string }>(
+            pool,
             'SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?',
             [old],
-          )) as unknown as [{ online: number; ip: string; node: string }[]];
+          );
           return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
         },
         30_000,

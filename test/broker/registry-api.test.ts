@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { WebClient } from '../support/web-client.js';
 import { closed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { queryRows, querySingle } from '../../server/db/query.js';
 
 let f: BrokerFixture;
 let adminKey: string;
@@ -43,10 +44,11 @@ async function api(method: string, path: string, body?: unknown, key = adminKey)
 }
 
 const auditActions = async (objectId: string) => {
-  const [rows] = (await f.platform.ctx.pool.query(
+  const rows = await queryRows<{ action: string; actor: string }>(
+    f.platform.ctx.pool,
     'SELECT action, actor FROM audit_log WHERE object_id = ? ORDER BY id',
     [objectId],
-  )) as unknown as [{ action: string; actor: string }[]];
+  );
   return rows;
 };
 
@@ -86,10 +88,11 @@ describe('registry REST API', () => {
     const list = await api('GET', '/access-keys');
     expect(JSON.stringify(list.json)).not.toContain(accessKeySecret);
     expect(JSON.stringify(list.json)).not.toContain('secret_sealed');
-    const [[row]] = (await f.platform.ctx.pool.query(
+    const row = await querySingle<{ secret_sealed: string }>(
+      f.platform.ctx.pool,
       'SELECT secret_sealed FROM mqtt_access_keys WHERE access_key_id = ?',
       [accessKeyId],
-    )) as unknown as [[{ secret_sealed: string }]];
+    );
     expect(row.secret_sealed).not.toContain(accessKeySecret);
 
     const clientId = `${groupId}@@@api1`;

@@ -5,6 +5,7 @@ import { withTx } from '../../server/db/pool.js';
 import { startPlatform, type Platform } from '../../server/platform.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
+import { execute } from '../../server/db/query.js';
 import {
   makeLabels,
   makeProduct,
@@ -49,12 +50,14 @@ const AHEAD = 10 * 60_000;
 async function advance(ms: number) {
   const us = ms * 1000;
   await withTx(p.ctx.pool, async (c) => {
-    await c.query(
+    await execute(
+      c,
       `UPDATE price_schedules SET effective_at = effective_at - INTERVAL ? MICROSECOND, promo_from = promo_from - INTERVAL ? MICROSECOND,
          promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ? AND state = 'pending'`,
       [us, us, us, pid],
     );
-    await c.query(
+    await execute(
+      c,
       'UPDATE prices SET promo_from = promo_from - INTERVAL ? MICROSECOND, promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ?',
       [us, us, pid],
     );
@@ -252,7 +255,7 @@ describe('scheduled price changes and promotions', () => {
       ).map((r) => r.id);
       expect(ids).toHaveLength(12);
       // Let the time pass: all twelve fall due at the same moment, in front of both workers.
-      await p.ctx.pool.query('UPDATE price_schedules SET effective_at = NOW(3) WHERE id IN (?)', [ids]);
+      await execute(p.ctx.pool, 'UPDATE price_schedules SET effective_at = NOW(3) WHERE id IN (?)', [ids]);
       await until(
         'all schedules',
         async () => (await q(p, "SELECT id FROM price_schedules WHERE state = 'pending'")).length === 0,

@@ -7,6 +7,7 @@ import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -20,8 +21,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(f.platform.ctx.pool, sql, args);
 
 describe('demo fleet', () => {
   it('seeds the demo store once and confirms a price change on all its labels', async () => {
@@ -47,7 +47,7 @@ describe('demo fleet', () => {
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const [p] = await q('SELECT p.product_id AS pid FROM prices p WHERE p.store_id = ? LIMIT 1', [store.id]);
     const t = await withTx(f.platform.ctx.pool, async (c) => {
-      await c.query("UPDATE prices SET price = '2.99' WHERE store_id = ? AND product_id = ?", [
+      await execute(c, "UPDATE prices SET price = '2.99' WHERE store_id = ? AND product_id = ?", [
         store.id,
         p.pid,
       ]);

@@ -10,6 +10,7 @@ import { startFleet } from './support/fleet.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { Mosquitto, mqttDownlink, uplinkBridge } from './support/mosquitto.js';
 import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 const actor = { name: 'op1', role: 'operator' as const };
 let h: Harness;
@@ -38,8 +39,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await h.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(h.ctx.pool, sql, args);
 const counts = async (taskId: string) =>
   Object.fromEntries(
     (await q('SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [taskId])).map(
@@ -54,7 +54,7 @@ async function change(
   const stores = Array.isArray(store) ? store : [store];
   const t = await withTx(h.ctx.pool, async (c) => {
     for (const s of stores)
-      await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+      await execute(c, 'UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
     return h.creator.createInTx(
       c,
       actor,
@@ -344,7 +344,7 @@ describe('dispatch and confirmation', () => {
     const s = await seedStore(h.ctx.pool, { products: 3, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1)));
     const t = await change(s, { enqueue: false });
-    await h.ctx.pool.query('UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [
+    await execute(h.ctx.pool, 'UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [
       t.taskId,
     ]);
     await waitFor(

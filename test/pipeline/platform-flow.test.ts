@@ -13,6 +13,7 @@ import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { WebClient } from '../support/web-client.js';
 import { seedStore, type SeededStore } from './support/fixtures.js';
 import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -31,8 +32,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(f.platform.ctx.pool, sql, args);
 const taskState = async (id: string) =>
   String((await q('SELECT state FROM tasks WHERE id = ?', [id]))[0].state);
 
@@ -63,7 +63,7 @@ async function storeWithFleet(
 
 async function change(s: SeededStore, deadlineSeconds?: number) {
   const t = await withTx(f.platform.ctx.pool, async (c) => {
-    await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+    await execute(c, 'UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
     return creator.createInTx(
       c,
       { name: 'erp', role: 'api' },

@@ -19,6 +19,7 @@ import { migratedDatabase, seedStore, type SeededStore } from './support/fixture
 import { freePort } from './support/mosquitto.js';
 import { PrivateRedis, RoleProcess } from './support/processes.js';
 import { waitFor } from './support/wait.js';
+import { execute, queryRows, querySingle } from '../../server/db/query.js';
 
 const GROUPS = 3;
 const LABELS_PER_GROUP = 1500;
@@ -101,9 +102,10 @@ async function rig(redisUrl: string): Promise<Rig> {
   };
   cleanups.push(close);
   await broker.start();
-  const [[inst]] = (await db.pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [
-    [{ instance_id: string }],
-  ];
+  const inst = await querySingle<{ instance_id: string }>(
+    db.pool,
+    'SELECT instance_id FROM mqtt_instance WHERE id = 1',
+  );
   await worker.start();
   fleet = new Fleet({
     url: `mqtt://127.0.0.1:${mqttPort}`,
@@ -136,12 +138,11 @@ async function rig(redisUrl: string): Promise<Rig> {
 }
 
 type Row = Record<string, unknown>;
-const q = async (r: Rig, sql: string, args: unknown[] = []) =>
-  ((await r.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (r: Rig, sql: string, args: unknown[] = []) => queryRows<Row>(r.pool, sql, args);
 
 async function startTask(r: Rig) {
   const t = await withTx(r.pool, async (c) => {
-    await c.query('UPDATE prices SET price = price + 1');
+    await execute(c, 'UPDATE prices SET price = price + 1');
     return r.creator.createInTx(
       c,
       { name: 'op', role: 'operator' },

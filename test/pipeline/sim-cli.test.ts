@@ -14,6 +14,7 @@ import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
 import { seedStore } from './support/fixtures.js';
 import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Record<string, unknown>[]])[0];
+  queryRows<Record<string, unknown>>(f.platform.ctx.pool, sql, args);
 
 describe('npm run sim', () => {
   it('connects APs with device credentials from a file and confirms a price change', async () => {
@@ -94,7 +95,7 @@ describe('npm run sim', () => {
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, async (c) => {
-      await c.query("UPDATE prices SET price = '7.77' WHERE store_id = ?", [store.storeId]);
+      await execute(c, "UPDATE prices SET price = '7.77' WHERE store_id = ?", [store.storeId]);
       return creator.createInTx(
         c,
         SYSTEM_ACTOR,
