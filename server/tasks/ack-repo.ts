@@ -1,13 +1,21 @@
 // SQL of ack application. Everything here runs inside one transaction per ack batch.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryRows } from '../db/query.js';
+import { OPEN_ITEM_STATES, type ItemState } from './states.js';
+
+/** The open states in the order hasOpenItems probes them (see there). */
+const OPEN_ITEMS_PROBE_ORDER = [
+  'sent',
+  'failed',
+  'pending',
+] as const satisfies readonly (typeof OPEN_ITEM_STATES)[number][];
 
 export interface LockedItem {
   id: string;
   taskId: string;
   labelId: string;
   groupId: string;
-  state: string;
+  state: ItemState;
   contentHash: string;
 }
 
@@ -71,7 +79,7 @@ export async function failItems(db: Queryable, byError: Map<string, string[]>): 
  * only delete-marked entries until purge catches up (thousands of visibility checks per call).
  */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
-  for (const state of ['sent', 'failed', 'pending']) {
+  for (const state of OPEN_ITEMS_PROBE_ORDER) {
     const rows = await queryRows<object>(
       db,
       'SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1',

@@ -1,6 +1,7 @@
 // SQL of the dispatcher: what a group may send now, and marking it sent.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryRows, querySingle } from '../db/query.js';
+import { OPEN_ITEM_STATES, RETRY_ITEM_STATES } from './states.js';
 
 export interface DispatchRow {
   id: string;
@@ -39,9 +40,9 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
     `SELECT ${COLUMNS} FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
      LEFT JOIN labels l ON l.label_id = i.label_id
-     WHERE i.group_id = ? AND i.state IN ('sent', 'failed') AND i.next_retry_at <= NOW(3)
+     WHERE i.group_id = ? AND i.state IN (?) AND i.next_retry_at <= NOW(3)
      ORDER BY i.task_id, i.id LIMIT ?`,
-    [groupId, limit],
+    [groupId, RETRY_ITEM_STATES, limit],
   );
   return rows;
 }
@@ -91,8 +92,8 @@ export async function markSent(
     `UPDATE task_items
      SET next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, attempts), ?) * 1000 MICROSECOND,
          attempts = attempts + 1, state = 'sent', last_msg_id = ${msg}, last_sent_at = NOW(3)
-     WHERE id IN (?) AND state IN ('pending', 'sent', 'failed')`,
-    [baseMs, capMs, ...msgParams, ms.flatMap((m) => m.itemIds)],
+     WHERE id IN (?) AND state IN (?)`,
+    [baseMs, capMs, ...msgParams, ms.flatMap((m) => m.itemIds), OPEN_ITEM_STATES],
   );
   return res.affectedRows;
 }
@@ -115,8 +116,8 @@ export async function groupsWithWork(db: Queryable, among?: string[]): Promise<s
   const only = among ? 'AND group_id IN (?)' : '';
   const due = await queryRows<{ g: string }>(
     db,
-    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN ('sent', 'failed') AND next_retry_at <= NOW(3) ${only} LIMIT 1000`,
-    among ? [among] : [],
+    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN (?) AND next_retry_at <= NOW(3) ${only} LIMIT 1000`,
+    among ? [RETRY_ITEM_STATES, among] : [RETRY_ITEM_STATES],
   );
   // GROUP BY on the (group_id, state) index is a loose index scan: one probe per group, not per item.
   const pending = await queryRows<{ g: string }>(

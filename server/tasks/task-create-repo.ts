@@ -2,14 +2,12 @@
 import type { Queryable } from '../db/pool.js';
 import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash.js';
 import { execute, queryRows } from '../db/query.js';
-
-/** Open (not final) item states: the ones a new item for the same label supersedes. */
-export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const;
+import { OPEN_ITEM_STATES, type TaskSource } from './states.js';
 
 export async function insertTask(
   db: Queryable,
   t: {
-    source: string;
+    source: TaskSource;
     createdBy: string;
     requestId: string | null;
     note: string;
@@ -85,9 +83,10 @@ export async function insertItemsForLabels(
  * they were retried later, so they end here as cancelled, naming the task that replaced them.
  */
 export async function supersedeOpenItems(db: Queryable, taskId: string): Promise<number> {
+  // The new task's items first, then each label's older items through ix_items_label: without
+  // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
   const res = await execute(
-    db, // The new task's items first, then each label's older items through ix_items_label: without
-    // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
+    db,
     `UPDATE task_items n STRAIGHT_JOIN task_items o ON o.label_id = n.label_id
      SET o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
      WHERE n.task_id = ? AND o.task_id <> ? AND o.state IN (?)`,

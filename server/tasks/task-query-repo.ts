@@ -1,12 +1,13 @@
 // Read side of tasks: lists, counts, per-AP breakdown, items. Used by the pages and the API.
 import type { Queryable } from '../db/pool.js';
 import { queryRows } from '../db/query.js';
+import { UNCONFIRMED_ITEM_STATES, type ItemState, type TaskSource, type TaskState } from './states.js';
 
 export interface TaskRow {
   id: string;
   kind: string;
-  state: string;
-  source: string;
+  state: TaskState;
+  source: TaskSource;
   createdBy: string;
   note: string;
   parentTaskId: string | null;
@@ -62,12 +63,12 @@ export interface ApBreakdownRow {
   groupId: string;
   /** the AP that confirmed, or null for items not confirmed */
   ap: string | null;
-  state: string;
+  state: ItemState;
   n: number;
 }
 
 export async function apBreakdown(db: Queryable, taskId: string): Promise<ApBreakdownRow[]> {
-  const rows = await queryRows<ApBreakdownRow & { n: string }>(
+  const rows = await queryRows<Omit<ApBreakdownRow, 'n'> & { n: string }>(
     db,
     `SELECT group_id AS groupId, confirmed_by AS ap, state, COUNT(*) AS n FROM task_items WHERE task_id = ?
      GROUP BY group_id, confirmed_by, state ORDER BY group_id, confirmed_by LIMIT 2000`,
@@ -87,7 +88,7 @@ export interface ItemRow {
   promoPrice: string | null;
   currency: string;
   contentHash: string;
-  state: string;
+  state: ItemState;
   attempts: number;
   lastSentAt: Date | null;
   confirmedBy: string | null;
@@ -115,8 +116,8 @@ export async function listItems(
 export async function unconfirmedLabels(db: Queryable, taskId: string): Promise<string[]> {
   const rows = await queryRows<{ l: string }>(
     db,
-    "SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN ('timed_out', 'failed')",
-    [taskId],
+    'SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN (?)',
+    [taskId, UNCONFIRMED_ITEM_STATES],
   );
   return rows.map((r) => r.l);
 }

@@ -1,8 +1,7 @@
 // SQL that moves whole tasks to their final states.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
-
-export const ACTIVE_TASK_STATES = ['queued', 'dispatching', 'in_progress'] as const;
+import { ACTIVE_TASK_STATES, OPEN_ITEM_STATES, type FinalTaskState } from './states.js';
 
 export async function itemCounts(db: Queryable, taskId: string): Promise<Record<string, number>> {
   const rows = await queryRows<{ state: string; n: string }>(
@@ -14,11 +13,7 @@ export async function itemCounts(db: Queryable, taskId: string): Promise<Record<
 }
 
 /** Sets a final state if the task is still active; false when someone else finished it first. */
-export async function finishTask(
-  db: Queryable,
-  taskId: string,
-  state: 'completed' | 'timed_out' | 'cancelled' | 'failed',
-): Promise<boolean> {
+export async function finishTask(db: Queryable, taskId: string, state: FinalTaskState): Promise<boolean> {
   const res = await execute(
     db,
     'UPDATE tasks SET state = ?, finished_at = NOW(3) WHERE id = ? AND state IN (?)',
@@ -48,8 +43,8 @@ export async function timeOutItems(db: Queryable, taskId: string): Promise<numbe
          WHEN attempts = 0 THEN 'never sent (group busy or no downlink)'
          WHEN error IS NOT NULL THEN CONCAT('no confirmation after ', attempts, ' attempt(s); last AP error: ', error)
          ELSE CONCAT('no ack from any AP after ', attempts, ' attempt(s)') END), 255)
-     WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')`,
-    [taskId],
+     WHERE task_id = ? AND state IN (?)`,
+    [taskId, OPEN_ITEM_STATES],
   );
   return res.affectedRows;
 }
@@ -57,8 +52,8 @@ export async function timeOutItems(db: Queryable, taskId: string): Promise<numbe
 export async function cancelItems(db: Queryable, taskId: string, reason: string): Promise<number> {
   const res = await execute(
     db,
-    "UPDATE task_items SET state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')",
-    [reason.slice(0, 255), taskId],
+    "UPDATE task_items SET state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN (?)",
+    [reason.slice(0, 255), taskId, OPEN_ITEM_STATES],
   );
   return res.affectedRows;
 }
