@@ -1,6 +1,6 @@
 // The integrated MQTT broker's public face. See broker/README.md. The backend imports only this.
 export { BrokerService, loadPlatformSecret, type ServerUrl } from './broker-service.js';
-export { brokerOptionsFrom, DEFAULTS as BROKER_DEFAULTS, type BrokerOptions } from './options.js';
+export { brokerOptionsFrom, type BrokerOptions } from './options.js';
 export type { DownlinkPublisher } from './downlink.js';
 export { MqttDownlink } from './mqtt-downlink.js';
 export { Presence, type PresenceEntry } from './presence.js';

@@ -81,6 +81,7 @@ const schema = z.object({
     .default('esl'),
   MQTT_MAX_KEEPALIVE_SECONDS: z.coerce.number().int().positive().max(65535).default(300),
   MQTT_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  // The product's limits: message bodies up to 64 KB, 30 subscriptions per client.
   MQTT_MAX_PAYLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -95,7 +96,7 @@ const schema = z.object({
   MQTT_CLUSTER: bool.default(true),
   MQTT_URL: z.string().url().optional(),
   PLATFORM_MQTT_SECRET: z.string().min(16).optional(),
-  // [broker] added by the broker issue. MQTT_*_PORT=0 turns a listener off, unless
+  // MQTT_*_PORT=0 turns a listener off, unless
   // MQTT_EPHEMERAL_PORTS is on: then 0 asks the OS for a free port (tests), and the broker
   // reports the ports it bound (BrokerService.ports, and the 'broker listening' log line).
   MQTT_EPHEMERAL_PORTS: bool.default(false),
