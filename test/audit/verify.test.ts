@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainHash } from '../../server/audit/audit-chain.js';
 import { readAuditAfter } from '../../server/audit/audit-repo.js';
 import { verifyChain } from '../../server/audit/audit-verify.js';
-import { addRecords, migratedDatabase } from './fixtures/audit-env.js';
+import { addRecords } from './fixtures/audit-env.js';
+import { migratedDatabase } from '../support/env.js';
 import { execute } from '../../server/db/query.js';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -18,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await sql.end();
-  await db.close();
+  await db.drop();
 });
 
 describe('audit chain check', () => {

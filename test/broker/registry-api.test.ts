@@ -6,9 +6,10 @@ import { hmacB64 } from '../../broker/index.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { WebClient } from '../support/web-client.js';
-import { closed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import { closed, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
 import { queryRows, querySingle } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let adminKey: string;
@@ -102,17 +103,15 @@ describe('registry REST API', () => {
       password: hmacB64(accessKeySecret, clientId),
     });
     expect(c.code).toBe(0);
-    await until(
-      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true,
-      30_000,
+    await waitFor(
       'online via API',
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true,
     );
     expect((await api('POST', `/access-keys/${accessKeyId}/revoke`)).status).toBe(204);
     await closed(c.client!);
-    await until(
-      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false,
-      30_000,
+    await waitFor(
       'offline via API',
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false,
     );
     expect((await auditActions(accessKeyId)).map((a) => a.action)).toEqual([
       'mqtt.access_key.issued',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../server/api/openapi.js';
 import { execute, queryRows, querySingle } from '../../server/db/query.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
-import { migratedDatabase } from './support/fixtures.js';
+import { migratedDatabase } from '../support/env.js';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 

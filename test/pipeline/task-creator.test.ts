@@ -3,7 +3,8 @@ import { loadConfig } from '../../server/config.js';
 import { withTx, type Pool } from '../../server/db/pool.js';
 import { contentHash } from '../../server/tasks/content-hash.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
-import { migratedDatabase, seedStore } from './support/fixtures.js';
+import { seedStore } from './support/fixtures.js';
+import { migratedDatabase } from '../support/env.js';
 import { execute, queryRows } from '../../server/db/query.js';
 
 const actor = { name: 'op1', role: 'operator' as const, requestId: 'req-12345678' };

@@ -1,24 +1,8 @@
-// Test fixtures for the pipeline: a migrated database of its own and catalog rows
-// (stores, Group IDs, products, prices, labels) made in bulk.
+// Test fixtures for the pipeline: catalog rows (stores, Group IDs, products, prices, labels)
+// made in bulk.
 import mysql from 'mysql2/promise';
-import { migrate } from '../../../server/db/migrate.js';
-import { createPool, type Pool } from '../../../server/db/pool.js';
-import { createTestDatabase, uid } from '../../support/env.js';
+import { uid } from '../../support/env.js';
 import { execute } from '../../../server/db/query.js';
-
-export async function migratedDatabase(): Promise<{ pool: Pool; url: string; drop: () => Promise<void> }> {
-  const db = await createTestDatabase();
-  await migrate(db.url);
-  const pool = createPool(db.url, 10);
-  return {
-    pool,
-    url: db.url,
-    drop: async () => {
-      await pool.end();
-      await db.drop();
-    },
-  };
-}
 
 export interface SeededStore {
   storeId: number;

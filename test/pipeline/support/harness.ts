@@ -12,7 +12,7 @@ import { createTaskPipeline, type TaskPipeline } from '../../../server/tasks/tas
 import { TaskQueue } from '../../../server/tasks/task-queue.js';
 import { deleteRedisPrefix } from '../../support/scratch.js';
 import { serverUrls, uid } from '../../support/env.js';
-import { migratedDatabase } from './fixtures.js';
+import { migratedDatabase } from '../../support/env.js';
 
 export interface Harness {
   ctx: AppContext;
