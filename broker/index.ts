@@ -10,6 +10,13 @@ export { sha256 } from './registry/registry-view.js';
 export * as topicsRepo from './registry/topics-repo.js';
 export * as credentialsRepo from './registry/credentials-repo.js';
 export { ensureInstanceId } from './registry/instance-repo.js';
-export { GROUP_ID_RE, PARENT_TOPIC_RE, parseClientId, CLIENT_ID_MAX } from './rules.js';
+export {
+  GROUP_ID_RE,
+  PARENT_TOPIC_RE,
+  parseClientId,
+  CLIENT_ID_MAX,
+  TOKEN_PERMS,
+  type TokenPerms,
+} from './rules.js';
 export { hmacB64 } from './hooks/authenticate.js';
 export * from './uplink.js';

@@ -1,6 +1,7 @@
 // AccessKeys, device credentials and tokens. Secrets arrive sealed (secret-box.ts), tokens hashed.
 import type { Queryable } from '../../server/db/pool.js';
 import { execute, queryOne, queryRows } from '../../server/db/query.js';
+import type { TokenPerms } from '../rules.js';
 
 export interface AccessKeyRow {
   access_key_id: string;
@@ -22,7 +23,7 @@ export interface TokenRow {
   id: string;
   token_hash: string;
   access_key_id: string;
-  perms: 'R' | 'W' | 'RW';
+  perms: TokenPerms;
   expires_at: Date;
   created_at: Date;
   revoked_at: Date | null;

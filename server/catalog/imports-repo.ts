@@ -1,10 +1,11 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne } from '../db/query.js';
+import type { ImportState } from './states.js';
 
 export interface ImportRow {
   id: string;
   content_hash: string;
-  state: 'pending' | 'applied';
+  state: ImportState;
   file_name: string;
   row_count: number;
   rows_json: string;

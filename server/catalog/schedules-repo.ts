@@ -1,8 +1,9 @@
 import type { Queryable } from '../db/pool.js';
 import type { Pair } from './prices-repo.js';
+import type { ScheduleKind, ScheduleState } from './states.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
 
-export type ScheduleKind = 'price' | 'promo_start' | 'promo_end';
+export type { ScheduleKind } from './states.js';
 
 export interface ScheduleRow {
   id: string;
@@ -14,7 +15,7 @@ export interface ScheduleRow {
   promo_from: Date | null;
   promo_to: Date | null;
   effective_at: Date;
-  state: 'pending' | 'applied' | 'cancelled' | 'failed';
+  state: ScheduleState;
   task_id: string | null;
   source: string;
   note: string;
