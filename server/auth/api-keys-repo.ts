@@ -34,11 +34,7 @@ export async function findApiKey(db: Queryable, id: number): Promise<ApiKeyRow |
 }
 
 export async function listApiKeys(db: Queryable): Promise<ApiKeyRow[]> {
-  const rows = await queryRows<ApiKeyRow>(
-    db,
-    'SELECT * FROM api_keys ORDER BY revoked_at IS NULL DESC, created_at DESC',
-  );
-  return rows;
+  return queryRows<ApiKeyRow>(db, 'SELECT * FROM api_keys ORDER BY revoked_at IS NULL DESC, created_at DESC');
 }
 
 export async function revokeApiKey(db: Queryable, id: number) {

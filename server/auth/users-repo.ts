@@ -22,8 +22,7 @@ export async function findUserById(db: Queryable, id: number): Promise<UserRow |
 }
 
 export async function listUsers(db: Queryable): Promise<UserRow[]> {
-  const rows = await queryRows<UserRow>(db, 'SELECT * FROM users ORDER BY username');
-  return rows;
+  return queryRows<UserRow>(db, 'SELECT * FROM users ORDER BY username');
 }
 
 export async function countUsers(db: Queryable): Promise<number> {

@@ -29,16 +29,13 @@ export async function storesPricing(db: Queryable, productId: number): Promise<n
 
 /** Every store with this product's price there (or nulls) and how many labels show it. */
 export async function pricesByStore(db: Queryable, productId: number) {
-  const rows = await queryRows<
-    Partial<PriceRow> & { store_id: number; code: string; name: string; labels: string }
-  >(
+  return queryRows<Partial<PriceRow> & { store_id: number; code: string; name: string; labels: string }>(
     db,
     `SELECT s.id AS store_id, s.code, s.name, p.price, p.promo_price, p.promo_from, p.promo_to, p.updated_at,
             (SELECT COUNT(*) FROM labels l WHERE l.store_id = s.id AND l.product_id = ?) AS labels
        FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? ORDER BY s.code`,
     [productId, productId],
   );
-  return rows;
 }
 
 /** Current rows for the pairs; with `lock`, locked until the transaction ends (so "before" in the audit is exact). */
@@ -96,10 +93,9 @@ export async function labelsForPairs(db: Queryable, pairs: Pair[], sample: numbe
 /** Prices of products in every store, for the API. */
 export async function pricesForProducts(db: Queryable, productIds: number[]) {
   if (!productIds.length) return [];
-  const rows = await queryRows<PriceRow & { store_code: string }>(
+  return queryRows<PriceRow & { store_code: string }>(
     db,
     `SELECT p.*, s.code AS store_code FROM prices p JOIN stores s ON s.id = p.store_id WHERE p.product_id IN (?) ORDER BY s.code`,
     [productIds],
   );
-  return rows;
 }

@@ -36,8 +36,7 @@ export async function findProductBySku(db: Queryable, sku: string): Promise<Prod
 
 export async function findProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
   if (!skus.length) return [];
-  const rows = await queryRows<ProductRow>(db, 'SELECT * FROM products WHERE sku IN (?)', [skus]);
-  return rows;
+  return queryRows<ProductRow>(db, 'SELECT * FROM products WHERE sku IN (?)', [skus]);
 }
 
 export async function insertProduct(

@@ -11,12 +11,11 @@ export interface StoreRow {
 }
 
 export async function listStores(db: Queryable): Promise<(StoreRow & { groups: string | null })[]> {
-  const rows = await queryRows<StoreRow & { groups: string | null }>(
+  return queryRows<StoreRow & { groups: string | null }>(
     db,
     `SELECT s.*, GROUP_CONCAT(g.group_id ORDER BY g.group_id SEPARATOR ' ') AS \`groups\`
        FROM stores s LEFT JOIN store_groups g ON g.store_id = s.id GROUP BY s.id ORDER BY s.code`,
   );
-  return rows;
 }
 
 export async function findStore(db: Queryable, id: number): Promise<StoreRow | null> {
@@ -29,8 +28,7 @@ export async function findStoreByCode(db: Queryable, code: string): Promise<Stor
 
 export async function findStoresByCodes(db: Queryable, codes: string[]): Promise<StoreRow[]> {
   if (!codes.length) return [];
-  const rows = await queryRows<StoreRow>(db, 'SELECT * FROM stores WHERE code IN (?)', [codes]);
-  return rows;
+  return queryRows<StoreRow>(db, 'SELECT * FROM stores WHERE code IN (?)', [codes]);
 }
 
 export async function insertStore(
@@ -63,12 +61,11 @@ export async function updateStore(
 export async function listGroups(
   db: Queryable,
 ): Promise<{ group_id: string; store_id: number | null; store_code: string | null }[]> {
-  const rows = await queryRows<{ group_id: string; store_id: number | null; store_code: string | null }>(
+  return queryRows<{ group_id: string; store_id: number | null; store_code: string | null }>(
     db,
     `SELECT m.group_id, sg.store_id, s.code AS store_code FROM mqtt_groups m
        LEFT JOIN store_groups sg ON sg.group_id = m.group_id LEFT JOIN stores s ON s.id = sg.store_id ORDER BY m.group_id`,
   );
-  return rows;
 }
 
 export async function findGroup(

@@ -35,7 +35,7 @@ const COLUMNS = `${ITEM_COLUMNS}, l.last_ap_client_id AS lastAp`;
 
 /** Items whose retry is due (sent without an answer, or failed), oldest task first. */
 export async function pickDueRetries(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
-  const rows = await queryRows<DispatchRow>(
+  return queryRows<DispatchRow>(
     db,
     `SELECT ${COLUMNS} FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
@@ -44,7 +44,6 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
      ORDER BY i.task_id, i.id LIMIT ?`,
     [groupId, RETRY_ITEM_STATES, limit],
   );
-  return rows;
 }
 
 /**
@@ -54,7 +53,7 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
  */
 export async function pickPending(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
   // No join to labels: the last AP only matters for a P2P retry; a first send goes to the group topic.
-  const rows = await queryRows<DispatchRow>(
+  return queryRows<DispatchRow>(
     db,
     `SELECT ${ITEM_COLUMNS}, NULL AS lastAp FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
@@ -62,7 +61,6 @@ export async function pickPending(db: Queryable, groupId: string, limit: number)
      ORDER BY i.id LIMIT ?`,
     [groupId, limit],
   );
-  return rows;
 }
 
 /**
