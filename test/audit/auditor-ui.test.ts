@@ -8,7 +8,7 @@ import { withTx } from '../../server/db/pool.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
 import { WebClient } from '../support/web-client.js';
-import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './fixtures/audit-env.js';
+import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './support/audit-env.js';
 import { execute } from '../../server/db/query.js';
 
 let sls: FakeSlsServer;

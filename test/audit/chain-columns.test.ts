@@ -12,7 +12,7 @@ import { createLogger } from '../../server/core/logger.js';
 import { execute } from '../../server/db/query.js';
 import { migratedDatabase } from '../support/env.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
-import { addRecords, slsClientFor, startFakeSls } from './fixtures/audit-env.js';
+import { addRecords, slsClientFor, startFakeSls } from './support/audit-env.js';
 
 type HashedField = (typeof HASHED_FIELDS)[number];
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainHash } from '../../server/audit/audit-chain.js';
 import { readAuditAfter } from '../../server/audit/audit-repo.js';
 import { verifyChain } from '../../server/audit/audit-verify.js';
-import { addRecords } from './fixtures/audit-env.js';
+import { addRecords } from './support/audit-env.js';
 import { migratedDatabase } from '../support/env.js';
 import { execute } from '../../server/db/query.js';
 

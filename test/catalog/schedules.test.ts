@@ -14,7 +14,7 @@ import {
   setPrice,
   signedIn,
   startCatalogPlatform,
-} from './fixtures.js';
+} from './support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 
 let p: TestPlatform;

@@ -12,7 +12,7 @@ import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
-import { seedStore } from './support/fixtures.js';
+import { seedStore } from '../tasks/support/fixtures.js';
 import { execute, queryRows } from '../../server/db/query.js';
 import { waitFor } from '../support/wait.js';
 

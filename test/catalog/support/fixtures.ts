@@ -1,10 +1,10 @@
 // Shared set-up for the catalog tests: a platform, signed-in users of each role, and a
 // small catalog built through the UI (only the broker's Group ID registry is seeded by SQL).
 import { expect } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { WebClient } from '../support/web-client.js';
-import { uid } from '../support/env.js';
-import { execute, queryRows } from '../../server/db/query.js';
+import { startTestPlatform, type TestPlatform } from '../../support/platform.js';
+import { WebClient } from '../../support/web-client.js';
+import { uid } from '../../support/env.js';
+import { execute, queryRows } from '../../../server/db/query.js';
 
 export const PASSWORD = 'a-long-password-123';
 
