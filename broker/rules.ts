@@ -10,6 +10,10 @@ export const PARENT_TOPIC_RE = /^[a-zA-Z0-9_-]{1,32}$/;
 /** The platform's own MQTT clients (the split-deployment downlink). Never a device's shape. */
 export const PLATFORM_CLIENT_RE = /^platform-[a-zA-Z0-9_-]{1,55}$/;
 
+/** What a token may do on its topics: read (subscribe), write (publish), or both. */
+export const TOKEN_PERMS = ['R', 'W', 'RW'] as const;
+export type TokenPerms = (typeof TOKEN_PERMS)[number];
+
 export const CLIENT_ID_MAX = 64;
 export const TOPIC_MAX = 64;
 export const SEPARATOR = '@@@';

@@ -93,6 +93,7 @@ const schema = z.object({
     .default('esl'),
   MQTT_MAX_KEEPALIVE_SECONDS: z.coerce.number().int().positive().max(65535).default(300),
   MQTT_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  // The product's limits: message bodies up to 64 KB, 30 subscriptions per client.
   MQTT_MAX_PAYLOAD_BYTES: z.coerce
     .number()
     .int()

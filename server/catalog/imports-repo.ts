@@ -1,9 +1,11 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne } from '../db/query.js';
+import type { ImportState } from './states.js';
 
 export interface ImportRow {
   id: string;
   content_hash: string;
-  state: 'pending' | 'applied';
+  state: ImportState;
   file_name: string;
   row_count: number;
   rows_json: string;
@@ -27,21 +29,22 @@ export async function insertImport(
     encoding: string | null;
   },
 ) {
-  await db.query(
+  await execute(
+    db,
     'INSERT INTO price_imports (id, content_hash, file_name, row_count, rows_json, created_by, source_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
     [r.id, r.hash, r.fileName.slice(0, 255), r.rowCount, r.rowsJson, r.createdBy.slice(0, 128), r.encoding],
   );
 }
 
 export async function findImport(db: Queryable, id: string, lock = false): Promise<ImportRow | null> {
-  const [rows] = (await db.query(`SELECT * FROM price_imports WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [
+  return queryOne<ImportRow>(db, `SELECT * FROM price_imports WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [
     id,
-  ])) as unknown as [ImportRow[]];
-  return rows[0] ?? null;
+  ]);
 }
 
 export async function markImportApplied(db: Queryable, id: string, taskId: string | null) {
-  await db.query(
+  await execute(
+    db,
     "UPDATE price_imports SET state = 'applied', task_id = ?, applied_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
     [taskId, id],
   );
@@ -49,7 +52,8 @@ export async function markImportApplied(db: Queryable, id: string, taskId: strin
 
 /** Unconfirmed imports are kept for a day, then forgotten. */
 export async function purgeStaleImports(db: Queryable) {
-  await db.query(
+  await execute(
+    db,
     "DELETE FROM price_imports WHERE state = 'pending' AND created_at < NOW(3) - INTERVAL 1 DAY",
   );
 }

@@ -31,11 +31,7 @@ export function readinessRoutes(ctx: AppContext) {
     migrations: 'applied' | 'pending' | 'unknown';
   }> => {
     try {
-      const applied = await bounded(
-        migrationsApplied((sql) => ctx.pool.query({ sql, timeout: READY_CHECK_TIMEOUT_MS })),
-        READY_CHECK_TIMEOUT_MS,
-        'MySQL',
-      );
+      const applied = await bounded(migrationsApplied(ctx.pool), READY_CHECK_TIMEOUT_MS, 'MySQL');
       return { mysql: 'up', migrations: applied ? 'applied' : 'pending' };
     } catch (err) {
       logDown('mysql', err);

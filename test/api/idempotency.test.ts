@@ -11,7 +11,7 @@ import {
   q,
   signedIn,
   startCatalogPlatform,
-} from '../catalog/fixtures.js';
+} from '../catalog/support/fixtures.js';
 
 let p: TestPlatform;
 let admin: WebClient;

@@ -8,7 +8,8 @@ import { withTx } from '../../server/db/pool.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
 import { WebClient } from '../support/web-client.js';
-import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './fixtures/audit-env.js';
+import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './support/audit-env.js';
+import { execute } from '../../server/db/query.js';
 
 let sls: FakeSlsServer;
 let p: TestPlatform;
@@ -301,7 +302,7 @@ describe('auditor pages', () => {
     const ok = await auditor.get('/audit/verify?fromId=1');
     expect(ok.text).toContain('data-testid="chain-ok"');
     const sql = await mysql.createConnection({ uri: p.ctx.mysqlUrl });
-    await sql.query('UPDATE audit_log SET after_json = \'{"price":"0.99"}\' WHERE id = ?', [story.change]);
+    await execute(sql, 'UPDATE audit_log SET after_json = \'{"price":"0.99"}\' WHERE id = ?', [story.change]);
     await sql.end();
     const broken = await auditor.get('/audit/verify?fromId=1');
     expect(broken.text).toContain(`data-break-id="${story.change}"`);
@@ -326,11 +327,14 @@ describe('auditor pages', () => {
     let last = '';
     for (const r of await readAuditAfter(p.ctx.pool, String(from - 1), 100_000)) {
       const hash = chainHash(prev, r);
-      await sql.query('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', [prev, hash, r.id]);
+      await execute(sql, 'UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', [prev, hash, r.id]);
       prev = hash;
       last = r.id;
     }
-    await sql.query('UPDATE audit_chain_head SET last_hash = ? WHERE id = 1 AND last_id = ?', [prev, last]);
+    await execute(sql, 'UPDATE audit_chain_head SET last_hash = ? WHERE id = 1 AND last_id = ?', [
+      prev,
+      last,
+    ]);
     await sql.end();
 
     const page = (await auditor.get('/audit/verify?fromId=1')).text;

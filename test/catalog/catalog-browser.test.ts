@@ -13,7 +13,7 @@ import {
   q,
   signedIn,
   startCatalogPlatform,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 let p: TestPlatform;
 let browser: Browser;

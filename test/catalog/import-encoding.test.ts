@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../server/catalog/import-parse.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
-import { makeLabels, makeProduct, makeStore, signedIn, startCatalogPlatform } from './fixtures.js';
+import { makeLabels, makeProduct, makeStore, signedIn, startCatalogPlatform } from './support/fixtures.js';
 
 let p: TestPlatform;
 let op: WebClient;

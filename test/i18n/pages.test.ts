@@ -7,7 +7,13 @@ import { navFor } from '../../server/web/nav.js';
 import { missingKeys, readCatalogue, type Locale } from '../../server/i18n/i18n.js';
 import type { TestPlatform } from '../support/platform.js';
 import { WebClient } from '../support/web-client.js';
-import { makeProduct, makeStore, PASSWORD, signedIn, startCatalogPlatform } from '../catalog/fixtures.js';
+import {
+  makeProduct,
+  makeStore,
+  PASSWORD,
+  signedIn,
+  startCatalogPlatform,
+} from '../catalog/support/fixtures.js';
 
 type Role = 'admin' | 'operator' | 'auditor';
 let p: TestPlatform;

@@ -6,7 +6,8 @@ import { DemoFleet, DEMO_GROUP_ID } from '../../server/demo/demo-fleet.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -20,8 +21,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(f.platform.ctx.pool, sql, args);
 
 describe('demo fleet', () => {
   it('seeds the demo store once and confirms a price change on all its labels', async () => {
@@ -33,10 +33,9 @@ describe('demo fleet', () => {
       { n: '30' },
     ]);
     await waitFor(
-      () => q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID]),
-      (r) => r.length === 2,
-      30_000,
       'demo APs reported',
+      () => q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID]),
+      { until: (r) => r.length === 2 },
     );
     expect(
       (await q('SELECT client_id FROM aps WHERE group_id = ? ORDER BY client_id', [DEMO_GROUP_ID])).map(
@@ -47,7 +46,7 @@ describe('demo fleet', () => {
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const [p] = await q('SELECT p.product_id AS pid FROM prices p WHERE p.store_id = ? LIMIT 1', [store.id]);
     const t = await withTx(f.platform.ctx.pool, async (c) => {
-      await c.query("UPDATE prices SET price = '2.99' WHERE store_id = ? AND product_id = ?", [
+      await execute(c, "UPDATE prices SET price = '2.99' WHERE store_id = ? AND product_id = ?", [
         store.id,
         p.pid,
       ]);
@@ -59,20 +58,16 @@ describe('demo fleet', () => {
       );
     });
     await creator.enqueue(t!.taskId);
-    await waitFor(
-      () => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]),
-      (r) => r[0].state === 'completed',
-      30_000,
-      'demo task completed',
-    );
+    await waitFor('demo task completed', () => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), {
+      until: (r) => r[0].state === 'completed',
+    });
     expect(t!.items).toBeGreaterThan(0);
     await demo.stop();
     // Their disconnects recorded first, so that "back online" below is the second start's doing.
     await waitFor(
-      () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
-      (r) => r.length === 0,
-      30_000,
       'demo APs offline',
+      () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
+      { until: (r) => r.length === 0 },
     );
 
     // every simulated AP logged in with its own device credential
@@ -100,10 +95,9 @@ describe('demo fleet', () => {
       await q("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'mqtt.device_credential.rotated'"),
     ).toEqual([{ n: '2' }]);
     await waitFor(
-      () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
-      (r) => r.length === 2,
-      30_000,
       'demo APs back online with rotated secrets',
+      () => q('SELECT online FROM aps WHERE group_id = ? AND online = 1', [DEMO_GROUP_ID]),
+      { until: (r) => r.length === 2 },
     );
     await again.stop();
   });

@@ -9,7 +9,8 @@ import { seedStore, type SeededStore } from './support/fixtures.js';
 import { startFleet } from './support/fleet.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { Mosquitto, mqttDownlink, uplinkBridge } from './support/mosquitto.js';
-import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 const actor = { name: 'op1', role: 'operator' as const };
 let h: Harness<Awaited<ReturnType<typeof mqttDownlink>>>;
@@ -39,8 +40,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await h.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(h.ctx.pool, sql, args);
 const counts = async (taskId: string) =>
   Object.fromEntries(
     (await q('SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state', [taskId])).map(
@@ -55,7 +55,7 @@ async function change(
   const stores = Array.isArray(store) ? store : [store];
   const t = await withTx(h.ctx.pool, async (c) => {
     for (const s of stores)
-      await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+      await execute(c, 'UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
     return h.creator.createInTx(
       c,
       actor,
@@ -80,12 +80,7 @@ describe('dispatch and confirmation', () => {
     );
     const t = await change([a, b]);
     expect(t.items).toBe(170);
-    await waitFor(
-      () => taskState(t.taskId),
-      (s) => s === 'completed',
-      30_000,
-      'task completed',
-    );
+    await waitFor('task completed', () => taskState(t.taskId), { until: (s) => s === 'completed' });
     expect(await counts(t.taskId)).toEqual({ confirmed: 170 });
     // Each label confirmed once: the audit trail names every label in exactly one confirmation.
     const audits = await q(
@@ -141,6 +136,7 @@ describe('dispatch and confirmation', () => {
       maxInflight = Math.max(maxInflight, await countInflightMessages(h.ctx.pool, slow.groupId));
     };
     const done = await waitFor(
+      'fast store confirmed',
       async () => {
         await sampleSlowWindow();
         return (
@@ -150,22 +146,19 @@ describe('dispatch and confirmation', () => {
           )
         ).map((r) => [r.g, Number(r.c)]);
       },
-      (rows) => rows.some(([g, c]) => g === fast.groupId && c === 60),
-      30_000,
-      'fast store confirmed',
+      { until: (rows) => rows.some(([g, c]) => g === fast.groupId && c === 60) },
     );
     // The fast store was not held up by the slow one: it finished while the slow one still had work out.
     const slowConfirmed = done.find(([g]) => g === slow.groupId)?.[1] ?? 0;
     expect(slowConfirmed).toBeLessThan(60);
     // And the slow store stayed within its window of 3 messages the whole way, to its end.
     await waitFor(
+      'slow store completed',
       async () => {
         await sampleSlowWindow();
         return taskState(t.taskId);
       },
-      (s) => s === 'completed',
-      30_000,
-      'slow store completed',
+      { until: (s) => s === 'completed' },
     );
     expect(maxInflight).toBeGreaterThan(0); // the samples did see its window in use
     expect(maxInflight).toBeLessThanOrEqual(3);
@@ -177,21 +170,15 @@ describe('dispatch and confirmation', () => {
     fleets.push(ap);
     // the status report tells the platform which AP serves the labels
     await waitFor(
+      'status applied',
       () =>
         q('SELECT COUNT(*) AS n FROM labels WHERE group_id = ? AND last_ap_client_id IS NOT NULL', [
           s.groupId,
         ]),
-      (r) => Number(r[0].n) === 30,
-      30_000,
-      'status applied',
+      { until: (r) => Number(r[0].n) === 30 },
     );
     const t = await change(s);
-    await waitFor(
-      () => taskState(t.taskId),
-      (st) => st === 'completed',
-      30_000,
-      'retried task completed',
-    );
+    await waitFor('retried task completed', () => taskState(t.taskId), { until: (st) => st === 'completed' });
     const att = await q('SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?', [
       t.taskId,
     ]);
@@ -211,12 +198,7 @@ describe('dispatch and confirmation', () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1, { failureRate: 1 })));
     const t = await change(s, { deadlineSeconds: 10 });
-    await waitFor(
-      () => taskState(t.taskId),
-      (st) => st === 'timed_out',
-      30_000,
-      'task timed out',
-    );
+    await waitFor('task timed out', () => taskState(t.taskId), { until: (st) => st === 'timed_out' });
     const items = await q('SELECT state, error FROM task_items WHERE task_id = ?', [t.taskId]);
     expect(
       items.every(
@@ -240,12 +222,9 @@ describe('dispatch and confirmation', () => {
     await new Promise((r) => setTimeout(r, 200));
     const live = await change(s, { deadlineSeconds: 60 });
     await away;
-    await waitFor(
-      () => taskState(live.taskId),
-      (st) => st === 'completed',
-      30_000,
-      'missed task delivered on return',
-    );
+    await waitFor('missed task delivered on return', () => taskState(live.taskId), {
+      until: (st) => st === 'completed',
+    });
 
     // An expired message: the AP stays away until the task has timed out, so whatever was sent
     // to it waits at the broker (its session is kept: clean: false) past the message's expiry,
@@ -255,12 +234,9 @@ describe('dispatch and confirmation', () => {
     const was = { ...ap.counters };
     await ap.stop();
     const short = await change(s, { deadlineSeconds: 10 });
-    await waitFor(
-      () => taskState(short.taskId),
-      (st) => st === 'timed_out',
-      30_000,
-      'short task timed out',
-    );
+    await waitFor('short task timed out', () => taskState(short.taskId), {
+      until: (st) => st === 'timed_out',
+    });
     // It was sent (to the group, then retried P2P) while the AP was away, before its deadline.
     const [sent] = await q(
       'SELECT MIN(attempts) AS lo, MAX(attempts) AS hi FROM task_items WHERE task_id = ?',
@@ -269,12 +245,9 @@ describe('dispatch and confirmation', () => {
     expect(Number(sent.lo)).toBeGreaterThan(0);
     await ap.start();
     // Each attempt was at least one message; all of them reach the AP now, after the deadline.
-    await waitFor(
-      async () => ap.counters.expired - was.expired,
-      (n) => n >= Number(sent.hi),
-      30_000,
-      'expired messages delivered',
-    );
+    await waitFor('expired messages delivered', async () => ap.counters.expired - was.expired, {
+      until: (n) => n >= Number(sent.hi),
+    });
     // Every message it got since it went away was dropped as expired: nothing was applied.
     expect(ap.counters.messages - was.messages).toBe(ap.counters.expired - was.expired);
     expect(ap.counters.applied).toBe(was.applied);
@@ -323,48 +296,40 @@ describe('dispatch and confirmation', () => {
     );
     await evil.endAsync();
     const rejected = await waitFor(
-      () => h.ctx.redis.hgetall(h.pipeline.uplink.rejectedKey),
-      (r) => Number(r.malformed_ack) === 3 && Number(r.malformed_status) === 1 && Number(r.forged) === 3,
-      10_000,
       'rejections counted',
+      () => h.ctx.redis.hgetall(h.pipeline.uplink.rejectedKey),
+      {
+        until: (r) =>
+          Number(r.malformed_ack) === 3 && Number(r.malformed_status) === 1 && Number(r.forged) === 3,
+        timeoutMs: 10_000,
+      },
     );
     expect(rejected).toMatchObject({ malformed_ack: '3', malformed_status: '1', forged: '3' });
     expect(await counts(tb.taskId)).toEqual({ pending: 3 });
     // the worker is still up: the real fleet confirms the task
     fleets.push(...(await startFleet(broker.url, b, 1)));
     await h.creator.enqueue(tb.taskId);
-    await waitFor(
-      () => taskState(tb.taskId),
-      (st) => st === 'completed',
-      30_000,
-      'task completed after forged acks',
-    );
+    await waitFor('task completed after forged acks', () => taskState(tb.taskId), {
+      until: (st) => st === 'completed',
+    });
   });
 
   it('enqueues a task whose creator died before enqueue (recovery sweep)', async () => {
     const s = await seedStore(h.ctx.pool, { products: 3, labelsPerProduct: 1 });
     fleets.push(...(await startFleet(broker.url, s, 1)));
     const t = await change(s, { enqueue: false });
-    await h.ctx.pool.query('UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [
+    await execute(h.ctx.pool, 'UPDATE tasks SET created_at = created_at - INTERVAL 1 MINUTE WHERE id = ?', [
       t.taskId,
     ]);
-    await waitFor(
-      () => taskState(t.taskId),
-      (st) => st === 'completed',
-      30_000,
-      'stranded task completed',
-    );
+    await waitFor('stranded task completed', () => taskState(t.taskId), {
+      until: (st) => st === 'completed',
+    });
   });
 
   it('cancels a task: open items stop, later acks change nothing', async () => {
     const s = await seedStore(h.ctx.pool, { products: 5, labelsPerProduct: 1 });
     const t = await change(s);
-    await waitFor(
-      () => taskState(t.taskId),
-      (st) => st === 'in_progress',
-      30_000,
-      'task started',
-    );
+    await waitFor('task started', () => taskState(t.taskId), { until: (st) => st === 'in_progress' });
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toEqual({ cancelled: 5 });
     expect(await h.finisher.cancel(t.taskId, { name: 'op2', role: 'operator' })).toBeNull();
     fleets.push(...(await startFleet(broker.url, s, 1)));

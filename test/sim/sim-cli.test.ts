@@ -12,8 +12,9 @@ import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
-import { seedStore } from './support/fixtures.js';
-import { waitFor } from './support/wait.js';
+import { seedStore } from '../tasks/support/fixtures.js';
+import { execute, queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Record<string, unknown>[]])[0];
+  queryRows<Record<string, unknown>>(f.platform.ctx.pool, sql, args);
 
 describe('npm run sim', () => {
   it('connects APs with device credentials from a file and confirms a price change', async () => {
@@ -74,27 +75,21 @@ describe('npm run sim', () => {
     let out = '';
     sim.stdout!.on('data', (d) => (out += d));
     sim.stderr!.on('data', (d) => (out += d));
-    await waitFor(
-      async () => out,
-      (o) => o.includes('"ready":true'),
-      30_000,
-      'sim ready',
-    );
+    await waitFor('sim ready', async () => out, { until: (o) => o.includes('"ready":true') });
     expect(JSON.parse(out.split('\n').find((l) => l.includes('"ready"'))!)).toEqual({
       ready: true,
       aps: 2,
       labels: 12,
     });
     await waitFor(
-      () => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]),
-      (r) => r.length === 2,
-      30_000,
       'sim APs online',
+      () => q('SELECT client_id FROM aps WHERE group_id = ? AND online = 1', [groupId]),
+      { until: (r) => r.length === 2 },
     );
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, async (c) => {
-      await c.query("UPDATE prices SET price = '7.77' WHERE store_id = ?", [store.storeId]);
+      await execute(c, "UPDATE prices SET price = '7.77' WHERE store_id = ?", [store.storeId]);
       return creator.createInTx(
         c,
         SYSTEM_ACTOR,
@@ -103,12 +98,9 @@ describe('npm run sim', () => {
       );
     });
     await creator.enqueue(t!.taskId);
-    await waitFor(
-      () => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]),
-      (r) => r[0]?.state === 'completed',
-      30_000,
-      'task completed',
-    );
+    await waitFor('task completed', () => q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]), {
+      until: (r) => r[0]?.state === 'completed',
+    });
     expect(
       await q("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [t!.taskId]),
     ).toEqual([{ n: '12' }]);

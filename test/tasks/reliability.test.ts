@@ -15,10 +15,12 @@ import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { Fleet } from '../../sim/fleet.js';
 import { serverUrls, uid } from '../support/env.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
-import { migratedDatabase, seedStore, type SeededStore } from './support/fixtures.js';
+import { seedStore, type SeededStore } from './support/fixtures.js';
+import { migratedDatabase } from '../support/env.js';
 import { freePort } from './support/mosquitto.js';
 import { PrivateRedis, RoleProcess } from './support/processes.js';
-import { waitFor } from './support/wait.js';
+import { execute, queryRows, querySingle } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 const GROUPS = 3;
 const LABELS_PER_GROUP = 1500;
@@ -101,9 +103,10 @@ async function rig(redisUrl: string): Promise<Rig> {
   };
   cleanups.push(close);
   await broker.start();
-  const [[inst]] = (await db.pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [
-    [{ instance_id: string }],
-  ];
+  const inst = await querySingle<{ instance_id: string }>(
+    db.pool,
+    'SELECT instance_id FROM mqtt_instance WHERE id = 1',
+  );
   await worker.start();
   fleet = new Fleet({
     url: `mqtt://127.0.0.1:${mqttPort}`,
@@ -136,12 +139,11 @@ async function rig(redisUrl: string): Promise<Rig> {
 }
 
 type Row = Record<string, unknown>;
-const q = async (r: Rig, sql: string, args: unknown[] = []) =>
-  ((await r.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (r: Rig, sql: string, args: unknown[] = []) => queryRows<Row>(r.pool, sql, args);
 
 async function startTask(r: Rig) {
   const t = await withTx(r.pool, async (c) => {
-    await c.query('UPDATE prices SET price = price + 1');
+    await execute(c, 'UPDATE prices SET price = price + 1');
     return r.creator.createInTx(
       c,
       { name: 'op', role: 'operator' },
@@ -162,10 +164,9 @@ const confirmed = async (r: Rig, id: string) =>
 async function expectExactlyOnce(r: Rig, id: string) {
   try {
     await waitFor(
-      async () => String((await q(r, 'SELECT state FROM tasks WHERE id = ?', [id]))[0].state),
-      (s) => s === 'completed',
-      120_000,
       `task ${id} completed`,
+      async () => String((await q(r, 'SELECT state FROM tasks WHERE id = ?', [id]))[0].state),
+      { until: (s) => s === 'completed', timeoutMs: 120_000 },
     );
   } catch (err) {
     // what the processes said is the first thing to read when this fails
@@ -198,12 +199,7 @@ describe('reliability', () => {
   it('survives SIGKILL of the worker mid-task', async () => {
     const r = await rig(serverUrls().redisUrl);
     const id = await startTask(r);
-    await waitFor(
-      () => confirmed(r, id),
-      (n) => n > 900,
-      60_000,
-      'some progress',
-    );
+    await waitFor('some progress', () => confirmed(r, id), { until: (n) => n > 900, timeoutMs: 60_000 });
     await r.worker.kill('SIGKILL');
     const atKill = await confirmed(r, id);
     expect(atKill).toBeLessThan(GROUPS * LABELS_PER_GROUP);
@@ -214,12 +210,7 @@ describe('reliability', () => {
   it('survives a restart of the broker process mid-task', async () => {
     const r = await rig(serverUrls().redisUrl);
     const id = await startTask(r);
-    await waitFor(
-      () => confirmed(r, id),
-      (n) => n > 900,
-      60_000,
-      'some progress',
-    );
+    await waitFor('some progress', () => confirmed(r, id), { until: (n) => n > 900, timeoutMs: 60_000 });
     await r.broker.kill('SIGTERM');
     await new Promise((res) => setTimeout(res, 1000));
     await r.broker.start();
@@ -239,12 +230,7 @@ describe('reliability', () => {
     it('survives a restart of Redis mid-task', async () => {
       const r = await rig(redis.url);
       const id = await startTask(r);
-      await waitFor(
-        () => confirmed(r, id),
-        (n) => n > 900,
-        60_000,
-        'some progress',
-      );
+      await waitFor('some progress', () => confirmed(r, id), { until: (n) => n > 900, timeoutMs: 60_000 });
       await redis.stop();
       await new Promise((res) => setTimeout(res, 1500));
       await redis.start();

@@ -1,9 +1,10 @@
 // Shared set-up for the catalog tests: a platform, signed-in users of each role, and a
 // small catalog built through the UI (only the broker's Group ID registry is seeded by SQL).
 import { expect } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { WebClient } from '../support/web-client.js';
-import { uid } from '../support/env.js';
+import { startTestPlatform, type TestPlatform } from '../../support/platform.js';
+import { WebClient } from '../../support/web-client.js';
+import { uid } from '../../support/env.js';
+import { execute, queryRows } from '../../../server/db/query.js';
 
 export const PASSWORD = 'a-long-password-123';
 
@@ -23,19 +24,16 @@ export async function signedIn(p: TestPlatform, role: 'admin' | 'operator' | 'au
   return c;
 }
 
-export async function q<T = Record<string, unknown>>(
+export const q = <T extends object = Record<string, unknown>>(
   p: TestPlatform,
   sql: string,
   args: unknown[] = [],
-): Promise<T[]> {
-  const [rows] = (await p.ctx.pool.query(sql, args)) as unknown as [T[]];
-  return rows;
-}
+) => queryRows<T>(p.ctx.pool, sql, args);
 
 /** A store with one Group ID, created the way an admin would. Returns ids. */
 export async function makeStore(p: TestPlatform, admin: WebClient, code: string) {
   const group = `GID_${code}_${uid(2)}`;
-  await p.ctx.pool.query('INSERT INTO mqtt_groups (group_id) VALUES (?)', [group]);
+  await execute(p.ctx.pool, 'INSERT INTO mqtt_groups (group_id) VALUES (?)', [group]);
   const r = await admin.post(
     '/catalog/stores',
     { code, name: `Store ${code}`, timezone: 'Asia/Shanghai', currency: 'CNY' },

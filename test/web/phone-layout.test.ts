@@ -14,7 +14,7 @@ import {
   PASSWORD,
   signedIn,
   startCatalogPlatform,
-} from '../catalog/fixtures.js';
+} from '../catalog/support/fixtures.js';
 
 let p: TestPlatform;
 let browser: Browser;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
 import { uid } from '../support/env.js';
-import { q, signedIn, startCatalogPlatform } from '../catalog/fixtures.js';
+import { q, signedIn, startCatalogPlatform } from './support/fixtures.js';
 
 let p: TestPlatform;
 let admin: WebClient;

@@ -1,23 +1,8 @@
-// Test fixtures for the pipeline: a migrated database of its own and catalog rows
-// (stores, Group IDs, products, prices, labels) made in bulk.
+// Test fixtures for the pipeline: catalog rows (stores, Group IDs, products, prices, labels)
+// made in bulk.
 import mysql from 'mysql2/promise';
-import { migrate } from '../../../server/db/migrate.js';
-import { createPool, type Pool } from '../../../server/db/pool.js';
-import { createTestDatabase, uid } from '../../support/env.js';
-
-export async function migratedDatabase(): Promise<{ pool: Pool; url: string; drop: () => Promise<void> }> {
-  const db = await createTestDatabase();
-  await migrate(db.url);
-  const pool = createPool(db.url, 10);
-  return {
-    pool,
-    url: db.url,
-    drop: async () => {
-      await pool.end();
-      await db.drop();
-    },
-  };
-}
+import { uid } from '../../support/env.js';
+import { execute } from '../../../server/db/query.js';
 
 export interface SeededStore {
   storeId: number;
@@ -35,23 +20,18 @@ export async function seedStore(
   // A Group ID made through the broker's registry is passed in; else a bare row will do (no broker).
   const groupId = opts.groupId ?? `GID_t${tag}`;
   if (!opts.groupId) await db.query('INSERT INTO mqtt_groups (group_id) VALUES (?)', [groupId]);
-  const [s] = (await db.query('INSERT INTO stores (code, name) VALUES (?, ?)', [
-    `S${tag}`,
-    `Store ${tag}`,
-  ])) as unknown as [{ insertId: number }];
+  const s = await execute(db, 'INSERT INTO stores (code, name) VALUES (?, ?)', [`S${tag}`, `Store ${tag}`]);
   const storeId = s.insertId;
-  await db.query('INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
+  await execute(db, 'INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
   const productIds: number[] = [];
   const labelIds: string[] = [];
   for (let i = 0; i < opts.products; i += 1000) {
     const n = Math.min(1000, opts.products - i);
     const rows = Array.from({ length: n }, (_, k) => [`SKU-${tag}-${i + k}`, `Product ${i + k} of ${tag}`]);
-    const [r] = (await db.query('INSERT INTO products (sku, name) VALUES ?', [rows])) as unknown as [
-      { insertId: number },
-    ];
+    const r = await execute(db, 'INSERT INTO products (sku, name) VALUES ?', [rows]);
     const ids = Array.from({ length: n }, (_, k) => r.insertId + k);
     productIds.push(...ids);
-    await db.query('INSERT INTO prices (store_id, product_id, price) VALUES ?', [
+    await execute(db, 'INSERT INTO prices (store_id, product_id, price) VALUES ?', [
       ids.map((id) => [storeId, id, opts.price ?? '1.00']),
     ]);
   }
@@ -64,7 +44,7 @@ export async function seedStore(
     }
   }
   for (let i = 0; i < labelRows.length; i += 5000) {
-    await db.query('INSERT INTO labels (label_id, store_id, group_id, product_id, bound_at) VALUES ?', [
+    await execute(db, 'INSERT INTO labels (label_id, store_id, group_id, product_id, bound_at) VALUES ?', [
       labelRows.slice(i, i + 5000),
     ]);
   }

@@ -2,6 +2,7 @@
 // tests can SIGKILL and restart them; and a private redis-server that can be restarted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../../server/config.js';
+import { waitFor } from '../../support/wait.js';
 import { LocalServer } from './local-server.js';
 
 export class RoleProcess {
@@ -38,11 +39,16 @@ export class RoleProcess {
     };
     p.stdout!.on('data', collect);
     p.stderr!.on('data', collect);
-    const end = Date.now() + timeoutMs;
-    while (!this.out.includes('"platform started"')) {
+    const started = () => {
       if (p.exitCode !== null) throw new Error(`${this.label} exited with ${p.exitCode}:\n${this.out}`);
-      if (Date.now() > end) throw new Error(`${this.label} did not start:\n${this.out}`);
-      await new Promise((r) => setTimeout(r, 100));
+      return this.out.includes('"platform started"');
+    };
+    try {
+      await waitFor(`${this.label} to start`, started, { timeoutMs, intervalMs: 100 });
+    } catch (err) {
+      throw p.exitCode === null
+        ? new Error(`${this.label} did not start:\n${this.out}`, { cause: err })
+        : err;
     }
   }
 

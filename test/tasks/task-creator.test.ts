@@ -3,7 +3,9 @@ import { loadConfig } from '../../server/config.js';
 import { withTx, type Pool } from '../../server/db/pool.js';
 import { contentHash } from '../../server/tasks/content-hash.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
-import { migratedDatabase, seedStore } from './support/fixtures.js';
+import { seedStore } from './support/fixtures.js';
+import { migratedDatabase } from '../support/env.js';
+import { execute, queryRows } from '../../server/db/query.js';
 
 const actor = { name: 'op1', role: 'operator' as const, requestId: 'req-12345678' };
 let pool: Pool;
@@ -23,19 +25,20 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(pool, sql, args);
 
 describe('TaskCreator', () => {
   it('writes one item per affected label with the effective price, a hash JS agrees with, and the audit record', async () => {
     const s = await seedStore(pool, { products: 3, labelsPerProduct: 2, price: '3.50' });
     const [p0, p1, p2] = s.productIds;
     // p1: promotion in force; p2: promotion that has not started yet.
-    await pool.query(
+    await execute(
+      pool,
       "UPDATE prices SET promo_price = '2.99', promo_from = NOW(3) - INTERVAL 1 HOUR, promo_to = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?",
       [p1],
     );
-    await pool.query(
+    await execute(
+      pool,
       "UPDATE prices SET promo_price = '1.99', promo_from = NOW(3) + INTERVAL 1 HOUR WHERE product_id = ?",
       [p2],
     );

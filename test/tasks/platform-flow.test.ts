@@ -12,7 +12,8 @@ import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { WebClient } from '../support/web-client.js';
 import { seedStore, type SeededStore } from './support/fixtures.js';
-import { waitFor } from './support/wait.js';
+import { execute, queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let queue: TaskQueue;
@@ -31,8 +32,7 @@ afterAll(async () => {
 });
 
 type Row = Record<string, unknown>;
-const q = async (sql: string, args: unknown[] = []) =>
-  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(f.platform.ctx.pool, sql, args);
 const taskState = async (id: string) =>
   String((await q('SELECT state FROM tasks WHERE id = ?', [id]))[0].state);
 
@@ -63,7 +63,7 @@ async function storeWithFleet(
 
 async function change(s: SeededStore, deadlineSeconds?: number) {
   const t = await withTx(f.platform.ctx.pool, async (c) => {
-    await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+    await execute(c, 'UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
     return creator.createInTx(
       c,
       { name: 'erp', role: 'api' },
@@ -168,12 +168,7 @@ describe('price change through the platform and its own broker', () => {
   it('lets an operator cancel a running task and retry what timed out; an auditor only reads', async () => {
     const s = await storeWithFleet(6, 1, { failureRate: 1 });
     const id = await change(s, 600);
-    await waitFor(
-      () => taskState(id),
-      (st) => st === 'in_progress',
-      30_000,
-      'task running',
-    );
+    await waitFor('task running', () => taskState(id), { until: (st) => st === 'in_progress' });
     const aud = await userClient('auditor');
     const seen = await aud.get(`/tasks/${id}`);
     expect(seen.status).toBe(200);
@@ -188,24 +183,14 @@ describe('price change through the platform and its own broker', () => {
     expect(await taskState(id)).toBe('cancelled');
 
     const id2 = await change(s, 2);
-    await waitFor(
-      () => taskState(id2),
-      (st) => st === 'timed_out',
-      30_000,
-      'task timed out',
-    );
+    await waitFor('task timed out', () => taskState(id2), { until: (st) => st === 'timed_out' });
     for (const ap of aps) ap.opts.failureRate = 0;
     await op.get(`/tasks/${id2}`);
     const retry = await op.post(`/tasks/${id2}/retry`, {});
     expect(retry.status).toBe(302);
     const id3 = /\/tasks\/(\d+)$/.exec(retry.location!)![1];
     expect(id3).not.toBe(id2);
-    await waitFor(
-      () => taskState(id3),
-      (st) => st === 'completed',
-      30_000,
-      'retry completed',
-    );
+    await waitFor('retry completed', () => taskState(id3), { until: (st) => st === 'completed' });
     expect((await q('SELECT source, parent_task_id AS p FROM tasks WHERE id = ?', [id3]))[0]).toEqual({
       source: 'retry',
       p: id2,
@@ -230,12 +215,13 @@ describe('price change through the platform and its own broker', () => {
     const auditor = await userClient('auditor');
     const group = a0.opts.clientId.split('@@@')[0];
     const listed = await waitFor(
-      () => auditor.get(`/devices/aps?group=${group}`),
-      (r) =>
-        r.text.includes('data-testid="ap-total">2 AP(s), 2 online') &&
-        (r.text.match(/sim-1\.0\.0/g) ?? []).length === 2,
-      30_000,
       'both APs listed online with their status',
+      () => auditor.get(`/devices/aps?group=${group}`),
+      {
+        until: (r) =>
+          r.text.includes('data-testid="ap-total">2 AP(s), 2 online') &&
+          (r.text.match(/sim-1\.0\.0/g) ?? []).length === 2,
+      },
     );
     expect(listed.text).toContain(`data-ap="${a0.opts.clientId}"`);
     const storeCode = String((await q('SELECT code FROM stores WHERE id = ?', [s.storeId]))[0].code);
@@ -245,12 +231,9 @@ describe('price change through the platform and its own broker', () => {
     await a1.stop();
     aps.splice(aps.indexOf(a1), 1);
     const op = await userClient('operator');
-    const off = await waitFor(
-      () => op.get(`/devices/aps?group=${group}&online=no`),
-      (r) => r.text.includes('data-testid="ap-total">1 AP(s), 0 online'),
-      30_000,
-      'AP offline',
-    );
+    const off = await waitFor('AP offline', () => op.get(`/devices/aps?group=${group}&online=no`), {
+      until: (r) => r.text.includes('data-testid="ap-total">1 AP(s), 0 online'),
+    });
     expect(off.text).toContain(`data-ap="${a1.opts.clientId}"`);
     expect(off.text).toContain('(clean)');
     const { key } = await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, {
@@ -294,12 +277,9 @@ describe('price change through the platform and its own broker', () => {
     ap.displayed.set(s.labelIds[0], 'f'.repeat(64));
     await ap.reportStatus();
     const op = await userClient('operator');
-    const page = await waitFor(
-      () => op.get(`/devices/mismatches?store=${s.storeId}`),
-      (r) => r.text.includes(s.labelIds[0]),
-      30_000,
-      'mismatch listed',
-    );
+    const page = await waitFor('mismatch listed', () => op.get(`/devices/mismatches?store=${s.storeId}`), {
+      until: (r) => r.text.includes(s.labelIds[0]),
+    });
     expect(page.text).toContain('data-testid="mismatch-total">1 label(s)');
     const [l0] = await q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]);
     const audit = await q(
@@ -312,10 +292,9 @@ describe('price change through the platform and its own broker', () => {
     const before = (l0.t as Date).getTime();
     await ap.reportStatus(); // the same report again is not a new mismatch
     await waitFor(
-      () => q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]),
-      (r) => (r[0].t as Date).getTime() !== before,
-      30_000,
       'second report applied',
+      () => q('SELECT last_status_at AS t FROM labels WHERE label_id = ?', [s.labelIds[0]]),
+      { until: (r) => (r[0].t as Date).getTime() !== before },
     );
     const l = (
       await q(
@@ -336,18 +315,10 @@ describe('price change through the platform and its own broker', () => {
     ).toHaveLength(1);
     // a price change that reaches the label clears it from the list
     const id = await change(s);
-    await waitFor(
-      () => taskState(id),
-      (st) => st === 'completed',
-      30_000,
-      'task completed',
-    );
+    await waitFor('task completed', () => taskState(id), { until: (st) => st === 'completed' });
     await ap.reportStatus();
-    await waitFor(
-      () => op.get(`/devices/mismatches?store=${s.storeId}`),
-      (r) => r.text.includes('data-testid="mismatch-total">0 label(s)'),
-      30_000,
-      'mismatch cleared',
-    );
+    await waitFor('mismatch cleared', () => op.get(`/devices/mismatches?store=${s.storeId}`), {
+      until: (r) => r.text.includes('data-testid="mismatch-total">0 label(s)'),
+    });
   });
 });

@@ -5,6 +5,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, migrate, readMigrations, splitStatements } from '../../server/db/migrate.js';
 import { createTestDatabase } from '../support/env.js';
+import { queryRows } from '../../server/db/query.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
@@ -25,9 +26,10 @@ describe('migrations', () => {
     const again = await migrate(db.url);
     expect(again.applied).toEqual([]);
     const c = await mysql.createConnection({ uri: db.url });
-    const [rows] = (await c.query(
+    const rows = await queryRows<{ version: number; checksum: string }>(
+      c,
       'SELECT version, checksum FROM schema_migrations ORDER BY version',
-    )) as unknown as [{ version: number; checksum: string }[]];
+    );
     await c.end();
     expect(rows.map((r) => r.checksum)).toEqual(readMigrations().map((m) => m.checksum));
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { WebClient } from '../support/web-client.js';
+import { queryRows } from '../../server/db/query.js';
 
 let p: TestPlatform;
 beforeAll(async () => {
@@ -28,9 +29,7 @@ describe('accounts and roles', () => {
   it('stores passwords as scrypt hashes, never in clear', async () => {
     await createUser('operator');
     const c = await mysql.createConnection({ uri: p.ctx.mysqlUrl });
-    const [rows] = (await c.query('SELECT password_hash FROM users')) as unknown as [
-      { password_hash: string }[],
-    ];
+    const rows = await queryRows<{ password_hash: string }>(c, 'SELECT password_hash FROM users');
     await c.end();
     expect(rows.length).toBeGreaterThanOrEqual(2);
     for (const r of rows) expect(r.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);

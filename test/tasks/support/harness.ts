@@ -14,7 +14,7 @@ import type { TaskFinisher } from '../../../server/tasks/task-finisher.js';
 import type { TaskQueue } from '../../../server/tasks/task-queue.js';
 import { deleteRedisPrefix } from '../../support/scratch.js';
 import { serverUrls, uid } from '../../support/env.js';
-import { migratedDatabase } from './fixtures.js';
+import { migratedDatabase } from '../../support/env.js';
 
 export interface Harness<D extends DownlinkPublisher = DownlinkPublisher> {
   ctx: AppContext;

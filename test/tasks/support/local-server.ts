@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../support/wait.js';
 
 const canConnect = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -35,14 +36,14 @@ export abstract class LocalServer {
     const proc = spawn(cmd, args, { stdio: 'ignore' });
     this.proc = proc;
     // A generous deadline (a loaded machine is slow to start a process), but no waiting on one that died.
-    const end = Date.now() + 30_000;
-    while (Date.now() < end && proc.exitCode === null && proc.signalCode === null) {
-      if (await canConnect(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(
-      `${this.name} did not start${proc.exitCode !== null ? ` (exit code ${proc.exitCode})` : ''}`,
-    );
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+    await waitFor(`${this.name} to start`, async () => {
+      if (exited())
+        throw new Error(
+          `${this.name} did not start (${proc.exitCode !== null ? `exit code ${proc.exitCode}` : proc.signalCode})`,
+        );
+      return canConnect(this.port);
+    });
   }
 
   async stop() {
