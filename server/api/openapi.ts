@@ -11,7 +11,7 @@ import {
   ProductList,
   StoreList,
 } from '../catalog/api-schemas.js';
-import { ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
+import { Blocked, Forecast, ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -24,6 +24,8 @@ function components() {
     StoreList,
     Error: ApiError,
     Task,
+    TaskBlocked: Blocked,
+    TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
   };
@@ -104,7 +106,8 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}': {
         get: {
           operationId: 'getTask',
-          summary: 'A task with item counts per state and per AP (scope tasks:read)',
+          summary:
+            'A task with item counts per state and per AP, and for a running task what blocks its labels and how many will miss the deadline (scope tasks:read)',
           parameters: [taskId],
           responses: { 200: json('Task', 'The task'), 404: json('Error', 'No such task'), ...errors },
         },

@@ -3,6 +3,7 @@
 import type { Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ITEM_STATES, parsePage, parseTaskId, type TaskService, type TaskProgress } from './task-service.js';
+import { diagnosisJson } from './task-view.js';
 
 const taskJson = (p: TaskProgress) => ({
   id: p.task.id,
@@ -16,6 +17,7 @@ const taskJson = (p: TaskProgress) => ({
   dispatchedAt: p.task.dispatchedAt?.toISOString() ?? null,
   finishedAt: p.task.finishedAt?.toISOString() ?? null,
   items: { total: p.total, done: p.done, byState: p.counts },
+  ...diagnosisJson(p.diagnosis),
 });
 
 export function taskApiRoutes(tasks: TaskService) {
@@ -49,6 +51,8 @@ export function taskApiRoutes(tasks: TaskService) {
           state: i.state,
           attempts: i.attempts,
           lastSentAt: i.lastSentAt?.toISOString() ?? null,
+          nextRetryAt: i.nextRetryAt?.toISOString() ?? null,
+          blocked: i.blocked,
           confirmedBy: i.confirmedBy,
           confirmedAt: i.confirmedAt?.toISOString() ?? null,
           error: i.error,

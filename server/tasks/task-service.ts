@@ -5,13 +5,17 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js
 import type { Pool } from '../db/pool.js';
 import type { TaskCreator } from './task-creator.js';
 import type { TaskFinisher } from './task-finisher.js';
+import { apsOfGroups, openItemBuckets } from './diagnosis-repo.js';
+import { classify, diagnose, type BlockReason, type Diagnosis } from './task-diagnosis.js';
 import {
+  activeTasks,
   apBreakdown,
   countsFor,
   findTask,
   listItems,
   listTasks,
   unconfirmedLabels,
+  type ItemRow,
   type TaskRow,
 } from './task-query-repo.js';
 import { withTxRetry } from './tx-retry.js';
@@ -27,14 +31,23 @@ export const TASK_STATES = [
 ] as const;
 export const ITEM_STATES = ['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled'] as const;
 const ACTIVE = new Set(['queued', 'dispatching', 'in_progress']);
+const OPEN_ITEM = new Set(['pending', 'sent', 'failed']);
 
 export interface TaskProgress {
   task: TaskRow;
   counts: Record<string, number>;
   total: number;
+  /** items in a final state (confirmed, timed out, cancelled) */
   done: number;
   active: boolean;
+  /** for a running task: what blocks its labels and the deadline forecast */
+  diagnosis?: Diagnosis;
 }
+
+export type TaskItem = ItemRow & { blocked: BlockReason | null };
+
+/** How many active tasks the stuck filter and the dashboard look at. */
+const ACTIVE_SCAN = 200;
 
 export function parseTaskId(raw: unknown): string {
   const s = String(raw ?? '');
@@ -66,19 +79,49 @@ export class TaskService {
     private readonly finisher: TaskFinisher,
   ) {}
 
-  async list(f: { state?: string; limit: number; offset: number }) {
+  /** A page of tasks; running ones with their diagnosis. `stuck`: only running tasks that will miss labels. */
+  async list(f: {
+    state?: string;
+    finishedSince?: Date;
+    stuck?: boolean;
+    limit: number;
+    offset: number;
+  }): Promise<TaskProgress[]> {
+    if (f.stuck) {
+      const stuck = (await this.active()).filter((p) => p.diagnosis!.forecast.willMiss > 0);
+      return stuck.slice(f.offset, f.offset + f.limit);
+    }
     const tasks = await listTasks(this.pool, f);
+    return this.withProgress(tasks);
+  }
+
+  /** Every running task (up to ACTIVE_SCAN, newest first) with its progress and diagnosis. */
+  async active(): Promise<TaskProgress[]> {
+    return this.withProgress(await activeTasks(this.pool, ACTIVE_SCAN));
+  }
+
+  private async withProgress(tasks: TaskRow[]): Promise<TaskProgress[]> {
     const counts = await countsFor(
       this.pool,
       tasks.map((t) => t.id),
     );
-    return tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
+    const out = tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
+    for (const p of out) if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    return out;
   }
 
   async progress(id: string): Promise<TaskProgress> {
     const task = await findTask(this.pool, id);
     if (!task) throw new NotFoundError(`No task ${id}.`);
-    return this.progressOf(task, (await countsFor(this.pool, [id])).get(id) ?? {});
+    const p = this.progressOf(task, (await countsFor(this.pool, [id])).get(id) ?? {});
+    if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    return p;
+  }
+
+  private async diagnosisOf(p: TaskProgress): Promise<Diagnosis> {
+    const buckets = await openItemBuckets(this.pool, p.task.id);
+    const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
+    return diagnose({ buckets, groups, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
   }
 
   private progressOf(task: TaskRow, counts: Record<string, number>): TaskProgress {
@@ -91,9 +134,17 @@ export class TaskService {
     return apBreakdown(this.pool, id);
   }
 
-  async items(id: string, f: { state?: string; limit: number; offset: number }) {
-    await this.progress(id);
-    return listItems(this.pool, id, f);
+  /** A page of a task's items; each open one names what blocks it, if anything. */
+  async items(id: string, f: { state?: string; limit: number; offset: number }): Promise<TaskItem[]> {
+    const task = await findTask(this.pool, id);
+    if (!task) throw new NotFoundError(`No task ${id}.`);
+    const rows = await listItems(this.pool, id, f);
+    const open = rows.filter((r) => OPEN_ITEM.has(r.state));
+    const groups = await apsOfGroups(this.pool, [...new Set(open.map((r) => r.groupId))]);
+    return rows.map((r) => ({
+      ...r,
+      blocked: OPEN_ITEM.has(r.state) ? (classify(r, groups.get(r.groupId))?.reason ?? null) : null,
+    }));
   }
 
   async cancel(id: string, actor: Actor) {
@@ -103,14 +154,22 @@ export class TaskService {
     return r;
   }
 
-  /** A new task (source 'retry') for the labels that did not confirm, with the prices in force now. */
-  async retryFailed(id: string, actor: Actor): Promise<{ taskId: string; items: number }> {
+  /**
+   * A new task (source 'retry') for the labels that did not confirm (failed, timed out, or
+   * cancelled but not superseded), with the prices in force now; `only` narrows it to some labels.
+   */
+  async retryFailed(id: string, actor: Actor, only?: string[]): Promise<{ taskId: string; items: number }> {
     const p = await this.progress(id);
     if (p.active)
       throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
     const created = await withTxRetry(this.pool, async (c) => {
-      const labels = await unconfirmedLabels(c, id);
-      if (!labels.length) throw new ConflictError(`Task ${id} has no failed or timed-out labels to retry.`);
+      const labels = await unconfirmedLabels(c, id, only);
+      if (!labels.length)
+        throw new ConflictError(
+          only
+            ? `Those labels of task ${id} were confirmed, superseded by a newer task, or are not in it.`
+            : `Task ${id} has no unconfirmed labels to re-send.`,
+        );
       const t = await this.creator.createForLabelsInTx(c, actor, labels, {
         source: 'retry',
         parentTaskId: id,

@@ -36,10 +36,15 @@ export class UplinkWorker implements Service {
     // CPU from the ack batches, whose delay would make the dispatcher resend what was applied.
     private readonly statusConcurrency = 4,
   ) {
-    this.batcher = new AckBatcher(pool, log, async (o) => {
-      if (o.refused.length) await this.count('forged', o.refused.length);
-      await onApplied(o);
-    });
+    this.batcher = new AckBatcher(
+      pool,
+      log,
+      async (o) => {
+        if (o.refused.length) await this.count('forged', o.refused.length);
+        await onApplied(o);
+      },
+      { failedRetryMs: config.TASK_FAILED_RETRY_MS },
+    );
   }
 
   /** Redis hash of rejected uplink messages by reason (shown to admins, read by tests). */

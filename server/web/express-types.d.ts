@@ -17,7 +17,7 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
-    flash?: { type: 'ok' | 'error'; text: string }[];
+    flash?: { type: 'ok' | 'info' | 'error'; text: string }[];
   }
 }
 
