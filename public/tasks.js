@@ -111,6 +111,17 @@
     body.replaceChildren(...rows);
   }
 
+  // a cell with a main line and a muted second line
+  function stacked(cls, main, sub) {
+    const td = el('td', cls);
+    td.appendChild(el('span', cls === 'nowrap' ? '' : 'nowrap', main));
+    if (sub) {
+      td.appendChild(el('br'));
+      td.appendChild(el('span', 'muted', sub));
+    }
+    return td;
+  }
+
   function renderItems(items) {
     const body = document.getElementById('task-items');
     if (!body) return;
@@ -118,14 +129,19 @@
       ...items.map((i) => {
         const tr = el('tr');
         tr.dataset.item = i.itemId;
-        for (const v of [i.labelId, i.sku, i.name, i.price + ' ' + i.currency, i.promoPrice || ''])
-          tr.appendChild(el('td', '', v));
+        const label = el('td', 'nowrap');
+        label.appendChild(el('code', '', i.labelId));
+        tr.appendChild(label);
+        tr.appendChild(stacked('', i.sku, i.name));
+        tr.appendChild(
+          stacked('nowrap', i.price + ' ' + i.currency, i.promoPrice ? 'promo ' + i.promoPrice : ''),
+        );
         const st = el('td');
         st.dataset.state = i.state;
         st.appendChild(badge('state state-' + i.state, i.stateName));
         tr.appendChild(st);
-        for (const v of [i.attempts, i.confirmedAt || '', i.confirmedBy || ''])
-          tr.appendChild(el('td', '', v));
+        tr.appendChild(el('td', '', i.attempts));
+        tr.appendChild(i.confirmedAt ? stacked('', i.confirmedAt, i.confirmedBy || '') : el('td'));
         const why = el('td');
         if (i.blocked) {
           const b = badge('block', i.blockedName);

@@ -22,6 +22,7 @@ import { createCatalog } from './catalog/catalog.js';
 import type { DownlinkPublisher } from '../broker/downlink.js';
 import { composeBroker } from './registry/compose.js';
 import { composeTaskCreator, composeTasks } from './tasks/compose.js';
+import { createDashboard } from './dashboard/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -92,7 +93,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   if (roles.has('worker')) services.push(catalog.scheduleWorker);
 
   // [tasks] the price-change pipeline, task pages, demo fleet
-  await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);
+  const { tasks } = await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);
+
+  // [dashboard] the home page of every role, the label health list
+  routes.push(...createDashboard(ctx, tasks).routes);
 
   let http: HttpService | null = null;
   if (roles.has('web')) {

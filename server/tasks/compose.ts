@@ -34,7 +34,7 @@ export async function composeTasks(
   downlink: { current: DownlinkPublisher | null },
   services: Service[],
   routes: ((app: Router) => void)[],
-): Promise<void> {
+): Promise<{ tasks: TaskService }> {
   const { config, pool } = ctx;
   const finisher = new TaskFinisher(pool);
   const tasks = new TaskService(pool, early.taskCreator, finisher);
@@ -46,4 +46,5 @@ export async function composeTasks(
     const { startDemo } = await import('../demo/demo-compose.js');
     services.push(startDemo(ctx, services));
   }
+  return { tasks };
 }

@@ -1,14 +1,9 @@
 import type { Request, Response, Router } from 'express';
 import type { AppContext } from '../core/context.js';
 import { migrationsApplied } from '../db/migrate.js';
-import { requireLogin } from './guards.js';
 
 export function homeRoutes(ctx: AppContext) {
   return (app: Router) => {
-    app.get('/', requireLogin, (_req: Request, res: Response) => {
-      res.render('home', { title: 'Dashboard' });
-    });
-
     // Ready = MySQL and Redis answer and every migration on disk is applied.
     app.get('/readyz', async (_req: Request, res: Response) => {
       const checks: Record<string, string> = {};

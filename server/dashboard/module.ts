@@ -1,0 +1,20 @@
+// The dashboard domain: the home page of every role and the label health list.
+import type { AppContext } from '../core/context.js';
+import type { DomainModule } from '../core/module.js';
+import type { TaskService } from '../tasks/task-service.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { DashboardService } from './dashboard-service.js';
+
+export interface DashboardPorts {
+  dashboard: DashboardService;
+}
+
+export function createDashboard(ctx: AppContext, tasks: TaskService): DomainModule<DashboardPorts> {
+  const dashboard = new DashboardService(ctx.pool, tasks);
+  return {
+    name: 'dashboard',
+    services: [],
+    routes: [dashboardRoutes(ctx.pool, dashboard)],
+    ports: { dashboard },
+  };
+}

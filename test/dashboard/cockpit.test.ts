@@ -1,0 +1,381 @@
+// The operations cockpit over a whole platform (real MariaDB, Redis, the platform's own MQTT
+// broker, simulated APs on real sockets, headless Chromium): a fleet of three stores, one AP
+// stopped, one store with no AP. The dashboard shows the AP offline (count and chart data), the
+// task API and page name what blocks which labels and how many will miss the deadline, a
+// `failed` ack is retried after its own short backoff while silence keeps the long schedule,
+// and the task page follows the task live to its end.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { hmacB64 } from '../../broker/index.js';
+import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
+import { ApiKeysService } from '../../server/auth/api-keys-service.js';
+import { withTx } from '../../server/db/pool.js';
+import { TaskCreator } from '../../server/tasks/task-creator.js';
+import { TaskQueue } from '../../server/tasks/task-queue.js';
+import { SimAp } from '../../sim/sim-ap.js';
+import { launchBrowser } from '../support/browser.js';
+import { startBroker, type BrokerFixture } from '../support/mqtt.js';
+import { WebClient } from '../support/web-client.js';
+import { seedStore, type SeededStore } from '../pipeline/support/fixtures.js';
+import { waitFor } from '../pipeline/support/wait.js';
+
+const SILENCE_MS = 240_000; // an unanswered message waits this long (under the 5 min cap): never within this test
+const FAILED_MS = 300;
+const SHOTS = process.env.SHOTS_DIR;
+
+let f: BrokerFixture;
+let browser: Browser;
+let queue: TaskQueue;
+let creator: TaskCreator;
+let apiKey: string;
+const aps: SimAp[] = [];
+
+type Row = Record<string, unknown>;
+const q = async (sql: string, args: unknown[] = []) =>
+  ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
+
+let groups: Map<string, { groupId: string; accessKeyId: string; secret: string }>;
+function simAp(
+  g: { groupId: string; accessKeyId: string; secret: string },
+  device: string,
+  labels: string[],
+  failFirst = 0,
+) {
+  const clientId = `${g.groupId}@@@${device}`;
+  return new SimAp({
+    url: f.url(),
+    clientId,
+    parentTopic: f.parent,
+    statusIntervalMs: 60_000,
+    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+    password: hmacB64(g.secret, clientId),
+    labels,
+    failFirst,
+    random: () => 0.5,
+  });
+}
+
+let A: SeededStore; // three APs, one of them stopped
+let B: SeededStore; // one AP whose labels fail their first delivery
+let C: SeededStore; // a Group ID without any AP
+let stopped: string;
+let stoppedLabels: string[];
+let taskId: string;
+
+beforeAll(async () => {
+  [f, browser] = await Promise.all([
+    startBroker({
+      TASK_RETRY_BASE_MS: String(SILENCE_MS),
+      TASK_FAILED_RETRY_MS: String(FAILED_MS),
+      TASK_ITEMS_PER_MESSAGE: '20',
+    }),
+    launchBrowser(),
+  ]);
+  queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
+  creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
+  groups = new Map();
+  const pool = f.platform.ctx.pool;
+  for (const name of ['A', 'B', 'C']) groups.set(name, await f.newGroup());
+  A = await seedStore(pool, { products: 30, labelsPerProduct: 1, groupId: groups.get('A')!.groupId });
+  B = await seedStore(pool, { products: 8, labelsPerProduct: 1, groupId: groups.get('B')!.groupId });
+  C = await seedStore(pool, { products: 5, labelsPerProduct: 1, groupId: groups.get('C')!.groupId });
+  for (let k = 0; k < 3; k++)
+    aps.push(
+      simAp(
+        groups.get('A')!,
+        `AP${k}`,
+        A.labelIds.filter((_, i) => i % 3 === k),
+      ),
+    );
+  aps.push(simAp(groups.get('B')!, 'AP0', B.labelIds, 1));
+  await Promise.all(aps.map((a) => a.start()));
+  ({ key: apiKey } = await new ApiKeysService(pool).issue(SYSTEM_ACTOR, null, {
+    name: 'erp',
+    scopes: ['tasks:read'],
+  }));
+  const admin = new WebClient(f.platform.baseUrl);
+  await admin.login('admin', f.platform.adminPassword);
+  await admin.post(
+    '/admin/users',
+    { username: 'op-dash', role: 'operator', password: 'a-long-password-123' },
+    '/admin/users',
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(aps.map((a) => a.stop()));
+  await browser?.close();
+  await queue?.stop();
+  await f?.close();
+});
+
+async function signIn(page: Page) {
+  await page.goto(`${f.platform.baseUrl}/login`);
+  await page.fill('input[name=username]', 'op-dash');
+  await page.fill('input[name=password]', 'a-long-password-123');
+  await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+}
+
+function watch(page: Page) {
+  const problems: string[] = [];
+  page.on(
+    'console',
+    (m) =>
+      m.type() === 'error' &&
+      !m.location().url.endsWith('/favicon.ico') &&
+      problems.push(`${m.text()} ${m.location().url}`),
+  );
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+async function shoot(page: Page, name: string) {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/${name}-${width}-top.png` });
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll'))
+        .slice(0, 8)
+        .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+    );
+    if (wide.length) console.log(name, width, wide);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+const api = async (path: string) => {
+  const res = await fetch(`${f.platform.baseUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+describe('operations cockpit', () => {
+  it('counts the stopped AP offline on the dashboard, per store and in the chart data', async () => {
+    // every label reported by its AP first (so each has a serving AP)
+    await waitFor(
+      () =>
+        q('SELECT COUNT(*) AS n FROM labels WHERE group_id IN (?, ?) AND last_ap_client_id IS NOT NULL', [
+          A.groupId,
+          B.groupId,
+        ]),
+      (r) => Number(r[0].n) === 38,
+      30_000,
+      'labels reported',
+    );
+    const victim = aps[1];
+    stopped = victim.opts.clientId;
+    stoppedLabels = victim.opts.labels;
+    await victim.stop();
+    await waitFor(
+      () => q('SELECT online FROM aps WHERE client_id = ?', [stopped]),
+      (r) => r[0]?.online === 0,
+      30_000,
+      'stopped AP recorded offline',
+    );
+    const op = new WebClient(f.platform.baseUrl);
+    await op.login('op-dash', 'a-long-password-123');
+    // the snapshot is kept a few seconds: wait for one taken after the disconnect
+    const snap = await waitFor(
+      async () =>
+        JSON.parse(
+          (await op.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+        ),
+      (d) => d.aps.offline === 1,
+      30_000,
+      'dashboard counts the AP offline',
+    );
+    expect(snap.aps).toMatchObject({ total: 4, online: 3, offline: 1 });
+    const byStore = Object.fromEntries(snap.aps.stores.map((s: any) => [s.storeId, s])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(byStore[A.storeId]).toMatchObject({ total: 3, online: 2, offline: 1 });
+    expect(byStore[A.storeId].offlineSince).not.toBeNull();
+    expect(byStore[B.storeId]).toMatchObject({ total: 1, online: 1, offline: 0 });
+    expect(byStore[C.storeId]).toMatchObject({ total: 0 });
+    expect(snap.aps.storesWithoutAp).toBe(1);
+    expect(snap.labels.total).toBe(43);
+    expect(snap.labels.never).toBe(5); // store C's labels: no AP has ever reported them
+    // the number links to the list behind it, and that list shows the same AP
+    const list = await op.get(`/devices/aps?store=${A.storeId}&online=no`);
+    expect(list.text).toContain(stopped);
+    expect(list.text).toContain('1 AP(s), 0 online');
+  });
+
+  it('lists what blocks the task in GET /api/v1/tasks/{id}, with a forecast of missed labels, and retries failed acks after the short backoff', async () => {
+    const t = await withTx(f.platform.ctx.pool, async (c) => {
+      for (const s of [A, B, C])
+        await c.query('UPDATE prices SET price = price + 1 WHERE store_id = ?', [s.storeId]);
+      return creator.createInTx(
+        c,
+        { name: 'op-dash', role: 'operator' },
+        [A, B, C].flatMap((s) => s.productIds.map((productId) => ({ storeId: s.storeId, productId }))),
+        { source: 'ui' },
+      );
+    });
+    taskId = t!.taskId;
+    await creator.enqueue(taskId);
+    // everything that can confirm does: A's two online APs, and B's labels on their second attempt
+    await waitFor(
+      () => q("SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'", [taskId]),
+      (r) => Number(r[0].n) === 20 + 8,
+      60_000,
+      'reachable labels confirmed',
+    );
+    const task = await api(`/api/v1/tasks/${taskId}`);
+    expect(task.state).toBe('in_progress');
+    const blocked = task.blocked.map((b: any) => ({ ...b, since: typeof b.since })); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(blocked).toEqual([
+      { reason: 'no_ap', groupId: C.groupId, labels: 5, since: 'string' },
+      { reason: 'ap_offline', groupId: A.groupId, clientId: stopped, labels: 10, since: 'string' },
+    ]);
+    const [ap] = await q('SELECT disconnected_at FROM aps WHERE client_id = ?', [stopped]);
+    expect(task.blocked[1].since).toBe((ap.disconnected_at as Date).toISOString());
+    expect(task.forecast).toMatchObject({ open: 15, blocked: 15, willMiss: 15, onTrack: 0 });
+    // per item too: the stopped AP's labels name it
+    const items = await api(`/api/v1/tasks/${taskId}/items?state=sent`);
+    const byLabel = new Map(items.items.map((i: any) => [i.labelId, i.blocked])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const l of stoppedLabels) expect(byLabel.get(l)).toBe('ap_offline');
+    for (const l of C.labelIds) expect(byLabel.get(l)).toBe('no_ap');
+
+    // B: each label failed once, was sent again after the short backoff, and confirmed
+    const b = await q('SELECT attempts, state, error FROM task_items WHERE task_id = ? AND group_id = ?', [
+      taskId,
+      B.groupId,
+    ]);
+    expect(b.map((r) => [r.attempts, r.state, r.error])).toEqual(Array(8).fill([2, 'confirmed', null]));
+    const acts = await q(
+      "SELECT action FROM audit_log WHERE object_id = ? AND action IN ('task.items.failed', 'task.items.confirmed') AND actor = ? ORDER BY id",
+      [taskId, `${B.groupId}@@@AP0`],
+    );
+    expect(acts.map((r) => r.action)).toEqual(['task.items.failed', 'task.items.confirmed']);
+    expect(aps[3].counters).toMatchObject({ failed: 8, applied: 8 });
+    // silence keeps the long schedule: the stopped AP's labels were sent once and wait SILENCE_MS
+    const silent = await q(
+      'SELECT attempts, TIMESTAMPDIFF(SECOND, last_sent_at, next_retry_at) AS wait FROM task_items WHERE task_id = ? AND label_id IN (?)',
+      [taskId, stoppedLabels],
+    );
+    for (const r of silent) {
+      expect(r.attempts).toBe(1);
+      expect(Number(r.wait)).toBeGreaterThanOrEqual(SILENCE_MS / 1000 - 1);
+    }
+
+    // the dashboard: one stuck task, 15 labels that will miss
+    const op = new WebClient(f.platform.baseUrl);
+    await op.login('op-dash', 'a-long-password-123');
+    const snap = await waitFor(
+      async () =>
+        JSON.parse(
+          (await op.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+        ),
+      (d) => d.tasks.stuck === 1,
+      30_000,
+      'dashboard counts the stuck task',
+    );
+    expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 15 });
+    expect(snap.tasks.stuckTasks[0].id).toBe(taskId);
+    const stuckList = await op.get('/tasks?stuck=1');
+    expect(stuckList.text).toContain(`href="/tasks/${taskId}"`);
+    expect(stuckList.text).toContain('15 will miss the deadline');
+  });
+
+  it('shows the dashboard with real data and live charts in Chromium', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watch(page);
+    await signIn(page);
+    await page.locator('#dash[data-ready="1"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=tile-aps-offline] .num').textContent()).toBe('1');
+    expect(await page.locator('[data-testid=tile-aps-offline]').getAttribute('href')).toBe(
+      '/devices/aps?online=no',
+    );
+    expect(await page.locator('[data-testid=tile-tasks-stuck] .num').textContent()).toBe('1');
+    expect(await page.locator('[data-testid=tile-will-miss] .num').textContent()).toBe('15');
+    // the chart is drawn by Chart.js (served by the app) from the live data
+    const chart = await page.evaluate(
+      (code) => {
+        const c = (window as any).Chart.getChart('chart-aps'); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const i = c.data.labels.indexOf(code);
+        return { online: c.data.datasets[0].data[i], offline: c.data.datasets[1].data[i] };
+      },
+      `S${A.groupId.slice(4)}`.replace(/^S/, 'S'),
+    );
+    const code = (await q('SELECT code FROM stores WHERE id = ?', [A.storeId]))[0].code as string;
+    const drawn = await page.evaluate((c) => {
+      const ch = (window as any).Chart.getChart('chart-aps'); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const i = ch.data.labels.indexOf(c);
+      return { online: ch.data.datasets[0].data[i], offline: ch.data.datasets[1].data[i], w: ch.width };
+    }, code);
+    void chart;
+    expect(drawn).toMatchObject({ online: 2, offline: 1 });
+    expect(drawn.w).toBeGreaterThan(0);
+    await expect
+      .poll(() =>
+        page.locator(`#dash-stores tr[data-store="${A.storeId}"] [data-testid=store-offline]`).textContent(),
+      )
+      .toBe('1');
+    await shoot(page, 'dashboard');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the diagnosis on the task page and follows the task live when the AP returns', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watch(page);
+    await signIn(page);
+    await page.goto(`${f.platform.baseUrl}/tasks/${taskId}`);
+    const offlineRow = page.locator('#task-blocked tr[data-reason=ap_offline]');
+    await offlineRow.waitFor();
+    expect(await offlineRow.textContent()).toContain(stopped);
+    expect(await page.locator('#task-blocked tr[data-reason=no_ap]').textContent()).toContain(C.groupId);
+    expect(await page.locator('[data-testid=task-forecast]').textContent()).toContain(
+      '15 of 15 open label(s) will miss the deadline',
+    );
+    expect(await page.locator('#task-items [data-blocked=ap_offline]').count()).toBe(10);
+    expect(await page.locator('[data-testid=task-state]').textContent()).toBe('Sending');
+    await shoot(page, 'task-blocked');
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+
+    // The AP returns (same Client ID, persistent session): the queued message reaches it, and the
+    // page follows without a reload: its rows confirm, the diagnosis drops it.
+    const back = simAp(groups.get('A')!, 'AP1', stoppedLabels);
+    aps[1] = back;
+    await back.start();
+    await page
+      .locator('#task-blocked tr[data-reason=ap_offline]')
+      .waitFor({ state: 'detached', timeout: 60_000 });
+    await expect
+      .poll(() => page.locator('#task-items td[data-state=confirmed]').count(), { timeout: 30_000 })
+      .toBe(38);
+    expect(await page.locator('[data-testid=task-forecast]').textContent()).toContain('5 of 5 open label(s)');
+    expect(navigations).toBe(0);
+
+    // Cancelled looks different from completed: grey outcome, a cancelled segment, no green.
+    await Promise.all([
+      page.waitForURL(`${f.platform.baseUrl}/tasks/${taskId}`),
+      page.click('#cancel-form button'),
+    ]);
+    expect(await page.locator('[data-testid=task-state]').getAttribute('data-state')).toBe('cancelled');
+    expect(await page.locator('[data-testid=task-outcome]').getAttribute('data-tone')).toBe('muted');
+    expect(await page.locator('.flash.ok').count()).toBe(0);
+    expect(
+      Number(await page.locator('#task-bar [data-seg=cancelled]').getAttribute('width')),
+    ).toBeGreaterThan(0);
+    expect(Number(await page.locator('#task-bar [data-seg=confirmed]').getAttribute('width'))).toBeLessThan(
+      100,
+    );
+    // the cancelled labels can be re-sent
+    expect(await page.locator('#retry-form button').textContent()).toContain('5 unconfirmed');
+    await shoot(page, 'task-cancelled');
+    await Promise.all([page.waitForURL(/\/tasks\/\d+$/), page.click('#retry-form button')]);
+    const retryId = page.url().split('/').pop()!;
+    expect(retryId).not.toBe(taskId);
+    const items = await q('SELECT label_id FROM task_items WHERE task_id = ? ORDER BY label_id', [retryId]);
+    expect(items.map((r) => r.label_id)).toEqual([...C.labelIds].sort());
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
