@@ -35,13 +35,10 @@ export const Blocked = z.object({
 export const Forecast = z.object({
   open: z.number().int().meta({ description: 'Labels not yet in a final state' }),
   blocked: z.number().int(),
-  willMiss: z
-    .number()
-    .int()
-    .meta({
-      description:
-        'Labels that will miss the deadline if nothing changes: the blocked ones, and those the confirmation pace so far cannot reach in time',
-    }),
+  willMiss: z.number().int().meta({
+    description:
+      'Labels that will miss the deadline if nothing changes: the blocked ones, and those the confirmation pace so far cannot reach in time',
+  }),
   onTrack: z.number().int(),
   deadlineAt: ts,
   ratePerMinute: z
@@ -73,12 +70,10 @@ export const Task = z.object({
       z.object({ groupId: z.string(), ap: z.string().nullable(), state: z.string(), n: z.number().int() }),
     )
     .meta({ description: 'Per Group ID and confirming AP' }),
-  blocked: z
-    .array(Blocked)
-    .meta({
-      description:
-        'For a running task: what holds up its open labels, per Group ID and AP; empty when nothing does or the task has ended',
-    }),
+  blocked: z.array(Blocked).meta({
+    description:
+      'For a running task: what holds up its open labels, per Group ID and AP; empty when nothing does or the task has ended',
+  }),
   forecast: Forecast.nullable().meta({ description: 'For a running task; null once it has ended' }),
 });
 
