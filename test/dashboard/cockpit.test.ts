@@ -294,21 +294,12 @@ describe('operations cockpit', () => {
     expect(await page.locator('[data-testid=tile-tasks-stuck] .num').textContent()).toBe('1');
     expect(await page.locator('[data-testid=tile-will-miss] .num').textContent()).toBe('15');
     // the chart is drawn by Chart.js (served by the app) from the live data
-    const chart = await page.evaluate(
-      (code) => {
-        const c = (window as any).Chart.getChart('chart-aps'); // eslint-disable-line @typescript-eslint/no-explicit-any
-        const i = c.data.labels.indexOf(code);
-        return { online: c.data.datasets[0].data[i], offline: c.data.datasets[1].data[i] };
-      },
-      `S${A.groupId.slice(4)}`.replace(/^S/, 'S'),
-    );
     const code = (await q('SELECT code FROM stores WHERE id = ?', [A.storeId]))[0].code as string;
     const drawn = await page.evaluate((c) => {
       const ch = (window as any).Chart.getChart('chart-aps'); // eslint-disable-line @typescript-eslint/no-explicit-any
       const i = ch.data.labels.indexOf(c);
       return { online: ch.data.datasets[0].data[i], offline: ch.data.datasets[1].data[i], w: ch.width };
     }, code);
-    void chart;
     expect(drawn).toMatchObject({ online: 2, offline: 1 });
     expect(drawn.w).toBeGreaterThan(0);
     await expect
@@ -377,5 +368,37 @@ describe('operations cockpit', () => {
     expect(items.map((r) => r.label_id)).toEqual([...C.labelIds].sort());
     expect(problems).toEqual([]);
     await page.close();
+
+    // The ended task's outcome is on its row, and the dashboard's chart data for this hour shows it.
+    const [row] = await q(
+      'SELECT items_total, items_confirmed, items_timed_out, items_cancelled, confirm_avg_ms, confirm_max_ms FROM tasks WHERE id = ?',
+      [taskId],
+    );
+    expect(row).toMatchObject({
+      items_total: 43,
+      items_confirmed: 38,
+      items_timed_out: 0,
+      items_cancelled: 5,
+    });
+    expect(Number(row.confirm_max_ms)).toBeGreaterThanOrEqual(Number(row.confirm_avg_ms));
+    const op = new WebClient(f.platform.baseUrl);
+    await op.login('op-dash', 'a-long-password-123');
+    const snap = await waitFor(
+      async () =>
+        JSON.parse(
+          (await op.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+        ),
+      (d) => d.tasks.finishedTodayTotal === 1 && d.tasks.running === 1,
+      30_000,
+      'dashboard counts the finished task and the re-send',
+    );
+    expect(snap.tasks.finishedToday).toEqual({ cancelled: 1 });
+    expect(snap.series.hours).toHaveLength(24);
+    expect(snap.series.confirmed.at(-1)).toBe(38);
+    expect(snap.series.successRate.at(-1)).toBe(100); // 38 confirmed, none timed out; cancelled ones do not count
+    expect(snap.series.avgConfirmSeconds.at(-1)).toBe(Math.round(Number(row.confirm_avg_ms) / 100) / 10);
+    // the re-send of store C's labels runs, and is stuck: its Group ID still has no AP
+    expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 5 });
+    expect(snap.tasks.stuckTasks[0].id).toBe(retryId);
   });
 });
