@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Pool } from '../db/pool.js';
 import { requireLogin, requireRole } from '../web/guards.js';
 import type { DashboardService } from './dashboard-service.js';
@@ -19,6 +19,7 @@ import {
   SIGNAL_WEAK_DBM,
   STALE_AFTER_SECONDS,
 } from './health-bands.js';
+import { connectionHistory, findApHealth, statusHistory } from './ap-health-repo.js';
 import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
 
 const CHART_JS = path.join(
@@ -91,6 +92,41 @@ export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {
       res.sendFile(CHART_JS, { maxAge: '1d', headers: { 'content-type': 'text/javascript; charset=utf-8' } });
     });
+
+    // One AP: its state, its labels' health, its status and connection history.
+    app.get(
+      '/health/aps/:clientId',
+      requireRole('admin', 'operator', 'auditor'),
+      async (req: Request, res: Response) => {
+        const clientId = String(req.params.clientId).slice(0, 64);
+        const ap = await findApHealth(pool, clientId);
+        if (!ap) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
+        const f = { ap: clientId, limit: PAGE, offset: 0 };
+        const [labels, total, status, connections] = await Promise.all([
+          listLabelHealth(pool, f),
+          countLabelHealth(pool, f),
+          statusHistory(pool, clientId, 288),
+          connectionHistory(pool, clientId, 50),
+        ]);
+        const oldestFirst = [...status].reverse();
+        res.render('dashboard/ap', {
+          title: `AP ${clientId}`,
+          ap,
+          labels,
+          total,
+          status: status.slice(0, 48),
+          connections,
+          series: {
+            at: oldestFirst.map((s) => s.at.toISOString()),
+            labels: oldestFirst.map((s) => s.labelsReported),
+            rssiAvg: oldestFirst.map((s) => s.rssiAvg),
+            batteryMin: oldestFirst.map((s) => s.batteryMin),
+          },
+          batteryBand,
+          signalBand,
+        });
+      },
+    );
 
     app.get(
       '/health/labels',

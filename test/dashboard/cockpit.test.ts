@@ -401,4 +401,69 @@ describe('operations cockpit', () => {
     expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 5 });
     expect(snap.tasks.stuckTasks[0].id).toBe(retryId);
   });
+
+  it('shows label and AP health: the bands behind the numbers, one AP with its labels and histories, mismatches with what they display', async () => {
+    const op = new WebClient(f.platform.baseUrl);
+    await op.login('op-dash', 'a-long-password-123');
+    const snap = JSON.parse(
+      (await op.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+    );
+    // each band's number is the total of the list it links to
+    for (const [query, n] of [
+      ['seen=never', snap.labels.never],
+      ['signal=good', snap.labels.signal.good],
+      ['battery=ok', snap.labels.battery.ok],
+      ['battery=critical', snap.labels.battery.critical],
+    ] as const) {
+      const page = await op.get(`/health/labels?${query}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`data-testid="health-total">${n} label(s)`);
+    }
+    expect(snap.labels.never).toBe(5);
+    expect(snap.labels.signal.good).toBe(38); // the simulator reports -65 dBm with its random at 0.5
+    const never = await op.get('/health/labels?seen=never');
+    for (const l of C.labelIds) expect(never.text).toContain(`data-label="${l}"`);
+    expect((await op.get('/health/labels?battery=full')).status).toBe(400);
+
+    // the AP that was stopped and came back: its labels, its status samples, its connections
+    const apPage = await op.get(`/health/aps/${encodeURIComponent(stopped)}`);
+    expect(apPage.status, apPage.text.slice(0, 3000)).toBe(200);
+    expect(apPage.text).toContain('data-testid="ap-health-state">online');
+    for (const l of stoppedLabels) expect(apPage.text).toContain(`data-label="${l}"`);
+    const actions = [...apPage.text.matchAll(/data-action="(ap\.[a-z_]+)"/g)].map((m) => m[1]);
+    expect(actions.slice(0, 3)).toEqual(['ap.connected', 'ap.disconnected', 'ap.connected']); // newest first
+    const samples = await q('SELECT labels_reported FROM ap_status_log WHERE client_id = ?', [stopped]);
+    expect(samples.map((r) => r.labels_reported)).toEqual([10]); // a second report within 5 min adds none
+    expect(apPage.text).toContain('data-testid="ap-status-history"');
+    expect((await op.get('/health/aps/GID_nope@@@X')).status).toBe(404);
+    const apList = await op.get(`/devices/aps?q=${encodeURIComponent(stopped)}`);
+    expect(apList.text).toContain(`href="/health/aps/${encodeURIComponent(stopped)}"`);
+
+    // a price changed behind the labels' back: they still show the price our task put there
+    await f.platform.ctx.pool.query('UPDATE prices SET price = 7.00 WHERE store_id = ?', [B.storeId]);
+    const mm = await op.get(`/devices/mismatches?store=${B.storeId}`);
+    expect(mm.text).toContain('data-testid="mismatch-total">8 label(s)');
+    const shown = [...mm.text.matchAll(/data-testid="mismatch-displayed">([^<]+)</g)].map((m) => m[1].trim());
+    expect(shown).toEqual(Array(8).fill('2.00'));
+    const states = [...mm.text.matchAll(/data-testid="mismatch-ap-state">([a-z]+)</g)].map((m) => m[1]);
+    expect(states).toEqual(Array(8).fill('online'));
+
+    // in the browser: the AP page draws its status chart under the CSP
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watch(page);
+    await signIn(page);
+    await page.goto(`${f.platform.baseUrl}/health/aps/${encodeURIComponent(stopped)}`);
+    await expect
+      .poll(
+        () => page.evaluate(() => (window as any).Chart?.getChart('chart-ap-status')?.data.datasets[0].data), // eslint-disable-line @typescript-eslint/no-explicit-any
+      )
+      .toEqual([10]);
+    await shoot(page, 'ap-health');
+    await page.goto(`${f.platform.baseUrl}/health/labels?store=${A.storeId}`);
+    await shoot(page, 'label-health');
+    await page.goto(`${f.platform.baseUrl}/devices/mismatches?store=${B.storeId}`);
+    await shoot(page, 'mismatches');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
