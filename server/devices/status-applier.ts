@@ -55,7 +55,10 @@ export async function applyStatus(
     const stat = (vs: (number | null)[]) => {
       const xs = vs.filter((v): v is number => v !== null);
       return xs.length
-        ? { min: xs.reduce((a, b) => Math.min(a, b)), avg: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length) }
+        ? {
+            min: xs.reduce((a, b) => Math.min(a, b)),
+            avg: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length),
+          }
         : { min: null, avg: null };
     };
     const battery = stat(labels.map((l) => l.battery));
