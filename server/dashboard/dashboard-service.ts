@@ -1,14 +1,24 @@
 // The dashboard's one use case: a snapshot of the fleet, the labels' health, the tasks and
 // their outcomes over the last day, and the open mismatches. The snapshot is kept for CACHE_MS
 // and computed by one request at a time, so any number of open dashboards (each polling) costs
-// the database one set of queries per CACHE_MS per web process.
+// the database one set of queries per CACHE_MS per web process. The two parts that read every
+// label (the health bands, and the mismatches, which hash each label's price) are kept longer,
+// SLOW_CACHE_MS: they change with status reports, which come once a minute.
 import type { Pool } from '../db/pool.js';
 import { countMismatches } from '../devices/mismatch-repo.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { blockSummary } from '../tasks/task-view.js';
-import { apsByStore, hourlyOutcomes, labelHealth, taskCounts, type StoreAps } from './dashboard-repo.js';
+import {
+  apsByStore,
+  hourlyOutcomes,
+  labelHealth,
+  taskCounts,
+  type LabelHealthCounts,
+  type StoreAps,
+} from './dashboard-repo.js';
 
 const CACHE_MS = 5000;
+const SLOW_CACHE_MS = 30_000;
 const HOURS = 24;
 
 export interface DashboardSnapshot {
@@ -20,7 +30,7 @@ export interface DashboardSnapshot {
     storesWithoutAp: number;
     stores: (Omit<StoreAps, 'offlineSince'> & { offline: number; offlineSince: string | null })[];
   };
-  labels: Awaited<ReturnType<typeof labelHealth>>;
+  labels: LabelHealthCounts;
   tasks: {
     running: number;
     byState: Record<string, number>;
@@ -47,12 +57,28 @@ const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUT
 export class DashboardService {
   private cached: { at: number; snap: DashboardSnapshot } | null = null;
   private computing: Promise<DashboardSnapshot> | null = null;
+  private slow: { at: number; value: Promise<{ labels: LabelHealthCounts; mismatches: number }> } | null =
+    null;
 
   constructor(
     private readonly pool: Pool,
     private readonly tasks: TaskService,
     private readonly cacheMs = CACHE_MS,
+    private readonly slowCacheMs = SLOW_CACHE_MS,
   ) {}
+
+  private labelParts() {
+    if (this.slow && Date.now() - this.slow.at < this.slowCacheMs) return this.slow.value;
+    const value = Promise.all([labelHealth(this.pool), countMismatches(this.pool)]).then(
+      ([labels, mismatches]) => ({
+        labels,
+        mismatches,
+      }),
+    );
+    this.slow = { at: Date.now(), value };
+    value.catch(() => (this.slow = null));
+    return value;
+  }
 
   async snapshot(): Promise<DashboardSnapshot> {
     if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.snap;
@@ -67,12 +93,11 @@ export class DashboardService {
 
   private async compute(): Promise<DashboardSnapshot> {
     const now = new Date();
-    const [stores, labels, counts, hourly, mismatches, active] = await Promise.all([
+    const [stores, { labels, mismatches }, counts, hourly, active] = await Promise.all([
       apsByStore(this.pool),
-      labelHealth(this.pool),
+      this.labelParts(),
       taskCounts(this.pool, startOfUtcDay(now)),
       hourlyOutcomes(this.pool, HOURS),
-      countMismatches(this.pool),
       this.tasks.active(),
     ]);
     const stuck = active

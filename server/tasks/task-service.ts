@@ -48,6 +48,7 @@ export type TaskItem = ItemRow & { blocked: BlockReason | null };
 
 /** How many active tasks the stuck filter and the dashboard look at. */
 const ACTIVE_SCAN = 200;
+const DIAGNOSIS_TTL_MS = 2000;
 
 export function parseTaskId(raw: unknown): string {
   const s = String(raw ?? '');
@@ -73,6 +74,8 @@ export function parsePage(
 }
 
 export class TaskService {
+  private readonly diagnoses = new Map<string, { at: number; value: Promise<Diagnosis> }>();
+
   constructor(
     private readonly pool: Pool,
     private readonly creator: TaskCreator,
@@ -118,10 +121,26 @@ export class TaskService {
     return p;
   }
 
-  private async diagnosisOf(p: TaskProgress): Promise<Diagnosis> {
-    const buckets = await openItemBuckets(this.pool, p.task.id);
-    const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
-    return diagnose({ buckets, groups, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
+  /**
+   * A running task's diagnosis, kept DIAGNOSIS_TTL_MS per task and computed once at a time: every
+   * open task page streams it each second and the dashboard asks for every running task, while
+   * it groups all of a task's open items (a scan of the task's part of the items index).
+   */
+  private diagnosisOf(p: TaskProgress): Promise<Diagnosis> {
+    const id = p.task.id;
+    const had = this.diagnoses.get(id);
+    if (had && Date.now() - had.at < DIAGNOSIS_TTL_MS) return had.value;
+    const value = (async () => {
+      const buckets = await openItemBuckets(this.pool, id);
+      const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
+      return diagnose({ buckets, groups, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
+    })();
+    this.diagnoses.set(id, { at: Date.now(), value });
+    value.catch(() => this.diagnoses.delete(id));
+    // forget tasks nobody asked about for a while
+    if (this.diagnoses.size > 1000)
+      for (const [k, v] of this.diagnoses) if (Date.now() - v.at > DIAGNOSIS_TTL_MS) this.diagnoses.delete(k);
+    return value;
   }
 
   private progressOf(task: TaskRow, counts: Record<string, number>): TaskProgress {

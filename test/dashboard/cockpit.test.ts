@@ -327,8 +327,18 @@ describe('operations cockpit', () => {
     expect(await page.locator('#task-items [data-blocked=ap_offline]').count()).toBe(10);
     expect(await page.locator('[data-testid=task-state]').textContent()).toBe('Sending');
     await shoot(page, 'task-blocked');
+    // the task list says the same, and follows it live too
+    const listPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const listProblems = watch(listPage);
+    await signIn(listPage);
+    await listPage.goto(`${f.platform.baseUrl}/tasks`);
+    const summary = listPage.locator(`tr[data-task="${taskId}"] [data-testid=task-blocked-summary]`);
+    expect(await summary.textContent()).toMatch(/^15 will miss the deadline/);
+    expect(await summary.textContent()).toContain(`10 × AP offline (${stopped})`);
+    await shoot(listPage, 'task-list');
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
+    listPage.on('framenavigated', () => navigations++);
 
     // The AP returns (same Client ID, persistent session): the queued message reaches it, and the
     // page follows without a reload: its rows confirm, the diagnosis drops it.
@@ -342,7 +352,14 @@ describe('operations cockpit', () => {
       .poll(() => page.locator('#task-items td[data-state=confirmed]').count(), { timeout: 30_000 })
       .toBe(38);
     expect(await page.locator('[data-testid=task-forecast]').textContent()).toContain('5 of 5 open label(s)');
+    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/^5 will miss the deadline/);
+    expect(await summary.textContent()).not.toContain('AP offline');
+    expect(await listPage.locator(`tr[data-task="${taskId}"] [data-field=confirmed]`).textContent()).toBe(
+      '38',
+    );
     expect(navigations).toBe(0);
+    expect(listProblems).toEqual([]);
+    await listPage.close();
 
     // Cancelled looks different from completed: grey outcome, a cancelled segment, no green.
     await Promise.all([
