@@ -18,22 +18,39 @@ export interface OpenItemBucket {
 }
 
 export async function openItemBuckets(db: Queryable, taskId: string): Promise<OpenItemBucket[]> {
+  // Grouped by the label's serving AP first; the few APs are looked up after (a join to aps per
+  // item, and grouping by its columns, doubled the cost on a 100,000-item task).
   const [rows] = (await db.query(
-    `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, a.group_id AS apGroupId, a.online AS apOnline,
-       a.disconnected_at AS apDisconnectedAt, i.error, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
+    `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
      FROM task_items i
      LEFT JOIN labels l ON l.label_id = i.label_id
-     LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
      WHERE i.task_id = ? AND i.state IN ('pending', 'sent', 'failed')
-     GROUP BY i.group_id, l.last_ap_client_id, a.group_id, a.online, a.disconnected_at, i.error
+     GROUP BY i.group_id, l.last_ap_client_id, i.error
      LIMIT 5000`,
     [taskId],
-  )) as unknown as [(Omit<OpenItemBucket, 'apOnline' | 'n'> & { apOnline: number | null; n: string })[]];
-  return rows.map((r) => ({
-    ...r,
-    apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
-    n: Number(r.n),
-  }));
+  )) as unknown as [{ groupId: string; ap: string | null; error: string | null; n: string; firstAt: Date }[]];
+  const apIds = [...new Set(rows.map((r) => r.ap).filter((a): a is string => a !== null))];
+  const aps = new Map<string, { groupId: string; online: number; disconnectedAt: Date | null }>();
+  if (apIds.length) {
+    const [found] = (await db.query(
+      'SELECT client_id AS clientId, group_id AS groupId, online, disconnected_at AS disconnectedAt FROM aps WHERE client_id IN (?)',
+      [apIds],
+    )) as unknown as [{ clientId: string; groupId: string; online: number; disconnectedAt: Date | null }[]];
+    for (const a of found) aps.set(a.clientId, a);
+  }
+  return rows.map((r) => {
+    const a = r.ap ? aps.get(r.ap) : undefined;
+    return {
+      groupId: r.groupId,
+      ap: r.ap,
+      apGroupId: a?.groupId ?? null,
+      apOnline: a ? Number(a.online) === 1 : null,
+      apDisconnectedAt: a?.disconnectedAt ?? null,
+      error: r.error,
+      n: Number(r.n),
+      firstAt: r.firstAt,
+    };
+  });
 }
 
 export interface GroupAps {
