@@ -23,6 +23,7 @@ import type { DownlinkPublisher } from '../broker/downlink.js';
 import { composeBroker } from './registry/compose.js';
 import { composeTaskCreator, composeTasks } from './tasks/compose.js';
 import { createDashboard } from './dashboard/module.js';
+import { createAlerts } from './alerts/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -95,8 +96,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   // [tasks] the price-change pipeline, task pages, demo fleet
   const { tasks } = await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);
 
-  // [dashboard] the home page of every role, the label health list
+  // [dashboard] the home page of every role, the label health list; [alerts] rules, evaluator, pages
   routes.push(...createDashboard(ctx, tasks).routes);
+  const alerts = createAlerts(ctx, roles, tasks);
+  routes.push(...alerts.routes);
+  services.push(...alerts.services);
 
   let http: HttpService | null = null;
   if (roles.has('web')) {

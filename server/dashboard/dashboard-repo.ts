@@ -117,3 +117,12 @@ export async function hourlyOutcomes(db: Queryable, hours: number): Promise<Hour
     maxMs: num(r.maxMs),
   }));
 }
+
+/** Unresolved alerts by state (server/alerts), through ix_alerts_state. */
+export async function unresolvedAlerts(db: Queryable): Promise<{ open: number; acknowledged: number }> {
+  const [rows] = (await db.query(
+    "SELECT state, COUNT(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged') GROUP BY state",
+  )) as unknown as [{ state: string; n: string }[]];
+  const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  return { open: by.open ?? 0, acknowledged: by.acknowledged ?? 0 };
+}

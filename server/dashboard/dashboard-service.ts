@@ -13,6 +13,7 @@ import {
   hourlyOutcomes,
   labelHealth,
   taskCounts,
+  unresolvedAlerts,
   type LabelHealthCounts,
   type StoreAps,
 } from './dashboard-repo.js';
@@ -50,6 +51,7 @@ export interface DashboardSnapshot {
     avgConfirmSeconds: (number | null)[];
   };
   mismatches: number;
+  alerts: { open: number; acknowledged: number };
 }
 
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
@@ -93,12 +95,13 @@ export class DashboardService {
 
   private async compute(): Promise<DashboardSnapshot> {
     const now = new Date();
-    const [stores, { labels, mismatches }, counts, hourly, active] = await Promise.all([
+    const [stores, { labels, mismatches }, counts, hourly, active, alerts] = await Promise.all([
       apsByStore(this.pool),
       this.labelParts(),
       taskCounts(this.pool, startOfUtcDay(now)),
       hourlyOutcomes(this.pool, HOURS),
       this.tasks.active(),
+      unresolvedAlerts(this.pool),
     ]);
     const stuck = active
       .filter((p) => (p.diagnosis?.forecast.willMiss ?? 0) > 0)
@@ -156,6 +159,7 @@ export class DashboardService {
       },
       series,
       mismatches,
+      alerts,
     };
   }
 }

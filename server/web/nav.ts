@@ -22,6 +22,7 @@ export const NAV: NavItem[] = [
   { href: '/tasks', label: 'Tasks', roles: ['admin', 'operator', 'auditor'] },
   { href: '/devices/aps', label: 'APs', roles: ['admin', 'operator', 'auditor'] },
   { href: '/devices/mismatches', label: 'Mismatches', roles: ['admin', 'operator', 'auditor'] },
+  { href: '/alerts', label: 'Alerts', roles: ['admin', 'operator', 'auditor'] },
 ];
 
 export function navFor(role: UserRole | undefined): NavItem[] {
