@@ -4,6 +4,9 @@
 // step is audited and only the right roles may act.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
+import { withTx } from '../../server/db/pool.js';
+import { TaskCreator } from '../../server/tasks/task-creator.js';
+import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { WebClient } from '../support/web-client.js';
@@ -40,6 +43,34 @@ async function user(role: 'operator' | 'auditor') {
   const c = new WebClient(f.platform.baseUrl);
   await c.login(name, 'a-long-password-123');
   return c;
+}
+
+/** Screenshots for a person to look at (SHOTS_DIR set), at 1280 and 390 px. */
+async function screenshots(paths: string[]) {
+  const { launchBrowser } = await import('../support/browser.js');
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${f.platform.baseUrl}/login`);
+    await page.fill('input[name=username]', 'operator-alerts');
+    await page.fill('input[name=password]', 'a-long-password-123');
+    await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+    for (const p of paths) {
+      await page.goto(`${f.platform.baseUrl}${p}`);
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForTimeout(500);
+        const name = p.replace(/\//g, '_') || 'home';
+        await page.screenshot({
+          path: `${process.env.SHOTS_DIR}/alerts${name}-${width}.png`,
+          fullPage: true,
+        });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 const RULES = {
@@ -136,6 +167,7 @@ describe('alerts', () => {
     );
     expect(dash.alerts).toEqual({ open: 1, acknowledged: 0 });
 
+    if (process.env.SHOTS_DIR) await screenshots(['/alerts', '/', '/alerts/rules']);
     const auditor = await user('auditor');
     expect((await auditor.post(`/alerts/${id}/acknowledge`, {}, '/alerts')).status).toBe(403);
     expect((await op.post(`/alerts/${id}/acknowledge`, {}, '/alerts')).status).toBe(302);
@@ -167,5 +199,90 @@ describe('alerts', () => {
     ]);
     expect((await op.get('/alerts?state=resolved')).text).toContain(`data-alert="${id}"`);
     expect((await op.get('/alerts?state=bogus')).status).toBe(400);
+  });
+
+  it('raises the task, failure-rate and battery rules from real data, and clears them when their condition ends', async () => {
+    const pool = f.platform.ctx.pool;
+    const queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
+    try {
+      const creator = new TaskCreator(pool, f.platform.config, (id) => queue.enqueueTask(id));
+      // a store whose Group ID has no AP: its task will miss every label, then times out
+      const lonely = await f.newGroup();
+      const s = await seedStore(pool, { products: 2, labelsPerProduct: 1, groupId: lonely.groupId });
+      const t = await withTx(pool, (c) =>
+        creator.createInTx(
+          c,
+          { name: 'op', role: 'operator' },
+          s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
+          { source: 'ui', deadlineSeconds: 4 },
+        ),
+      );
+      await creator.enqueue(t!.taskId);
+      const subject = `task:${t!.taskId}`;
+      await waitFor(
+        () => q("SELECT state FROM alerts WHERE kind = 'task_will_miss_labels' AND subject = ?", [subject]),
+        (r) => r.length === 1 && r[0].state === 'open',
+        30_000,
+        'task alert opened',
+      );
+      expect(
+        String((await q('SELECT summary FROM alerts WHERE subject = ?', [subject]))[0].summary),
+      ).toContain('will miss 2 label(s)');
+      // once it has timed out it can miss nothing more; the hour's failure rate is now 100 %
+      await waitFor(
+        () => q("SELECT state FROM alerts WHERE kind = 'task_will_miss_labels' AND subject = ?", [subject]),
+        (r) => r[0].state === 'resolved',
+        30_000,
+        'task alert resolved',
+      );
+      expect((await q('SELECT state FROM tasks WHERE id = ?', [t!.taskId]))[0].state).toBe('timed_out');
+      const [rate] = await waitFor(
+        () =>
+          q("SELECT state, summary FROM alerts WHERE kind = 'failure_rate_percent' AND subject = 'fleet'"),
+        (r) => r.length === 1,
+        30_000,
+        'failure rate alert',
+      );
+      expect(rate.state).toBe('open');
+      expect(String(rate.summary)).toContain('100.0 % of 2 label(s)');
+
+      // the simulated AP reports 2900-2999 mV: a threshold above that fires for its store
+      const admin = new WebClient(f.platform.baseUrl);
+      await admin.login('admin', f.platform.adminPassword);
+      expect(
+        (await admin.post('/alerts/rules', { ...RULES, battery_below_mv: '3100' }, '/alerts/rules')).status,
+      ).toBe(302);
+      const [store] = await q(
+        'SELECT s.code FROM stores s JOIN store_groups g ON g.store_id = s.id WHERE g.group_id = ?',
+        [g.groupId],
+      );
+      await waitFor(
+        () =>
+          q("SELECT state FROM alerts WHERE kind = 'battery_below_mv' AND subject = ?", [
+            `store:${store.code}`,
+          ]),
+        (r) => r.length === 1 && r[0].state === 'open',
+        30_000,
+        'battery alert opened',
+      );
+      // switched off, its alerts resolve
+      expect(
+        (
+          await admin.post(
+            '/alerts/rules',
+            { ...RULES, battery_below_mv: '3100', battery_below_mv_on: '' },
+            '/alerts/rules',
+          )
+        ).status,
+      ).toBe(302);
+      await waitFor(
+        () => q("SELECT state FROM alerts WHERE kind = 'battery_below_mv'"),
+        (r) => r.length === 1 && r[0].state === 'resolved',
+        30_000,
+        'battery alert resolved with its rule off',
+      );
+    } finally {
+      await queue.stop();
+    }
   });
 });
