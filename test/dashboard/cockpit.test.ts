@@ -417,6 +417,36 @@ describe('operations cockpit', () => {
     // the re-send of store C's labels runs, and is stuck: its Group ID still has no AP
     expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 5 });
     expect(snap.tasks.stuckTasks[0].id).toBe(retryId);
+
+    // one label at a time: a cancelled one is re-sent alone; a confirmed one, or one not in the task, is refused
+    await op.get(`/tasks/${taskId}`);
+    const one = await op.post(`/tasks/${taskId}/retry`, { labelId: C.labelIds[0] });
+    expect(one.status).toBe(302);
+    const oneId = /\/tasks\/(\d+)$/.exec(one.location!)![1];
+    expect(
+      (await q('SELECT label_id FROM task_items WHERE task_id = ?', [oneId])).map((r) => r.label_id),
+    ).toEqual([C.labelIds[0]]);
+    for (const labelId of [A.labelIds[0], 'ESL-not-in-this-task']) {
+      await op.get(`/tasks/${taskId}`);
+      const refused = await op.request('POST', `/tasks/${taskId}/retry`, {
+        json: { labelId },
+        headers: { 'x-csrf-token': op.lastCsrf },
+      });
+      expect(refused.status).toBe(409);
+    }
+    // an auditor re-sends nothing
+    const admin = new WebClient(f.platform.baseUrl);
+    await admin.login('admin', f.platform.adminPassword);
+    await admin.post(
+      '/admin/users',
+      { username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' },
+      '/admin/users',
+    );
+    const aud = new WebClient(f.platform.baseUrl);
+    await aud.login('aud-dash', 'a-long-password-123');
+    const page2 = await aud.get(`/tasks/${taskId}`);
+    expect(page2.text).not.toContain('id="retry-form"');
+    expect((await aud.post(`/tasks/${taskId}/retry`, { labelId: C.labelIds[1] })).status).toBe(403);
   });
 
   it('shows label and AP health: the bands behind the numbers, one AP with its labels and histories, mismatches with what they display', async () => {
