@@ -126,3 +126,26 @@ export async function unresolvedAlerts(db: Queryable): Promise<{ open: number; a
   const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   return { open: by.open ?? 0, acknowledged: by.acknowledged ?? 0 };
 }
+
+/** For auditors and admins: audit records since `since` (ix_audit_ts) and those not yet shipped to SLS. */
+export async function auditFigures(
+  db: Queryable,
+  since: Date,
+): Promise<{ today: number; unshipped: number }> {
+  const [[t]] = (await db.query('SELECT COUNT(*) AS n FROM audit_log WHERE ts >= ?', [since])) as unknown as [
+    [{ n: string }],
+  ];
+  const [[u]] = (await db.query(
+    'SELECT h.last_id - s.shipped_id AS n FROM audit_chain_head h JOIN audit_ship_state s ON s.id = 1 WHERE h.id = 1',
+  )) as unknown as [[{ n: string }]];
+  return { today: Number(t.n), unshipped: Math.max(0, Number(u?.n ?? 0)) };
+}
+
+/** For admins: accounts and API keys in use. */
+export async function adminFigures(db: Queryable): Promise<{ users: number; apiKeys: number }> {
+  const [[r]] = (await db.query(
+    `SELECT (SELECT COUNT(*) FROM users WHERE disabled = 0) AS users,
+       (SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL) AS apiKeys`,
+  )) as unknown as [[{ users: string; apiKeys: string }]];
+  return { users: Number(r.users), apiKeys: Number(r.apiKeys) };
+}

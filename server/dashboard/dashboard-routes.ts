@@ -76,17 +76,17 @@ function healthFilter(
 
 export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
   return (app: Router) => {
-    app.get('/', requireLogin, async (_req: Request, res: Response) => {
+    app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
         title: 'Dashboard',
-        d: await dashboard.snapshot(),
+        d: await dashboard.snapshotFor(req.user!.role),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
     });
 
-    app.get('/dashboard.json', requireLogin, async (_req: Request, res: Response) => {
+    app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
-      res.json(await dashboard.snapshot());
+      res.json(await dashboard.snapshotFor(req.user!.role));
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {

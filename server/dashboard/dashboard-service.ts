@@ -8,8 +8,11 @@ import type { Pool } from '../db/pool.js';
 import { countMismatches } from '../devices/mismatch-repo.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { blockSummary } from '../tasks/task-view.js';
+import type { UserRole } from '../auth/roles.js';
 import {
+  adminFigures,
   apsByStore,
+  auditFigures,
   hourlyOutcomes,
   labelHealth,
   taskCounts,
@@ -52,6 +55,11 @@ export interface DashboardSnapshot {
   };
   mismatches: number;
   alerts: { open: number; acknowledged: number };
+  /** auditors and admins only */
+  /** unshipped: null when no SLS is configured (the trail stays in the local store) */
+  audit?: { today: number; unshipped: number | null };
+  /** admins only */
+  admin?: { users: number; apiKeys: number };
 }
 
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
@@ -65,6 +73,7 @@ export class DashboardService {
   constructor(
     private readonly pool: Pool,
     private readonly tasks: TaskService,
+    private readonly slsConfigured: boolean,
     private readonly cacheMs = CACHE_MS,
     private readonly slowCacheMs = SLOW_CACHE_MS,
   ) {}
@@ -82,6 +91,16 @@ export class DashboardService {
     return value;
   }
 
+  /** The snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
+  async snapshotFor(role: UserRole): Promise<DashboardSnapshot> {
+    const { audit, admin, ...rest } = await this.snapshot();
+    return {
+      ...rest,
+      ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
+      ...(role === 'admin' ? { admin } : {}),
+    };
+  }
+
   async snapshot(): Promise<DashboardSnapshot> {
     if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.snap;
     this.computing ??= this.compute()
@@ -95,13 +114,15 @@ export class DashboardService {
 
   private async compute(): Promise<DashboardSnapshot> {
     const now = new Date();
-    const [stores, { labels, mismatches }, counts, hourly, active, alerts] = await Promise.all([
+    const [stores, { labels, mismatches }, counts, hourly, active, alerts, audit, admin] = await Promise.all([
       apsByStore(this.pool),
       this.labelParts(),
       taskCounts(this.pool, startOfUtcDay(now)),
       hourlyOutcomes(this.pool, HOURS),
       this.tasks.active(),
       unresolvedAlerts(this.pool),
+      auditFigures(this.pool, startOfUtcDay(now)),
+      adminFigures(this.pool),
     ]);
     const stuck = active
       .filter((p) => (p.diagnosis?.forecast.willMiss ?? 0) > 0)
@@ -160,6 +181,8 @@ export class DashboardService {
       series,
       mismatches,
       alerts,
+      audit: { today: audit.today, unshipped: this.slsConfigured ? audit.unshipped : null },
+      admin,
     };
   }
 }

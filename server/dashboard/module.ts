@@ -10,7 +10,7 @@ export interface DashboardPorts {
 }
 
 export function createDashboard(ctx: AppContext, tasks: TaskService): DomainModule<DashboardPorts> {
-  const dashboard = new DashboardService(ctx.pool, tasks);
+  const dashboard = new DashboardService(ctx.pool, tasks, ctx.config.sls !== null);
   return {
     name: 'dashboard',
     services: [],

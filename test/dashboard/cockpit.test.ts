@@ -101,6 +101,11 @@ beforeAll(async () => {
     { username: 'op-dash', role: 'operator', password: 'a-long-password-123' },
     '/admin/users',
   );
+  await admin.post(
+    '/admin/users',
+    { username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' },
+    '/admin/users',
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -199,6 +204,31 @@ describe('operations cockpit', () => {
     expect(snap.aps.storesWithoutAp).toBe(1);
     expect(snap.labels.total).toBe(43);
     expect(snap.labels.never).toBe(5); // store C's labels: no AP has ever reported them
+    // content per role, decided on the server: audit figures for auditors and admins, accounts for admins
+    expect(snap.audit).toBeUndefined();
+    expect(snap.admin).toBeUndefined();
+    expect((await op.get('/')).text).not.toContain('data-testid="tile-audit-today"');
+    const admin = new WebClient(f.platform.baseUrl);
+    await admin.login('admin', f.platform.adminPassword);
+    const forAdmin = JSON.parse(
+      (await admin.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+    );
+    expect(forAdmin.admin).toEqual({ users: 3, apiKeys: 1 });
+    expect(forAdmin.audit.today).toBeGreaterThan(0);
+    expect(forAdmin.audit.unshipped).toBeNull(); // no SLS configured: the trail stays local
+    const aud = new WebClient(f.platform.baseUrl);
+    await aud.login('aud-dash', 'a-long-password-123');
+    const forAuditor = JSON.parse(
+      (await aud.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+    );
+    expect(forAuditor.audit.today).toBeGreaterThan(0);
+    expect(forAuditor.admin).toBeUndefined();
+    expect((await aud.get('/')).text).toContain('data-testid="tile-audit-today"');
+    const anonymous = new WebClient(f.platform.baseUrl);
+    expect(
+      (await anonymous.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).status,
+    ).toBe(401);
+
     // the number links to the list behind it, and that list shows the same AP
     const list = await op.get(`/devices/aps?store=${A.storeId}&online=no`);
     expect(list.text).toContain(stopped);
@@ -435,13 +465,6 @@ describe('operations cockpit', () => {
       expect(refused.status).toBe(409);
     }
     // an auditor re-sends nothing
-    const admin = new WebClient(f.platform.baseUrl);
-    await admin.login('admin', f.platform.adminPassword);
-    await admin.post(
-      '/admin/users',
-      { username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' },
-      '/admin/users',
-    );
     const aud = new WebClient(f.platform.baseUrl);
     await aud.login('aud-dash', 'a-long-password-123');
     const page2 = await aud.get(`/tasks/${taskId}`);
