@@ -448,6 +448,20 @@ describe('operations cockpit', () => {
     expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 5 });
     expect(snap.tasks.stuckTasks[0].id).toBe(retryId);
 
+    // an ended task has nothing blocking it and no forecast
+    const ended = await api(`/api/v1/tasks/${taskId}`);
+    expect(ended).toMatchObject({ state: 'cancelled', blocked: [], forecast: null });
+    // and the OpenAPI document describes the diagnosis
+    const doc = (await (await fetch(`${f.platform.baseUrl}/api/v1/openapi.json`)).json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(doc.components.schemas.TaskBlocked.properties.reason.enum).toEqual([
+      'no_ap',
+      'ap_offline',
+      'label_unreported',
+      'label_unreachable',
+      'ap_error',
+    ]);
+    expect(doc.components.schemas.Task.required).toEqual(expect.arrayContaining(['blocked', 'forecast']));
+
     // one label at a time: a cancelled one is re-sent alone; a confirmed one, or one not in the task, is refused
     await op.get(`/tasks/${taskId}`);
     const one = await op.post(`/tasks/${taskId}/retry`, { labelId: C.labelIds[0] });
