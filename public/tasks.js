@@ -51,6 +51,10 @@
       text(document.getElementById('task-total'), d.total);
       setBar(document.getElementById('task-bar'), d.bar);
       for (const td of document.querySelectorAll('[data-count]')) text(td, d.counts[td.dataset.count] || 0);
+      text(
+        document.getElementById('task-open'),
+        (d.counts.pending || 0) + (d.counts.sent || 0) + (d.counts.failed || 0),
+      );
       renderDiagnosis(d);
       const aps = document.getElementById('task-aps');
       if (aps)
@@ -64,7 +68,7 @@
       if (d.items) renderItems(d.items, !d.active);
       if (!d.active) {
         es.close();
-        const cancel = document.getElementById('cancel-form');
+        const cancel = document.getElementById('cancel-confirm');
         if (cancel) cancel.remove();
         const diag = document.getElementById('task-diagnosis');
         if (diag) diag.hidden = true;

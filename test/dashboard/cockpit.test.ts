@@ -255,7 +255,13 @@ describe('operations cockpit', () => {
       60_000,
       'reachable labels confirmed',
     );
-    const task = await api(`/api/v1/tasks/${taskId}`);
+    // (a diagnosis is kept a moment: one taken while B's labels were still failing may answer first)
+    const task = await waitFor(
+      () => api(`/api/v1/tasks/${taskId}`),
+      (t) => t.forecast?.open === 15,
+      30_000,
+      'diagnosis after the reachable labels confirmed',
+    );
     expect(task.state).toBe('in_progress');
     const blocked = task.blocked.map((b: any) => ({ ...b, since: typeof b.since })); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(blocked).toEqual([
@@ -381,7 +387,10 @@ describe('operations cockpit', () => {
     await expect
       .poll(() => page.locator('#task-items td[data-state=confirmed]').count(), { timeout: 30_000 })
       .toBe(38);
-    expect(await page.locator('[data-testid=task-forecast]').textContent()).toContain('5 of 5 open label(s)');
+    // (the diagnosis is kept a moment: it may follow the rows by a second or two)
+    await expect
+      .poll(() => page.locator('[data-testid=task-forecast]').textContent(), { timeout: 30_000 })
+      .toMatch(/^\s*5 of 5 open label\(s\)/);
     await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/^5 will miss the deadline/);
     expect(await summary.textContent()).not.toContain('AP offline');
     expect(await listPage.locator(`tr[data-task="${taskId}"] [data-field=confirmed]`).textContent()).toBe(
@@ -392,6 +401,10 @@ describe('operations cockpit', () => {
     await listPage.close();
 
     // Cancelled looks different from completed: grey outcome, a cancelled segment, no green.
+    // cancelling asks first
+    expect(await page.locator('#cancel-form button').isVisible()).toBe(false);
+    await page.click('#cancel-confirm summary');
+    expect(await page.locator('#task-open').textContent()).toBe('5');
     await Promise.all([
       page.waitForURL(`${f.platform.baseUrl}/tasks/${taskId}`),
       page.click('#cancel-form button'),
