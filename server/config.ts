@@ -129,6 +129,11 @@ const schema = z.object({
   TASK_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   TASK_DEFAULT_DEADLINE_SECONDS: z.coerce.number().int().positive().default(1800),
   TASK_RETRY_BASE_MS: z.coerce.number().int().positive().default(15_000),
+  // An explicit `failed` ack is retried after this (doubling with each attempt), not after the
+  // silence schedule above: the AP answered, so there is no reason to wait as for a lost message.
+  TASK_FAILED_RETRY_MS: z.coerce.number().int().positive().default(2000),
+  // How often a worker evaluates the alert rules (server/alerts).
+  ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
 
   SLS_ENDPOINT: z.string().url().optional(),
   SLS_PROJECT: z.string().optional(),

@@ -35,6 +35,8 @@ export class UplinkWorker implements Service {
     private readonly log: Logger,
     private readonly applyStatus: StatusSink,
     onApplied: (o: ApplyOutcome) => Promise<void>,
+    /** TASK_FAILED_RETRY_MS: the first re-send of an item its AP answered `failed` */
+    failedRetryMs: number,
     // many jobs in hand at once, so that acks arriving together are applied as one batch
     private readonly concurrency = 256,
     // Status reports each take a transaction of their own; a few at a time, so that a wave of
@@ -42,10 +44,15 @@ export class UplinkWorker implements Service {
     // CPU from the ack batches, whose delay would make the dispatcher resend what was applied.
     private readonly statusConcurrency = 4,
   ) {
-    this.batcher = new AckBatcher(pool, log, async (o) => {
-      if (o.refused.length) await this.count('forged', o.refused.length);
-      await onApplied(o);
-    });
+    this.batcher = new AckBatcher(
+      pool,
+      log,
+      async (o) => {
+        if (o.refused.length) await this.count('forged', o.refused.length);
+        await onApplied(o);
+      },
+      { failedRetryMs },
+    );
   }
 
   /** Redis hash of rejected uplink messages by reason (shown to admins, read by tests). */

@@ -205,7 +205,7 @@ describe('price change through the platform and its own broker', () => {
       headers: { 'x-csrf-token': op.lastCsrf },
     });
     expect(again.status).toBe(409);
-    expect(JSON.parse(again.text).error.message).toContain('no failed or timed-out labels');
+    expect(JSON.parse(again.text).error.message).toContain('no unconfirmed labels');
   });
 
   it('lists the APs with their store, connection and last status, for operators, auditors and the API', async () => {
