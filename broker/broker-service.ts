@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Service } from '../server/core/lifecycle.js';
 import type { Logger } from '../server/core/logger.js';
 import { createRedis, redisErrorLogger } from '../server/core/redis.js';
+import { errorLogger } from '../server/core/throttle.js';
 import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
 import type { DownlinkPublisher } from './downlink.js';
@@ -72,7 +73,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       log: this.log.child({ component: 'broker', node: opts.nodeId }),
       registry,
       presence,
-      queues: new EventQueues(opts.redisUrl, opts.redisPrefix),
+      queues: new EventQueues(opts.redisUrl, opts.redisPrefix, this.log),
       p2p: new P2pStore(this.redis, opts.redisPrefix, opts.offlineRetentionSeconds),
       instanceId,
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
@@ -117,6 +118,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       mq: this.stores.mq,
       persistence: this.stores.persistence,
       connectTimeout: opts.connectTimeoutMs,
+      heartbeatInterval: opts.heartbeatIntervalMs,
       // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
       maxClientsIdLength: 64,
       preConnect: preConnectHook(ctx),
@@ -125,6 +127,13 @@ export class BrokerService implements Service, DownlinkPublisher {
       authorizeSubscribe: authorizeSubscribeHook(ctx),
       published: publishedHook(ctx),
     });
+    // aedes emits 'error' for a failure no client owns: its will sweep (every 4 heartbeats) when
+    // the persistence's Redis is away, an offline enqueue that failed. Without a listener that is
+    // an uncaught exception ending the process; the sweep runs again at the next tick.
+    (aedes as unknown as NodeJS.EventEmitter).on(
+      'error',
+      errorLogger(ctx.log, 'broker store unavailable (will sweep, offline queue); carrying on'),
+    );
     await aedes.listen();
     const store = (
       aedes as unknown as {

@@ -110,6 +110,8 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64')
     .optional(),
+  // aedes' node heartbeat; its sweep for the wills of dead nodes runs every 4 heartbeats.
+  MQTT_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),

@@ -3,11 +3,12 @@
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UPLINK_QUEUE, type UplinkPublish } from '../../broker/uplink.js';
+import { UPLINK_QUEUE, uplinkBackoff, type UplinkPublish } from '../../broker/uplink.js';
 import type { Config } from '../config.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
+import { errorLogger } from '../core/throttle.js';
 import type { Pool } from '../db/pool.js';
 import { applyStatus } from '../devices/status-applier.js';
 import type { ApplyOutcome } from './ack-applier.js';
@@ -57,8 +58,9 @@ export class UplinkWorker implements Service {
       connection: bullConnection(this.redisUrl),
       concurrency: this.concurrency,
       ...WORKER_RECOVERY,
+      settings: { backoffStrategy: uplinkBackoff },
     });
-    this.worker.on('error', (err) => this.log.error({ err }, 'uplink worker error'));
+    this.worker.on('error', errorLogger(this.log, 'uplink worker error; it carries on'));
   }
 
   private async process(job: Job<UplinkPublish>) {

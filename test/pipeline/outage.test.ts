@@ -1,0 +1,41 @@
+// Redis and MariaDB outages under a running task, each long enough for every retry budget of
+// the clients (ioredis gives up a command after 20 reconnect attempts, about 10 s; BullMQ's
+// uplink jobs after 5 attempts, about 31 s) and crossing aedes' will sweep (every 4 heartbeats,
+// here 1 s apart). Every process stays up, the task completes once the service is back, and no
+// accepted uplink message or connection event is given up. `npm run chaos` runs the same with
+// outages over 5 minutes across the real 4-minute tick.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE } from '../../broker/index.js';
+import { OutageRig } from './support/outage-rig.js';
+
+let rig: OutageRig;
+
+beforeAll(async () => {
+  rig = await OutageRig.start({ heartbeatMs: 1000, groups: 2, labelsPerGroup: 150 });
+}, 180_000);
+afterAll(async () => {
+  await rig?.close();
+});
+
+async function expectSurvivedAndCompleted(taskId: string) {
+  expect(rig.broker.alive, `broker process\n${rig.tails()}`).toBe(true);
+  expect(rig.app.alive, `web+worker process\n${rig.tails()}`).toBe(true);
+  const done = await rig.completed(taskId, 240_000);
+  expect(done.items).toEqual({ confirmed: rig.labels });
+  expect(await rig.webAnswers()).toBe(true);
+  expect(await rig.failedJobs()).toEqual({ [UPLINK_QUEUE]: 0, [CONNECTION_EVENTS_QUEUE]: 0 });
+}
+
+describe('outages', () => {
+  it('a Redis outage across the will sweep kills no process, and the task completes after it', async () => {
+    const id = await rig.startTask();
+    await rig.outage('redis', 25_000);
+    await expectSurvivedAndCompleted(id);
+  }, 400_000);
+
+  it('a MariaDB outage kills no process, loses no accepted uplink message, and the task completes after it', async () => {
+    const id = await rig.startTask();
+    await rig.outage('mariadb', 45_000);
+    await expectSurvivedAndCompleted(id);
+  }, 400_000);
+});
