@@ -29,6 +29,8 @@ export interface BrokerOptions {
   maxKeepaliveSeconds: number;
   connectTimeoutMs: number;
   maxPayloadBytes: number;
+  /** hard bound: a larger packet closes the connection before its body is read */
+  maxPacketBytes: number;
   /** aedes' heartbeat; the will sweep runs every 4 of them */
   heartbeatIntervalMs: number;
   maxSubscriptions: number;
@@ -76,6 +78,7 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     maxKeepaliveSeconds: config.MQTT_MAX_KEEPALIVE_SECONDS,
     connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
+    maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
     heartbeatIntervalMs: config.MQTT_HEARTBEAT_INTERVAL_MS,
     maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
