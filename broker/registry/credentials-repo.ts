@@ -124,3 +124,13 @@ export const revokeToken = (db: Queryable, id: string) =>
   exec(db, 'UPDATE mqtt_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL', [
     id,
   ]);
+
+/** Whether the Client ID holds a device credential that is not revoked. */
+export const clientHasDeviceCredential = async (db: Queryable, clientId: string) =>
+  (
+    await rows<{ n: number }>(
+      db,
+      'SELECT 1 AS n FROM mqtt_device_credentials WHERE client_id = ? AND revoked_at IS NULL',
+      [clientId],
+    )
+  ).length > 0;

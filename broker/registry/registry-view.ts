@@ -6,12 +6,16 @@
 // MySQL again. Writers set a new version after their transaction commits and before they report
 // the change done, so the next connection on every node sees it. Only rows that exist are
 // cached: an unknown Group ID or key is read from MySQL each time, so rows inserted without the
-// registry service (test fixtures, manual SQL) are seen at once too.
+// registry service (test fixtures, manual SQL) are seen at once too. Two answers are cached
+// either way, because the registry service sets a new version when they change: the broker
+// settings, and whether a Client ID holds a live device credential (issuing one sets a version);
+// one inserted behind the service's back counts within a minute.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../../server/db/pool.js';
 import { SecretBox } from './secret-box.js';
 import * as creds from './credentials-repo.js';
+import { readSettings, type BrokerSettings } from './settings-repo.js';
 import * as topics from './topics-repo.js';
 
 export interface AccessKey {
@@ -43,6 +47,8 @@ class Generation {
   readonly accessKeys = new Map<string, Promise<AccessKey | null>>();
   readonly deviceCredentials = new Map<string, Promise<DeviceCredential | null>>();
   readonly tokens = new Map<string, Promise<Token | null>>();
+  readonly credentialHolders = new Map<string, Promise<boolean>>();
+  settings: Promise<BrokerSettings> | null = null;
 
   constructor(readonly version: string | null) {}
 }
@@ -102,6 +108,26 @@ export class RegistryRead {
       id,
       () => this.view.loadDeviceCredential(id),
       (v) => v !== null,
+    );
+  }
+
+  /** The instance's broker settings (one row), read once per registry version. */
+  settings(): Promise<BrokerSettings> {
+    if (!this.gen) return this.view.loadSettings();
+    const p = (this.gen.settings ??= this.view.loadSettings());
+    p.catch(() => {
+      if (this.gen?.settings === p) this.gen.settings = null;
+    });
+    return p;
+  }
+
+  /** Whether the Client ID holds a live device credential; both answers are cached for the version. */
+  clientHasDeviceCredential(clientId: string): Promise<boolean> {
+    return cached(
+      this.gen?.credentialHolders ?? null,
+      clientId,
+      () => this.view.loadClientHasDeviceCredential(clientId),
+      () => true,
     );
   }
 
@@ -186,6 +212,14 @@ export class RegistryView {
     if (!row || row.revoked_at) return null;
     const secret = this.box.open(row.secret_sealed);
     return secret === null ? null : { clientId: row.client_id, secret };
+  }
+
+  loadSettings(): Promise<BrokerSettings> {
+    return readSettings(this.pool);
+  }
+
+  loadClientHasDeviceCredential(clientId: string): Promise<boolean> {
+    return creds.clientHasDeviceCredential(this.pool, clientId);
   }
 
   async loadToken(token: string): Promise<Token | null> {
