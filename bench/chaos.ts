@@ -21,9 +21,12 @@ interface Round {
   labels: number;
   failedJobs: Record<string, number>;
   completedAfterMs: number;
+  /** the broker's log lines for failed will sweeps (or offline enqueues) during the round */
+  storeFailures: number;
 }
 
 async function round(rig: OutageRig, service: 'redis' | 'mariadb'): Promise<Round> {
+  const failuresBefore = rig.storeFailuresLogged();
   const id = await rig.startTask();
   say(`task ${id} running: ${await rig.confirmed(id)} of ${rig.labels} labels confirmed`);
   await rig.outage(service, outageMs);
@@ -38,6 +41,7 @@ async function round(rig: OutageRig, service: 'redis' | 'mariadb'): Promise<Roun
     labels: rig.labels,
     failedJobs: {},
     completedAfterMs: 0,
+    storeFailures: rig.storeFailuresLogged() - failuresBefore,
   };
   try {
     await rig.completed(id, 600_000);
@@ -77,14 +81,14 @@ async function main() {
       r.failedJobs[CONNECTION_EVENTS_QUEUE] === 0,
   );
   process.stdout.write(
-    '\noutage   | down (s) | broker | web+worker | web answers | task              | failed uplink/connection jobs\n',
+    '\noutage   | down (s) | broker | web+worker | web answers | task              | failed uplink/connection jobs | will-sweep failures logged\n',
   );
   for (const r of rounds) {
     process.stdout.write(
       `${r.service.padEnd(8)} | ${String(outageMs / 1000).padStart(8)} | ${(r.brokerAlive ? 'alive' : 'DEAD').padEnd(6)} | ` +
         `${(r.appAlive ? 'alive' : 'DEAD').padEnd(10)} | ${(r.webAnswers ? 'yes' : 'NO').padEnd(11)} | ` +
         `${(r.completed ? `completed ${r.confirmed}/${r.labels}` : `open ${r.confirmed}/${r.labels}`).padEnd(17)} | ` +
-        `${r.failedJobs[UPLINK_QUEUE]}/${r.failedJobs[CONNECTION_EVENTS_QUEUE]}\n`,
+        `${`${r.failedJobs[UPLINK_QUEUE]}/${r.failedJobs[CONNECTION_EVENTS_QUEUE]}`.padEnd(29)} | ${r.storeFailures}\n`,
     );
   }
   process.stdout.write(`\n${ok ? 'PASS' : 'FAIL'}: every role survived and every task completed\n`);

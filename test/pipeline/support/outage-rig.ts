@@ -234,24 +234,37 @@ export class OutageRig {
     return out;
   }
 
+  /** Lines the broker logged for a failure of its store no client owns (aedes' will sweep while Redis is away). */
+  storeFailuresLogged(): number {
+    return this.broker.logged('broker store unavailable (will sweep, offline queue); carrying on');
+  }
+
   /** Whether the web role answers over HTTP. */
   async webAnswers(): Promise<boolean> {
     const res = await fetch(`http://127.0.0.1:${this.httpPort}/healthz`).catch(() => null);
     return res?.status === 200;
   }
 
-  /** Holds a service down for ms, then starts it again. */
-  async outage(which: 'redis' | 'mariadb', ms: number) {
+  /**
+   * Holds a service down for ms, and longer while `until` (if given) is not yet true, up to
+   * maxMs in all; then starts it again.
+   */
+  async outage(which: 'redis' | 'mariadb', ms: number, until?: () => boolean, maxMs = 180_000) {
     const server = which === 'redis' ? this.redis : this.mariadb;
     this.log(`${which} stopped for ${Math.round(ms / 1000)} s`);
+    const t0 = Date.now();
     await server.stop();
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      await new Promise((r) => setTimeout(r, Math.min(10_000, end - Date.now())));
-      this.log(`  ${which} down; broker alive=${this.broker.alive}, web+worker alive=${this.app.alive}`);
+    let lastLog = Date.now();
+    const held = () => Date.now() - t0 < ms || (until && !until() && Date.now() - t0 < maxMs);
+    while (held()) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (Date.now() - lastLog >= 10_000) {
+        lastLog = Date.now();
+        this.log(`  ${which} down; broker alive=${this.broker.alive}, web+worker alive=${this.app.alive}`);
+      }
     }
     await server.start();
-    this.log(`${which} started again`);
+    this.log(`${which} started again after ${Math.round((Date.now() - t0) / 1000)} s`);
   }
 
   async close() {

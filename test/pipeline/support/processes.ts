@@ -9,6 +9,9 @@ import { LocalServer } from './local-server.js';
 export class RoleProcess {
   private proc: ChildProcess | null = null;
   private out = '';
+  private partial = '';
+  /** log messages (the `msg` of a JSON line) counted over the whole run, not only the kept tail */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     readonly label: string,
@@ -37,6 +40,12 @@ export class RoleProcess {
     this.proc = p;
     const collect = (d: Buffer) => {
       this.out = (this.out + d.toString()).slice(-20_000);
+      const lines = (this.partial + d.toString()).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+        if (msg) this.counts.set(msg, (this.counts.get(msg) ?? 0) + 1);
+      }
     };
     p.stdout!.on('data', collect);
     p.stderr!.on('data', collect);
@@ -50,6 +59,11 @@ export class RoleProcess {
 
   get log() {
     return this.out;
+  }
+
+  /** How many log lines had this message since the process was first started. */
+  logged(msg: string) {
+    return this.counts.get(msg) ?? 0;
   }
 
   get alive() {
