@@ -2,10 +2,12 @@
 // the clients (ioredis gives up a command after 20 reconnect attempts, about 10 s; BullMQ's
 // uplink jobs after 5 attempts, about 31 s) and crossing aedes' will sweep (every 4 heartbeats,
 // here 1 s apart). Every process stays up, the task completes once the service is back, and no
-// accepted uplink message or connection event is given up. `npm run chaos` runs the same with
-// outages over 5 minutes across the real 4-minute tick.
+// accepted uplink message or connection event is given up; a process started during an outage
+// waits for the service instead of exiting. `npm run chaos` runs the outages for over 5 minutes
+// each across the real 4-minute tick.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_EVENTS_QUEUE, UPLINK_QUEUE } from '../../broker/index.js';
+import { until } from '../support/mqtt.js';
 import { OutageRig } from './support/outage-rig.js';
 
 let rig: OutageRig;
@@ -41,5 +43,29 @@ describe('outages', () => {
     const id = await rig.startTask();
     await rig.outage('mariadb', 45_000);
     await expectSurvivedAndCompleted(id);
+  }, 400_000);
+
+  it('a process started while MariaDB is down waits for it and then starts', async () => {
+    const late = rig.role('late web', { ROLES: 'web', HTTP_PORT: '0' });
+    await rig.mariadb.stop();
+    let up = false;
+    try {
+      const started = late.start(300_000).then(
+        () => true,
+        (err: unknown) => err,
+      );
+      await until(
+        () => late.logged('MySQL or Redis unreachable at start-up; waiting for it') >= 2 || !late.alive,
+        120_000,
+        'the late process waiting for MariaDB',
+      );
+      expect(late.alive, late.log.slice(-2000)).toBe(true);
+      await rig.mariadb.start();
+      up = true;
+      expect(await started).toBe(true);
+      expect(late.alive).toBe(true);
+    } finally {
+      if (!up) await rig.mariadb.start();
+    }
   }, 400_000);
 });

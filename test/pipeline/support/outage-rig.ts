@@ -41,6 +41,8 @@ export class OutageRig {
   private fleet: Fleet | null = null;
   private stores: SeededStore[] = [];
   private httpPort = 0;
+  private env: Record<string, string> = {};
+  private readonly extra: RoleProcess[] = [];
   private readonly prefix = `to${uid(4)}`;
   private readonly log: (msg: string) => void;
 
@@ -97,6 +99,7 @@ export class OutageRig {
       TASK_RETRY_BASE_MS: '3000',
       ...(this.o.heartbeatMs ? { MQTT_HEARTBEAT_INTERVAL_MS: String(this.o.heartbeatMs) } : {}),
     };
+    this.env = env;
     const config = loadConfig({ NODE_ENV: 'test', ...env });
     const redis = new Redis(this.redis.url, { maxRetriesPerRequest: null });
     try {
@@ -239,6 +242,13 @@ export class OutageRig {
     return this.broker.logged('broker store unavailable (will sweep, offline queue); carrying on');
   }
 
+  /** One more role process on the rig's services (not started); stopped with the rig. */
+  role(label: string, env: Record<string, string>): RoleProcess {
+    const p = new RoleProcess(label, { ...this.env, ...env });
+    this.extra.push(p);
+    return p;
+  }
+
   /** Whether the web role answers over HTTP. */
   async webAnswers(): Promise<boolean> {
     const res = await fetch(`http://127.0.0.1:${this.httpPort}/healthz`).catch(() => null);
@@ -269,6 +279,7 @@ export class OutageRig {
 
   async close() {
     await this.fleet?.stop().catch(() => {});
+    for (const p of this.extra) await p.kill('SIGTERM').catch(() => {});
     await this.app?.kill('SIGTERM').catch(() => {});
     await this.broker?.kill('SIGTERM').catch(() => {});
     await this.pool?.end().catch(() => {});
