@@ -110,20 +110,28 @@ async function uplinkPayloads(clientId: string) {
 const status = (d: string) => `${f.parent}/status/${g.groupId}/${d}`;
 
 describe('a refused publish', () => {
-  it('costs an accepted publish before it in the same read neither its PUBACK nor its delivery', async () => {
-    const w = await watcher();
-    const d = `s${uid(3)}`;
-    const ap = await apWire(d);
-    const body = JSON.stringify({ v: 1, n: crypto.randomUUID() });
-    // a valid status, then an ack spoofed for another device: one TCP write, one read
-    await ap.write(publish(status(d), body, 1, 1), publish(`${f.parent}/ack/${g.groupId}/other`, '{}', 1, 2));
-    await until(() => ap.closed, 30_000, 'the spoofed publish closing the connection');
-    expect(ap.acked('puback', 1)).toBe(true);
-    expect(ap.acked('puback', 2)).toBe(false);
-    await until(() => w.got.some((m) => m.payload === body), 30_000, 'the status delivered');
-    expect(await uplinkPayloads(`${g.groupId}@@@${d}`)).toEqual([body]);
-    await w.client.endAsync();
-  });
+  for (const [qos, ack] of [
+    [1, 'puback'],
+    [2, 'pubrec'],
+  ] as const) {
+    it(`costs an accepted QoS ${qos} publish before it in the same read neither its ${ack.toUpperCase()} nor its delivery`, async () => {
+      const w = await watcher();
+      const d = `s${uid(3)}`;
+      const ap = await apWire(d);
+      const body = JSON.stringify({ v: 1, n: crypto.randomUUID() });
+      // a valid status, then an ack spoofed for another device: one TCP write, one read
+      await ap.write(
+        publish(status(d), body, qos, 1),
+        publish(`${f.parent}/ack/${g.groupId}/other`, '{}', qos, 2),
+      );
+      await until(() => ap.closed, 30_000, 'the spoofed publish closing the connection');
+      expect(ap.acked(ack, 1)).toBe(true);
+      expect(ap.acked(ack, 2)).toBe(false);
+      await until(() => w.got.some((m) => m.payload === body), 30_000, 'the status delivered');
+      expect(await uplinkPayloads(`${g.groupId}@@@${d}`)).toEqual([body]);
+      await w.client.endAsync();
+    });
+  }
 });
 
 describe('a publish over the payload limit', () => {
