@@ -125,6 +125,15 @@ export const revokeToken = (db: Queryable, id: string) =>
     id,
   ]);
 
+/** The Client IDs that hold a device credential that is not revoked. */
+export const credentialHolders = async (db: Queryable) =>
+  (
+    await rows<{ client_id: string }>(
+      db,
+      'SELECT client_id FROM mqtt_device_credentials WHERE revoked_at IS NULL',
+    )
+  ).map((r) => r.client_id);
+
 /** Whether the Client ID holds a device credential that is not revoked. */
 export const clientHasDeviceCredential = async (db: Queryable, clientId: string) =>
   (

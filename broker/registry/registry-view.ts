@@ -8,7 +8,7 @@
 // cached: an unknown Group ID or key is read from MySQL each time, so rows inserted without the
 // registry service (test fixtures, manual SQL) are seen at once too. Two answers are cached
 // either way, because the registry service sets a new version when they change: the broker
-// settings, and whether a Client ID holds a live device credential (issuing one sets a version);
+// settings, and which Client IDs hold a live device credential (issuing one sets a version);
 // one inserted behind the service's back counts within a minute.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -47,7 +47,8 @@ class Generation {
   readonly accessKeys = new Map<string, Promise<AccessKey | null>>();
   readonly deviceCredentials = new Map<string, Promise<DeviceCredential | null>>();
   readonly tokens = new Map<string, Promise<Token | null>>();
-  readonly credentialHolders = new Map<string, Promise<boolean>>();
+  /** the Client IDs holding a live device credential, read in one query per version */
+  credentialHolders: Promise<Set<string>> | null = null;
   settings: Promise<BrokerSettings> | null = null;
 
   constructor(readonly version: string | null) {}
@@ -121,14 +122,18 @@ export class RegistryRead {
     return p;
   }
 
-  /** Whether the Client ID holds a live device credential; both answers are cached for the version. */
-  clientHasDeviceCredential(clientId: string): Promise<boolean> {
-    return cached(
-      this.gen?.credentialHolders ?? null,
-      clientId,
-      () => this.view.loadClientHasDeviceCredential(clientId),
-      () => true,
-    );
+  /**
+   * Whether the Client ID holds a live device credential. The holders are read once per version
+   * (one query, however many distinct Client IDs connect), not once per Client ID.
+   */
+  async clientHasDeviceCredential(clientId: string): Promise<boolean> {
+    if (!this.gen) return this.view.loadClientHasDeviceCredential(clientId);
+    const g = this.gen;
+    const p = (g.credentialHolders ??= this.view.loadCredentialHolders());
+    p.catch(() => {
+      if (g.credentialHolders === p) g.credentialHolders = null;
+    });
+    return (await p).has(clientId);
   }
 
   /** Expiry is checked at each use, so a cached token stops working when it expires. */
@@ -220,6 +225,10 @@ export class RegistryView {
 
   loadClientHasDeviceCredential(clientId: string): Promise<boolean> {
     return creds.clientHasDeviceCredential(this.pool, clientId);
+  }
+
+  async loadCredentialHolders(): Promise<Set<string>> {
+    return new Set(await creds.credentialHolders(this.pool));
   }
 
   async loadToken(token: string): Promise<Token | null> {
