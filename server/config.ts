@@ -123,6 +123,15 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64')
     .optional(),
+  // aedes' node heartbeat; its sweep for the wills of dead nodes runs every 4 heartbeats.
+  MQTT_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  // A packet over this closes the connection before its body is read; a publish over
+  // MQTT_MAX_PAYLOAD_BYTES but within it is dropped and the connection stays.
+  MQTT_MAX_PACKET_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),
@@ -221,6 +230,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && (!e.MYSQL_URL || !e.REDIS_URL || !e.SESSION_SECRET)) {
     throw new ConfigError(
       'invalid configuration:\n  MYSQL_URL, REDIS_URL, SESSION_SECRET: required when NODE_ENV=production',
+    );
+  }
+  if (e.MQTT_MAX_PACKET_BYTES < e.MQTT_MAX_PAYLOAD_BYTES + 1024) {
+    throw new ConfigError(
+      'invalid configuration:\n  MQTT_MAX_PACKET_BYTES: must be at least MQTT_MAX_PAYLOAD_BYTES + 1024',
     );
   }
   if (e.MQTT_TLS_CERT_FILE && !e.MQTT_TLS_KEY_FILE) {

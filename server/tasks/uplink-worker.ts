@@ -3,10 +3,11 @@
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UPLINK_QUEUE, type UplinkPublish } from '../../broker/uplink.js';
+import { UPLINK_QUEUE, uplinkBackoff, type UplinkPublish } from '../../broker/uplink.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
+import { errorLogger } from '../core/throttle.js';
 import type { Pool } from '../db/pool.js';
 import type { ApplyOutcome } from './ack-applier.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -70,8 +71,9 @@ export class UplinkWorker implements Service {
       connection: bullConnection(this.redisUrl),
       concurrency: this.concurrency,
       ...WORKER_RECOVERY,
+      settings: { backoffStrategy: uplinkBackoff },
     });
-    this.worker.on('error', (err) => this.log.error({ err }, 'uplink worker error'));
+    this.worker.on('error', errorLogger(this.log, 'uplink worker error; it carries on'));
   }
 
   private async process(job: Job<UplinkPublish>) {
