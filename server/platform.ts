@@ -21,6 +21,7 @@ import { createDevicesModule } from './devices/module.js';
 import { createRegistryModule } from './registry/module.js';
 import { createTasksModule } from './tasks/module.js';
 import { createWebModule } from './web/module.js';
+import { createWebhooksModule } from './webhooks/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -72,7 +73,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     broker: broker.ports.broker,
     registry: registry.ports.registry,
   });
-  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo];
+  const webhooks = createWebhooksModule(ctx, roles);
+  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo, webhooks];
   const web = createWebModule(ctx, roles, {
     sessionSecret: opts.sessionSecret,
     currentUser: auth.ports.currentUser,

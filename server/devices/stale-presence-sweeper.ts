@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { withTx } from '../db/pool.js';
+import { recordApsOffline } from '../webhooks/events.js';
 import { markNodeLost, onlineNodes } from './aps-repo.js';
 
 const SWEEP_MS = 15_000;
@@ -54,6 +55,7 @@ export class StalePresenceSweeper implements Service {
       const at = new Date();
       const lost = await withTx(this.ctx.pool, async (c) => {
         const rows = await markNodeLost(c, node, at);
+        await recordApsOffline(c, rows, 'node_lost', at);
         // the chain append is the transaction's last statement (audit-repo.ts), one for all the APs
         await appendAudit(
           c,

@@ -9,6 +9,7 @@ import type { Pool } from '../db/pool.js';
 import { confirmItems, failItems, lockItems, type LockedItem } from './ack-repo.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
+import { recordItemsFailed } from '../webhooks/events.js';
 
 export interface AckEntry {
   clientId: string;
@@ -116,6 +117,7 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
       const error = k.slice(k.indexOf('\n') + 1);
       (failedByError.get(error) ?? failedByError.set(error, []).get(error)!).push(...list.map((i) => i.id));
       out.failed += list.length;
+      await recordItemsFailed(c, clientId, error, list);
       audit.push(...auditRecords(clientId, 'task.items.failed', list, error));
     }
     await failItems(c, failedByError);

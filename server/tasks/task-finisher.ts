@@ -8,6 +8,7 @@ import type { Pool } from '../db/pool.js';
 import { hasOpenItems } from './ack-repo.js';
 import { cancelItems, finishTask, itemCounts, lockActiveTask, timeOutItems } from './task-state-repo.js';
 import { withTxRetry } from '../db/tx-retry.js';
+import { recordEvent } from '../webhooks/events.js';
 
 export type FinalState = 'completed' | 'timed_out' | 'cancelled';
 
@@ -25,6 +26,7 @@ export class TaskFinisher {
       const counts = await itemCounts(c, taskId);
       const state: FinalState = counts.timed_out ? 'timed_out' : 'completed';
       await finishTask(c, taskId, state);
+      await recordEvent(c, `task.${state}`, { taskId, state, items: counts });
       await appendAudit(c, SYSTEM_ACTOR, [
         {
           action: state === 'completed' ? 'task.completed' : 'task.timed_out',
@@ -47,6 +49,7 @@ export class TaskFinisher {
       const counts = await itemCounts(c, taskId);
       const state: FinalState = timedOut || counts.timed_out ? 'timed_out' : 'completed';
       await finishTask(c, taskId, state);
+      await recordEvent(c, `task.${state}`, { taskId, state, items: counts });
       await appendAudit(c, SYSTEM_ACTOR, [
         {
           action: state === 'completed' ? 'task.completed' : 'task.timed_out',

@@ -11,6 +11,7 @@ export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', roles: ['admin', 'operator', 'auditor'] },
   { href: '/admin/users', label: 'Users', roles: ['admin'] },
   { href: '/admin/api-keys', label: 'API keys', roles: ['admin'] },
+  { href: '/admin/webhooks', label: 'Webhooks', roles: ['admin'] },
   { href: '/admin/mqtt', label: 'MQTT instance', roles: ['admin'] },
   { href: '/admin/mqtt/credentials', label: 'MQTT credentials', roles: ['admin'] },
   { href: '/audit', label: 'Audit', roles: ['admin', 'auditor'] },
