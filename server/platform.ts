@@ -73,8 +73,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     broker: broker.ports.broker,
     registry: registry.ports.registry,
   });
-  const webhooks = createWebhooksModule(ctx, roles);
-  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo, webhooks];
+  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo];
+  domains.push(createWebhooksModule(ctx, roles));
   const web = createWebModule(ctx, roles, {
     sessionSecret: opts.sessionSecret,
     currentUser: auth.ports.currentUser,

@@ -14,12 +14,10 @@ export async function subscribedEndpoints(db: Queryable, type: string): Promise<
 }
 
 export async function insertEvent(db: Queryable, body: WebhookBody): Promise<number> {
-  const [r] = (await db.query('INSERT INTO webhook_events (uid, type, body, created_at) VALUES (?, ?, ?, ?)', [
-    body.id,
-    body.type,
-    JSON.stringify(body),
-    new Date(body.createdAt),
-  ])) as unknown as [ResultSetHeader];
+  const [r] = (await db.query(
+    'INSERT INTO webhook_events (uid, type, body, created_at) VALUES (?, ?, ?, ?)',
+    [body.id, body.type, JSON.stringify(body), new Date(body.createdAt)],
+  )) as unknown as [ResultSetHeader];
   return r.insertId;
 }
 
@@ -55,7 +53,10 @@ const SELECT = `SELECT d.*, ev.uid AS event_uid, ev.type AS event_type FROM webh
   JOIN webhook_events ev ON ev.id = d.event_id`;
 
 /** Pending deliveries of endpoints that are enabled and not paused, oldest first. */
-export async function deliverable(db: Queryable, limit: number): Promise<{ id: string; generation: number }[]> {
+export async function deliverable(
+  db: Queryable,
+  limit: number,
+): Promise<{ id: string; generation: number }[]> {
   const [rows] = (await db.query(
     `SELECT d.id, d.generation FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.state = 'pending' AND e.enabled = 1 AND e.paused_at IS NULL ORDER BY d.id LIMIT ?`,
@@ -143,7 +144,15 @@ export async function recordAttempt(
   await db.query(
     `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, status_code, latency_ms, error, response_snippet)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [id, attempt, a.startedAt, a.statusCode, a.latencyMs, a.error?.slice(0, 255) ?? null, a.snippet?.slice(0, 255) ?? null],
+    [
+      id,
+      attempt,
+      a.startedAt,
+      a.statusCode,
+      a.latencyMs,
+      a.error?.slice(0, 255) ?? null,
+      a.snippet?.slice(0, 255) ?? null,
+    ],
   );
   await db.query(
     `UPDATE webhook_deliveries SET attempts = ?, last_status = ?, last_latency_ms = ?, last_error = ?, state = ?,
@@ -161,10 +170,15 @@ export async function recentDeliveries(db: Queryable, endpointId: number, limit:
   return rows;
 }
 
-export async function findDelivery(db: Queryable, endpointId: number, id: string): Promise<DeliveryRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.id = ?`, [endpointId, id])) as unknown as [
-    DeliveryRow[],
-  ];
+export async function findDelivery(
+  db: Queryable,
+  endpointId: number,
+  id: string,
+): Promise<DeliveryRow | null> {
+  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.id = ?`, [
+    endpointId,
+    id,
+  ])) as unknown as [DeliveryRow[]];
   return rows[0] ?? null;
 }
 
@@ -179,24 +193,34 @@ export interface AttemptRow {
 }
 
 export async function attemptsOf(db: Queryable, deliveryId: string): Promise<AttemptRow[]> {
-  const [rows] = (await db.query('SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY id DESC LIMIT 100', [
-    deliveryId,
-  ])) as unknown as [AttemptRow[]];
+  const [rows] = (await db.query(
+    'SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY id DESC LIMIT 100',
+    [deliveryId],
+  )) as unknown as [AttemptRow[]];
   return rows;
 }
 
 /** Per endpoint: deliveries waiting (pending or queued), and the last attempt's time. */
-export async function endpointStats(db: Queryable): Promise<Map<number, { waiting: number; failed: number }>> {
+export async function endpointStats(
+  db: Queryable,
+): Promise<Map<number, { waiting: number; failed: number }>> {
   const [rows] = (await db.query(
     `SELECT endpoint_id, SUM(state IN ('pending', 'queued')) AS waiting, SUM(state = 'failed') AS failed
      FROM webhook_deliveries GROUP BY endpoint_id`,
   )) as unknown as [{ endpoint_id: number; waiting: string; failed: string }[]];
-  return new Map(rows.map((r) => [Number(r.endpoint_id), { waiting: Number(r.waiting), failed: Number(r.failed) }]));
+  return new Map(
+    rows.map((r) => [Number(r.endpoint_id), { waiting: Number(r.waiting), failed: Number(r.failed) }]),
+  );
 }
 
-export async function findDeliveryByUid(db: Queryable, endpointId: number, uid: string): Promise<DeliveryRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.uid = ?`, [endpointId, uid])) as unknown as [
-    DeliveryRow[],
-  ];
+export async function findDeliveryByUid(
+  db: Queryable,
+  endpointId: number,
+  uid: string,
+): Promise<DeliveryRow | null> {
+  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.uid = ?`, [
+    endpointId,
+    uid,
+  ])) as unknown as [DeliveryRow[]];
   return rows[0] ?? null;
 }

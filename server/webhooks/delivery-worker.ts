@@ -21,7 +21,11 @@ import { sendWebhook } from './webhook-sender.js';
 
 type Knobs = Pick<
   Config,
-  'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_PAUSE_AFTER_FAILURES' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_ALLOW_PRIVATE' | 'REDIS_PREFIX'
+  | 'WEBHOOK_TIMEOUT_MS'
+  | 'WEBHOOK_PAUSE_AFTER_FAILURES'
+  | 'WEBHOOK_CONCURRENCY'
+  | 'WEBHOOK_ALLOW_PRIVATE'
+  | 'REDIS_PREFIX'
 >;
 
 export class DeliveryWorker implements Service {
@@ -43,7 +47,10 @@ export class DeliveryWorker implements Service {
       concurrency: this.config.WEBHOOK_CONCURRENCY,
     });
     this.worker.on('failed', (job, err) =>
-      this.log.info({ jobId: job?.id, err: err.message }, 'webhook attempt failed; retried after its backoff'),
+      this.log.info(
+        { jobId: job?.id, err: err.message },
+        'webhook attempt failed; retried after its backoff',
+      ),
     );
     this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'webhook worker error'));
   }
@@ -65,7 +72,14 @@ export class DeliveryWorker implements Service {
     const secret = this.box.open(d.secret_sealed);
     const result: AttemptResult = secret
       ? await sendWebhook(
-          { url: d.url, secret, body: d.body, deliveryUid: d.uid, eventUid: d.event_uid, eventType: d.event_type },
+          {
+            url: d.url,
+            secret,
+            body: d.body,
+            deliveryUid: d.uid,
+            eventUid: d.event_uid,
+            eventType: d.event_type,
+          },
           { timeoutMs: this.config.WEBHOOK_TIMEOUT_MS, allowPrivate: this.config.WEBHOOK_ALLOW_PRIVATE },
         )
       : {
@@ -84,7 +98,12 @@ export class DeliveryWorker implements Service {
         await clearFailures(c, d.endpoint_id);
         return (await recordAttempt(c, id, result, 'succeeded')) === null ? null : 'succeeded';
       }
-      const f = await countFailure(c, d.endpoint_id, this.config.WEBHOOK_PAUSE_AFTER_FAILURES, `${this.config.WEBHOOK_PAUSE_AFTER_FAILURES} failed attempts in a row; last: ${result.error}`);
+      const f = await countFailure(
+        c,
+        d.endpoint_id,
+        this.config.WEBHOOK_PAUSE_AFTER_FAILURES,
+        `${this.config.WEBHOOK_PAUSE_AFTER_FAILURES} failed attempts in a row; last: ${result.error}`,
+      );
       const next = f.paused ? 'pending' : last ? 'failed' : 'queued';
       if ((await recordAttempt(c, id, result, next)) === null) return null;
       if (f.pausedNow)

@@ -27,9 +27,9 @@ export async function listEndpoints(db: Queryable): Promise<EndpointRow[]> {
 }
 
 export async function findEndpoint(db: Queryable, id: number, lock = false): Promise<EndpointRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE e.id = ?${lock ? ' FOR UPDATE' : ''}`, [id])) as unknown as [
-    EndpointRow[],
-  ];
+  const [rows] = (await db.query(`${SELECT} WHERE e.id = ?${lock ? ' FOR UPDATE' : ''}`, [
+    id,
+  ])) as unknown as [EndpointRow[]];
   return rows[0] ?? null;
 }
 
@@ -64,7 +64,10 @@ export async function setSubscriptions(db: Queryable, id: number, events: readon
 }
 
 export async function setSecret(db: Queryable, id: number, sealed: string): Promise<void> {
-  await db.query('UPDATE webhook_endpoints SET secret_sealed = ?, updated_at = NOW(3) WHERE id = ?', [sealed, id]);
+  await db.query('UPDATE webhook_endpoints SET secret_sealed = ?, updated_at = NOW(3) WHERE id = ?', [
+    sealed,
+    id,
+  ]);
 }
 
 export async function deleteEndpoint(db: Queryable, id: number): Promise<void> {
@@ -81,9 +84,10 @@ export async function resumeEndpoint(db: Queryable, id: number): Promise<void> {
 
 /** After a successful attempt. */
 export async function clearFailures(db: Queryable, id: number): Promise<void> {
-  await db.query('UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0', [
-    id,
-  ]);
+  await db.query(
+    'UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = ? AND consecutive_failures <> 0',
+    [id],
+  );
 }
 
 /**
@@ -113,8 +117,8 @@ export async function countFailure(
 
 /** Locks the endpoint's row; whether it is paused (null: gone). */
 export async function lockEndpointState(db: Queryable, id: number): Promise<{ paused: boolean } | null> {
-  const [rows] = (await db.query('SELECT paused_at FROM webhook_endpoints WHERE id = ? FOR UPDATE', [id])) as unknown as [
-    { paused_at: Date | null }[],
-  ];
+  const [rows] = (await db.query('SELECT paused_at FROM webhook_endpoints WHERE id = ? FOR UPDATE', [
+    id,
+  ])) as unknown as [{ paused_at: Date | null }[]];
   return rows[0] ? { paused: !!rows[0].paused_at } : null;
 }

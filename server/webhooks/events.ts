@@ -52,10 +52,25 @@ export async function recordEvent(
 /** A broker connection event as the devices module applies it: connect is ap.online, a disconnect (other than a take-over) ap.offline. */
 export async function recordConnectionEvent(
   conn: Queryable,
-  e: { type: string; clientId: string; groupId: string; deviceId: string; at: number | string; reason?: string; ip?: string | null; brokerNode?: string },
+  e: {
+    type: string;
+    clientId: string;
+    groupId: string;
+    deviceId: string;
+    at: number | string;
+    reason?: string;
+    ip?: string | null;
+    brokerNode?: string;
+  },
 ): Promise<void> {
-  const base = { clientId: e.clientId, groupId: e.groupId, deviceId: e.deviceId, at: new Date(e.at).toISOString() };
-  if (e.type === 'connect') await recordEvent(conn, 'ap.online', { ...base, ip: e.ip ?? null, brokerNode: e.brokerNode ?? null });
+  const base = {
+    clientId: e.clientId,
+    groupId: e.groupId,
+    deviceId: e.deviceId,
+    at: new Date(e.at).toISOString(),
+  };
+  if (e.type === 'connect')
+    await recordEvent(conn, 'ap.online', { ...base, ip: e.ip ?? null, brokerNode: e.brokerNode ?? null });
   else if (e.type === 'disconnect' && e.reason !== 'takeover')
     await recordEvent(conn, 'ap.offline', { ...base, reason: e.reason ?? 'lost' });
 }
@@ -86,7 +101,10 @@ export async function recordItemsFailed(
 ): Promise<void> {
   const byTask = new Map<string, { itemId: string; labelId: string }[]>();
   for (const i of items)
-    (byTask.get(i.taskId) ?? byTask.set(i.taskId, []).get(i.taskId)!).push({ itemId: i.id, labelId: i.labelId });
+    (byTask.get(i.taskId) ?? byTask.set(i.taskId, []).get(i.taskId)!).push({
+      itemId: i.id,
+      labelId: i.labelId,
+    });
   for (const [taskId, list] of byTask)
     await recordEvent(conn, 'item.failed', { taskId, ap: clientId, error, items: list });
 }

@@ -28,7 +28,8 @@ export function verifySignature(
   );
   const t = Number(parts.get('t'));
   const v1 = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > toleranceSeconds || !/^[0-9a-f]{64}$/.test(v1)) return false;
+  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > toleranceSeconds || !/^[0-9a-f]{64}$/.test(v1))
+    return false;
   const expected = crypto.createHmac('sha256', secret).update(`${t}.${body}`).digest();
   return crypto.timingSafeEqual(expected, Buffer.from(v1, 'hex'));
 }

@@ -25,7 +25,8 @@ export function checkUrl(raw: string, allowPrivate: boolean): URL {
   } catch {
     throw new UrlRefused('not a valid URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UrlRefused('only http:// and https:// URLs');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UrlRefused('only http:// and https:// URLs');
   if (u.username || u.password) throw new UrlRefused('no user name or password in the URL');
   const host = u.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate) {
@@ -60,7 +61,8 @@ export const publicOnlyLookup: net.LookupFunction = (hostname, options, callback
       const e = new UrlRefused(`${hostname} resolves to ${bad?.address ?? 'nothing'}, not a public address`);
       return callback(e as NodeJS.ErrnoException, '', 0);
     }
-    if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    if ((options as dns.LookupOptions).all)
+      return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
     callback(null, list[0].address, list[0].family);
   });
 };

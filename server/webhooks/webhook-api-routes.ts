@@ -70,7 +70,10 @@ export function webhookApiRoutes(hooks: WebhookService) {
     app.get('/api/v1/webhooks/:id/deliveries', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
       await hooks.get(id);
-      const before = typeof req.query.before === 'string' && /^[0-9]{1,20}$/.test(req.query.before) ? req.query.before : undefined;
+      const before =
+        typeof req.query.before === 'string' && /^[0-9]{1,20}$/.test(req.query.before)
+          ? req.query.before
+          : undefined;
       const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
       const rows = await hooks.recentDeliveries(id, limit, before);
       res.json({

@@ -85,7 +85,11 @@ export function webhookPaths(errors: Record<string, unknown>, idempotencyKey: un
         operationId: 'rotateWebhookSecret',
         summary: 'A new signing secret, generated or given as `{ "secret": "..." }` (scope admin)',
         parameters: [id, idempotencyKey],
-        responses: { 200: json('WebhookEndpointWithSecret', 'The new secret, shown once'), ...notFound, ...errors },
+        responses: {
+          200: json('WebhookEndpointWithSecret', 'The new secret, shown once'),
+          ...notFound,
+          ...errors,
+        },
       },
     },
     '/api/v1/webhooks/{id}/test': {
@@ -102,7 +106,12 @@ export function webhookPaths(errors: Record<string, unknown>, idempotencyKey: un
         summary: 'Recent deliveries, newest first (scope admin)',
         parameters: [
           id,
-          { name: 'before', in: 'query', schema: { type: 'string' }, description: 'Cursor from `nextCursor`' },
+          {
+            name: 'before',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Cursor from `nextCursor`',
+          },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
         ],
         responses: { 200: json('WebhookDeliveryPage', 'One page'), ...notFound, ...errors },

@@ -87,7 +87,11 @@ export function webhookRoutes(hooks: WebhookService) {
       const id = endpointId(req.params.id);
       const enabled = req.body.enabled === '1';
       await hooks.update(req.actor, id, { enabled });
-      flash(req, 'ok', enabled ? 'Endpoint enabled.' : 'Endpoint disabled: no new deliveries are made for it.');
+      flash(
+        req,
+        'ok',
+        enabled ? 'Endpoint enabled.' : 'Endpoint disabled: no new deliveries are made for it.',
+      );
       res.redirect(`/admin/webhooks/${id}`);
     });
 

@@ -7,11 +7,19 @@ const ts = z.string().meta({ format: 'date-time' });
 const EventType = z.enum(EVENT_TYPES);
 
 export const WebhookCreateRequest = z.strictObject({
-  name: z.string().trim().min(1).max(128).meta({ examples: ['ERP price confirmations'] }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .meta({ examples: ['ERP price confirmations'] }),
   url: z
     .string()
     .max(2048)
-    .meta({ description: 'http:// or https:// URL the events are POSTed to', examples: ['https://erp.example.com/esl/hooks'] }),
+    .meta({
+      description: 'http:// or https:// URL the events are POSTed to',
+      examples: ['https://erp.example.com/esl/hooks'],
+    }),
   events: z.array(EventType).min(1).meta({ description: 'Event types to deliver' }),
   secret: z
     .string()

@@ -51,7 +51,9 @@ export class WebhookService {
   }
 
   async deliveryByUid(endpointId: number, uid: string) {
-    const d = /^[0-9a-f-]{36}$/.test(uid) ? await deliveries.findDeliveryByUid(this.pool, endpointId, uid) : null;
+    const d = /^[0-9a-f-]{36}$/.test(uid)
+      ? await deliveries.findDeliveryByUid(this.pool, endpointId, uid)
+      : null;
     if (!d) throw new NotFoundError('No such delivery.');
     return { ...d, id: String(d.id) };
   }
@@ -83,8 +85,10 @@ export class WebhookService {
     if (unknown.length) fields.events = `unknown event type(s): ${unknown.join(', ')}`;
     else if (!events.length) fields.events = 'choose one or more events';
     const secret = input.secret?.trim() ?? '';
-    if (creating && secret && (secret.length < 16 || secret.length > 256)) fields.secret = '16 to 256 characters';
-    if (Object.keys(fields).length) throw new ValidationError('Please correct the highlighted fields.', fields);
+    if (creating && secret && (secret.length < 16 || secret.length > 256))
+      fields.secret = '16 to 256 characters';
+    if (Object.keys(fields).length)
+      throw new ValidationError('Please correct the highlighted fields.', fields);
     return { name, url, events: events.sort() as EventType[], secret };
   }
 

@@ -35,13 +35,23 @@ async function api(method: string, path: string, body?: unknown) {
 /** Registers an endpoint for a receiver path; the receiver learns the secret it was given. */
 async function register(path: string, events: string[], statuses: number[] = [200], secret?: string) {
   const url = rx.path(path, secret ?? '', statuses);
-  const r = await api('POST', '/api/v1/webhooks', { name: `hook ${path}`, url, events, ...(secret ? { secret } : {}) });
+  const r = await api('POST', '/api/v1/webhooks', {
+    name: `hook ${path}`,
+    url,
+    events,
+    ...(secret ? { secret } : {}),
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   rx.setSecret(path, r.body.secret);
   return r.body as { id: number; secret: string };
 }
 
-const kick = () => (f.platform.services.find((s) => s.name === 'webhook-outbox-relay') as unknown as NonNullable<WebhooksPorts['relay']>).kick();
+const kick = () =>
+  (
+    f.platform.services.find((s) => s.name === 'webhook-outbox-relay') as unknown as NonNullable<
+      WebhooksPorts['relay']
+    >
+  ).kick();
 
 beforeAll(async () => {
   f = await startBroker({
@@ -53,7 +63,12 @@ beforeAll(async () => {
     WEBHOOK_TIMEOUT_MS: '5000',
   });
   rx = await new Receiver().start();
-  key = (await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, { name: 'hooks admin', scopes: ['admin'] })).key;
+  key = (
+    await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, {
+      name: 'hooks admin',
+      scopes: ['admin'],
+    })
+  ).key;
 });
 afterAll(async () => {
   await Promise.all(aps.map((a) => a.stop()));
@@ -96,7 +111,10 @@ describe('webhooks', () => {
       'task.completed at the receiver',
     );
     expect(got.signatureValid).toBe(true);
-    expect(got.json).toMatchObject({ type: 'task.completed', data: { taskId, state: 'completed', items: { confirmed: 12 } } });
+    expect(got.json).toMatchObject({
+      type: 'task.completed',
+      data: { taskId, state: 'completed', items: { confirmed: 12 } },
+    });
     expect(Object.keys(got.json).sort()).toEqual(['createdAt', 'data', 'id', 'type']);
     expect(got.headers['x-esl-event']).toBe('task.completed');
     expect(got.headers['x-esl-event-id']).toBe(got.json.id);
@@ -106,12 +124,18 @@ describe('webhooks', () => {
     // the attempt is logged with its status and latency, and the API shows the delivery
     const deliveries = await waitFor(
       () => api('GET', `/api/v1/webhooks/${hook.id}/deliveries`),
-      (r) => r.body.deliveries.some((d: Row) => d.id === got.headers['x-esl-delivery'] && d.state === 'succeeded'),
+      (r) =>
+        r.body.deliveries.some((d: Row) => d.id === got.headers['x-esl-delivery'] && d.state === 'succeeded'),
       10_000,
       'the delivery succeeded',
     );
     const d = deliveries.body.deliveries.find((x: Row) => x.id === got.headers['x-esl-delivery']);
-    expect(d).toMatchObject({ eventType: 'task.completed', attempts: 1, lastStatus: 200, eventId: got.json.id });
+    expect(d).toMatchObject({
+      eventType: 'task.completed',
+      attempts: 1,
+      lastStatus: 200,
+      eventId: got.json.id,
+    });
     expect(d.lastLatencyMs).toBeGreaterThanOrEqual(0);
     const attempts = await q(
       'SELECT a.status_code, a.latency_ms FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.uid = ?',
@@ -126,7 +150,7 @@ describe('webhooks', () => {
     );
     expect(Number(foreign[0].n)).toBe(0);
     // the event was written in the finisher's transaction: its row exists with the task's completion
-    const [ev] = await q("SELECT body FROM webhook_events WHERE uid = ?", [got.json.id]);
+    const [ev] = await q('SELECT body FROM webhook_events WHERE uid = ?', [got.json.id]);
     expect(JSON.parse(String(ev.body))).toEqual(got.json);
     expect(got.body).toBe(String(ev.body));
   }, 120_000);
@@ -160,7 +184,10 @@ describe('webhooks', () => {
       [500, 'HTTP 500'],
       [200, null],
     ]);
-    expect((await api('GET', `/api/v1/webhooks/${hook.id}`)).body).toMatchObject({ consecutiveFailures: 0, paused: false });
+    expect((await api('GET', `/api/v1/webhooks/${hook.id}`)).body).toMatchObject({
+      consecutiveFailures: 0,
+      paused: false,
+    });
   }, 60_000);
 
   it('failed attempts in a row pause the endpoint; its delivery waits, and goes out once an admin resumes it', async () => {
@@ -174,9 +201,10 @@ describe('webhooks', () => {
     );
     expect(paused.body.consecutiveFailures).toBe(3);
     expect(paused.body.pauseReason).toMatch(/3 failed attempts in a row; last: HTTP 503/);
-    const [audit] = await q("SELECT actor, summary FROM audit_log WHERE action = 'webhook.endpoint.paused' AND object_id = ?", [
-      String(hook.id),
-    ]);
+    const [audit] = await q(
+      "SELECT actor, summary FROM audit_log WHERE action = 'webhook.endpoint.paused' AND object_id = ?",
+      [String(hook.id)],
+    );
     expect(audit).toMatchObject({ actor: 'system', summary: 'paused after 3 failed attempts in a row' });
     // held, not failed: pending until the endpoint is resumed
     const [d] = await waitFor(
@@ -240,17 +268,29 @@ describe('webhooks', () => {
     expect(hook.secret).toBe(secret);
     rx.setSecret('/wrong', 'some-other-secret-9876543210');
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
-    const [r] = await waitFor(async () => rx.at('/wrong'), (l) => l.length > 0, 30_000, 'the test event');
+    const [r] = await waitFor(
+      async () => rx.at('/wrong'),
+      (l) => l.length > 0,
+      30_000,
+      'the test event',
+    );
     expect(r.signatureValid).toBe(false);
     const { verify } = await import('./receiver.js');
     expect(verify(secret, r.body, r.headers['x-esl-signature'] as string)).toBe(true);
     // a body changed on the way fails with the right secret too
-    expect(verify(secret, r.body.replace('webhook.test', 'webhook.tset'), r.headers['x-esl-signature'] as string)).toBe(false);
+    expect(
+      verify(secret, r.body.replace('webhook.test', 'webhook.tset'), r.headers['x-esl-signature'] as string),
+    ).toBe(false);
     // rotating the secret: new deliveries are signed with the new one
     const rot = await api('POST', `/api/v1/webhooks/${hook.id}/rotate-secret`);
     expect(rot.body.secret).toMatch(/^whsec_/);
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
-    const got = await waitFor(async () => rx.at('/wrong'), (l) => l.length > 1, 30_000, 'the second test event');
+    const got = await waitFor(
+      async () => rx.at('/wrong'),
+      (l) => l.length > 1,
+      30_000,
+      'the second test event',
+    );
     expect(verify(rot.body.secret, got[1].body, got[1].headers['x-esl-signature'] as string)).toBe(true);
     expect(verify(secret, got[1].body, got[1].headers['x-esl-signature'] as string)).toBe(false);
   }, 60_000);
@@ -260,33 +300,63 @@ describe('webhooks', () => {
     // an event whose delivery is marked queued with no job behind it, as after a Redis flush
     await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]);
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
-    const [d] = await q('SELECT id, uid, generation FROM webhook_deliveries WHERE endpoint_id = ?', [hook.id]);
-    await q("UPDATE webhook_deliveries SET state = 'queued', generation = 7, queued_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ?", [d.id]);
+    const [d] = await q('SELECT id, uid, generation FROM webhook_deliveries WHERE endpoint_id = ?', [
+      hook.id,
+    ]);
+    await q(
+      "UPDATE webhook_deliveries SET state = 'queued', generation = 7, queued_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ?",
+      [d.id],
+    );
     await q('UPDATE webhook_endpoints SET paused_at = NULL WHERE id = ?', [hook.id]);
     const queue = openDeliveryQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
     expect(await queue.getJob(deliveryJobId(String(d.id), 7))).toBeUndefined();
     await queue.close();
-    const relay = f.platform.services.find((s) => s.name === 'webhook-outbox-relay') as unknown as NonNullable<
-      WebhooksPorts['relay']
-    >;
+    const relay = f.platform.services.find(
+      (s) => s.name === 'webhook-outbox-relay',
+    ) as unknown as NonNullable<WebhooksPorts['relay']>;
     expect(await relay.recoverLost()).toBe(1);
-    await waitFor(() => q('SELECT state FROM webhook_deliveries WHERE id = ?', [d.id]), (r) => r[0].state === 'succeeded', 30_000, 'delivered');
+    await waitFor(
+      () => q('SELECT state FROM webhook_deliveries WHERE id = ?', [d.id]),
+      (r) => r[0].state === 'succeeded',
+      30_000,
+      'delivered',
+    );
     expect(rx.at('/lost').map((r) => r.headers['x-esl-delivery'])).toEqual([d.uid]);
   }, 60_000);
 
   it('refuses bad input with the field named', async () => {
-    const bad = await api('POST', '/api/v1/webhooks', { name: 'x', url: 'ftp://example.com/x', events: ['task.completed'] });
+    const bad = await api('POST', '/api/v1/webhooks', {
+      name: 'x',
+      url: 'ftp://example.com/x',
+      events: ['task.completed'],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.url).toMatch(/only http/);
-    const ev = await api('POST', '/api/v1/webhooks', { name: 'x', url: 'https://example.com/x', events: ['task.exploded'] });
+    const ev = await api('POST', '/api/v1/webhooks', {
+      name: 'x',
+      url: 'https://example.com/x',
+      events: ['task.exploded'],
+    });
     expect(ev.status).toBe(400);
     expect(Object.keys(ev.body.error.fields)[0]).toMatch(/^events/);
-    const short = await api('POST', '/api/v1/webhooks', { name: 'x', url: 'https://example.com/x', events: ['ap.online'], secret: 'short' });
+    const short = await api('POST', '/api/v1/webhooks', {
+      name: 'x',
+      url: 'https://example.com/x',
+      events: ['ap.online'],
+      secret: 'short',
+    });
     expect(short.status).toBe(400);
     expect(short.body.error.fields.secret).toBeTruthy();
     // a key without the admin scope may not
-    const ops = (await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, { name: 'ops', scopes: ['prices:write'] })).key;
-    const res = await fetch(`${f.platform.baseUrl}/api/v1/webhooks`, { headers: { authorization: `Bearer ${ops}` } });
+    const ops = (
+      await new ApiKeysService(f.platform.ctx.pool).issue(SYSTEM_ACTOR, null, {
+        name: 'ops',
+        scopes: ['prices:write'],
+      })
+    ).key;
+    const res = await fetch(`${f.platform.baseUrl}/api/v1/webhooks`, {
+      headers: { authorization: `Bearer ${ops}` },
+    });
     expect(res.status).toBe(403);
   });
 });
