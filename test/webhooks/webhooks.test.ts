@@ -46,6 +46,41 @@ async function register(path: string, events: string[], statuses: number[] = [20
   return r.body as { id: number; secret: string };
 }
 
+async function storeWithFleet(
+  products: number,
+  fleet: number,
+  knobs: Partial<ConstructorParameters<typeof SimAp>[0]> = {},
+) {
+  const g = await f.newGroup();
+  const s = await seedStore(f.platform.ctx.pool, { products, labelsPerProduct: 2, groupId: g.groupId });
+  for (let k = 0; k < fleet; k++) {
+    const clientId = `${g.groupId}@@@AP${k}`;
+    const ap = new SimAp({
+      url: f.url(),
+      clientId,
+      parentTopic: f.parent,
+      statusIntervalMs: 60_000,
+      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+      password: hmacB64(g.secret, clientId),
+      labels: s.labelIds.filter((_, i) => i % fleet === k),
+      ...knobs,
+    });
+    await ap.start();
+    aps.push(ap);
+  }
+  return s;
+}
+
+async function changePrices(s: { storeId: number; productIds: number[] }, price: string) {
+  const [store] = await q('SELECT code FROM stores WHERE id = ?', [s.storeId]);
+  const skus = await q('SELECT sku FROM products WHERE id IN (?) ORDER BY id', [s.productIds]);
+  const change = await api('POST', '/api/v1/price-changes', {
+    changes: skus.map((p) => ({ sku: p.sku, store: store.code, price })),
+  });
+  expect(change.status, JSON.stringify(change.body)).toBe(201);
+  return String(change.body.taskIds[0]);
+}
+
 const kick = () =>
   (
     f.platform.services.find((s) => s.name === 'webhook-outbox-relay') as unknown as NonNullable<
@@ -80,29 +115,8 @@ describe('webhooks', () => {
   it('a price change to a simulated fleet delivers task.completed, signed, only to the endpoints subscribed', async () => {
     const hook = await register('/erp', ['task.completed', 'task.timed_out']);
     const other = await register('/aps-only', ['ap.offline']);
-    const g = await f.newGroup();
-    const s = await seedStore(f.platform.ctx.pool, { products: 6, labelsPerProduct: 2, groupId: g.groupId });
-    for (let k = 0; k < 2; k++) {
-      const clientId = `${g.groupId}@@@AP${k}`;
-      const ap = new SimAp({
-        url: f.url(),
-        clientId,
-        parentTopic: f.parent,
-        statusIntervalMs: 60_000,
-        username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-        password: hmacB64(g.secret, clientId),
-        labels: s.labelIds.filter((_, i) => i % 2 === k),
-      });
-      await ap.start();
-      aps.push(ap);
-    }
-    const [store] = await q('SELECT code FROM stores WHERE id = ?', [s.storeId]);
-    const skus = await q('SELECT sku FROM products WHERE id IN (?) ORDER BY id', [s.productIds]);
-    const change = await api('POST', '/api/v1/price-changes', {
-      changes: skus.map((p) => ({ sku: p.sku, store: store.code, price: '4.20' })),
-    });
-    expect(change.status, JSON.stringify(change.body)).toBe(201);
-    const taskId = String(change.body.taskIds[0]);
+    const s = await storeWithFleet(6, 2);
+    const taskId = await changePrices(s, '4.20');
 
     const [got] = await waitFor(
       async () => rx.at('/erp', 'task.completed').filter((r) => r.json.data.taskId === taskId),
@@ -155,8 +169,47 @@ describe('webhooks', () => {
     expect(got.body).toBe(String(ev.body));
   }, 120_000);
 
+  it('labels an AP reports failed deliver item.failed with the task, the AP and the error', async () => {
+    await register('/failures', ['item.failed']);
+    const s = await storeWithFleet(3, 1, { failFirst: 1 });
+    const taskId = await changePrices(s, '5.10');
+    const got = await waitFor(
+      async () => rx.at('/failures', 'item.failed').filter((r) => r.json.data.taskId === taskId),
+      (l) => l.flatMap((r) => r.json.data.items as unknown[]).length >= 6,
+      60_000,
+      'item.failed for every label',
+    );
+    expect(got.every((r) => r.signatureValid)).toBe(true);
+    expect(got[0].json.data).toMatchObject({
+      taskId,
+      ap: aps.at(-1)!.opts.clientId,
+      error: expect.any(String),
+    });
+    const labels = got.flatMap((r) => (r.json.data.items as { labelId: string }[]).map((i) => i.labelId));
+    expect(new Set(labels)).toEqual(new Set(s.labelIds));
+  }, 90_000);
+
+  it('a label newly seen showing something else than its price delivers mismatch.detected', async () => {
+    await register('/mismatch', ['mismatch.detected']);
+    const s = await storeWithFleet(3, 1);
+    const ap = aps.at(-1)!;
+    ap.displayed.set(s.labelIds[0], 'f'.repeat(64));
+    await ap.reportStatus();
+    const [got] = await waitFor(
+      async () => rx.at('/mismatch').filter((r) => (r.json.data.labels as string[]).includes(s.labelIds[0])),
+      (l) => l.length > 0,
+      30_000,
+      'mismatch.detected',
+    );
+    expect(got.signatureValid).toBe(true);
+    expect(got.json).toMatchObject({
+      type: 'mismatch.detected',
+      data: { ap: ap.opts.clientId, labels: [s.labelIds[0]] },
+    });
+  }, 60_000);
+
   it('a receiver answering 500 then 200 gets the same delivery again after a backoff', async () => {
-    const hook = await register('/flaky', ['task.completed'], [500, 200]);
+    const hook = await register('/flaky', ['task.timed_out'], [500, 200]);
     const t = await api('POST', `/api/v1/webhooks/${hook.id}/test`);
     expect(t.status).toBe(202);
     const got = await waitFor(
@@ -190,8 +243,9 @@ describe('webhooks', () => {
     });
   }, 60_000);
 
+  // These endpoints subscribe to task.timed_out, which no task of this file emits: only their test events reach them.
   it('failed attempts in a row pause the endpoint; its delivery waits, and goes out once an admin resumes it', async () => {
-    const hook = await register('/down', ['task.completed'], [503]);
+    const hook = await register('/down', ['task.timed_out'], [503]);
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
     const paused = await waitFor(
       () => api('GET', `/api/v1/webhooks/${hook.id}`),
@@ -264,7 +318,7 @@ describe('webhooks', () => {
 
   it('a receiver holding another secret sees the signature fail; with the right one it passes', async () => {
     const secret = 'admin-chosen-secret-0123456789';
-    const hook = await register('/wrong', ['task.completed'], [200], secret);
+    const hook = await register('/wrong', ['task.timed_out'], [200], secret);
     expect(hook.secret).toBe(secret);
     rx.setSecret('/wrong', 'some-other-secret-9876543210');
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
@@ -296,7 +350,7 @@ describe('webhooks', () => {
   }, 60_000);
 
   it('a queued delivery whose job Redis lost is queued again and delivered', async () => {
-    const hook = await register('/lost', ['task.completed']);
+    const hook = await register('/lost', ['task.timed_out']);
     // an event whose delivery is marked queued with no job behind it, as after a Redis flush
     await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]);
     await api('POST', `/api/v1/webhooks/${hook.id}/test`);
