@@ -378,6 +378,32 @@ describe('webhooks', () => {
     expect(rx.at('/lost').map((r) => r.headers['x-esl-delivery'])).toEqual([d.uid]);
   }, 60_000);
 
+  it('answers in the shapes the OpenAPI document describes', async () => {
+    const doc = await (await fetch(`${f.platform.baseUrl}/api/v1/openapi.json`)).json();
+    const props = (id: string) => Object.keys(doc.components.schemas[id].properties).sort();
+    const list = await api('GET', '/api/v1/webhooks');
+    expect(list.body.webhooks.length).toBeGreaterThan(0);
+    for (const w of list.body.webhooks) expect(Object.keys(w).sort()).toEqual(props('WebhookEndpoint'));
+    expect(JSON.stringify(list.body)).not.toMatch(/secret/i);
+    const created = await register('/shape', ['ap.online']);
+    expect(Object.keys(created).sort()).toEqual(props('WebhookEndpointWithSecret'));
+    const page = await api('GET', `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1`);
+    expect(Object.keys(page.body).sort()).toEqual(props('WebhookDeliveryPage'));
+    expect(Object.keys(page.body.deliveries[0]).sort()).toEqual(props('WebhookDelivery'));
+    const next = await api(
+      'GET',
+      `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1&before=${page.body.nextCursor}`,
+    );
+    expect(next.body.deliveries[0]?.id).not.toBe(page.body.deliveries[0].id);
+    const patched = await api('PATCH', `/api/v1/webhooks/${created.id}`, {
+      enabled: false,
+      events: ['ap.online', 'ap.offline'],
+    });
+    expect(patched.body).toMatchObject({ enabled: false, events: ['ap.offline', 'ap.online'] });
+    expect((await api('DELETE', `/api/v1/webhooks/${created.id}`)).status).toBe(204);
+    expect((await api('GET', `/api/v1/webhooks/${created.id}`)).status).toBe(404);
+  });
+
   it('refuses bad input with the field named', async () => {
     const bad = await api('POST', '/api/v1/webhooks', {
       name: 'x',
