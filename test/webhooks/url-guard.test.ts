@@ -1,6 +1,8 @@
 // Where webhook deliveries may go: http(s) only, and with WEBHOOK_ALLOW_PRIVATE off only
 // public addresses, checked on the literal address, on the name, and again at connection time.
+import dns from 'node:dns';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +12,11 @@ import {
   publicOnlyLookup,
 } from '../../server/webhooks/url-guard.js';
 import { sendWebhook } from '../../server/webhooks/webhook-sender.js';
+
+// This machine's name usually resolves to a loopback or private address (/etc/hosts, a
+// container's address): a name the URL check cannot judge, so only the connection's lookup can.
+const own = await dns.promises.lookup(os.hostname(), { all: true }).catch(() => []);
+const ownIsPrivate = own.length > 0 && own.some((a) => !isPublicAddress(a.address));
 
 describe('webhook URL guard', () => {
   it('refuses other schemes and credentials in the URL, whatever the setting', () => {
@@ -87,6 +94,60 @@ describe('webhook URL guard', () => {
       expect(sent).toMatchObject({ statusCode: 200, error: null, snippet: 'ok' });
       expect(hits).toBe(1);
     } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it.skipIf(!ownIsPrivate)(
+    'refuses at connection time a name that resolves to a private address',
+    async () => {
+      let hits = 0;
+      const server = http.createServer((_req, res) => {
+        hits++;
+        res.end('ok');
+      });
+      await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+      const url = `http://${os.hostname()}:${(server.address() as AddressInfo).port}/`;
+      const input = {
+        url,
+        secret: 's'.repeat(20),
+        body: '{}',
+        deliveryUid: 'd',
+        eventUid: 'e',
+        eventType: 'webhook.test',
+      };
+      try {
+        expect(() => checkUrl(url, false)).not.toThrow(); // the name alone says nothing
+        const refused = await sendWebhook(input, { timeoutMs: 2000, allowPrivate: false });
+        expect(refused.error).toMatch(/not a public address/);
+        expect(hits).toBe(0);
+        expect((await sendWebhook(input, { timeoutMs: 2000, allowPrivate: true })).statusCode).toBe(200);
+        expect(hits).toBe(1);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    },
+  );
+
+  it('gives up an attempt at the timeout', async () => {
+    const server = http.createServer(() => {}); // never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const r = await sendWebhook(
+        {
+          url,
+          secret: 's'.repeat(20),
+          body: '{}',
+          deliveryUid: 'd',
+          eventUid: 'e',
+          eventType: 'webhook.test',
+        },
+        { timeoutMs: 300, allowPrivate: true },
+      );
+      expect(r).toMatchObject({ statusCode: null, error: 'timed out after 300 ms' });
+    } finally {
+      server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
   });
