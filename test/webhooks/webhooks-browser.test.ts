@@ -22,6 +22,7 @@ beforeAll(async () => {
       WEBHOOK_RELAY_INTERVAL_MS: '100',
       WEBHOOK_RETRY_BASE_MS: '100',
       WEBHOOK_MAX_ATTEMPTS: '2',
+      WEBHOOK_PAUSE_AFTER_FAILURES: '2',
     }),
     launchBrowser(),
     new Receiver().start(),
@@ -95,7 +96,7 @@ describe('webhook admin pages', () => {
       'the delivery succeeded on the page',
     );
     const row = page.locator('[data-testid=webhook-deliveries] tbody tr').first();
-    expect(await row.textContent()).toMatch(/webhook\.test\s*succeeded\s*2\s*200\s*\d+ ms/);
+    expect(await row.textContent()).toMatch(/succeeded\s*webhook\.test\s*2\s*200\s*\d+ ms\s*\d{4}-/);
     await page.screenshot({ path: `${SHOTS}/endpoint-1280.png`, fullPage: true });
     // the attempts of the delivery
     await row.locator('a').first().click();
@@ -153,6 +154,48 @@ describe('webhook admin pages', () => {
     ]);
     await page.close();
   }, 60_000);
+
+  it('shows a paused endpoint with the reason, and resumes it', async () => {
+    const url = rx.path('/paused', '', [500]);
+    const page = await signIn(1280);
+    await page.goto(`${p.baseUrl}/admin/webhooks`);
+    await page.fill('[data-testid=webhook-create] input[name=name]', 'Flaky receiver');
+    await page.fill('[data-testid=webhook-create] input[name=url]', url);
+    await page.check('[data-testid=webhook-create] input[value="mismatch.detected"]');
+    await page.click('[data-testid=webhook-create] button[type=submit]');
+    await page.click('[data-testid=send-test]');
+    await waitFor(
+      async () => {
+        await page.reload();
+        return page.getByTestId('endpoint-state').textContent();
+      },
+      (s) => s === 'paused',
+      30_000,
+      'the endpoint paused',
+    );
+    expect(await page.getByTestId('paused-note').textContent()).toMatch(
+      /2 failed attempts in a row; last: HTTP 500/,
+    );
+    expect(await page.locator('[data-testid=delivery-state]').first().textContent()).toBe('pending');
+    await page.screenshot({ path: `${SHOTS}/paused-1280.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.screenshot({ path: `${SHOTS}/paused-390.png`, fullPage: true });
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    rx.answer('/paused', [200]);
+    await page.click('[data-testid=resume]');
+    expect(await page.locator('.flash.ok').textContent()).toContain('resumed');
+    await waitFor(
+      async () => {
+        await page.reload();
+        return page.locator('[data-testid=delivery-state]').first().textContent();
+      },
+      (s) => s === 'succeeded',
+      30_000,
+      'delivered after resume',
+    );
+    expect(rx.at('/paused').map((r) => r.status)).toEqual([500, 500, 200]);
+    await page.close();
+  }, 90_000);
 
   it('refuses a form without its CSRF token, a bad URL with the field named, and non-admins', async () => {
     const admin = new WebClient(p.baseUrl);
