@@ -33,6 +33,7 @@ export function webhookApiRoutes(hooks: WebhookService) {
     app.post('/api/v1/webhooks', admin, async (req: Request, res: Response) => {
       const b = parse(WebhookCreateRequest, req.body);
       const { endpoint, secret } = await hooks.create(req.actor, { ...b, enabled: b.enabled ?? true });
+      res.locals.idempotencyRedact = ['secret']; // a replay answers secret: null
       res.status(201).json({ ...endpointJson(endpoint), secret });
     });
 
@@ -60,6 +61,7 @@ export function webhookApiRoutes(hooks: WebhookService) {
       const id = endpointId(req.params.id);
       const given = typeof req.body?.secret === 'string' ? req.body.secret : undefined;
       const secret = await hooks.rotateSecret(req.actor, id, given);
+      res.locals.idempotencyRedact = ['secret'];
       res.json({ ...endpointJson(await hooks.get(id)), secret });
     });
 

@@ -55,7 +55,10 @@ export const WebhookEndpoint = z.object({
 export const WebhookEndpointList = z.object({ webhooks: z.array(WebhookEndpoint) });
 
 export const WebhookEndpointWithSecret = WebhookEndpoint.extend({
-  secret: z.string().meta({ description: 'The signing secret: shown only in this answer' }),
+  secret: z.string().nullable().meta({
+    description:
+      'The signing secret: shown only in this answer (null in a replay under the same Idempotency-Key: it is not stored)',
+  }),
 });
 
 export const WebhookDelivery = z.object({

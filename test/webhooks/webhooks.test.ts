@@ -404,6 +404,29 @@ describe('webhooks', () => {
     expect((await api('GET', `/api/v1/webhooks/${created.id}`)).status).toBe(404);
   });
 
+  it('a create replayed under its Idempotency-Key answers the same endpoint without storing the secret', async () => {
+    const post = () =>
+      fetch(`${f.platform.baseUrl}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'hook-once-1',
+        },
+        body: JSON.stringify({ name: 'once', url: rx.path('/once', ''), events: ['ap.online'] }),
+      });
+    const first = await post();
+    const a = await first.json();
+    expect(first.status).toBe(201);
+    expect(a.secret).toMatch(/^whsec_/);
+    const again = await post();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual({ ...a, secret: null });
+    const stored = await q("SELECT response FROM idempotency_keys WHERE idem_key = 'hook-once-1'");
+    expect(String(stored[0].response)).not.toContain(a.secret);
+    expect(await q("SELECT id FROM webhook_endpoints WHERE name = 'once'")).toHaveLength(1);
+  });
+
   it('refuses bad input with the field named', async () => {
     const bad = await api('POST', '/api/v1/webhooks', {
       name: 'x',
