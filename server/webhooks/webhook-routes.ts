@@ -104,8 +104,20 @@ export function webhookRoutes(hooks: WebhookService) {
 
     app.post('/admin/webhooks/:id/test', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
-      const eventId = await hooks.sendTest(req.actor, id);
-      flash(req, 'ok', `Test event ${eventId} queued; its delivery shows below.`);
+      try {
+        const eventId = await hooks.sendTest(req.actor, id);
+        const paused = !!(await hooks.get(id)).paused_at;
+        flash(
+          req,
+          'ok',
+          paused
+            ? `Test event ${eventId} recorded; it is held until you resume the endpoint.`
+            : `Test event ${eventId} queued; its delivery shows below.`,
+        );
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        flash(req, 'error', err.message);
+      }
       res.redirect(`/admin/webhooks/${id}`);
     });
 

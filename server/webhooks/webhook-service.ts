@@ -219,6 +219,7 @@ export class WebhookService {
     const eventId = await withTxRetry(this.pool, async (c) => {
       const e = await endpoints.findEndpoint(c, id, true);
       if (!e) throw new NotFoundError('No such webhook endpoint.');
+      if (!e.enabled) throw new ValidationError('The endpoint is disabled: enable it to send a test event.');
       const eventId = await recordEvent(c, TEST_EVENT, { endpointId: id, requestedBy: actor.name }, id);
       await appendAudit(c, actor, [
         {

@@ -400,6 +400,9 @@ describe('webhooks', () => {
       events: ['ap.online', 'ap.offline'],
     });
     expect(patched.body).toMatchObject({ enabled: false, events: ['ap.offline', 'ap.online'] });
+    const test = await api('POST', `/api/v1/webhooks/${created.id}/test`);
+    expect(test.status).toBe(400);
+    expect(test.body.error.message).toMatch(/disabled/);
     expect((await api('DELETE', `/api/v1/webhooks/${created.id}`)).status).toBe(204);
     expect((await api('GET', `/api/v1/webhooks/${created.id}`)).status).toBe(404);
   });
