@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import type { WebhooksPorts } from '../../server/webhooks/module.js';
 import { openDeliveryQueue, deliveryJobId } from '../../server/webhooks/delivery-queue.js';
+import { StalePresenceSweeper } from '../../server/devices/stale-presence-sweeper.js';
 import { SimAp } from '../../sim/sim-ap.js';
 import { connectDevice, startBroker, type BrokerFixture } from '../support/mqtt.js';
 import { seedStore } from '../pipeline/support/fixtures.js';
@@ -314,6 +315,31 @@ describe('webhooks', () => {
     );
     expect(offline[0].signatureValid).toBe(true);
     expect(offline[0].json.data).toMatchObject({ clientId, groupId: g.groupId, reason: 'clean' });
+  }, 60_000);
+
+  it('APs of a broker node that stopped answering deliver ap.offline with reason node_lost', async () => {
+    const g = await f.newGroup();
+    const clientId = `${g.groupId}@@@GHOST`;
+    // online on a node whose heartbeat is gone (it never had one)
+    await q(
+      "INSERT INTO aps (client_id, group_id, device_id, online, broker_node) VALUES (?, ?, 'GHOST', 1, 'ghost-node')",
+      [clientId, g.groupId],
+    );
+    const sweeper = new StalePresenceSweeper(f.platform.ctx);
+    expect(await sweeper.sweep()).toBe(1);
+    const [got] = await waitFor(
+      async () => rx.at('/presence', 'ap.offline').filter((r) => r.json.data.clientId === clientId),
+      (l) => l.length > 0,
+      30_000,
+      'ap.offline of the lost node',
+    );
+    expect(got.signatureValid).toBe(true);
+    expect(got.json.data).toMatchObject({
+      clientId,
+      groupId: g.groupId,
+      deviceId: 'GHOST',
+      reason: 'node_lost',
+    });
   }, 60_000);
 
   it('a receiver holding another secret sees the signature fail; with the right one it passes', async () => {
