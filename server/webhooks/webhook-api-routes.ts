@@ -34,7 +34,10 @@ export function webhookApiRoutes(hooks: WebhookService) {
       const b = parse(WebhookCreateRequest, req.body);
       const { endpoint, secret } = await hooks.create(req.actor, { ...b, enabled: b.enabled ?? true });
       res.locals.idempotencyRedact = ['secret']; // a replay answers secret: null
-      res.status(201).json({ ...endpointJson(endpoint), secret });
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json({ ...endpointJson(endpoint), secret });
     });
 
     app.get('/api/v1/webhooks/:id', admin, async (req: Request, res: Response) => {
@@ -62,7 +65,7 @@ export function webhookApiRoutes(hooks: WebhookService) {
       const given = typeof req.body?.secret === 'string' ? req.body.secret : undefined;
       const secret = await hooks.rotateSecret(req.actor, id, given);
       res.locals.idempotencyRedact = ['secret'];
-      res.json({ ...endpointJson(await hooks.get(id)), secret });
+      res.set('Cache-Control', 'no-store').json({ ...endpointJson(await hooks.get(id)), secret });
     });
 
     app.post('/api/v1/webhooks/:id/test', admin, async (req: Request, res: Response) => {

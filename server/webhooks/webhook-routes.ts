@@ -52,7 +52,7 @@ export function webhookRoutes(hooks: WebhookService) {
       };
       try {
         const { endpoint, secret } = await hooks.create(req.actor, input);
-        await showPage(res.status(201), endpoint.id, { secret });
+        await showPage(res.status(201).set('Cache-Control', 'no-store'), endpoint.id, { secret });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);
@@ -125,7 +125,7 @@ export function webhookRoutes(hooks: WebhookService) {
       const id = endpointId(req.params.id);
       try {
         const secret = await hooks.rotateSecret(req.actor, id, String(req.body.secret ?? ''));
-        await showPage(res, id, { secret });
+        await showPage(res.set('Cache-Control', 'no-store'), id, { secret });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);

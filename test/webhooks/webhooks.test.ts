@@ -448,6 +448,7 @@ describe('webhooks', () => {
     const a = await first.json();
     expect(first.status).toBe(201);
     expect(a.secret).toMatch(/^whsec_/);
+    expect(first.headers.get('cache-control')).toBe('no-store');
     const again = await post();
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await again.json()).toEqual({ ...a, secret: null });
