@@ -156,6 +156,8 @@ const schema = z.object({
   WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).default(20),
   WEBHOOK_RELAY_INTERVAL_MS: z.coerce.number().int().min(20).default(1000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Finished deliveries (with their attempts) and their events are deleted after this many days.
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   // May endpoints be on loopback, private, link-local or other non-public addresses? Default:
   // yes unless NODE_ENV=production (a production platform refuses them: SSRF).
   WEBHOOK_ALLOW_PRIVATE: bool.optional(),

@@ -213,6 +213,20 @@ export async function endpointStats(
   );
 }
 
+/** Deletes finished deliveries (attempts cascade) and then events left without deliveries, older than the cut-off; a batch at a time. */
+export async function purgeBefore(db: Queryable, cutoff: Date, batch = 1000): Promise<number> {
+  const [d] = (await db.query(
+    `DELETE FROM webhook_deliveries WHERE state IN ('succeeded', 'failed') AND created_at < ? ORDER BY id LIMIT ?`,
+    [cutoff, batch],
+  )) as unknown as [ResultSetHeader];
+  const [e] = (await db.query(
+    `DELETE FROM webhook_events WHERE created_at < ?
+       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id) ORDER BY id LIMIT ?`,
+    [cutoff, batch],
+  )) as unknown as [ResultSetHeader];
+  return d.affectedRows + e.affectedRows;
+}
+
 export async function findDeliveryByUid(
   db: Queryable,
   endpointId: number,

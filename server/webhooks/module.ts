@@ -33,6 +33,7 @@ export function createWebhooksModule(ctx: AppContext, roles: ReadonlySet<Role>):
         intervalMs: config.WEBHOOK_RELAY_INTERVAL_MS,
         attempts: config.WEBHOOK_MAX_ATTEMPTS,
         retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+        retentionDays: config.WEBHOOK_RETENTION_DAYS,
       },
       log,
     );

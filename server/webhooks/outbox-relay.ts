@@ -8,17 +8,19 @@ import type { Queue } from 'bullmq';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
-import { deliverable, markQueued, queuedBefore, requeue } from './deliveries-repo.js';
+import { deliverable, markQueued, purgeBefore, queuedBefore, requeue } from './deliveries-repo.js';
 import { deliveryJobId, type DeliveryJob } from './delivery-queue.js';
 
 const BATCH = 200;
 const LOST_CHECK_MS = 30_000;
 const LOST_AFTER_MS = 60_000;
+const PURGE_EVERY_MS = 3600_000;
 
 export interface RelayOptions {
   intervalMs: number;
   attempts: number;
   retryBaseMs: number;
+  retentionDays: number;
 }
 
 export class OutboxRelay implements Service {
@@ -26,6 +28,7 @@ export class OutboxRelay implements Service {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private lastLostCheck = Date.now();
+  private lastPurge = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -70,6 +73,21 @@ export class OutboxRelay implements Service {
     if (Date.now() - this.lastLostCheck >= LOST_CHECK_MS) {
       this.lastLostCheck = Date.now();
       await this.recoverLost();
+    }
+    if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = Date.now();
+      await this.purge();
+    }
+  }
+
+  /** Drops what is older than WEBHOOK_RETENTION_DAYS and finished; returns the rows deleted. */
+  async purge(now = Date.now()): Promise<number> {
+    const cutoff = new Date(now - this.opts.retentionDays * 86_400_000);
+    let total = 0;
+    for (;;) {
+      const n = await purgeBefore(this.pool, cutoff);
+      total += n;
+      if (!n) return total;
     }
   }
 

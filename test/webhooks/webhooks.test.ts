@@ -457,6 +457,42 @@ describe('webhooks', () => {
     expect(await q("SELECT id FROM webhook_endpoints WHERE name = 'once'")).toHaveLength(1);
   });
 
+  it('deletes finished deliveries and their events after the retention period, never waiting ones', async () => {
+    const hook = await register('/old', ['task.timed_out']);
+    await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]);
+    await api('POST', `/api/v1/webhooks/${hook.id}/test`); // held: pending
+    await q('UPDATE webhook_endpoints SET paused_at = NULL WHERE id = ?', [hook.id]);
+    const [held] = await q('SELECT id, event_id FROM webhook_deliveries WHERE endpoint_id = ?', [hook.id]);
+    await api('POST', `/api/v1/webhooks/${hook.id}/test`);
+    const done = await waitFor(
+      () =>
+        q("SELECT id, event_id FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'succeeded'", [
+          hook.id,
+        ]),
+      (r) => r.length === 2,
+      30_000,
+      'both delivered',
+    );
+    // pretend a held one is still waiting, and age everything of this endpoint by 40 days
+    await q("UPDATE webhook_deliveries SET state = 'pending' WHERE id = ?", [held.id]);
+    await q(
+      `UPDATE webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+       SET d.created_at = d.created_at - INTERVAL 40 DAY, e.created_at = e.created_at - INTERVAL 40 DAY WHERE d.endpoint_id = ?`,
+      [hook.id],
+    );
+    await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]); // keep the held one held
+    const relay = f.platform.services.find(
+      (s) => s.name === 'webhook-outbox-relay',
+    ) as unknown as NonNullable<WebhooksPorts['relay']>;
+    const deleted = await relay.purge();
+    expect(deleted).toBeGreaterThanOrEqual(2); // one delivery and its event, at least
+    const left = await q('SELECT id, state FROM webhook_deliveries WHERE endpoint_id = ?', [hook.id]);
+    expect(left).toEqual([{ id: held.id, state: 'pending' }]);
+    expect(await q('SELECT id FROM webhook_events WHERE id = ?', [held.event_id])).toHaveLength(1);
+    const gone = done.map((d) => d.id).filter((id) => id !== held.id);
+    expect(await q('SELECT id FROM webhook_attempts WHERE delivery_id IN (?)', [gone])).toEqual([]);
+  }, 60_000);
+
   it('refuses bad input with the field named', async () => {
     const bad = await api('POST', '/api/v1/webhooks', {
       name: 'x',
