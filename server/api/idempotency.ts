@@ -85,7 +85,6 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** The middleware for /api/v1; runs after authentication, before the routes. */
 /**
  * The body as kept for replays. A route whose answer carries a secret shown once names its
  * fields in `res.locals.idempotencyRedact`: they are kept as null, so the secret never rests
@@ -97,6 +96,7 @@ function storedJson(body: unknown, res: Response): string {
   return JSON.stringify({ ...body, ...Object.fromEntries(redact.map((k) => [k, null])) });
 }
 
+/** The middleware for /api/v1; runs after authentication, before the routes. */
 export function idempotentPosts(service: IdempotencyService, log: Pick<Logger, 'warn'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get(IDEMPOTENCY_HEADER);
