@@ -20,12 +20,14 @@ const MAY_IMPORT = {
   'server/audit': [...BASE, 'server/web'],
   'server/auth': [...BASE, 'server/web', 'server/audit', 'server/i18n'],
   'server/registry': [...DOMAIN, 'broker'],
-  'server/tasks': [...DOMAIN, 'broker'],
-  'server/devices': [...DOMAIN, 'server/tasks', 'broker'],
+  'server/tasks': [...DOMAIN, 'broker', 'server/webhooks'],
+  'server/devices': [...DOMAIN, 'server/tasks', 'broker', 'server/webhooks'],
   'server/catalog': DOMAIN,
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
-  'server/api': [...BASE, 'server/catalog', 'server/tasks'],
+  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/webhooks'],
+  // events recorded by tasks and devices in their transactions (events.ts), delivered from here
+  'server/webhooks': [...DOMAIN, 'broker'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
   // the composition root and the process entry see every module
   'server/platform.ts': ['*'],

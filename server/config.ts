@@ -175,6 +175,21 @@ const schema = z.object({
   SLS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   // The shipper retries a failed batch after AUDIT_SHIP_INTERVAL_MS, doubling up to this cap.
   AUDIT_SHIP_BACKOFF_MAX_MS: z.coerce.number().int().positive().default(60_000),
+
+  // Webhooks (server/webhooks): one delivery's attempts, their timeout and the first retry
+  // delay (doubling each time), failed attempts in a row that pause an endpoint, the outbox
+  // relay's poll, and deliveries sent at once per worker process.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
+  WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).default(20),
+  WEBHOOK_RELAY_INTERVAL_MS: z.coerce.number().int().min(20).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Finished deliveries (with their attempts) and their events are deleted after this many days.
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  // May endpoints be on loopback, private, link-local or other non-public addresses? Default:
+  // yes unless NODE_ENV=production (a production platform refuses them: SSRF).
+  WEBHOOK_ALLOW_PRIVATE: bool.optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -188,7 +203,8 @@ export interface SlsConfig {
 }
 
 export type Config = Readonly<
-  Env & {
+  Omit<Env, 'WEBHOOK_ALLOW_PRIVATE'> & {
+    WEBHOOK_ALLOW_PRIVATE: boolean;
     embedded: boolean;
     sls: SlsConfig | null;
   }
@@ -243,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     ...e,
     embedded: !e.MYSQL_URL || !e.REDIS_URL,
+    WEBHOOK_ALLOW_PRIVATE: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production',
     sls:
       slsSet === slsVars.length
         ? {

@@ -23,6 +23,7 @@ import { createDevicesModule } from './devices/module.js';
 import { createRegistryModule } from './registry/module.js';
 import { createTasksModule } from './tasks/module.js';
 import { createWebModule } from './web/module.js';
+import { createWebhooksModule } from './webhooks/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -71,6 +72,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
   const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
   const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
+  const webhooks = createWebhooksModule(ctx, roles);
   const api = createApiModule(ctx);
   const demo = await createDemoModule(ctx, roles, {
     broker: broker.ports.broker,
@@ -86,6 +88,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     catalog,
     dashboard,
     alerts,
+    webhooks,
     api,
     demo,
   ];
