@@ -107,6 +107,23 @@ export default tseslint.config(
     },
   },
   {
+    // Query results are typed at the call through server/db/query.ts, never cast: a cast here
+    // (`(await db.query(sql)) as [Row[]]`, or `as unknown as`) hides a wrong row shape from tsc.
+    files: ['server/**/*.ts', 'broker/**/*.ts'],
+    ignores: ['server/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'TSAsExpression > AwaitExpression > CallExpression[callee.property.name=/^(query|execute)$/]',
+          message:
+            'Do not cast a query result: use queryRows<Row>/queryOne<Row>/querySingle<Row>/execute from server/db/query.ts.',
+        },
+      ],
+    },
+  },
+  {
     // The config module reads the environment; tests and tools may pass pieces of it through.
     files: ['server/config.ts', 'test/**', 'scripts/**', 'bench/**', 'sim/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
