@@ -30,6 +30,7 @@ export function authRoutes(users: UsersService) {
         // A new session id on sign-in (session fixation).
         await regenerate(req);
         req.session.userId = user.id;
+        req.session.stamp = user.stamp;
         res.redirect(next);
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -55,13 +56,13 @@ export function authRoutes(users: UsersService) {
 
     app.post('/account/password', requireLogin, async (req: Request, res: Response) => {
       try {
-        await users.changePassword(
+        req.session.stamp = await users.changePassword(
           req.actor,
           req.user!.id,
           String(req.body.current ?? ''),
           String(req.body.password ?? ''),
         );
-        flash(req, 'ok', 'Password changed.');
+        flash(req, 'ok', 'Password changed. Your other sessions are signed out.');
         res.redirect('/');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

@@ -32,6 +32,6 @@ export async function createAuthModule(ctx: AppContext): Promise<DomainModule<Au
     name: 'auth',
     services: [],
     routes: [authRoutes(users), usersRoutes(users), apiKeysRoutes(apiKeys)],
-    ports: { currentUser: (id) => users.current(id), apiAuth: apiKeyAuth(apiKeys), firstAdmin },
+    ports: { currentUser: (id, stamp) => users.current(id, stamp), apiAuth: apiKeyAuth(apiKeys), firstAdmin },
   };
 }

@@ -14,10 +14,17 @@ import { NotFoundError } from '../core/errors.js';
 import type { SessionUser } from '../core/identity.js';
 import type { RouteMount } from '../core/module.js';
 import { errorHandler } from './error-handler.js';
+import { passwordChangeGate } from './guards.js';
 import { navFor } from './nav.js';
 
-/** The signed-in user of a session, reloaded on every request; null when gone or disabled. */
-export type CurrentUser = (userId: number) => Promise<(SessionUser & { mustChangePassword: boolean }) | null>;
+/**
+ * The signed-in user of a session, reloaded on every request; null when gone, disabled, or when
+ * the session's stamp (taken at sign-in) no longer matches: the password changed since.
+ */
+export type CurrentUser = (
+  userId: number,
+  stamp: string | undefined,
+) => Promise<(SessionUser & { mustChangePassword: boolean }) | null>;
 
 export interface WebDeps {
   currentUser: CurrentUser;
@@ -125,12 +132,13 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   app.use(async (req, res, next) => {
     try {
       if (req.session?.userId) {
-        const user = await deps.currentUser(req.session.userId);
+        const user = await deps.currentUser(req.session.userId, req.session.stamp);
         if (user) {
           req.user = user;
           req.actor = { ...req.actor, name: user.username, role: user.role };
         } else {
           delete req.session.userId;
+          delete req.session.stamp;
         }
       }
       res.locals.user = req.user ?? null;
@@ -147,6 +155,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
     }
   });
   app.use(csrfSynchronisedProtection);
+  app.use(passwordChangeGate);
 
   for (const mount of deps.routes) mount(app);
 

@@ -16,6 +16,8 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    /** The user's credential stamp at sign-in: a password change since then ends this session. */
+    stamp?: string;
     flash?: { type: 'ok' | 'error'; text: string }[];
   }
 }

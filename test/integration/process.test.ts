@@ -83,7 +83,10 @@ describe('npm start on embedded services', () => {
     expect(m, first.output()).not.toBeNull();
     const web = new WebClient(first.url);
     await web.login('admin', m![1]);
-    expect((await web.get('/')).text).toContain('Your password was set by someone else');
+    const home = await web.get('/');
+    expect(home.status).toBe(302);
+    expect(home.location).toBe('/account/password');
+    expect((await web.get('/account/password')).text).toContain('Your password was set by someone else');
     const stopped = await first.stop('SIGTERM');
     expect(stopped.code).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');
