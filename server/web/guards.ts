@@ -30,7 +30,9 @@ const PASSWORD_CHANGE_PATHS = new Set(['/account/password', '/logout', '/readyz'
  * form, and every other request (API calls of that session included) is refused with a clear error.
  */
 export function passwordChangeGate(req: Request, res: Response, next: NextFunction) {
-  if (!req.user?.mustChangePassword || PASSWORD_CHANGE_PATHS.has(req.path)) return next();
+  // A call authenticated by an API key acts as the key, whatever session cookie comes with it.
+  if (!req.user?.mustChangePassword || req.apiScopes !== undefined || PASSWORD_CHANGE_PATHS.has(req.path))
+    return next();
   if (req.method === 'GET' && !req.path.startsWith('/api/') && req.accepts(['html', 'json']) === 'html') {
     return res.redirect('/account/password');
   }

@@ -59,6 +59,17 @@ describe('forced password change', () => {
     expect(post.status).toBe(403);
     expect(post.text).toContain('choose your own');
     expect(await q('SELECT id FROM stores')).toEqual([]);
+    // an API key sent along acts as the key, not as the session
+    const issued = await admin.post(
+      '/admin/api-keys',
+      { name: 'pos-reader', scopes: 'tasks:read' },
+      '/admin/api-keys',
+    );
+    const key = /data-testid="issued-key">([^<]+)</.exec(issued.text)![1];
+    const withKey = await c.request('GET', '/api/v1/stores', {
+      headers: { accept: 'application/json', authorization: `Bearer ${key}` },
+    });
+    expect(withKey.status).toBe(200);
 
     // The one-time password itself is not accepted as the new one.
     const same = await choosePassword(c, u.otp, u.otp);
