@@ -145,7 +145,8 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
         }
       }
       res.locals.user = req.user ?? null;
-      res.locals.nav = navFor(req.user?.role);
+      // Until a one-time password is replaced, every link would lead back to the password form.
+      res.locals.nav = req.user?.mustChangePassword ? [] : navFor(req.user?.role);
       // A count that cannot be read is left out; the page itself still renders.
       if (req.user && deps.navBadges) res.locals.navBadges = await deps.navBadges(req.user).catch(() => ({}));
       res.locals.path = req.path;

@@ -64,6 +64,8 @@ describe('accounts in the browser', () => {
     await signIn(user, 'new-clerk', otp);
     expect(new URL(user.url()).pathname).toBe('/account/password');
     expect(await user.getByTestId('must-change').textContent()).toContain('set by someone else');
+    // no navigation to pages that would only send the user back here
+    expect(await user.locator('header nav a').count()).toBe(0);
     await shoot(user, 'password-forced');
     await user.goto(`${p.baseUrl}/tasks`);
     expect(new URL(user.url()).pathname).toBe('/account/password');
@@ -73,6 +75,7 @@ describe('accounts in the browser', () => {
     await Promise.all([user.waitForURL(`${p.baseUrl}/`), user.click('main button[type=submit]')]);
     expect(await user.locator('.flash.ok').textContent()).toContain('Password changed');
     expect(await user.getByTestId('whoami').textContent()).toBe('new-clerk (auditor)');
+    expect(await user.locator('header nav a').count()).toBeGreaterThan(0);
     await user.goto(`${p.baseUrl}/tasks`);
     expect(new URL(user.url()).pathname).toBe('/tasks');
 
