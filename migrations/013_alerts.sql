@@ -1,19 +1,20 @@
 -- Alerts: one rule per kind with its threshold, evaluated by the worker; the alerts it raises.
--- threshold: ap_offline and mismatch_old in minutes, label_battery_low in millivolts,
--- failure_rate in percent of the items finished in the last hour.
+-- threshold: ap_offline, mismatch_old and task_deadline in minutes, label_battery_low in
+-- millivolts, failure_rate in percent of the items finished in the last hour.
 CREATE TABLE alert_rules (
   kind VARCHAR(32) NOT NULL PRIMARY KEY,
   threshold DECIMAL(12, 3) NOT NULL,
   enabled TINYINT(1) NOT NULL DEFAULT 1,
   updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-  CONSTRAINT chk_alert_rules_kind CHECK (kind IN ('ap_offline', 'label_battery_low', 'mismatch_old', 'failure_rate'))
+  CONSTRAINT chk_alert_rules_kind CHECK (kind IN ('ap_offline', 'label_battery_low', 'mismatch_old', 'failure_rate', 'task_deadline'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 INSERT INTO alert_rules (kind, threshold) VALUES
   ('ap_offline', 10),
   ('label_battery_low', 2400),
   ('mismatch_old', 30),
-  ('failure_rate', 20);
+  ('failure_rate', 20),
+  ('task_deadline', 5);
 
 -- state: pending (seen, not yet past its threshold: never shown), open, acknowledged, resolved.
 -- active_key is kind:subject while the alert is not resolved, else NULL: at most one active

@@ -2,7 +2,13 @@
 // conditions-repo.ts (what the rules measure).
 import type { Queryable } from '../db/pool.js';
 
-export const ALERT_KINDS = ['ap_offline', 'label_battery_low', 'mismatch_old', 'failure_rate'] as const;
+export const ALERT_KINDS = [
+  'ap_offline',
+  'label_battery_low',
+  'mismatch_old',
+  'failure_rate',
+  'task_deadline',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertState = 'pending' | 'open' | 'acknowledged' | 'resolved';
 
@@ -31,7 +37,7 @@ const activeKey = (kind: string, subject: string) => `${kind}:${subject}`;
 
 export async function listRules(db: Queryable): Promise<RuleRow[]> {
   const [rows] = (await db.query(
-    "SELECT * FROM alert_rules ORDER BY FIELD(kind, 'ap_offline', 'label_battery_low', 'mismatch_old', 'failure_rate')",
+    "SELECT * FROM alert_rules ORDER BY FIELD(kind, 'ap_offline', 'label_battery_low', 'mismatch_old', 'failure_rate', 'task_deadline')",
   )) as unknown as [RuleRow[]];
   return rows;
 }

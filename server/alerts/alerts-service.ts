@@ -23,6 +23,12 @@ export const RULES: Record<AlertKind, { title: string; unit: string; min: number
     max: 100_000,
   },
   failure_rate: { title: 'Failed items in the last hour above', unit: '%', min: 0, max: 100 },
+  task_deadline: {
+    title: 'A running task will miss its deadline: labels blocked (no AP online) for longer than',
+    unit: 'minutes',
+    min: 0.01,
+    max: 100_000,
+  },
 };
 
 /** The failure rate is judged on at least this many finished items, so one failure is no alarm. */
@@ -114,7 +120,8 @@ export class AlertsService {
     if (!rule) return { opened: 0, resolved: 0 };
     const threshold = Number(rule.threshold);
     const findings = rule.enabled ? await this.findings(c, kind, threshold) : [];
-    const dueAfterMs = kind === 'ap_offline' || kind === 'mismatch_old' ? threshold * 60_000 : 0;
+    const dueAfterMs =
+      kind === 'ap_offline' || kind === 'mismatch_old' || kind === 'task_deadline' ? threshold * 60_000 : 0;
     const active = new Map((await repo.activeOfKind(c, kind)).map((a) => [a.subject, a]));
     let opened = 0;
     let resolved = 0;
@@ -183,6 +190,8 @@ export class AlertsService {
         return measure.lowBatteryLabels(c, threshold);
       case 'mismatch_old':
         return measure.mismatchesByStore(c);
+      case 'task_deadline':
+        return measure.blockedTasks(c);
       case 'failure_rate': {
         const o = await measure.lastHourOutcomes(c);
         const pct = o.finished ? (o.failed / o.finished) * 100 : 0;
@@ -202,5 +211,6 @@ export class AlertsService {
 function refsOf(a: Pick<AlertRow, 'kind' | 'subject'>) {
   if (a.kind === 'ap_offline') return { ap: a.subject, kind: a.kind };
   if (a.kind === 'label_battery_low') return { label: a.subject, kind: a.kind };
+  if (a.kind === 'task_deadline') return { task: a.subject.replace(/^task:/, ''), kind: a.kind };
   return { subject: a.subject, kind: a.kind };
 }

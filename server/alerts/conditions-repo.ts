@@ -62,3 +62,22 @@ export async function lastHourOutcomes(db: Queryable): Promise<{ finished: numbe
   )) as unknown as [[{ finished: number | string; failed: number | string }]];
   return { finished: Number(r.finished), failed: Number(r.failed) };
 }
+
+/**
+ * Running tasks with labels that cannot be delivered: their Group ID has no AP online. If
+ * nothing changes, those labels miss the task's deadline.
+ */
+export async function blockedTasks(db: Queryable): Promise<Finding[]> {
+  const [rows] = (await db.query(
+    `SELECT t.id, t.deadline_at AS deadline, COUNT(*) AS n, GROUP_CONCAT(DISTINCT i.group_id ORDER BY i.group_id) AS grp
+       FROM tasks t JOIN task_items i ON i.task_id = t.id
+      WHERE t.state IN ('queued', 'dispatching', 'in_progress') AND i.state IN ('pending', 'sent', 'failed')
+        AND NOT EXISTS (SELECT 1 FROM aps a WHERE a.group_id = i.group_id AND a.online = 1)
+      GROUP BY t.id, t.deadline_at ORDER BY t.id LIMIT 1000`,
+  )) as unknown as [{ id: number | string; deadline: Date; n: number | string; grp: string }[]];
+  return rows.map((r) => ({
+    subject: `task:${r.id}`,
+    since: null,
+    message: `Task ${r.id} will miss its deadline (${r.deadline.toISOString()}) if nothing changes: ${Number(r.n)} label(s) wait for ${r.grp.split(',').join(', ')}, with no AP online`,
+  }));
+}

@@ -135,4 +135,35 @@ describe('alert rules', () => {
       .toBe('completed');
     await expect.poll(async () => (await active('mismatch_old')).length).toBe(0);
   });
+
+  it('warns that a running task will miss its deadline while its labels have no AP online, and clears when the AP returns', async () => {
+    const s = await storeWithAp(2);
+    const ap = aps[aps.length - 1];
+    await setRule('task_deadline', 0.05); // blocked for 3 s
+    await ap.stop();
+    await expect
+      .poll(async () => (await q('SELECT online FROM aps WHERE client_id = ?', [ap.opts.clientId]))[0].online)
+      .toBe(0);
+    const task = await changePrices(s, '3.30');
+    await expect
+      .poll(async () => await active('task_deadline'))
+      .toEqual([{ subject: `task:${task}`, state: 'open' }]);
+    const [a] = await q(
+      "SELECT since, opened_at, message FROM alerts WHERE kind = 'task_deadline' AND state = 'open'",
+    );
+    expect((a.opened_at as Date).getTime() - (a.since as Date).getTime()).toBeGreaterThanOrEqual(3000);
+    expect(a.message).toContain(`Task ${task} will miss its deadline`);
+    expect(a.message).toContain(`2 label(s) wait for ${s.groupId}, with no AP online`);
+
+    await ap.start();
+    await expect
+      .poll(async () => (await q('SELECT state FROM tasks WHERE id = ?', [task]))[0].state)
+      .toBe('completed');
+    await expect.poll(async () => (await active('task_deadline')).length).toBe(0);
+    expect(
+      await q("SELECT actor FROM audit_log WHERE action = 'alert.resolved' AND refs LIKE ?", [
+        `%task:${task} %`,
+      ]),
+    ).toEqual([{ actor: 'system' }]);
+  });
 });
