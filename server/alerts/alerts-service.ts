@@ -24,7 +24,7 @@ export const RULES: Record<AlertKind, { title: string; unit: string; min: number
   },
   failure_rate: { title: 'Failed items in the last hour above', unit: '%', min: 0, max: 100 },
   task_deadline: {
-    title: 'A running task will miss its deadline: labels blocked (no AP online) for longer than',
+    title: 'Task will miss its deadline (its labels have no AP online) for longer than',
     unit: 'minutes',
     min: 0.01,
     max: 100_000,
