@@ -24,8 +24,6 @@ const MAY_IMPORT = {
   'server/catalog': DOMAIN,
   'server/api': [...BASE, 'server/catalog', 'server/tasks'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
-  // reads what the devices, catalog and pipeline tables say (conditions-repo.ts)
-  'server/alerts': [...DOMAIN, 'server/tasks'],
   // the composition root and the process entry see every module
   'server/platform.ts': ['*'],
   'server/main.ts': ['*'],

@@ -125,8 +125,6 @@ const schema = z.object({
   AUDIT_SHIP_BATCH: z.coerce.number().int().min(1).max(4096).default(500),
   AUDIT_SHIP_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
 
-  // How often the worker evaluates the alert rules (fractions allowed, for tests).
-  ALERTS_EVALUATE_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to

@@ -4,7 +4,6 @@
 // the ports later modules are given; the order below is the order services start (they stop in
 // reverse) and routes are mounted.
 import { createBrokerModule } from '../broker/index.js';
-import { createAlertsModule } from './alerts/module.js';
 import { createApiModule } from './api/module.js';
 import { createAuditModule } from './audit/module.js';
 import { createAuthModule } from './auth/module.js';
@@ -73,24 +72,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     broker: broker.ports.broker,
     registry: registry.ports.registry,
   });
-  const alerts = createAlertsModule(ctx, roles);
-  const domains: DomainModule<object>[] = [
-    auth,
-    broker,
-    registry,
-    audit,
-    devices,
-    tasks,
-    catalog,
-    api,
-    demo,
-    alerts,
-  ];
+  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo];
   const web = createWebModule(ctx, roles, {
     sessionSecret: opts.sessionSecret,
     currentUser: auth.ports.currentUser,
     apiAuth: auth.ports.apiAuth,
-    navBadges: async () => ({ '/alerts': await alerts.ports.openCount() }),
     routes: domains.flatMap((m) => m.routes),
   });
 

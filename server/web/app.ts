@@ -33,8 +33,6 @@ export interface WebDeps {
   routes: RouteMount[];
   /** API-key authentication for /api/v1 (runs before CSRF, which API-key calls skip). */
   apiAuth?: express.RequestHandler;
-  /** Numbers shown next to navigation entries (href -> count), e.g. open alerts. */
-  navBadges?: (user: SessionUser) => Promise<Record<string, number>>;
 }
 
 const REQ_ID = /^[a-zA-Z0-9._-]{8,64}$/;
@@ -65,7 +63,6 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
     Object.assign(res.locals, {
       user: null,
       nav: [],
-      navBadges: {},
       path: req.path,
       csrfToken: '',
       flash: [],
@@ -147,8 +144,6 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
       res.locals.user = req.user ?? null;
       // Until a one-time password is replaced, every link would lead back to the password form.
       res.locals.nav = req.user?.mustChangePassword ? [] : navFor(req.user?.role);
-      // A count that cannot be read is left out; the page itself still renders.
-      if (req.user && deps.navBadges) res.locals.navBadges = await deps.navBadges(req.user).catch(() => ({}));
       res.locals.path = req.path;
       res.locals.csrfToken = req.session ? generateToken(req) : '';
       res.locals.flash = req.session?.flash ?? [];

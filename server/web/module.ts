@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import type { Role } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { DomainModule, RouteMount } from '../core/module.js';
-import { createWebApp, type CurrentUser, type WebDeps } from './app.js';
+import { createWebApp, type CurrentUser } from './app.js';
 import { homeRoutes } from './home-routes.js';
 import { HttpService } from './http-service.js';
 
@@ -12,7 +12,6 @@ export interface WebModuleDeps {
   sessionSecret: string;
   currentUser: CurrentUser;
   apiAuth: RequestHandler;
-  navBadges?: WebDeps['navBadges'];
   /** The other modules' routes, mounted in this order. */
   routes: RouteMount[];
 }
@@ -34,7 +33,6 @@ export function createWebModule(
     sessionSecret: deps.sessionSecret,
     routes: [...routes, ...deps.routes],
     apiAuth: deps.apiAuth,
-    navBadges: deps.navBadges,
   });
   const http = new HttpService(app, ctx.config.HTTP_HOST, ctx.config.HTTP_PORT);
   return { name: 'web', services: [http], routes, ports: { http } };

@@ -9,7 +9,6 @@ export interface NavItem {
 /** The navigation. Domains add entries here; the server still checks roles on every route. */
 export const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', roles: ['admin', 'operator', 'auditor'] },
-  { href: '/alerts', label: 'Alerts', roles: ['admin', 'operator', 'auditor'] },
   { href: '/admin/users', label: 'Users', roles: ['admin'] },
   { href: '/admin/api-keys', label: 'API keys', roles: ['admin'] },
   { href: '/admin/mqtt', label: 'MQTT instance', roles: ['admin'] },
