@@ -67,7 +67,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     applyStatus: devices.ports.applyStatus,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
-  const api = createApiModule();
+  const api = createApiModule(ctx);
   const demo = await createDemoModule(ctx, roles, {
     broker: broker.ports.broker,
     registry: registry.ports.registry,
@@ -77,6 +77,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     sessionSecret: opts.sessionSecret,
     currentUser: auth.ports.currentUser,
     apiAuth: auth.ports.apiAuth,
+    apiIdempotency: api.ports.idempotency,
     routes: domains.flatMap((m) => m.routes),
   });
 

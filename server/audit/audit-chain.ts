@@ -47,7 +47,8 @@ export function formatRefs(refs: AuditEvent['refs']): string {
   return s ? ` ${s} ` : '';
 }
 
-const HASHED_FIELDS = [
+/** The fields chainHash covers, in its order: every column of a record but its own hashes. */
+export const HASHED_FIELDS = [
   'id',
   'ts',
   'actor',

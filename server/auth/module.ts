@@ -10,6 +10,8 @@ import { apiKeysRoutes } from './api-keys-routes.js';
 import { ApiKeysService } from './api-keys-service.js';
 import { authRoutes } from './auth-routes.js';
 import { LoginThrottle } from './login-throttle.js';
+import { PreferencesService } from './preferences-service.js';
+import { preferencesRoutes } from './preferences-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { UsersService } from './users-service.js';
 
@@ -31,7 +33,12 @@ export async function createAuthModule(ctx: AppContext): Promise<DomainModule<Au
   return {
     name: 'auth',
     services: [],
-    routes: [authRoutes(users), usersRoutes(users), apiKeysRoutes(apiKeys)],
+    routes: [
+      authRoutes(users, config.DEFAULT_TIME_ZONE),
+      usersRoutes(users),
+      apiKeysRoutes(apiKeys),
+      preferencesRoutes(new PreferencesService(pool)),
+    ],
     ports: { currentUser: (id, stamp) => users.current(id, stamp), apiAuth: apiKeyAuth(apiKeys), firstAdmin },
   };
 }

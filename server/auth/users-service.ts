@@ -79,10 +79,19 @@ export class UsersService {
   async current(
     id: number,
     stamp: string | undefined,
-  ): Promise<(SessionUser & { mustChangePassword: boolean }) | null> {
+  ): Promise<
+    (SessionUser & { mustChangePassword: boolean; locale: string | null; timeZone: string | null }) | null
+  > {
     const u = await repo.findUserById(this.pool, id);
     if (!u || u.disabled || !stamp || stamp !== credentialStamp(u.password_hash)) return null;
-    return { id: u.id, username: u.username, role: u.role, mustChangePassword: !!u.must_change_password };
+    return {
+      id: u.id,
+      username: u.username,
+      role: u.role,
+      mustChangePassword: !!u.must_change_password,
+      locale: u.locale ?? null,
+      timeZone: u.time_zone ?? null,
+    };
   }
 
   /** The users, each with whether failed sign-ins have locked the account for now. */

@@ -1,6 +1,7 @@
 // Labels: created per store and Group ID (one by one or a pasted list), bound to a product
 // or unbound. Binding makes the label show the product's price, so it creates a task.
 import type { Pool } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import { withTx } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
@@ -86,7 +87,7 @@ export class LabelsService {
   }
 
   async bind(actor: Actor, labelId: string, sku: string) {
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const label = await repo.findLabel(c, labelId);
       if (!label) throw new NotFoundError(`No label ${labelId}.`);
       const product = await findProductBySku(c, sku.trim());

@@ -6,6 +6,7 @@ import type { AppContext } from '../core/context.js';
 import type { DomainModule } from '../core/module.js';
 import { catalogApiRoutes } from './api-routes.js';
 import { CatalogApiService } from './api-service.js';
+import { CatalogBulkService } from './api-bulk-service.js';
 import { importRoutes } from './import-routes.js';
 import { ImportService } from './import-service.js';
 import { labelsRoutes } from './labels-routes.js';
@@ -43,7 +44,10 @@ export function createCatalogModule(
       labelsRoutes(new LabelsService(pool, deps.tasks)),
       schedulesRoutes(new SchedulesService(pool)),
       importRoutes(new ImportService(pool, changes)),
-      catalogApiRoutes(new CatalogApiService(pool, changes)),
+      catalogApiRoutes(
+        new CatalogApiService(pool, changes),
+        new CatalogBulkService(pool, new StoresService(pool), deps.tasks),
+      ),
     ],
     ports: { changes },
   };

@@ -1,6 +1,7 @@
 // Products (SKU, name, unit, currency). A rename changes what labels show, so it
 // also creates a task for every store that prices the product.
 import type { Pool } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import { withTx } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
@@ -83,7 +84,7 @@ export class ProductsService {
 
   async update(actor: Actor, id: number, input: Record<string, unknown>) {
     const v = parseFields({ name: nameSchema, unit: unitSchema, currency: currencySchema }, input);
-    const task = await withTx(this.pool, async (c) => {
+    const task = await withTxRetry(this.pool, async (c) => {
       const before = await repo.findProduct(c, id);
       if (!before) throw new NotFoundError('No such product.');
       await repo.updateProduct(c, id, v);

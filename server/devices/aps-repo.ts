@@ -1,6 +1,7 @@
 // The only writer of the table aps (migrations/004_catalog.sql): each AP's connection state, kept by
 // the broker's connection events, and what its last status report said.
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows } from '../db/query.js';
 
 export interface ApConnRow {
   client_id: string;
@@ -17,12 +18,12 @@ export interface ApConnRow {
 }
 
 export async function findAp(db: Queryable, clientId: string): Promise<ApConnRow | null> {
-  const [rows] = (await db.query(
+  return queryOne<ApConnRow>(
+    db,
     `SELECT client_id, group_id, device_id, online, ip, broker_node, connected_at, disconnected_at, disconnect_reason, last_seen_at, takeovers
        FROM aps WHERE client_id = ? FOR UPDATE`,
     [clientId],
-  )) as unknown as [ApConnRow[]];
-  return rows[0] ?? null;
+  );
 }
 
 /** First sight of an AP creates its row; later connects update it. */
@@ -30,7 +31,8 @@ export async function recordConnect(
   db: Queryable,
   e: { clientId: string; groupId: string; deviceId: string; ip: string | null; node: string; at: Date },
 ) {
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO aps (client_id, group_id, device_id, online, ip, broker_node, connected_at, last_seen_at)
        VALUES (?, ?, ?, 1, ?, ?, ?, ?)
      ON DUPLICATE KEY UPDATE online = 1, ip = VALUES(ip), broker_node = VALUES(broker_node),
@@ -44,7 +46,8 @@ export async function recordDisconnect(
   db: Queryable,
   e: { clientId: string; reason: string; at: Date; offline: boolean },
 ) {
-  await db.query(
+  await execute(
+    db,
     `UPDATE aps SET disconnected_at = ?, disconnect_reason = ?, last_seen_at = GREATEST(COALESCE(last_seen_at, ?), ?),
        online = IF(? AND (connected_at IS NULL OR connected_at <= ?), 0, online)
      WHERE client_id = ?`,
@@ -56,7 +59,8 @@ export async function recordTakeover(
   db: Queryable,
   e: { clientId: string; groupId: string; deviceId: string },
 ) {
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO aps (client_id, group_id, device_id, takeovers) VALUES (?, ?, ?, 1)
      ON DUPLICATE KEY UPDATE takeovers = takeovers + 1`,
     [e.clientId, e.groupId, e.deviceId],
@@ -65,9 +69,10 @@ export async function recordTakeover(
 
 /** The broker nodes that APs marked online are connected to, as the last events said. */
 export async function onlineNodes(db: Queryable): Promise<string[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ node: string }>(
+    db,
     'SELECT DISTINCT broker_node AS node FROM aps WHERE online = 1 AND broker_node IS NOT NULL',
-  )) as unknown as [{ node: string }[]];
+  );
   return rows.map((r) => r.node);
 }
 
@@ -77,12 +82,14 @@ export async function markNodeLost(
   node: string,
   at: Date,
 ): Promise<{ clientId: string; groupId: string; ip: string | null }[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ clientId: string; groupId: string; ip: string | null }>(
+    db,
     'SELECT client_id AS clientId, group_id AS groupId, ip FROM aps WHERE broker_node = ? AND online = 1 FOR UPDATE',
     [node],
-  )) as unknown as [{ clientId: string; groupId: string; ip: string | null }[]];
+  );
   if (!rows.length) return [];
-  await db.query(
+  await execute(
+    db,
     `UPDATE aps SET online = 0, disconnected_at = ?, disconnect_reason = 'node_lost'
      WHERE client_id IN (?) AND broker_node = ? AND online = 1`,
     [at, rows.map((r) => r.clientId), node],

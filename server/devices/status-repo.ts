@@ -1,6 +1,7 @@
 // SQL of AP status reports on the labels an AP serves (the AP's own row: aps-repo.ts).
 import type { Queryable } from '../db/pool.js';
 import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
+import { execute, queryRows } from '../db/query.js';
 
 export interface ReportedLabel {
   labelId: string;
@@ -23,13 +24,14 @@ export async function updateReportedLabels(
   if (!labels.length) return 0;
   const rows = labels.map(() => 'SELECT ? AS label_id, ? AS battery, ? AS rssi, ? AS h').join(' UNION ALL ');
   const params = labels.flatMap((l) => [l.labelId, l.battery, l.rssi, l.contentHash]);
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `UPDATE labels l JOIN (${rows}) v ON v.label_id = l.label_id
      SET l.last_ap_client_id = ?, l.battery_mv = v.battery, l.rssi = v.rssi,
          l.displayed_hash = COALESCE(v.h, l.displayed_hash), l.last_status_at = ?
      WHERE l.group_id = ?`,
     [...params, clientId, at, groupId],
-  )) as unknown as [{ affectedRows: number }];
+  );
   return res.affectedRows;
 }
 
@@ -50,7 +52,8 @@ export async function labelExpectations(
   labelIds: string[],
 ): Promise<LabelExpectation[]> {
   if (!labelIds.length) return [];
-  const [rows] = (await db.query(
+  const rows = await queryRows<Omit<LabelExpectation, 'pending'> & { pending: number | string }>(
+    db,
     `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected,
        EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pending
      FROM labels l
@@ -58,7 +61,7 @@ export async function labelExpectations(
      JOIN products pr ON pr.id = l.product_id
      WHERE l.group_id = ? AND l.label_id IN (?)`,
     [groupId, labelIds],
-  )) as unknown as [(Omit<LabelExpectation, 'pending'> & { pending: number | string })[]];
+  );
   return rows.map((r) => ({ ...r, pending: Number(r.pending) === 1 }));
 }
 
@@ -69,9 +72,10 @@ export async function knownDisplayed(
   labelIds: string[],
 ): Promise<Map<string, string | null>> {
   if (!labelIds.length) return new Map();
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ labelId: string; h: string | null }>(
+    db,
     'SELECT label_id AS labelId, displayed_hash AS h FROM labels WHERE group_id = ? AND label_id IN (?)',
     [groupId, labelIds],
-  )) as unknown as [{ labelId: string; h: string | null }[]];
+  );
   return new Map(rows.map((r) => [r.labelId, r.h]));
 }

@@ -82,7 +82,7 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    // Like the seed's QuerySessionByClientId: is this Client ID connected to any node now?
+    // Like Micro Message Queue for MQTT's QuerySessionByClientId: is this Client ID connected to any node now?
     app.get(`${P}/sessions/:clientId`, admin, async (req, res) => {
       const clientId = str(req.params.clientId);
       if (clientId.length > 64) throw new NotFoundError('No such Client ID.');

@@ -1,22 +1,32 @@
 // SQL of ack application. Everything here runs inside one transaction per ack batch.
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows } from '../db/query.js';
+import { OPEN_ITEM_STATES, type ItemState } from './states.js';
+
+/** The open states in the order hasOpenItems probes them (see there). */
+const OPEN_ITEMS_PROBE_ORDER = [
+  'sent',
+  'failed',
+  'pending',
+] as const satisfies readonly (typeof OPEN_ITEM_STATES)[number][];
 
 export interface LockedItem {
   id: string;
   taskId: string;
   labelId: string;
   groupId: string;
-  state: string;
+  state: ItemState;
   contentHash: string;
 }
 
 /** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
 export async function lockItems(db: Queryable, ids: string[]): Promise<LockedItem[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<LockedItem>(
+    db,
     `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
-  )) as unknown as [LockedItem[]];
+  );
   return rows.map((r) => ({ ...r, id: String(r.id), taskId: String(r.taskId) }));
 }
 
@@ -37,12 +47,14 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
           `CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
           aps.flatMap(([ap, ids]) => [ids, ap]),
         ];
-  await db.query(
+  await execute(
+    db,
     `UPDATE task_items SET state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
      WHERE id IN (?)`,
     [...byParams, at, all],
   );
-  await db.query(
+  await execute(
+    db,
     `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
      SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
      WHERE i.id IN (?)`,
@@ -54,7 +66,8 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
 export async function failItems(db: Queryable, byError: Map<string, string[]>): Promise<void> {
   const errs = [...byError].filter(([, ids]) => ids.length);
   if (!errs.length) return;
-  await db.query(
+  await execute(
+    db,
     `UPDATE task_items SET state = 'failed', error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END WHERE id IN (?)`,
     [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), errs.flatMap(([, ids]) => ids)],
   );
@@ -66,11 +79,12 @@ export async function failItems(db: Queryable, byError: Map<string, string[]>): 
  * only delete-marked entries until purge catches up (thousands of visibility checks per call).
  */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
-  for (const state of ['sent', 'failed', 'pending']) {
-    const [rows] = (await db.query('SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1', [
-      taskId,
-      state,
-    ])) as unknown as [unknown[]];
+  for (const state of OPEN_ITEMS_PROBE_ORDER) {
+    const rows = await queryRows<object>(
+      db,
+      'SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1',
+      [taskId, state],
+    );
     if (rows.length) return true;
   }
   return false;

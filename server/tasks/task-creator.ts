@@ -7,6 +7,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { ValidationError } from '../core/errors.js';
 import type { Conn, Pool } from '../db/pool.js';
+import type { TaskSource } from './states.js';
 import {
   deleteTask,
   insertItemsForLabels,
@@ -22,7 +23,7 @@ export interface PriceChangeTarget {
 }
 
 export interface CreateTaskOptions {
-  source: 'ui' | 'api' | 'import' | 'schedule' | 'promotion' | 'retry';
+  source: TaskSource;
   note?: string;
   deadlineSeconds?: number;
   /** the task whose failed items this one retries */

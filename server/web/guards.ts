@@ -23,7 +23,7 @@ export function requireRole(...roles: UserRole[]) {
 }
 
 /** Where a user who must change their password may still go. */
-const PASSWORD_CHANGE_PATHS = new Set(['/account/password', '/logout', '/readyz']);
+const PASSWORD_CHANGE_PATHS = new Set(['/account/password', '/account/preferences', '/logout', '/readyz']);
 
 /**
  * A first or admin-set password is changed before anything else: pages redirect to the password

@@ -12,6 +12,8 @@ export interface WebModuleDeps {
   sessionSecret: string;
   currentUser: CurrentUser;
   apiAuth: RequestHandler;
+  /** The Idempotency-Key middleware for POSTs under /api/v1. */
+  apiIdempotency: RequestHandler;
   /** The other modules' routes, mounted in this order. */
   routes: RouteMount[];
 }
@@ -33,6 +35,7 @@ export function createWebModule(
     sessionSecret: deps.sessionSecret,
     routes: [...routes, ...deps.routes],
     apiAuth: deps.apiAuth,
+    apiIdempotency: deps.apiIdempotency,
   });
   const http = new HttpService(app, ctx.config.HTTP_HOST, ctx.config.HTTP_PORT);
   return { name: 'web', services: [http], routes, ports: { http } };
