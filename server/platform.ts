@@ -16,6 +16,8 @@ import type { DomainModule } from './core/module.js';
 import { createRedis } from './core/redis.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { createAlertsModule } from './alerts/module.js';
+import { createDashboardModule } from './dashboard/module.js';
 import { createDemoModule } from './demo/module.js';
 import { createDevicesModule } from './devices/module.js';
 import { createRegistryModule } from './registry/module.js';
@@ -67,12 +69,26 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     applyStatus: devices.ports.applyStatus,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
+  const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
+  const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
   const api = createApiModule(ctx);
   const demo = await createDemoModule(ctx, roles, {
     broker: broker.ports.broker,
     registry: registry.ports.registry,
   });
-  const domains: DomainModule<object>[] = [auth, broker, registry, audit, devices, tasks, catalog, api, demo];
+  const domains: DomainModule<object>[] = [
+    auth,
+    broker,
+    registry,
+    audit,
+    devices,
+    tasks,
+    catalog,
+    dashboard,
+    alerts,
+    api,
+    demo,
+  ];
   const web = createWebModule(ctx, roles, {
     sessionSecret: opts.sessionSecret,
     currentUser: auth.ports.currentUser,

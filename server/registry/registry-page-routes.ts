@@ -29,6 +29,7 @@ export function registryPageRoutes(
         groups: await reg.listGroups(),
         ownParentTopic,
         formError: null,
+        settings: await reg.getSettings(),
         ...extra,
       });
 
@@ -71,6 +72,13 @@ export function registryPageRoutes(
       credentialsPage(res, { issued });
 
     app.get('/admin/mqtt', admin, async (_req, res) => instancePage(res));
+    app.post(
+      '/admin/mqtt/settings',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'registry.settingsSaved'), (req) =>
+        reg.updateSettings(req.actor, req.body),
+      ),
+    );
     app.post(
       '/admin/mqtt/parent-topics',
       admin,
