@@ -1,23 +1,25 @@
 // SQL of the outbox: events, their deliveries and every attempt.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows } from '../db/query.js';
 import type { WebhookBody } from './events.js';
 
 /** Enabled endpoints subscribed to a type (a plain read: takes no lock in the caller's transaction). */
 export async function subscribedEndpoints(db: Queryable, type: string): Promise<number[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: number }>(
+    db,
     `SELECT s.endpoint_id AS id FROM webhook_subscriptions s JOIN webhook_endpoints e ON e.id = s.endpoint_id
      WHERE s.event_type = ? AND e.enabled = 1`,
     [type],
-  )) as unknown as [{ id: number }[]];
+  );
   return rows.map((r) => Number(r.id));
 }
 
 export async function insertEvent(db: Queryable, body: WebhookBody): Promise<number> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     'INSERT INTO webhook_events (uid, type, body, created_at) VALUES (?, ?, ?, ?)',
     [body.id, body.type, JSON.stringify(body), new Date(body.createdAt)],
-  )) as unknown as [ResultSetHeader];
+  );
   return r.insertId;
 }
 
@@ -57,67 +59,70 @@ export async function deliverable(
   db: Queryable,
   limit: number,
 ): Promise<{ id: string; generation: number }[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: string; generation: number }>(
+    db,
     `SELECT d.id, d.generation FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.state = 'pending' AND e.enabled = 1 AND e.paused_at IS NULL ORDER BY d.id LIMIT ?`,
     [limit],
-  )) as unknown as [{ id: string; generation: number }[]];
+  );
   return rows.map((r) => ({ id: String(r.id), generation: Number(r.generation) }));
 }
 
 /** The job of this generation exists now: pending -> queued (false when someone else moved it). */
 export async function markQueued(db: Queryable, id: string, generation: number): Promise<boolean> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     `UPDATE webhook_deliveries SET state = 'queued', generation = ?, queued_at = NOW(3)
      WHERE id = ? AND state = 'pending' AND generation = ?`,
     [generation + 1, id, generation],
-  )) as unknown as [ResultSetHeader];
+  );
   return r.affectedRows === 1;
 }
 
 /** Deliveries queued longer than this, to check that their job still exists. */
 export async function queuedBefore(db: Queryable, olderThanMs: number, limit = 200) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: string; generation: number }>(
+    db,
     `SELECT id, generation FROM webhook_deliveries WHERE state = 'queued' AND queued_at < NOW(3) - INTERVAL ? SECOND
      ORDER BY id LIMIT ?`,
     [olderThanMs / 1000, limit],
-  )) as unknown as [{ id: string; generation: number }[]];
+  );
   return rows.map((r) => ({ id: String(r.id), generation: Number(r.generation) }));
 }
 
 /** Back to pending (held for a paused endpoint, a lost job, or an admin's redelivery). */
 export async function requeue(db: Queryable, id: string, from: readonly string[]): Promise<boolean> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     `UPDATE webhook_deliveries SET state = 'pending', finished_at = NULL WHERE id = ? AND state IN (?)`,
     [id, from],
-  )) as unknown as [ResultSetHeader];
+  );
   return r.affectedRows === 1;
 }
 
 /** What a delivery job needs: the delivery, its endpoint and the event's body. */
 export async function loadForSend(db: Queryable, id: string, lock = false) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{
+    id: string;
+    uid: string;
+    state: string;
+    attempts: number;
+    endpoint_id: number;
+    body: string;
+    event_uid: string;
+    event_type: string;
+    url: string;
+    secret_sealed: string;
+    enabled: number;
+    paused_at: Date | null;
+  }>(
+    db,
     `SELECT d.id, d.uid, d.state, d.attempts, d.endpoint_id, ev.body, ev.uid AS event_uid, ev.type AS event_type,
        e.url, e.secret_sealed, e.enabled, e.paused_at
      FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.id = ?${lock ? ' FOR UPDATE' : ''}`,
     [id],
-  )) as unknown as [
-    {
-      id: string;
-      uid: string;
-      state: string;
-      attempts: number;
-      endpoint_id: number;
-      body: string;
-      event_uid: string;
-      event_type: string;
-      url: string;
-      secret_sealed: string;
-      enabled: number;
-      paused_at: Date | null;
-    }[],
-  ];
+  );
   return rows[0] ?? null;
 }
 
@@ -136,9 +141,11 @@ export async function recordAttempt(
   a: AttemptResult,
   state: 'queued' | 'succeeded' | 'failed' | 'pending',
 ): Promise<number | null> {
-  const [rows] = (await db.query('SELECT attempts FROM webhook_deliveries WHERE id = ? FOR UPDATE', [
-    id,
-  ])) as unknown as [{ attempts: number }[]];
+  const rows = await queryRows<{ attempts: number }>(
+    db,
+    'SELECT attempts FROM webhook_deliveries WHERE id = ? FOR UPDATE',
+    [id],
+  );
   if (!rows[0]) return null; // its endpoint was deleted meanwhile
   const attempt = Number(rows[0]?.attempts ?? 0) + 1;
   await db.query(
@@ -163,10 +170,11 @@ export async function recordAttempt(
 }
 
 export async function recentDeliveries(db: Queryable, endpointId: number, limit: number, before?: string) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<DeliveryRow>(
+    db,
     `${SELECT} WHERE d.endpoint_id = ?${before ? ' AND d.id < ?' : ''} ORDER BY d.id DESC LIMIT ?`,
     before ? [endpointId, before, limit] : [endpointId, limit],
-  )) as unknown as [DeliveryRow[]];
+  );
   return rows;
 }
 
@@ -175,10 +183,10 @@ export async function findDelivery(
   endpointId: number,
   id: string,
 ): Promise<DeliveryRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.id = ?`, [
+  const rows = await queryRows<DeliveryRow>(db, `${SELECT} WHERE d.endpoint_id = ? AND d.id = ?`, [
     endpointId,
     id,
-  ])) as unknown as [DeliveryRow[]];
+  ]);
   return rows[0] ?? null;
 }
 
@@ -193,10 +201,11 @@ export interface AttemptRow {
 }
 
 export async function attemptsOf(db: Queryable, deliveryId: string): Promise<AttemptRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<AttemptRow>(
+    db,
     'SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY id DESC LIMIT 100',
     [deliveryId],
-  )) as unknown as [AttemptRow[]];
+  );
   return rows;
 }
 
@@ -204,10 +213,11 @@ export async function attemptsOf(db: Queryable, deliveryId: string): Promise<Att
 export async function endpointStats(
   db: Queryable,
 ): Promise<Map<number, { waiting: number; failed: number }>> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ endpoint_id: number; waiting: string; failed: string }>(
+    db,
     `SELECT endpoint_id, SUM(state IN ('pending', 'queued')) AS waiting, SUM(state = 'failed') AS failed
      FROM webhook_deliveries GROUP BY endpoint_id`,
-  )) as unknown as [{ endpoint_id: number; waiting: string; failed: string }[]];
+  );
   return new Map(
     rows.map((r) => [Number(r.endpoint_id), { waiting: Number(r.waiting), failed: Number(r.failed) }]),
   );
@@ -215,15 +225,17 @@ export async function endpointStats(
 
 /** Deletes finished deliveries (attempts cascade) and then events left without deliveries, older than the cut-off; a batch at a time. */
 export async function purgeBefore(db: Queryable, cutoff: Date, batch = 1000): Promise<number> {
-  const [d] = (await db.query(
+  const d = await execute(
+    db,
     `DELETE FROM webhook_deliveries WHERE state IN ('succeeded', 'failed') AND created_at < ? ORDER BY id LIMIT ?`,
     [cutoff, batch],
-  )) as unknown as [ResultSetHeader];
-  const [e] = (await db.query(
+  );
+  const e = await execute(
+    db,
     `DELETE FROM webhook_events WHERE created_at < ?
        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id) ORDER BY id LIMIT ?`,
     [cutoff, batch],
-  )) as unknown as [ResultSetHeader];
+  );
   return d.affectedRows + e.affectedRows;
 }
 
@@ -232,9 +244,9 @@ export async function findDeliveryByUid(
   endpointId: number,
   uid: string,
 ): Promise<DeliveryRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE d.endpoint_id = ? AND d.uid = ?`, [
+  const rows = await queryRows<DeliveryRow>(db, `${SELECT} WHERE d.endpoint_id = ? AND d.uid = ?`, [
     endpointId,
     uid,
-  ])) as unknown as [DeliveryRow[]];
+  ]);
   return rows[0] ?? null;
 }

@@ -1,6 +1,6 @@
 // SQL of webhook endpoints and their subscriptions.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows } from '../db/query.js';
 
 export interface EndpointRow {
   id: number;
@@ -22,14 +22,12 @@ const SELECT = `SELECT e.*, (SELECT GROUP_CONCAT(s.event_type ORDER BY s.event_t
   FROM webhook_subscriptions s WHERE s.endpoint_id = e.id) AS events FROM webhook_endpoints e`;
 
 export async function listEndpoints(db: Queryable): Promise<EndpointRow[]> {
-  const [rows] = (await db.query(`${SELECT} ORDER BY e.id`)) as unknown as [EndpointRow[]];
+  const rows = await queryRows<EndpointRow>(db, `${SELECT} ORDER BY e.id`);
   return rows;
 }
 
 export async function findEndpoint(db: Queryable, id: number, lock = false): Promise<EndpointRow | null> {
-  const [rows] = (await db.query(`${SELECT} WHERE e.id = ?${lock ? ' FOR UPDATE' : ''}`, [
-    id,
-  ])) as unknown as [EndpointRow[]];
+  const rows = await queryRows<EndpointRow>(db, `${SELECT} WHERE e.id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ?? null;
 }
 
@@ -37,10 +35,11 @@ export async function insertEndpoint(
   db: Queryable,
   e: { name: string; url: string; secretSealed: string; enabled: boolean; createdBy: string },
 ): Promise<number> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     'INSERT INTO webhook_endpoints (name, url, secret_sealed, enabled, created_by) VALUES (?, ?, ?, ?, ?)',
     [e.name, e.url, e.secretSealed, e.enabled ? 1 : 0, e.createdBy],
-  )) as unknown as [ResultSetHeader];
+  );
   return r.insertId;
 }
 
@@ -100,10 +99,11 @@ export async function countFailure(
   pauseAfter: number,
   reason: string,
 ): Promise<{ failures: number; pausedNow: boolean; paused: boolean }> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ n: number; paused_at: Date | null }>(
+    db,
     'SELECT consecutive_failures AS n, paused_at FROM webhook_endpoints WHERE id = ? FOR UPDATE',
     [id],
-  )) as unknown as [{ n: number; paused_at: Date | null }[]];
+  );
   if (!rows[0]) return { failures: 0, pausedNow: false, paused: false };
   const failures = Number(rows[0].n) + 1;
   const pausedNow = !rows[0].paused_at && failures >= pauseAfter;
@@ -117,8 +117,10 @@ export async function countFailure(
 
 /** Locks the endpoint's row; whether it is paused (null: gone). */
 export async function lockEndpointState(db: Queryable, id: number): Promise<{ paused: boolean } | null> {
-  const [rows] = (await db.query('SELECT paused_at FROM webhook_endpoints WHERE id = ? FOR UPDATE', [
-    id,
-  ])) as unknown as [{ paused_at: Date | null }[]];
+  const rows = await queryRows<{ paused_at: Date | null }>(
+    db,
+    'SELECT paused_at FROM webhook_endpoints WHERE id = ? FOR UPDATE',
+    [id],
+  );
   return rows[0] ? { paused: !!rows[0].paused_at } : null;
 }
