@@ -124,6 +124,16 @@ export default tseslint.config(
     },
   },
   {
+    // Layers: HTTP handlers call services, never repos (the only files with SQL).
+    files: ['server/**/*-routes.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '-repo\\.js$', message: 'Routes call services; only services use repos.' }] },
+      ],
+    },
+  },
+  {
     // The config module reads the environment; tests and tools may pass pieces of it through.
     files: ['server/config.ts', 'test/**', 'scripts/**', 'bench/**', 'sim/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
