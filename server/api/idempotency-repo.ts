@@ -2,11 +2,15 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne } from '../db/query.js';
 
+/** A claim is `pending` until its response is stored, then `done` (the CHECK constraint holds the same list). */
+export const IDEMPOTENCY_STATES = ['pending', 'done'] as const;
+export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[number];
+
 export interface IdempotencyRow {
   request_hash: string;
   method: string;
   path: string;
-  state: 'pending' | 'done';
+  state: IdempotencyState;
   status: number | null;
   response: string | null;
   locked: 0 | 1;

@@ -3,6 +3,10 @@ import type { Queryable } from '../db/pool.js';
 import { execute, queryRows } from '../db/query.js';
 import type { WebhookBody } from './events.js';
 
+/** A delivery's states (the CHECK constraint holds the same list). */
+export const DELIVERY_STATES = ['pending', 'queued', 'succeeded', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
 /** Enabled endpoints subscribed to a type (a plain read: takes no lock in the caller's transaction). */
 export async function subscribedEndpoints(db: Queryable, type: string): Promise<number[]> {
   const rows = await queryRows<{ id: number }>(
@@ -38,7 +42,7 @@ export interface DeliveryRow {
   uid: string;
   event_id: string;
   endpoint_id: number;
-  state: 'pending' | 'queued' | 'succeeded' | 'failed';
+  state: DeliveryState;
   generation: number;
   attempts: number;
   last_status: number | null;
@@ -139,7 +143,7 @@ export async function recordAttempt(
   db: Queryable,
   id: string,
   a: AttemptResult,
-  state: 'queued' | 'succeeded' | 'failed' | 'pending',
+  state: DeliveryState,
 ): Promise<number | null> {
   const rows = await queryRows<{ attempts: number }>(
     db,

@@ -3,10 +3,13 @@
 // database, so a migration and its constant cannot drift apart unnoticed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PERMS } from '../../broker/index.js';
+import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
+import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
 import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
 import { queryRows } from '../../server/db/query.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
+import { DELIVERY_STATES } from '../../server/webhooks/deliveries-repo.js';
 import { migratedDatabase } from '../support/env.js';
 
 const DECLARED: Record<string, readonly string[]> = {
@@ -18,6 +21,9 @@ const DECLARED: Record<string, readonly string[]> = {
   'tasks.state': TASK_STATES,
   'tasks.source': TASK_SOURCES,
   'task_items.state': ITEM_STATES,
+  'alerts.state': ALERT_STATES,
+  'idempotency_keys.state': IDEMPOTENCY_STATES,
+  'webhook_deliveries.state': DELIVERY_STATES,
 };
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;

@@ -204,11 +204,7 @@ describe('webhook admin pages', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/data-field="url">only http:\/\/ and https:\/\/ URLs/);
-    const r = await admin.post(
-      '/admin/users',
-      { username: 'op1', role: 'operator', password: 'operator-password-1' },
-      '/admin/users',
-    );
+    const r = await admin.createUser({ username: 'op1', role: 'operator', password: 'operator-password-1' });
     expect(r.status).toBe(200);
     const op = new WebClient(p.baseUrl);
     await op.login('op1', 'operator-password-1');
