@@ -13,6 +13,8 @@
     if (node) node.textContent = String(v);
   };
   const badge = (cls, name) => el('span', 'badge ' + cls, name);
+  // The page's strings come from the server in its language (data-t-* attributes, {name} placeholders).
+  const fill = (tpl, values) => String(tpl || '').replace(/\{(\w+)\}/g, (_m, k) => String(values[k]));
 
   function setBar(svg, bar) {
     if (!svg) return;
@@ -83,15 +85,8 @@
     const f = document.getElementById('task-forecast');
     if (f && d.forecast) {
       f.className = d.forecast.willMiss ? 'tone-warn' : '';
-      f.replaceChildren();
-      if (d.forecast.willMiss) {
-        f.appendChild(el('strong', '', d.forecast.willMiss));
-        f.appendChild(
-          document.createTextNode(
-            ' of ' + d.forecast.open + ' open label(s) will miss the deadline if nothing changes.',
-          ),
-        );
-      } else f.textContent = 'All ' + d.forecast.open + ' open label(s) are on track for the deadline.';
+      const values = { n: d.forecast.willMiss, open: d.forecast.open };
+      f.textContent = fill(d.forecast.willMiss ? live.dataset.tWillMiss : live.dataset.tOnTrack, values);
     }
     const body = document.getElementById('task-blocked');
     if (!body) return;
@@ -99,15 +94,15 @@
       const tr = el('tr');
       tr.dataset.reason = b.reason;
       const reason = el('td');
-      reason.appendChild(badge('block', d.blockedNames[b.reason] || b.reason));
+      reason.appendChild(badge('block', b.name));
       if (b.error) reason.appendChild(el('span', 'muted', ' ' + b.error));
       tr.appendChild(reason);
-      for (const v of [b.groupId, b.clientId || '—', b.labels, b.since]) tr.appendChild(el('td', '', v));
+      for (const v of [b.groupId, b.clientId || '—', b.labels, b.sinceText]) tr.appendChild(el('td', '', v));
       return tr;
     });
     if (!rows.length) {
       const tr = el('tr', 'empty');
-      const td = el('td', 'muted', 'Nothing blocks the open labels.');
+      const td = el('td', 'muted', live.dataset.tNoneBlocks);
       td.colSpan = 5;
       tr.appendChild(td);
       rows.push(tr);
@@ -137,15 +132,13 @@
         label.appendChild(el('code', '', i.labelId));
         tr.appendChild(label);
         tr.appendChild(stacked('', i.sku, i.name));
-        tr.appendChild(
-          stacked('nowrap', i.price + ' ' + i.currency, i.promoPrice ? 'promo ' + i.promoPrice : ''),
-        );
+        tr.appendChild(stacked('nowrap', i.priceText, i.promoText));
         const st = el('td');
         st.dataset.state = i.state;
         st.appendChild(badge('state state-' + i.state, i.stateName));
         tr.appendChild(st);
         tr.appendChild(el('td', '', i.attempts));
-        tr.appendChild(i.confirmedAt ? stacked('', i.confirmedAt, i.confirmedBy || '') : el('td'));
+        tr.appendChild(i.confirmedAt ? stacked('', i.confirmedText, i.confirmedBy || '') : el('td'));
         const why = el('td');
         if (i.blocked) {
           const b = badge('block', i.blockedName);
@@ -192,7 +185,7 @@
               // finished since: its final figures are on the next load of the list
               tr.dataset.active = '0';
               const cell = tr.querySelector('[data-field="blocked"]');
-              if (cell) cell.textContent = 'finished — reload for the result';
+              if (cell) cell.textContent = list.dataset.tFinished;
               continue;
             }
             running++;
@@ -208,7 +201,9 @@
             if (cell) {
               cell.replaceChildren();
               if (t.forecast && t.forecast.willMiss) {
-                cell.appendChild(el('span', 'tone-warn', t.forecast.willMiss + ' will miss the deadline'));
+                cell.appendChild(
+                  el('span', 'tone-warn', fill(list.dataset.tWillMiss, { n: t.forecast.willMiss })),
+                );
                 cell.appendChild(el('br'));
               }
               cell.appendChild(el('span', 'muted', t.summary));

@@ -116,6 +116,8 @@ export interface ItemRow {
   apGroupId: string | null;
   apOnline: boolean | null;
   apDisconnectedAt: Date | null;
+  /** the store's IANA time zone (the task page shows the label's times in it) */
+  storeTimezone: string;
 }
 
 export async function listItems(
@@ -129,8 +131,9 @@ export async function listItems(
        i.promo_price AS promoPrice, i.currency, i.content_hash AS contentHash, i.state, i.attempts,
        i.last_sent_at AS lastSentAt, i.next_retry_at AS nextRetryAt, i.confirmed_by AS confirmedBy,
        i.confirmed_at AS confirmedAt, i.error, l.last_ap_client_id AS ap, a.group_id AS apGroupId,
-       a.online AS apOnline, a.disconnected_at AS apDisconnectedAt
+       a.online AS apOnline, a.disconnected_at AS apDisconnectedAt, s.timezone AS storeTimezone
      FROM task_items i
+     JOIN stores s ON s.id = i.store_id
      LEFT JOIN labels l ON l.label_id = i.label_id
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
      WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,

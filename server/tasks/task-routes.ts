@@ -3,18 +3,11 @@
 // Operators and admins act; auditors read.
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { ITEM_STATES, TASK_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
-import {
-  BLOCK_NAMES,
-  ITEM_STATE_NAMES,
-  TASK_STATE_NAMES,
-  barSegments,
-  blockSummary,
-  liveJson,
-  outcome,
-} from './task-view.js';
+import { formatMoney, formatTime, isTimeZone } from '../i18n/format.js';
+import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
 const ITEMS_PER_PAGE = 100;
@@ -43,32 +36,42 @@ export function taskRoutes(tasks: TaskService) {
   return (app: Router) => {
     const read = requireRole('admin', 'operator', 'auditor');
     const act = requireRole('admin', 'operator');
-    const names = { TASK_STATE_NAMES, ITEM_STATE_NAMES, BLOCK_NAMES, outcome, barSegments, blockSummary };
+    const names = (req: Request) => ({
+      names: stateNames(req.t),
+      outcome: (p: Parameters<typeof outcome>[0]) => outcome(p, req.t),
+      blockSummary: (d: Parameters<typeof blockSummary>[0]) => blockSummary(d, req.t),
+      barSegments,
+    });
+    const fmt = (req: Request) => ({
+      time: (d: Date, zone?: string) =>
+        formatTime(req.locale, d, zone && isTimeZone(zone) ? zone : req.timeZone),
+      money: (amount: string, currency: string) => formatMoney(req.locale, amount, currency),
+    });
 
     app.get('/tasks', read, async (req: Request, res: Response) => {
       const f = listFilter(req.query);
       const query = new URLSearchParams(f.form).toString();
       res.render('tasks/list', {
-        title: 'Tasks',
+        title: req.t('tasks.title'),
         list: await tasks.list(f),
         page: f.page,
         form: f.form,
         query,
         pageSize: TASKS_PER_PAGE,
         states: TASK_STATES,
-        ...names,
+        ...names(req),
       });
     });
 
     // The task list's live part: every running task's progress and diagnosis (polled by tasks.js).
-    app.get('/tasks/active.json', read, async (_req: Request, res: Response) => {
+    app.get('/tasks/active.json', read, async (req: Request, res: Response) => {
       const active = await tasks.active();
       res.set('cache-control', 'no-store');
       res.json({
         tasks: active.map((p) => ({
           id: p.task.id,
-          ...liveJson(p, [], null),
-          summary: blockSummary(p.diagnosis),
+          ...liveJson(p, [], null, req.t, fmt(req)),
+          summary: blockSummary(p.diagnosis, req.t),
         })),
       });
     });
@@ -81,7 +84,7 @@ export function taskRoutes(tasks: TaskService) {
       );
       const progress = await tasks.progress(id);
       res.render('tasks/show', {
-        title: `Task ${id}`,
+        title: req.t('tasks.show.title', { id }),
         p: progress,
         breakdown: await tasks.breakdown(id),
         items: await tasks.items(id, p),
@@ -90,7 +93,7 @@ export function taskRoutes(tasks: TaskService) {
         state: p.state ?? '',
         itemStates: ITEM_STATES,
         canAct: req.user!.role !== 'auditor',
-        ...names,
+        ...names(req),
       });
     });
 
@@ -119,7 +122,9 @@ export function taskRoutes(tasks: TaskService) {
             tasks.breakdown(id),
             tasks.items(id, p),
           ]);
-          res.write(`event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items))}\n\n`);
+          res.write(
+            `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(req)))}\n\n`,
+          );
           if (!progress.active) {
             res.end();
             closed = true;
@@ -140,7 +145,7 @@ export function taskRoutes(tasks: TaskService) {
     app.post('/tasks/:id/cancel', act, async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
       const r = await tasks.cancel(id, req.actor);
-      flash(req, 'info', `Task ${id} cancelled; ${r.cancelled} label(s) will not be updated.`);
+      flashKey(req, 'info', 'tasks.flash.cancelled', { id, n: r.cancelled });
       res.redirect(`/tasks/${id}`);
     });
 
@@ -152,7 +157,7 @@ export function taskRoutes(tasks: TaskService) {
           ? [req.body.labelId.slice(0, 64)]
           : undefined;
       const r = await tasks.retryFailed(id, req.actor, one);
-      flash(req, 'ok', `Re-sending ${r.items} label(s) of task ${id} as task ${r.taskId}.`);
+      flashKey(req, 'ok', 'tasks.flash.resent', { id, n: r.items, taskId: r.taskId });
       res.redirect(`/tasks/${r.taskId}`);
     });
   };

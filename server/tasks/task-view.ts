@@ -1,8 +1,9 @@
 // What the task pages show: human names of states and block reasons, the outcome line, the
 // segments of the progress bar, and the JSON of the live events (public/tasks.js renders the same).
-import type { BlockReason, Diagnosis } from './task-diagnosis.js';
+import type { Diagnosis } from './task-diagnosis.js';
 import type { ApBreakdownRow } from './task-query-repo.js';
 import type { TaskItem, TaskProgress } from './task-service.js';
+import type { TFn } from '../i18n/i18n.js';
 
 /** The diagnosis as JSON (the task API and the task page's live events). */
 export const diagnosisJson = (d: Diagnosis | undefined) => ({
@@ -10,50 +11,42 @@ export const diagnosisJson = (d: Diagnosis | undefined) => ({
   forecast: d ? { ...d.forecast, deadlineAt: d.forecast.deadlineAt.toISOString() } : null,
 });
 
-export const TASK_STATE_NAMES: Record<string, string> = {
-  queued: 'Queued',
-  in_progress: 'Sending',
-  completed: 'Completed',
-  timed_out: 'Timed out',
-  cancelled: 'Cancelled',
-};
+/** The catalogue key of a task state's human name (`state.task.completed`). */
+export const taskStateKey = (s: string) => `state.task.${s}`;
+/** The catalogue key of an item state's human name (`state.item.sent`). */
+export const itemStateKey = (s: string) => `state.item.${s}`;
+/** The catalogue key of a block reason's human name (`state.block.ap_offline`). */
+export const blockKey = (r: string) => `state.block.${r}`;
 
-export const ITEM_STATE_NAMES: Record<string, string> = {
-  pending: 'Waiting to send',
-  sent: 'Sent, awaiting confirmation',
-  confirmed: 'Confirmed',
-  failed: 'Failed, retrying',
-  timed_out: 'Timed out',
-  cancelled: 'Cancelled',
-};
-
-export const BLOCK_NAMES: Record<BlockReason, string> = {
-  no_ap: 'no AP in this Group ID',
-  ap_offline: 'AP offline',
-  label_unreported: 'no AP has reported this label',
-  label_unreachable: 'AP cannot reach the label',
-  ap_error: 'AP reported an error',
+/** Human names in the reader's language; a value the catalogue does not know shows as it is. */
+export const stateNames = (t: TFn) => {
+  const name = (key: string, raw: string) => {
+    const v = t(key);
+    return v === key ? raw : v;
+  };
+  return {
+    task: (s: string) => name(taskStateKey(s), s),
+    item: (s: string) => name(itemStateKey(s), s),
+    block: (r: string) => name(blockKey(r), r),
+  };
 };
 
 /** One line on how the task ended (or stands), and its tone: ok, warn, bad, muted or live. */
-export function outcome(p: TaskProgress): { tone: string; text: string } {
+export function outcome(p: TaskProgress, t: TFn): { tone: string; text: string } {
   const c = (s: string) => p.counts[s] ?? 0;
-  const of = `${c('confirmed')} of ${p.total} label(s) confirmed`;
+  const of = t('tasks.outcome.of', { confirmed: c('confirmed'), total: p.total });
   switch (p.task.state) {
     case 'completed':
-      return { tone: 'ok', text: `Completed: ${of}.` };
+      return { tone: 'ok', text: t('tasks.outcome.completed', { of }) };
     case 'timed_out':
-      return { tone: 'bad', text: `Timed out: ${of}; ${c('timed_out')} missed the deadline.` };
+      return { tone: 'bad', text: t('tasks.outcome.timedOut', { of, n: c('timed_out') }) };
     case 'cancelled':
-      return {
-        tone: 'muted',
-        text: `Cancelled: ${of} before it was stopped; ${c('cancelled')} will not be updated.`,
-      };
+      return { tone: 'muted', text: t('tasks.outcome.cancelled', { of, n: c('cancelled') }) };
     default: {
       const miss = p.diagnosis?.forecast.willMiss ?? 0;
       return miss
-        ? { tone: 'warn', text: `${of}; ${miss} will miss the deadline if nothing changes.` }
-        : { tone: 'live', text: `${of}; the rest are on their way.` };
+        ? { tone: 'warn', text: t('tasks.outcome.willMiss', { of, n: miss }) }
+        : { tone: 'live', text: t('tasks.outcome.onTheirWay', { of }) };
     }
   }
 }
@@ -76,7 +69,7 @@ export function barSegments(p: TaskProgress): { cls: string; x: number; w: numbe
   });
 }
 
-export const itemJson = (i: TaskItem) => ({
+export const itemJson = (i: TaskItem, t: TFn) => ({
   itemId: i.id,
   labelId: i.labelId,
   sku: i.sku,
@@ -85,41 +78,67 @@ export const itemJson = (i: TaskItem) => ({
   promoPrice: i.promoPrice,
   currency: i.currency,
   state: i.state,
-  stateName: ITEM_STATE_NAMES[i.state] ?? i.state,
+  stateName: stateNames(t).item(i.state),
   attempts: i.attempts,
   confirmedBy: i.confirmedBy,
   confirmedAt: i.confirmedAt?.toISOString() ?? null,
   error: i.error,
   blocked: i.blocked,
-  blockedName: i.blocked ? BLOCK_NAMES[i.blocked] : null,
+  blockedName: i.blocked ? stateNames(t).block(i.blocked) : null,
   ap: i.ap,
 });
 
+/** How the live event writes times (the reader's zone unless one is given) and money for its reader. */
+export interface LiveFormat {
+  time: (d: Date, zone?: string) => string;
+  money: (amount: string, currency: string) => string;
+}
+
 /** The task page's live event: everything the page shows that can change. */
-export function liveJson(p: TaskProgress, breakdown: ApBreakdownRow[], items: TaskItem[] | null) {
+export function liveJson(
+  p: TaskProgress,
+  breakdown: ApBreakdownRow[],
+  items: TaskItem[] | null,
+  t: TFn,
+  fmt: LiveFormat,
+) {
+  const names = stateNames(t);
+  const diag = diagnosisJson(p.diagnosis);
   return {
     state: p.task.state,
-    stateName: TASK_STATE_NAMES[p.task.state] ?? p.task.state,
+    stateName: names.task(p.task.state),
     counts: p.counts,
     total: p.total,
     done: p.done,
     active: p.active,
-    outcome: outcome(p),
+    outcome: outcome(p, t),
     bar: barSegments(p),
-    breakdown: breakdown.map((b) => ({ ...b, state: ITEM_STATE_NAMES[b.state] ?? b.state })),
-    ...diagnosisJson(p.diagnosis),
-    blockedNames: BLOCK_NAMES,
-    items: items?.map(itemJson) ?? null,
+    breakdown: breakdown.map((b) => ({ ...b, state: names.item(b.state) })),
+    ...diag,
+    blocked: (p.diagnosis?.blocked ?? []).map((b) => ({
+      ...b,
+      since: b.since.toISOString(),
+      sinceText: fmt.time(b.since),
+      name: names.block(b.reason),
+    })),
+    items:
+      items?.map((i) => ({
+        ...itemJson(i, t),
+        priceText: fmt.money(i.price, i.currency),
+        promoText: i.promoPrice ? t('tasks.show.promo', { price: fmt.money(i.promoPrice, i.currency) }) : '',
+        confirmedText: i.confirmedAt ? fmt.time(i.confirmedAt, i.storeTimezone) : null,
+      })) ?? null,
   };
 }
 
 /** A short summary of a running task's diagnosis for the task list. */
-export function blockSummary(d: Diagnosis | undefined): string {
+export function blockSummary(d: Diagnosis | undefined, t: TFn): string {
   if (!d || !d.blocked.length) return '';
+  const names = stateNames(t);
   return d.blocked
     .slice(0, 3)
     .map(
-      (b) => `${b.labels} × ${BLOCK_NAMES[b.reason]}${b.clientId ? ` (${b.clientId})` : ` (${b.groupId})`}`,
+      (b) => `${b.labels} × ${names.block(b.reason)}${b.clientId ? ` (${b.clientId})` : ` (${b.groupId})`}`,
     )
     .join('; ');
 }
