@@ -4,22 +4,31 @@
   if (!canvas || typeof window.Chart === 'undefined') return;
   const s = JSON.parse(canvas.dataset.series || '{}');
   const Chart = window.Chart;
+  // Times in the zone the page shows (the store's), in the page's language.
+  const when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: canvas.dataset.zone || undefined,
+  });
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
   new Chart(canvas, {
     type: 'line',
     data: {
-      labels: (s.at || []).map((t) => t.slice(5, 16).replace('T', ' ')),
+      labels: (s.at || []).map((t) => when.format(new Date(t))),
       datasets: [
         {
-          label: 'labels reported',
+          label: canvas.dataset.tLabels,
           data: s.labels || [],
           borderColor: '#0b6bcb',
           backgroundColor: '#0b6bcb',
           yAxisID: 'y',
         },
         {
-          label: 'average signal (dBm)',
+          label: canvas.dataset.tSignal,
           data: s.rssiAvg || [],
           borderColor: '#137333',
           backgroundColor: '#137333',

@@ -17,6 +17,24 @@
   Chart.defaults.font.family = 'system-ui, sans-serif';
   const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? v : v[k]), o);
   const go = (href) => (location.href = href);
+  // The page's strings and zone come from the server (data-t-* and data-zone on #dash).
+  const tx = document.getElementById('dash').dataset;
+  const bandNames = JSON.parse(tx.tBands || '{}');
+  const fill = (tpl, values) => String(tpl || '').replace(/\{(\w+)\}/g, (_m, k) => String(values[k]));
+  const lang = document.documentElement.lang || undefined;
+  // As the server writes times (server/i18n/format.ts): to the second, the zone shown.
+  const longTime = new Intl.DateTimeFormat(lang, {
+    year: 'numeric',
+    month: lang === 'en' ? 'short' : '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZone: tx.zone || undefined,
+    timeZoneName: 'short',
+  });
+  const when = (iso) => (iso ? longTime.format(new Date(iso)) : '');
 
   const charts = {};
   function make(id, config) {
@@ -32,8 +50,8 @@
     data: {
       labels: [],
       datasets: [
-        { label: 'online', data: [], backgroundColor: C.ok },
-        { label: 'offline', data: [], backgroundColor: C.bad },
+        { label: tx.tOnline, data: [], backgroundColor: C.ok },
+        { label: tx.tOffline, data: [], backgroundColor: C.bad },
       ],
     },
     options: {
@@ -51,7 +69,7 @@
       labels: [],
       datasets: [
         {
-          label: 'success rate %',
+          label: tx.tSuccess,
           data: [],
           borderColor: C.ok,
           backgroundColor: C.ok,
@@ -59,7 +77,7 @@
           spanGaps: true,
         },
         {
-          label: 'avg time to confirm (s)',
+          label: tx.tConfirm,
           data: [],
           borderColor: C.live,
           backgroundColor: C.live,
@@ -83,7 +101,10 @@
   const bandChart = (id, bands, colours, param) =>
     make(id, {
       type: 'bar',
-      data: { labels: bands, datasets: [{ label: 'labels', data: [], backgroundColor: colours }] },
+      data: {
+        labels: bands.map((b) => bandNames[b] || b),
+        datasets: [{ label: tx.tLabels, data: [], backgroundColor: colours }],
+      },
       options: {
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
@@ -111,7 +132,10 @@
 
   function render(d) {
     const at = document.getElementById('dash-at');
-    if (at) at.textContent = d.at;
+    if (at) {
+      at.textContent = when(d.at);
+      at.setAttribute('datetime', d.at);
+    }
     for (const n of document.querySelectorAll('[data-k]')) n.textContent = String(get(d, n.dataset.k) ?? 0);
     for (const t of document.querySelectorAll('[data-alert]')) {
       const v = Number(get(d, t.dataset.alert) || 0);
@@ -161,7 +185,7 @@
           if (s.total === 0) {
             const b = document.createElement('span');
             b.className = 'badge block';
-            b.textContent = 'no AP';
+            b.textContent = tx.tNoAp;
             off.appendChild(b);
           } else {
             const a = link(
@@ -173,7 +197,7 @@
             off.appendChild(a);
           }
           tr.appendChild(off);
-          tr.appendChild(td(s.offlineSince || ''));
+          tr.appendChild(td(when(s.offlineSince)));
           return tr;
         }),
       );
@@ -184,13 +208,13 @@
         const id = td();
         id.appendChild(link('/tasks/' + t.id, t.id));
         tr.appendChild(id);
-        tr.appendChild(td(t.willMiss + ' of ' + t.open));
+        tr.appendChild(td(fill(tx.tOf, { n: t.willMiss, open: t.open })));
         tr.appendChild(td(t.summary, 'muted'));
         return tr;
       });
       if (!rows.length) {
         const tr = document.createElement('tr');
-        const cell = td('No running task is going to miss its deadline.', 'muted');
+        const cell = td(tx.tNoStuck, 'muted');
         cell.colSpan = 3;
         tr.appendChild(cell);
         rows.push(tr);

@@ -8,6 +8,8 @@ export interface ApHealth {
   groupId: string;
   storeId: number | null;
   storeCode: string | null;
+  /** the store's IANA time zone, when the AP's Group ID is bound to a store */
+  storeTimezone: string | null;
   online: boolean;
   ip: string | null;
   brokerNode: string | null;
@@ -23,8 +25,8 @@ export interface ApHealth {
 export async function findApHealth(db: Queryable, clientId: string): Promise<ApHealth | null> {
   const row = await queryOne<Omit<ApHealth, 'online'> & { online: number }>(
     db,
-    `SELECT a.client_id AS clientId, a.group_id AS groupId, sg.store_id AS storeId, s.code AS storeCode, a.online, a.ip,
-       a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
+    `SELECT a.client_id AS clientId, a.group_id AS groupId, sg.store_id AS storeId, s.code AS storeCode, s.timezone AS storeTimezone,
+       a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
        a.disconnect_reason AS disconnectReason, a.firmware, a.last_status_at AS lastStatusAt,
        a.labels_reported AS labelsReported, a.takeovers
      FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id

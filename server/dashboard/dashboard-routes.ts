@@ -76,7 +76,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
-        title: 'Dashboard',
+        title: req.t('dashboard.title'),
         d: await dashboard.snapshotFor(req.user!.role),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
@@ -102,7 +102,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
         const { ap, labels, total, status, connections } = page;
         const oldestFirst = [...status].reverse();
         res.render('dashboard/ap', {
-          title: `AP ${clientId}`,
+          title: req.t('apHealth.title', { id: clientId }),
           ap,
           labels,
           total,
@@ -127,7 +127,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
         const f = healthFilter(req.query);
         const { rows, total } = await health.labels(f);
         res.render('dashboard/labels', {
-          title: 'Label health',
+          title: req.t('labelHealth.title'),
           rows,
           total,
           page: f.page,

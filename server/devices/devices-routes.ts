@@ -55,7 +55,7 @@ export function devicesRoutes(devices: DevicesService) {
         const { rows, counts } = await devices.aps(f);
         const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
         res.render('devices/aps', {
-          title: 'Access points',
+          title: req.t('aps.title'),
           rows,
           counts,
           page: f.page,
@@ -78,7 +78,7 @@ export function devicesRoutes(devices: DevicesService) {
         const f = filters(req.query);
         const { rows, total } = await devices.mismatches(f);
         res.render('devices/mismatches', {
-          title: 'Price mismatches',
+          title: req.t('mismatches.title'),
           rows,
           total,
           page: f.page,
