@@ -2,7 +2,7 @@
 // thresholds (admins change, others read).
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { ALERT_KINDS, ALERT_KIND_INFO, ALERT_STATES } from './alert-kinds.js';
 import type { AlertsService } from './alerts-service.js';
@@ -21,7 +21,7 @@ export function alertsRoutes(alerts: AlertsService) {
       const page = Math.max(1, Math.min(100_000, Number(req.query.page) || 1));
       const states = state === 'all' ? [...ALERT_STATES] : state ? [state] : ['open', 'acknowledged'];
       res.render('alerts/index', {
-        title: 'Alerts',
+        title: req.t('alerts.title'),
         list: await alerts.list({ states, page }),
         state,
         page,
@@ -33,19 +33,19 @@ export function alertsRoutes(alerts: AlertsService) {
 
     app.post('/alerts/:id/acknowledge', act, async (req: Request, res: Response) => {
       await alerts.acknowledge(req.actor, String(req.params.id));
-      flash(req, 'info', `Alert ${req.params.id} acknowledged.`);
+      flashKey(req, 'info', 'alerts.flash.acknowledged', { id: req.params.id });
       res.redirect('/alerts');
     });
 
     app.post('/alerts/:id/resolve', act, async (req: Request, res: Response) => {
       await alerts.resolve(req.actor, String(req.params.id));
-      flash(req, 'info', `Alert ${req.params.id} resolved; it opens again if its condition still holds.`);
+      flashKey(req, 'info', 'alerts.flash.resolved', { id: req.params.id });
       res.redirect('/alerts');
     });
 
     const rulesPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
       res.render('alerts/rules', {
-        title: 'Alert rules',
+        title: req.t('alerts.rules.title'),
         rules: await alerts.rules(),
         kinds: ALERT_KINDS,
         info: ALERT_KIND_INFO,
@@ -63,7 +63,7 @@ export function alertsRoutes(alerts: AlertsService) {
         res.status(400);
         return rulesPage(req, res, { errors: err.fields, values: req.body });
       }
-      flash(req, 'ok', 'Alert rules saved; the next evaluation uses them.');
+      flashKey(req, 'ok', 'alerts.flash.rulesSaved');
       res.redirect('/alerts/rules');
     });
   };
