@@ -3,7 +3,8 @@
 // and redelivery), a delivery's attempts, and a confirmation page before deleting.
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import type { TFn } from '../i18n/i18n.js';
+import { flash, flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { EVENT_TYPES } from './events.js';
 import type { WebhookService } from './webhook-service.js';
@@ -21,7 +22,7 @@ export function webhookRoutes(hooks: WebhookService) {
 
     const listPage = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('webhooks/list', {
-        title: 'Webhooks',
+        title: (res.locals.t as TFn)('webhooks.title'),
         endpoints: await hooks.list(),
         stats: await hooks.stats(),
         eventTypes: EVENT_TYPES,
@@ -30,7 +31,7 @@ export function webhookRoutes(hooks: WebhookService) {
 
     const showPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) =>
       res.render('webhooks/show', {
-        title: 'Webhook endpoint',
+        title: (res.locals.t as TFn)('webhooks.show.title'),
         endpoint: await hooks.get(id),
         deliveries: await hooks.recentDeliveries(id, 50),
         eventTypes: EVENT_TYPES,
@@ -74,7 +75,7 @@ export function webhookRoutes(hooks: WebhookService) {
       };
       try {
         await hooks.update(req.actor, id, patch);
-        flash(req, 'ok', 'Webhook endpoint saved.');
+        flashKey(req, 'ok', 'webhooks.flash.saved');
         res.redirect(`/admin/webhooks/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -87,18 +88,14 @@ export function webhookRoutes(hooks: WebhookService) {
       const id = endpointId(req.params.id);
       const enabled = req.body.enabled === '1';
       await hooks.update(req.actor, id, { enabled });
-      flash(
-        req,
-        'ok',
-        enabled ? 'Endpoint enabled.' : 'Endpoint disabled: no new deliveries are made for it.',
-      );
+      flashKey(req, 'ok', enabled ? 'webhooks.flash.enabled' : 'webhooks.flash.disabled');
       res.redirect(`/admin/webhooks/${id}`);
     });
 
     app.post('/admin/webhooks/:id/resume', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
       await hooks.resume(req.actor, id);
-      flash(req, 'ok', 'Endpoint resumed: the deliveries held meanwhile go out now.');
+      flashKey(req, 'ok', 'webhooks.flash.resumed');
       res.redirect(`/admin/webhooks/${id}`);
     });
 
@@ -107,13 +104,9 @@ export function webhookRoutes(hooks: WebhookService) {
       try {
         const eventId = await hooks.sendTest(req.actor, id);
         const paused = !!(await hooks.get(id)).paused_at;
-        flash(
-          req,
-          'ok',
-          paused
-            ? `Test event ${eventId} recorded; it is held until you resume the endpoint.`
-            : `Test event ${eventId} queued; its delivery shows below.`,
-        );
+        flashKey(req, 'ok', paused ? 'webhooks.flash.testHeld' : 'webhooks.flash.testQueued', {
+          id: eventId,
+        });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flash(req, 'error', err.message);
@@ -135,13 +128,13 @@ export function webhookRoutes(hooks: WebhookService) {
 
     app.get('/admin/webhooks/:id/delete', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
-      res.render('webhooks/delete', { title: 'Delete webhook endpoint', endpoint: await hooks.get(id) });
+      res.render('webhooks/delete', { title: req.t('webhooks.delete.title'), endpoint: await hooks.get(id) });
     });
 
     app.post('/admin/webhooks/:id/delete', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
       await hooks.remove(req.actor, id);
-      flash(req, 'ok', 'Webhook endpoint deleted, with its deliveries.');
+      flashKey(req, 'ok', 'webhooks.flash.deleted');
       res.redirect('/admin/webhooks');
     });
 
@@ -150,7 +143,7 @@ export function webhookRoutes(hooks: WebhookService) {
       const d = await hooks.deliveryByUid(id, String(req.params.uid));
       const { attempts } = await hooks.delivery(id, d.id);
       res.render('webhooks/delivery', {
-        title: 'Webhook delivery',
+        title: req.t('webhooks.delivery.title'),
         endpoint: await hooks.get(id),
         delivery: d,
         attempts,
@@ -161,7 +154,7 @@ export function webhookRoutes(hooks: WebhookService) {
       const id = endpointId(req.params.id);
       const d = await hooks.deliveryByUid(id, String(req.params.uid));
       await hooks.redeliver(req.actor, id, d.id);
-      flash(req, 'ok', 'Delivery queued again.');
+      flashKey(req, 'ok', 'webhooks.flash.redelivered');
       res.redirect(`/admin/webhooks/${id}`);
     });
   };
