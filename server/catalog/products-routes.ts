@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { positiveId, readers, str, writers } from './route-helpers.js';
-import { flash } from '../web/flash.js';
+import { flash, flashKey } from '../web/flash.js';
 import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
 
@@ -12,7 +12,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
       res.render('catalog/products', {
-        title: 'Products',
+        title: req.t('products.title'),
         q,
         result: await products.search(q, Number(req.query.page)),
         ...extra,
@@ -33,7 +33,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
     app.post('/catalog/products', writers, async (req, res) => {
       try {
         const id = await products.create(req.actor, req.body);
-        flash(req, 'ok', 'Product created.');
+        flashKey(req, 'ok', 'products.flash.created');
         res.redirect(`/catalog/products/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

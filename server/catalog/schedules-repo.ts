@@ -128,9 +128,9 @@ export async function listSchedules(
     where.push('ps.product_id = ?');
     args.push(opts.productId);
   }
-  return queryRows<ScheduleRow & { store_code: string; sku: string }>(
+  return queryRows<ScheduleRow & { store_code: string; store_timezone: string; sku: string }>(
     db,
-    `SELECT ps.*, s.code AS store_code, p.sku FROM price_schedules ps JOIN stores s ON s.id = ps.store_id
+    `SELECT ps.*, s.code AS store_code, s.timezone AS store_timezone, p.sku FROM price_schedules ps JOIN stores s ON s.id = ps.store_id
        JOIN products p ON p.id = ps.product_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ps.state = 'pending' DESC, ps.effective_at DESC, ps.id DESC LIMIT ?`,
     [...args, opts.limit],

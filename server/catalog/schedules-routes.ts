@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import type { SchedulesService } from './schedules-service.js';
 
@@ -9,7 +9,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
     app.get('/catalog/schedules', readers, async (req, res) => {
       const state = str(req.query.state);
       res.render('catalog/schedules', {
-        title: 'Scheduled changes',
+        title: req.t('schedules.title'),
         state,
         rows: await schedules.list(state),
       });
@@ -19,7 +19,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       const id = String(req.params.id);
       if (!/^[0-9]{1,20}$/.test(id)) throw new ValidationError('Invalid id.');
       await schedules.cancel(req.actor, id);
-      flash(req, 'ok', `Scheduled change ${id} cancelled.`);
+      flashKey(req, 'ok', 'schedules.flash.cancelled', { id });
       res.redirect('/catalog/schedules');
     });
   };

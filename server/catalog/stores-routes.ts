@@ -1,7 +1,8 @@
 // Stores and their Group IDs are set up by admins (product.md); operators and auditors may look.
 import type { Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import type { TFn } from '../i18n/i18n.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { positiveId, readers, str } from './route-helpers.js';
 import type { StoresService } from './stores-service.js';
@@ -10,11 +11,15 @@ export function storesRoutes(stores: StoresService) {
   return (app: Router) => {
     const admin = requireRole('admin');
     const listPage = async (res: Response, extra: Record<string, unknown> = {}) =>
-      res.render('catalog/stores', { title: 'Stores', stores: await stores.list(), ...extra });
+      res.render('catalog/stores', {
+        title: (res.locals.t as TFn)('stores.title'),
+        stores: await stores.list(),
+        ...extra,
+      });
     const storePage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
       const store = await stores.get(id);
       res.render('catalog/store', {
-        title: `Store ${store.code}`,
+        title: (res.locals.t as TFn)('stores.show.title', { code: store.code }),
         store,
         groups: await stores.listGroups(),
         ...extra,
@@ -25,7 +30,7 @@ export function storesRoutes(stores: StoresService) {
     app.post('/catalog/stores', admin, async (req, res) => {
       try {
         const id = await stores.create(req.actor, req.body);
-        flash(req, 'ok', 'Store created.');
+        flashKey(req, 'ok', 'stores.flash.created');
         res.redirect(`/catalog/stores/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -38,7 +43,7 @@ export function storesRoutes(stores: StoresService) {
       const id = positiveId(req.params.id);
       try {
         await stores.update(req.actor, id, req.body);
-        flash(req, 'ok', 'Store saved.');
+        flashKey(req, 'ok', 'stores.flash.saved');
         res.redirect(`/catalog/stores/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -50,7 +55,7 @@ export function storesRoutes(stores: StoresService) {
       const id = positiveId(req.params.id);
       try {
         await stores.assignGroup(req.actor, id, str(req.body.groupId));
-        flash(req, 'ok', 'Group ID assigned.');
+        flashKey(req, 'ok', 'stores.flash.assigned');
         res.redirect(`/catalog/stores/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -61,7 +66,7 @@ export function storesRoutes(stores: StoresService) {
     app.post('/catalog/stores/:id/groups/remove', admin, async (req, res) => {
       const id = positiveId(req.params.id);
       await stores.unassignGroup(req.actor, id, str(req.body.groupId));
-      flash(req, 'ok', 'Group ID removed from the store.');
+      flashKey(req, 'ok', 'stores.flash.removed');
       res.redirect(`/catalog/stores/${id}`);
     });
   };
