@@ -86,15 +86,14 @@ function patternsOf(locale: Locale) {
 export function messageTranslator(locale: Locale): (text: string | null | undefined) => string {
   const t = load().getFixedT(locale, 'msg');
   const opts = { keySeparator: false, nsSeparator: false } as const;
-  return (text) => {
+  const translate = (text: string | null | undefined): string => {
     if (!text) return '';
     if (load().exists(text, { ...opts, lng: locale, ns: 'msg' })) return t(text, opts) as string;
     for (const p of patternsOf(locale)) {
       const m = p.re.exec(text);
       if (!m) continue;
-      // A captured part that the catalogue knows (a role name) is translated too.
-      const value = (v: string) =>
-        load().exists(v, { ...opts, lng: locale, ns: 'msg' }) ? (t(v, opts) as string) : v;
+      // A captured part that the catalogue knows (a role name, a nested message) is translated too.
+      const value = (v: string) => (v.length < text.length ? translate(v) : v);
       return t(p.key, {
         ...opts,
         ...Object.fromEntries(p.names.map((n, i) => [n, value(m[i + 1])])),
@@ -102,4 +101,5 @@ export function messageTranslator(locale: Locale): (text: string | null | undefi
     }
     return text;
   };
+  return translate;
 }
