@@ -8,8 +8,7 @@ import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { TaskService } from '../tasks/task-service.js';
-import { blockSummary } from '../tasks/task-view.js';
-import { translator } from '../i18n/i18n.js';
+import { blockSummary, englishNames } from '../tasks/task-view.js';
 
 import { ALERT_KIND_INFO, type AlertKind } from './alert-kinds.js';
 import {
@@ -25,9 +24,6 @@ import {
   type AlertRule,
   type Firing,
 } from './alerts-repo.js';
-
-/** Stored and shared summaries stay in English (the catalogue's source language). */
-const ENGLISH = translator('en');
 
 export class AlertEvaluator implements Service {
   readonly name = 'alert-evaluator';
@@ -69,7 +65,7 @@ export class AlertEvaluator implements Service {
           .filter((p) => p.diagnosis && p.diagnosis.forecast.willMiss >= Math.max(1, rule.threshold))
           .map((p) => ({
             subject: `task:${p.task.id}`,
-            summary: `task ${p.task.id} will miss ${p.diagnosis!.forecast.willMiss} label(s): ${blockSummary(p.diagnosis, ENGLISH)}`,
+            summary: `task ${p.task.id} will miss ${p.diagnosis!.forecast.willMiss} label(s): ${blockSummary(p.diagnosis, englishNames)}`,
           }));
       case 'failure_rate_percent': {
         const o = await lastHourOutcome(this.pool);

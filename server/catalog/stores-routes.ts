@@ -1,11 +1,13 @@
 // Stores and their Group IDs are set up by admins (product.md); operators and auditors may look.
 import type { Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import type { TFn } from '../i18n/i18n.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { positiveId, readers, str } from './route-helpers.js';
 import type { StoresService } from './stores-service.js';
+
+/** The page's translator (res.locals.t, set per request by the locale middleware). */
+type TFn = (key: string, values?: Record<string, unknown>) => string;
 
 export function storesRoutes(stores: StoresService) {
   return (app: Router) => {

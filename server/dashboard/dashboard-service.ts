@@ -7,8 +7,7 @@
 import type { Pool } from '../db/pool.js';
 import { countMismatches } from '../devices/mismatch-repo.js';
 import type { TaskService } from '../tasks/task-service.js';
-import { blockSummary } from '../tasks/task-view.js';
-import { translator } from '../i18n/i18n.js';
+import { blockSummary, englishNames } from '../tasks/task-view.js';
 
 import type { UserRole } from '../auth/roles.js';
 import {
@@ -22,9 +21,6 @@ import {
   type LabelHealthCounts,
   type StoreAps,
 } from './dashboard-repo.js';
-
-/** Stored and shared summaries stay in English (the catalogue's source language). */
-const ENGLISH = translator('en');
 
 const CACHE_MS = 5000;
 const SLOW_CACHE_MS = 30_000;
@@ -135,7 +131,7 @@ export class DashboardService {
         id: p.task.id,
         willMiss: p.diagnosis!.forecast.willMiss,
         open: p.diagnosis!.forecast.open,
-        summary: blockSummary(p.diagnosis, ENGLISH),
+        summary: blockSummary(p.diagnosis, englishNames),
       }));
     const total = stores.reduce((a, s) => a + s.total, 0);
     const online = stores.reduce((a, s) => a + s.online, 0);

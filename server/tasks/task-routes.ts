@@ -6,7 +6,6 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { ITEM_STATES, TASK_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
-import { formatMoney, formatTime, isTimeZone } from '../i18n/format.js';
 import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
@@ -42,10 +41,11 @@ export function taskRoutes(tasks: TaskService) {
       blockSummary: (d: Parameters<typeof blockSummary>[0]) => blockSummary(d, req.t),
       barSegments,
     });
-    const fmt = (req: Request) => ({
-      time: (d: Date, zone?: string) =>
-        formatTime(req.locale, d, zone && isTimeZone(zone) ? zone : req.timeZone),
-      money: (amount: string, currency: string) => formatMoney(req.locale, amount, currency),
+    // The live events write times and money as the page does (res.locals: the reader's language and zone).
+    const fmt = (res: Response) => ({
+      time: (d: Date, zone?: string) => (res.locals.fmtTime as (d: Date, z?: string) => string)(d, zone),
+      money: (amount: string, currency: string) =>
+        (res.locals.fmtMoney as (a: string, c: string) => string)(amount, currency),
     });
 
     app.get('/tasks', read, async (req: Request, res: Response) => {
@@ -70,7 +70,7 @@ export function taskRoutes(tasks: TaskService) {
       res.json({
         tasks: active.map((p) => ({
           id: p.task.id,
-          ...liveJson(p, [], null, req.t, fmt(req)),
+          ...liveJson(p, [], null, req.t, fmt(res)),
           summary: blockSummary(p.diagnosis, req.t),
         })),
       });
@@ -123,7 +123,7 @@ export function taskRoutes(tasks: TaskService) {
             tasks.items(id, p),
           ]);
           res.write(
-            `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(req)))}\n\n`,
+            `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(res)))}\n\n`,
           );
           if (!progress.active) {
             res.end();

@@ -3,13 +3,29 @@
 import type { Diagnosis } from './task-diagnosis.js';
 import type { ApBreakdownRow } from './task-query-repo.js';
 import type { TaskItem, TaskProgress } from './task-service.js';
-import type { TFn } from '../i18n/i18n.js';
 
 /** The diagnosis as JSON (the task API and the task page's live events). */
 export const diagnosisJson = (d: Diagnosis | undefined) => ({
   blocked: (d?.blocked ?? []).map((b) => ({ ...b, since: b.since.toISOString() })),
   forecast: d ? { ...d.forecast, deadlineAt: d.forecast.deadlineAt.toISOString() } : null,
 });
+
+/** A catalogue translator (req.t, the views' t()): a key and its values to the reader's text. */
+export type TFn = (key: string, values?: Record<string, unknown>) => string;
+
+/** Block reasons in English, for text that is stored or shared (alert summaries) rather than shown to one reader. */
+const BLOCK_NAMES_EN: Record<string, string> = {
+  no_ap: 'no AP in this Group ID',
+  ap_offline: 'AP offline',
+  label_unreported: 'no AP has reported this label',
+  label_unreachable: 'AP cannot reach the label',
+  ap_error: 'AP reported an error',
+};
+/** English names where no reader is known: a key's English text for block reasons, else the value. */
+export const englishNames: TFn = (key) => {
+  const m = /^state\.block\.(\w+)$/.exec(key);
+  return (m && BLOCK_NAMES_EN[m[1]]) || key;
+};
 
 /** The catalogue key of a task state's human name (`state.task.completed`). */
 export const taskStateKey = (s: string) => `state.task.${s}`;

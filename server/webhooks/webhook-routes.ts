@@ -3,11 +3,13 @@
 // and redelivery), a delivery's attempts, and a confirmation page before deleting.
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { TFn } from '../i18n/i18n.js';
 import { flash, flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { EVENT_TYPES } from './events.js';
 import type { WebhookService } from './webhook-service.js';
+
+/** The page's translator (res.locals.t, set per request by the locale middleware). */
+type TFn = (key: string, values?: Record<string, unknown>) => string;
 
 const list = (raw: unknown) => (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
 const endpointId = (raw: unknown) => {

@@ -456,3 +456,40 @@ async function signedInAs(tp: TestPlatform, who: 'admin') {
   await c.login(who, tp.adminPassword);
   return c;
 }
+
+// Screenshots for a person to look at (SHOTS_DIR set): the operations pages in Chinese, 1280 and 390 px.
+describe.runIf(process.env.SHOTS_DIR)('screenshots', () => {
+  it('takes the Chinese operations pages at 1280 and 390 px', async () => {
+    const { launchBrowser } = await import('../support/browser.js');
+    const browser = await launchBrowser();
+    try {
+      const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+      const page = await ctx.newPage();
+      await page.goto(`${p.baseUrl}/login`);
+      await page.fill('input[name=username]', 'admin');
+      await page.fill('input[name=password]', p.adminPassword);
+      await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
+      const shots = {
+        dashboard: '/',
+        task: `/tasks/${live.taskId}`,
+        tasks: '/tasks',
+        ap: `/health/aps/${encodeURIComponent(live.clientId)}`,
+        alerts: '/alerts',
+        webhooks: '/admin/webhooks',
+        webhook: `/admin/webhooks/${live.endpointId}`,
+        store: `/catalog/stores/${live.storeId}`,
+      };
+      for (const [name, path] of Object.entries(shots)) {
+        for (const width of [1280, 390]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${p.baseUrl}${path}`);
+          await page.waitForTimeout(700);
+          expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+          await page.screenshot({ path: `${process.env.SHOTS_DIR}/${name}-${width}.png`, fullPage: true });
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});
