@@ -34,7 +34,22 @@
     timeZone: tx.zone || undefined,
     timeZoneName: 'short',
   });
-  const when = (iso) => (iso ? longTime.format(new Date(iso)) : '');
+  // The zone goes last, as on the server (zh-CN's own pattern puts it between date and time).
+  const when = (iso) => {
+    if (!iso) return '';
+    const parts = longTime.formatToParts(new Date(iso));
+    const at = parts.findIndex((x) => x.type === 'timeZoneName');
+    const zone = at >= 0 ? parts[at].value : '';
+    const rest = parts.filter((_x, i) => i !== at && !(i === at - 1 && parts[i].type === 'literal'));
+    return (
+      rest
+        .map((x) => x.value)
+        .join('')
+        .trim() +
+      ' ' +
+      zone
+    ).trim();
+  };
 
   const charts = {};
   function make(id, config) {
