@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireLogin, requireRole } from '../web/guards.js';
-import type { DashboardService } from './dashboard-service.js';
+import { blockedSummary } from '../tasks/task-view.js';
+import type { DashboardService, DashboardSnapshot } from './dashboard-service.js';
 import {
   BATTERY_BANDS,
   SEEN_BANDS,
@@ -72,19 +73,25 @@ function healthFilter(
   };
 }
 
+/** The snapshot (cached, shared by every reader) with its stuck tasks summarised in the reader's language. */
+function inReaderLanguage(snap: DashboardSnapshot, req: Request): DashboardSnapshot {
+  const stuckTasks = snap.tasks.stuckTasks.map((s) => ({ ...s, summary: blockedSummary(s.blocked, req.t) }));
+  return { ...snap, tasks: { ...snap.tasks, stuckTasks } };
+}
+
 export function dashboardRoutes(dashboard: DashboardService, health: HealthService) {
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
         title: req.t('dashboard.title'),
-        d: await dashboard.snapshotFor(req.user!.role),
+        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
     });
 
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
-      res.json(await dashboard.snapshotFor(req.user!.role));
+      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req));
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {

@@ -7,7 +7,7 @@
 import type { Pool } from '../db/pool.js';
 import { countMismatches } from '../devices/mismatch-repo.js';
 import type { TaskService } from '../tasks/task-service.js';
-import { blockSummary, englishNames } from '../tasks/task-view.js';
+import { blockSummary, englishNames, type BlockedBrief } from '../tasks/task-view.js';
 
 import type { UserRole } from '../auth/roles.js';
 import {
@@ -41,7 +41,7 @@ export interface DashboardSnapshot {
     byState: Record<string, number>;
     stuck: number;
     willMiss: number;
-    stuckTasks: { id: string; willMiss: number; open: number; summary: string }[];
+    stuckTasks: { id: string; willMiss: number; open: number; summary: string; blocked: BlockedBrief[] }[];
     finishedToday: Record<string, number>;
     finishedTodayTotal: number;
   };
@@ -132,6 +132,9 @@ export class DashboardService {
         willMiss: p.diagnosis!.forecast.willMiss,
         open: p.diagnosis!.forecast.open,
         summary: blockSummary(p.diagnosis, englishNames),
+        blocked: p
+          .diagnosis!.blocked.slice(0, 3)
+          .map((b) => ({ reason: b.reason, groupId: b.groupId, clientId: b.clientId, labels: b.labels })),
       }));
     const total = stores.reduce((a, s) => a + s.total, 0);
     const online = stores.reduce((a, s) => a + s.online, 0);

@@ -147,14 +147,22 @@ export function liveJson(
   };
 }
 
-/** A short summary of a running task's diagnosis for the task list. */
-export function blockSummary(d: Diagnosis | undefined, t: TFn): string {
-  if (!d || !d.blocked.length) return '';
+/** What one blocked group of labels is: enough to summarise it in any language. */
+export type BlockedBrief = { reason: string; groupId: string; clientId?: string; labels: number };
+
+/** A short summary of what holds labels up (the first three reasons), e.g. "2 × AP offline (G@@@D)". */
+export function blockedSummary(blocked: BlockedBrief[], t: TFn): string {
   const names = stateNames(t);
-  return d.blocked
+  return blocked
     .slice(0, 3)
     .map(
       (b) => `${b.labels} × ${names.block(b.reason)}${b.clientId ? ` (${b.clientId})` : ` (${b.groupId})`}`,
     )
     .join('; ');
+}
+
+/** A short summary of a running task's diagnosis for the task list. */
+export function blockSummary(d: Diagnosis | undefined, t: TFn): string {
+  if (!d || !d.blocked.length) return '';
+  return blockedSummary(d.blocked, t);
 }
