@@ -22,6 +22,7 @@ import { createCatalog } from './catalog/catalog.js';
 import type { DownlinkPublisher } from '../broker/downlink.js';
 import { composeBroker } from './registry/compose.js';
 import { composeTaskCreator, composeTasks } from './tasks/compose.js';
+import { createRender } from './render/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -90,6 +91,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const catalog = createCatalog(ctx, taskCreator);
   routes.push(...catalog.routes);
   if (roles.has('worker')) services.push(catalog.scheduleWorker);
+
+  // [render] label models, templates, label images (pages, image API, task rendering in the worker)
+  const render = createRender(ctx, roles);
+  routes.push(...render.routes);
+  services.push(...render.services);
 
   // [tasks] the price-change pipeline, task pages, demo fleet
   await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);

@@ -1,0 +1,75 @@
+// Read-only SQL for the rendering pages: the label page, store and product look-ups.
+import type { Queryable } from '../db/pool.js';
+
+type Rows<T> = [T[]];
+
+export async function storeList(db: Queryable) {
+  const [rows] = (await db.query('SELECT id, code, name FROM stores ORDER BY code')) as unknown as Rows<{
+    id: number;
+    code: string;
+    name: string;
+  }>;
+  return rows;
+}
+
+export async function productIdBySku(db: Queryable, sku: string) {
+  const [rows] = (await db.query('SELECT id FROM products WHERE sku = ?', [sku])) as unknown as Rows<{
+    id: number;
+  }>;
+  return rows[0]?.id;
+}
+
+export async function labelPage(db: Queryable, labelId: string) {
+  const [rows] = (await db.query(
+    `SELECT l.label_id, l.group_id, l.model_code, l.product_id, l.bound_at, l.last_ap_client_id, l.battery_mv, l.rssi,
+        l.displayed_hash, l.last_status_at, l.last_confirmed_at, s.id AS store_id, s.code AS store_code, s.name AS store_name,
+        pr.sku, pr.name AS product_name, m.name AS model_name, m.width_px, m.height_px, m.colours, m.pages
+       FROM labels l JOIN stores s ON s.id = l.store_id JOIN label_models m ON m.code = l.model_code
+       LEFT JOIN products pr ON pr.id = l.product_id WHERE l.label_id = ?`,
+    [labelId],
+  )) as unknown as Rows<{
+    label_id: string;
+    group_id: string;
+    model_code: string;
+    product_id: number | null;
+    bound_at: Date | null;
+    last_ap_client_id: string | null;
+    battery_mv: number | null;
+    rssi: number | null;
+    displayed_hash: string | null;
+    last_status_at: Date | null;
+    last_confirmed_at: Date | null;
+    store_id: number;
+    store_code: string;
+    store_name: string;
+    sku: string | null;
+    product_name: string | null;
+    model_name: string;
+    width_px: number;
+    height_px: number;
+    colours: string;
+    pages: number;
+  }>;
+  return rows[0] ?? null;
+}
+
+/** The label's latest task items with the image the worker rendered for each. */
+export async function recentItems(db: Queryable, labelId: string, limit: number) {
+  const [rows] = (await db.query(
+    `SELECT ti.id, ti.task_id, ti.state, ti.price, ti.promo_price, ti.content_hash, ti.updated_at, i.image_hash, i.error AS render_error
+       FROM task_items ti LEFT JOIN task_item_images i ON i.item_id = ti.id
+      WHERE ti.label_id = ? ORDER BY ti.id DESC LIMIT ?`,
+    [labelId, limit],
+  )) as unknown as Rows<{
+    id: string;
+    task_id: string;
+    state: string;
+    price: string;
+    promo_price: string | null;
+    content_hash: string;
+    updated_at: Date;
+    image_hash: string | null;
+    render_error: string | null;
+  }>;
+  return rows;
+}

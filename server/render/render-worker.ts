@@ -1,0 +1,89 @@
+// Worker role: renders every new task's items in batches, off the HTTP path. Tasks are
+// registered as they appear (open ones pending, finished ones skipped); each batch is one
+// transaction that claims the task's progress row (SKIP LOCKED, so workers share the work),
+// draws or looks up the images and records each item's image hash or error.
+import type { Pool } from '../db/pool.js';
+import { withTx } from '../db/pool.js';
+import type { Service } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import type { RenderService } from './render-service.js';
+import { effectivePromoAt } from './label-content.js';
+import * as repo from './render-repo.js';
+
+export class RenderWorker implements Service {
+  readonly name = 'render-worker';
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly render: RenderService,
+    private readonly log: Logger,
+    private readonly opts: { intervalMs: number; batch: number },
+  ) {}
+
+  async start() {
+    this.timer = setInterval(() => {
+      if (!this.running)
+        this.running = this.tick()
+          .then(
+            () => undefined,
+            (err) => this.log.error({ err }, 'render tick failed'),
+          )
+          .finally(() => (this.running = null));
+    }, this.opts.intervalMs);
+  }
+
+  async stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Registers new tasks and renders batches until nothing is pending (or `maxBatches`). */
+  async tick(maxBatches = 50): Promise<number> {
+    await repo.registerNewTasks(this.pool, 500);
+    let n = 0;
+    while (n < maxBatches && (await this.oneBatch())) n++;
+    return n;
+  }
+
+  private oneBatch(): Promise<boolean> {
+    return withTx(this.pool, async (c) => {
+      const task = await repo.nextPendingTask(c);
+      if (!task) return false;
+      const rows = await repo.itemBatch(c, task.task_id, task.last_item_id, this.opts.batch);
+      if (!rows.length) {
+        await repo.advanceTask(c, task.task_id, task.last_item_id, 0, 0, true);
+        return true;
+      }
+      const items = rows.map((r) => {
+        const facts = repo.itemFacts(r);
+        const at = r.task_created_at;
+        // The item carries the promotion resolved when it was created; keep the window only if it agrees.
+        if (effectivePromoAt(facts.price, at) !== facts.price.promoPrice)
+          facts.price = { ...facts.price, promoFrom: null, promoTo: null };
+        return { facts, modelCode: r.model_code, storeId: r.store_id, category: r.category, at };
+      });
+      const results = await this.render.batch(await this.render.jobsFor(items));
+      const saved = results.map((res, i) => ({
+        itemId: rows[i].item_id,
+        key: res.key,
+        hash: 'imageHash' in res ? res.imageHash : null,
+        error: 'error' in res ? res.error.slice(0, 500) : null,
+      }));
+      await repo.saveItemImages(c, task.task_id, saved);
+      const failed = saved.filter((s) => s.error).length;
+      if (failed) this.log.warn({ task: task.task_id, failed }, 'labels of a task could not be rendered');
+      await repo.advanceTask(
+        c,
+        task.task_id,
+        rows[rows.length - 1].item_id,
+        saved.length - failed,
+        failed,
+        rows.length < this.opts.batch,
+      );
+      return true;
+    });
+  }
+}
