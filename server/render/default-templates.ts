@@ -8,8 +8,8 @@ const W296: Raw = {
   elements: [
     { type: 'text', field: 'name', x: 4, y: 2, w: 288, h: 26, size: 22, minSize: 14, weight: 'bold' },
     { type: 'text', field: 'nameLatin', x: 4, y: 28, w: 288, h: 15, size: 13, minSize: 10 },
-    { type: 'text', field: 'spec', prefix: '规格 ', x: 4, y: 44, w: 150, h: 14, size: 11, minSize: 9 },
-    { type: 'text', field: 'origin', prefix: '产地 ', x: 4, y: 58, w: 150, h: 14, size: 11, minSize: 9 },
+    { type: 'text', field: 'spec', prefix: '规格 ', x: 4, y: 43, w: 150, h: 15, size: 13, minSize: 11 },
+    { type: 'text', field: 'origin', prefix: '产地 ', x: 4, y: 58, w: 150, h: 15, size: 13, minSize: 11 },
     {
       type: 'text',
       field: 'price',
@@ -47,7 +47,7 @@ const W296: Raw = {
       minSize: 9,
       strike: true,
     },
-    { type: 'text', field: 'unitPrice', x: 4, y: 113, w: 150, h: 14, size: 11, minSize: 9 },
+    { type: 'text', field: 'unitPrice', x: 4, y: 114, w: 150, h: 14, size: 12, minSize: 10 },
     { type: 'rect', when: 'promo', x: 156, y: 44, w: 138, h: 16, fill: 'red' },
     {
       type: 'text',
@@ -164,41 +164,36 @@ const W400: Raw = {
   ],
 };
 
-/** A generic layout for a model without a built-in one: name, price and barcode in proportion. */
+/** A generic layout for a model without a built-in one: name, price and barcode stacked. */
 function generic(m: LabelModel): Raw {
   const u = (f: number, of: number) => Math.max(1, Math.floor(f * of));
+  const x = u(0.03, m.width);
+  const w = m.width - 2 * x;
   return {
     elements: [
       {
         type: 'text',
         field: 'name',
-        x: u(0.02, m.width),
+        x,
         y: 0,
-        w: u(0.96, m.width),
-        h: u(0.22, m.height),
-        size: Math.max(8, u(0.17, m.height)),
+        w,
+        h: u(0.2, m.height),
+        size: Math.max(8, u(0.15, m.height)),
         minSize: 6,
         weight: 'bold',
       },
       {
         type: 'text',
         field: 'price',
-        x: u(0.02, m.width),
-        y: u(0.3, m.height),
-        w: u(0.5, m.width),
-        h: u(0.4, m.height),
-        size: Math.max(8, u(0.32, m.height)),
+        x,
+        y: u(0.2, m.height),
+        w,
+        h: u(0.35, m.height),
+        size: Math.max(8, u(0.28, m.height)),
         minSize: 6,
         weight: 'bold',
       },
-      {
-        type: 'barcode',
-        field: 'sku',
-        x: u(0.55, m.width),
-        y: u(0.3, m.height),
-        w: u(0.43, m.width),
-        h: u(0.68, m.height),
-      },
+      { type: 'barcode', field: 'sku', x, y: u(0.56, m.height), w, h: m.height - u(0.56, m.height) - 1 },
     ],
   };
 }
