@@ -36,7 +36,27 @@ const place = (x: number, y: number, g: { width: number; height: number; inner: 
   g.inner.replace(/#000000/g, colour) +
   '</svg>';
 
+// A price change redraws labels whose barcode has not changed: keep the last few thousand.
+const drawn = new Map<string, string>();
+const DRAWN_MAX = 2000;
+
 export function barcodeSvg(
+  sym: Symbology,
+  value: string,
+  box: { x: number; y: number; w: number; h: number },
+  showText: boolean,
+  colour: string,
+): string {
+  const key = JSON.stringify([sym, value, box.x, box.y, box.w, box.h, showText, colour]);
+  const hit = drawn.get(key);
+  if (hit) return hit;
+  const svg = drawBarcode(sym, value, box, showText, colour);
+  drawn.set(key, svg);
+  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+  return svg;
+}
+
+function drawBarcode(
   sym: Symbology,
   value: string,
   box: { x: number; y: number; w: number; h: number },

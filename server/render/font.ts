@@ -47,36 +47,42 @@ export function missingGlyphs(text: string, weight: FontWeight = 'regular'): str
 export const describeChar = (ch: string) =>
   `"${ch}" (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
 export interface TextRun {
   /** advance width in pixels at `size` */
   width: number;
-  /** SVG path data, baseline at y = 0, starting at x = 0 */
-  d: string;
+  /** font units per pixel: the outline is drawn in font units scaled by size / unitsPerEm */
+  scale: number;
+  /** glyphs of the line: the id of its outline (see glyphOutline) and its origin in font units */
+  glyphs: { id: string; x: number; y: number }[];
 }
 
-/** Lays out one line of text at `size` px; the path is relative to (0, baseline). */
+const outlines = new Map<string, string>();
+
+/** A glyph's outline as SVG path data in font units, y up (cached: each glyph is built once). */
+export function glyphOutline(id: string): string {
+  return outlines.get(id)!;
+}
+
+/** Lays out one line of text at `size` px; glyph origins are relative to (0, baseline). */
 export function layoutLine(text: string, size: number, weight: FontWeight): TextRun {
   const f = fonts()[weight];
   const run = f.layout(text);
-  const scale = size / f.unitsPerEm;
   let x = 0;
-  const parts: string[] = [];
+  const glyphs: TextRun['glyphs'] = [];
   run.glyphs.forEach((g, i) => {
     const p = run.positions[i];
     if (g.path.commands.length) {
-      parts.push(
-        g.path
-          .scale(scale, -scale)
-          .translate(round((x + p.xOffset) * scale), round(-p.yOffset * scale))
-          .toSVG()
-          .replace(/-?\d+\.\d{3,}/g, (n) => String(round(Number(n)))),
-      );
+      const id = `${weight === 'bold' ? 'b' : 'r'}${g.id}`;
+      if (!outlines.has(id))
+        outlines.set(
+          id,
+          g.path.toSVG().replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n)))),
+        );
+      glyphs.push({ id, x: Math.round(x + p.xOffset), y: Math.round(p.yOffset) });
     }
     x += p.xAdvance;
   });
-  return { width: x * scale, d: parts.join('') };
+  return { width: (x * size) / f.unitsPerEm, scale: size / f.unitsPerEm, glyphs };
 }
 
 /** Width of one line without building its outline. */

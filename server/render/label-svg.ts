@@ -2,7 +2,15 @@
 // (font.ts), barcodes from bwip-js (barcode.ts). Everything that cannot be drawn is
 // collected and thrown together, each problem named by its element and field.
 import { ValidationError } from '../core/errors.js';
-import { describeChar, layoutLine, measure, metrics, missingGlyphs, type FontWeight } from './font.js';
+import {
+  describeChar,
+  glyphOutline,
+  layoutLine,
+  measure,
+  metrics,
+  missingGlyphs,
+  type FontWeight,
+} from './font.js';
 import { barcodeSvg, BarcodeError, pickSymbology, qrSvg } from './barcode.js';
 import { PALETTE, type LabelModel } from './label-model.js';
 import type { FieldValues } from './label-content.js';
@@ -65,24 +73,29 @@ function fitText(e: TextEl, s: string) {
   return { size: min, lines: kept.map((l) => ellipsize(l, min, e.weight, e.w)) };
 }
 
-function textSvg(e: TextEl, s: string): string {
+function textSvg(e: TextEl, s: string, used: Set<string>): string {
   const { size, lines } = fitText(e, s);
   const { ascent, descent } = metrics(size, e.weight);
   const lh = size * LINE;
   const blockTop = e.y + (e.h - (lines.length * lh - (lh - size))) / 2;
   const fill = PALETTE[e.color];
+  const r2 = (n: number) => Math.round(n * 100) / 100;
   return lines
     .map((line, i) => {
       const run = layoutLine(line, size, e.weight);
       const x =
         e.align === 'left' ? e.x : e.align === 'right' ? e.x + e.w - run.width : e.x + (e.w - run.width) / 2;
       const baseline = blockTop + i * lh + (size - (ascent + descent)) / 2 + ascent;
-      const tx = Math.round(x * 100) / 100;
-      const ty = Math.round(baseline * 100) / 100;
+      const [tx, ty] = [r2(x), r2(baseline)];
+      for (const g of run.glyphs) used.add(g.id);
+      // Outlines are in font units, y up: one scaled group per line, each glyph a <use> of its outline.
+      const uses = run.glyphs
+        .map((g) => `<use href="#${g.id}" x="${g.x}"${g.y ? ` y="${-g.y}"` : ''}/>`)
+        .join('');
       const strike = e.strike
         ? `<rect x="${tx}" y="${Math.round(ty - size * 0.32)}" width="${Math.round(run.width)}" height="${Math.max(1, Math.round(size / 14))}" fill="${fill}"/>`
         : '';
-      return `<path transform="translate(${tx} ${ty})" fill="${fill}" d="${run.d}"/>${strike}`;
+      return `<g fill="${fill}" transform="translate(${tx} ${ty}) scale(${r2(run.scale * 1e4) / 1e4} ${-r2(run.scale * 1e4) / 1e4})">${uses}</g>${strike}`;
     })
     .join('');
 }
@@ -90,6 +103,7 @@ function textSvg(e: TextEl, s: string): string {
 export function renderSvg(model: LabelModel, t: TemplateBody, v: FieldValues, page = 1): string {
   const errors: Record<string, string> = {};
   const parts: string[] = [];
+  const used = new Set<string>();
   t.elements.forEach((e, i) => {
     if (e.page !== page) return;
     if (e.when === 'promo' && !v.promoActive) return;
@@ -115,7 +129,7 @@ export function renderSvg(model: LabelModel, t: TemplateBody, v: FieldValues, pa
             `${what}: the label font has no glyph for ${missing.slice(0, 5).map(describeChar).join(', ')}`;
           return;
         }
-        parts.push(textSvg(e, s));
+        parts.push(textSvg(e, s, used));
       } else if (e.type === 'barcode') {
         const value = v[e.field];
         const sym = e.symbology === 'auto' ? pickSymbology(value) : e.symbology;
@@ -146,6 +160,10 @@ export function renderSvg(model: LabelModel, t: TemplateBody, v: FieldValues, pa
   if (Object.keys(errors).length) throw new ValidationError('The label cannot be rendered.', errors);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${model.width}" height="${model.height}" viewBox="0 0 ${model.width} ${model.height}">` +
+    `<defs>${[...used]
+      .sort()
+      .map((id) => `<path id="${id}" d="${glyphOutline(id)}"/>`)
+      .join('')}</defs>` +
     `<rect width="${model.width}" height="${model.height}" fill="${PALETTE[t.background]}"/>${parts.join('')}</svg>`
   );
 }
