@@ -95,3 +95,6 @@ CREATE TABLE task_item_images (
   created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   KEY ix_task_item_images_task (task_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- What an AP declared it can show besides fields (JSON array, e.g. ["image/png"]).
+ALTER TABLE aps ADD COLUMN caps VARCHAR(255) NULL;

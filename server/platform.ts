@@ -98,7 +98,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   services.push(...render.services);
 
   // [tasks] the price-change pipeline, task pages, demo fleet
-  await composeTasks(ctx, roles, tasksEarly, downlink, services, routes);
+  await composeTasks(ctx, roles, tasksEarly, downlink, services, routes, render.ports.itemImages);
 
   let http: HttpService | null = null;
   if (roles.has('web')) {

@@ -27,6 +27,8 @@ export interface FleetOptions {
   /** prefix of the Device IDs, e.g. 'SIM' -> GID_x@@@SIM-0 */
   devicePrefix?: string;
   knobs?: Partial<SimApOptions>;
+  /** the first N APs of each group are image-capable (caps ["image/png"]) */
+  imageAps?: number;
   /** go offline for offlineForMs every offlineEveryMs (per AP, staggered), 0 = never */
   offlineEveryMs?: number;
   offlineForMs?: number;
@@ -54,6 +56,7 @@ export class Fleet {
             ...this.login(clientId),
             labels: labels.filter((_, i) => i % o.apsPerGroup === k),
             ...o.knobs,
+            ...(k < (o.imageAps ?? 0) ? { caps: ['image/png'] } : {}),
           }),
         );
       });

@@ -66,6 +66,8 @@ export class DemoFleet implements Service {
       devicePrefix: DEVICE_PREFIX,
       deviceCredentials: { instanceId: broker.instanceId, byClientId },
       knobs: { latencyMs: 300, statusIntervalMs: 30_000 },
+      // one image-capable AP, so the demo shows delivered label images next to field-only APs
+      imageAps: 1,
     });
     await this.fleet.start();
     log.info(

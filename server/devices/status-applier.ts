@@ -35,13 +35,15 @@ export async function applyStatus(
         .map(([id]) => id);
       for (const e of await labelExpectations(c, from.groupId, changed)) {
         const shown = reported.get(e.labelId)!;
-        if (shown !== e.expected && shown !== e.previous && !e.pending) mismatched.push(e.labelId);
+        if (shown !== e.expected && shown !== e.expectedImage && shown !== e.previous && !e.pending)
+          mismatched.push(e.labelId);
       }
       matched += await updateReportedLabels(c, from.groupId, from.clientId, from.receivedAt, chunk);
     }
     await upsertApStatus(c, {
       ...from,
       firmware: s.fw ?? null,
+      caps: s.caps?.length ? JSON.stringify(s.caps) : null,
       at: from.receivedAt,
       labelsReported: s.labels.length,
     });

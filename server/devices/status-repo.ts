@@ -1,6 +1,6 @@
 // SQL of AP status reports: the labels an AP serves and the AP itself.
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash.js';
 
 export interface ReportedLabel {
   labelId: string;
@@ -42,14 +42,16 @@ export async function upsertApStatus(
     firmware: string | null;
     at: Date;
     labelsReported: number;
+    /** JSON array of the capabilities the AP declared (docs/ap-protocol-image.md), or null */
+    caps: string | null;
   },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at),
+    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported, caps)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at), caps = VALUES(caps),
        last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
-    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported],
+    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported, ap.caps],
   );
 }
 
@@ -59,6 +61,8 @@ export interface LabelExpectation {
   previous: string | null;
   /** the hash of the price in force now */
   expected: string;
+  /** the hash of the image rendered for it (image-capable APs show that) */
+  expectedImage: string | null;
   /** an open task item is on its way to it */
   pending: boolean;
 }
@@ -71,7 +75,7 @@ export async function labelExpectations(
 ): Promise<LabelExpectation[]> {
   if (!labelIds.length) return [];
   const [rows] = (await db.query(
-    `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected,
+    `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected, ${EXPECTED_IMAGE_SQL} AS expectedImage,
        EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pending
      FROM labels l
      JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id

@@ -7,8 +7,12 @@ import { RenderService } from './render-service.js';
 import { RenderWorker } from './render-worker.js';
 import { renderRoutes } from './render-routes.js';
 import { renderApiRoutes } from './render-api-routes.js';
+import { ItemImages } from './item-images.js';
 
-export function createRender(ctx: AppContext, roles: Set<string>): DomainModule<{ render: RenderService }> {
+export function createRender(
+  ctx: AppContext,
+  roles: Set<string>,
+): DomainModule<{ render: RenderService; itemImages: ItemImages }> {
   const render = new RenderService(ctx.pool);
   const services: Service[] = [];
   if (roles.has('worker'))
@@ -22,6 +26,6 @@ export function createRender(ctx: AppContext, roles: Set<string>): DomainModule<
     name: 'render',
     services,
     routes: [renderRoutes(ctx.pool, render), renderApiRoutes(render)],
-    ports: { render },
+    ports: { render, itemImages: new ItemImages(ctx.pool, render) },
   };
 }

@@ -73,3 +73,19 @@ export async function recentItems(db: Queryable, labelId: string, limit: number)
   }>;
   return rows;
 }
+
+export async function hasImage(db: Queryable, hash: string) {
+  const [rows] = (await db.query('SELECT 1 FROM label_images WHERE image_hash = ? LIMIT 1', [
+    hash,
+  ])) as unknown as Rows<unknown>;
+  return rows.length > 0;
+}
+
+export async function imageByHash(db: Queryable, hash: string) {
+  const [rows] = (await db.query('SELECT png FROM label_images WHERE image_hash = ? LIMIT 1', [
+    hash,
+  ])) as unknown as Rows<{
+    png: Buffer;
+  }>;
+  return rows[0]?.png ?? null;
+}

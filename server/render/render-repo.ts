@@ -273,13 +273,6 @@ export async function imagePng(db: Queryable, key: string) {
   return rows[0] ?? null;
 }
 
-export async function imageByHash(db: Queryable, hash: string) {
-  const [rows] = (await db.query('SELECT png FROM label_images WHERE image_hash = ? LIMIT 1', [
-    hash,
-  ])) as unknown as Rows<{ png: Buffer }>;
-  return rows[0]?.png ?? null;
-}
-
 export async function insertImages(
   db: Queryable,
   rows: { key: string; hash: string; width: number; height: number; png: Buffer }[],
@@ -373,6 +366,7 @@ export async function nextPendingTask(db: Queryable) {
 
 export interface ItemFactsRow extends FactsRow {
   item_id: string;
+  task_id: string;
   task_created_at: Date;
   item_price: string;
   item_promo_price: string | null;
@@ -381,9 +375,7 @@ export interface ItemFactsRow extends FactsRow {
   item_currency: string;
 }
 
-export async function itemBatch(db: Queryable, taskId: string, afterId: string, limit: number) {
-  const [rows] = (await db.query(
-    `SELECT ti.id AS item_id, t.created_at AS task_created_at, ti.price AS item_price, ti.promo_price AS item_promo_price,
+const ITEM_SQL = `SELECT ti.id AS item_id, ti.task_id, t.created_at AS task_created_at, ti.price AS item_price, ti.promo_price AS item_promo_price,
         ti.sku AS item_sku, ti.name AS item_name, ti.currency AS item_currency,
         l.label_id, l.model_code, l.store_id, s.name AS store_name, s.timezone, ti.product_id,
         pr.sku, pr.name, pr.name_latin, pr.category, pr.unit, pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit,
@@ -391,10 +383,62 @@ export async function itemBatch(db: Queryable, taskId: string, afterId: string, 
        FROM task_items ti JOIN tasks t ON t.id = ti.task_id
        JOIN labels l ON l.label_id = ti.label_id JOIN stores s ON s.id = ti.store_id
        JOIN products pr ON pr.id = ti.product_id
-       LEFT JOIN prices p ON p.store_id = ti.store_id AND p.product_id = ti.product_id
-      WHERE ti.task_id = ? AND ti.id > ? ORDER BY ti.id LIMIT ?`,
-    [taskId, afterId, limit],
-  )) as unknown as Rows<ItemFactsRow>;
+       LEFT JOIN prices p ON p.store_id = ti.store_id AND p.product_id = ti.product_id`;
+
+export async function itemBatch(db: Queryable, taskId: string, afterId: string, limit: number) {
+  const [rows] = (await db.query(`${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ? ORDER BY ti.id LIMIT ?`, [
+    taskId,
+    afterId,
+    limit,
+  ])) as unknown as Rows<ItemFactsRow>;
+  return rows;
+}
+
+export async function itemsByIds(db: Queryable, ids: string[]) {
+  if (!ids.length) return [];
+  const [rows] = (await db.query(`${ITEM_SQL} WHERE ti.id IN (?) ORDER BY ti.id`, [
+    ids,
+  ])) as unknown as Rows<ItemFactsRow>;
+  return rows;
+}
+
+// ---- delivery to image-capable APs
+
+/** Whether any AP of the group declared it takes PNG images (`caps` of its status). */
+export async function groupTakesImages(db: Queryable, groupId: string): Promise<boolean> {
+  const [rows] = (await db.query('SELECT 1 FROM aps WHERE group_id = ? AND caps LIKE ? LIMIT 1', [
+    groupId,
+    '%"image/png"%',
+  ])) as unknown as Rows<unknown>;
+  return rows.length > 0;
+}
+
+export async function itemImageRows(db: Queryable, ids: string[]) {
+  if (!ids.length) return [];
+  const [rows] = (await db.query(
+    'SELECT item_id, content_key, image_hash, error FROM task_item_images WHERE item_id IN (?)',
+    [ids],
+  )) as unknown as Rows<{
+    item_id: string;
+    content_key: string | null;
+    image_hash: string | null;
+    error: string | null;
+  }>;
+  return rows.map((r) => ({ ...r, item_id: String(r.item_id) }));
+}
+
+export async function pngsByKeys(db: Queryable, keys: string[]) {
+  if (!keys.length) return [];
+  const [rows] = (await db.query(
+    'SELECT content_key, image_hash, width_px, height_px, png FROM label_images WHERE content_key IN (?)',
+    [keys],
+  )) as unknown as Rows<{
+    content_key: string;
+    image_hash: string;
+    width_px: number;
+    height_px: number;
+    png: Buffer;
+  }>;
   return rows;
 }
 

@@ -140,13 +140,28 @@ export function renderRoutes(pool: Pool, render: RenderService) {
               : err.message,
         };
       }
+      // An image-capable AP reports the hash of the image it shows: show that image too.
+      const displayed =
+        label.displayed_hash &&
+        label.displayed_hash !== image.imageHash &&
+        (await pages.hasImage(pool, label.displayed_hash))
+          ? label.displayed_hash
+          : null;
       res.render('render/label', {
         title: `Label ${label.label_id}`,
         label,
         image,
+        displayed,
         models: await render.models(),
         items: await pages.recentItems(pool, label.label_id, 10),
       });
+    });
+
+    app.get('/render/images/:hash.png', readers, async (req, res) => {
+      const hash = str(req.params.hash);
+      const png = /^[0-9a-f]{64}$/.test(hash) ? await pages.imageByHash(pool, hash) : null;
+      if (!png) throw new NotFoundError('No such image.');
+      sendPng(res, png, hash);
     });
 
     app.post('/catalog/labels/:labelId/model', writers, async (req, res) => {

@@ -7,7 +7,7 @@ import { withTx } from '../db/pool.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { RenderService } from './render-service.js';
-import { effectivePromoAt } from './label-content.js';
+import { renderItemRows } from './item-images.js';
 import * as repo from './render-repo.js';
 
 export class RenderWorker implements Service {
@@ -57,21 +57,7 @@ export class RenderWorker implements Service {
         await repo.advanceTask(c, task.task_id, task.last_item_id, 0, 0, true);
         return true;
       }
-      const items = rows.map((r) => {
-        const facts = repo.itemFacts(r);
-        const at = r.task_created_at;
-        // The item carries the promotion resolved when it was created; keep the window only if it agrees.
-        if (effectivePromoAt(facts.price, at) !== facts.price.promoPrice)
-          facts.price = { ...facts.price, promoFrom: null, promoTo: null };
-        return { facts, modelCode: r.model_code, storeId: r.store_id, category: r.category, at };
-      });
-      const results = await this.render.batch(await this.render.jobsFor(items));
-      const saved = results.map((res, i) => ({
-        itemId: rows[i].item_id,
-        key: res.key,
-        hash: 'imageHash' in res ? res.imageHash : null,
-        error: 'error' in res ? res.error.slice(0, 500) : null,
-      }));
+      const saved = await renderItemRows(this.render, rows);
       await repo.saveItemImages(c, task.task_id, saved);
       const failed = saved.filter((s) => s.error).length;
       if (failed) this.log.warn({ task: task.task_id, failed }, 'labels of a task could not be rendered');

@@ -7,6 +7,7 @@ import type { Role } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { devicesRoutes } from '../devices/devices-routes.js';
+import type { ItemImagePort } from './group-dispatcher.js';
 import { taskApiRoutes } from './task-api-routes.js';
 import { TaskCreator } from './task-creator.js';
 import { TaskFinisher } from './task-finisher.js';
@@ -34,13 +35,14 @@ export async function composeTasks(
   downlink: { current: DownlinkPublisher | null },
   services: Service[],
   routes: ((app: Router) => void)[],
+  images: ItemImagePort | null = null,
 ): Promise<void> {
   const { config, pool } = ctx;
   const finisher = new TaskFinisher(pool);
   const tasks = new TaskService(pool, early.taskCreator, finisher);
   routes.push(taskRoutes(tasks), taskApiRoutes(tasks), devicesRoutes(pool));
   if (roles.has('worker'))
-    services.push(...createTaskPipeline(ctx, early.taskQueue, finisher, downlink).services);
+    services.push(...createTaskPipeline(ctx, early.taskQueue, finisher, downlink, { images }).services);
   // The demo fleet only in the embedded default with every role in this process.
   if (config.DEMO && config.embedded && roles.has('broker') && roles.has('worker')) {
     const { startDemo } = await import('../demo/demo-compose.js');

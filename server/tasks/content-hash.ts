@@ -45,3 +45,12 @@ export function effectivePromo(
   if (p.promoTo && now.getTime() >= p.promoTo.getTime()) return null;
   return p.promoPrice;
 }
+
+/**
+ * The hash of the image rendered for the label `l`'s latest item showing its current content
+ * (CONTENT_HASH_SQL), or NULL: what an image-capable AP displays when it is up to date.
+ */
+export const EXPECTED_IMAGE_SQL =
+  `(SELECT img.image_hash FROM task_items ei JOIN task_item_images img ON img.item_id = ei.id ` +
+  `WHERE ei.label_id = l.label_id AND ei.content_hash = ${CONTENT_HASH_SQL} AND img.image_hash IS NOT NULL ` +
+  `ORDER BY ei.id DESC LIMIT 1)`;

@@ -5,7 +5,7 @@ import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { groupsWithWork } from './dispatch-repo.js';
 import { DispatchWorker } from './dispatch-worker.js';
-import { GroupDispatcher } from './group-dispatcher.js';
+import { GroupDispatcher, type ItemImagePort } from './group-dispatcher.js';
 import type { TaskFinisher } from './task-finisher.js';
 import type { TaskQueue } from './task-queue.js';
 import { TaskSweeper } from './task-sweeper.js';
@@ -23,10 +23,10 @@ export function createTaskPipeline(
   queue: TaskQueue,
   finisher: TaskFinisher,
   downlink: { current: DownlinkPublisher | null },
-  opts: { sweepIntervalMs?: number } = {},
+  opts: { sweepIntervalMs?: number; images?: ItemImagePort | null } = {},
 ): TaskPipeline {
   const { pool, redis, redisUrl, config, log } = ctx;
-  const dispatcher = new GroupDispatcher(pool, config, downlink, log);
+  const dispatcher = new GroupDispatcher(pool, config, downlink, log, opts.images ?? null);
   const dispatch = new DispatchWorker(pool, redis, redisUrl, config, queue, dispatcher, log, {
     concurrency: config.TASK_DISPATCH_CONCURRENCY,
   });

@@ -32,6 +32,8 @@ export const statusSchema = z.object({
   type: z.literal('status'),
   ts: z.iso.datetime({ offset: true }),
   fw: z.string().max(64).optional(),
+  /** what the AP can show besides fields, e.g. ["image/png"] (docs/ap-protocol-image.md) */
+  caps: z.array(z.string().min(1).max(32)).max(16).optional(),
   labels: z
     .array(
       z.object({
