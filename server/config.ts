@@ -137,6 +137,8 @@ const schema = z.object({
   // [render] how often the worker looks for new tasks to render, and labels per batch.
   RENDER_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   RENDER_BATCH: z.coerce.number().int().min(1).max(2000).default(200),
+  // [render] the worker renders every task's items, not only those bound for image-capable APs.
+  RENDER_ALL_TASKS: bool.default(false),
 });
 
 export type Env = z.infer<typeof schema>;

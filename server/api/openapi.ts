@@ -174,6 +174,36 @@ export function openApiDocument(serverUrl = '/') {
           },
         },
       },
+      '/api/v1/labels/{labelId}/image': {
+        get: {
+          operationId: 'getLabelImage',
+          summary: 'The PNG the label must show now, or at `at` (scope tasks:read)',
+          parameters: [
+            { name: 'labelId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } },
+            {
+              name: 'at',
+              in: 'query',
+              schema: { type: 'string', format: 'date-time' },
+              description: 'ISO-8601 time with zone: scheduled changes due by then are applied',
+            },
+            {
+              name: 'page',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1 },
+              description: 'Page of a multi-page model',
+            },
+          ],
+          responses: {
+            200: {
+              description:
+                'The image, of the label model size. `X-Image-Hash` and `ETag` carry its SHA-256; the same content gives the same bytes.',
+              content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
+            },
+            404: json('Error', 'No such label, or it is unbound or its product has no price in its store'),
+            ...errors,
+          },
+        },
+      },
     },
     components: {
       schemas: components(),

@@ -20,6 +20,7 @@ export function createRender(
       new RenderWorker(ctx.pool, render, ctx.log, {
         intervalMs: ctx.config.RENDER_INTERVAL_MS,
         batch: ctx.config.RENDER_BATCH,
+        allTasks: ctx.config.RENDER_ALL_TASKS,
       }),
     );
   return {

@@ -385,12 +385,21 @@ const ITEM_SQL = `SELECT ti.id AS item_id, ti.task_id, t.created_at AS task_crea
        JOIN products pr ON pr.id = ti.product_id
        LEFT JOIN prices p ON p.store_id = ti.store_id AND p.product_id = ti.product_id`;
 
-export async function itemBatch(db: Queryable, taskId: string, afterId: string, limit: number) {
-  const [rows] = (await db.query(`${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ? ORDER BY ti.id LIMIT ?`, [
-    taskId,
-    afterId,
-    limit,
-  ])) as unknown as Rows<ItemFactsRow>;
+/** The next items of a task after `afterId`; with `imageGroupsOnly`, only those of groups with an image-capable AP. */
+export async function itemBatch(
+  db: Queryable,
+  taskId: string,
+  afterId: string,
+  limit: number,
+  imageGroupsOnly: boolean,
+) {
+  const only = imageGroupsOnly
+    ? ` AND EXISTS (SELECT 1 FROM aps a WHERE a.group_id = ti.group_id AND a.caps LIKE '%"image/png"%')`
+    : '';
+  const [rows] = (await db.query(
+    `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${only} ORDER BY ti.id LIMIT ?`,
+    [taskId, afterId, limit],
+  )) as unknown as Rows<ItemFactsRow>;
   return rows;
 }
 

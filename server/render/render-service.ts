@@ -154,6 +154,31 @@ export class RenderService {
     return { key, imageHash, png, model: job.model };
   }
 
+  private drawOne(
+    j: RenderJob,
+    key: string,
+    known: Map<string, string>,
+    fresh: Map<string, { hash: string; width: number; height: number; png: Buffer }>,
+  ): { key: string; imageHash: string } | { key: string; error: string } {
+    const hash = known.get(key) ?? fresh.get(key)?.hash;
+    if (hash) return { key, imageHash: hash };
+    try {
+      const png = this.draw(j);
+      const h = sha256(png);
+      fresh.set(key, { hash: h, width: j.model.width, height: j.model.height, png });
+      return { key, imageHash: h };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return {
+        key,
+        error:
+          Object.entries(err.fields)
+            .map(([f, m]) => `${f}: ${m}`)
+            .join('; ') || err.message,
+      };
+    }
+  }
+
   /**
    * Many images at once (the worker): keys already stored are looked up in one query, the rest
    * drawn and inserted in one statement. A job that cannot be drawn gets its error; the others go on.
@@ -164,26 +189,13 @@ export class RenderService {
     const keys = jobs.map((j) => this.contentKey(j));
     const known = await repo.imagesByKeys(this.pool, [...new Set(keys)]);
     const fresh = new Map<string, { hash: string; width: number; height: number; png: Buffer }>();
-    const out = jobs.map((j, i) => {
-      const key = keys[i];
-      const hash = known.get(key) ?? fresh.get(key)?.hash;
-      if (hash) return { key, imageHash: hash };
-      try {
-        const png = this.draw(j);
-        const h = sha256(png);
-        fresh.set(key, { hash: h, width: j.model.width, height: j.model.height, png });
-        return { key, imageHash: h };
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        return {
-          key,
-          error:
-            Object.entries(err.fields)
-              .map(([f, m]) => `${f}: ${m}`)
-              .join('; ') || err.message,
-        };
-      }
-    });
+    const out: ({ key: string; imageHash: string } | { key: string; error: string })[] = [];
+    let drawn = 0;
+    for (const [i, j] of jobs.entries()) {
+      // Drawing is CPU work: let the process's other work (acks, dispatch) run between labels.
+      if (++drawn % 4 === 0) await new Promise((r) => setImmediate(r));
+      out.push(this.drawOne(j, keys[i], known, fresh));
+    }
     await repo.insertImages(
       this.pool,
       [...fresh].map(([key, v]) => ({ key, ...v })),

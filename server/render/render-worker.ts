@@ -1,4 +1,6 @@
-// Worker role: renders every new task's items in batches, off the HTTP path. Tasks are
+// Worker role: renders new tasks' items in batches, off the HTTP path: the items bound for
+// groups with an image-capable AP (ahead of their dispatch), or every item with
+// RENDER_ALL_TASKS (images for the label and task pages of field-only stores too). Tasks are
 // registered as they appear (open ones pending, finished ones skipped); each batch is one
 // transaction that claims the task's progress row (SKIP LOCKED, so workers share the work),
 // draws or looks up the images and records each item's image hash or error.
@@ -19,7 +21,7 @@ export class RenderWorker implements Service {
     private readonly pool: Pool,
     private readonly render: RenderService,
     private readonly log: Logger,
-    private readonly opts: { intervalMs: number; batch: number },
+    private readonly opts: { intervalMs: number; batch: number; allTasks: boolean },
   ) {}
 
   async start() {
@@ -52,7 +54,13 @@ export class RenderWorker implements Service {
     return withTx(this.pool, async (c) => {
       const task = await repo.nextPendingTask(c);
       if (!task) return false;
-      const rows = await repo.itemBatch(c, task.task_id, task.last_item_id, this.opts.batch);
+      const rows = await repo.itemBatch(
+        c,
+        task.task_id,
+        task.last_item_id,
+        this.opts.batch,
+        !this.opts.allTasks,
+      );
       if (!rows.length) {
         await repo.advanceTask(c, task.task_id, task.last_item_id, 0, 0, true);
         return true;

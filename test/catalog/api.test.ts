@@ -231,6 +231,7 @@ describe('REST API: products and the OpenAPI document', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/aps',
       '/api/v1/labels/mismatches',
+      '/api/v1/labels/{labelId}/image',
       '/api/v1/price-changes',
       '/api/v1/products',
       '/api/v1/stores',

@@ -54,7 +54,7 @@ async function image(labelId: string, query = '', key: string | null = readKey) 
 const errorOf = (r: { body: Buffer }) => JSON.parse(r.body.toString('utf8')).error;
 
 beforeAll(async () => {
-  p = await startCatalogPlatform({ RENDER_INTERVAL_MS: '100' });
+  p = await startCatalogPlatform({ RENDER_INTERVAL_MS: '100', RENDER_ALL_TASKS: 'true' });
   admin = await signedIn(p, 'admin');
   operator = await signedIn(p, 'operator');
   readKey = await issueKey('tasks:read');
