@@ -111,7 +111,13 @@ export class GroupDispatcher {
     retries: DispatchRow[],
     pending: DispatchRow[],
   ): Promise<OutgoingMessage[]> {
-    const images = this.images ? await this.images.imagesFor(groupId, [...retries, ...pending]) : null;
+    // Without images (none rendered, or rendering failed) the items still go, with their fields.
+    const images = this.images
+      ? await this.images.imagesFor(groupId, [...retries, ...pending]).catch((err: unknown) => {
+          this.log.warn({ err, groupId }, 'label images unavailable; items go with their fields only');
+          return null;
+        })
+      : null;
     const withImage = (r: DispatchRow) => (images?.has(r.id) ? { ...r, image: images.get(r.id)! } : r);
     const parent = this.config.MQTT_PARENT_TOPIC;
     const byTopic = new Map<string, (DispatchRow & { image?: ItemImage })[]>();
