@@ -3,6 +3,7 @@
 // for whole tasks and by the dispatcher, through ItemImagePort, for the items it is about to
 // send to a group with image-capable APs (drawing what the worker has not reached yet).
 import type { Pool, Queryable } from '../db/pool.js';
+import { NotFoundError } from '../core/errors.js';
 import type { ItemImagePort } from '../tasks/group-dispatcher.js';
 import type { ItemImage } from '../tasks/task-message.js';
 import type { RenderService } from './render-service.js';
@@ -78,4 +79,20 @@ export class ItemImages implements ItemImagePort {
     }
     return out;
   }
+}
+
+/** One item's image: the one recorded for it, or drawn now (and recorded). */
+export async function itemImage(pool: Pool, render: RenderService, itemId: string) {
+  let [k] = await repo.itemImageRows(pool, [itemId]);
+  if (!k) {
+    const rows = await repo.itemsByIds(pool, [itemId]);
+    if (!rows.length) throw new NotFoundError(`No task item ${itemId}.`);
+    const [r] = await renderItemRows(render, rows);
+    await saveResults(pool, rows, [r]);
+    k = { item_id: itemId, content_key: r.key, image_hash: r.hash, error: r.error };
+  }
+  if (k.error || !k.content_key) return { error: k.error ?? 'not rendered' };
+  const [p] = await repo.pngsByKeys(pool, [k.content_key]);
+  if (!p) return { error: 'the image is no longer stored' };
+  return { hash: p.image_hash, png: p.png };
 }

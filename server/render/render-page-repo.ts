@@ -89,3 +89,27 @@ export async function imageByHash(db: Queryable, hash: string) {
   }>;
   return rows[0]?.png ?? null;
 }
+
+/** A page of a task's items with the image rendered for each, if any. */
+export async function taskItemsPage(db: Queryable, taskId: string, limit: number, offset: number) {
+  const [rows] = (await db.query(
+    `SELECT ti.id, ti.label_id, ti.state, ti.sku, ti.name, ti.price, ti.promo_price, i.image_hash, i.error AS render_error
+       FROM task_items ti LEFT JOIN task_item_images i ON i.item_id = ti.id
+      WHERE ti.task_id = ? ORDER BY ti.id LIMIT ? OFFSET ?`,
+    [taskId, limit, offset],
+  )) as unknown as Rows<{
+    id: string;
+    label_id: string;
+    state: string;
+    sku: string;
+    name: string;
+    price: string;
+    promo_price: string | null;
+    image_hash: string | null;
+    render_error: string | null;
+  }>;
+  const [[c]] = (await db.query('SELECT COUNT(*) AS n FROM task_items WHERE task_id = ?', [
+    taskId,
+  ])) as unknown as [[{ n: string }]];
+  return { rows, total: Number(c.n) };
+}

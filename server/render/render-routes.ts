@@ -8,6 +8,7 @@ import { flash } from '../web/flash.js';
 import type { RenderService } from './render-service.js';
 import { FIELDS, canonicalTemplate } from './template-schema.js';
 import * as pages from './render-page-repo.js';
+import { itemImage } from './item-images.js';
 
 const readers = requireRole('admin', 'operator', 'auditor');
 const writers = requireRole('admin', 'operator');
@@ -155,6 +156,29 @@ export function renderRoutes(pool: Pool, render: RenderService) {
         models: await render.models(),
         items: await pages.recentItems(pool, label.label_id, 10),
       });
+    });
+
+    // What each label of a task will show: the worker's images, or drawn here one by one.
+    app.get('/render/tasks/:taskId', readers, async (req, res) => {
+      const taskId = String(id(req.params.taskId));
+      const page = Math.max(1, Number(req.query.page) || 1);
+      const r = await pages.taskItemsPage(pool, taskId, 48, (page - 1) * 48);
+      if (!r.total) throw new NotFoundError(`Task ${taskId} has no labels.`);
+      res.render('render/task-images', {
+        title: `Task ${taskId} · label images`,
+        taskId,
+        items: r.rows,
+        total: r.total,
+        page,
+        pages: Math.max(1, Math.ceil(r.total / 48)),
+      });
+    });
+
+    app.get('/render/items/:itemId.png', readers, async (req, res) => {
+      const r = await itemImage(pool, render, String(id(req.params.itemId)));
+      if (!r.png)
+        throw new ValidationError('The label cannot be rendered.', { image: r.error ?? 'not rendered' });
+      sendPng(res, r.png, r.hash);
     });
 
     app.get('/render/images/:hash.png', readers, async (req, res) => {

@@ -424,6 +424,19 @@ describe('worker rendering of tasks', () => {
       expect(r.error).toBeNull();
       expect(r.image_hash).toBe((await image(r.label_id)).hash);
     }
+    // the task page links to what each label will show
+    expect((await operator.get(`/tasks/${task.id}`)).text).toContain(`href="/render/tasks/${task.id}"`);
+    const page = await operator.get(`/render/tasks/${task.id}`);
+    expect(page.status).toBe(200);
+    const ids = [...page.text.matchAll(/src="\/render\/items\/(\d+)\.png"/g)].map((m) => m[1]);
+    expect(ids).toHaveLength(2);
+    for (const itemId of ids) {
+      const png = await operator.request('GET', `/render/items/${itemId}.png`, {
+        headers: { accept: 'image/png' },
+      });
+      expect(png.status).toBe(200);
+      expect(rows.map((r) => r.image_hash)).toContain(png.headers.get('x-image-hash'));
+    }
   });
 
   it('records the error of an item it cannot render and goes on', async () => {

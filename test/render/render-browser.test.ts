@@ -149,6 +149,13 @@ describe('template editor and label page in a browser', () => {
         .poll(() => pv.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth))
         .toBe(296);
       await page.screenshot({ path: `${SHOTS}/product-${width}.png`, fullPage: true });
+      // the task of the price change: what each label will show, drawn on request
+      const [task] = await q<{ id: string }>(p, 'SELECT MAX(task_id) AS id FROM task_items');
+      await page.goto(`${p.baseUrl}/tasks/${task.id}`);
+      await Promise.all([page.waitForURL(/\/render\/tasks\/\d+$/), page.click('[data-testid=task-images]')]);
+      const ti = page.locator('[data-testid=task-label-images] img').first();
+      await expect.poll(() => ti.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(296);
+      await page.screenshot({ path: `${SHOTS}/task-images-${width}.png`, fullPage: true });
       expect(page.errors).toEqual([]);
     }
   });
