@@ -154,7 +154,9 @@ describe('template editor and label page in a browser', () => {
       await page.goto(`${p.baseUrl}/tasks/${task.id}`);
       await Promise.all([page.waitForURL(/\/render\/tasks\/\d+$/), page.click('[data-testid=task-images]')]);
       const ti = page.locator('[data-testid=task-label-images] img').first();
-      await expect.poll(() => ti.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(296);
+      await expect
+        .poll(() => ti.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth))
+        .toBe(296);
       await page.screenshot({ path: `${SHOTS}/task-images-${width}.png`, fullPage: true });
       expect(page.errors).toEqual([]);
     }
