@@ -479,7 +479,4 @@ export class RenderService {
       ]);
     });
   }
-
-  /** The promotion in force for these facts at `at` (for pages that explain an image). */
-  static promoAt = effectivePromoAt;
 }
