@@ -284,8 +284,12 @@ describe('images for image-capable APs', () => {
       30_000,
       'confirmed with the image hash',
     );
-    expect((await q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]))[0].state).toBe(
-      'completed',
+    // the task completes once its last item is confirmed (the finisher runs after the ack batch)
+    await waitFor(
+      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
+      (r) => r[0].state === 'completed',
+      30_000,
+      'task completed',
     );
   });
 });
