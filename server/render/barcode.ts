@@ -36,6 +36,9 @@ const place = (x: number, y: number, g: { width: number; height: number; inner: 
   g.inner.replace(/#000000/g, colour) +
   '</svg>';
 
+// Width in modules (at scale 1) and text height per value shape, see drawBarcode.
+const widths = new Map<string, { width1: number; textPx: number }>();
+
 // A price change redraws labels whose barcode has not changed: keep the last few thousand.
 const drawn = new Map<string, string>();
 const DRAWN_MAX = 2000;
@@ -67,17 +70,36 @@ function drawBarcode(
   if (sym === 'code128' && !/^[\x20-\x7e]+$/.test(value))
     throw new BarcodeError(`Code 128 takes printable ASCII only, not "${value.slice(0, 40)}"`);
   const base = { bcid: sym, text: value, includetext: showText, textxalign: 'center' as const };
-  const probe = toSvg({ ...base, scale: 1, height: 10 });
-  const textPx = probe.height - 10 * PT_PER_MM;
-  let m = Math.floor(box.w / probe.width);
-  if (m < 1) throw new BarcodeError(`needs ${Math.ceil(probe.width)} px of width, the box has ${box.w}`);
-  let barMm = 0;
-  for (; m >= 1; m--) {
-    barMm = Math.floor(((box.h / m - textPx) / PT_PER_MM) * 10) / 10;
-    if (barMm >= 3 || m === 1) break;
+  const fit = (width1: number, textPx: number) => {
+    let m = Math.floor(box.w / width1);
+    if (m < 1) throw new BarcodeError(`needs ${Math.ceil(width1)} px of width, the box has ${box.w}`);
+    let barMm = 0;
+    for (; m >= 1; m--) {
+      barMm = Math.floor(((box.h / m - textPx) / PT_PER_MM) * 10) / 10;
+      if (barMm >= 3 || m === 1) break;
+    }
+    if (barMm < 1) throw new BarcodeError(`the box is too short (${box.h} px) for the bars and their text`);
+    return { m, barMm };
+  };
+  // Values of one shape (digits and other characters at the same places) have the same width in
+  // modules, so a known shape saves the measuring call. The result is checked: a width other than
+  // the shape's falls back to measuring, so the image never depends on what was drawn before.
+  const shape = `${sym}|${showText}|${value.replace(/\d/g, '0').replace(/[^0]/g, 'x')}`;
+  const known = widths.get(shape);
+  let g: ReturnType<typeof toSvg> | null = null;
+  if (known) {
+    const { m, barMm } = fit(known.width1, known.textPx);
+    const guess = toSvg({ ...base, scale: m, height: barMm });
+    if (guess.width === known.width1 * m) g = guess;
   }
-  if (barMm < 1) throw new BarcodeError(`the box is too short (${box.h} px) for the bars and their text`);
-  const g = toSvg({ ...base, scale: m, height: barMm });
+  if (!g) {
+    const probe = toSvg({ ...base, scale: 1, height: 10 });
+    const textPx = probe.height - 10 * PT_PER_MM;
+    widths.set(shape, { width1: probe.width, textPx });
+    if (widths.size > 1000) widths.delete(widths.keys().next().value!);
+    const { m, barMm } = fit(probe.width, textPx);
+    g = toSvg({ ...base, scale: m, height: barMm });
+  }
   if (g.width > box.w || g.height > box.h)
     throw new BarcodeError(`needs ${g.width} x ${g.height} px, the box has ${box.w} x ${box.h}`);
   return place(

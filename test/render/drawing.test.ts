@@ -1,6 +1,6 @@
 // The drawing code on its own: the same content gives the same PNG bytes, every model's
 // size, unit prices in exact decimals, and the errors that name the element and field.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { builtInTemplate } from '../../server/render/default-templates.js';
 import { parseTemplate } from '../../server/render/template-schema.js';
 import { fieldValues, unitPrice, type LabelFacts } from '../../server/render/label-content.js';
@@ -85,6 +85,23 @@ describe('drawing', () => {
       promoPrice: '',
       promoPeriod: '',
     });
+  });
+
+  it('draws a barcode the same whether or not another value of its shape was drawn before', async () => {
+    const box = { x: 0, y: 0, w: 138, h: 64 };
+    const fresh = async () => {
+      vi.resetModules();
+      return (await import('../../server/render/barcode.js')).barcodeSvg;
+    };
+    const cold = await fresh();
+    const alone = cold('code128', 'SKU-000124', box, true, '#000000');
+    const warm = await fresh();
+    warm('code128', 'SKU-000123', box, true, '#000000');
+    expect(warm('code128', 'SKU-000124', box, true, '#000000')).toBe(alone);
+    const ean = (await fresh())('ean13', '6901234567885', box, true, '#000000');
+    const warmEan = await fresh();
+    warmEan('ean13', '6901234567892', box, true, '#000000');
+    expect(warmEan('ean13', '6901234567885', box, true, '#000000')).toBe(ean);
   });
 
   it('picks EAN-13 for a valid EAN-13 and Code 128 otherwise', () => {
