@@ -6,7 +6,13 @@
 import { appendAudit } from '../audit/audit-repo.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
-import { knownDisplayed, labelExpectations, updateReportedLabels, upsertApStatus } from './status-repo.js';
+import {
+  applyReportedModels,
+  knownDisplayed,
+  labelExpectations,
+  updateReportedLabels,
+  upsertApStatus,
+} from './status-repo.js';
 
 const CHUNK = 500;
 
@@ -14,7 +20,7 @@ export async function applyStatus(
   pool: Pool,
   from: { clientId: string; groupId: string; deviceId: string; receivedAt: Date },
   s: Status,
-): Promise<{ labels: number; mismatches: number }> {
+): Promise<{ labels: number; mismatches: number; unknownModels: string[] }> {
   return withTx(pool, async (c) => {
     let matched = 0;
     const mismatched: string[] = [];
@@ -40,6 +46,23 @@ export async function applyStatus(
       }
       matched += await updateReportedLabels(c, from.groupId, from.clientId, from.receivedAt, chunk);
     }
+    // An AP that knows its labels' hardware reports their model; an unknown model changes nothing.
+    const models = new Map(s.labels.filter((l) => l.model).map((l) => [l.labelId, l.model!]));
+    const { changed, unknown } = await applyReportedModels(c, from.groupId, models);
+    for (let i = 0; i < changed.length; i += 300) {
+      const chunk = changed.slice(i, i + 300);
+      await appendAudit(c, { name: from.clientId, role: 'device' }, [
+        {
+          action: 'label.model_reported',
+          objectType: 'ap',
+          objectId: from.clientId,
+          refs: { ap: from.clientId, group: from.groupId, label: chunk.map((x) => x.labelId) },
+          summary: `${chunk.length} label(s) reported with another model`,
+          before: chunk.map((x) => ({ label: x.labelId, model: x.from })),
+          after: chunk.map((x) => ({ label: x.labelId, model: x.to })),
+        },
+      ]);
+    }
     await upsertApStatus(c, {
       ...from,
       firmware: s.fw ?? null,
@@ -59,6 +82,6 @@ export async function applyStatus(
         },
       ]);
     }
-    return { labels: matched, mismatches: mismatched.length };
+    return { labels: matched, mismatches: mismatched.length, unknownModels: unknown };
   });
 }

@@ -99,3 +99,34 @@ export async function knownDisplayed(
   )) as unknown as [{ labelId: string; h: string | null }[]];
   return new Map(rows.map((r) => [r.labelId, r.h]));
 }
+
+/**
+ * Labels of the group whose reported model (a known one) differs from their model: set it.
+ * Returns the labels changed, with their previous model, and the reported models that are unknown.
+ */
+export async function applyReportedModels(
+  db: Queryable,
+  groupId: string,
+  reported: Map<string, string>,
+): Promise<{ changed: { labelId: string; from: string; to: string }[]; unknown: string[] }> {
+  if (!reported.size) return { changed: [], unknown: [] };
+  const models = [...new Set(reported.values())];
+  const [known] = (await db.query('SELECT code FROM label_models WHERE code IN (?)', [
+    models,
+  ])) as unknown as [{ code: string }[]];
+  const ok = new Set(known.map((k) => k.code));
+  const [rows] = (await db.query(
+    'SELECT label_id, model_code FROM labels WHERE group_id = ? AND label_id IN (?) FOR UPDATE',
+    [groupId, [...reported.keys()]],
+  )) as unknown as [{ label_id: string; model_code: string }[]];
+  const changed = rows
+    .filter((r) => ok.has(reported.get(r.label_id)!) && reported.get(r.label_id) !== r.model_code)
+    .map((r) => ({ labelId: r.label_id, from: r.model_code, to: reported.get(r.label_id)! }));
+  for (const to of new Set(changed.map((c) => c.to)))
+    await db.query('UPDATE labels SET model_code = ? WHERE group_id = ? AND label_id IN (?)', [
+      to,
+      groupId,
+      changed.filter((c) => c.to === to).map((c) => c.labelId),
+    ]);
+  return { changed, unknown: models.filter((m) => !ok.has(m)) };
+}

@@ -8,13 +8,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor } from '../audit/audit-chain.js';
 import type { LabelModel } from './label-model.js';
-import {
-  effectivePromoAt,
-  fieldValues,
-  type FieldValues,
-  type LabelFacts,
-  type PriceState,
-} from './label-content.js';
+import { fieldValues, type FieldValues, type LabelFacts, type PriceState } from './label-content.js';
 import { canonicalTemplate, parseTemplate, type TemplateBody } from './template-schema.js';
 import { builtInTemplate } from './default-templates.js';
 import { renderSvg } from './label-svg.js';

@@ -41,6 +41,8 @@ export const statusSchema = z.object({
         battery: z.number().int().min(0).max(100_000).nullish(),
         rssi: z.number().int().min(-200).max(50).nullish(),
         contentHash: hash.nullish(),
+        /** the label's model (label_models.code), for APs that know their labels' hardware */
+        model: z.string().min(1).max(32).optional(),
       }),
     )
     .max(5000),

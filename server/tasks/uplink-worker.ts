@@ -75,7 +75,7 @@ export class UplinkWorker implements Service {
         });
       } else if (u.kind === 'status') {
         const s = parseUplink(statusSchema, u.payload);
-        await this.limitStatus(() =>
+        const r = await this.limitStatus(() =>
           applyStatus(
             this.pool,
             {
@@ -87,6 +87,11 @@ export class UplinkWorker implements Service {
             s,
           ),
         );
+        if (r.unknownModels.length)
+          this.log.warn(
+            { clientId: u.clientId, models: r.unknownModels.slice(0, 10) },
+            'status names label models the platform does not know; those labels keep their model',
+          );
       } else {
         throw new MalformedUplinkError(`unknown uplink kind ${String(u.kind)}`);
       }

@@ -218,7 +218,7 @@ describe('images for image-capable APs', () => {
         itemId: string;
         labelId: string;
         contentHash: string;
-        image?: { hash: string; data?: string };
+        image?: { hash: string; data?: string; width: number };
       }[];
     }[] = [];
     c.on('message', (_t, p) => {
@@ -234,7 +234,11 @@ describe('images for image-capable APs', () => {
         type: 'status',
         ts: new Date().toISOString(),
         caps: ['image/png'],
-        labels: [{ labelId: label }],
+        // the AP knows its labels' hardware: a 4.2" panel, and one model the platform does not know
+        labels: [
+          { labelId: label, model: 'bwy-420' },
+          { labelId: s.labelIds[1], model: 'no-such-model' },
+        ],
       }),
       { qos: 1 },
     );
@@ -244,6 +248,15 @@ describe('images for image-capable APs', () => {
       30_000,
       'caps',
     );
+    const models = await q<{ label_id: string; model_code: string }>(
+      'SELECT label_id, model_code FROM labels WHERE label_id IN (?) ORDER BY label_id',
+      [[label, s.labelIds[1]]],
+    );
+    expect(Object.fromEntries(models.map((m) => [m.label_id, m.model_code]))).toEqual({
+      [label]: 'bwy-420',
+      [s.labelIds[1]]: 'bwr-290',
+    });
+    expect(await q("SELECT * FROM audit_log WHERE action = 'label.model_reported'")).toHaveLength(1);
     const taskId = await change(s, [s.productIds[0]]);
     const msg = await waitFor(
       async () => got.find((m) => m.items.some((i) => i.labelId === label)),
@@ -253,7 +266,10 @@ describe('images for image-capable APs', () => {
     );
     const item = msg!.items.find((i) => i.labelId === label)!;
     expect(item.image?.data).toBeTruthy();
-    expect(sha(Buffer.from(item.image!.data!, 'base64'))).toBe(item.image!.hash);
+    const png = Buffer.from(item.image!.data!, 'base64');
+    expect(sha(png)).toBe(item.image!.hash);
+    // drawn for the model the AP reported
+    expect([png.readUInt32BE(16), png.readUInt32BE(20), item.image!.width]).toEqual([400, 300, 400]);
     const ack = (hash: string) =>
       c.publishAsync(
         `${f.parent}/ack/${s.groupId}/HAND`,
