@@ -344,16 +344,21 @@ export async function setProductDetails(db: Queryable, productId: number, d: Pro
 
 // ---- the worker's task rendering
 
-/** Registers tasks created since the last one seen: open ones to render, finished ones skipped. */
+/**
+ * Registers tasks created since the last one seen: open ones to render, finished ones skipped.
+ * It looks back a little below the newest registered id: a transaction that committed after a
+ * later one has a lower id.
+ */
 export async function registerNewTasks(db: Queryable, limit: number) {
   const [[w]] = (await db.query(
     'SELECT COALESCE(MAX(task_id), 0) AS m FROM render_task_progress',
   )) as unknown as [[{ m: string }]];
   await db.query(
     `INSERT IGNORE INTO render_task_progress (task_id, state)
-       SELECT id, IF(state IN ('queued', 'dispatching', 'in_progress'), 'pending', 'skipped') FROM tasks
-        WHERE id > ? ORDER BY id LIMIT ?`,
-    [w.m, limit],
+       SELECT t.id, IF(t.state IN ('queued', 'dispatching', 'in_progress'), 'pending', 'skipped') FROM tasks t
+        WHERE t.id > ? AND NOT EXISTS (SELECT 1 FROM render_task_progress r WHERE r.task_id = t.id)
+        ORDER BY t.id LIMIT ?`,
+    [Math.max(0, Number(w.m) - 200), limit],
   );
 }
 
