@@ -1,11 +1,12 @@
 // Seeding and raw-floor SQL of the end-to-end benchmark.
 import type { Queryable } from '../server/db/pool.js';
+import { execute, queryRows, querySingle } from '../server/db/query.js';
 
 /** Products shared by all stores; returns their ids. */
 export async function insertProducts(db: Queryable, n: number, tag: string): Promise<number[]> {
-  const [r] = (await db.query('INSERT INTO products (sku, name) VALUES ?', [
+  const r = await execute(db, 'INSERT INTO products (sku, name) VALUES ?', [
     Array.from({ length: n }, (_, i) => [`B${tag}-${i}`, `Bench product ${i}`]),
-  ])) as unknown as [{ insertId: number }];
+  ]);
   return Array.from({ length: n }, (_, i) => r.insertId + i);
 }
 
@@ -17,50 +18,51 @@ export async function insertStore(
   productIds: number[],
   labelsPerProduct: number,
 ): Promise<number> {
-  const [s] = (await db.query('INSERT INTO stores (code, name) VALUES (?, ?)', [
-    code,
-    `Bench ${code}`,
-  ])) as unknown as [{ insertId: number }];
-  await db.query('INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, s.insertId]);
-  await db.query('INSERT INTO prices (store_id, product_id, price) VALUES ?', [
+  const s = await execute(db, 'INSERT INTO stores (code, name) VALUES (?, ?)', [code, `Bench ${code}`]);
+  await execute(db, 'INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, s.insertId]);
+  await execute(db, 'INSERT INTO prices (store_id, product_id, price) VALUES ?', [
     productIds.map((p) => [s.insertId, p, '10.00']),
   ]);
   const labels: unknown[][] = [];
   for (const p of productIds)
     for (let k = 0; k < labelsPerProduct; k++) labels.push([`${code}-${p}-${k}`, s.insertId, groupId, p]);
-  await db.query('INSERT INTO labels (label_id, store_id, group_id, product_id) VALUES ?', [labels]);
+  await execute(db, 'INSERT INTO labels (label_id, store_id, group_id, product_id) VALUES ?', [labels]);
   return s.insertId;
 }
 
 export async function countReportedLabels(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     'SELECT COUNT(*) AS n FROM labels WHERE last_ap_client_id IS NOT NULL',
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }
 
 /** Items still open; cheap near the end, unlike counting the confirmed ones (the poll must not load MySQL). */
 export async function countOpen(db: Queryable, taskId: string): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')",
     [taskId],
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }
 
 export async function countConfirmed(db: Queryable, taskId: string): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'confirmed'",
     [taskId],
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }
 
 export async function bumpAllPrices(db: Queryable): Promise<{ storeId: number; productId: number }[]> {
-  await db.query('UPDATE prices SET price = price + 0.10');
-  const [rows] = (await db.query(
+  await execute(db, 'UPDATE prices SET price = price + 0.10');
+  const rows = await queryRows<{ storeId: number; productId: number }>(
+    db,
     'SELECT store_id AS storeId, product_id AS productId FROM prices',
-  )) as unknown as [{ storeId: number; productId: number }[]];
+  );
   return rows;
 }
 
@@ -71,8 +73,8 @@ export async function rawFloor(
   insertBatch: number,
   confirmBatch: number,
 ): Promise<{ insertMs: number; confirmMs: number }> {
-  await db.query('DROP TABLE IF EXISTS bench_raw_items');
-  await db.query('CREATE TABLE bench_raw_items LIKE task_items');
+  await execute(db, 'DROP TABLE IF EXISTS bench_raw_items');
+  await execute(db, 'CREATE TABLE bench_raw_items LIKE task_items');
   const t0 = performance.now();
   for (let i = 0; i < n; i += insertBatch) {
     const rows = Array.from({ length: Math.min(insertBatch, n - i) }, (_, k) => [
@@ -88,23 +90,23 @@ export async function rawFloor(
       'CNY',
       'a'.repeat(64),
     ]);
-    await db.query(
+    await execute(
+      db,
       'INSERT INTO bench_raw_items (task_id, label_id, store_id, group_id, product_id, sku, name, price, promo_price, currency, content_hash) VALUES ?',
       [rows],
     );
   }
   const t1 = performance.now();
-  const [[{ lo }]] = (await db.query('SELECT MIN(id) AS lo FROM bench_raw_items')) as unknown as [
-    [{ lo: string }],
-  ];
+  const { lo } = await querySingle<{ lo: string }>(db, 'SELECT MIN(id) AS lo FROM bench_raw_items');
   for (let i = 0; i < n; i += confirmBatch) {
     const ids = Array.from({ length: Math.min(confirmBatch, n - i) }, (_, k) => Number(lo) + i + k);
-    await db.query(
+    await execute(
+      db,
       "UPDATE bench_raw_items SET state = 'confirmed', confirmed_by = 'GID_RAW@@@AP', confirmed_at = NOW(3) WHERE id IN (?) AND state <> 'confirmed'",
       [ids],
     );
   }
   const t2 = performance.now();
-  await db.query('DROP TABLE bench_raw_items');
+  await execute(db, 'DROP TABLE bench_raw_items');
   return { insertMs: t1 - t0, confirmMs: t2 - t1 };
 }

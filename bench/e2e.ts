@@ -21,6 +21,7 @@ import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratc
 import { TaskQueue } from '../server/tasks/task-queue.js';
 import fs from 'node:fs';
 import { BenchProcess, cpuSecondsOf } from './e2e-process.js';
+import { querySingle } from '../server/db/query.js';
 import {
   bumpAllPrices,
   countConfirmed,
@@ -111,9 +112,10 @@ async function main() {
     const broker = new BenchProcess('broker', 'server/main.ts', [], { ...env, ROLES: 'broker' });
     procs.push(broker);
     await broker.start('"platform started"');
-    const [[inst]] = (await pool.query('SELECT instance_id FROM mqtt_instance WHERE id = 1')) as unknown as [
-      [{ instance_id: string }],
-    ];
+    const inst = await querySingle<{ instance_id: string }>(
+      pool,
+      'SELECT instance_id FROM mqtt_instance WHERE id = 1',
+    );
     const worker = new BenchProcess('worker', 'server/main.ts', [], {
       ...env,
       ROLES: 'worker',

@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../server/config.js';
 import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
 import { migrate } from '../server/db/migrate.js';
 import { createPool } from '../server/db/pool.js';
+import { querySingle } from '../server/db/query.js';
 import { RenderService, type RenderJob } from '../server/render/render-service.js';
 import { fieldValues, type LabelFacts } from '../server/render/label-content.js';
 import { createScratchDatabase } from '../test/support/scratch.js';
@@ -88,9 +89,10 @@ async function main() {
       return { seconds: (performance.now() - t0) / 1000, errors };
     };
     const cold = await run();
-    const [[stored]] = (await pool.query(
+    const stored = await querySingle<{ n: string; bytes: string }>(
+      pool,
       'SELECT COUNT(*) AS n, SUM(LENGTH(png)) AS bytes FROM label_images',
-    )) as unknown as [[{ n: string; bytes: string }]];
+    );
     const cached = await run();
 
     const floorN = Math.min(N, 2000);

@@ -18,7 +18,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { publishedHook } from './hooks/published.js';
 import { Listeners, WS_PATH, type Transport } from './listeners.js';
-import { DEFAULTS, type BrokerOptions } from './options.js';
+import { PACKET_OVERHEAD_BYTES, type BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
 import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
 import { Presence, type PresenceEntry } from './presence.js';
@@ -161,7 +161,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     const material = needTls
       ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost)
       : null;
-    this.listeners = new Listeners(aedes, opts.host, opts.maxPayloadBytes + DEFAULTS.packetOverheadBytes);
+    this.listeners = new Listeners(aedes, opts.host, opts.maxPayloadBytes + PACKET_OVERHEAD_BYTES);
     await this.listeners.start(opts.ports, material);
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }

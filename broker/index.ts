@@ -1,6 +1,6 @@
 // The integrated MQTT broker's public face. See broker/README.md. The backend imports only this.
 export { BrokerService, loadPlatformSecret, type ServerUrl } from './broker-service.js';
-export { brokerOptionsFrom, DEFAULTS as BROKER_DEFAULTS, type BrokerOptions } from './options.js';
+export { brokerOptionsFrom, type BrokerOptions } from './options.js';
 export type { DownlinkPublisher } from './downlink.js';
 export { MqttDownlink } from './mqtt-downlink.js';
 export { Presence, type PresenceEntry } from './presence.js';
@@ -10,6 +10,14 @@ export { sha256 } from './registry/registry-view.js';
 export * as topicsRepo from './registry/topics-repo.js';
 export * as credentialsRepo from './registry/credentials-repo.js';
 export { ensureInstanceId } from './registry/instance-repo.js';
-export { GROUP_ID_RE, PARENT_TOPIC_RE, parseClientId, CLIENT_ID_MAX } from './rules.js';
+export {
+  GROUP_ID_RE,
+  PARENT_TOPIC_RE,
+  parseClientId,
+  CLIENT_ID_MAX,
+  TOKEN_PERMS,
+  type TokenPerms,
+} from './rules.js';
 export { hmacB64 } from './hooks/authenticate.js';
 export * from './uplink.js';
+export { createBrokerModule, type BrokerPorts } from './module.js';

@@ -1,4 +1,5 @@
-// The broker's options: one object, built from the config once. The broker reads no env.
+// The broker's options: one object, built from the config once. The broker reads no env, and
+// has no defaults of its own: every value, and its default, comes from server/config.ts.
 import os from 'node:os';
 import type { AppContext } from '../server/core/context.js';
 
@@ -35,16 +36,8 @@ export interface BrokerOptions {
   secretKey?: string;
 }
 
-/** The seed's limits and the protocol's defaults, in one place. */
-export const DEFAULTS = {
-  maxKeepaliveSeconds: 300,
-  connectTimeoutMs: 10_000,
-  maxPayloadBytes: 64 * 1024, // the seed: message bodies up to 64 KB
-  maxSubscriptions: 30, // the seed: 30 subscriptions per client
-  offlineRetentionSeconds: 3 * 24 * 3600,
-  // A CONNECT or PUBLISH carries topic, ids and credentials besides the payload.
-  packetOverheadBytes: 1024,
-} as const;
+/** A CONNECT or PUBLISH carries topic, ids and credentials besides the payload. */
+export const PACKET_OVERHEAD_BYTES = 1024;
 
 export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptions {
   const port = (p: number) => (p === 0 && !config.MQTT_EPHEMERAL_PORTS ? null : p);

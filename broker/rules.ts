@@ -1,5 +1,5 @@
 // The seed's naming rules (Client ID, Group ID, topics), as pure functions.
-// Source: shared/docs/product.md and ap-protocol.md. The broker knows nothing of prices.
+// Specified in docs/ap-protocol.md and docs/glossary.md. The broker knows nothing of prices.
 
 /** Group ID: `GID_` or `GID-`, 7-64 characters of letters, digits, `-`, `_`. */
 export const GROUP_ID_RE = /^GID[_-][a-zA-Z0-9_-]{3,60}$/;
@@ -9,6 +9,10 @@ export const DEVICE_ID_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 export const PARENT_TOPIC_RE = /^[a-zA-Z0-9_-]{1,32}$/;
 /** The platform's own MQTT clients (the split-deployment downlink). Never a device's shape. */
 export const PLATFORM_CLIENT_RE = /^platform-[a-zA-Z0-9_-]{1,55}$/;
+
+/** What a token may do on its topics: read (subscribe), write (publish), or both. */
+export const TOKEN_PERMS = ['R', 'W', 'RW'] as const;
+export type TokenPerms = (typeof TOKEN_PERMS)[number];
 
 export const CLIENT_ID_MAX = 64;
 export const TOPIC_MAX = 64;

@@ -13,12 +13,14 @@
   const store = document.getElementById('preview-store');
   const promo = document.getElementById('preview-promo');
   const page = document.getElementById('preview-page');
+  // the page's language: the strings come from the section's data attributes
+  const say = box.dataset;
   let timer = null;
   let seq = 0;
 
   async function draw() {
     const mine = ++seq;
-    status.textContent = 'Rendering…';
+    status.textContent = say.rendering;
     let res;
     let data;
     try {
@@ -40,7 +42,7 @@
       });
       data = await res.json();
     } catch (err) {
-      if (mine === seq) status.textContent = 'Preview failed: ' + err;
+      if (mine === seq) status.textContent = say.failed + ' ' + err;
       return;
     }
     if (mine !== seq) return;
@@ -48,13 +50,12 @@
     if (res.ok) {
       img.src = 'data:image/png;base64,' + data.png;
       img.classList.remove('stale');
-      status.textContent =
-        'Preview of the unsaved template · image hash ' + data.imageHash.slice(0, 16) + '…';
+      status.textContent = say.previewOf + ' ' + data.imageHash.slice(0, 16) + '…';
       return;
     }
     img.classList.add('stale');
     const e = data.error || {};
-    status.textContent = e.message || 'The template cannot be drawn.';
+    status.textContent = e.message || say.cannotDraw;
     for (const [field, msg] of Object.entries(e.fields || {})) {
       const li = document.createElement('li');
       const code = document.createElement('code');

@@ -1,10 +1,22 @@
 // The one place that reads process.env. Parsed once with zod, then frozen.
 // Every variable is listed in the README's configuration table; keep them in step.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's folder (where package.json, views/, public/ and migrations/ are), found by
+ * walking up from this file: server/ when run from source, dist/server/ when compiled.
+ */
+export const PROJECT_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 
 const ROLES = ['web', 'broker', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -81,6 +93,7 @@ const schema = z.object({
     .default('esl'),
   MQTT_MAX_KEEPALIVE_SECONDS: z.coerce.number().int().positive().max(65535).default(300),
   MQTT_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  // The product's limits: message bodies up to 64 KB, 30 subscriptions per client.
   MQTT_MAX_PAYLOAD_BYTES: z.coerce
     .number()
     .int()
@@ -95,9 +108,9 @@ const schema = z.object({
   MQTT_CLUSTER: bool.default(true),
   MQTT_URL: z.string().url().optional(),
   PLATFORM_MQTT_SECRET: z.string().min(16).optional(),
-  // [broker] added by the broker issue. MQTT_*_PORT=0 turns a listener off, unless
-  // MQTT_EPHEMERAL_PORTS is on: then 0 asks the OS for a free port (tests), and the broker
-  // reports the ports it bound (BrokerService.ports, and the 'broker listening' log line).
+  // MQTT_*_PORT=0 turns a listener off, unless MQTT_EPHEMERAL_PORTS is on: then 0 asks the OS
+  // for a free port (tests), and the broker reports the ports it bound (BrokerService.ports,
+  // and the 'broker listening' log line).
   MQTT_EPHEMERAL_PORTS: bool.default(false),
   // This node's name in connection events and the presence registry; default: hostname-pid.
   MQTT_NODE_ID: z
@@ -125,11 +138,25 @@ const schema = z.object({
   AUDIT_SHIP_BATCH: z.coerce.number().int().min(1).max(4096).default(500),
   AUDIT_SHIP_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
 
-  // [catalog] how often the worker looks for due price schedules and promotion ends.
+  // The language of a visitor who has not chosen one and whose browser asks for none we
+  // have; the time zone of times on pages that are not bound to a store, for users without their own.
+  DEFAULT_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
+  // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
-  // [audit] added by the audit issue. The SDK sends to `<SLS_PROJECT>.<endpoint host>`;
-  // SLS_CONNECT_ADDRESS connects that name to this IP instead of resolving it (a private
-  // endpoint without DNS, or the test suite's loopback SLS); TLS still checks the name.
+  // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to
+  // this IP instead of resolving it (a private endpoint without DNS, or the test suite's
+  // loopback SLS); TLS still checks the name.
   SLS_CONNECT_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional(),
   SLS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   // The shipper retries a failed batch after AUDIT_SHIP_INTERVAL_MS, doubling up to this cap.

@@ -1,6 +1,7 @@
 // AccessKeys, device credentials and tokens. Secrets arrive sealed (secret-box.ts), tokens hashed.
 import type { Queryable } from '../../server/db/pool.js';
-import { exec, rows } from './rows.js';
+import { execute, queryOne, queryRows } from '../../server/db/query.js';
+import type { TokenPerms } from '../rules.js';
 
 export interface AccessKeyRow {
   access_key_id: string;
@@ -22,7 +23,7 @@ export interface TokenRow {
   id: string;
   token_hash: string;
   access_key_id: string;
-  perms: 'R' | 'W' | 'RW';
+  perms: TokenPerms;
   expires_at: Date;
   created_at: Date;
   revoked_at: Date | null;
@@ -32,75 +33,67 @@ export const insertAccessKey = (
   db: Queryable,
   k: { id: string; sealed: string; description: string; groupIds: string[] | null },
 ) =>
-  exec(
+  execute(
     db,
     'INSERT INTO mqtt_access_keys (access_key_id, secret_sealed, description, group_ids) VALUES (?, ?, ?, ?)',
     [k.id, k.sealed, k.description, k.groupIds ? k.groupIds.join(' ') : null],
   );
 
 export const findAccessKey = async (db: Queryable, id: string) =>
-  (await rows<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys WHERE access_key_id = ?', [id]))[0] ?? null;
+  queryOne<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys WHERE access_key_id = ?', [id]);
 
 export const listAccessKeys = (db: Queryable) =>
-  rows<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys ORDER BY created_at DESC');
+  queryRows<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys ORDER BY created_at DESC');
 
 export const revokeAccessKey = (db: Queryable, id: string) =>
-  exec(
+  execute(
     db,
     'UPDATE mqtt_access_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE access_key_id = ? AND revoked_at IS NULL',
     [id],
   );
 
 export const insertDeviceCredential = (db: Queryable, c: { id: string; clientId: string; sealed: string }) =>
-  exec(
+  execute(
     db,
     'INSERT INTO mqtt_device_credentials (device_access_key_id, client_id, secret_sealed) VALUES (?, ?, ?)',
     [c.id, c.clientId, c.sealed],
   );
 
-export const findDeviceCredential = async (db: Queryable, id: string) =>
-  (
-    await rows<DeviceCredentialRow>(
-      db,
-      'SELECT * FROM mqtt_device_credentials WHERE device_access_key_id = ?',
-      [id],
-    )
-  )[0] ?? null;
+export const findDeviceCredential = (db: Queryable, id: string) =>
+  queryOne<DeviceCredentialRow>(db, 'SELECT * FROM mqtt_device_credentials WHERE device_access_key_id = ?', [
+    id,
+  ]);
 
-export const findDeviceCredentialByClient = async (db: Queryable, clientId: string) =>
-  (
-    await rows<DeviceCredentialRow>(
-      db,
-      'SELECT * FROM mqtt_device_credentials WHERE client_id = ? FOR UPDATE',
-      [clientId],
-    )
-  )[0] ?? null;
+export const findDeviceCredentialByClient = (db: Queryable, clientId: string) =>
+  queryOne<DeviceCredentialRow>(db, 'SELECT * FROM mqtt_device_credentials WHERE client_id = ? FOR UPDATE', [
+    clientId,
+  ]);
 
 export const listDeviceCredentials = (db: Queryable) =>
-  rows<DeviceCredentialRow>(db, 'SELECT * FROM mqtt_device_credentials ORDER BY client_id');
+  queryRows<DeviceCredentialRow>(db, 'SELECT * FROM mqtt_device_credentials ORDER BY client_id');
 
 export const rotateDeviceCredential = (db: Queryable, id: string, sealed: string) =>
-  exec(
+  execute(
     db,
     'UPDATE mqtt_device_credentials SET secret_sealed = ?, rotated_at = CURRENT_TIMESTAMP(3), revoked_at = NULL WHERE device_access_key_id = ?',
     [sealed, id],
   );
 
 export const revokeDeviceCredential = (db: Queryable, id: string) =>
-  exec(
+  execute(
     db,
     'UPDATE mqtt_device_credentials SET revoked_at = CURRENT_TIMESTAMP(3) WHERE device_access_key_id = ? AND revoked_at IS NULL',
     [id],
   );
 
 export const deleteDeviceCredential = (db: Queryable, id: string) =>
-  exec(db, 'DELETE FROM mqtt_device_credentials WHERE device_access_key_id = ?', [id]);
+  execute(db, 'DELETE FROM mqtt_device_credentials WHERE device_access_key_id = ?', [id]);
 
 export async function insertToken(
   db: Queryable,
   t: { hash: string; accessKeyId: string; perms: string; expiresAt: Date },
 ) {
-  const r = await exec(
+  const r = await execute(
     db,
     'INSERT INTO mqtt_tokens (token_hash, access_key_id, perms, expires_at) VALUES (?, ?, ?, ?)',
     [t.hash, t.accessKeyId, t.perms, t.expiresAt],
@@ -109,18 +102,20 @@ export async function insertToken(
 }
 
 export const findTokenByHash = async (db: Queryable, hash: string) =>
-  (await rows<TokenRow>(db, 'SELECT * FROM mqtt_tokens WHERE token_hash = ?', [hash]))[0] ?? null;
+  queryOne<TokenRow>(db, 'SELECT * FROM mqtt_tokens WHERE token_hash = ?', [hash]);
 
 export const findToken = async (db: Queryable, id: string) =>
-  (await rows<TokenRow>(db, 'SELECT * FROM mqtt_tokens WHERE id = ?', [id]))[0] ?? null;
+  queryOne<TokenRow>(db, 'SELECT * FROM mqtt_tokens WHERE id = ?', [id]);
 
 export const listTokens = (db: Queryable) =>
-  rows<TokenRow>(
+  queryRows<TokenRow>(
     db,
     'SELECT id, access_key_id, perms, expires_at, created_at, revoked_at FROM mqtt_tokens ORDER BY id DESC LIMIT 500',
   );
 
 export const revokeToken = (db: Queryable, id: string) =>
-  exec(db, 'UPDATE mqtt_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL', [
-    id,
-  ]);
+  execute(
+    db,
+    'UPDATE mqtt_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL',
+    [id],
+  );

@@ -1,6 +1,6 @@
 // Parent topics and Group IDs (migrations/003_broker_registry.sql).
 import type { Queryable } from '../../server/db/pool.js';
-import { exec, rows } from './rows.js';
+import { execute, queryOne, queryRows } from '../../server/db/query.js';
 
 export interface ParentTopicRow {
   name: string;
@@ -14,22 +14,20 @@ export interface GroupRow {
 }
 
 export const listParentTopics = (db: Queryable) =>
-  rows<ParentTopicRow>(db, 'SELECT name, description, created_at FROM mqtt_parent_topics ORDER BY name');
+  queryRows<ParentTopicRow>(db, 'SELECT name, description, created_at FROM mqtt_parent_topics ORDER BY name');
 
-export const findParentTopic = async (db: Queryable, name: string) =>
-  (
-    await rows<ParentTopicRow>(
-      db,
-      'SELECT name, description, created_at FROM mqtt_parent_topics WHERE name = ? FOR UPDATE',
-      [name],
-    )
-  )[0] ?? null;
+export const findParentTopic = (db: Queryable, name: string) =>
+  queryOne<ParentTopicRow>(
+    db,
+    'SELECT name, description, created_at FROM mqtt_parent_topics WHERE name = ? FOR UPDATE',
+    [name],
+  );
 
 export const insertParentTopic = (db: Queryable, name: string, description: string) =>
-  exec(db, 'INSERT INTO mqtt_parent_topics (name, description) VALUES (?, ?)', [name, description]);
+  execute(db, 'INSERT INTO mqtt_parent_topics (name, description) VALUES (?, ?)', [name, description]);
 
 export const deleteParentTopic = (db: Queryable, name: string) =>
-  exec(db, 'DELETE FROM mqtt_parent_topics WHERE name = ?', [name]);
+  execute(db, 'DELETE FROM mqtt_parent_topics WHERE name = ?', [name]);
 
 /** Inserts the parent topic only when the table is empty (first start); true when it did. */
 export async function insertFirstParentTopic(
@@ -37,7 +35,7 @@ export async function insertFirstParentTopic(
   name: string,
   description: string,
 ): Promise<boolean> {
-  const r = await exec(
+  const r = await execute(
     db,
     `INSERT INTO mqtt_parent_topics (name, description)
        SELECT ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM mqtt_parent_topics)`,
@@ -47,17 +45,15 @@ export async function insertFirstParentTopic(
 }
 
 export const listGroups = (db: Queryable) =>
-  rows<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups ORDER BY group_id');
+  queryRows<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups ORDER BY group_id');
 
-export const findGroup = async (db: Queryable, groupId: string) =>
-  (
-    await rows<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups WHERE group_id = ?', [
-      groupId,
-    ])
-  )[0] ?? null;
+export const findGroup = (db: Queryable, groupId: string) =>
+  queryOne<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups WHERE group_id = ?', [
+    groupId,
+  ]);
 
 export const insertGroup = (db: Queryable, groupId: string, description: string) =>
-  exec(db, 'INSERT INTO mqtt_groups (group_id, description) VALUES (?, ?)', [groupId, description]);
+  execute(db, 'INSERT INTO mqtt_groups (group_id, description) VALUES (?, ?)', [groupId, description]);
 
 export const deleteGroup = (db: Queryable, groupId: string) =>
-  exec(db, 'DELETE FROM mqtt_groups WHERE group_id = ?', [groupId]);
+  execute(db, 'DELETE FROM mqtt_groups WHERE group_id = ?', [groupId]);

@@ -1,23 +1,14 @@
 // Shapes of the pipeline's task API (server/tasks/task-api-routes.ts), described here for
-// the OpenAPI document only. Keep in step with that file's taskJson and items mapping.
+// the OpenAPI document only. Keep in step with server/tasks/task-serializers.ts.
 import { z } from 'zod';
+import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../tasks/states.js';
 
 const ts = z.string().meta({ format: 'date-time' });
-const TASK_STATES = [
-  'queued',
-  'dispatching',
-  'in_progress',
-  'completed',
-  'failed',
-  'timed_out',
-  'cancelled',
-] as const;
-const ITEM_STATES = ['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled'] as const;
 
 export const Task = z.object({
   id: z.string(),
   state: z.enum(TASK_STATES),
-  source: z.enum(['ui', 'api', 'import', 'schedule', 'promotion', 'retry']),
+  source: z.enum(TASK_SOURCES),
   createdBy: z.string(),
   note: z.string(),
   parentTaskId: z.string().nullable(),

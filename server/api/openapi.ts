@@ -11,7 +11,20 @@ import {
   ProductList,
   StoreList,
 } from '../catalog/api-schemas.js';
+import {
+  MAX_BULK_ITEMS,
+  GroupAssignRequest,
+  LabelCreateItem,
+  LabelCreateRequest,
+  LabelCreateResult,
+  ProductUpsertItem,
+  ProductUpsertRequest,
+  ProductUpsertResult,
+  Store,
+  StoreCreateRequest,
+} from '../catalog/api-bulk-schemas.js';
 import { ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
+import { IDEMPOTENCY_HEADER } from './idempotency.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -22,6 +35,15 @@ function components() {
     Product,
     ProductList,
     StoreList,
+    Store,
+    StoreCreateRequest,
+    GroupAssignRequest,
+    ProductUpsertItem,
+    ProductUpsertRequest,
+    ProductUpsertResult,
+    LabelCreateItem,
+    LabelCreateRequest,
+    LabelCreateResult,
     Error: ApiError,
     Task,
     TaskItem,
@@ -50,6 +72,20 @@ const errors = {
   401: json('Error', 'No or unknown API key'),
   403: json('Error', 'The key lacks the scope'),
 };
+const body = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
+/** Every POST takes an Idempotency-Key (server/api/idempotency.ts). */
+const idempotencyKey = {
+  name: IDEMPOTENCY_HEADER,
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+  description:
+    'Makes the POST safe to retry: a request with the same key, method, path and body within 24 hours gets the first response again (header `Idempotent-Replayed: true`) and does nothing; the same key with another request is refused with 422; while the first is still running a duplicate waits, then gets 409. Keys are per API key.',
+};
+const idempotencyErrors = {
+  409: json('Error', 'A request with this Idempotency-Key is still being processed'),
+  422: json('Error', 'This Idempotency-Key was used for a different request'),
+};
 const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 
 export function openApiDocument(serverUrl = '/') {
@@ -74,10 +110,27 @@ export function openApiDocument(serverUrl = '/') {
             required: true,
             content: { 'application/json': { schema: ref('PriceChangeRequest') } },
           },
-          responses: { 201: json('PriceChangeResult', 'Applied and/or scheduled'), ...errors },
+          parameters: [idempotencyKey],
+          responses: {
+            201: json('PriceChangeResult', 'Applied and/or scheduled'),
+            ...errors,
+            ...idempotencyErrors,
+          },
         },
       },
       '/api/v1/products': {
+        post: {
+          operationId: 'upsertProducts',
+          summary: 'Create or update products by SKU, in bulk (scope prices:write)',
+          description: `Up to ${MAX_BULK_ITEMS} items. Every item is validated first (errors name \`items[i].field\`); if any is wrong nothing is written. Existing SKUs are updated (an omitted unit or currency keeps its value); a change of name, unit or currency of a priced product creates one task re-sending its labels. One audit record per product created or changed.`,
+          parameters: [idempotencyKey],
+          requestBody: body('ProductUpsertRequest'),
+          responses: {
+            200: json('ProductUpsertResult', 'Written'),
+            ...errors,
+            ...idempotencyErrors,
+          },
+        },
         get: {
           operationId: 'listProducts',
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
@@ -95,10 +148,59 @@ export function openApiDocument(serverUrl = '/') {
         },
       },
       '/api/v1/stores': {
+        post: {
+          operationId: 'createStore',
+          summary: 'Create a store (scope admin)',
+          parameters: [idempotencyKey],
+          requestBody: body('StoreCreateRequest'),
+          responses: {
+            201: json('Store', 'Created'),
+            ...errors,
+            ...idempotencyErrors,
+          },
+        },
         get: {
           operationId: 'listStores',
           summary: 'Store codes to use in price changes (scope tasks:read or prices:write)',
           responses: { 200: json('StoreList', 'Every store'), ...errors },
+        },
+      },
+      '/api/v1/stores/{code}/groups': {
+        post: {
+          operationId: 'assignStoreGroup',
+          summary: "Give a registered Group ID to a store: that group's APs serve its labels (scope admin)",
+          parameters: [
+            {
+              name: 'code',
+              in: 'path',
+              required: true,
+              schema: { type: 'string' },
+              description: 'Store code',
+            },
+            idempotencyKey,
+          ],
+          requestBody: body('GroupAssignRequest'),
+          responses: {
+            200: json('Store', 'The store with its Group IDs'),
+            404: json('Error', 'No such store'),
+            409: json('Error', 'The Group ID belongs to another store, or the Idempotency-Key is in use'),
+            422: idempotencyErrors[422],
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/labels': {
+        post: {
+          operationId: 'createLabels',
+          summary: 'Create labels in their stores and bind each to its SKU, in bulk (scope prices:write)',
+          description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label that exists in the same store is (re)bound; one in another store is an error. Labels bound to a priced product get their content in one task. Audit: one \`label.created\` record per store and Group ID, one \`label.bound\` per label.`,
+          parameters: [idempotencyKey],
+          requestBody: body('LabelCreateRequest'),
+          responses: {
+            200: json('LabelCreateResult', 'Written'),
+            ...errors,
+            ...idempotencyErrors,
+          },
         },
       },
       '/api/v1/tasks/{id}': {

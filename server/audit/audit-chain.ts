@@ -1,14 +1,6 @@
 import crypto from 'node:crypto';
 
-/** Who did something: a user, an API key, a device or the platform itself. */
-export interface Actor {
-  name: string;
-  role: 'admin' | 'operator' | 'auditor' | 'api' | 'device' | 'system' | 'anonymous';
-  requestId?: string | null;
-  ip?: string | null;
-}
-
-export const SYSTEM_ACTOR: Actor = Object.freeze({ name: 'system', role: 'system' });
+export { SYSTEM_ACTOR, type Actor } from '../core/identity.js';
 
 /** One audit event as a caller describes it. */
 export interface AuditEvent {
@@ -55,7 +47,8 @@ export function formatRefs(refs: AuditEvent['refs']): string {
   return s ? ` ${s} ` : '';
 }
 
-const HASHED_FIELDS = [
+/** The fields chainHash covers, in its order: every column of a record but its own hashes. */
+export const HASHED_FIELDS = [
   'id',
   'ts',
   'actor',

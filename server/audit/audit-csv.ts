@@ -1,4 +1,4 @@
-// Audit records as CSV (RFC 4180, CRLF). A cell that a spreadsheet would run as a formula
+// Audit records as CSV (RFC 4180, CRLF, UTF-8 with BOM so Excel opens Chinese text correctly). A cell that a spreadsheet would run as a formula
 // (=, +, -, @ first, perhaps after blanks, or a leading tab/CR) gets a leading apostrophe:
 // evidence exports are opened in Excel, and a record's text comes from users and devices.
 import type { AuditRecord } from './audit-chain.js';
@@ -12,6 +12,9 @@ export function csvCell(v: string | null | undefined): string {
   if (/[",\r\n]/.test(s) || s !== s.trim()) s = `"${s.replace(/"/g, '""')}"`;
   return s;
 }
+
+/** UTF-8's byte order mark: without it Excel reads a CSV in the system's code page (GBK on Chinese Windows). */
+export const CSV_BOM = '\uFEFF';
 
 export const csvHeader = () => `${CSV_COLUMNS.join(',')}\r\n`;
 

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import type { AuditRecord } from './audit-chain.js';
 import { rowToRecord, type AuditRow } from './audit-repo.js';
 import { OBJECT_KINDS, tokenRegex, type AuditFilter } from './audit-filter.js';
+import { queryRows } from '../db/query.js';
 
 // NULL-safe: CONCAT_WS skips NULLs, and '\n' is a token delimiter, so no match spans two fields.
 // The separator is a parameter so sql_mode (NO_BACKSLASH_ESCAPES) and collations cannot change it.
@@ -41,9 +42,10 @@ export async function searchLocal(
     params.push(beforeId);
   }
   params.push(limit);
-  const [rows] = (await db.query(
+  const rows = await queryRows<AuditRow>(
+    db,
     `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
     params,
-  )) as unknown as [AuditRow[]];
+  );
   return rows.map(rowToRecord);
 }

@@ -2,6 +2,7 @@
 // last statement: it takes the chain head's row lock, which is held until commit.
 import type { Queryable } from '../db/pool.js';
 import { chainHash, formatRefs, type Actor, type AuditEvent, type AuditRecord } from './audit-chain.js';
+import { execute, queryRows, querySingle } from '../db/query.js';
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
@@ -28,9 +29,10 @@ export async function appendAuditMany(
   now = new Date(),
 ): Promise<AuditRecord[]> {
   if (entries.length === 0) return [];
-  const [[head]] = (await conn.query(
+  const head = await querySingle<{ last_id: string; last_hash: string }>(
+    conn,
     'SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE',
-  )) as unknown as [[{ last_id: string; last_hash: string }]];
+  );
   let prev = head.last_hash;
   let id = BigInt(head.last_id);
   const ts = now.toISOString();
@@ -56,7 +58,8 @@ export async function appendAuditMany(
     prev = hash;
     return rec;
   });
-  await conn.query(
+  await execute(
+    conn,
     `INSERT INTO audit_log (id, ts, actor, actor_role, action, object_type, object_id, refs, summary,
        before_json, after_json, request_id, ip, prev_hash, hash) VALUES ?`,
     [
@@ -79,7 +82,7 @@ export async function appendAuditMany(
       ]),
     ],
   );
-  await conn.query('UPDATE audit_chain_head SET last_id = ?, last_hash = ? WHERE id = 1', [
+  await execute(conn, 'UPDATE audit_chain_head SET last_id = ?, last_hash = ? WHERE id = 1', [
     id.toString(),
     prev,
   ]);
@@ -131,17 +134,19 @@ export async function readAuditAfter(
   limit: number,
   toId?: string,
 ): Promise<AuditRecord[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<AuditRow>(
+    db,
     `SELECT * FROM audit_log WHERE id > ? ${toId ? 'AND id <= ?' : ''} ORDER BY id LIMIT ?`,
     toId ? [afterId, toId, limit] : [afterId, limit],
-  )) as unknown as [AuditRow[]];
+  );
   return rows.map(rowToRecord);
 }
 
 /** The newest record's id and hash, as appendAudit left them. */
 export async function readChainHead(db: Queryable): Promise<{ lastId: string; lastHash: string }> {
-  const [[row]] = (await db.query(
+  const row = await querySingle<{ last_id: string; last_hash: string }>(
+    db,
     'SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1',
-  )) as unknown as [[{ last_id: string; last_hash: string }]];
+  );
   return { lastId: String(row.last_id), lastHash: row.last_hash };
 }

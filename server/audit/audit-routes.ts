@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
-import { csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
+import { CSV_BOM, csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
 import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
 import {
   AuditStoreUnavailableError,
@@ -54,7 +54,7 @@ export function auditRoutes(svc: AuditQueryService) {
     app.get('/audit', auditor, async (req: Request, res: Response) => {
       const values = Object.fromEntries(FORM_FIELDS.map((k) => [k, str(req.query[k]) ?? '']));
       const model = {
-        title: 'Audit trail',
+        title: req.t('audit.title'),
         values,
         sls: svc.slsInfo,
         status: await svc.shipStatus(),
@@ -103,7 +103,7 @@ export function auditRoutes(svc: AuditQueryService) {
         if (!res.write(s)) await once(res, 'drain');
       };
       try {
-        await write(csvHeader());
+        await write(CSV_BOM + csvHeader());
         let n = 0;
         while (!next.done) {
           if (n === CSV_MAX) {
@@ -143,7 +143,7 @@ export function auditRoutes(svc: AuditQueryService) {
         }
       }
       res.render('audit/verify', {
-        title: 'Audit chain check',
+        title: req.t('audit.verifyTitle'),
         values,
         check,
         slsCheck,

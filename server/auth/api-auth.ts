@@ -15,6 +15,7 @@ export function apiKeyAuth(keys: ApiKeysService) {
       const p = await keys.authenticate(presented);
       if (!p) return next(new UnauthorizedError('Unknown or revoked API key.'));
       req.apiScopes = p.scopes;
+      req.apiKeyId = p.keyId;
       req.actor = { ...req.actor, name: `apikey:${p.name}`, role: 'api' };
       next();
     } catch (err) {

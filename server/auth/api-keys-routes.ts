@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { API_SCOPES } from './roles.js';
 import type { ApiKeysService } from './api-keys-service.js';
@@ -10,7 +10,7 @@ export function apiKeysRoutes(keys: ApiKeysService) {
     const admin = requireRole('admin');
     const page = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('admin/api-keys', {
-        title: 'API keys',
+        title: res.req.t('apiKeys.title'),
         keys: await keys.list(),
         scopes: API_SCOPES,
         issued: null,
@@ -41,7 +41,7 @@ export function apiKeysRoutes(keys: ApiKeysService) {
       const id = Number(req.params.id);
       if (!Number.isInteger(id) || id <= 0) throw new ValidationError('Invalid key id.');
       await keys.revoke(req.actor, id);
-      flash(req, 'ok', 'API key revoked.');
+      flashKey(req, 'ok', 'apiKeys.revoked');
       res.redirect('/admin/api-keys');
     });
   };

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
-import { AppError, ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { AppError, TooManyRequestsError, ValidationError } from '../core/errors.js';
+import { flashKey } from '../web/flash.js';
 import { requireLogin } from '../web/guards.js';
 import type { UsersService } from './users-service.js';
 
@@ -11,11 +11,12 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-export function authRoutes(users: UsersService) {
+/** defaultTimeZone: the zone of users who chose none (DEFAULT_TIME_ZONE), named on the account page. */
+export function authRoutes(users: UsersService, defaultTimeZone: string) {
   return (app: Router) => {
     app.get('/login', (req: Request, res: Response) => {
       if (req.user) return res.redirect('/');
-      res.render('auth/login', { title: 'Sign in', next: safeNext(req.query.next), values: {} });
+      res.render('auth/login', { title: req.t('auth.signIn'), next: safeNext(req.query.next), values: {} });
     });
 
     app.post('/login', async (req: Request, res: Response) => {
@@ -27,14 +28,17 @@ export function authRoutes(users: UsersService) {
           requestId: req.actor.requestId,
           ip: req.ip ?? null,
         });
-        // A new session id on sign-in (session fixation).
+        // A new session id on sign-in (session fixation); the language chosen before signing in stays.
+        const locale = req.session.locale;
         await regenerate(req);
         req.session.userId = user.id;
+        if (locale) req.session.locale = locale;
         res.redirect(next);
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err;
+        if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
         res.status(err.status).render('auth/login', {
-          title: 'Sign in',
+          title: req.t('auth.signIn'),
           next,
           values: { username },
           loginError: err.message,
@@ -49,9 +53,15 @@ export function authRoutes(users: UsersService) {
       });
     });
 
-    app.get('/account/password', requireLogin, (_req: Request, res: Response) => {
-      res.render('auth/password', { title: 'Change password' });
-    });
+    const accountPage = (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
+      res.render('auth/password', {
+        title: req.t('auth.changePassword'),
+        timeZones: ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')],
+        defaultTimeZone: defaultTimeZone,
+        ...extra,
+      });
+
+    app.get('/account/password', requireLogin, (req: Request, res: Response) => accountPage(req, res));
 
     app.post('/account/password', requireLogin, async (req: Request, res: Response) => {
       try {
@@ -61,11 +71,12 @@ export function authRoutes(users: UsersService) {
           String(req.body.current ?? ''),
           String(req.body.password ?? ''),
         );
-        flash(req, 'ok', 'Password changed.');
+        flashKey(req, 'ok', 'auth.passwordChanged');
         res.redirect('/');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        res.status(400).render('auth/password', { title: 'Change password', errors: err.fields });
+        res.status(400);
+        accountPage(req, res, { errors: err.fields });
       }
     });
   };

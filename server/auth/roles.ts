@@ -1,11 +1,4 @@
-export const USER_ROLES = ['admin', 'operator', 'auditor'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: UserRole;
-}
+export { USER_ROLES, type SessionUser, type UserRole } from '../core/identity.js';
 
 /** Scopes an API key may carry. admin covers the registries and everything else. */
 export const API_SCOPES = ['prices:write', 'tasks:read', 'admin'] as const;

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { UserRole } from './roles.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface UserRow {
   id: number;
@@ -10,27 +11,25 @@ export interface UserRow {
   must_change_password: number;
   created_at: Date;
   last_login_at: Date | null;
+  /** The user's own language and time zone (migration 012); NULL follows the defaults. */
+  locale?: string | null;
+  time_zone?: string | null;
 }
 
 export async function findUserByName(db: Queryable, username: string): Promise<UserRow | null> {
-  const [rows] = (await db.query('SELECT * FROM users WHERE username = ?', [username])) as unknown as [
-    UserRow[],
-  ];
-  return rows[0] ?? null;
+  return queryOne<UserRow>(db, 'SELECT * FROM users WHERE username = ?', [username]);
 }
 
 export async function findUserById(db: Queryable, id: number): Promise<UserRow | null> {
-  const [rows] = (await db.query('SELECT * FROM users WHERE id = ?', [id])) as unknown as [UserRow[]];
-  return rows[0] ?? null;
+  return queryOne<UserRow>(db, 'SELECT * FROM users WHERE id = ?', [id]);
 }
 
 export async function listUsers(db: Queryable): Promise<UserRow[]> {
-  const [rows] = (await db.query('SELECT * FROM users ORDER BY username')) as unknown as [UserRow[]];
-  return rows;
+  return queryRows<UserRow>(db, 'SELECT * FROM users ORDER BY username');
 }
 
 export async function countUsers(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM users')) as unknown as [[{ n: number }]];
+  const r = await querySingle<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM users');
   return Number(r.n);
 }
 
@@ -38,10 +37,11 @@ export async function insertUser(
   db: Queryable,
   u: { username: string; passwordHash: string; role: UserRole; mustChange: boolean },
 ): Promise<number> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     'INSERT INTO users (username, password_hash, role, must_change_password) VALUES (?, ?, ?, ?)',
     [u.username, u.passwordHash, u.role, u.mustChange ? 1 : 0],
-  )) as unknown as [{ insertId: number }];
+  );
   return res.insertId;
 }
 
@@ -61,16 +61,17 @@ export async function updateUser(
   if (patch.passwordHash !== undefined) put('password_hash', patch.passwordHash);
   if (patch.mustChange !== undefined) put('must_change_password', patch.mustChange ? 1 : 0);
   if (!sets.length) return;
-  await db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, id]);
+  await execute(db, `UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, id]);
 }
 
 export async function touchLogin(db: Queryable, id: number): Promise<void> {
-  await db.query('UPDATE users SET last_login_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [id]);
+  await execute(db, 'UPDATE users SET last_login_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [id]);
 }
 
 export async function countActiveAdmins(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: number }>(
+    db,
     "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0",
-  )) as unknown as [[{ n: number }]];
+  );
   return Number(r.n);
 }

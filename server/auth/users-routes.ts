@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { USER_ROLES } from './roles.js';
 import type { UsersService } from './users-service.js';
@@ -11,7 +11,7 @@ export function usersRoutes(users: UsersService) {
 
     const page = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('admin/users', {
-        title: 'Users',
+        title: res.req.t('users.title'),
         users: await users.list(),
         roles: USER_ROLES,
         created: null,
@@ -45,7 +45,7 @@ export function usersRoutes(users: UsersService) {
       if (req.body.role !== undefined) patch.role = String(req.body.role);
       if (req.body.disabled !== undefined) patch.disabled = req.body.disabled === '1';
       await users.update(req.actor, id, patch);
-      flash(req, 'ok', 'User updated.');
+      flashKey(req, 'ok', 'users.updated');
       res.redirect('/admin/users');
     });
   };

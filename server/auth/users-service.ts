@@ -55,10 +55,21 @@ export class UsersService {
     return { id: user.id, username: user.username, role: user.role };
   }
 
-  async current(id: number): Promise<(SessionUser & { mustChangePassword: boolean }) | null> {
+  async current(
+    id: number,
+  ): Promise<
+    (SessionUser & { mustChangePassword: boolean; locale: string | null; timeZone: string | null }) | null
+  > {
     const u = await repo.findUserById(this.pool, id);
     if (!u || u.disabled) return null;
-    return { id: u.id, username: u.username, role: u.role, mustChangePassword: !!u.must_change_password };
+    return {
+      id: u.id,
+      username: u.username,
+      role: u.role,
+      mustChangePassword: !!u.must_change_password,
+      locale: u.locale ?? null,
+      timeZone: u.time_zone ?? null,
+    };
   }
 
   list() {

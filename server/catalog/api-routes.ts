@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
 import type { CatalogApiService } from './api-service.js';
+import type { CatalogBulkService } from './api-bulk-service.js';
 
 /** Reading the catalog: any key or user that may read tasks or write prices. */
 function canReadCatalog(req: Request, res: Response, next: NextFunction) {
@@ -12,8 +13,24 @@ function canReadCatalog(req: Request, res: Response, next: NextFunction) {
   );
 }
 
-export function catalogApiRoutes(api: CatalogApiService) {
+export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkService) {
   return (app: Router) => {
+    app.post('/api/v1/stores', requireScope('admin'), async (req, res) => {
+      res.status(201).json(await bulk.createStore(req.actor, req.body));
+    });
+
+    app.post('/api/v1/stores/:code/groups', requireScope('admin'), async (req, res) => {
+      res.json(await bulk.assignGroup(req.actor, String(req.params.code), req.body));
+    });
+
+    app.post('/api/v1/products', requireScope('prices:write'), async (req, res) => {
+      res.json(await bulk.upsertProducts(req.actor, req.body));
+    });
+
+    app.post('/api/v1/labels', requireScope('prices:write'), async (req, res) => {
+      res.json(await bulk.createLabels(req.actor, req.body));
+    });
+
     app.post('/api/v1/price-changes', requireScope('prices:write'), async (req, res) => {
       res.status(201).json(await api.priceChanges(req.actor, req.body));
     });

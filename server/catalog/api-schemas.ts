@@ -119,7 +119,8 @@ export const StoreList = z
       z.object({
         code: z.string(),
         name: z.string(),
-        timezone: z.string(),
+        timeZone: z.string(),
+        timezone: z.string().meta({ deprecated: true, description: 'Same as timeZone' }),
         currency: z.string(),
         groups: z.array(z.string()).meta({ description: 'Group IDs of the APs serving the store' }),
       }),

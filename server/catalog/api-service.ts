@@ -67,6 +67,7 @@ export class CatalogApiService {
       stores: rows.map((s) => ({
         code: s.code,
         name: s.name,
+        timeZone: s.timezone,
         timezone: s.timezone,
         currency: s.currency,
         groups: s.groups ? s.groups.split(' ') : [],

@@ -4,10 +4,11 @@
 // or a different file cannot apply anything twice or anything that was not previewed.
 import crypto from 'node:crypto';
 import type { Pool } from '../db/pool.js';
-import { withTx } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
+
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Actor } from '../audit/audit-chain.js';
-import { parseCsv, type LineError } from './import-parse.js';
+import { decodeCsv, parseCsv, type Column, type LineError } from './import-parse.js';
 import { resolveEntries, type Change } from './price-input.js';
 import * as repo from './imports-repo.js';
 import { labelsForPairs, lockPrices } from './prices-repo.js';
@@ -22,6 +23,16 @@ export class ImportRejected extends ValidationError {
     super(`The file was not imported: ${lines.length} problem(s). Nothing was changed.`);
   }
 }
+
+const FIELD_COLUMN: Record<string, Column> = {
+  sku: 'sku',
+  store: 'store',
+  price: 'price',
+  promoPrice: 'promo_price',
+  promoFrom: 'promo_from',
+  promoTo: 'promo_to',
+  effectiveAt: 'effective_at',
+};
 
 const toJson = (cs: Change[]) => JSON.stringify(cs);
 const fromJson = (s: string): Change[] =>
@@ -38,27 +49,56 @@ export class ImportService {
     private readonly changes: PriceChangeService,
   ) {}
 
-  /** Validates every row; stores the batch and returns its id and hash, or throws ImportRejected naming each bad line. */
-  async validate(actor: Actor, text: string, fileName: string): Promise<{ id: string; hash: string }> {
-    if (Buffer.byteLength(text, 'utf8') > MAX_IMPORT_BYTES) {
+  /**
+   * Validates every row of a file (its bytes, decoded here) or of pasted text; stores the batch
+   * and returns its id and hash, or throws ImportRejected naming each bad line.
+   */
+  async validate(
+    actor: Actor,
+    input: { text: string } | { bytes: Buffer },
+    fileName: string,
+  ): Promise<{ id: string; hash: string; encoding: string | null }> {
+    const size = 'bytes' in input ? input.bytes.length : Buffer.byteLength(input.text, 'utf8');
+    if (size > MAX_IMPORT_BYTES) {
       throw new ImportRejected([
         {
           line: 0,
+          code: 'tooLarge',
+          params: { kb: MAX_IMPORT_BYTES / 1024 },
           message: `the file is larger than ${MAX_IMPORT_BYTES / 1024} kB; split it into several files`,
         },
       ]);
+    }
+    let text: string;
+    let encoding: string | null = null;
+    if ('bytes' in input) {
+      const decoded = decodeCsv(input.bytes);
+      if ('error' in decoded) throw new ImportRejected([decoded.error]);
+      ({ text, encoding } = decoded);
+    } else {
+      text = input.text;
     }
     const parsed = parseCsv(text);
     const { changes, errors } = await resolveEntries(
       this.pool,
       parsed.rows.map((r) => r.entry),
     );
+    // A problem names its column as the file's header writes it (价格, not price).
+    const column = (field: string) => {
+      const c = FIELD_COLUMN[field];
+      return (c && parsed.written[c]) ?? c ?? field;
+    };
     const lines: LineError[] = [
       ...parsed.errors,
-      ...errors.map((e) => ({
-        line: parsed.rows[e.index].line,
-        message: `${e.field}: ${e.message.replace(/entry (\d+)/, (_m, i) => `line ${parsed.rows[Number(i)].line}`)}`,
-      })),
+      ...errors.map((e) => {
+        const message = e.message.replace(/entry (\d+)/, (_m, i) => `line ${parsed.rows[Number(i)].line}`);
+        return {
+          line: parsed.rows[e.index].line,
+          code: 'field',
+          params: { column: column(e.field), message },
+          message: `${column(e.field)}: ${message}`,
+        };
+      }),
     ].sort((a, b) => a.line - b.line);
     if (lines.length) throw new ImportRejected(lines);
     const id = crypto.randomBytes(16).toString('hex');
@@ -71,8 +111,9 @@ export class ImportService {
       rowCount: changes.length,
       rowsJson: toJson(changes),
       createdBy: actor.name,
+      encoding,
     });
-    return { id, hash };
+    return { id, hash, encoding };
   }
 
   /** What confirming would do: rows per store, labels affected per store, and a sample of labels with old and new price. */
@@ -111,7 +152,7 @@ export class ImportService {
   }
 
   async confirm(actor: Actor, id: string, hash: string) {
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
       if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
       if (imp.content_hash !== hash)

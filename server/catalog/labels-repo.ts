@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface LabelRow {
   label_id: string;
@@ -30,56 +31,106 @@ export async function listLabels(
   }
   if (f.unbound) where.push('l.product_id IS NULL');
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const [rows] = (await db.query(
+  const rows = await queryRows<
+    LabelRow & { store_code: string; sku: string | null; product_name: string | null }
+  >(
+    db,
     `SELECT l.*, s.code AS store_code, p.sku, p.name AS product_name FROM labels l JOIN stores s ON s.id = l.store_id
        LEFT JOIN products p ON p.id = l.product_id ${w} ORDER BY l.label_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
-  )) as unknown as [(LabelRow & { store_code: string; sku: string | null; product_name: string | null })[]];
-  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM labels l ${w}`, args)) as unknown as [
-    [{ n: string }],
-  ];
+  );
+  const c = await querySingle<{ n: string }>(db, `SELECT COUNT(*) AS n FROM labels l ${w}`, args);
   return { rows, total: Number(c.n) };
 }
 
 export async function findLabel(db: Queryable, labelId: string): Promise<LabelRow | null> {
-  const [rows] = (await db.query('SELECT * FROM labels WHERE label_id = ? FOR UPDATE', [
-    labelId,
-  ])) as unknown as [LabelRow[]];
-  return rows[0] ?? null;
+  return queryOne<LabelRow>(db, 'SELECT * FROM labels WHERE label_id = ? FOR UPDATE', [labelId]);
 }
 
 export async function existingLabelIds(db: Queryable, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
-  const [rows] = (await db.query('SELECT label_id FROM labels WHERE label_id IN (?)', [ids])) as unknown as [
-    { label_id: string }[],
-  ];
+  const rows = await queryRows<{ label_id: string }>(
+    db,
+    'SELECT label_id FROM labels WHERE label_id IN (?)',
+    [ids],
+  );
   return rows.map((r) => r.label_id);
 }
 
 export async function insertLabels(db: Queryable, storeId: number, groupId: string, ids: string[]) {
-  await db.query('INSERT INTO labels (label_id, store_id, group_id) VALUES ?', [
+  await execute(db, 'INSERT INTO labels (label_id, store_id, group_id) VALUES ?', [
     ids.map((id) => [id, storeId, groupId]),
   ]);
 }
 
 export async function setBinding(db: Queryable, labelId: string, productId: number | null) {
-  await db.query(
+  await execute(
+    db,
     'UPDATE labels SET product_id = ?, bound_at = IF(? IS NULL, NULL, CURRENT_TIMESTAMP(3)) WHERE label_id = ?',
     [productId, productId, labelId],
   );
 }
 
 export async function groupsOfStore(db: Queryable, storeId: number): Promise<string[]> {
-  const [rows] = (await db.query('SELECT group_id FROM store_groups WHERE store_id = ? ORDER BY group_id', [
-    storeId,
-  ])) as unknown as [{ group_id: string }[]];
+  const rows = await queryRows<{ group_id: string }>(
+    db,
+    'SELECT group_id FROM store_groups WHERE store_id = ? ORDER BY group_id',
+    [storeId],
+  );
   return rows.map((r) => r.group_id);
 }
 
 export async function hasPrice(db: Queryable, storeId: number, productId: number): Promise<boolean> {
-  const [rows] = (await db.query('SELECT 1 FROM prices WHERE store_id = ? AND product_id = ?', [
+  const rows = await queryRows<object>(db, 'SELECT 1 FROM prices WHERE store_id = ? AND product_id = ?', [
     storeId,
     productId,
-  ])) as unknown as [unknown[]];
+  ]);
   return rows.length > 0;
+}
+
+/** The labels of these ids that exist, locked until the transaction ends (bulk creation and binding). */
+export async function lockLabels(
+  db: Queryable,
+  ids: string[],
+): Promise<Pick<LabelRow, 'label_id' | 'store_id' | 'group_id' | 'product_id'>[]> {
+  if (!ids.length) return [];
+  const [rows] = (await db.query(
+    'SELECT label_id, store_id, group_id, product_id FROM labels WHERE label_id IN (?) FOR UPDATE',
+    [ids],
+  )) as unknown as [Pick<LabelRow, 'label_id' | 'store_id' | 'group_id' | 'product_id'>[]];
+  return rows;
+}
+
+/** Binds these labels to one product. */
+export async function bindLabels(db: Queryable, productId: number, ids: string[]) {
+  for (let i = 0; i < ids.length; i += 1000)
+    await db.query(
+      'UPDATE labels SET product_id = ?, bound_at = CURRENT_TIMESTAMP(3) WHERE label_id IN (?)',
+      [productId, ids.slice(i, i + 1000)],
+    );
+}
+
+/** The Group IDs of several stores, by store id. */
+export async function groupsOfStores(db: Queryable, storeIds: number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>(storeIds.map((id) => [id, []]));
+  if (!storeIds.length) return out;
+  const [rows] = (await db.query(
+    'SELECT store_id, group_id FROM store_groups WHERE store_id IN (?) ORDER BY group_id',
+    [storeIds],
+  )) as unknown as [{ store_id: number; group_id: string }[]];
+  for (const r of rows) out.get(r.store_id)?.push(r.group_id);
+  return out;
+}
+
+/** Which of these (store, product) pairs have a price. */
+export async function pricedPairs(
+  db: Queryable,
+  pairs: { storeId: number; productId: number }[],
+): Promise<{ storeId: number; productId: number }[]> {
+  if (!pairs.length) return [];
+  const [rows] = (await db.query(
+    'SELECT store_id, product_id FROM prices WHERE (store_id, product_id) IN (?)',
+    [pairs.map((p) => [p.storeId, p.productId])],
+  )) as unknown as [{ store_id: number; product_id: number }[]];
+  return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
 }

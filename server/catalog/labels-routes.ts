@@ -1,29 +1,27 @@
 import type { Request, Response, Router } from 'express';
-import type { Pool } from '../db/pool.js';
 import { ValidationError } from '../core/errors.js';
 import { flash } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
-import { listGroups, listStores } from './stores-repo.js';
-import { findProductBySku } from './products-repo.js';
 import type { LabelsService } from './labels-service.js';
 
-export function labelsRoutes(pool: Pool, labels: LabelsService) {
+export function labelsRoutes(labels: LabelsService) {
   return (app: Router) => {
     const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const storeId = Number(req.query.store) || undefined;
       const sku = str(req.query.sku).trim();
-      const product = sku ? await findProductBySku(pool, sku) : null;
       const unbound = req.query.unbound === '1';
-      const result =
-        sku && !product
-          ? { rows: [], total: 0, page: 1, pages: 1 }
-          : await labels.list({ storeId, productId: product?.id, unbound, page: Number(req.query.page) });
+      const { result, stores, groups } = await labels.page({
+        storeId,
+        sku,
+        unbound,
+        page: Number(req.query.page),
+      });
       res.render('catalog/labels', {
         title: 'Labels',
         result,
         filter: { storeId, sku, unbound },
-        stores: await listStores(pool),
-        groups: (await listGroups(pool)).filter((g) => g.store_id !== null),
+        stores,
+        groups,
         ...extra,
       });
     };

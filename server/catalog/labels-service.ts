@@ -1,6 +1,7 @@
 // Labels: created per store and Group ID (one by one or a pasted list), bound to a product
 // or unbound. Binding makes the label show the product's price, so it creates a task.
 import type { Pool } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import { withTx } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
@@ -8,7 +9,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import { labelIdSchema } from './schemas.js';
 import * as repo from './labels-repo.js';
 import { findProductBySku } from './products-repo.js';
-import { findStore } from './stores-repo.js';
+import { findStore, listGroups, listStores } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 export const MAX_LABELS_PER_REQUEST = 5000;
@@ -20,6 +21,18 @@ export class LabelsService {
     private readonly pool: Pool,
     private readonly tasks: PriceTaskCreator | null,
   ) {}
+
+  /** The labels page: a page of labels (of one product, by SKU, when asked) and the store and Group ID choices. */
+  async page(f: { storeId?: number; sku: string; unbound: boolean; page: number }) {
+    const product = f.sku ? await findProductBySku(this.pool, f.sku) : null;
+    const result =
+      f.sku && !product
+        ? { rows: [], total: 0, page: 1, pages: 1 }
+        : await this.list({ storeId: f.storeId, productId: product?.id, unbound: f.unbound, page: f.page });
+    const stores = await listStores(this.pool);
+    const groups = (await listGroups(this.pool)).filter((g) => g.store_id !== null);
+    return { result, stores, groups };
+  }
 
   list(f: { storeId?: number; productId?: number; unbound?: boolean; page: number }) {
     const page = Math.max(1, f.page || 1);
@@ -74,7 +87,7 @@ export class LabelsService {
   }
 
   async bind(actor: Actor, labelId: string, sku: string) {
-    const out = await withTx(this.pool, async (c) => {
+    const out = await withTxRetry(this.pool, async (c) => {
       const label = await repo.findLabel(c, labelId);
       if (!label) throw new NotFoundError(`No label ${labelId}.`);
       const product = await findProductBySku(c, sku.trim());

@@ -2,7 +2,7 @@
 // (the pipeline's TaskCreator, same connection), then the audit records, last. The task
 // is queued only after commit, so a worker never sees a task that might still roll back.
 import type { Conn, Pool } from '../db/pool.js';
-import { withTxRetry } from '../tasks/tx-retry.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor, AuditEvent } from '../audit/audit-chain.js';
 import * as prices from './prices-repo.js';

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows } from '../db/query.js';
 
 export interface PriceRow {
   store_id: number;
@@ -20,21 +21,21 @@ export interface PriceState {
 export type Pair = { storeId: number; productId: number };
 
 export async function storesPricing(db: Queryable, productId: number): Promise<number[]> {
-  const [rows] = (await db.query('SELECT store_id FROM prices WHERE product_id = ?', [
+  const rows = await queryRows<{ store_id: number }>(db, 'SELECT store_id FROM prices WHERE product_id = ?', [
     productId,
-  ])) as unknown as [{ store_id: number }[]];
+  ]);
   return rows.map((r) => r.store_id);
 }
 
 /** Every store with this product's price there (or nulls) and how many labels show it. */
 export async function pricesByStore(db: Queryable, productId: number) {
-  const [rows] = (await db.query(
+  return queryRows<Partial<PriceRow> & { store_id: number; code: string; name: string; labels: string }>(
+    db,
     `SELECT s.id AS store_id, s.code, s.name, p.price, p.promo_price, p.promo_from, p.promo_to, p.updated_at,
             (SELECT COUNT(*) FROM labels l WHERE l.store_id = s.id AND l.product_id = ?) AS labels
        FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? ORDER BY s.code`,
     [productId, productId],
-  )) as unknown as [(Partial<PriceRow> & { store_id: number; code: string; name: string; labels: string })[]];
-  return rows;
+  );
 }
 
 /** Current rows for the pairs; with `lock`, locked until the transaction ends (so "before" in the audit is exact). */
@@ -42,10 +43,11 @@ export async function lockPrices(db: Queryable, pairs: Pair[], lock = true): Pro
   const out = new Map<string, PriceRow>();
   for (let i = 0; i < pairs.length; i += 500) {
     const chunk = pairs.slice(i, i + 500);
-    const [rows] = (await db.query(
+    const rows = await queryRows<PriceRow>(
+      db,
       `SELECT * FROM prices WHERE (store_id, product_id) IN (?)${lock ? ' FOR UPDATE' : ''}`,
       [chunk.map((p) => [p.storeId, p.productId])],
-    )) as unknown as [PriceRow[]];
+    );
     for (const r of rows) out.set(`${r.store_id}:${r.product_id}`, r);
   }
   return out;
@@ -54,7 +56,8 @@ export async function lockPrices(db: Queryable, pairs: Pair[], lock = true): Pro
 export async function upsertPrices(db: Queryable, rows: (Pair & PriceState)[]) {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    await db.query(
+    await execute(
+      db,
       `INSERT INTO prices (store_id, product_id, price, promo_price, promo_from, promo_to) VALUES ?
          ON DUPLICATE KEY UPDATE price = VALUES(price), promo_price = VALUES(promo_price),
            promo_from = VALUES(promo_from), promo_to = VALUES(promo_to)`,
@@ -69,16 +72,18 @@ export async function labelsForPairs(db: Queryable, pairs: Pair[], sample: numbe
   const samples: { label_id: string; store_id: number; product_id: number }[] = [];
   for (let i = 0; i < pairs.length; i += 500) {
     const tuples = pairs.slice(i, i + 500).map((p) => [p.storeId, p.productId]);
-    const [counts] = (await db.query(
+    const counts = await queryRows<{ store_id: number; n: string }>(
+      db,
       'SELECT store_id, COUNT(*) AS n FROM labels WHERE (store_id, product_id) IN (?) GROUP BY store_id',
       [tuples],
-    )) as unknown as [{ store_id: number; n: string }[]];
+    );
     for (const c of counts) perStore.set(c.store_id, (perStore.get(c.store_id) ?? 0) + Number(c.n));
     if (samples.length < sample) {
-      const [rows] = (await db.query(
+      const rows = await queryRows<{ label_id: string; store_id: number; product_id: number }>(
+        db,
         'SELECT label_id, store_id, product_id FROM labels WHERE (store_id, product_id) IN (?) ORDER BY label_id LIMIT ?',
         [tuples, sample - samples.length],
-      )) as unknown as [{ label_id: string; store_id: number; product_id: number }[]];
+      );
       samples.push(...rows);
     }
   }
@@ -88,9 +93,21 @@ export async function labelsForPairs(db: Queryable, pairs: Pair[], sample: numbe
 /** Prices of products in every store, for the API. */
 export async function pricesForProducts(db: Queryable, productIds: number[]) {
   if (!productIds.length) return [];
-  const [rows] = (await db.query(
+  return queryRows<PriceRow & { store_code: string }>(
+    db,
     `SELECT p.*, s.code AS store_code FROM prices p JOIN stores s ON s.id = p.store_id WHERE p.product_id IN (?) ORDER BY s.code`,
     [productIds],
-  )) as unknown as [(PriceRow & { store_code: string })[]];
-  return rows;
+  );
+}
+
+/** Every (store, product) pair with a price, for these products. */
+export async function pricedPairsOfProducts(
+  db: Queryable,
+  productIds: number[],
+): Promise<{ storeId: number; productId: number }[]> {
+  if (!productIds.length) return [];
+  const [rows] = (await db.query('SELECT store_id, product_id FROM prices WHERE product_id IN (?)', [
+    productIds,
+  ])) as unknown as [{ store_id: number; product_id: number }[]];
+  return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface ProductRow {
   id: number;
@@ -16,45 +17,38 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function searchProducts(db: Queryable, q: string, limit: number, offset: number) {
   const where = q ? 'WHERE sku LIKE ? OR name LIKE ?' : '';
   const args = q ? [`${likeEscape(q)}%`, `%${likeEscape(q)}%`] : [];
-  const [rows] = (await db.query(`SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`, [
-    ...args,
-    limit,
-    offset,
-  ])) as unknown as [ProductRow[]];
-  const [[c]] = (await db.query(`SELECT COUNT(*) AS n FROM products ${where}`, args)) as unknown as [
-    [{ n: string }],
-  ];
+  const rows = await queryRows<ProductRow>(
+    db,
+    `SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`,
+    [...args, limit, offset],
+  );
+  const c = await querySingle<{ n: string }>(db, `SELECT COUNT(*) AS n FROM products ${where}`, args);
   return { rows, total: Number(c.n) };
 }
 
 export async function findProduct(db: Queryable, id: number): Promise<ProductRow | null> {
-  const [rows] = (await db.query('SELECT * FROM products WHERE id = ?', [id])) as unknown as [ProductRow[]];
-  return rows[0] ?? null;
+  return queryOne<ProductRow>(db, 'SELECT * FROM products WHERE id = ?', [id]);
 }
 
 export async function findProductBySku(db: Queryable, sku: string): Promise<ProductRow | null> {
-  const [rows] = (await db.query('SELECT * FROM products WHERE sku = ?', [sku])) as unknown as [ProductRow[]];
-  return rows[0] ?? null;
+  return queryOne<ProductRow>(db, 'SELECT * FROM products WHERE sku = ?', [sku]);
 }
 
 export async function findProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
   if (!skus.length) return [];
-  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?)', [skus])) as unknown as [
-    ProductRow[],
-  ];
-  return rows;
+  return queryRows<ProductRow>(db, 'SELECT * FROM products WHERE sku IN (?)', [skus]);
 }
 
 export async function insertProduct(
   db: Queryable,
   p: { sku: string; name: string; unit: string; currency: string },
 ) {
-  const [r] = (await db.query('INSERT INTO products (sku, name, unit, currency) VALUES (?, ?, ?, ?)', [
+  const r = await execute(db, 'INSERT INTO products (sku, name, unit, currency) VALUES (?, ?, ?, ?)', [
     p.sku,
     p.name,
     p.unit,
     p.currency,
-  ])) as unknown as [{ insertId: number }];
+  ]);
   return r.insertId;
 }
 
@@ -63,10 +57,33 @@ export async function updateProduct(
   id: number,
   p: { name: string; unit: string; currency: string },
 ) {
-  await db.query('UPDATE products SET name = ?, unit = ?, currency = ? WHERE id = ?', [
+  await execute(db, 'UPDATE products SET name = ?, unit = ?, currency = ? WHERE id = ?', [
     p.name,
     p.unit,
     p.currency,
     id,
   ]);
+}
+
+/** The products of these SKUs, locked until the transaction ends (bulk upserts). */
+export async function lockProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
+  if (!skus.length) return [];
+  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?) FOR UPDATE', [
+    skus,
+  ])) as unknown as [ProductRow[]];
+  return rows;
+}
+
+/** Inserts or updates products by SKU in one statement per 500 rows. */
+export async function upsertProducts(
+  db: Queryable,
+  rows: { sku: string; name: string; unit: string; currency: string }[],
+) {
+  for (let i = 0; i < rows.length; i += 500) {
+    await db.query(
+      `INSERT INTO products (sku, name, unit, currency) VALUES ?
+         ON DUPLICATE KEY UPDATE name = VALUES(name), unit = VALUES(unit), currency = VALUES(currency)`,
+      [rows.slice(i, i + 500).map((r) => [r.sku, r.name, r.unit, r.currency])],
+    );
+  }
 }

@@ -1,18 +1,13 @@
 import type { Request, Response, Router } from 'express';
-import type { Pool } from '../db/pool.js';
 import { ValidationError } from '../core/errors.js';
 import { positiveId, readers, str, writers } from './route-helpers.js';
 import { flash } from '../web/flash.js';
-import { listStores } from './stores-repo.js';
-import { pricesByStore } from './prices-repo.js';
-import { listSchedules } from './schedules-repo.js';
-import { editPrice, type PriceForm } from './price-edit.js';
+import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
-import type { PriceChangeService } from './price-change-service.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
-export function productsRoutes(pool: Pool, products: ProductsService, changes: PriceChangeService) {
+export function productsRoutes(products: ProductsService, prices: PriceEditService) {
   return (app: Router) => {
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
@@ -24,13 +19,10 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const product = await products.get(id);
+      const page = await products.page(id);
       res.render('catalog/product', {
-        title: `Product ${product.sku}`,
-        product,
-        prices: await pricesByStore(pool, id),
-        stores: await listStores(pool),
-        schedules: await listSchedules(pool, { productId: id, limit: 50 }),
+        title: `Product ${page.product.sku}`,
+        ...page,
         priceValues: {},
         ...extra,
       });
@@ -83,7 +75,7 @@ export function productsRoutes(pool: Pool, products: ProductsService, changes: P
         allStores: b.allStores === '1',
       };
       try {
-        const r = await editPrice(pool, changes, req.actor, product.sku, form);
+        const r = await prices.edit(req.actor, product.sku, form);
         const parts = [
           r.applied ? `${r.applied} price(s) changed` : '',
           r.taskId

@@ -1,6 +1,7 @@
 // Products (SKU, name, unit, currency). A rename changes what labels show, so it
 // also creates a task for every store that prices the product.
 import type { Pool } from '../db/pool.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import { withTx } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
@@ -8,6 +9,8 @@ import type { Actor } from '../audit/audit-chain.js';
 import { currencySchema, nameSchema, parseFields, skuSchema, unitSchema } from './schemas.js';
 import * as repo from './products-repo.js';
 import * as prices from './prices-repo.js';
+import { listSchedules } from './schedules-repo.js';
+import { listStores } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 export const PAGE_SIZE = 25;
@@ -33,6 +36,17 @@ export class ProductsService {
     const p = await repo.findProduct(this.pool, id);
     if (!p) throw new NotFoundError('No such product.');
     return p;
+  }
+
+  /** The product page: the product, its price in each store, every store, its schedules. */
+  async page(id: number) {
+    const product = await this.get(id);
+    const [storePrices, stores, schedules] = await Promise.all([
+      prices.pricesByStore(this.pool, id),
+      listStores(this.pool),
+      listSchedules(this.pool, { productId: id, limit: 50 }),
+    ]);
+    return { product, prices: storePrices, stores, schedules };
   }
 
   async bySku(sku: string) {
@@ -70,7 +84,7 @@ export class ProductsService {
 
   async update(actor: Actor, id: number, input: Record<string, unknown>) {
     const v = parseFields({ name: nameSchema, unit: unitSchema, currency: currencySchema }, input);
-    const task = await withTx(this.pool, async (c) => {
+    const task = await withTxRetry(this.pool, async (c) => {
       const before = await repo.findProduct(c, id);
       if (!before) throw new NotFoundError('No such product.');
       await repo.updateProduct(c, id, v);

@@ -3,7 +3,7 @@
 // applied, so across any number of worker processes each runs exactly once.
 import type { Conn, Pool } from '../db/pool.js';
 import { withTx } from '../db/pool.js';
-import { withTxRetry } from '../tasks/tx-retry.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { appendAudit } from '../audit/audit-repo.js';

@@ -1,7 +1,9 @@
 import type { Queryable } from '../db/pool.js';
 import type { Pair } from './prices-repo.js';
+import type { ScheduleKind, ScheduleState } from './states.js';
+import { execute, queryOne, queryRows } from '../db/query.js';
 
-export type ScheduleKind = 'price' | 'promo_start' | 'promo_end';
+export type { ScheduleKind } from './states.js';
 
 export interface ScheduleRow {
   id: string;
@@ -13,7 +15,7 @@ export interface ScheduleRow {
   promo_from: Date | null;
   promo_to: Date | null;
   effective_at: Date;
-  state: 'pending' | 'applied' | 'cancelled' | 'failed';
+  state: ScheduleState;
   task_id: string | null;
   source: string;
   note: string;
@@ -39,7 +41,8 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
   const ids: string[] = [];
   // One statement per row: the ids are wanted back and batches here are small.
   for (const r of rows) {
-    const [res] = (await db.query(
+    const res = await execute(
+      db,
       `INSERT INTO price_schedules (kind, store_id, product_id, price, promo_price, promo_from, promo_to, effective_at, source, note, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -55,7 +58,7 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
         r.note.slice(0, 255),
         r.createdBy.slice(0, 128),
       ],
-    )) as unknown as [{ insertId: number | string }];
+    );
     ids.push(String(res.insertId));
   }
   return ids;
@@ -64,7 +67,8 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
 /** Pending promotion starts/ends of these pairs are superseded by a new price state. */
 export async function cancelPromoSchedules(db: Queryable, pairs: Pair[]) {
   for (let i = 0; i < pairs.length; i += 500) {
-    await db.query(
+    await execute(
+      db,
       `UPDATE price_schedules SET state = 'cancelled', error = 'superseded by a later price change'
         WHERE state = 'pending' AND kind IN ('promo_start', 'promo_end') AND (store_id, product_id) IN (?)`,
       [pairs.slice(i, i + 500).map((p) => [p.storeId, p.productId])],
@@ -77,36 +81,37 @@ export async function cancelPromoSchedules(db: Queryable, pairs: Pair[]) {
  * each gets a different row, and a row being applied elsewhere is invisible here.
  */
 export async function claimDue(db: Queryable, now: Date): Promise<ScheduleRow | null> {
-  const [rows] = (await db.query(
+  return queryOne<ScheduleRow>(
+    db,
     `SELECT * FROM price_schedules WHERE state = 'pending' AND effective_at <= ? ORDER BY effective_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     [now],
-  )) as unknown as [ScheduleRow[]];
-  return rows[0] ?? null;
+  );
 }
 
 export async function markApplied(db: Queryable, id: string, taskId: string | null, note?: string) {
-  await db.query(
+  await execute(
+    db,
     `UPDATE price_schedules SET state = 'applied', task_id = ?, applied_at = CURRENT_TIMESTAMP(3), error = ? WHERE id = ? AND state = 'pending'`,
     [taskId, note ?? null, id],
   );
 }
 
 export async function markFailed(db: Queryable, id: string, error: string) {
-  await db.query(
+  await execute(
+    db,
     `UPDATE price_schedules SET state = 'failed', error = ? WHERE id = ? AND state = 'pending'`,
     [error.slice(0, 255), id],
   );
 }
 
 export async function findSchedule(db: Queryable, id: string): Promise<ScheduleRow | null> {
-  const [rows] = (await db.query('SELECT * FROM price_schedules WHERE id = ? FOR UPDATE', [
-    id,
-  ])) as unknown as [ScheduleRow[]];
-  return rows[0] ?? null;
+  return queryOne<ScheduleRow>(db, 'SELECT * FROM price_schedules WHERE id = ? FOR UPDATE', [id]);
 }
 
 export async function cancelSchedule(db: Queryable, id: string) {
-  await db.query(`UPDATE price_schedules SET state = 'cancelled' WHERE id = ? AND state = 'pending'`, [id]);
+  await execute(db, `UPDATE price_schedules SET state = 'cancelled' WHERE id = ? AND state = 'pending'`, [
+    id,
+  ]);
 }
 
 export async function listSchedules(
@@ -123,17 +128,18 @@ export async function listSchedules(
     where.push('ps.product_id = ?');
     args.push(opts.productId);
   }
-  const [rows] = (await db.query(
+  return queryRows<ScheduleRow & { store_code: string; sku: string }>(
+    db,
     `SELECT ps.*, s.code AS store_code, p.sku FROM price_schedules ps JOIN stores s ON s.id = ps.store_id
        JOIN products p ON p.id = ps.product_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ps.state = 'pending' DESC, ps.effective_at DESC, ps.id DESC LIMIT ?`,
     [...args, opts.limit],
-  )) as unknown as [(ScheduleRow & { store_code: string; sku: string })[]];
-  return rows;
+  );
 }
 
 export async function cancelPromoEnd(db: Queryable, pair: Pair, promoTo: Date) {
-  await db.query(
+  await execute(
+    db,
     `UPDATE price_schedules SET state = 'cancelled', error = 'its promotion was cancelled'
       WHERE state = 'pending' AND kind = 'promo_end' AND store_id = ? AND product_id = ? AND promo_to = ?`,
     [pair.storeId, pair.productId, promoTo],

@@ -5,13 +5,14 @@ import { ConflictError, NotFoundError } from '../core/errors.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor } from '../audit/audit-chain.js';
 import * as repo from './schedules-repo.js';
+import { SCHEDULE_STATES } from './states.js';
 
 export class SchedulesService {
   constructor(private readonly pool: Pool) {}
 
   list(state?: string) {
     return repo.listSchedules(this.pool, {
-      state: ['pending', 'applied', 'cancelled', 'failed'].includes(state ?? '') ? state : undefined,
+      state: SCHEDULE_STATES.some((s) => s === state) ? state : undefined,
       limit: 200,
     });
   }

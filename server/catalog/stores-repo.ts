@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface StoreRow {
   id: number;
@@ -10,41 +11,36 @@ export interface StoreRow {
 }
 
 export async function listStores(db: Queryable): Promise<(StoreRow & { groups: string | null })[]> {
-  const [rows] = (await db.query(
+  return queryRows<StoreRow & { groups: string | null }>(
+    db,
     `SELECT s.*, GROUP_CONCAT(g.group_id ORDER BY g.group_id SEPARATOR ' ') AS \`groups\`
        FROM stores s LEFT JOIN store_groups g ON g.store_id = s.id GROUP BY s.id ORDER BY s.code`,
-  )) as unknown as [(StoreRow & { groups: string | null })[]];
-  return rows;
+  );
 }
 
 export async function findStore(db: Queryable, id: number): Promise<StoreRow | null> {
-  const [rows] = (await db.query('SELECT * FROM stores WHERE id = ?', [id])) as unknown as [StoreRow[]];
-  return rows[0] ?? null;
+  return queryOne<StoreRow>(db, 'SELECT * FROM stores WHERE id = ?', [id]);
 }
 
 export async function findStoreByCode(db: Queryable, code: string): Promise<StoreRow | null> {
-  const [rows] = (await db.query('SELECT * FROM stores WHERE code = ?', [code])) as unknown as [StoreRow[]];
-  return rows[0] ?? null;
+  return queryOne<StoreRow>(db, 'SELECT * FROM stores WHERE code = ?', [code]);
 }
 
 export async function findStoresByCodes(db: Queryable, codes: string[]): Promise<StoreRow[]> {
   if (!codes.length) return [];
-  const [rows] = (await db.query('SELECT * FROM stores WHERE code IN (?)', [codes])) as unknown as [
-    StoreRow[],
-  ];
-  return rows;
+  return queryRows<StoreRow>(db, 'SELECT * FROM stores WHERE code IN (?)', [codes]);
 }
 
 export async function insertStore(
   db: Queryable,
   s: { code: string; name: string; timezone: string; currency: string },
 ) {
-  const [r] = (await db.query('INSERT INTO stores (code, name, timezone, currency) VALUES (?, ?, ?, ?)', [
+  const r = await execute(db, 'INSERT INTO stores (code, name, timezone, currency) VALUES (?, ?, ?, ?)', [
     s.code,
     s.name,
     s.timezone,
     s.currency,
-  ])) as unknown as [{ insertId: number }];
+  ]);
   return r.insertId;
 }
 
@@ -53,7 +49,7 @@ export async function updateStore(
   id: number,
   s: { name: string; timezone: string; currency: string },
 ) {
-  await db.query('UPDATE stores SET name = ?, timezone = ?, currency = ? WHERE id = ?', [
+  await execute(db, 'UPDATE stores SET name = ?, timezone = ?, currency = ? WHERE id = ?', [
     s.name,
     s.timezone,
     s.currency,
@@ -65,39 +61,39 @@ export async function updateStore(
 export async function listGroups(
   db: Queryable,
 ): Promise<{ group_id: string; store_id: number | null; store_code: string | null }[]> {
-  const [rows] = (await db.query(
+  return queryRows<{ group_id: string; store_id: number | null; store_code: string | null }>(
+    db,
     `SELECT m.group_id, sg.store_id, s.code AS store_code FROM mqtt_groups m
        LEFT JOIN store_groups sg ON sg.group_id = m.group_id LEFT JOIN stores s ON s.id = sg.store_id ORDER BY m.group_id`,
-  )) as unknown as [{ group_id: string; store_id: number | null; store_code: string | null }[]];
-  return rows;
+  );
 }
 
 export async function findGroup(
   db: Queryable,
   groupId: string,
 ): Promise<{ group_id: string; store_id: number | null } | null> {
-  const [rows] = (await db.query(
+  return queryOne<{ group_id: string; store_id: number | null }>(
+    db,
     'SELECT m.group_id, sg.store_id FROM mqtt_groups m LEFT JOIN store_groups sg ON sg.group_id = m.group_id WHERE m.group_id = ? FOR UPDATE',
     [groupId],
-  )) as unknown as [{ group_id: string; store_id: number | null }[]];
-  return rows[0] ?? null;
+  );
 }
 
 export async function assignGroup(db: Queryable, groupId: string, storeId: number) {
-  await db.query('INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
+  await execute(db, 'INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
 }
 
 export async function unassignGroup(db: Queryable, groupId: string, storeId: number) {
-  const [r] = (await db.query('DELETE FROM store_groups WHERE group_id = ? AND store_id = ?', [
+  const r = await execute(db, 'DELETE FROM store_groups WHERE group_id = ? AND store_id = ?', [
     groupId,
     storeId,
-  ])) as unknown as [{ affectedRows: number }];
+  ]);
   return r.affectedRows;
 }
 
 export async function countLabelsInGroup(db: Queryable, groupId: string): Promise<number> {
-  const [[r]] = (await db.query('SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [
+  const r = await querySingle<{ n: string }>(db, 'SELECT COUNT(*) AS n FROM labels WHERE group_id = ?', [
     groupId,
-  ])) as unknown as [[{ n: string }]];
+  ]);
   return Number(r.n);
 }

@@ -33,6 +33,12 @@ export class StoresService {
     return s;
   }
 
+  async getByCode(code: string) {
+    const s = await repo.findStoreByCode(this.pool, code);
+    if (!s) throw new NotFoundError(`No store ${code.slice(0, 32)}.`);
+    return s;
+  }
+
   async create(actor: Actor, input: Record<string, unknown>) {
     const v = parseFields(
       { code: storeCode, name: nameSchema, timezone: timezoneSchema, currency: currencySchema },

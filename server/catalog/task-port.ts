@@ -4,7 +4,8 @@
 import type { Actor } from '../audit/audit-chain.js';
 import type { Conn } from '../db/pool.js';
 
-export type TaskSource = 'ui' | 'api' | 'import' | 'schedule' | 'promotion' | 'retry';
+/** The sources the catalog creates tasks with: part of the pipeline's TASK_SOURCES (server/tasks/states.ts). */
+export type TaskSource = 'ui' | 'api' | 'import' | 'schedule' | 'promotion';
 
 export interface PriceTaskCreator {
   /** Writes a task and one item per label showing any of the targets, inside the caller's transaction. Null when no label is affected. */

@@ -44,14 +44,26 @@ export class ConflictError extends AppError {
   override name = 'ConflictError';
 }
 
+/** Well-formed but not acceptable as sent (an Idempotency-Key reused for another request). */
+export class UnprocessableError extends AppError {
+  override readonly status = 422;
+  override name = 'UnprocessableError';
+  constructor(
+    message: string,
+    override readonly code: string = 'unprocessable',
+  ) {
+    super(message);
+  }
+}
+
 export class TooManyRequestsError extends AppError {
   override readonly status = 429;
   override readonly code = 'too_many_requests';
   override name = 'TooManyRequestsError';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
+  /** Whole seconds, at least 1 (the Retry-After header). */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
     super(message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { PROJECT_ROOT } from '../config.js';
+import type { Queryable } from './pool.js';
+import { execute, queryRows, querySingle } from './query.js';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
@@ -52,19 +54,21 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
   const all = readMigrations(dir);
   const conn = await mysql.createConnection({ uri: url, timezone: 'Z' });
   try {
-    const [[lock]] = (await conn.query("SELECT GET_LOCK('esl_migrate', 60) AS ok")) as unknown as [
-      [{ ok: number }],
-    ];
+    const lock = await querySingle<{ ok: number }>(conn, "SELECT GET_LOCK('esl_migrate', 60) AS ok");
     if (lock.ok !== 1) throw new MigrationError('could not take the migration lock within 60 s');
-    await conn.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    await execute(
+      conn,
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
       version INT NOT NULL PRIMARY KEY,
       name VARCHAR(255) NOT NULL,
       checksum CHAR(64) NOT NULL,
       applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-    const [rows] = (await conn.query(
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    );
+    const rows = await queryRows<{ version: number; name: string; checksum: string }>(
+      conn,
       'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
-    )) as unknown as [{ version: number; name: string; checksum: string }[]];
+    );
     const done = new Map(rows.map((r) => [r.version, r]));
     for (const m of all) {
       const d = done.get(m.version);
@@ -87,14 +91,14 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
       if (done.has(m.version)) continue;
       for (const stmt of splitStatements(m.sql)) {
         try {
-          await conn.query(stmt);
+          await execute(conn, stmt);
         } catch (err) {
           throw new MigrationError(
             `${m.name} failed: ${(err as Error).message}\n  in: ${stmt.slice(0, 200)}`,
           );
         }
       }
-      await conn.query('INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [
+      await execute(conn, 'INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [
         m.version,
         m.name,
         m.checksum,
@@ -103,20 +107,18 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
     }
     return { applied, current: all.length ? all[all.length - 1].version : 0 };
   } finally {
-    await conn.query("SELECT RELEASE_LOCK('esl_migrate')").catch(() => {});
+    await queryRows(conn, "SELECT RELEASE_LOCK('esl_migrate') AS released").catch(() => {});
     await conn.end();
   }
 }
 
 /** True when every migration on disk is applied with its checksum (for /readyz). */
-export async function migrationsApplied(
-  query: (sql: string) => Promise<unknown>,
-  dir = MIGRATIONS_DIR,
-): Promise<boolean> {
+export async function migrationsApplied(db: Queryable, dir = MIGRATIONS_DIR): Promise<boolean> {
   const all = readMigrations(dir);
-  const [rows] = (await query('SELECT version, checksum FROM schema_migrations')) as [
-    { version: number; checksum: string }[],
-  ];
+  const rows = await queryRows<{ version: number; checksum: string }>(
+    db,
+    'SELECT version, checksum FROM schema_migrations',
+  );
   const done = new Map(rows.map((r) => [r.version, r.checksum]));
   return all.every((m) => done.get(m.version) === m.checksum);
 }

@@ -4,6 +4,7 @@
 // default (config.DEMO and no external MySQL/Redis).
 import { SYSTEM_ACTOR } from '../audit/audit-chain.js';
 import type { BrokerService } from '../../broker/index.js';
+import type { Config } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { withTx } from '../db/pool.js';
@@ -19,7 +20,9 @@ export class DemoFleet implements Service {
   private fleet: Fleet | null = null;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: Pick<AppContext, 'pool' | 'log'> & {
+      config: Pick<Config, 'DEMO_APS' | 'DEMO_LABELS_PER_AP' | 'MQTT_PARENT_TOPIC'>;
+    },
     private readonly registry: RegistryService,
     private readonly broker: () => BrokerService | null,
   ) {}

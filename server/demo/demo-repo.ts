@@ -1,13 +1,12 @@
 // Seeding SQL of the demo store (embedded default only): a store, its Group ID binding,
 // products with prices, and labels bound to them. Runs once; later starts find the store.
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows, querySingle } from '../db/query.js';
 
 export const DEMO_STORE_CODE = 'DEMO';
 
 export async function findDemoStore(db: Queryable): Promise<number | null> {
-  const [rows] = (await db.query('SELECT id FROM stores WHERE code = ?', [DEMO_STORE_CODE])) as unknown as [
-    { id: number }[],
-  ];
+  const rows = await queryRows<{ id: number }>(db, 'SELECT id FROM stores WHERE code = ?', [DEMO_STORE_CODE]);
   return rows[0]?.id ?? null;
 }
 
@@ -28,24 +27,22 @@ const PRODUCTS: [string, string, string][] = [
 
 /** Inserts the demo store with `labels` labels spread over the products; returns the store id. */
 export async function insertDemoStore(db: Queryable, groupId: string, labels: number): Promise<number> {
-  const [s] = (await db.query("INSERT INTO stores (code, name) VALUES (?, 'Demo store (simulated)')", [
+  const s = await execute(db, "INSERT INTO stores (code, name) VALUES (?, 'Demo store (simulated)')", [
     DEMO_STORE_CODE,
-  ])) as unknown as [{ insertId: number }];
+  ]);
   const storeId = s.insertId;
-  await db.query('INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
+  await execute(db, 'INSERT INTO store_groups (group_id, store_id) VALUES (?, ?)', [groupId, storeId]);
   const productIds: number[] = [];
   for (const [sku, name] of PRODUCTS) {
     // a product may exist already (the catalog is shared by all stores)
-    await db.query('INSERT INTO products (sku, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE sku = sku', [
+    await execute(db, 'INSERT INTO products (sku, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE sku = sku', [
       sku,
       name,
     ]);
-    const [[p]] = (await db.query('SELECT id FROM products WHERE sku = ?', [sku])) as unknown as [
-      [{ id: number }],
-    ];
+    const p = await querySingle<{ id: number }>(db, 'SELECT id FROM products WHERE sku = ?', [sku]);
     productIds.push(p.id);
   }
-  await db.query('INSERT INTO prices (store_id, product_id, price) VALUES ?', [
+  await execute(db, 'INSERT INTO prices (store_id, product_id, price) VALUES ?', [
     productIds.map((id, i) => [storeId, id, PRODUCTS[i][2]]),
   ]);
   const rows = Array.from({ length: labels }, (_, i) => [
@@ -56,15 +53,17 @@ export async function insertDemoStore(db: Queryable, groupId: string, labels: nu
     new Date(),
   ]);
   if (rows.length)
-    await db.query('INSERT INTO labels (label_id, store_id, group_id, product_id, bound_at) VALUES ?', [
+    await execute(db, 'INSERT INTO labels (label_id, store_id, group_id, product_id, bound_at) VALUES ?', [
       rows,
     ]);
   return storeId;
 }
 
 export async function demoLabels(db: Queryable, storeId: number): Promise<string[]> {
-  const [rows] = (await db.query('SELECT label_id AS l FROM labels WHERE store_id = ? ORDER BY label_id', [
-    storeId,
-  ])) as unknown as [{ l: string }[]];
+  const rows = await queryRows<{ l: string }>(
+    db,
+    'SELECT label_id AS l FROM labels WHERE store_id = ? ORDER BY label_id',
+    [storeId],
+  );
   return rows.map((r) => r.l);
 }

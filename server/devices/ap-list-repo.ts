@@ -1,6 +1,7 @@
 // The AP list: every AP the platform has seen (a row appears on its first connection), with its
 // store, connection state as the broker events left it, and what its last status report said.
 import type { Queryable } from '../db/pool.js';
+import { queryRows, querySingle } from '../db/query.js';
 
 export interface ApListRow {
   clientId: string;
@@ -49,14 +50,15 @@ const FROM =
 
 export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow[]> {
   const [w, args] = where(f);
-  const [rows] = (await db.query(
+  const rows = await queryRows<Omit<ApListRow, 'online'> & { online: number }>(
+    db,
     `SELECT a.client_id AS clientId, a.group_id AS groupId, a.device_id AS deviceId, sg.store_id AS storeId, s.code AS storeCode,
        a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
        a.disconnect_reason AS disconnectReason, a.last_seen_at AS lastSeenAt, a.takeovers, a.firmware,
        a.last_status_at AS lastStatusAt, a.labels_reported AS labelsReported
      ${FROM} ${w} ORDER BY s.code, a.client_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
-  )) as unknown as [(Omit<ApListRow, 'online'> & { online: number })[]];
+  );
   return rows.map((r) => ({ ...r, online: r.online === 1 }));
 }
 
@@ -65,9 +67,10 @@ export async function countAps(
   f: Omit<ApListFilter, 'limit' | 'offset'>,
 ): Promise<{ total: number; online: number }> {
   const [w, args] = where({ ...f, limit: 0, offset: 0 });
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ total: string; online: string }>(
+    db,
     `SELECT COUNT(*) AS total, COALESCE(SUM(a.online), 0) AS online ${FROM} ${w}`,
     args,
-  )) as unknown as [[{ total: string; online: string }]];
+  );
   return { total: Number(r.total), online: Number(r.online) };
 }

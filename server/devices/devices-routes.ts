@@ -2,10 +2,9 @@
 import type { Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
-import type { Pool } from '../db/pool.js';
 import { requireRole } from '../web/guards.js';
-import { countAps, listAps, type ApListRow } from './ap-list-repo.js';
-import { countMismatches, listMismatches } from './mismatch-repo.js';
+import { apPageJson, mismatchPageJson } from './devices-serializers.js';
+import type { DevicesService } from './devices-service.js';
 
 const PAGE = 100;
 
@@ -46,24 +45,14 @@ function apFilters(q: Request['query']) {
   };
 }
 
-const apJson = (r: ApListRow) => ({
-  ...r,
-  ...Object.fromEntries(
-    (['connectedAt', 'disconnectedAt', 'lastSeenAt', 'lastStatusAt'] as const).map((k) => [
-      k,
-      r[k]?.toISOString() ?? null,
-    ]),
-  ),
-});
-
-export function devicesRoutes(pool: Pool) {
+export function devicesRoutes(devices: DevicesService) {
   return (app: Router) => {
     app.get(
       '/devices/aps',
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = apFilters(req.query);
-        const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
+        const { rows, counts } = await devices.aps(f);
         const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
         res.render('devices/aps', {
           title: 'Access points',
@@ -79,14 +68,7 @@ export function devicesRoutes(pool: Pool) {
 
     app.get('/api/v1/aps', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = apFilters(req.query);
-      const [rows, counts] = await Promise.all([listAps(pool, f), countAps(pool, f)]);
-      res.json({
-        total: counts.total,
-        online: counts.online,
-        page: f.page,
-        pageSize: PAGE,
-        aps: rows.map(apJson),
-      });
+      res.json(apPageJson(await devices.aps(f), { page: f.page, pageSize: PAGE }));
     });
 
     app.get(
@@ -94,7 +76,7 @@ export function devicesRoutes(pool: Pool) {
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = filters(req.query);
-        const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);
+        const { rows, total } = await devices.mismatches(f);
         res.render('devices/mismatches', {
           title: 'Price mismatches',
           rows,
@@ -108,13 +90,7 @@ export function devicesRoutes(pool: Pool) {
 
     app.get('/api/v1/labels/mismatches', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = filters(req.query);
-      const [rows, total] = await Promise.all([listMismatches(pool, f), countMismatches(pool, f.storeId)]);
-      res.json({
-        total,
-        page: f.page,
-        pageSize: PAGE,
-        labels: rows.map((r) => ({ ...r, lastStatusAt: r.lastStatusAt?.toISOString() ?? null })),
-      });
+      res.json(mismatchPageJson(await devices.mismatches(f), { page: f.page, pageSize: PAGE }));
     });
   };
 }

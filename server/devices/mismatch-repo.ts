@@ -1,7 +1,8 @@
 // The price-mismatch list: labels whose displayed hash (as their AP last reported it, or as
 // last confirmed) differs from the hash of the price in force now. Same hash as the items'.
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
+import { queryRows, querySingle } from '../db/query.js';
 
 export interface MismatchRow {
   labelId: string;
@@ -30,7 +31,8 @@ export async function listMismatches(
   db: Queryable,
   f: { storeId?: number; limit: number; offset: number },
 ): Promise<MismatchRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<MismatchRow>(
+    db,
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
        l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
        l.last_status_at AS lastStatusAt,
@@ -38,14 +40,15 @@ export async function listMismatches(
      ${FROM} ${f.storeId ? 'AND l.store_id = ?' : ''}
      ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
     f.storeId ? [f.storeId, f.limit, f.offset] : [f.limit, f.offset],
-  )) as unknown as [MismatchRow[]];
+  );
   return rows.map((r) => ({ ...r, pendingTask: r.pendingTask === null ? null : String(r.pendingTask) }));
 }
 
 export async function countMismatches(db: Queryable, storeId?: number): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     `SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}`,
     storeId ? [storeId] : [],
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }

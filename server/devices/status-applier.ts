@@ -6,12 +6,12 @@
 import { appendAudit } from '../audit/audit-repo.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
+import { upsertApStatus } from './aps-repo.js';
 import {
   applyReportedModels,
   knownDisplayed,
   labelExpectations,
   updateReportedLabels,
-  upsertApStatus,
 } from './status-repo.js';
 
 const CHUNK = 500;

@@ -1,6 +1,7 @@
-// SQL of AP status reports: the labels an AP serves and the AP itself.
+// SQL of AP status reports on the labels an AP serves (the AP's own row: aps-repo.ts).
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
+import { execute, queryRows } from '../db/query.js';
 
 export interface ReportedLabel {
   labelId: string;
@@ -23,36 +24,15 @@ export async function updateReportedLabels(
   if (!labels.length) return 0;
   const rows = labels.map(() => 'SELECT ? AS label_id, ? AS battery, ? AS rssi, ? AS h').join(' UNION ALL ');
   const params = labels.flatMap((l) => [l.labelId, l.battery, l.rssi, l.contentHash]);
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `UPDATE labels l JOIN (${rows}) v ON v.label_id = l.label_id
      SET l.last_ap_client_id = ?, l.battery_mv = v.battery, l.rssi = v.rssi,
          l.displayed_hash = COALESCE(v.h, l.displayed_hash), l.last_status_at = ?
      WHERE l.group_id = ?`,
     [...params, clientId, at, groupId],
-  )) as unknown as [{ affectedRows: number }];
-  return res.affectedRows;
-}
-
-export async function upsertApStatus(
-  db: Queryable,
-  ap: {
-    clientId: string;
-    groupId: string;
-    deviceId: string;
-    firmware: string | null;
-    at: Date;
-    labelsReported: number;
-    /** JSON array of the capabilities the AP declared (docs/ap-protocol-image.md), or null */
-    caps: string | null;
-  },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported, caps)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at), caps = VALUES(caps),
-       last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
-    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported, ap.caps],
   );
+  return res.affectedRows;
 }
 
 export interface LabelExpectation {
@@ -74,7 +54,8 @@ export async function labelExpectations(
   labelIds: string[],
 ): Promise<LabelExpectation[]> {
   if (!labelIds.length) return [];
-  const [rows] = (await db.query(
+  const rows = await queryRows<Omit<LabelExpectation, 'pending'> & { pending: number | string }>(
+    db,
     `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected, ${EXPECTED_IMAGE_SQL} AS expectedImage,
        EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pending
      FROM labels l
@@ -82,7 +63,7 @@ export async function labelExpectations(
      JOIN products pr ON pr.id = l.product_id
      WHERE l.group_id = ? AND l.label_id IN (?)`,
     [groupId, labelIds],
-  )) as unknown as [(Omit<LabelExpectation, 'pending'> & { pending: number | string })[]];
+  );
   return rows.map((r) => ({ ...r, pending: Number(r.pending) === 1 }));
 }
 
@@ -93,10 +74,11 @@ export async function knownDisplayed(
   labelIds: string[],
 ): Promise<Map<string, string | null>> {
   if (!labelIds.length) return new Map();
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ labelId: string; h: string | null }>(
+    db,
     'SELECT label_id AS labelId, displayed_hash AS h FROM labels WHERE group_id = ? AND label_id IN (?)',
     [groupId, labelIds],
-  )) as unknown as [{ labelId: string; h: string | null }[]];
+  );
   return new Map(rows.map((r) => [r.labelId, r.h]));
 }
 
@@ -111,19 +93,20 @@ export async function applyReportedModels(
 ): Promise<{ changed: { labelId: string; from: string; to: string }[]; unknown: string[] }> {
   if (!reported.size) return { changed: [], unknown: [] };
   const models = [...new Set(reported.values())];
-  const [known] = (await db.query('SELECT code FROM label_models WHERE code IN (?)', [
+  const known = await queryRows<{ code: string }>(db, 'SELECT code FROM label_models WHERE code IN (?)', [
     models,
-  ])) as unknown as [{ code: string }[]];
+  ]);
   const ok = new Set(known.map((k) => k.code));
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ label_id: string; model_code: string }>(
+    db,
     'SELECT label_id, model_code FROM labels WHERE group_id = ? AND label_id IN (?) FOR UPDATE',
     [groupId, [...reported.keys()]],
-  )) as unknown as [{ label_id: string; model_code: string }[]];
+  );
   const changed = rows
     .filter((r) => ok.has(reported.get(r.label_id)!) && reported.get(r.label_id) !== r.model_code)
     .map((r) => ({ labelId: r.label_id, from: r.model_code, to: reported.get(r.label_id)! }));
   for (const to of new Set(changed.map((c) => c.to)))
-    await db.query('UPDATE labels SET model_code = ? WHERE group_id = ? AND label_id IN (?)', [
+    await execute(db, 'UPDATE labels SET model_code = ? WHERE group_id = ? AND label_id IN (?)', [
       to,
       groupId,
       changed.filter((c) => c.to === to).map((c) => c.labelId),

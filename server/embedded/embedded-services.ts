@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { provisionServer } from './provision-repo.js';
 
 export interface EmbeddedState {
   mysqlPort: number;
@@ -199,15 +200,7 @@ async function startMariaDb(dataDir: string, st: EmbeddedState, log: Log): Promi
     logFile,
   );
   const c = conn!;
-  const [[who]] = (await c.query('SELECT CURRENT_USER() AS u')) as unknown as [[{ u: string }]];
-  if (who.u.startsWith('root@')) {
-    await c.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', ['esl', '127.0.0.1', st.mysqlPassword]);
-    // The test suite creates one database per test file, hence the global grant on this private server.
-    await c.query('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', ['esl', '127.0.0.1']);
-    await c.query("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket");
-    await c.query("DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1'");
-  }
-  await c.query('CREATE DATABASE IF NOT EXISTS esl CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  await provisionServer(c, st.mysqlPassword);
   await c.end();
 }
 

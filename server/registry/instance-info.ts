@@ -1,17 +1,31 @@
 // The instance as admins see it: its id and one ServerUrl per enabled listener. With the broker
 // in this process the bound ports are known; otherwise they come from the configuration.
 import { ensureInstanceId, type BrokerService, type ServerUrl } from '../../broker/index.js';
-import type { AppContext } from '../core/context.js';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
 
 export interface InstanceInfo {
   instanceId: string;
   serverUrls: ServerUrl[];
 }
 
-export function instanceInfo(ctx: AppContext, broker: () => BrokerService | null) {
+export function instanceInfo(
+  ctx: {
+    pool: Pool;
+    config: Pick<
+      Config,
+      | 'INSTANCE_ID'
+      | 'MQTT_PUBLIC_HOST'
+      | 'MQTT_TCP_PORT'
+      | 'MQTT_TLS_PORT'
+      | 'MQTT_WS_PORT'
+      | 'MQTT_WSS_PORT'
+    >;
+  },
+  broker: BrokerService | null,
+) {
   return async (): Promise<InstanceInfo> => {
-    const b = broker();
-    if (b) return { instanceId: b.instanceId, serverUrls: b.serverUrls() };
+    if (broker) return { instanceId: broker.instanceId, serverUrls: broker.serverUrls() };
     const c = ctx.config;
     const h = c.MQTT_PUBLIC_HOST;
     const urls: ServerUrl[] = [];

@@ -6,6 +6,7 @@ import { requireScope } from '../auth/api-auth.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InstanceInfo } from './instance-info.js';
 import type { RegistryService } from './registry-service.js';
+import { listJson, sessionJson, withoutSecret } from './registry-serializers.js';
 
 const P = '/api/v1/registry';
 const str = (v: unknown) => String(v ?? '');
@@ -24,7 +25,7 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/parent-topics`, admin, async (_req, res) => {
-      res.json({ items: await reg.listParentTopics() });
+      res.json(listJson(await reg.listParentTopics()));
     });
     app.post(`${P}/parent-topics`, admin, async (req, res) => {
       res.status(201).json(await reg.createParentTopic(req.actor, body(req)));
@@ -35,7 +36,7 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/groups`, admin, async (_req, res) => {
-      res.json({ items: await reg.listGroups() });
+      res.json(listJson(await reg.listGroups()));
     });
     app.post(`${P}/groups`, admin, async (req, res) => {
       res.status(201).json(await reg.createGroup(req.actor, body(req)));
@@ -46,8 +47,7 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/access-keys`, admin, async (_req, res) => {
-      const items = await reg.listAccessKeys();
-      res.json({ items: items.map(({ secret_sealed: _s, ...k }) => k) });
+      res.json(listJson((await reg.listAccessKeys()).map(withoutSecret)));
     });
     app.post(`${P}/access-keys`, admin, async (req, res) => {
       res.status(201).json(await reg.issueAccessKey(req.actor, body(req)));
@@ -58,8 +58,7 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/device-credentials`, admin, async (_req, res) => {
-      const items = await reg.listDeviceCredentials();
-      res.json({ items: items.map(({ secret_sealed: _s, ...k }) => k) });
+      res.json(listJson((await reg.listDeviceCredentials()).map(withoutSecret)));
     });
     app.post(`${P}/device-credentials`, admin, async (req, res) => {
       res.status(201).json(await reg.issueDeviceCredential(req.actor, body(req)));
@@ -73,7 +72,7 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/tokens`, admin, async (_req, res) => {
-      res.json({ items: await reg.listTokens() });
+      res.json(listJson(await reg.listTokens()));
     });
     app.post(`${P}/tokens`, admin, async (req, res) => {
       res.status(201).json(await reg.issueToken(req.actor, body(req)));
@@ -83,12 +82,11 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    // Like the seed's QuerySessionByClientId: is this Client ID connected to any node now?
+    // Like Micro Message Queue for MQTT's QuerySessionByClientId: is this Client ID connected to any node now?
     app.get(`${P}/sessions/:clientId`, admin, async (req, res) => {
       const clientId = str(req.params.clientId);
       if (clientId.length > 64) throw new NotFoundError('No such Client ID.');
-      const e = await lookup(clientId);
-      res.json({ clientId, online: e !== null, ...(e ? { brokerNode: e.node, ip: e.ip, since: e.at } : {}) });
+      res.json(sessionJson(clientId, await lookup(clientId)));
     });
   };
 }

@@ -3,7 +3,7 @@
 // their validation live in RegistryService.
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import type { InstanceInfo } from './instance-info.js';
 import type { RegistryService } from './registry-service.js';
@@ -19,7 +19,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
 
     const instancePage = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('registry/instance', {
-        title: 'MQTT instance',
+        title: res.req.t('registry.instanceTitle'),
         instance: await instance(),
         parentTopics: await reg.listParentTopics(),
         groups: await reg.listGroups(),
@@ -28,7 +28,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
 
     const credentialsPage = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('registry/credentials', {
-        title: 'MQTT credentials',
+        title: res.req.t('registry.credentialsTitle'),
         accessKeys: await reg.listAccessKeys(),
         deviceCredentials: await reg.listDeviceCredentials(),
         tokens: await reg.listTokens(),
@@ -52,8 +52,8 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
           await page(res, { errors: err.fields, values: req.body });
         }
       };
-    const back = (to: string, text: string) => async (req: Request, res: Response) => {
-      flash(req, 'ok', text);
+    const back = (to: string, key: string) => async (req: Request, res: Response) => {
+      flashKey(req, 'ok', key);
       res.redirect(to);
     };
     const showIssued = async (_req: Request, res: Response, issued: unknown) =>
@@ -63,28 +63,28 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
     app.post(
       '/admin/mqtt/parent-topics',
       admin,
-      act(instancePage, back('/admin/mqtt', 'Parent topic created.'), (req) =>
+      act(instancePage, back('/admin/mqtt', 'registry.parentTopicCreated'), (req) =>
         reg.createParentTopic(req.actor, req.body),
       ),
     );
     app.post(
       '/admin/mqtt/parent-topics/:name/delete',
       admin,
-      act(instancePage, back('/admin/mqtt', 'Parent topic deleted.'), (req) =>
+      act(instancePage, back('/admin/mqtt', 'registry.parentTopicDeleted'), (req) =>
         reg.deleteParentTopic(req.actor, String(req.params.name)),
       ),
     );
     app.post(
       '/admin/mqtt/groups',
       admin,
-      act(instancePage, back('/admin/mqtt', 'Group ID created.'), (req) =>
+      act(instancePage, back('/admin/mqtt', 'registry.groupCreated'), (req) =>
         reg.createGroup(req.actor, req.body),
       ),
     );
     app.post(
       '/admin/mqtt/groups/:id/delete',
       admin,
-      act(instancePage, back('/admin/mqtt', 'Group ID deleted.'), (req) =>
+      act(instancePage, back('/admin/mqtt', 'registry.groupDeleted'), (req) =>
         reg.deleteGroup(req.actor, String(req.params.id)),
       ),
     );
@@ -103,10 +103,8 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
     app.post(
       '/admin/mqtt/access-keys/:id/revoke',
       admin,
-      act(
-        credentialsPage,
-        back('/admin/mqtt/credentials', 'AccessKey revoked; its clients were disconnected.'),
-        (req) => reg.revokeAccessKey(req.actor, String(req.params.id)),
+      act(credentialsPage, back('/admin/mqtt/credentials', 'registry.accessKeyRevoked'), (req) =>
+        reg.revokeAccessKey(req.actor, String(req.params.id)),
       ),
     );
     app.post(
@@ -122,7 +120,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
     app.post(
       '/admin/mqtt/device-credentials/:id/revoke',
       admin,
-      act(credentialsPage, back('/admin/mqtt/credentials', 'Device credential revoked.'), (req) =>
+      act(credentialsPage, back('/admin/mqtt/credentials', 'registry.deviceCredentialRevoked'), (req) =>
         reg.revokeDeviceCredential(req.actor, String(req.params.id)),
       ),
     );
@@ -134,7 +132,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
     app.post(
       '/admin/mqtt/tokens/:id/revoke',
       admin,
-      act(credentialsPage, back('/admin/mqtt/credentials', 'Token revoked.'), (req) =>
+      act(credentialsPage, back('/admin/mqtt/credentials', 'registry.tokenRevoked'), (req) =>
         reg.revokeToken(req.actor, String(req.params.id)),
       ),
     );

@@ -1,6 +1,6 @@
-// Input rules of the registries (the seed's formats), shared by the admin pages and the REST API.
+// Input rules of the registries (the formats of docs/ap-protocol.md and docs/glossary.md), shared by the admin pages and the REST API.
 import { z } from 'zod';
-import { GROUP_ID_RE, PARENT_TOPIC_RE, parseClientId } from '../../broker/index.js';
+import { GROUP_ID_RE, PARENT_TOPIC_RE, TOKEN_PERMS, parseClientId } from '../../broker/index.js';
 import { ValidationError } from '../core/errors.js';
 
 const description = z.string().trim().max(255).default('');
@@ -33,7 +33,7 @@ export const tokenInput = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9]{8,32}$/, 'an AccessKey id'),
-  perms: z.enum(['R', 'W', 'RW']),
+  perms: z.enum(TOKEN_PERMS),
   ttlSeconds: z.coerce
     .number()
     .int()

@@ -1,10 +1,9 @@
 // The SQL of rendering: models, templates and their assignments, the facts a label prints,
 // the image cache and the worker's per-task progress.
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import type { ColourSet, LabelModel } from './label-model.js';
 import type { LabelFacts } from './label-content.js';
-
-type Rows<T> = [T[]];
 
 interface ModelRow {
   code: string;
@@ -24,14 +23,12 @@ const toModel = (r: ModelRow): LabelModel => ({
 });
 
 export async function listModels(db: Queryable): Promise<LabelModel[]> {
-  const [rows] = (await db.query('SELECT * FROM label_models ORDER BY code')) as unknown as Rows<ModelRow>;
+  const rows = await queryRows<ModelRow>(db, 'SELECT * FROM label_models ORDER BY code');
   return rows.map(toModel);
 }
 
 export async function findModel(db: Queryable, code: string): Promise<LabelModel | null> {
-  const [rows] = (await db.query('SELECT * FROM label_models WHERE code = ?', [
-    code,
-  ])) as unknown as Rows<ModelRow>;
+  const rows = await queryRows<ModelRow>(db, 'SELECT * FROM label_models WHERE code = ?', [code]);
   return rows[0] ? toModel(rows[0]) : null;
 }
 
@@ -46,24 +43,21 @@ export interface TemplateRow {
 }
 
 export async function listTemplates(db: Queryable): Promise<TemplateRow[]> {
-  const [rows] = (await db.query(
-    'SELECT * FROM label_templates ORDER BY model_code, name',
-  )) as unknown as Rows<TemplateRow>;
-  return rows;
+  return queryRows<TemplateRow>(db, 'SELECT * FROM label_templates ORDER BY model_code, name');
 }
 
 export async function findTemplate(db: Queryable, id: number, lock = false): Promise<TemplateRow | null> {
-  const [rows] = (await db.query(`SELECT * FROM label_templates WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [
+  return queryOne<TemplateRow>(db, `SELECT * FROM label_templates WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [
     id,
-  ])) as unknown as Rows<TemplateRow>;
-  return rows[0] ?? null;
+  ]);
 }
 
 export async function templateNameTaken(db: Queryable, model: string, name: string, exceptId = 0) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: number }>(
+    db,
     'SELECT id FROM label_templates WHERE model_code = ? AND name = ? AND id <> ?',
     [model, name, exceptId],
-  )) as unknown as Rows<{ id: number }>;
+  );
   return rows.length > 0;
 }
 
@@ -71,10 +65,11 @@ export async function insertTemplate(
   db: Queryable,
   t: { model: string; name: string; body: string; by: string },
 ) {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     'INSERT INTO label_templates (model_code, name, body, updated_by) VALUES (?, ?, ?, ?)',
     [t.model, t.name, t.body, t.by],
-  )) as unknown as [{ insertId: number }];
+  );
   return r.insertId;
 }
 
@@ -83,7 +78,8 @@ export async function updateTemplate(
   id: number,
   t: { name: string; body: string; by: string },
 ) {
-  await db.query(
+  await execute(
+    db,
     'UPDATE label_templates SET name = ?, body = ?, updated_by = ?, version = version + 1 WHERE id = ?',
     [t.name, t.body, t.by, id],
   );
@@ -99,19 +95,20 @@ export interface AssignmentRow {
 }
 
 export async function listAssignments(db: Queryable): Promise<AssignmentRow[]> {
-  const [rows] = (await db.query(
+  return queryRows<AssignmentRow>(
+    db,
     `SELECT a.model_code, a.store_id, a.category, a.template_id, t.name AS template_name, s.code AS store_code
        FROM label_template_assignments a JOIN label_templates t ON t.id = a.template_id
        LEFT JOIN stores s ON s.id = a.store_id ORDER BY a.model_code, a.store_id, a.category`,
-  )) as unknown as Rows<AssignmentRow>;
-  return rows;
+  );
 }
 
 export async function findAssignment(db: Queryable, model: string, storeId: number, category: string) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ template_id: number }>(
+    db,
     'SELECT template_id FROM label_template_assignments WHERE model_code = ? AND store_id = ? AND category = ? FOR UPDATE',
     [model, storeId, category],
-  )) as unknown as Rows<{ template_id: number }>;
+  );
   return rows[0]?.template_id ?? null;
 }
 
@@ -119,7 +116,8 @@ export async function upsertAssignment(
   db: Queryable,
   a: { model: string; storeId: number; category: string; templateId: number; by: string },
 ) {
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO label_template_assignments (model_code, store_id, category, template_id, updated_by) VALUES (?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE template_id = VALUES(template_id), updated_by = VALUES(updated_by)`,
     [a.model, a.storeId, a.category, a.templateId, a.by],
@@ -127,7 +125,8 @@ export async function upsertAssignment(
 }
 
 export async function deleteAssignment(db: Queryable, model: string, storeId: number, category: string) {
-  await db.query(
+  await execute(
+    db,
     'DELETE FROM label_template_assignments WHERE model_code = ? AND store_id = ? AND category = ?',
     [model, storeId, category],
   );
@@ -136,19 +135,19 @@ export async function deleteAssignment(db: Queryable, model: string, storeId: nu
 /** Every assignment of the models asked for, for resolving many labels at once. */
 export async function assignmentsOf(db: Queryable, models: string[]) {
   if (!models.length) return [];
-  const [rows] = (await db.query(
-    `SELECT a.model_code, a.store_id, a.category, t.id, t.body, t.version FROM label_template_assignments a
-       JOIN label_templates t ON t.id = a.template_id WHERE a.model_code IN (?)`,
-    [models],
-  )) as unknown as Rows<{
+  return queryRows<{
     model_code: string;
     store_id: number;
     category: string;
     id: number;
     body: string;
     version: number;
-  }>;
-  return rows;
+  }>(
+    db,
+    `SELECT a.model_code, a.store_id, a.category, t.id, t.body, t.version FROM label_template_assignments a
+       JOIN label_templates t ON t.id = a.template_id WHERE a.model_code IN (?)`,
+    [models],
+  );
 }
 
 interface FactsRow {
@@ -211,9 +210,7 @@ const toFacts = (r: FactsRow): LabelFacts | null =>
       };
 
 export async function labelRecord(db: Queryable, labelId: string): Promise<LabelRecord | null> {
-  const [rows] = (await db.query(`${FACTS_SQL} WHERE l.label_id = ?`, [
-    labelId,
-  ])) as unknown as Rows<FactsRow>;
+  const rows = await queryRows<FactsRow>(db, `${FACTS_SQL} WHERE l.label_id = ?`, [labelId]);
   const r = rows[0];
   if (!r) return null;
   return {
@@ -228,49 +225,52 @@ export async function labelRecord(db: Queryable, labelId: string): Promise<Label
 
 /** The facts of a product in a store as a label there would print them (no label needed). */
 export async function productFacts(db: Queryable, productId: number, storeId: number) {
-  const [rows] = (await db.query(
+  const rows = await queryRows<FactsRow>(
+    db,
     `SELECT '' AS label_id, s.name AS store_name, s.timezone, pr.sku, pr.name, pr.name_latin, pr.category, pr.unit,
         pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit, p.price, p.promo_price, p.promo_from, p.promo_to
        FROM products pr JOIN stores s ON s.id = ? LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = pr.id
       WHERE pr.id = ?`,
     [storeId, productId],
-  )) as unknown as Rows<FactsRow>;
+  );
   const r = rows[0];
   return r ? { facts: toFacts(r), category: r.category } : null;
 }
 
 /** Pending scheduled changes of a pair due by `at`, in the order they will apply. */
 export async function pendingSchedules(db: Queryable, storeId: number, productId: number, at: Date) {
-  const [rows] = (await db.query(
-    `SELECT kind, price, promo_price, promo_from, promo_to FROM price_schedules
-      WHERE store_id = ? AND product_id = ? AND state = 'pending' AND effective_at <= ? ORDER BY effective_at, id`,
-    [storeId, productId, at],
-  )) as unknown as Rows<{
+  return queryRows<{
     kind: 'price' | 'promo_start' | 'promo_end';
     price: string | null;
     promo_price: string | null;
     promo_from: Date | null;
     promo_to: Date | null;
-  }>;
-  return rows;
+  }>(
+    db,
+    `SELECT kind, price, promo_price, promo_from, promo_to FROM price_schedules
+      WHERE store_id = ? AND product_id = ? AND state = 'pending' AND effective_at <= ? ORDER BY effective_at, id`,
+    [storeId, productId, at],
+  );
 }
 
 // ---- image cache
 
 export async function imagesByKeys(db: Queryable, keys: string[]) {
   if (!keys.length) return new Map<string, string>();
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ content_key: string; image_hash: string }>(
+    db,
     'SELECT content_key, image_hash FROM label_images WHERE content_key IN (?)',
     [keys],
-  )) as unknown as Rows<{ content_key: string; image_hash: string }>;
+  );
   return new Map(rows.map((r) => [r.content_key, r.image_hash]));
 }
 
 export async function imagePng(db: Queryable, key: string) {
-  const [rows] = (await db.query('SELECT image_hash, png FROM label_images WHERE content_key = ?', [
-    key,
-  ])) as unknown as Rows<{ image_hash: string; png: Buffer }>;
-  return rows[0] ?? null;
+  return queryOne<{ image_hash: string; png: Buffer }>(
+    db,
+    'SELECT image_hash, png FROM label_images WHERE content_key = ?',
+    [key],
+  );
 }
 
 export async function insertImages(
@@ -278,7 +278,8 @@ export async function insertImages(
   rows: { key: string; hash: string; width: number; height: number; png: Buffer }[],
 ) {
   if (!rows.length) return;
-  await db.query(
+  await execute(
+    db,
     'INSERT IGNORE INTO label_images (content_key, image_hash, width_px, height_px, png) VALUES ?',
     [rows.map((r) => [r.key, r.hash, r.width, r.height, r.png])],
   );
@@ -287,14 +288,16 @@ export async function insertImages(
 // ---- labels and products
 
 export async function lockLabelModel(db: Queryable, labelId: string) {
-  const [rows] = (await db.query('SELECT model_code FROM labels WHERE label_id = ? FOR UPDATE', [
-    labelId,
-  ])) as unknown as Rows<{ model_code: string }>;
+  const rows = await queryRows<{ model_code: string }>(
+    db,
+    'SELECT model_code FROM labels WHERE label_id = ? FOR UPDATE',
+    [labelId],
+  );
   return rows[0]?.model_code ?? null;
 }
 
 export async function setLabelModel(db: Queryable, labelId: string, model: string) {
-  await db.query('UPDATE labels SET model_code = ? WHERE label_id = ?', [model, labelId]);
+  await execute(db, 'UPDATE labels SET model_code = ? WHERE label_id = ?', [model, labelId]);
 }
 
 export interface ProductDetails {
@@ -307,10 +310,7 @@ export interface ProductDetails {
 }
 
 export async function lockProductDetails(db: Queryable, productId: number) {
-  const [rows] = (await db.query(
-    'SELECT sku, name_latin, category, net_quantity, net_unit, origin, spec FROM products WHERE id = ? FOR UPDATE',
-    [productId],
-  )) as unknown as Rows<{
+  const rows = await queryRows<{
     sku: string;
     name_latin: string | null;
     category: string | null;
@@ -318,7 +318,11 @@ export async function lockProductDetails(db: Queryable, productId: number) {
     net_unit: string | null;
     origin: string | null;
     spec: string | null;
-  }>;
+  }>(
+    db,
+    'SELECT sku, name_latin, category, net_quantity, net_unit, origin, spec FROM products WHERE id = ? FOR UPDATE',
+    [productId],
+  );
   const r = rows[0];
   return r
     ? {
@@ -336,7 +340,8 @@ export async function lockProductDetails(db: Queryable, productId: number) {
 }
 
 export async function setProductDetails(db: Queryable, productId: number, d: ProductDetails) {
-  await db.query(
+  await execute(
+    db,
     'UPDATE products SET name_latin = ?, category = ?, net_quantity = ?, net_unit = ?, origin = ?, spec = ? WHERE id = ?',
     [d.nameLatin, d.category, d.netQuantity, d.netUnit, d.origin, d.spec, productId],
   );
@@ -350,10 +355,12 @@ export async function setProductDetails(db: Queryable, productId: number, d: Pro
  * later one has a lower id.
  */
 export async function registerNewTasks(db: Queryable, limit: number) {
-  const [[w]] = (await db.query(
+  const w = await querySingle<{ m: string }>(
+    db,
     'SELECT COALESCE(MAX(task_id), 0) AS m FROM render_task_progress',
-  )) as unknown as [[{ m: string }]];
-  await db.query(
+  );
+  await execute(
+    db,
     `INSERT IGNORE INTO render_task_progress (task_id, state)
        SELECT t.id, IF(t.state IN ('queued', 'dispatching', 'in_progress'), 'pending', 'skipped') FROM tasks t
         WHERE t.id > ? AND NOT EXISTS (SELECT 1 FROM render_task_progress r WHERE r.task_id = t.id)
@@ -363,10 +370,10 @@ export async function registerNewTasks(db: Queryable, limit: number) {
 }
 
 export async function nextPendingTask(db: Queryable) {
-  const [rows] = (await db.query(
+  return queryOne<{ task_id: string; last_item_id: string }>(
+    db,
     `SELECT task_id, last_item_id FROM render_task_progress WHERE state = 'pending' ORDER BY task_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-  )) as unknown as Rows<{ task_id: string; last_item_id: string }>;
-  return rows[0] ?? null;
+  );
 }
 
 export interface ItemFactsRow extends FactsRow {
@@ -401,59 +408,53 @@ export async function itemBatch(
   const only = imageGroupsOnly
     ? ` AND EXISTS (SELECT 1 FROM aps a WHERE a.group_id = ti.group_id AND a.caps LIKE '%"image/png"%')`
     : '';
-  const [rows] = (await db.query(
+  return queryRows<ItemFactsRow>(
+    db,
     `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${only} ORDER BY ti.id LIMIT ?`,
     [taskId, afterId, limit],
-  )) as unknown as Rows<ItemFactsRow>;
-  return rows;
+  );
 }
 
 export async function itemsByIds(db: Queryable, ids: string[]) {
   if (!ids.length) return [];
-  const [rows] = (await db.query(`${ITEM_SQL} WHERE ti.id IN (?) ORDER BY ti.id`, [
-    ids,
-  ])) as unknown as Rows<ItemFactsRow>;
-  return rows;
+  return queryRows<ItemFactsRow>(db, `${ITEM_SQL} WHERE ti.id IN (?) ORDER BY ti.id`, [ids]);
 }
 
 // ---- delivery to image-capable APs
 
 /** Whether any AP of the group declared it takes PNG images (`caps` of its status). */
 export async function groupTakesImages(db: Queryable, groupId: string): Promise<boolean> {
-  const [rows] = (await db.query('SELECT 1 FROM aps WHERE group_id = ? AND caps LIKE ? LIMIT 1', [
+  const rows = await queryRows<object>(db, 'SELECT 1 FROM aps WHERE group_id = ? AND caps LIKE ? LIMIT 1', [
     groupId,
     '%"image/png"%',
-  ])) as unknown as Rows<unknown>;
+  ]);
   return rows.length > 0;
 }
 
 export async function itemImageRows(db: Queryable, ids: string[]) {
   if (!ids.length) return [];
-  const [rows] = (await db.query(
-    'SELECT item_id, content_key, image_hash, error FROM task_item_images WHERE item_id IN (?)',
-    [ids],
-  )) as unknown as Rows<{
+  const rows = await queryRows<{
     item_id: string;
     content_key: string | null;
     image_hash: string | null;
     error: string | null;
-  }>;
+  }>(db, 'SELECT item_id, content_key, image_hash, error FROM task_item_images WHERE item_id IN (?)', [ids]);
   return rows.map((r) => ({ ...r, item_id: String(r.item_id) }));
 }
 
 export async function pngsByKeys(db: Queryable, keys: string[]) {
   if (!keys.length) return [];
-  const [rows] = (await db.query(
-    'SELECT content_key, image_hash, width_px, height_px, png FROM label_images WHERE content_key IN (?)',
-    [keys],
-  )) as unknown as Rows<{
+  return queryRows<{
     content_key: string;
     image_hash: string;
     width_px: number;
     height_px: number;
     png: Buffer;
-  }>;
-  return rows;
+  }>(
+    db,
+    'SELECT content_key, image_hash, width_px, height_px, png FROM label_images WHERE content_key IN (?)',
+    [keys],
+  );
 }
 
 export function itemFacts(r: ItemFactsRow): LabelFacts {
@@ -474,7 +475,8 @@ export async function saveItemImages(
   rows: { itemId: string; key: string | null; hash: string | null; error: string | null }[],
 ) {
   if (!rows.length) return;
-  await db.query(
+  await execute(
+    db,
     'INSERT INTO task_item_images (item_id, task_id, content_key, image_hash, error) VALUES ? ' +
       'ON DUPLICATE KEY UPDATE content_key = VALUES(content_key), image_hash = VALUES(image_hash), error = VALUES(error)',
     [rows.map((r) => [r.itemId, taskId, r.key, r.hash, r.error])],
@@ -489,29 +491,31 @@ export async function advanceTask(
   failed: number,
   done: boolean,
 ) {
-  await db.query(
+  await execute(
+    db,
     `UPDATE render_task_progress SET last_item_id = ?, rendered = rendered + ?, failed = failed + ?, state = ? WHERE task_id = ?`,
     [lastItemId, rendered, failed, done ? 'done' : 'pending', taskId],
   );
 }
 
 export async function taskRenderProgress(db: Queryable, taskId: string) {
-  const [rows] = (await db.query('SELECT * FROM render_task_progress WHERE task_id = ?', [
-    taskId,
-  ])) as unknown as Rows<{ state: string; rendered: number; failed: number }>;
-  return rows[0] ?? null;
+  return queryOne<{ state: string; rendered: number; failed: number }>(
+    db,
+    'SELECT * FROM render_task_progress WHERE task_id = ?',
+    [taskId],
+  );
 }
 
 export async function itemImages(db: Queryable, taskId: string, limit: number) {
-  const [rows] = (await db.query(
-    `SELECT i.item_id, ti.label_id, i.image_hash, i.error FROM task_item_images i JOIN task_items ti ON ti.id = i.item_id
-      WHERE i.task_id = ? ORDER BY i.item_id LIMIT ?`,
-    [taskId, limit],
-  )) as unknown as Rows<{
+  return queryRows<{
     item_id: string;
     label_id: string;
     image_hash: string | null;
     error: string | null;
-  }>;
-  return rows;
+  }>(
+    db,
+    `SELECT i.item_id, ti.label_id, i.image_hash, i.error FROM task_item_images i JOIN task_items ti ON ti.id = i.item_id
+      WHERE i.task_id = ? ORDER BY i.item_id LIMIT ?`,
+    [taskId, limit],
+  );
 }

@@ -4,7 +4,7 @@ import type { Request, Response, Router } from 'express';
 import type { Pool } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
-import { flash } from '../web/flash.js';
+import { flash, flashKey } from '../web/flash.js';
 import type { RenderService } from './render-service.js';
 import { FIELDS, canonicalTemplate } from './template-schema.js';
 import * as pages from './render-page-repo.js';
@@ -21,10 +21,10 @@ const id = (v: unknown) => {
 
 export function renderRoutes(pool: Pool, render: RenderService) {
   return (app: Router) => {
-    app.get('/render/templates', readers, async (_req, res) => {
+    app.get('/render/templates', readers, async (req, res) => {
       const models = await render.models();
       res.render('render/templates', {
-        title: 'Label templates',
+        title: req.t('render.templatesTitle'),
         models,
         templates: await render.listTemplates(),
         assignments: await render.assignments(),
@@ -33,16 +33,17 @@ export function renderRoutes(pool: Pool, render: RenderService) {
     });
 
     const editor = async (
+      req: Request,
       res: Response,
       t: { id: number | null; model: string; name: string; body: string; version?: number },
       extra: Record<string, unknown> = {},
     ) => {
       const model = await render.model(t.model);
       res.render('render/template-edit', {
-        title: t.id ? `Template ${t.name}` : 'New template',
+        title: t.id ? req.t('render.templateTitle', { name: t.name }) : req.t('render.newTemplate'),
         template: t,
         model,
-        fields: FIELDS,
+        fields: Object.keys(FIELDS),
         stores: await pages.storeList(pool),
         ...extra,
       });
@@ -52,25 +53,32 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const model = await render.model(str(req.query.model));
       const from = Number(req.query.from) || 0;
       const body = from ? (await render.template(from)).body : canonicalTemplate(render.builtIn(model));
-      await editor(res, { id: null, model: model.code, name: '', body });
+      await editor(req, res, { id: null, model: model.code, name: '', body });
     });
 
     app.get('/render/templates/:id', readers, async (req, res) => {
       const t = await render.template(id(req.params.id));
-      await editor(res, { id: t.id, model: t.model_code, name: t.name, body: t.body, version: t.version });
+      await editor(req, res, {
+        id: t.id,
+        model: t.model_code,
+        name: t.name,
+        body: t.body,
+        version: t.version,
+      });
     });
 
     const save = async (req: Request, res: Response, templateId: number | null) => {
       const input = { model: str(req.body.model), name: str(req.body.name), body: str(req.body.body) };
       try {
         const saved = await render.saveTemplate(req.actor, { id: templateId ?? undefined, ...input });
-        flash(req, 'ok', 'Template saved.');
+        flashKey(req, 'ok', 'render.saved');
         res.redirect(`/render/templates/${saved}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);
         const model = templateId ? (await render.template(templateId)).model_code : input.model;
         await editor(
+          req,
           res,
           { id: templateId, model, name: input.name, body: input.body },
           {
@@ -116,10 +124,15 @@ export function renderRoutes(pool: Pool, render: RenderService) {
           category: str(req.body.category),
           templateId: tid === '' || tid === 'builtin' ? null : Number(tid),
         });
-        flash(req, 'ok', tid === '' || tid === 'builtin' ? 'Assignment removed.' : 'Template assigned.');
+        flashKey(req, 'ok', tid === '' || tid === 'builtin' ? 'render.assignmentRemoved' : 'render.assigned');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, 'error', `Not assigned: ${Object.values(err.fields).join('; ') || err.message}`);
+        flashKey(req, 'error', 'render.notAssigned', {
+          why:
+            Object.values(err.fields)
+              .map((m) => req.tm(m))
+              .join('; ') || req.tm(err.message),
+        });
       }
       res.redirect('/render/templates');
     });
@@ -149,7 +162,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
           ? label.displayed_hash
           : null;
       res.render('render/label', {
-        title: `Label ${label.label_id}`,
+        title: req.t('render.labelTitle', { id: label.label_id }),
         label,
         image,
         displayed,
@@ -165,7 +178,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const r = await pages.taskItemsPage(pool, taskId, 48, (page - 1) * 48);
       if (!r.total) throw new NotFoundError(`Task ${taskId} has no labels.`);
       res.render('render/task-images', {
-        title: `Task ${taskId} · label images`,
+        title: req.t('render.taskImagesTitle', { id: taskId }),
         taskId,
         items: r.rows,
         total: r.total,
@@ -192,10 +205,16 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const labelId = str(req.params.labelId);
       try {
         await render.setLabelModel(req.actor, labelId, str(req.body.model));
-        flash(req, 'ok', 'Label model set.');
+        flashKey(req, 'ok', 'render.modelSet');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(req, 'error', Object.values(err.fields).join('; ') || err.message);
+        flash(
+          req,
+          'error',
+          Object.values(err.fields)
+            .map((m) => req.tm(m))
+            .join('; ') || req.tm(err.message),
+        );
       }
       res.redirect(`/catalog/labels/${encodeURIComponent(labelId)}`);
     });
@@ -213,16 +232,14 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const productId = id(req.params.id);
       try {
         await render.setProductDetails(req.actor, productId, req.body as Record<string, unknown>);
-        flash(req, 'ok', 'Label details saved.');
+        flashKey(req, 'ok', 'render.detailsSaved');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(
-          req,
-          'error',
-          `Label details not saved: ${Object.entries(err.fields)
-            .map(([f, m]) => `${f}: ${m}`)
-            .join('; ')}`,
-        );
+        flashKey(req, 'error', 'render.detailsNotSaved', {
+          why: Object.entries(err.fields)
+            .map(([f, m]) => `${f}: ${req.tm(m)}`)
+            .join('; '),
+        });
       }
       res.redirect(`/catalog/products/${productId}`);
     });

@@ -7,7 +7,8 @@ import { appendAuditMany } from '../audit/audit-repo.js';
 import type { AuditEvent } from '../audit/audit-chain.js';
 import type { Pool } from '../db/pool.js';
 import { confirmItems, failItems, imageCapableAps, lockItems, type LockedItem } from './ack-repo.js';
-import { withTxRetry } from './tx-retry.js';
+import { OPEN_ITEM_STATES } from './states.js';
+import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
 
 export interface AckEntry {
@@ -30,7 +31,7 @@ export interface ApplyOutcome {
   groups: Set<string>;
 }
 
-const OPEN = new Set(['pending', 'sent', 'failed']);
+const OPEN = new Set<string>(OPEN_ITEM_STATES);
 const REFS_CHUNK = 300; // labels per audit record: keeps refs well inside its TEXT column
 
 const DEVICE = (clientId: string): Actor => ({ name: clientId, role: 'device' });

@@ -1,12 +1,21 @@
 // SQL of ack application. Everything here runs inside one transaction per ack batch.
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows } from '../db/query.js';
+import { OPEN_ITEM_STATES, type ItemState } from './states.js';
+
+/** The open states in the order hasOpenItems probes them (see there). */
+const OPEN_ITEMS_PROBE_ORDER = [
+  'sent',
+  'failed',
+  'pending',
+] as const satisfies readonly (typeof OPEN_ITEM_STATES)[number][];
 
 export interface LockedItem {
   id: string;
   taskId: string;
   labelId: string;
   groupId: string;
-  state: string;
+  state: ItemState;
   contentHash: string;
   /** the rendered image's hash, for items sent to image-capable APs (docs/ap-protocol-image.md) */
   imageHash: string | null;
@@ -14,15 +23,18 @@ export interface LockedItem {
 
 /** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
 export async function lockItems(db: Queryable, ids: string[]): Promise<LockedItem[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<LockedItem>(
+    db,
     `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
-  )) as unknown as [LockedItem[]];
+  );
   // The rendered images are read without locks: only the render worker writes them.
-  const [imgs] = (await db.query('SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)', [
-    ids,
-  ])) as unknown as [{ item_id: string; image_hash: string | null }[]];
+  const imgs = await queryRows<{ item_id: string; image_hash: string | null }>(
+    db,
+    'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+    [ids],
+  );
   const image = new Map(imgs.map((i) => [String(i.item_id), i.image_hash]));
   return rows.map((r) => ({
     ...r,
@@ -35,10 +47,11 @@ export async function lockItems(db: Queryable, ids: string[]): Promise<LockedIte
 /** The APs among these that declared they take PNG images. */
 export async function imageCapableAps(db: Queryable, clientIds: string[]): Promise<Set<string>> {
   if (!clientIds.length) return new Set();
-  const [rows] = (await db.query('SELECT client_id FROM aps WHERE client_id IN (?) AND caps LIKE ?', [
-    clientIds,
-    '%"image/png"%',
-  ])) as unknown as [{ client_id: string }[]];
+  const rows = await queryRows<{ client_id: string }>(
+    db,
+    'SELECT client_id FROM aps WHERE client_id IN (?) AND caps LIKE ?',
+    [clientIds, '%"image/png"%'],
+  );
   return new Set(rows.map((r) => r.client_id));
 }
 
@@ -59,12 +72,14 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
           `CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
           aps.flatMap(([ap, ids]) => [ids, ap]),
         ];
-  await db.query(
+  await execute(
+    db,
     `UPDATE task_items SET state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
      WHERE id IN (?)`,
     [...byParams, at, all],
   );
-  await db.query(
+  await execute(
+    db,
     // An image-capable AP shows the item's image: the label displays that image's hash.
     `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
        LEFT JOIN aps a ON a.client_id = i.confirmed_by AND a.caps LIKE '%"image/png"%'
@@ -79,7 +94,8 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
 export async function failItems(db: Queryable, byError: Map<string, string[]>): Promise<void> {
   const errs = [...byError].filter(([, ids]) => ids.length);
   if (!errs.length) return;
-  await db.query(
+  await execute(
+    db,
     `UPDATE task_items SET state = 'failed', error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END WHERE id IN (?)`,
     [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), errs.flatMap(([, ids]) => ids)],
   );
@@ -91,11 +107,12 @@ export async function failItems(db: Queryable, byError: Map<string, string[]>): 
  * only delete-marked entries until purge catches up (thousands of visibility checks per call).
  */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
-  for (const state of ['sent', 'failed', 'pending']) {
-    const [rows] = (await db.query('SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1', [
-      taskId,
-      state,
-    ])) as unknown as [unknown[]];
+  for (const state of OPEN_ITEMS_PROBE_ORDER) {
+    const rows = await queryRows<object>(
+      db,
+      'SELECT 1 FROM task_items WHERE task_id = ? AND state = ? LIMIT 1',
+      [taskId, state],
+    );
     if (rows.length) return true;
   }
   return false;

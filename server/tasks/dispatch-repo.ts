@@ -1,6 +1,7 @@
 // SQL of the dispatcher: what a group may send now, and marking it sent.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
+import { execute, queryRows, querySingle } from '../db/query.js';
+import { OPEN_ITEM_STATES, RETRY_ITEM_STATES } from './states.js';
 
 export interface DispatchRow {
   id: string;
@@ -19,11 +20,12 @@ export interface DispatchRow {
 
 /** Messages of the group published and not yet answered in full, whose ack time is still running. */
 export async function countInflightMessages(db: Queryable, groupId: string): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     `SELECT COUNT(DISTINCT last_msg_id) AS n FROM task_items
      WHERE group_id = ? AND state = 'sent' AND next_retry_at > NOW(3)`,
     [groupId],
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }
 
@@ -33,15 +35,15 @@ const COLUMNS = `${ITEM_COLUMNS}, l.last_ap_client_id AS lastAp`;
 
 /** Items whose retry is due (sent without an answer, or failed), oldest task first. */
 export async function pickDueRetries(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
-  const [rows] = (await db.query(
+  return queryRows<DispatchRow>(
+    db,
     `SELECT ${COLUMNS} FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
      LEFT JOIN labels l ON l.label_id = i.label_id
-     WHERE i.group_id = ? AND i.state IN ('sent', 'failed') AND i.next_retry_at <= NOW(3)
+     WHERE i.group_id = ? AND i.state IN (?) AND i.next_retry_at <= NOW(3)
      ORDER BY i.task_id, i.id LIMIT ?`,
-    [groupId, limit],
-  )) as unknown as [DispatchRow[]];
-  return rows;
+    [groupId, RETRY_ITEM_STATES, limit],
+  );
 }
 
 /**
@@ -51,14 +53,14 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
  */
 export async function pickPending(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
   // No join to labels: the last AP only matters for a P2P retry; a first send goes to the group topic.
-  const [rows] = (await db.query(
+  return queryRows<DispatchRow>(
+    db,
     `SELECT ${ITEM_COLUMNS}, NULL AS lastAp FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
      WHERE i.group_id = ? AND i.state = 'pending'
      ORDER BY i.id LIMIT ?`,
     [groupId, limit],
-  )) as unknown as [DispatchRow[]];
-  return rows;
+  );
 }
 
 /**
@@ -83,19 +85,20 @@ export async function markSent(
           `CASE ${ms.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
           ms.flatMap((m) => [m.itemIds, m.msgId]),
         ];
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `UPDATE task_items
      SET next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, attempts), ?) * 1000 MICROSECOND,
          attempts = attempts + 1, state = 'sent', last_msg_id = ${msg}, last_sent_at = NOW(3)
-     WHERE id IN (?) AND state IN ('pending', 'sent', 'failed')`,
-    [baseMs, capMs, ...msgParams, ms.flatMap((m) => m.itemIds)],
-  )) as unknown as [ResultSetHeader];
+     WHERE id IN (?) AND state IN (?)`,
+    [baseMs, capMs, ...msgParams, ms.flatMap((m) => m.itemIds), OPEN_ITEM_STATES],
+  );
   return res.affectedRows;
 }
 
 /** A publish that failed: its items are due again at once (their attempt still counts). */
 export async function rearmMessage(db: Queryable, msgId: string): Promise<void> {
-  await db.query("UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [
+  await execute(db, "UPDATE task_items SET next_retry_at = NOW(3) WHERE last_msg_id = ? AND state = 'sent'", [
     msgId,
   ]);
 }
@@ -109,14 +112,16 @@ export async function rearmMessage(db: Queryable, msgId: string): Promise<void> 
 export async function groupsWithWork(db: Queryable, among?: string[]): Promise<string[]> {
   if (among && !among.length) return [];
   const only = among ? 'AND group_id IN (?)' : '';
-  const [due] = (await db.query(
-    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN ('sent', 'failed') AND next_retry_at <= NOW(3) ${only} LIMIT 1000`,
-    among ? [among] : [],
-  )) as unknown as [{ g: string }[]];
+  const due = await queryRows<{ g: string }>(
+    db,
+    `SELECT DISTINCT group_id AS g FROM task_items WHERE state IN (?) AND next_retry_at <= NOW(3) ${only} LIMIT 1000`,
+    among ? [RETRY_ITEM_STATES, among] : [RETRY_ITEM_STATES],
+  );
   // GROUP BY on the (group_id, state) index is a loose index scan: one probe per group, not per item.
-  const [pending] = (await db.query(
+  const pending = await queryRows<{ g: string }>(
+    db,
     `SELECT group_id AS g FROM task_items WHERE state = 'pending' ${only} GROUP BY group_id LIMIT 1000`,
     among ? [among] : [],
-  )) as unknown as [{ g: string }[]];
+  );
   return [...new Set([...due, ...pending].map((r) => r.g))];
 }

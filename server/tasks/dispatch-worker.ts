@@ -2,7 +2,6 @@
 // jobs (one round or more for one Group ID, under that group's lease).
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
 import { SYSTEM_ACTOR } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Service } from '../core/lifecycle.js';
@@ -38,13 +37,14 @@ export class DispatchWorker implements Service {
     private readonly pool: Pool,
     redis: Redis,
     private readonly redisUrl: string,
-    private readonly config: Config,
+    /** REDIS_PREFIX */
+    private readonly prefix: string,
     private readonly queue: TaskQueue,
     private readonly dispatcher: GroupDispatcher,
     private readonly log: Logger,
     private readonly opts: DispatchWorkerOptions = {},
   ) {
-    this.lease = new GroupLease(redis, config.REDIS_PREFIX);
+    this.lease = new GroupLease(redis, prefix);
   }
 
   /** Wake these groups up (after acks free their window, or from the sweeper). */
@@ -56,7 +56,7 @@ export class DispatchWorker implements Service {
 
   async start() {
     const base = {
-      prefix: this.config.REDIS_PREFIX,
+      prefix: this.prefix,
       connection: bullConnection(this.redisUrl),
       ...WORKER_RECOVERY,
     };

@@ -36,18 +36,27 @@ export interface RoundResult {
 
 const RETRY_CAP_MS = 5 * 60_000;
 
+/** The settings a round uses. */
+export type DispatchConfig = Pick<
+  Config,
+  | 'TASK_GROUP_INFLIGHT'
+  | 'TASK_ITEMS_PER_MESSAGE'
+  | 'TASK_RETRY_BASE_MS'
+  | 'MQTT_PARENT_TOPIC'
+  | 'MQTT_MAX_PAYLOAD_BYTES'
+>;
+
 export class GroupDispatcher {
   constructor(
     private readonly pool: Pool,
-    private readonly config: Config,
-    private readonly downlink: { current: DownlinkPublisher | null },
+    private readonly config: DispatchConfig,
+    private readonly downlink: DownlinkPublisher,
     private readonly log: Logger,
     private readonly images: ItemImagePort | null = null,
   ) {}
 
   async round(groupId: string): Promise<RoundResult> {
-    const publisher = this.downlink.current;
-    if (!publisher) throw new DownlinkUnavailableError('no downlink to the broker yet');
+    const publisher = this.downlink;
     const t0 = performance.now();
     const { TASK_GROUP_INFLIGHT: window, TASK_ITEMS_PER_MESSAGE: perMsg } = this.config;
     const free = window - (await countInflightMessages(this.pool, groupId));

@@ -1,7 +1,7 @@
 // One dispatcher per Group ID at a time, across all worker processes, with no lost wake-ups.
 // A trigger sets the group's "dirty" flag and then adds a dispatch job. The job that gets the
 // lease clears the flag before each round; whoever finds the lease taken just returns, because
-// the holder re-reads the flag before it lets go and again after (see GroupDispatchWorker).
+// the holder re-reads the flag before it lets go and again after (see DispatchWorker.runDispatch).
 // A crashed holder's lease expires by itself (PX), and the sweeper pokes groups with work.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -2,21 +2,8 @@
 // retry (prices:write). Errors are JSON via the one error handler.
 import type { Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
-import { ITEM_STATES, parsePage, parseTaskId, type TaskService, type TaskProgress } from './task-service.js';
-
-const taskJson = (p: TaskProgress) => ({
-  id: p.task.id,
-  state: p.task.state,
-  source: p.task.source,
-  createdBy: p.task.createdBy,
-  note: p.task.note,
-  parentTaskId: p.task.parentTaskId,
-  createdAt: p.task.createdAt.toISOString(),
-  deadlineAt: p.task.deadlineAt.toISOString(),
-  dispatchedAt: p.task.dispatchedAt?.toISOString() ?? null,
-  finishedAt: p.task.finishedAt?.toISOString() ?? null,
-  items: { total: p.total, done: p.done, byState: p.counts },
-});
+import { ITEM_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
+import { itemPageJson, taskJson } from './task-serializers.js';
 
 export function taskApiRoutes(tasks: TaskService) {
   return (app: Router) => {
@@ -30,30 +17,7 @@ export function taskApiRoutes(tasks: TaskService) {
       const id = parseTaskId(req.params.id);
       const p = parsePage(req.query as Record<string, unknown>, ITEM_STATES, 1000);
       const items = await tasks.items(id, p);
-      res.json({
-        taskId: id,
-        page: p.page,
-        pageSize: p.pageSize,
-        state: p.state ?? null,
-        items: items.map((i) => ({
-          itemId: i.id,
-          labelId: i.labelId,
-          storeId: i.storeId,
-          groupId: i.groupId,
-          sku: i.sku,
-          name: i.name,
-          price: i.price,
-          promoPrice: i.promoPrice,
-          currency: i.currency,
-          contentHash: i.contentHash,
-          state: i.state,
-          attempts: i.attempts,
-          lastSentAt: i.lastSentAt?.toISOString() ?? null,
-          confirmedBy: i.confirmedBy,
-          confirmedAt: i.confirmedAt?.toISOString() ?? null,
-          error: i.error,
-        })),
-      });
+      res.json(itemPageJson(id, p, items));
     });
 
     app.post(

@@ -1,15 +1,13 @@
 // SQL that writes a new task and its items. Runs inside the caller's transaction.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash.js';
-
-/** Open (not final) item states: the ones a new item for the same label supersedes. */
-export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const;
+import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash-repo.js';
+import { execute, queryRows } from '../db/query.js';
+import { OPEN_ITEM_STATES, type TaskSource } from './states.js';
 
 export async function insertTask(
   db: Queryable,
   t: {
-    source: string;
+    source: TaskSource;
     createdBy: string;
     requestId: string | null;
     note: string;
@@ -17,7 +15,8 @@ export async function insertTask(
     parentTaskId?: string | null;
   },
 ): Promise<string> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `INSERT INTO tasks (source, created_by, request_id, note, parent_task_id, deadline_at)
      VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)`,
     [
@@ -28,7 +27,7 @@ export async function insertTask(
       t.parentTaskId ?? null,
       t.deadlineSeconds,
     ],
-  )) as unknown as [ResultSetHeader];
+  );
   return String(res.insertId);
 }
 
@@ -57,10 +56,11 @@ export async function insertItemsForStore(
   storeId: number,
   productIds: number[],
 ): Promise<number> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.store_id = ? AND l.product_id IN (?) ${ITEM_ORDER}`,
     [taskId, storeId, productIds],
-  )) as unknown as [ResultSetHeader];
+  );
   return res.affectedRows;
 }
 
@@ -70,10 +70,11 @@ export async function insertItemsForLabels(
   taskId: string,
   labelIds: string[],
 ): Promise<number> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `INSERT INTO task_items ${ITEM_COLUMNS} ${ITEM_SELECT} WHERE l.label_id IN (?) ${ITEM_ORDER}`,
     [taskId, labelIds],
-  )) as unknown as [ResultSetHeader];
+  );
   return res.affectedRows;
 }
 
@@ -82,19 +83,20 @@ export async function insertItemsForLabels(
  * they were retried later, so they end here as cancelled, naming the task that replaced them.
  */
 export async function supersedeOpenItems(db: Queryable, taskId: string): Promise<number> {
-  const [res] = (await db.query(
-    // The new task's items first, then each label's older items through ix_items_label: without
-    // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
+  // The new task's items first, then each label's older items through ix_items_label: without
+  // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
+  const res = await execute(
+    db,
     `UPDATE task_items n STRAIGHT_JOIN task_items o ON o.label_id = n.label_id
      SET o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
      WHERE n.task_id = ? AND o.task_id <> ? AND o.state IN (?)`,
     [`superseded by task ${taskId}`, taskId, taskId, OPEN_ITEM_STATES],
-  )) as unknown as [ResultSetHeader];
+  );
   return res.affectedRows;
 }
 
 export async function deleteTask(db: Queryable, taskId: string): Promise<void> {
-  await db.query('DELETE FROM tasks WHERE id = ?', [taskId]);
+  await execute(db, 'DELETE FROM tasks WHERE id = ?', [taskId]);
 }
 
 /** Per-store item counts of a task (for the audit record). */
@@ -102,10 +104,11 @@ export async function storeCounts(
   db: Queryable,
   taskId: string,
 ): Promise<{ storeId: number; groups: string; n: number }[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ storeId: number; groups: string; n: string }>(
+    db,
     `SELECT store_id AS storeId, GROUP_CONCAT(DISTINCT group_id) AS \`groups\`, COUNT(*) AS n
      FROM task_items WHERE task_id = ? GROUP BY store_id ORDER BY store_id LIMIT 200`,
     [taskId],
-  )) as unknown as [{ storeId: number; groups: string; n: string }[]];
+  );
   return rows.map((r) => ({ storeId: r.storeId, groups: r.groups, n: Number(r.n) }));
 }

@@ -7,6 +7,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { ValidationError } from '../core/errors.js';
 import type { Conn, Pool } from '../db/pool.js';
+import type { TaskSource } from './states.js';
 import {
   deleteTask,
   insertItemsForLabels,
@@ -22,7 +23,7 @@ export interface PriceChangeTarget {
 }
 
 export interface CreateTaskOptions {
-  source: 'ui' | 'api' | 'import' | 'schedule' | 'promotion' | 'retry';
+  source: TaskSource;
   note?: string;
   deadlineSeconds?: number;
   /** the task whose failed items this one retries */
@@ -42,7 +43,7 @@ export class TaskCreator {
   constructor(
     // Part of the constructor the catalog codes against; every write here runs on the caller's connection.
     readonly pool: Pool,
-    private readonly config: Config,
+    private readonly config: Pick<Config, 'TASK_DEFAULT_DEADLINE_SECONDS'>,
     private readonly enqueueFn: (taskId: string) => Promise<void>,
   ) {}
 

@@ -7,9 +7,10 @@ import { appendAudit } from '../audit/audit-repo.js';
 import type { Pool } from '../db/pool.js';
 import { hasOpenItems } from './ack-repo.js';
 import { cancelItems, finishTask, itemCounts, lockActiveTask, timeOutItems } from './task-state-repo.js';
-import { withTxRetry } from './tx-retry.js';
+import type { FinalTaskState } from './states.js';
+import { withTxRetry } from '../db/tx-retry.js';
 
-export type FinalState = 'completed' | 'timed_out' | 'cancelled';
+export type FinalState = FinalTaskState;
 
 export class TaskFinisher {
   constructor(private readonly pool: Pool) {}

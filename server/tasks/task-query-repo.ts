@@ -1,11 +1,13 @@
 // Read side of tasks: lists, counts, per-AP breakdown, items. Used by the pages and the API.
 import type { Queryable } from '../db/pool.js';
+import { queryRows } from '../db/query.js';
+import { UNCONFIRMED_ITEM_STATES, type ItemState, type TaskSource, type TaskState } from './states.js';
 
 export interface TaskRow {
   id: string;
   kind: string;
-  state: string;
-  source: string;
+  state: TaskState;
+  source: TaskSource;
   createdBy: string;
   note: string;
   parentTaskId: string | null;
@@ -25,9 +27,7 @@ const fix = (r: TaskRow): TaskRow => ({
 });
 
 export async function findTask(db: Queryable, id: string): Promise<TaskRow | null> {
-  const [rows] = (await db.query(`SELECT ${TASK_COLS} FROM tasks WHERE id = ?`, [id])) as unknown as [
-    TaskRow[],
-  ];
+  const rows = await queryRows<TaskRow>(db, `SELECT ${TASK_COLS} FROM tasks WHERE id = ?`, [id]);
   return rows[0] ? fix(rows[0]) : null;
 }
 
@@ -35,10 +35,11 @@ export async function listTasks(
   db: Queryable,
   f: { state?: string; limit: number; offset: number },
 ): Promise<TaskRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<TaskRow>(
+    db,
     `SELECT ${TASK_COLS} FROM tasks ${f.state ? 'WHERE state = ?' : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
     f.state ? [f.state, f.limit, f.offset] : [f.limit, f.offset],
-  )) as unknown as [TaskRow[]];
+  );
   return rows.map(fix);
 }
 
@@ -46,10 +47,11 @@ export async function listTasks(
 export async function countsFor(db: Queryable, ids: string[]): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>();
   if (!ids.length) return out;
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ t: string; state: string; n: string }>(
+    db,
     'SELECT task_id AS t, state, COUNT(*) AS n FROM task_items WHERE task_id IN (?) GROUP BY task_id, state',
     [ids],
-  )) as unknown as [{ t: string; state: string; n: string }[]];
+  );
   for (const r of rows) {
     const m = out.get(String(r.t)) ?? out.set(String(r.t), {}).get(String(r.t))!;
     m[r.state] = Number(r.n);
@@ -61,16 +63,17 @@ export interface ApBreakdownRow {
   groupId: string;
   /** the AP that confirmed, or null for items not confirmed */
   ap: string | null;
-  state: string;
+  state: ItemState;
   n: number;
 }
 
 export async function apBreakdown(db: Queryable, taskId: string): Promise<ApBreakdownRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<Omit<ApBreakdownRow, 'n'> & { n: string }>(
+    db,
     `SELECT group_id AS groupId, confirmed_by AS ap, state, COUNT(*) AS n FROM task_items WHERE task_id = ?
      GROUP BY group_id, confirmed_by, state ORDER BY group_id, confirmed_by LIMIT 2000`,
     [taskId],
-  )) as unknown as [(ApBreakdownRow & { n: string })[]];
+  );
   return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
 
@@ -85,7 +88,7 @@ export interface ItemRow {
   promoPrice: string | null;
   currency: string;
   contentHash: string;
-  state: string;
+  state: ItemState;
   attempts: number;
   lastSentAt: Date | null;
   confirmedBy: string | null;
@@ -98,21 +101,23 @@ export async function listItems(
   taskId: string,
   f: { state?: string; limit: number; offset: number },
 ): Promise<ItemRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<ItemRow>(
+    db,
     `SELECT id, label_id AS labelId, store_id AS storeId, group_id AS groupId, sku, name, price, promo_price AS promoPrice, currency,
        content_hash AS contentHash, state, attempts, last_sent_at AS lastSentAt, confirmed_by AS confirmedBy,
        confirmed_at AS confirmedAt, error
      FROM task_items WHERE task_id = ? ${f.state ? 'AND state = ?' : ''} ORDER BY id LIMIT ? OFFSET ?`,
     f.state ? [taskId, f.state, f.limit, f.offset] : [taskId, f.limit, f.offset],
-  )) as unknown as [ItemRow[]];
+  );
   return rows.map((r) => ({ ...r, id: String(r.id) }));
 }
 
 /** Labels of a finished task that did not confirm. */
 export async function unconfirmedLabels(db: Queryable, taskId: string): Promise<string[]> {
-  const [rows] = (await db.query(
-    "SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN ('timed_out', 'failed')",
-    [taskId],
-  )) as unknown as [{ l: string }[]];
+  const rows = await queryRows<{ l: string }>(
+    db,
+    'SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN (?)',
+    [taskId, UNCONFIRMED_ITEM_STATES],
+  );
   return rows.map((r) => r.l);
 }

@@ -4,6 +4,7 @@ import type { Request, Response, Router } from 'express';
 import { flash } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { ITEM_STATES, TASK_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
+import { progressEventJson } from './task-serializers.js';
 
 const EVENT_INTERVAL_MS = 1000;
 
@@ -55,9 +56,7 @@ export function taskRoutes(tasks: TaskService) {
         if (closed) return;
         try {
           const [p, breakdown] = await Promise.all([tasks.progress(id), tasks.breakdown(id)]);
-          res.write(
-            `event: progress\ndata: ${JSON.stringify({ state: p.task.state, counts: p.counts, total: p.total, done: p.done, active: p.active, breakdown })}\n\n`,
-          );
+          res.write(`event: progress\ndata: ${JSON.stringify(progressEventJson(p, breakdown))}\n\n`);
           if (!p.active) {
             res.end();
             closed = true;

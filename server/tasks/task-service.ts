@@ -14,19 +14,11 @@ import {
   unconfirmedLabels,
   type TaskRow,
 } from './task-query-repo.js';
-import { withTxRetry } from './tx-retry.js';
+import { ACTIVE_TASK_STATES } from './states.js';
+import { withTxRetry } from '../db/tx-retry.js';
 
-export const TASK_STATES = [
-  'queued',
-  'dispatching',
-  'in_progress',
-  'completed',
-  'failed',
-  'timed_out',
-  'cancelled',
-] as const;
-export const ITEM_STATES = ['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled'] as const;
-const ACTIVE = new Set(['queued', 'dispatching', 'in_progress']);
+export { ITEM_STATES, TASK_STATES } from './states.js';
+const ACTIVE = new Set<string>(ACTIVE_TASK_STATES);
 
 export interface TaskProgress {
   task: TaskRow;

@@ -1,27 +1,24 @@
 // SQL that moves whole tasks to their final states.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
-
-export const ACTIVE_TASK_STATES = ['queued', 'dispatching', 'in_progress'] as const;
+import { execute, queryOne, queryRows } from '../db/query.js';
+import { ACTIVE_TASK_STATES, OPEN_ITEM_STATES, type FinalTaskState } from './states.js';
 
 export async function itemCounts(db: Queryable, taskId: string): Promise<Record<string, number>> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ state: string; n: string }>(
+    db,
     'SELECT state, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY state',
     [taskId],
-  )) as unknown as [{ state: string; n: string }[]];
+  );
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
 /** Sets a final state if the task is still active; false when someone else finished it first. */
-export async function finishTask(
-  db: Queryable,
-  taskId: string,
-  state: 'completed' | 'timed_out' | 'cancelled' | 'failed',
-): Promise<boolean> {
-  const [res] = (await db.query(
+export async function finishTask(db: Queryable, taskId: string, state: FinalTaskState): Promise<boolean> {
+  const res = await execute(
+    db,
     'UPDATE tasks SET state = ?, finished_at = NOW(3) WHERE id = ? AND state IN (?)',
     [state, taskId, ACTIVE_TASK_STATES],
-  )) as unknown as [ResultSetHeader];
+  );
   return res.affectedRows === 1;
 }
 
@@ -30,52 +27,56 @@ export async function lockActiveTask(
   db: Queryable,
   taskId: string,
 ): Promise<{ id: string; state: string } | null> {
-  const [rows] = (await db.query('SELECT id, state FROM tasks WHERE id = ? AND state IN (?) FOR UPDATE', [
-    taskId,
-    ACTIVE_TASK_STATES,
-  ])) as unknown as [{ id: string; state: string }[]];
-  return rows[0] ?? null;
+  return queryOne<{ id: string; state: string }>(
+    db,
+    'SELECT id, state FROM tasks WHERE id = ? AND state IN (?) FOR UPDATE',
+    [taskId, ACTIVE_TASK_STATES],
+  );
 }
 
 /** Every open item of a task ends timed out, with why. */
 export async function timeOutItems(db: Queryable, taskId: string): Promise<number> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     `UPDATE task_items SET state = 'timed_out', next_retry_at = NULL,
        error = LEFT(CONCAT('deadline passed: ', CASE
          WHEN attempts = 0 THEN 'never sent (group busy or no downlink)'
          WHEN error IS NOT NULL THEN CONCAT('no confirmation after ', attempts, ' attempt(s); last AP error: ', error)
          ELSE CONCAT('no ack from any AP after ', attempts, ' attempt(s)') END), 255)
-     WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')`,
-    [taskId],
-  )) as unknown as [ResultSetHeader];
+     WHERE task_id = ? AND state IN (?)`,
+    [taskId, OPEN_ITEM_STATES],
+  );
   return res.affectedRows;
 }
 
 export async function cancelItems(db: Queryable, taskId: string, reason: string): Promise<number> {
-  const [res] = (await db.query(
-    "UPDATE task_items SET state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN ('pending', 'sent', 'failed')",
-    [reason.slice(0, 255), taskId],
-  )) as unknown as [ResultSetHeader];
+  const res = await execute(
+    db,
+    "UPDATE task_items SET state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN (?)",
+    [reason.slice(0, 255), taskId, OPEN_ITEM_STATES],
+  );
   return res.affectedRows;
 }
 
 /** Active tasks whose deadline has passed. */
 export async function overdueTasks(db: Queryable): Promise<string[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: string }>(
+    db,
     'SELECT id FROM tasks WHERE state IN (?) AND deadline_at <= NOW(3) ORDER BY id LIMIT 100',
     [ACTIVE_TASK_STATES],
-  )) as unknown as [{ id: string }[]];
+  );
   return rows.map((r) => String(r.id));
 }
 
 /** Running tasks with nothing left open (finished by acks in another process, or superseded). One probe per state, 'sent' first (see hasOpenItems). */
 export async function drainedTasks(db: Queryable): Promise<string[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: string }>(
+    db,
     `SELECT t.id FROM tasks t WHERE t.state = 'in_progress'
      AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'sent')
      AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'failed')
      AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'pending')
      LIMIT 100`,
-  )) as unknown as [{ id: string }[]];
+  );
   return rows.map((r) => String(r.id));
 }

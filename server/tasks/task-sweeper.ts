@@ -2,7 +2,6 @@
 // 'queued' (the creating process died between commit and enqueue), time out tasks past
 // their deadline, finish tasks with nothing left open, and wake groups with due retries.
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
@@ -23,7 +22,8 @@ export class TaskSweeper implements Service {
   constructor(
     private readonly pool: Pool,
     redis: Redis,
-    config: Config,
+    /** REDIS_PREFIX */
+    prefix: string,
     private readonly finisher: TaskFinisher,
     private readonly enqueue: (taskId: string) => Promise<void>,
     private readonly trigger: (groups: string[]) => Promise<void>,
@@ -32,7 +32,7 @@ export class TaskSweeper implements Service {
     /** a task this old and still 'queued' is taken as stranded */
     private readonly strandedAfterSeconds = 5,
   ) {
-    this.lease = new GroupLease(redis, config.REDIS_PREFIX, intervalMs * 10);
+    this.lease = new GroupLease(redis, prefix, intervalMs * 10);
   }
 
   async start() {

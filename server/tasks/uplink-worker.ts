@@ -4,16 +4,20 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UPLINK_QUEUE, type UplinkPublish } from '../../broker/uplink.js';
-import type { Config } from '../config.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
 import type { Pool } from '../db/pool.js';
-import { applyStatus } from '../devices/status-applier.js';
 import type { ApplyOutcome } from './ack-applier.js';
 import { AckBatcher } from './ack-batcher.js';
 import { WORKER_RECOVERY } from './queues.js';
-import { MalformedUplinkError, ackSchema, parseUplink, statusSchema } from './uplink-schemas.js';
+import { MalformedUplinkError, ackSchema, parseUplink, statusSchema, type Status } from './uplink-schemas.js';
+
+/** Where validated status reports go (server/devices applies them); tasks only route them. */
+export type StatusSink = (
+  from: { clientId: string; groupId: string; deviceId: string; receivedAt: Date },
+  status: Status,
+) => Promise<unknown>;
 
 export class UplinkWorker implements Service {
   readonly name = 'task-uplink-worker';
@@ -23,11 +27,13 @@ export class UplinkWorker implements Service {
   private readonly statusWaiting: (() => void)[] = [];
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly redis: Redis,
     private readonly redisUrl: string,
-    private readonly config: Config,
+    /** REDIS_PREFIX */
+    private readonly prefix: string,
     private readonly log: Logger,
+    private readonly applyStatus: StatusSink,
     onApplied: (o: ApplyOutcome) => Promise<void>,
     // many jobs in hand at once, so that acks arriving together are applied as one batch
     private readonly concurrency = 256,
@@ -44,7 +50,7 @@ export class UplinkWorker implements Service {
 
   /** Redis hash of rejected uplink messages by reason (shown to admins, read by tests). */
   get rejectedKey() {
-    return `${this.config.REDIS_PREFIX}:uplink:rejected`;
+    return `${this.prefix}:uplink:rejected`;
   }
 
   private async count(reason: string, n = 1) {
@@ -53,7 +59,7 @@ export class UplinkWorker implements Service {
 
   async start() {
     this.worker = new Worker<UplinkPublish>(UPLINK_QUEUE, (job) => this.process(job), {
-      prefix: this.config.REDIS_PREFIX,
+      prefix: this.prefix,
       connection: bullConnection(this.redisUrl),
       concurrency: this.concurrency,
       ...WORKER_RECOVERY,
@@ -75,9 +81,8 @@ export class UplinkWorker implements Service {
         });
       } else if (u.kind === 'status') {
         const s = parseUplink(statusSchema, u.payload);
-        const r = await this.limitStatus(() =>
-          applyStatus(
-            this.pool,
+        await this.limitStatus(() =>
+          this.applyStatus(
             {
               clientId: u.clientId,
               groupId: u.groupId,
@@ -87,11 +92,6 @@ export class UplinkWorker implements Service {
             s,
           ),
         );
-        if (r.unknownModels.length)
-          this.log.warn(
-            { clientId: u.clientId, models: r.unknownModels.slice(0, 10) },
-            'status names label models the platform does not know; those labels keep their model',
-          );
       } else {
         throw new MalformedUplinkError(`unknown uplink kind ${String(u.kind)}`);
       }

@@ -1,11 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, ValidationError, TooManyRequestsError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { applyLocale, type LocaleDefaults } from '../i18n/locale-middleware.js';
 
 const wantsJson = (req: Request) => req.path.startsWith('/api/') || req.accepts(['html', 'json']) === 'json';
 
 /** The one error handler: typed errors become their status and message; anything else is a 500 without details. */
-export function errorHandler(log: Logger, showStack: boolean) {
+export function errorHandler(
+  log: Logger,
+  showStack: boolean,
+  locale: LocaleDefaults = { DEFAULT_LOCALE: 'en', DEFAULT_TIME_ZONE: 'UTC' },
+) {
   // Express recognises error handlers by arity; keep all four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let status = 500;
@@ -43,17 +48,14 @@ export function errorHandler(log: Logger, showStack: boolean) {
       res.json({ error: { code, message, ...(fields ? { fields } : {}), requestId: String(req.id ?? '') } });
       return;
     }
+    // The page's language was chosen per request; a request that failed before that gets it here.
+    if (typeof res.locals.t !== 'function') applyLocale(req, res, locale);
+    const kind =
+      status === 404 ? 'notFound' : status === 403 ? 'forbidden' : status >= 500 ? 'server' : 'other';
     res.render('errors/error', {
-      title:
-        status === 404
-          ? 'Not found'
-          : status === 403
-            ? 'Forbidden'
-            : status >= 500
-              ? 'Server error'
-              : 'Error',
+      title: req.t(`errors.title.${kind}`),
       status,
-      message,
+      message: req.tm(message),
       stack: showStack && status >= 500 ? (err as Error)?.stack : null,
     });
   };

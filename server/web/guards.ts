@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
-import type { UserRole } from '../auth/roles.js';
+import type { UserRole } from '../core/identity.js';
 
 /** Pages: a signed-out visitor is sent to /login; JSON callers get 401. */
 export function requireLogin(req: Request, res: Response, next: NextFunction) {

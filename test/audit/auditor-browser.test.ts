@@ -10,7 +10,7 @@ import { launchBrowser } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
 import { WebClient } from '../support/web-client.js';
-import { shippedUpTo, slsEnv, startFakeSls } from './fixtures/audit-env.js';
+import { shippedUpTo, slsEnv, startFakeSls } from './support/audit-env.js';
 
 let sls: FakeSlsServer;
 let p: TestPlatform;

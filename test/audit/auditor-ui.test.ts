@@ -8,7 +8,8 @@ import { withTx } from '../../server/db/pool.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
 import { WebClient } from '../support/web-client.js';
-import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './fixtures/audit-env.js';
+import { shippedUpTo, slsClientFor, slsEnv, startFakeSls } from './support/audit-env.js';
+import { execute } from '../../server/db/query.js';
 
 let sls: FakeSlsServer;
 let p: TestPlatform;
@@ -223,6 +224,9 @@ describe('auditor pages', () => {
     expect(fromSls.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(fromSls.headers.get('content-disposition')).toMatch(/attachment; filename="audit-sls-/);
     expect(fromSls.text).toBe(fromLocal.text);
+    // UTF-8 with BOM, so Excel does not read Chinese text in the system code page.
+    expect(fromSls.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(fromSls.bytes.subarray(3).toString('utf8')).toBe(fromSls.text);
     const lines = fromSls.text.split('\r\n');
     expect(lines[0]).toBe(
       'id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash',
@@ -298,7 +302,7 @@ describe('auditor pages', () => {
     const ok = await auditor.get('/audit/verify?fromId=1');
     expect(ok.text).toContain('data-testid="chain-ok"');
     const sql = await mysql.createConnection({ uri: p.ctx.mysqlUrl });
-    await sql.query('UPDATE audit_log SET after_json = \'{"price":"0.99"}\' WHERE id = ?', [story.change]);
+    await execute(sql, 'UPDATE audit_log SET after_json = \'{"price":"0.99"}\' WHERE id = ?', [story.change]);
     await sql.end();
     const broken = await auditor.get('/audit/verify?fromId=1');
     expect(broken.text).toContain(`data-break-id="${story.change}"`);
@@ -323,11 +327,14 @@ describe('auditor pages', () => {
     let last = '';
     for (const r of await readAuditAfter(p.ctx.pool, String(from - 1), 100_000)) {
       const hash = chainHash(prev, r);
-      await sql.query('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', [prev, hash, r.id]);
+      await execute(sql, 'UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', [prev, hash, r.id]);
       prev = hash;
       last = r.id;
     }
-    await sql.query('UPDATE audit_chain_head SET last_hash = ? WHERE id = 1 AND last_id = ?', [prev, last]);
+    await execute(sql, 'UPDATE audit_chain_head SET last_hash = ? WHERE id = 1 AND last_id = ?', [
+      prev,
+      last,
+    ]);
     await sql.end();
 
     const page = (await auditor.get('/audit/verify?fromId=1')).text;

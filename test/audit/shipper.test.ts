@@ -10,14 +10,9 @@ import { PROJECT_ROOT } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
 import type { Pool } from '../../server/db/pool.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
-import {
-  addRecords,
-  migratedDatabase,
-  shippedUpTo,
-  slsClientFor,
-  startFakeSls,
-  waitFor,
-} from './fixtures/audit-env.js';
+import { addRecords, shippedUpTo, slsClientFor, startFakeSls } from './support/audit-env.js';
+import { migratedDatabase } from '../support/env.js';
+import { waitFor } from '../support/wait.js';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let pool: Pool;
@@ -35,7 +30,7 @@ afterEach(async () => {
   for (const s of shippers.splice(0)) await s.stop();
   client.close();
   await sls.stop();
-  await db.close();
+  await db.drop();
 });
 
 const shipper = (opts: Partial<ConstructorParameters<typeof AuditShipper>[3]> = {}, sink = client) => {
@@ -146,7 +141,7 @@ describe('audit shipper', () => {
     const stored = new Promise<void>((resolve) => (sls.onPut = () => resolve()));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/audit/fixtures/ship-child.ts')],
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/audit/support/ship-child.ts')],
       {
         cwd: PROJECT_ROOT,
         env: {

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainHash } from '../../server/audit/audit-chain.js';
 import { readAuditAfter } from '../../server/audit/audit-repo.js';
 import { verifyChain } from '../../server/audit/audit-verify.js';
-import { addRecords, migratedDatabase } from './fixtures/audit-env.js';
+import { addRecords } from './support/audit-env.js';
+import { migratedDatabase } from '../support/env.js';
+import { execute } from '../../server/db/query.js';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let sql: mysql.Connection;
@@ -17,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await sql.end();
-  await db.close();
+  await db.drop();
 });
 
 describe('audit chain check', () => {
@@ -37,7 +39,7 @@ describe('audit chain check', () => {
   });
 
   it('names the record whose contents were edited in MySQL', async () => {
-    await sql.query('UPDATE audit_log SET after_json = \'{"price":"0.01"}\' WHERE id = 7');
+    await execute(sql, 'UPDATE audit_log SET after_json = \'{"price":"0.01"}\' WHERE id = 7');
     const check = await verifyChain(db.pool, '1');
     expect(check.firstBreak).toEqual({
       id: '7',
@@ -52,7 +54,7 @@ describe('audit chain check', () => {
   it('names the next record when the edited one was re-hashed to hide the edit', async () => {
     const [r] = await readAuditAfter(db.pool, '4', 1);
     const forged = { ...r, actor: 'mallory' };
-    await sql.query('UPDATE audit_log SET actor = ?, hash = ? WHERE id = 5', [
+    await execute(sql, 'UPDATE audit_log SET actor = ?, hash = ? WHERE id = 5', [
       'mallory',
       chainHash(r.prevHash, forged),
     ]);
@@ -63,13 +65,13 @@ describe('audit chain check', () => {
   });
 
   it('names a deleted record, and records cut off the end', async () => {
-    await sql.query('DELETE FROM audit_log WHERE id = 3');
+    await execute(sql, 'DELETE FROM audit_log WHERE id = 3');
     expect((await verifyChain(db.pool, '1')).firstBreak).toEqual({ id: '3', reason: 'record #3 is missing' });
     expect((await verifyChain(db.pool, '4')).firstBreak).toEqual({
       id: '3',
       reason: 'the record before the range is missing',
     });
-    await sql.query('DELETE FROM audit_log WHERE id >= 11');
+    await execute(sql, 'DELETE FROM audit_log WHERE id >= 11');
     expect((await verifyChain(db.pool, '5')).firstBreak).toEqual({
       id: '11',
       reason: 'record #11 is missing',

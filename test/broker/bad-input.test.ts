@@ -13,9 +13,9 @@ import {
   signed,
   startBroker,
   tryConnect,
-  until,
   type BrokerFixture,
 } from '../support/mqtt.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -77,7 +77,7 @@ async function stillWorks() {
   const got = inbox(c);
   await c.subscribeAsync(`${f.parent}/task/${g.groupId}`, { qos: 1 });
   await f.broker.publish(`${f.parent}/task/${g.groupId}`, 'ok', 1);
-  await until(() => got.some((m) => m.payload === 'ok'), 30_000, 'delivery after bad input');
+  await waitFor('delivery after bad input', () => got.some((m) => m.payload === 'ok'));
   await c.endAsync();
 }
 

@@ -8,13 +8,15 @@ import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
 import { createPool } from '../../server/db/pool.js';
-import { ConnectionEventsWorker } from '../../server/registry/connection-events-worker.js';
+import { ConnectionEventsWorker } from '../../server/devices/connection-events-worker.js';
 import { RegistryService } from '../../server/registry/registry-service.js';
-import { StalePresenceSweeper } from '../../server/registry/stale-presence-sweeper.js';
+import { StalePresenceSweeper } from '../../server/devices/stale-presence-sweeper.js';
 import { createTestDatabase, serverUrls, uid } from '../support/env.js';
-import { closed, inbox, sleep, tryConnect, until } from '../support/mqtt.js';
+import { closed, inbox, sleep, tryConnect } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
+import { execute, queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let a: BrokerNode;
 let b: BrokerNode;
@@ -100,7 +102,7 @@ describe('cluster of two broker processes', () => {
     const pub = await platform(a);
     await pub.publishAsync(task(), 'cross-node', { qos: 1 });
     await pub.publishAsync(`${parent}/p2p/${g.groupId}@@@x1`, 'cross-node-p2p', { qos: 1 });
-    await until(() => got.length === 2, 30_000, 'cross-node delivery');
+    await waitFor('cross-node delivery', () => got.length === 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['cross-node', 'cross-node-p2p']);
     await sub.endAsync();
     await pub.endAsync();
@@ -117,16 +119,15 @@ describe('cluster of two broker processes', () => {
     // queued and emitted both messages would also get live copies, duplicates QoS 1 allows but
     // this test counts. The P2P message is kept last (published hook of the second publish).
     const mv = `${g.groupId}@@@mv`;
-    await until(
+    await waitFor(
+      'both messages kept on A',
       async () =>
         (await redis.llen(`${prefix}:mqtt:p2p:${mv}`)) === 1 &&
         (await redis.llen(`${prefix}:mqtt:s:outgoing:${encodeURIComponent(mv)}`)) === 1,
-      30_000,
-      'both messages kept on A',
     );
     const again = await ap(b, 'mv', false);
     const got = inbox(again);
-    await until(() => got.length >= 2, 30_000, 'offline messages on node B');
+    await waitFor('offline messages on node B', () => got.length >= 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['kept-for-you', 'kept-p2p']);
     await sleep(200);
     expect(got).toHaveLength(2);
@@ -142,13 +143,14 @@ describe('cluster of two broker processes', () => {
     const warmB = await signedBy(b, key, 'rk2');
     expect([warmA.code, warmB.code]).toEqual([0, 0]);
     // A change made behind the registry service (no new version) is not seen: the cache is on.
-    await pool.query(
+    await execute(
+      pool,
       'UPDATE mqtt_access_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE access_key_id = ?',
       [k.accessKeyId],
     );
     const cached = await signedBy(b, key, 'rk3');
     expect(cached.code).toBe(0);
-    await pool.query('UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [
+    await execute(pool, 'UPDATE mqtt_access_keys SET revoked_at = NULL WHERE access_key_id = ?', [
       k.accessKeyId,
     ]);
     // Through the service, the revocation holds for the very next CONNECT on either node.
@@ -192,13 +194,13 @@ describe('cluster of two broker processes', () => {
     const onA = await ap(a, 'dup');
     const presence = new Presence(redis, prefix, 'test');
     const clientId = `${g.groupId}@@@dup`;
-    await until(async () => (await presence.lookup(clientId))?.node === 'node-a', 30_000, 'presence on A');
+    await waitFor('presence on A', async () => (await presence.lookup(clientId))?.node === 'node-a');
     const onB = await ap(b, 'dup');
     await closed(onA);
-    await until(async () => (await presence.lookup(clientId))?.node === 'node-b', 30_000, 'presence on B');
+    await waitFor('presence on B', async () => (await presence.lookup(clientId))?.node === 'node-b');
     expect(onB.connected).toBe(true);
     await onB.endAsync();
-    await until(async () => (await presence.lookup(clientId)) === null, 30_000, 'offline');
+    await waitFor('offline', async () => (await presence.lookup(clientId)) === null);
   });
 
   it('records the APs of a node that died as offline: node_lost by the sweep, lost when the node restarts under its id', async () => {
@@ -216,11 +218,12 @@ describe('cluster of two broker processes', () => {
     const env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
     const apRow = async (dev: string) =>
       (
-        (await pool.query(
+        await queryRows<{ online: number; node: string; reason: string | null }>(
+          pool,
           'SELECT online, broker_node AS node, disconnect_reason AS reason FROM aps WHERE client_id = ?',
           [`${g.groupId}@@@${dev}`],
-        )) as unknown as [{ online: number; node: string; reason: string | null }[]]
-      )[0][0];
+        )
+      )[0];
     const killed = (n: BrokerNode) =>
       new Promise((r) => {
         n.proc.once('exit', r);
@@ -233,10 +236,9 @@ describe('cluster of two broker processes', () => {
       c = await startBrokerNode('node-c', env);
       await ap(c, 'on-c');
       await ap(b, 'on-b');
-      await until(
-        async () => (await apRow('on-c'))?.online === 1 && (await apRow('on-b'))?.online === 1,
-        30_000,
+      await waitFor(
         'both APs online',
+        async () => (await apRow('on-c'))?.online === 1 && (await apRow('on-b'))?.online === 1,
       );
       expect(await sweeper.sweep()).toBe(0); // every node alive: nothing to do
       await killed(c);
@@ -246,10 +248,11 @@ describe('cluster of two broker processes', () => {
       expect(await apRow('on-c')).toEqual({ online: 0, node: 'node-c', reason: 'node_lost' });
       expect((await apRow('on-b')).online).toBe(1); // an AP of a live node is left alone
       expect(await sweeper.sweep()).toBe(0); // and only once
-      const [audit] = (await pool.query(
+      const audit = await queryRows<{ actor: string; a: string }>(
+        pool,
         "SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?",
         [`${g.groupId}@@@on-c`],
-      )) as unknown as [{ actor: string; a: string }[]];
+      );
       expect(audit).toHaveLength(1);
       expect(audit[0].actor).toBe('system');
       expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', brokerNode: 'node-c' });
@@ -257,14 +260,10 @@ describe('cluster of two broker processes', () => {
       // a node killed and started again under the same MQTT_NODE_ID records its old clients as lost
       d = await startBrokerNode('node-d', env);
       await ap(d, 'on-d');
-      await until(async () => (await apRow('on-d'))?.online === 1, 30_000, 'AP on D online');
+      await waitFor('AP on D online', async () => (await apRow('on-d'))?.online === 1);
       await killed(d);
       d = await startBrokerNode('node-d', env);
-      await until(
-        async () => (await apRow('on-d'))?.online === 0,
-        30_000,
-        'AP of the restarted node offline',
-      );
+      await waitFor('AP of the restarted node offline', async () => (await apRow('on-d'))?.online === 0);
       expect(await apRow('on-d')).toEqual({ online: 0, node: 'node-d', reason: 'lost' });
     } finally {
       await Promise.all([c?.stop(), d?.stop()]);

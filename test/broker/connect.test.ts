@@ -14,10 +14,11 @@ import {
   signed,
   startBroker,
   tryConnect,
-  until,
   type BrokerFixture,
 } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { queryRows } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -142,36 +143,34 @@ describe('connect', () => {
     const dev = `take${uid(3)}`;
     const first = await connectDevice(f, g, dev, pinging);
     const clientId = `${g.groupId}@@@${dev}`;
-    await until(async () => (await f.broker.lookup(clientId)) !== null, 30_000, 'presence');
+    await waitFor('presence', async () => (await f.broker.lookup(clientId)) !== null);
     const second = await connectDevice(f, g, dev, pinging);
     await closed(first);
     expect(second.connected).toBe(true);
     const pool = f.platform.ctx.pool;
-    await until(
-      async () => {
-        const [rows] = (await pool.query('SELECT takeovers, online FROM aps WHERE client_id = ?', [
-          clientId,
-        ])) as unknown as [{ takeovers: number; online: number }[]];
-        return rows[0]?.takeovers === 1 && rows[0]?.online === 1;
-      },
-      30_000,
-      'takeover recorded',
-    );
+    await waitFor('takeover recorded', async () => {
+      const rows = await queryRows<{ takeovers: number; online: number }>(
+        pool,
+        'SELECT takeovers, online FROM aps WHERE client_id = ?',
+        [clientId],
+      );
+      return rows[0]?.takeovers === 1 && rows[0]?.online === 1;
+    });
     await second.endAsync();
-    await until(async () => (await f.broker.lookup(clientId)) === null, 30_000, 'offline');
-    await until(
-      async () => {
-        const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
-          clientId,
-        ])) as unknown as [{ online: number; disconnect_reason: string }[]];
-        return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
-      },
-      30_000,
-      'clean disconnect recorded',
+    await waitFor('offline', async () => (await f.broker.lookup(clientId)) === null);
+    await waitFor('clean disconnect recorded', async () => {
+      const rows = await queryRows<{ online: number; disconnect_reason: string }>(
+        pool,
+        'SELECT online, disconnect_reason FROM aps WHERE client_id = ?',
+        [clientId],
+      );
+      return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
+    });
+    const audit = await queryRows<{ action: string }>(
+      pool,
+      'SELECT action FROM audit_log WHERE object_id = ? ORDER BY id',
+      [clientId],
     );
-    const [audit] = (await pool.query('SELECT action FROM audit_log WHERE object_id = ? ORDER BY id', [
-      clientId,
-    ])) as unknown as [{ action: string }[]];
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['ap.connected', 'ap.taken_over', 'ap.disconnected']),
     );
@@ -180,16 +179,18 @@ describe('connect', () => {
   it('tells a lost connection and a revoked credential apart from a clean DISCONNECT', async () => {
     const pool = f.platform.ctx.pool;
     const reason = async (clientId: string) => {
-      const [rows] = (await pool.query('SELECT online, disconnect_reason FROM aps WHERE client_id = ?', [
-        clientId,
-      ])) as unknown as [{ online: number; disconnect_reason: string | null }[]];
+      const rows = await queryRows<{ online: number; disconnect_reason: string | null }>(
+        pool,
+        'SELECT online, disconnect_reason FROM aps WHERE client_id = ?',
+        [clientId],
+      );
       return rows[0] ? `${rows[0].online}:${rows[0].disconnect_reason}` : 'none';
     };
     const dev = `lost${uid(3)}`;
     const c = await connectDevice(f, g, dev, pinging);
-    await until(async () => (await reason(`${g.groupId}@@@${dev}`)) === '1:null', 30_000, 'online');
+    await waitFor('online', async () => (await reason(`${g.groupId}@@@${dev}`)) === '1:null');
     c.stream.destroy(); // no DISCONNECT packet: the network went away
-    await until(async () => (await reason(`${g.groupId}@@@${dev}`)) === '0:lost', 30_000, 'lost recorded');
+    await waitFor('lost recorded', async () => (await reason(`${g.groupId}@@@${dev}`)) === '0:lost');
 
     const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [g.groupId] });
     const kicked = await connectDevice(
@@ -198,14 +199,10 @@ describe('connect', () => {
       `kick${dev}`,
       pinging,
     );
-    await until(async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '1:null', 30_000, 'online');
+    await waitFor('online', async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '1:null');
     await f.registry.revokeAccessKey(SYSTEM_ACTOR, k.accessKeyId);
     await closed(kicked);
-    await until(
-      async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '0:kicked',
-      30_000,
-      'kicked recorded',
-    );
+    await waitFor('kicked recorded', async () => (await reason(`${g.groupId}@@@kick${dev}`)) === '0:kicked');
   });
 
   it('queues connection events as ordered batches, and still applies a single-event job of an earlier broker', async () => {
@@ -219,13 +216,14 @@ describe('connect', () => {
       const clients = await Promise.all(devs.map((d) => connectDevice(f, g, d, pinging)));
       const ids = devs.map((d) => `${g.groupId}@@@${d}`);
       const online = async () => {
-        const [rows] = (await pool.query(
+        const rows = await queryRows<{ n: number }>(
+          pool,
           'SELECT COUNT(*) AS n FROM aps WHERE client_id IN (?) AND online = 1',
           [ids],
-        )) as unknown as [{ n: number }[]];
+        );
         return Number(rows[0].n);
       };
-      await until(async () => (await online()) === ids.length, 30_000, 'burst online');
+      await waitFor('burst online', async () => (await online()) === ids.length);
       const jobs = await queue.getJobs(['completed'], 0, 200);
       const batched = jobs.filter(
         (j) =>
@@ -238,7 +236,7 @@ describe('connect', () => {
           .length,
       ).toBe(ids.length);
       await Promise.all(clients.map((c) => c.endAsync()));
-      await until(async () => (await online()) === 0, 30_000, 'burst offline');
+      await waitFor('burst offline', async () => (await online()) === 0);
 
       // a job in the old shape (one bare event), as an earlier broker version left it in the queue
       const old = `${g.groupId}@@@old${uid(3)}`;
@@ -252,17 +250,14 @@ describe('connect', () => {
         brokerNode: 'old-node',
         cleanSession: true,
       });
-      await until(
-        async () => {
-          const [rows] = (await pool.query(
-            'SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?',
-            [old],
-          )) as unknown as [{ online: number; ip: string; node: string }[]];
-          return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
-        },
-        30_000,
-        'single-event job applied',
-      );
+      await waitFor('single-event job applied', async () => {
+        const rows = await queryRows<{ online: number; ip: string; node: string }>(
+          pool,
+          'SELECT online, ip, broker_node AS node FROM aps WHERE client_id = ?',
+          [old],
+        );
+        return rows[0]?.online === 1 && rows[0].ip === '192.0.2.7' && rows[0].node === 'old-node';
+      });
     } finally {
       await queue.close();
     }

@@ -4,16 +4,9 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlatformSecret } from '../../broker/index.js';
-import {
-  connectDevice,
-  inbox,
-  sleep,
-  startBroker,
-  tryConnect,
-  until,
-  type BrokerFixture,
-} from '../support/mqtt.js';
+import { connectDevice, inbox, sleep, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { waitFor } from '../support/wait.js';
 
 type Group = Awaited<ReturnType<BrokerFixture['newGroup']>>;
 
@@ -32,7 +25,7 @@ const platformClient = async (f: BrokerFixture, clean: boolean) => {
 async function collect(f: BrokerFixture, g: Group, dev: string, clean: boolean, expected = 0, ms = 400) {
   const c = await connectDevice(f, g, dev, { clean });
   const got = inbox(c);
-  if (expected) await until(() => got.length >= expected, 30_000, `${expected} message(s) for ${dev}`);
+  if (expected) await waitFor(`${expected} message(s) for ${dev}`, () => got.length >= expected);
   await sleep(ms);
   await c.endAsync();
   return got;
@@ -53,9 +46,9 @@ describe('P2P and QoS x cleanSession', () => {
     const a = await connectDevice(f, g, 'pa');
     const b = await connectDevice(f, g, 'pb');
     const [ga, gb] = [inbox(a), inbox(b)];
-    await until(async () => (await f.broker.lookup(`${g.groupId}@@@pa`)) !== null, 30_000, 'pa online');
+    await waitFor('pa online', async () => (await f.broker.lookup(`${g.groupId}@@@pa`)) !== null);
     await f.broker.publish(`${f.parent}/p2p/${g.groupId}@@@pa`, 'for-a', 1);
-    await until(() => ga.length === 1, 30_000, 'p2p delivered');
+    await waitFor('p2p delivered', () => ga.length === 1);
     await sleep(100);
     expect(ga).toEqual([{ topic: `${f.parent}/p2p/${g.groupId}@@@pa`, payload: 'for-a', qos: 1 }]);
     expect(gb).toEqual([]);
@@ -72,7 +65,7 @@ describe('P2P and QoS x cleanSession', () => {
     // aedes sends PUBACK before it publishes (broker/README.md): the persistent sender's message
     // may be kept after the publishes return; the target connects once both are kept.
     const kept = `${f.platform.config.REDIS_PREFIX}:mqtt:p2p:${g.groupId}@@@pc`;
-    await until(async () => (await f.platform.ctx.redis.llen(kept)) >= 2, 30_000, 'the P2P messages kept');
+    await waitFor('the P2P messages kept', async () => (await f.platform.ctx.redis.llen(kept)) >= 2);
     // the target's own cleanSession does not matter: the seed ties it to the sender
     const got = await collect(f, g, 'pc', true, 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['from-persistent', 'from-platform-in-process']);
@@ -93,7 +86,7 @@ describe('P2P and QoS x cleanSession', () => {
     await f.broker.publish(task(), 'while-away-q1', 1);
     const c = await connectDevice(f, g, 'q1p', { clean: false });
     const got = inbox(c);
-    await until(() => got.some((m) => m.payload === 'while-away-q1'), 30_000, 'offline message');
+    await waitFor('offline message', () => got.some((m) => m.payload === 'while-away-q1'));
     expect(got.find((m) => m.payload === 'while-away-q1')?.qos).toBe(1);
     await c.endAsync();
   });
@@ -118,7 +111,7 @@ describe('P2P and QoS x cleanSession', () => {
     const platform = await platformClient(f, false);
     await platform.publishAsync(task(), 'exactly-once', { qos: 2 });
     await platform.publishAsync(task(), 'at-most-once', { qos: 0 });
-    await until(() => got.length >= 2, 30_000, 'online delivery');
+    await waitFor('online delivery', () => got.length >= 2);
     await sleep(200);
     expect(got).toEqual(
       expect.arrayContaining([
@@ -137,7 +130,7 @@ describe('P2P and QoS x cleanSession', () => {
     const c = await connectDevice(f, g, 'ret');
     const got = inbox(c);
     await c.subscribeAsync(task(), { qos: 1 });
-    await until(() => got.some((m) => m.payload === 'retained-task'), 30_000, 'retained message');
+    await waitFor('retained message', () => got.some((m) => m.payload === 'retained-task'));
     await platform.publishAsync(task(), '', { qos: 1, retain: true }); // clear it
     await c.endAsync();
 
@@ -152,7 +145,7 @@ describe('P2P and QoS x cleanSession', () => {
       },
     });
     willer.stream.destroy(); // lost, not a DISCONNECT
-    await until(() => watched.some((m) => m.payload === 'gone'), 30_000, 'will published');
+    await waitFor('will published', () => watched.some((m) => m.payload === 'gone'));
     // a will on another topic is refused at CONNECT
     const bad = await tryConnect(f.url(), {
       ...(await import('../support/mqtt.js')).signed(f, g, 'badwill'),
@@ -175,7 +168,7 @@ describe('P2P and QoS x cleanSession', () => {
     await f.broker.start();
     const c: MqttClient = await connectDevice(f, g, 'rs', { clean: false });
     const got = inbox(c);
-    await until(() => got.length >= 2, 30_000, 'messages after restart');
+    await waitFor('messages after restart', () => got.length >= 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['before-restart', 'p2p-before-restart']);
     await c.endAsync();
   });

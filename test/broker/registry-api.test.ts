@@ -6,8 +6,10 @@ import { hmacB64 } from '../../broker/index.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { WebClient } from '../support/web-client.js';
-import { closed, startBroker, tryConnect, until, type BrokerFixture } from '../support/mqtt.js';
+import { closed, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { queryRows, querySingle } from '../../server/db/query.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let adminKey: string;
@@ -43,10 +45,11 @@ async function api(method: string, path: string, body?: unknown, key = adminKey)
 }
 
 const auditActions = async (objectId: string) => {
-  const [rows] = (await f.platform.ctx.pool.query(
+  const rows = await queryRows<{ action: string; actor: string }>(
+    f.platform.ctx.pool,
     'SELECT action, actor FROM audit_log WHERE object_id = ? ORDER BY id',
     [objectId],
-  )) as unknown as [{ action: string; actor: string }[]];
+  );
   return rows;
 };
 
@@ -86,10 +89,11 @@ describe('registry REST API', () => {
     const list = await api('GET', '/access-keys');
     expect(JSON.stringify(list.json)).not.toContain(accessKeySecret);
     expect(JSON.stringify(list.json)).not.toContain('secret_sealed');
-    const [[row]] = (await f.platform.ctx.pool.query(
+    const row = await querySingle<{ secret_sealed: string }>(
+      f.platform.ctx.pool,
       'SELECT secret_sealed FROM mqtt_access_keys WHERE access_key_id = ?',
       [accessKeyId],
-    )) as unknown as [[{ secret_sealed: string }]];
+    );
     expect(row.secret_sealed).not.toContain(accessKeySecret);
 
     const clientId = `${groupId}@@@api1`;
@@ -99,17 +103,15 @@ describe('registry REST API', () => {
       password: hmacB64(accessKeySecret, clientId),
     });
     expect(c.code).toBe(0);
-    await until(
-      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true,
-      30_000,
+    await waitFor(
       'online via API',
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === true,
     );
     expect((await api('POST', `/access-keys/${accessKeyId}/revoke`)).status).toBe(204);
     await closed(c.client!);
-    await until(
-      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false,
-      30_000,
+    await waitFor(
       'offline via API',
+      async () => (await api('GET', `/sessions/${encodeURIComponent(clientId)}`)).json!.online === false,
     );
     expect((await auditActions(accessKeyId)).map((a) => a.action)).toEqual([
       'mqtt.access_key.issued',

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrokerService, MqttDownlink } from '../../broker/index.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { connectDevice, inbox, startBroker, until, type BrokerFixture } from '../support/mqtt.js';
+import { connectDevice, inbox, startBroker, type BrokerFixture } from '../support/mqtt.js';
+import { waitFor } from '../support/wait.js';
 
 describe('platform roles', () => {
   let f: BrokerFixture;
@@ -38,7 +39,7 @@ describe('platform roles', () => {
       await ap.subscribeAsync(Object.fromEntries([[`${one.parent}/task/${g.groupId}`, { qos: 1 as const }]]));
       await one.broker.publish(`${one.parent}/task/${g.groupId}`, 'in-memory', 1);
       await one.broker.publish(`${one.parent}/p2p/${g.groupId}@@@mem`, 'p2p-in-memory', 1);
-      await until(() => got.length === 2, 30_000, 'delivery');
+      await waitFor('delivery', () => got.length === 2);
       await ap.endAsync();
     } finally {
       await one.close();
@@ -60,7 +61,7 @@ describe('platform roles', () => {
     expect(downlink).toBeDefined();
     await downlink.publish(`${f.parent}/task/${g.groupId}`, 'via-mqtt-downlink', 1);
     await downlink.publish(`${f.parent}/p2p/${g.groupId}@@@w1`, 'p2p-via-downlink', 1);
-    await until(() => got.length === 2, 30_000, 'downlink delivery');
+    await waitFor('downlink delivery', () => got.length === 2);
     expect(got.map((m) => m.payload).sort()).toEqual(['p2p-via-downlink', 'via-mqtt-downlink']);
     await ap.endAsync();
   });

@@ -13,10 +13,10 @@ import {
   sleep,
   startBroker,
   tryConnect,
-  until,
   type BrokerFixture,
 } from '../support/mqtt.js';
 import { uid } from '../support/env.js';
+import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
@@ -101,7 +101,7 @@ describe('publish', () => {
       }),
     );
     await f.broker.publish(`${f.parent}/task/${g.groupId}`, '{"v":1}', 1);
-    await until(() => got.length === 1, 30_000, 'task delivered');
+    await waitFor('task delivered', () => got.length === 1);
     expect(got[0]).toEqual({ topic: `${f.parent}/task/${g.groupId}`, payload: '{"v":1}', qos: 1 });
     await ap.endAsync();
   });
@@ -140,16 +140,14 @@ describe('publish', () => {
     const parent = `n${uid(3)}`;
     await f.registry.createParentTopic(SYSTEM_ACTOR, { name: parent });
     const ap = await connectDevice(f, g, 'd5');
-    await until(
-      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1,
-      30_000,
+    await waitFor(
       'new parent usable',
+      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 1,
     );
     await f.registry.deleteParentTopic(SYSTEM_ACTOR, parent);
-    await until(
-      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128,
-      30_000,
+    await waitFor(
       'deleted parent refused',
+      async () => (await grants(ap, [`${parent}/task/${g.groupId}`]))[0] === 128,
     );
     const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [g.groupId] });
     const ap2 = await connectDevice(f, { ...g, accessKeyId: k.accessKeyId, secret: k.accessKeySecret }, 'd6');

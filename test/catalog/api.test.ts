@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
-import { makeLabels, makeProduct, makeStore, q, signedIn, startCatalogPlatform } from './fixtures.js';
+import { makeLabels, makeProduct, makeStore, q, signedIn, startCatalogPlatform } from './support/fixtures.js';
 
 let p: TestPlatform;
 let admin: WebClient;
@@ -230,11 +230,13 @@ describe('REST API: products and the OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/aps',
+      '/api/v1/labels',
       '/api/v1/labels/mismatches',
       '/api/v1/labels/{labelId}/image',
       '/api/v1/price-changes',
       '/api/v1/products',
       '/api/v1/stores',
+      '/api/v1/stores/{code}/groups',
       '/api/v1/tasks/{id}',
       '/api/v1/tasks/{id}/items',
     ]);

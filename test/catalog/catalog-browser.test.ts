@@ -1,5 +1,6 @@
 // A real browser: an operator changes a price from the product page and imports a CSV
 // file through the file picker (which fills the form under the strict CSP).
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
@@ -12,7 +13,7 @@ import {
   q,
   signedIn,
   startCatalogPlatform,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 let p: TestPlatform;
 let browser: Browser;
@@ -92,7 +93,11 @@ describe('catalog pages in a browser', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from('sku,store,price\nWEB-1,W1,5.10\nWEB-1,W2,5.20\n'),
     });
-    await expect.poll(() => page.inputValue('textarea[name=csv]')).toContain('WEB-1,W2,5.20');
+    // The file goes as its bytes (the server detects the encoding); the textarea is set aside.
+    await expect
+      .poll(() => page.inputValue('input[name=fileData]'))
+      .toBe(Buffer.from('sku,store,price\nWEB-1,W1,5.10\nWEB-1,W2,5.20\n').toString('base64url'));
+    expect(await page.isDisabled('textarea[name=csv]')).toBe(true);
     await page.click('button:has-text("Check and preview")');
     await page.waitForURL(/\/catalog\/imports\/[0-9a-f]{32}$/);
     expect(await page.getByTestId('import-state').textContent()).toContain('2 row(s), all valid');
@@ -103,6 +108,29 @@ describe('catalog pages in a browser', () => {
     expect(
       await q(p, 'SELECT price FROM prices WHERE product_id = ? ORDER BY store_id', [productId]),
     ).toEqual([{ price: '5.10' }, { price: '5.20' }]);
+    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+  });
+
+  it('imports a GBK file with Chinese headers chosen with the file picker, on a Chinese page', async () => {
+    const page = await signIn();
+    await page.goto(`${p.baseUrl}/catalog/imports`);
+    await page.click('[data-testid=lang-switch] button[value=zh-CN]');
+    await page.waitForURL(/\/catalog\/imports$/);
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await page.waitForLoadState('load');
+    await page.setInputFiles('#import-file', {
+      name: '价格表.csv',
+      mimeType: 'text/csv',
+      buffer: iconv.encode('商品编码,门店,价格\r\nWEB-1,W1,5.30\r\n', 'gbk'),
+    });
+    await expect.poll(() => page.getAttribute('#import-form', 'data-ready')).toBe('file');
+    await page.click('button:has-text("检查并预览")');
+    await page.waitForURL(/\/catalog\/imports\/[0-9a-f]{32}$/);
+    expect(await page.getByTestId('import-state').textContent()).toContain('1');
+    expect(await page.locator('h1').textContent()).toBe('导入 价格表.csv');
+    expect(
+      await page.locator('[data-testid=import-samples] td[data-price="5.30"]').first().textContent(),
+    ).toBe('¥5.30');
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
   });
 });

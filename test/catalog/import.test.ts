@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
-import { makeLabels, makeProduct, makeStore, q, signedIn, startCatalogPlatform } from './fixtures.js';
+import { makeLabels, makeProduct, makeStore, q, signedIn, startCatalogPlatform } from './support/fixtures.js';
 
 let p: TestPlatform;
 let op: WebClient;

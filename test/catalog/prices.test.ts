@@ -9,7 +9,7 @@ import {
   setPrice,
   signedIn,
   startCatalogPlatform,
-} from './fixtures.js';
+} from './support/fixtures.js';
 
 let p: TestPlatform;
 let admin: WebClient;

@@ -5,6 +5,7 @@ import { withTx } from '../../server/db/pool.js';
 import { startPlatform, type Platform } from '../../server/platform.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
+import { execute } from '../../server/db/query.js';
 import {
   makeLabels,
   makeProduct,
@@ -13,7 +14,8 @@ import {
   setPrice,
   signedIn,
   startCatalogPlatform,
-} from './fixtures.js';
+} from './support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 let p: TestPlatform;
 let op: WebClient;
@@ -49,12 +51,14 @@ const AHEAD = 10 * 60_000;
 async function advance(ms: number) {
   const us = ms * 1000;
   await withTx(p.ctx.pool, async (c) => {
-    await c.query(
+    await execute(
+      c,
       `UPDATE price_schedules SET effective_at = effective_at - INTERVAL ? MICROSECOND, promo_from = promo_from - INTERVAL ? MICROSECOND,
          promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ? AND state = 'pending'`,
       [us, us, us, pid],
     );
-    await c.query(
+    await execute(
+      c,
       'UPDATE prices SET promo_from = promo_from - INTERVAL ? MICROSECOND, promo_to = promo_to - INTERVAL ? MICROSECOND WHERE product_id = ?',
       [us, us, pid],
     );
@@ -76,19 +80,6 @@ const row = async () =>
       [pid],
     )
   )[0];
-async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const lastItem = async () =>
   (
     await q<{ price: string; promo_price: string | null; source: string }>(
@@ -112,7 +103,7 @@ describe('scheduled price changes and promotions', () => {
     expect((await op.get('/catalog/schedules')).text).toContain(`data-schedule="${s.id}"`);
     expect((await row()).price).toBe('5.00');
     await advance(AHEAD);
-    await until(
+    await waitFor(
       'the schedule',
       async () =>
         (await q<{ state: string }>(p, 'SELECT state FROM price_schedules WHERE id = ?', [s.id]))[0].state ===
@@ -134,10 +125,10 @@ describe('scheduled price changes and promotions', () => {
     expect(await lastItem()).toEqual({ price: '6.00', promo_price: '4.99', source: 'ui' });
     expect(await pendingKinds()).toEqual(['promo_end']);
     await advance(AHEAD);
-    await until('the promotion end', async () => (await row()).promo_price === null);
+    await waitFor('the promotion end', async () => (await row()).promo_price === null);
     expect((await row()).price).toBe('6.00');
     expect(
-      await until('the revert task', async () => {
+      await waitFor('the revert task', async () => {
         const i = await lastItem();
         return i.source === 'promotion' && i;
       }),
@@ -160,12 +151,12 @@ describe('scheduled price changes and promotions', () => {
     expect(await row()).toMatchObject({ price: '7.00', promo_price: null });
     expect(await pendingKinds()).toEqual(['promo_start', 'promo_end']);
     await advance(AHEAD);
-    await until('the promotion start', async () => (await row()).promo_price === '5.55');
+    await waitFor('the promotion start', async () => (await row()).promo_price === '5.55');
     // its start went out to the labels; its end is still ahead
     expect(await lastItem()).toEqual({ price: '7.00', promo_price: '5.55', source: 'promotion' });
     expect(await pendingKinds()).toEqual(['promo_end']);
     await advance(AHEAD);
-    await until('the promotion end', async () => (await row()).promo_price === null);
+    await waitFor('the promotion end', async () => (await row()).promo_price === null);
     const kinds = await q<{ kind: string; state: string }>(
       p,
       "SELECT kind, state FROM price_schedules WHERE kind <> 'price' ORDER BY id DESC LIMIT 2",
@@ -252,8 +243,8 @@ describe('scheduled price changes and promotions', () => {
       ).map((r) => r.id);
       expect(ids).toHaveLength(12);
       // Let the time pass: all twelve fall due at the same moment, in front of both workers.
-      await p.ctx.pool.query('UPDATE price_schedules SET effective_at = NOW(3) WHERE id IN (?)', [ids]);
-      await until(
+      await execute(p.ctx.pool, 'UPDATE price_schedules SET effective_at = NOW(3) WHERE id IN (?)', [ids]);
+      await waitFor(
         'all schedules',
         async () => (await q(p, "SELECT id FROM price_schedules WHERE state = 'pending'")).length === 0,
       );

@@ -8,14 +8,15 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
 import { withTx } from '../../server/db/pool.js';
+import { queryRows } from '../../server/db/query.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { countMismatches } from '../../server/devices/mismatch-repo.js';
 import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker } from '../support/mqtt.js';
 import { WebClient } from '../support/web-client.js';
-import { seedStore, type SeededStore } from '../pipeline/support/fixtures.js';
-import { waitFor } from '../pipeline/support/wait.js';
+import { seedStore, type SeededStore } from '../tasks/support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 const closers: (() => Promise<unknown>)[] = [];
@@ -33,8 +34,8 @@ async function setup(env: Record<string, string> = {}) {
     () => queue.stop(),
     () => Promise.all(aps.map((a) => a.stop())),
   );
-  const q = async <T = Record<string, unknown>>(sql: string, args: unknown[] = []) =>
-    ((await f.platform.ctx.pool.query(sql, args)) as unknown as [T[]])[0];
+  const q = <T extends object = Record<string, unknown>>(sql: string, args: unknown[] = []) =>
+    queryRows<T>(f.platform.ctx.pool, sql, args);
   const g = await f.newGroup();
   const s = await seedStore(f.platform.ctx.pool, { products: 6, labelsPerProduct: 1, groupId: g.groupId });
   await q("UPDATE products SET name = CONCAT('可口可乐 汽水 ', id) WHERE id IN (?)", [s.productIds]);
@@ -88,18 +89,15 @@ describe('images for image-capable APs', () => {
     const fields = ap(1, s.labelIds.slice(3));
     await images.start();
     await fields.start();
-    await waitFor(
-      () => q('SELECT caps FROM aps WHERE caps IS NOT NULL'),
-      (r) => r.length === 1,
-      30_000,
-      'caps recorded',
-    );
+    await waitFor('caps recorded', () => q('SELECT caps FROM aps WHERE caps IS NOT NULL'), {
+      until: (r) => r.length === 1,
+      timeoutMs: 30_000,
+    });
     const taskId = await change(s);
     await waitFor(
-      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
-      (r) => r[0].state === 'completed',
-      60_000,
       'task completed',
+      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
+      { until: (r) => r[0].state === 'completed', timeoutMs: 60_000 },
     );
     const items = await q<{
       label_id: string;
@@ -135,13 +133,12 @@ describe('images for image-capable APs', () => {
     await images.reportStatus();
     await fields.reportStatus();
     await waitFor(
+      'status applied',
       () =>
         q<{ n: string }>(
           'SELECT COUNT(*) AS n FROM labels WHERE last_status_at IS NOT NULL AND last_status_at > last_confirmed_at',
         ),
-      (r) => Number(r[0].n) === 6,
-      30_000,
-      'status applied',
+      { until: (r) => Number(r[0].n) === 6, timeoutMs: 30_000 },
     );
     expect(await countMismatches(pool)).toBe(0);
     expect(await q("SELECT * FROM audit_log WHERE action = 'label.mismatch'")).toHaveLength(0);
@@ -152,12 +149,10 @@ describe('images for image-capable APs', () => {
     const { s, q, ap, change, apiImage, f } = await setup({ MQTT_MAX_PAYLOAD_BYTES: '2500' });
     const images = ap(0, s.labelIds, ['image/png']);
     await images.start();
-    await waitFor(
-      () => q('SELECT caps FROM aps WHERE caps IS NOT NULL'),
-      (r) => r.length === 1,
-      30_000,
-      'caps recorded',
-    );
+    await waitFor('caps recorded', () => q('SELECT caps FROM aps WHERE caps IS NOT NULL'), {
+      until: (r) => r.length === 1,
+      timeoutMs: 30_000,
+    });
     // a listener on the group topic sees what the APs see
     const seen: { type: string; bytes: number; chunks?: number }[] = [];
     const clientId = `${s.groupId}@@@SPY`;
@@ -176,17 +171,14 @@ describe('images for image-capable APs', () => {
     await spy.subscribeAsync(`${f.parent}/task/${s.groupId}`, { qos: 1 });
     const taskId = await change(s);
     await waitFor(
-      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
-      (r) => r[0].state === 'completed',
-      60_000,
       'task completed',
+      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
+      { until: (r) => r[0].state === 'completed', timeoutMs: 60_000 },
     );
-    await waitFor(
-      async () => seen.filter((m) => m.type === 'price.update').length,
-      (n) => n >= 1,
-      10_000,
-      'messages seen',
-    );
+    await waitFor('messages seen', async () => seen.filter((m) => m.type === 'price.update').length, {
+      until: (n) => n >= 1,
+      timeoutMs: 10_000,
+    });
     expect(
       seen.some((m) => m.type === 'image.chunk'),
       JSON.stringify(seen),
@@ -242,12 +234,10 @@ describe('images for image-capable APs', () => {
       }),
       { qos: 1 },
     );
-    await waitFor(
-      () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]),
-      (r) => r.length === 1 && r[0].caps !== null,
-      30_000,
-      'caps',
-    );
+    await waitFor('caps', () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]), {
+      until: (r) => r.length === 1 && r[0].caps !== null,
+      timeoutMs: 30_000,
+    });
     const models = await q<{ label_id: string; model_code: string }>(
       'SELECT label_id, model_code FROM labels WHERE label_id IN (?) ORDER BY label_id',
       [[label, s.labelIds[1]]],
@@ -259,10 +249,9 @@ describe('images for image-capable APs', () => {
     expect(await q("SELECT * FROM audit_log WHERE action = 'label.model_reported'")).toHaveLength(1);
     const taskId = await change(s, [s.productIds[0]]);
     const msg = await waitFor(
-      async () => got.find((m) => m.items.some((i) => i.labelId === label)),
-      (m) => !!m,
-      30_000,
       'task message',
+      async () => got.find((m) => m.items.some((i) => i.labelId === label)),
+      { until: (m) => !!m, timeoutMs: 30_000 },
     );
     const item = msg!.items.find((i) => i.labelId === label)!;
     expect(item.image?.data).toBeTruthy();
@@ -284,28 +273,25 @@ describe('images for image-capable APs', () => {
     // the v1 content hash from an image-capable AP: it does not show the image it was sent
     await ack(item.contentHash);
     const failed = await waitFor(
+      'mismatch',
       () =>
         q<{ state: string; error: string | null }>('SELECT state, error FROM task_items WHERE id = ?', [
           item.itemId,
         ]),
-      (r) => r[0].state === 'failed',
-      30_000,
-      'mismatch',
+      { until: (r) => r[0].state === 'failed', timeoutMs: 30_000 },
     );
     expect(failed[0].error).toMatch(/hash_mismatch/);
     await ack(item.image!.hash);
     await waitFor(
-      () => q<{ state: string }>('SELECT state FROM task_items WHERE id = ?', [item.itemId]),
-      (r) => r[0].state === 'confirmed',
-      30_000,
       'confirmed with the image hash',
+      () => q<{ state: string }>('SELECT state FROM task_items WHERE id = ?', [item.itemId]),
+      { until: (r) => r[0].state === 'confirmed', timeoutMs: 30_000 },
     );
     // the task completes once its last item is confirmed (the finisher runs after the ack batch)
     await waitFor(
-      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
-      (r) => r[0].state === 'completed',
-      30_000,
       'task completed',
+      () => q<{ state: string }>('SELECT state FROM tasks WHERE id = ?', [taskId]),
+      { until: (r) => r[0].state === 'completed', timeoutMs: 30_000 },
     );
   });
 });

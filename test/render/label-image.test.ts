@@ -13,7 +13,7 @@ import {
   setPrice,
   signedIn,
   startCatalogPlatform,
-} from '../catalog/fixtures.js';
+} from '../catalog/support/fixtures.js';
 
 let p: TestPlatform;
 let admin: WebClient;

@@ -15,7 +15,7 @@ import {
   setPrice,
   signedIn,
   startCatalogPlatform,
-} from '../catalog/fixtures.js';
+} from '../catalog/support/fixtures.js';
 
 const SHOTS = '/tmp/shots-render';
 let p: TestPlatform;

@@ -15,12 +15,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = path.join(PROJECT_ROOT, '.data');
   const log = (m: string) => process.stdout.write(`[services] ${m}\n`);
-  // Besides MariaDB and Redis: Debian's Chromium for browser tests, Mosquitto as a third-party broker and clients.
+  // Besides MariaDB and Redis: Debian's Chromium and a CJK font for browser tests, Mosquitto as a third-party broker and clients.
   ensurePackages(
     [
       { pkg: 'chromium', bins: ['/usr/bin/chromium'] },
       { pkg: 'mosquitto', bins: ['/usr/sbin/mosquitto'] },
       { pkg: 'mosquitto-clients', bins: ['/usr/bin/mosquitto_pub', '/usr/bin/mosquitto_sub'] },
+      // Chinese pages in the browser tests and screenshots (else every character is a box).
+      { pkg: 'fonts-noto-cjk', bins: ['/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'] },
     ],
     log,
   );

@@ -122,16 +122,6 @@ export function inbox(c: MqttClient): Received {
   return received.get(c) ?? record(c);
 }
 
-/** Polls `cond`. The deadline is generous: it costs nothing when things are fast, and a loaded machine is slow. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition') {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the socket is closed by the broker. */

@@ -1,6 +1,6 @@
 // A whole platform on its own database, Redis prefix and ephemeral ports, as a test fixture.
 import { loadConfig, type Config } from '../../server/config.js';
-import { createLogger } from '../../server/core/logger.js';
+import { createLogger, type Logger } from '../../server/core/logger.js';
 import { startPlatform, type Platform } from '../../server/platform.js';
 import { createTestDatabase, serverUrls, uid } from './env.js';
 import { deleteRedisPrefix } from './scratch.js';
@@ -16,9 +16,12 @@ export interface TestPlatform extends Platform {
 
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
 
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
-  const db = await createTestDatabase();
-  const { redisUrl } = serverUrls();
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  opts: { log?: Logger; mysqlServerUrl?: string; redisUrl?: string } = {},
+): Promise<TestPlatform> {
+  const db = await createTestDatabase(opts.mysqlServerUrl);
+  const redisUrl = opts.redisUrl ?? serverUrls().redisUrl;
   const prefix = `t${uid()}`;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -31,11 +34,13 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     DEMO: 'false',
     REDIS_PREFIX: prefix,
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Tests read English unless they ask for another language (the product's default is zh-CN).
+    DEFAULT_LOCALE: 'en',
     MYSQL_URL: db.url,
     REDIS_URL: redisUrl,
     ...env,
   });
-  const log = createLogger(config.LOG_LEVEL);
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const platform = await startPlatform({
     config,
     log,

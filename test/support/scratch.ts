@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { execute } from '../../server/db/query.js';
 
 /** Creates an empty database on the server of `serverUrl`; returns its URL and a drop function. */
 export async function createScratchDatabase(
@@ -10,7 +11,7 @@ export async function createScratchDatabase(
   name: string,
 ): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const admin = await mysql.createConnection({ uri: serverUrl });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await execute(admin, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
@@ -19,7 +20,7 @@ export async function createScratchDatabase(
     name,
     drop: async () => {
       const c = await mysql.createConnection({ uri: serverUrl });
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await execute(c, `DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     },
   };

@@ -28,10 +28,12 @@ export class WebClient {
       const i = pair.indexOf('=');
       this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
     }
-    const text = await res.text();
+    // The bytes too: text decoding drops a leading BOM, which a CSV download must have.
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = new TextDecoder().decode(bytes);
     const m = /name="_csrf" value="([^"]+)"/.exec(text);
     if (m) this.lastCsrf = m[1];
-    return { status: res.status, location: res.headers.get('location'), text, headers: res.headers };
+    return { status: res.status, location: res.headers.get('location'), text, bytes, headers: res.headers };
   }
 
   get(path: string) {

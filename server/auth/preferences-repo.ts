@@ -1,0 +1,32 @@
+import type { Queryable } from '../db/pool.js';
+
+export async function findPreferences(
+  db: Queryable,
+  userId: number,
+  lock = false,
+): Promise<{ username: string; locale: string | null; time_zone: string | null } | null> {
+  const [rows] = (await db.query(
+    `SELECT username, locale, time_zone FROM users WHERE id = ?${lock ? ' FOR UPDATE' : ''}`,
+    [userId],
+  )) as unknown as [{ username: string; locale: string | null; time_zone: string | null }[]];
+  return rows[0] ?? null;
+}
+
+export async function updatePreferences(
+  db: Queryable,
+  userId: number,
+  p: { locale?: string | null; timeZone?: string | null },
+) {
+  const sets: string[] = [];
+  const args: unknown[] = [];
+  if (p.locale !== undefined) {
+    sets.push('locale = ?');
+    args.push(p.locale);
+  }
+  if (p.timeZone !== undefined) {
+    sets.push('time_zone = ?');
+    args.push(p.timeZone);
+  }
+  if (!sets.length) return;
+  await db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, userId]);
+}

@@ -1,0 +1,77 @@
+// A broker node that dies (killed, machine lost) sends no disconnect events: its APs would stay
+// "online" in MySQL for good. Every SWEEP_MS this sweep (worker role) looks at the nodes that
+// online APs are recorded on; a node without its heartbeat (broker/presence.ts: gone within three
+// beats) has its APs marked offline with reason node_lost, one audit record each, in one
+// transaction. A node restarted under the same MQTT_NODE_ID records its own left-overs as lost
+// (broker-service.ts), since its heartbeat is back. Several workers may sweep at once: the rows
+// are locked and only those still online are changed and audited.
+import { Presence } from '../../broker/index.js';
+import { SYSTEM_ACTOR } from '../audit/audit-chain.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { Config } from '../config.js';
+import type { AppContext } from '../core/context.js';
+import type { Service } from '../core/lifecycle.js';
+import { withTx } from '../db/pool.js';
+import { markNodeLost, onlineNodes } from './aps-repo.js';
+
+const SWEEP_MS = 15_000;
+
+export class StalePresenceSweeper implements Service {
+  readonly name = 'stale-presence-sweeper';
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private readonly presence: Presence;
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'pool' | 'redis' | 'log'> & {
+      config: Pick<Config, 'REDIS_PREFIX'>;
+    },
+  ) {
+    // only asked whether other nodes are alive; this one never claims or beats
+    this.presence = new Presence(ctx.redis, ctx.config.REDIS_PREFIX, 'stale-presence-sweeper');
+  }
+
+  async start() {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .catch((err: unknown) => this.ctx.log.error({ err }, 'stale presence sweep failed'))
+        .finally(() => (this.running = null));
+    }, SWEEP_MS);
+    this.timer.unref();
+  }
+
+  async stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One sweep; returns the APs marked offline. */
+  async sweep(): Promise<number> {
+    let n = 0;
+    for (const node of await onlineNodes(this.ctx.pool)) {
+      if (await this.presence.alive(node)) continue;
+      const at = new Date();
+      const lost = await withTx(this.ctx.pool, async (c) => {
+        const rows = await markNodeLost(c, node, at);
+        // the chain append is the transaction's last statement (audit-repo.ts), one for all the APs
+        await appendAudit(
+          c,
+          SYSTEM_ACTOR,
+          rows.map((r) => ({
+            action: 'ap.disconnected',
+            objectType: 'ap',
+            objectId: r.clientId,
+            refs: { ap: r.clientId, group: r.groupId },
+            summary: `broker node ${node} stopped answering; the AP is no longer connected through it`,
+            after: { at: at.toISOString(), reason: 'node_lost', ip: r.ip, brokerNode: node },
+          })),
+        );
+        return rows.length;
+      });
+      if (lost) this.ctx.log.warn({ node, aps: lost }, 'broker node lost: its APs marked offline');
+      n += lost;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,65 @@
+// The JSON of the task API (task-api-routes.ts): times as ISO strings. Described for the
+// OpenAPI document in server/api/openapi-tasks.ts; keep the two in step.
+import type { TaskProgress, TaskService } from './task-service.js';
+
+type TaskItem = Awaited<ReturnType<TaskService['items']>>[number];
+
+export const taskJson = (p: TaskProgress) => ({
+  id: p.task.id,
+  state: p.task.state,
+  source: p.task.source,
+  createdBy: p.task.createdBy,
+  note: p.task.note,
+  parentTaskId: p.task.parentTaskId,
+  createdAt: p.task.createdAt.toISOString(),
+  deadlineAt: p.task.deadlineAt.toISOString(),
+  dispatchedAt: p.task.dispatchedAt?.toISOString() ?? null,
+  finishedAt: p.task.finishedAt?.toISOString() ?? null,
+  items: { total: p.total, done: p.done, byState: p.counts },
+});
+
+export const itemJson = (i: TaskItem) => ({
+  itemId: i.id,
+  labelId: i.labelId,
+  storeId: i.storeId,
+  groupId: i.groupId,
+  sku: i.sku,
+  name: i.name,
+  price: i.price,
+  promoPrice: i.promoPrice,
+  currency: i.currency,
+  contentHash: i.contentHash,
+  state: i.state,
+  attempts: i.attempts,
+  lastSentAt: i.lastSentAt?.toISOString() ?? null,
+  confirmedBy: i.confirmedBy,
+  confirmedAt: i.confirmedAt?.toISOString() ?? null,
+  error: i.error,
+});
+
+export function itemPageJson(
+  taskId: string,
+  p: { page: number; pageSize: number; state?: string },
+  items: TaskItem[],
+) {
+  return {
+    taskId,
+    page: p.page,
+    pageSize: p.pageSize,
+    state: p.state ?? null,
+    items: items.map(itemJson),
+  };
+}
+
+/** One event of the task page's live progress stream (GET /tasks/:id/events). */
+export const progressEventJson = (
+  p: TaskProgress,
+  breakdown: Awaited<ReturnType<TaskService['breakdown']>>,
+) => ({
+  state: p.task.state,
+  counts: p.counts,
+  total: p.total,
+  done: p.done,
+  active: p.active,
+  breakdown,
+});
