@@ -24,6 +24,8 @@ const MAY_IMPORT = {
   'server/devices': [...DOMAIN, 'server/tasks', 'broker'],
   'server/catalog': DOMAIN,
   'server/render': [...DOMAIN, 'server/tasks'],
+  'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
+  'server/alerts': [...DOMAIN, 'server/tasks'],
   'server/api': [...BASE, 'server/catalog', 'server/tasks'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
   // the composition root and the process entry see every module

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Service } from '../server/core/lifecycle.js';
 import type { Logger } from '../server/core/logger.js';
 import { createRedis, redisErrorLogger } from '../server/core/redis.js';
+import { errorLogger } from '../server/core/throttle.js';
 import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
 import type { DownlinkPublisher } from './downlink.js';
@@ -18,7 +19,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { publishedHook } from './hooks/published.js';
 import { Listeners, WS_PATH, type Transport } from './listeners.js';
-import { PACKET_OVERHEAD_BYTES, type BrokerOptions } from './options.js';
+import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
 import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
 import { Presence, type PresenceEntry } from './presence.js';
@@ -72,7 +73,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       log: this.log.child({ component: 'broker', node: opts.nodeId }),
       registry,
       presence,
-      queues: new EventQueues(opts.redisUrl, opts.redisPrefix),
+      queues: new EventQueues(opts.redisUrl, opts.redisPrefix, this.log),
       p2p: new P2pStore(this.redis, opts.redisPrefix, opts.offlineRetentionSeconds),
       instanceId,
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
@@ -117,6 +118,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       mq: this.stores.mq,
       persistence: this.stores.persistence,
       connectTimeout: opts.connectTimeoutMs,
+      heartbeatInterval: opts.heartbeatIntervalMs,
       // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
       maxClientsIdLength: 64,
       preConnect: preConnectHook(ctx),
@@ -125,6 +127,13 @@ export class BrokerService implements Service, DownlinkPublisher {
       authorizeSubscribe: authorizeSubscribeHook(ctx),
       published: publishedHook(ctx),
     });
+    // aedes emits 'error' for a failure no client owns: its will sweep (every 4 heartbeats) when
+    // the persistence's Redis is away, an offline enqueue that failed. Without a listener that is
+    // an uncaught exception ending the process; the sweep runs again at the next tick.
+    (aedes as unknown as NodeJS.EventEmitter).on(
+      'error',
+      errorLogger(ctx.log, 'broker store unavailable (will sweep, offline queue); carrying on'),
+    );
     await aedes.listen();
     const store = (
       aedes as unknown as {
@@ -161,7 +170,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     const material = needTls
       ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost)
       : null;
-    this.listeners = new Listeners(aedes, opts.host, opts.maxPayloadBytes + PACKET_OVERHEAD_BYTES);
+    this.listeners = new Listeners(aedes, opts.host, opts.maxPacketBytes);
     await this.listeners.start(opts.ports, material);
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }

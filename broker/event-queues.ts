@@ -11,21 +11,18 @@
 // with any event not yet in Redis; the AP's online state is then corrected by its next event.
 // A clean stop (drain, then close) flushes them.
 import { Queue } from 'bullmq';
+import type { Logger } from '../server/core/logger.js';
 import { bullConnection } from '../server/core/redis.js';
+import { errorLogger } from '../server/core/throttle.js';
 import {
   CONNECTION_EVENTS_QUEUE,
+  UPLINK_JOB_OPTS,
   UPLINK_QUEUE,
   type ConnectionEvent,
   type ConnectionEventBatch,
   type UplinkPublish,
 } from './uplink.js';
 
-const JOB_OPTS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: 1000,
-  removeOnFail: 10_000,
-};
 const MAX_BATCH = 500;
 const CONNECTION_EVENTS_DELAY_MS = 20;
 
@@ -61,7 +58,7 @@ class Batcher<T> {
     const batch = this.pending.splice(0);
     if (!batch.length) return;
     const p = this.queue
-      .addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: JOB_OPTS })))
+      .addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: UPLINK_JOB_OPTS })))
       .then(
         () => batch.forEach((b) => b.resolve()),
         (err: unknown) => batch.forEach((b) => b.reject(err)),
@@ -81,7 +78,7 @@ export class EventQueues {
   private readonly uplink: Batcher<UplinkPublish>;
   private readonly connections: Batcher<ConnectionEvent>;
 
-  constructor(redisUrl: string, prefix: string) {
+  constructor(redisUrl: string, prefix: string, log?: Logger) {
     const connection = bullConnection(redisUrl);
     // one job per uplink publish: each is an acknowledgement the worker settles on its own
     this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }), (list) =>
@@ -92,6 +89,9 @@ export class EventQueues {
       (events): { name: string; data: ConnectionEventBatch }[] => [{ name: 'events', data: { events } }],
       CONNECTION_EVENTS_DELAY_MS,
     );
+    // while Redis is away an add waits (no retry limit) and the queues report their reconnects here
+    for (const b of log ? [this.uplink, this.connections] : [])
+      b.queue.on('error', errorLogger(log!, `${b.queue.name} queue: Redis unavailable; adds wait for it`));
   }
 
   addUplink(p: UplinkPublish) {

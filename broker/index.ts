@@ -9,6 +9,8 @@ export { SecretBox } from './registry/secret-box.js';
 export { sha256 } from './registry/registry-view.js';
 export * as topicsRepo from './registry/topics-repo.js';
 export * as credentialsRepo from './registry/credentials-repo.js';
+export * as settingsRepo from './registry/settings-repo.js';
+export type { BrokerSettings } from './registry/settings-repo.js';
 export { ensureInstanceId } from './registry/instance-repo.js';
 export {
   GROUP_ID_RE,

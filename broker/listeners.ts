@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
+import mqtt from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { ListenerPorts } from './options.js';
 import type { TlsMaterial } from './tls.js';
@@ -17,17 +18,44 @@ export const WS_PATH = '/mqtt';
 interface Parser {
   parse(buf: Buffer): number;
   packet: { length: number };
+  /** aedes' queue of packets that arrive before CONNACK; null once it is emptied */
+  _queue: Packet[] | null;
+  listeners(e: 'packet'): ((this: Parser, p: Packet) => void)[];
+  removeListener(e: 'packet', fn: (this: Parser, p: Packet) => void): void;
+  on(e: 'packet', fn: (this: Parser, p: Packet) => void): void;
+  emit(e: string, ...args: unknown[]): boolean;
+}
+
+interface Packet {
+  cmd: string;
+  qos?: number;
+  messageId?: number;
+}
+
+interface ClientInternals {
+  _parser: Parser;
+  _parsingBatch: number;
+  connecting: boolean;
+  connected: boolean;
+  connackSent: boolean;
+  emit(e: 'error', err: Error): void;
 }
 
 /**
- * Refuses a packet by its fixed header, before its body is buffered: the mqtt-packet parser
- * would otherwise hold up to 256 MB for one packet (remaining length, MQTT 3.1.1 section 2.2.3).
+ * What aedes 1.2.0 does not check or gets wrong at the wire, before a packet reaches it:
+ * - a packet whose fixed header announces more than maxPacket bytes closes the connection before
+ *   its body is buffered (the mqtt-packet parser would hold up to 256 MB, MQTT 3.1.1 section 2.2.3);
+ * - a CONNECT with a protocol level other than 3 or 4 that mqtt-packet cannot parse (anything but
+ *   3, 4 and 5) is answered with CONNACK 0x01 before the close (MQTT-3.1.2-2); aedes answers 5 itself;
+ * - a PUBLISH of QoS 1 or 2, a SUBSCRIBE or an UNSUBSCRIBE with packet identifier 0 is a protocol
+ *   error and closes the connection (MQTT-2.3.1-1);
+ * - a packet completed while the CONNECT is still being authenticated waits for CONNACK. aedes
+ *   queues such packets only when they came in the same read as the CONNECT: one that spans reads
+ *   (a large PUBLISH right after CONNECT, legal per MQTT 3.1.4) was handled at once and refused as
+ *   not authenticated.
  */
 function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
-  const client = aedes.handle(stream, req) as unknown as {
-    _parser: Parser;
-    emit(e: 'error', err: Error): void;
-  };
+  const client = aedes.handle(stream, req) as unknown as ClientInternals;
   const parser = client._parser;
   const parse = parser.parse.bind(parser);
   parser.parse = (buf: Buffer) => {
@@ -37,6 +65,46 @@ function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefin
     }
     return left;
   };
+
+  const emit = parser.emit.bind(parser);
+  parser.emit = (event: string, ...args: unknown[]) => {
+    const err = args[0] as Error | undefined;
+    if (
+      event === 'error' &&
+      err?.message === 'Invalid protocol version' &&
+      !client.connecting &&
+      !client.connected
+    ) {
+      parser.emit = emit;
+      // written before the close, then the close once it is flushed (a destroy could drop it)
+      mqtt.writeToStream({ cmd: 'connack', returnCode: 1, sessionPresent: false }, stream);
+      stream.end(() => emit('error', err));
+      return true;
+    }
+    return emit(event, ...args);
+  };
+
+  const [enqueue] = parser.listeners('packet');
+  parser.removeListener('packet', enqueue);
+  parser.on('packet', function (packet) {
+    const needsId =
+      (packet.cmd === 'publish' && (packet.qos ?? 0) > 0) ||
+      packet.cmd === 'subscribe' ||
+      packet.cmd === 'unsubscribe';
+    if (needsId && !packet.messageId) {
+      client.emit('error', new Error(`${packet.cmd} with packet identifier 0 (MQTT-2.3.1-1)`));
+      return;
+    }
+    if (client.connecting && !client.connackSent && this._queue) {
+      // aedes' own queueing, as its enqueue does it for packets of the CONNECT's read
+      client._parsingBatch++;
+      if (this._queue.length < (aedes as unknown as { queueLimit: number }).queueLimit)
+        this._queue.push(packet);
+      else client.emit('error', new Error('Client queue limit reached'));
+      return;
+    }
+    enqueue.call(this, packet);
+  });
 }
 
 export class Listeners {

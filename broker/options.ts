@@ -30,14 +30,15 @@ export interface BrokerOptions {
   maxKeepaliveSeconds: number;
   connectTimeoutMs: number;
   maxPayloadBytes: number;
+  /** hard bound: a larger packet closes the connection before its body is read */
+  maxPacketBytes: number;
+  /** aedes' heartbeat; the will sweep runs every 4 of them */
+  heartbeatIntervalMs: number;
   maxSubscriptions: number;
   offlineRetentionSeconds: number;
   platformSecret?: string;
   secretKey?: string;
 }
-
-/** A CONNECT or PUBLISH carries topic, ids and credentials besides the payload. */
-export const PACKET_OVERHEAD_BYTES = 1024;
 
 export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptions {
   const port = (p: number) => (p === 0 && !config.MQTT_EPHEMERAL_PORTS ? null : p);
@@ -67,6 +68,8 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     maxKeepaliveSeconds: config.MQTT_MAX_KEEPALIVE_SECONDS,
     connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
+    maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+    heartbeatIntervalMs: config.MQTT_HEARTBEAT_INTERVAL_MS,
     maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
     platformSecret: config.PLATFORM_MQTT_SECRET,

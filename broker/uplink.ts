@@ -46,3 +46,20 @@ export interface ConnectionEvent {
   reason?: 'clean' | 'lost' | 'takeover' | 'kicked' | 'node_lost';
   cleanSession?: boolean;
 }
+
+/**
+ * How uplink and connection-event jobs are retried when their consumer fails (MySQL away):
+ * for about a week, at most a minute apart, so an outage of any length loses no accepted
+ * message. Consumers pass `uplinkBackoff` as their Worker's `settings.backoffStrategy`.
+ */
+export const UPLINK_JOB_OPTS = {
+  attempts: 10_000,
+  backoff: { type: 'uplink' },
+  removeOnComplete: 1000,
+  removeOnFail: 10_000,
+};
+
+/** 1 s, 2 s, 4 s ... capped at 60 s (BullMQ's exponential backoff has no cap). */
+export function uplinkBackoff(attemptsMade: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, Math.min(attemptsMade - 1, 16)), 60_000);
+}

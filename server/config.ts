@@ -123,12 +123,26 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64')
     .optional(),
+  // aedes' node heartbeat; its sweep for the wills of dead nodes runs every 4 heartbeats.
+  MQTT_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  // A packet over this closes the connection before its body is read; a publish over
+  // MQTT_MAX_PAYLOAD_BYTES but within it is dropped and the connection stays.
+  MQTT_MAX_PACKET_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),
   TASK_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   TASK_DEFAULT_DEADLINE_SECONDS: z.coerce.number().int().positive().default(1800),
   TASK_RETRY_BASE_MS: z.coerce.number().int().positive().default(15_000),
+  // An explicit `failed` ack is retried after this (doubling with each attempt), not after the
+  // silence schedule above: the AP answered, so there is no reason to wait as for a lost message.
+  TASK_FAILED_RETRY_MS: z.coerce.number().int().positive().default(2000),
+  // How often a worker evaluates the alert rules (server/alerts).
+  ALERT_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
 
   SLS_ENDPOINT: z.string().url().optional(),
   SLS_PROJECT: z.string().optional(),
@@ -221,6 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && (!e.MYSQL_URL || !e.REDIS_URL || !e.SESSION_SECRET)) {
     throw new ConfigError(
       'invalid configuration:\n  MYSQL_URL, REDIS_URL, SESSION_SECRET: required when NODE_ENV=production',
+    );
+  }
+  if (e.MQTT_MAX_PACKET_BYTES < e.MQTT_MAX_PAYLOAD_BYTES + 1024) {
+    throw new ConfigError(
+      'invalid configuration:\n  MQTT_MAX_PACKET_BYTES: must be at least MQTT_MAX_PAYLOAD_BYTES + 1024',
     );
   }
   if (e.MQTT_TLS_CERT_FILE && !e.MQTT_TLS_KEY_FILE) {

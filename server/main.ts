@@ -28,7 +28,9 @@ async function main() {
   }
   if (!sessionSecret) throw new Error('SESSION_SECRET is required with external MYSQL_URL and REDIS_URL');
 
-  const platform = await startPlatform({ config, log, mysqlUrl, redisUrl, sessionSecret });
+  const platform = await startWhenReachable(log, () =>
+    startPlatform({ config, log, mysqlUrl, redisUrl, sessionSecret }),
+  );
   const url =
     config.PUBLIC_URL ??
     `http://${config.HTTP_HOST === '0.0.0.0' ? 'localhost' : config.HTTP_HOST}:${platform.httpPort}`;
@@ -59,6 +61,48 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The codes of a MySQL or Redis that cannot be reached (yet): worth waiting for, not a reason to exit. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
+const unreachable = (err: unknown) =>
+  UNREACHABLE.has(String((err as { code?: unknown }).code)) ||
+  (err as Error)?.name === 'MaxRetriesPerRequestError';
+
+/**
+ * Starts the platform; while MySQL or Redis cannot be reached (a process started during an
+ * outage) it waits and tries again, doubling the pause up to 30 s, instead of exiting.
+ */
+async function startWhenReachable<T>(
+  log: ReturnType<typeof createLogger>,
+  start: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
+      log.warn(
+        {
+          err: { message: (err as Error).message, code: (err as { code?: string }).code },
+          attempt,
+          retryInMs: delay,
+        },
+        'MySQL or Redis unreachable at start-up; waiting for it',
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 main().catch((err) => {

@@ -16,6 +16,8 @@ import type { DomainModule } from './core/module.js';
 import { createRedis } from './core/redis.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { createAlertsModule } from './alerts/module.js';
+import { createDashboardModule } from './dashboard/module.js';
 import { createDemoModule } from './demo/module.js';
 import { createDevicesModule } from './devices/module.js';
 import { createRegistryModule } from './registry/module.js';
@@ -70,6 +72,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     images: render.ports.itemImages,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
+  const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
+  const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
   const api = createApiModule(ctx);
   const demo = await createDemoModule(ctx, roles, {
     broker: broker.ports.broker,
@@ -84,6 +88,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     render,
     tasks,
     catalog,
+    dashboard,
+    alerts,
     api,
     demo,
   ];

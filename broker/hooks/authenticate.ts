@@ -91,6 +91,9 @@ async function signature(
   if (!key || !same(pass, hmacB64(key.secret, d.clientId))) throw new ConnectRefused(4, 'bad signature');
   if (key.groupIds && !key.groupIds.includes(d.groupId))
     throw new ConnectRefused(5, 'AccessKey not valid for this Group ID');
+  // Device credentials win: the shared key may not act as, or wipe the session of, a device with its own.
+  if ((await reg.settings()).deviceCredentialsWin && (await reg.clientHasDeviceCredential(d.clientId)))
+    throw new ConnectRefused(5, 'this Client ID holds its own device credential');
   return { kind: 'device', identity: d, read: true, write: true, expiresAt: null, refs: [`ak:${keyId}`] };
 }
 

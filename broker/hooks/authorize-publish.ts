@@ -1,7 +1,14 @@
 // PUBLISH from a client: the topic rules of ap-protocol.md and the seed's limits. An uplink
 // publish (ack/status) is added to the uplink queue here, because this is the last hook before
 // aedes writes PUBACK (lib/handlers/publish.js acks QoS 1 before it calls broker.publish).
-// A refused publish closes the connection, which MQTT 3.1.1 allows (section 3.3.5).
+// A refused publish closes the connection, which MQTT 3.1.1 allows (section 3.3.5), but only
+// once every earlier accepted publish of the connection has been acknowledged and published:
+// aedes handles the packets of one read concurrently, so a refusal closing at once would cost an
+// accepted publish before it (still in the queue add, or in aedes' QoS 2 store) its PUBACK or
+// PUBREC and its delivery.
+// A publish over the payload limit is dropped, not refused: acknowledged (3.1.1 has no negative
+// PUBACK), logged, delivered to nobody, and the connection stays.
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
 import { principalOf } from '../principal.js';
 import { parseClientId, parseTopic, topicsFor, GROUP_ID_RE } from '../rules.js';
@@ -11,6 +18,54 @@ export class PublishRefused extends Error {
   override name = 'PublishRefused';
 }
 
+/** Where a dropped publish goes: a `$SYS` topic no client can subscribe to and no broker listens on. */
+export const DROPPED_TOPIC = '$SYS/esl/dropped';
+
+/** How long a refusal waits at most for the earlier publishes (one whose publish failed never comes). */
+const EARLIER_WAIT_MS = 5000;
+
+/** Per connection, the accepted publishes not yet acknowledged and published. */
+const inFlight = new WeakMap<Client, Set<Promise<void>>>();
+/** A packet let through, and what to call when aedes has published it. */
+const onPublished = new WeakMap<object, () => void>();
+const listening = new WeakSet<Aedes>();
+
+/**
+ * aedes emits 'publish' with the very packet it was given once it has published it, after the
+ * PUBACK (written before publishing) or the PUBREC (written in the publish's callback, before
+ * the event): from then on neither depends on the connection.
+ */
+function published(broker: Aedes, packet: object): Promise<void> {
+  if (!listening.has(broker)) {
+    listening.add(broker);
+    broker.on('publish', (pk) => onPublished.get(pk)?.());
+  }
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, EARLIER_WAIT_MS);
+    onPublished.set(packet, () => {
+      clearTimeout(t);
+      onPublished.delete(packet);
+      resolve();
+    });
+  });
+}
+
+function track(client: Client, p: Promise<void>) {
+  let set = inFlight.get(client);
+  if (!set) inFlight.set(client, (set = new Set()));
+  set.add(p);
+  void p.finally(() => set.delete(p));
+}
+
+/** Calls fn once the earlier accepted publishes of the connection are acknowledged and published. */
+function afterEarlier(client: Client, fn: () => void) {
+  const set = inFlight.get(client);
+  if (!set?.size) return fn();
+  // a turn later: mqtt-packet corks the socket for a write and uncorks it on the next tick, so a
+  // close from this microtask would drop the PUBREC just written
+  void Promise.allSettled([...set]).then(() => setImmediate(fn));
+}
+
 export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
   return (client, packet, done) => {
     // A will being published by the broker itself; it was checked at CONNECT.
@@ -18,11 +73,23 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
     const p = principalOf(client);
     const refuse = (reason: string) => {
       ctx.log.warn({ clientId: client.id, topic: packet.topic.slice(0, 80), reason }, 'publish refused');
-      done(new PublishRefused(reason));
+      afterEarlier(client, () => done(new PublishRefused(reason)));
     };
     if (!p) return refuse('not authenticated');
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
-    if (payload.length > ctx.opts.maxPayloadBytes) return refuse('payload over the limit');
+    if (payload.length > ctx.opts.maxPayloadBytes) {
+      ctx.log.warn(
+        {
+          clientId: client.id,
+          topic: packet.topic.slice(0, 80),
+          bytes: payload.length,
+          limit: ctx.opts.maxPayloadBytes,
+        },
+        'publish over the payload limit dropped',
+      );
+      drop(packet);
+      return done(null);
+    }
     // Wildcards and $-topics never reach here from a device: '$' cannot start a parent topic.
     const t = parseTopic(packet.topic);
     if (!t) return refuse('topic malformed or over 64 characters');
@@ -40,7 +107,8 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
     const own = topicsFor(t.parent, p.identity);
     const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
     if (!kind) return refuse("not this client's ack or status topic");
-    ctx.queues
+    const broker = (client as unknown as { broker: Aedes }).broker;
+    const settled = ctx.queues
       .addUplink({
         kind,
         topic: packet.topic,
@@ -53,12 +121,28 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
         brokerNode: ctx.opts.nodeId,
       })
       .then(
-        () => done(null),
+        () => {
+          const out = published(broker, packet);
+          done(null);
+          return out;
+        },
         (err: unknown) => {
           // No PUBACK: the client keeps the message and sends it again after reconnecting.
           ctx.log.error({ err, clientId: client.id }, 'uplink queue unavailable');
           done(new PublishRefused('uplink queue unavailable'));
         },
       );
+    track(client, settled);
   };
+}
+
+/**
+ * aedes acknowledges what the hook lets through (PUBACK, or PUBREC/PUBCOMP for QoS 2) and then
+ * publishes it: pointed at DROPPED_TOPIC with no body, it reaches no subscriber, no offline
+ * queue and no retained store.
+ */
+function drop(packet: PublishPacket) {
+  packet.topic = DROPPED_TOPIC;
+  packet.payload = Buffer.alloc(0);
+  packet.retain = false;
 }

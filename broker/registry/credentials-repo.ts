@@ -119,3 +119,22 @@ export const revokeToken = (db: Queryable, id: string) =>
     'UPDATE mqtt_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL',
     [id],
   );
+
+/** The Client IDs that hold a device credential that is not revoked. */
+export const credentialHolders = async (db: Queryable) =>
+  (
+    await queryRows<{ client_id: string }>(
+      db,
+      'SELECT client_id FROM mqtt_device_credentials WHERE revoked_at IS NULL',
+    )
+  ).map((r) => r.client_id);
+
+/** Whether the Client ID holds a device credential that is not revoked. */
+export const clientHasDeviceCredential = async (db: Queryable, clientId: string) =>
+  (
+    await queryRows<{ n: number }>(
+      db,
+      'SELECT 1 AS n FROM mqtt_device_credentials WHERE client_id = ? AND revoked_at IS NULL',
+      [clientId],
+    )
+  ).length > 0;

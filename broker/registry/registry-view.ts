@@ -6,12 +6,16 @@
 // MySQL again. Writers set a new version after their transaction commits and before they report
 // the change done, so the next connection on every node sees it. Only rows that exist are
 // cached: an unknown Group ID or key is read from MySQL each time, so rows inserted without the
-// registry service (test fixtures, manual SQL) are seen at once too.
+// registry service (test fixtures, manual SQL) are seen at once too. Two answers are cached
+// either way, because the registry service sets a new version when they change: the broker
+// settings, and which Client IDs hold a live device credential (issuing one sets a version);
+// one inserted behind the service's back counts within a minute.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../../server/db/pool.js';
 import { SecretBox } from './secret-box.js';
 import * as creds from './credentials-repo.js';
+import { readSettings, type BrokerSettings } from './settings-repo.js';
 import * as topics from './topics-repo.js';
 
 export interface AccessKey {
@@ -43,6 +47,9 @@ class Generation {
   readonly accessKeys = new Map<string, Promise<AccessKey | null>>();
   readonly deviceCredentials = new Map<string, Promise<DeviceCredential | null>>();
   readonly tokens = new Map<string, Promise<Token | null>>();
+  /** the Client IDs holding a live device credential, read in one query per version */
+  credentialHolders: Promise<Set<string>> | null = null;
+  settings: Promise<BrokerSettings> | null = null;
 
   constructor(readonly version: string | null) {}
 }
@@ -103,6 +110,30 @@ export class RegistryRead {
       () => this.view.loadDeviceCredential(id),
       (v) => v !== null,
     );
+  }
+
+  /** The instance's broker settings (one row), read once per registry version. */
+  settings(): Promise<BrokerSettings> {
+    if (!this.gen) return this.view.loadSettings();
+    const p = (this.gen.settings ??= this.view.loadSettings());
+    p.catch(() => {
+      if (this.gen?.settings === p) this.gen.settings = null;
+    });
+    return p;
+  }
+
+  /**
+   * Whether the Client ID holds a live device credential. The holders are read once per version
+   * (one query, however many distinct Client IDs connect), not once per Client ID.
+   */
+  async clientHasDeviceCredential(clientId: string): Promise<boolean> {
+    if (!this.gen) return this.view.loadClientHasDeviceCredential(clientId);
+    const g = this.gen;
+    const p = (g.credentialHolders ??= this.view.loadCredentialHolders());
+    p.catch(() => {
+      if (g.credentialHolders === p) g.credentialHolders = null;
+    });
+    return (await p).has(clientId);
   }
 
   /** Expiry is checked at each use, so a cached token stops working when it expires. */
@@ -186,6 +217,18 @@ export class RegistryView {
     if (!row || row.revoked_at) return null;
     const secret = this.box.open(row.secret_sealed);
     return secret === null ? null : { clientId: row.client_id, secret };
+  }
+
+  loadSettings(): Promise<BrokerSettings> {
+    return readSettings(this.pool);
+  }
+
+  loadClientHasDeviceCredential(clientId: string): Promise<boolean> {
+    return creds.clientHasDeviceCredential(this.pool, clientId);
+  }
+
+  async loadCredentialHolders(): Promise<Set<string>> {
+    return new Set(await creds.credentialHolders(this.pool));
   }
 
   async loadToken(token: string): Promise<Token | null> {

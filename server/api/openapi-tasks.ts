@@ -1,9 +1,41 @@
 // Shapes of the pipeline's task API (server/tasks/task-api-routes.ts), described here for
 // the OpenAPI document only. Keep in step with server/tasks/task-serializers.ts.
 import { z } from 'zod';
+import { BLOCK_REASONS } from '../tasks/task-diagnosis.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../tasks/states.js';
 
 const ts = z.string().meta({ format: 'date-time' });
+const blockReason = z.enum(BLOCK_REASONS).meta({
+  description:
+    'no_ap: the Group ID has no AP at all; ap_offline: the AP serving the label is disconnected; label_unreported: no AP has ever reported the label; label_unreachable: the serving AP answered it cannot reach the label; ap_error: the serving AP answered `failed` for another reason',
+});
+
+export const Blocked = z.object({
+  reason: blockReason,
+  groupId: z.string(),
+  clientId: z
+    .string()
+    .optional()
+    .meta({ description: 'The AP concerned (ap_offline, label_unreachable, ap_error)' }),
+  labels: z.number().int().meta({ description: 'Open labels of the task held up by this' }),
+  since: ts.meta({ description: "The AP's disconnect, the first failure, or the task's dispatch" }),
+  error: z.string().optional().meta({ description: "The AP's error text (label_unreachable, ap_error)" }),
+});
+
+export const Forecast = z.object({
+  open: z.number().int().meta({ description: 'Labels not yet in a final state' }),
+  blocked: z.number().int(),
+  willMiss: z.number().int().meta({
+    description:
+      'Labels that will miss the deadline if nothing changes: the blocked ones, and those the confirmation pace so far cannot reach in time',
+  }),
+  onTrack: z.number().int(),
+  deadlineAt: ts,
+  ratePerMinute: z
+    .number()
+    .nullable()
+    .meta({ description: 'Confirmations per minute so far; null before the first' }),
+});
 
 export const Task = z.object({
   id: z.string(),
@@ -28,6 +60,11 @@ export const Task = z.object({
       z.object({ groupId: z.string(), ap: z.string().nullable(), state: z.string(), n: z.number().int() }),
     )
     .meta({ description: 'Per Group ID and confirming AP' }),
+  blocked: z.array(Blocked).meta({
+    description:
+      'For a running task: what holds up its open labels, per Group ID and AP; empty when nothing does or the task has ended',
+  }),
+  forecast: Forecast.nullable().meta({ description: 'For a running task; null once it has ended' }),
 });
 
 export const TaskItem = z.object({
@@ -44,6 +81,8 @@ export const TaskItem = z.object({
   state: z.enum(ITEM_STATES),
   attempts: z.number().int(),
   lastSentAt: ts.nullable(),
+  nextRetryAt: ts.nullable().meta({ description: 'When an open item is sent again if still unanswered' }),
+  blocked: blockReason.nullable().meta({ description: 'What holds up this open item, if anything' }),
   confirmedBy: z
     .string()
     .nullable()

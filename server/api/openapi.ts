@@ -23,7 +23,7 @@ import {
   Store,
   StoreCreateRequest,
 } from '../catalog/api-bulk-schemas.js';
-import { ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
+import { Blocked, Forecast, ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
 
 function components() {
@@ -46,6 +46,8 @@ function components() {
     LabelCreateResult,
     Error: ApiError,
     Task,
+    TaskBlocked: Blocked,
+    TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
   };
@@ -206,7 +208,8 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}': {
         get: {
           operationId: 'getTask',
-          summary: 'A task with item counts per state and per AP (scope tasks:read)',
+          summary:
+            'A task with item counts per state and per AP, and for a running task what blocks its labels and how many will miss the deadline (scope tasks:read)',
           parameters: [taskId],
           responses: { 200: json('Task', 'The task'), 404: json('Error', 'No such task'), ...errors },
         },

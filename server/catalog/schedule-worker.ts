@@ -6,6 +6,7 @@ import { withTx } from '../db/pool.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
+import { throttledLog } from '../core/throttle.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-chain.js';
 import * as prices from './prices-repo.js';
@@ -21,6 +22,8 @@ export class ScheduleWorker implements Service {
   readonly name = 'price-schedules';
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  // while MySQL is away every tick fails the same way
+  private readonly failed: ReturnType<typeof throttledLog>;
 
   constructor(
     private readonly pool: Pool,
@@ -28,7 +31,9 @@ export class ScheduleWorker implements Service {
     private readonly tasks: PriceTaskCreator | null,
     private readonly log: Logger,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.failed = throttledLog(log, 'error', 'schedule tick failed; it runs again every tick');
+  }
 
   async start() {
     this.timer = setInterval(() => {
@@ -36,7 +41,10 @@ export class ScheduleWorker implements Service {
         this.running = this.tick()
           .then(
             () => undefined,
-            (err) => this.log.error({ err }, 'schedule tick failed'),
+            (err: unknown) =>
+              this.failed({
+                err: { message: (err as Error).message, code: (err as { code?: string }).code },
+              }),
           )
           .finally(() => (this.running = null));
     }, this.intervalMs);

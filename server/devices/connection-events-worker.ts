@@ -8,12 +8,14 @@ import {
   CONNECTION_EVENTS_QUEUE,
   type ConnectionEvent,
   type ConnectionEventBatch,
+  uplinkBackoff,
 } from '../../broker/index.js';
 import type { Actor, AuditEvent } from '../audit/audit-chain.js';
 import { appendAuditMany } from '../audit/audit-repo.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
+import { errorLogger, throttledLog } from '../core/throttle.js';
 import { withTx, type Pool } from '../db/pool.js';
 import * as aps from './aps-repo.js';
 
@@ -37,11 +39,14 @@ export class ConnectionEventsWorker implements Service {
         connection: bullConnection(this.redisUrl),
         prefix: this.prefix,
         concurrency: 1,
+        settings: { backoffStrategy: uplinkBackoff },
       },
     );
+    const failed = throttledLog(this.log, 'error', 'connection events failed; the job is retried');
     this.worker.on('failed', (job, err) =>
-      this.log.error({ err, jobId: job?.id }, 'connection events failed; the job is retried'),
+      failed({ err: { message: err.message, code: (err as { code?: string }).code }, jobId: job?.id }),
     );
+    this.worker.on('error', errorLogger(this.log, 'connection events worker error; it carries on'));
     await this.worker.waitUntilReady();
   }
 

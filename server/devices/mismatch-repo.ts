@@ -15,7 +15,12 @@ export interface MismatchRow {
   displayedHash: string;
   expectedHash: string;
   lastAp: string | null;
+  /** whether that AP is connected now (null: unknown AP) */
+  apOnline: boolean | null;
   lastStatusAt: Date | null;
+  /** the price the label shows, when a task of ours put that content there (else null: unknown content) */
+  displayedPrice: string | null;
+  displayedPromo: string | null;
   /** an open task item is on its way to this label */
   pendingTask: string | null;
 }
@@ -31,17 +36,25 @@ export async function listMismatches(
   db: Queryable,
   f: { storeId?: number; limit: number; offset: number },
 ): Promise<MismatchRow[]> {
-  const rows = await queryRows<MismatchRow>(
+  const rows = await queryRows<Omit<MismatchRow, 'apOnline'> & { apOnline: number | null }>(
     db,
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
        l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
-       l.last_status_at AS lastStatusAt,
+       l.last_status_at AS lastStatusAt, a.online AS apOnline,
+       (SELECT i.price FROM task_items i WHERE i.label_id = l.label_id AND i.content_hash = l.displayed_hash
+         ORDER BY i.id DESC LIMIT 1) AS displayedPrice,
+       (SELECT i.promo_price FROM task_items i WHERE i.label_id = l.label_id AND i.content_hash = l.displayed_hash
+         ORDER BY i.id DESC LIMIT 1) AS displayedPromo,
        (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
-     ${FROM} ${f.storeId ? 'AND l.store_id = ?' : ''}
+     ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}
      ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
     f.storeId ? [f.storeId, f.limit, f.offset] : [f.limit, f.offset],
   );
-  return rows.map((r) => ({ ...r, pendingTask: r.pendingTask === null ? null : String(r.pendingTask) }));
+  return rows.map((r) => ({
+    ...r,
+    apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
+    pendingTask: r.pendingTask === null ? null : String(r.pendingTask),
+  }));
 }
 
 export async function countMismatches(db: Queryable, storeId?: number): Promise<number> {

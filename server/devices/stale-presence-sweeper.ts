@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/audit-repo.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
+import { throttledLog } from '../core/throttle.js';
 import { withTx } from '../db/pool.js';
 import { markNodeLost, onlineNodes } from './aps-repo.js';
 
@@ -21,6 +22,7 @@ export class StalePresenceSweeper implements Service {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private readonly presence: Presence;
+  private readonly failed: ReturnType<typeof throttledLog>;
 
   constructor(
     private readonly ctx: Pick<AppContext, 'pool' | 'redis' | 'log'> & {
@@ -29,12 +31,20 @@ export class StalePresenceSweeper implements Service {
   ) {
     // only asked whether other nodes are alive; this one never claims or beats
     this.presence = new Presence(ctx.redis, ctx.config.REDIS_PREFIX, 'stale-presence-sweeper');
+    this.failed = throttledLog(
+      ctx.log,
+      'error',
+      'stale presence sweep failed; it runs again every 15 s',
+      60_000,
+    );
   }
 
   async start() {
     this.timer = setInterval(() => {
       this.running ??= this.sweep()
-        .catch((err: unknown) => this.ctx.log.error({ err }, 'stale presence sweep failed'))
+        .catch((err: unknown) =>
+          this.failed({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }),
+        )
         .finally(() => (this.running = null));
     }, SWEEP_MS);
     this.timer.unref();

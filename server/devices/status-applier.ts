@@ -1,4 +1,5 @@
-// Applies one validated status report: the AP's firmware and label count, and per label
+// Applies one validated status report: the AP's firmware and label count (and a sample of its
+// status history every few minutes), and per label
 // the AP that reported it, battery, signal and the hash it displays (which feeds the
 // price-mismatch list). Large reports are written in chunks, one transaction in all.
 // A label newly seen showing something other than its current price, with no task on its
@@ -11,6 +12,7 @@ import {
   applyReportedModels,
   knownDisplayed,
   labelExpectations,
+  sampleApStatus,
   updateReportedLabels,
 } from './status-repo.js';
 
@@ -69,6 +71,27 @@ export async function applyStatus(
       caps: s.caps?.length ? JSON.stringify(s.caps) : null,
       at: from.receivedAt,
       labelsReported: s.labels.length,
+    });
+    const stat = (vs: (number | null)[]) => {
+      const xs = vs.filter((v): v is number => v !== null);
+      return xs.length
+        ? {
+            min: xs.reduce((a, b) => Math.min(a, b)),
+            avg: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length),
+          }
+        : { min: null, avg: null };
+    };
+    const battery = stat(labels.map((l) => l.battery));
+    const rssi = stat(labels.map((l) => l.rssi));
+    await sampleApStatus(c, {
+      clientId: from.clientId,
+      at: from.receivedAt,
+      firmware: s.fw ?? null,
+      labelsReported: s.labels.length,
+      batteryMin: battery.min,
+      batteryAvg: battery.avg,
+      rssiMin: rssi.min,
+      rssiAvg: rssi.avg,
     });
     for (let i = 0; i < mismatched.length; i += 300) {
       const chunk = mismatched.slice(i, i + 300);

@@ -113,3 +113,41 @@ export async function applyReportedModels(
     ]);
   return { changed, unknown: models.filter((m) => !ok.has(m)) };
 }
+
+export interface ApStatusSample {
+  clientId: string;
+  at: Date;
+  firmware: string | null;
+  labelsReported: number;
+  batteryMin: number | null;
+  batteryAvg: number | null;
+  rssiMin: number | null;
+  rssiAvg: number | null;
+}
+
+const SAMPLE_EVERY_SECONDS = 300;
+const SAMPLE_KEEP_DAYS = 30;
+
+/**
+ * The AP's status history: a sample unless one was taken in the last SAMPLE_EVERY_SECONDS (so a
+ * report a minute costs one index probe, and a row every five minutes), then the AP's samples
+ * past SAMPLE_KEEP_DAYS go. Both through (client_id, at).
+ */
+export async function sampleApStatus(db: Queryable, s: ApStatusSample): Promise<boolean> {
+  const [recent] = (await db.query(
+    'SELECT 1 FROM ap_status_log WHERE client_id = ? AND at > ? - INTERVAL ? SECOND LIMIT 1',
+    [s.clientId, s.at, SAMPLE_EVERY_SECONDS],
+  )) as unknown as [unknown[]];
+  if (recent.length) return false;
+  await db.query(
+    `INSERT INTO ap_status_log (client_id, at, firmware, labels_reported, battery_min, battery_avg, rssi_min, rssi_avg)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [s.clientId, s.at, s.firmware, s.labelsReported, s.batteryMin, s.batteryAvg, s.rssiMin, s.rssiAvg],
+  );
+  await db.query('DELETE FROM ap_status_log WHERE client_id = ? AND at < ? - INTERVAL ? DAY', [
+    s.clientId,
+    s.at,
+    SAMPLE_KEEP_DAYS,
+  ]);
+  return true;
+}

@@ -24,6 +24,13 @@ export function registryApiRoutes(
       res.json(await instance());
     });
 
+    app.get(`${P}/settings`, admin, async (_req, res) => {
+      res.json(await reg.getSettings());
+    });
+    app.put(`${P}/settings`, admin, async (req, res) => {
+      res.json(await reg.updateSettings(req.actor, body(req)));
+    });
+
     app.get(`${P}/parent-topics`, admin, async (_req, res) => {
       res.json(listJson(await reg.listParentTopics()));
     });

@@ -23,6 +23,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
         instance: await instance(),
         parentTopics: await reg.listParentTopics(),
         groups: await reg.listGroups(),
+        settings: await reg.getSettings(),
         ...extra,
       });
 
@@ -60,6 +61,13 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
       credentialsPage(res, { issued });
 
     app.get('/admin/mqtt', admin, async (_req, res) => instancePage(res));
+    app.post(
+      '/admin/mqtt/settings',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'Settings saved.'), (req) =>
+        reg.updateSettings(req.actor, req.body),
+      ),
+    );
     app.post(
       '/admin/mqtt/parent-topics',
       admin,

@@ -42,6 +42,14 @@ export const tokenInput = z.object({
     .default(24 * 3600),
 });
 
+/** Instance-wide broker options; a form's checkbox sends 'on' or nothing, JSON a boolean. */
+export const settingsInput = z.object({
+  deviceCredentialsWin: z
+    .union([z.boolean(), z.enum(['on', 'true', 'false', '1', '0'])])
+    .optional()
+    .transform((v) => v === true || v === 'on' || v === 'true' || v === '1'),
+});
+
 /** Parses or throws a ValidationError naming each bad field. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const r = schema.safeParse(input);

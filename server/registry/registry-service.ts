@@ -3,14 +3,17 @@
 // broker node (registry-channel), so it applies to the next connection without a restart;
 // a revocation also disconnects the clients that use the credential. Brokers cache the rows
 // they check at CONNECT: a change that removes or alters a row sets a new registry version
-// after the commit and before the call returns (`changed`). Additions need none: brokers never
-// cache a row as absent.
+// after the commit and before the call returns (`changed`). Additions need none, brokers never
+// cache a row as absent, except two answers they cache either way: whether a Client ID holds a
+// device credential (issuing one sets a version) and the instance settings.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   announceRegistryChange,
   bumpRegistryVersion,
   credentialsRepo as creds,
+  settingsRepo,
+  type BrokerSettings,
   sha256,
   topicsRepo as topics,
   type RegistryChange,
@@ -27,6 +30,7 @@ import {
   groupInput,
   parentTopicInput,
   parse,
+  settingsInput,
   tokenInput,
 } from './registry-schemas.js';
 
@@ -236,6 +240,8 @@ export class RegistryService {
         },
       ]);
     });
+    // brokers cache that a Client ID holds no credential (the Signature check): a new version ends that
+    await this.changed();
     return { deviceAccessKeyId: id, deviceAccessKeySecret: secret, clientId: v.clientId };
   }
 
@@ -317,6 +323,35 @@ export class RegistryService {
       await appendAudit(c, actor, [{ action: 'mqtt.token.revoked', objectType: 'mqtt_token', objectId: id }]);
     });
     await this.changed({ type: 'kick', ref: `tok:${id}` });
+  }
+
+  getSettings(): Promise<BrokerSettings> {
+    return settingsRepo.readSettings(this.pool);
+  }
+
+  /** Instance-wide broker options; applies to the next connection on every node. */
+  async updateSettings(actor: Actor, input: unknown): Promise<BrokerSettings> {
+    const next = parse(settingsInput, input);
+    const changed = await this.tx(async (c) => {
+      const before = await settingsRepo.readSettings(c, true);
+      if (before.deviceCredentialsWin === next.deviceCredentialsWin) return false;
+      await settingsRepo.writeSettings(c, next);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.settings.changed',
+          objectType: 'mqtt_settings',
+          objectId: 'instance',
+          summary: next.deviceCredentialsWin
+            ? 'device credentials win: a Signature AccessKey is refused for a Client ID with its own credential'
+            : 'a Signature AccessKey is accepted for a Client ID with its own device credential',
+          before: { ...before },
+          after: { ...next },
+        },
+      ]);
+      return true;
+    });
+    if (changed) await this.changed();
+    return next;
   }
 
   private tx<T>(fn: Parameters<typeof withTx<T>>[1]) {

@@ -1,6 +1,6 @@
 // Applies a batch of validated acks in one transaction: the first `ok` from an AP of the
-// item's own group confirms it; later acks change nothing; `failed` results wait for their
-// retry. Results for items of another group are refused (a forged or misrouted ack).
+// item's own group confirms it; later acks change nothing; a `failed` result is due again
+// after its own short backoff (the AP answered: no reason to wait out the silence timeout). Results for items of another group are refused (a forged or misrouted ack).
 // One audit record per task and outcome, with the labels in refs.
 import type { Actor } from '../audit/audit-chain.js';
 import { appendAuditMany } from '../audit/audit-repo.js';
@@ -32,11 +32,16 @@ export interface ApplyOutcome {
 }
 
 const OPEN = new Set<string>(OPEN_ITEM_STATES);
+const FAILED_RETRY_CAP_MS = 5 * 60_000;
 const REFS_CHUNK = 300; // labels per audit record: keeps refs well inside its TEXT column
 
 const DEVICE = (clientId: string): Actor => ({ name: clientId, role: 'device' });
 
-export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyOutcome> {
+export async function applyAcks(
+  pool: Pool,
+  entries: AckEntry[],
+  opts: { failedRetryMs: number } = { failedRetryMs: 2000 },
+): Promise<ApplyOutcome> {
   const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort((a, b) =>
     BigInt(a) < BigInt(b) ? -1 : 1,
   );
@@ -122,7 +127,7 @@ export async function applyAcks(pool: Pool, entries: AckEntry[]): Promise<ApplyO
       out.failed += list.length;
       audit.push(...auditRecords(clientId, 'task.items.failed', list, error));
     }
-    await failItems(c, failedByError);
+    await failItems(c, failedByError, opts.failedRetryMs, FAILED_RETRY_CAP_MS);
     // One append for the batch; each record still names the device that acked.
     await appendAuditMany(c, audit);
     return out;

@@ -18,6 +18,8 @@ export interface AckBatcherOptions {
   maxWaitMs?: number;
   /** batches applied at once (each its own transaction) */
   maxConcurrent?: number;
+  /** retry delay of an item answered `failed` (TASK_FAILED_RETRY_MS) */
+  failedRetryMs?: number;
 }
 
 export class AckBatcher {
@@ -71,6 +73,7 @@ export class AckBatcher {
       outcome = await applyAcks(
         this.pool,
         batch.map((w) => w.entry),
+        { failedRetryMs: this.opts.failedRetryMs ?? 2000 },
       );
       this.log.debug(
         {

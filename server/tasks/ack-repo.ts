@@ -90,14 +90,26 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
   );
 }
 
-/** Failed results: the items wait for their retry time (set when they were sent) with the AP's reason, one statement per batch. */
-export async function failItems(db: Queryable, byError: Map<string, string[]>): Promise<void> {
+/**
+ * Failed results, one statement per batch: the items keep the AP's reason and are due again after
+ * the failed-retry backoff (base x 2^(attempts - 1), capped), replacing the silence timeout that
+ * was set when they were sent. The sweeper wakes their groups once that time has come.
+ */
+export async function failItems(
+  db: Queryable,
+  byError: Map<string, string[]>,
+  baseMs: number,
+  capMs: number,
+): Promise<void> {
   const errs = [...byError].filter(([, ids]) => ids.length);
   if (!errs.length) return;
   await execute(
     db,
-    `UPDATE task_items SET state = 'failed', error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END WHERE id IN (?)`,
-    [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), errs.flatMap(([, ids]) => ids)],
+    `UPDATE task_items SET state = 'failed',
+       error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END,
+       next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, GREATEST(attempts, 1) - 1), ?) * 1000 MICROSECOND
+     WHERE id IN (?)`,
+    [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), baseMs, capMs, errs.flatMap(([, ids]) => ids)],
   );
 }
 

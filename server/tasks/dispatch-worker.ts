@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/audit-repo.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
+import { errorLogger } from '../core/throttle.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { GroupDispatcher } from './group-dispatcher.js';
 import { GroupLease } from './group-lease.js';
@@ -69,7 +70,7 @@ export class DispatchWorker implements Service {
       concurrency: this.opts.concurrency ?? 2,
     });
     for (const w of [this.plan, this.dispatch])
-      w.on('error', (err) => this.log.error({ err }, 'task worker error'));
+      w.on('error', errorLogger(this.log, `task worker error (${w.name}); it carries on`));
     this.dispatch.on('failed', (job, err) =>
       this.log.warn({ err, groupId: job?.data.groupId }, 'dispatch job failed'),
     );

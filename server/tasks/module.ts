@@ -27,6 +27,8 @@ export interface TaskPipeline {
 export interface TasksPorts {
   /** Creates tasks inside the caller's transaction (the catalog's PriceTaskCreator). */
   taskCreator: TaskCreator;
+  /** Task queries and actions (pages, API, the dashboard's and alerts' diagnosis). */
+  tasks: TaskService;
   taskQueue: TaskQueue;
   finisher: TaskFinisher;
   /** The worker role's pipeline, else null. */
@@ -63,11 +65,20 @@ export function createTasksModule(
     const dispatch = new DispatchWorker(pool, redis, redisUrl, prefix, taskQueue, dispatcher, log, {
       concurrency: config.TASK_DISPATCH_CONCURRENCY,
     });
-    const uplink = new UplinkWorker(pool, redis, redisUrl, prefix, log, deps.applyStatus, async (o) => {
-      for (const t of o.tasks) await finisher.completeIfDrained(t);
-      // Answers free the group's window: send the next messages, where there are any.
-      await dispatch.trigger(await groupsWithWork(pool, [...o.groups]));
-    });
+    const uplink = new UplinkWorker(
+      pool,
+      redis,
+      redisUrl,
+      prefix,
+      log,
+      deps.applyStatus,
+      async (o) => {
+        for (const t of o.tasks) await finisher.completeIfDrained(t);
+        // Answers free the group's window: send the next messages, where there are any.
+        await dispatch.trigger(await groupsWithWork(pool, [...o.groups]));
+      },
+      config.TASK_FAILED_RETRY_MS,
+    );
     const sweeper = new TaskSweeper(
       pool,
       redis,
@@ -85,6 +96,6 @@ export function createTasksModule(
     name: 'tasks',
     services: pipeline ? [taskQueue, pipeline.dispatch, pipeline.uplink, pipeline.sweeper] : [taskQueue],
     routes: [taskRoutes(tasks), taskApiRoutes(tasks)],
-    ports: { taskCreator, taskQueue, finisher, pipeline },
+    ports: { taskCreator, tasks, taskQueue, finisher, pipeline },
   };
 }

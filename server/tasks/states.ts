@@ -27,7 +27,11 @@ export const OPEN_ITEM_STATES = ['pending', 'sent', 'failed'] as const satisfies
 /** Open items that were sent at least once and wait for their retry time. */
 export const RETRY_ITEM_STATES = ['sent', 'failed'] as const satisfies readonly ItemState[];
 /** Items that did not confirm: what "retry the unconfirmed" sends again. */
-export const UNCONFIRMED_ITEM_STATES = ['timed_out', 'failed'] as const satisfies readonly ItemState[];
+export const UNCONFIRMED_ITEM_STATES = [
+  'timed_out',
+  'failed',
+  'cancelled',
+] as const satisfies readonly ItemState[];
 
 /** Who asked for a task: the web UI, the REST API, a CSV import, a schedule, a promotion, or a retry of one. */
 export const TASK_SOURCES = ['ui', 'api', 'import', 'schedule', 'promotion', 'retry'] as const;

@@ -1,7 +1,13 @@
 // Read side of tasks: lists, counts, per-AP breakdown, items. Used by the pages and the API.
 import type { Queryable } from '../db/pool.js';
 import { queryRows } from '../db/query.js';
-import { UNCONFIRMED_ITEM_STATES, type ItemState, type TaskSource, type TaskState } from './states.js';
+import {
+  ACTIVE_TASK_STATES,
+  UNCONFIRMED_ITEM_STATES,
+  type ItemState,
+  type TaskSource,
+  type TaskState,
+} from './states.js';
 
 export interface TaskRow {
   id: string;
@@ -33,12 +39,22 @@ export async function findTask(db: Queryable, id: string): Promise<TaskRow | nul
 
 export async function listTasks(
   db: Queryable,
-  f: { state?: string; limit: number; offset: number },
+  f: { state?: string; finishedSince?: Date; limit: number; offset: number },
 ): Promise<TaskRow[]> {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  if (f.state) {
+    conds.push('state = ?');
+    args.push(f.state);
+  }
+  if (f.finishedSince) {
+    conds.push('finished_at >= ?'); // through ix_tasks_finished
+    args.push(f.finishedSince);
+  }
   const rows = await queryRows<TaskRow>(
     db,
-    `SELECT ${TASK_COLS} FROM tasks ${f.state ? 'WHERE state = ?' : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
-    f.state ? [f.state, f.limit, f.offset] : [f.limit, f.offset],
+    `SELECT ${TASK_COLS} FROM tasks ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
+    [...args, f.limit, f.offset],
   );
   return rows.map(fix);
 }
@@ -91,9 +107,15 @@ export interface ItemRow {
   state: ItemState;
   attempts: number;
   lastSentAt: Date | null;
+  nextRetryAt: Date | null;
   confirmedBy: string | null;
   confirmedAt: Date | null;
   error: string | null;
+  /** the AP that last reported or confirmed the label, its group and connection (for the diagnosis) */
+  ap: string | null;
+  apGroupId: string | null;
+  apOnline: boolean | null;
+  apDisconnectedAt: Date | null;
 }
 
 export async function listItems(
@@ -101,23 +123,47 @@ export async function listItems(
   taskId: string,
   f: { state?: string; limit: number; offset: number },
 ): Promise<ItemRow[]> {
-  const rows = await queryRows<ItemRow>(
+  const rows = await queryRows<Omit<ItemRow, 'apOnline'> & { apOnline: number | null }>(
     db,
-    `SELECT id, label_id AS labelId, store_id AS storeId, group_id AS groupId, sku, name, price, promo_price AS promoPrice, currency,
-       content_hash AS contentHash, state, attempts, last_sent_at AS lastSentAt, confirmed_by AS confirmedBy,
-       confirmed_at AS confirmedAt, error
-     FROM task_items WHERE task_id = ? ${f.state ? 'AND state = ?' : ''} ORDER BY id LIMIT ? OFFSET ?`,
+    `SELECT i.id, i.label_id AS labelId, i.store_id AS storeId, i.group_id AS groupId, i.sku, i.name, i.price,
+       i.promo_price AS promoPrice, i.currency, i.content_hash AS contentHash, i.state, i.attempts,
+       i.last_sent_at AS lastSentAt, i.next_retry_at AS nextRetryAt, i.confirmed_by AS confirmedBy,
+       i.confirmed_at AS confirmedAt, i.error, l.last_ap_client_id AS ap, a.group_id AS apGroupId,
+       a.online AS apOnline, a.disconnected_at AS apDisconnectedAt
+     FROM task_items i
+     LEFT JOIN labels l ON l.label_id = i.label_id
+     LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
+     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
     f.state ? [taskId, f.state, f.limit, f.offset] : [taskId, f.limit, f.offset],
   );
-  return rows.map((r) => ({ ...r, id: String(r.id) }));
+  return rows.map((r) => ({
+    ...r,
+    id: String(r.id),
+    apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
+  }));
 }
 
-/** Labels of a finished task that did not confirm. */
-export async function unconfirmedLabels(db: Queryable, taskId: string): Promise<string[]> {
+/** Active tasks (for the diagnosis of the task list and the dashboard), newest first. */
+export async function activeTasks(db: Queryable, limit: number): Promise<TaskRow[]> {
+  const rows = await queryRows<TaskRow>(
+    db,
+    `SELECT ${TASK_COLS} FROM tasks WHERE state IN (?) ORDER BY id DESC LIMIT ?`,
+    [ACTIVE_TASK_STATES, limit],
+  );
+  return rows.map(fix);
+}
+
+/**
+ * Labels of a finished task that did not confirm: failed, timed out or cancelled, except those
+ * superseded by a newer task (re-sending them would undo that task's work), optionally only some.
+ */
+export async function unconfirmedLabels(db: Queryable, taskId: string, only?: string[]): Promise<string[]> {
+  if (only && !only.length) return [];
   const rows = await queryRows<{ l: string }>(
     db,
-    'SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN (?)',
-    [taskId, UNCONFIRMED_ITEM_STATES],
+    `SELECT label_id AS l FROM task_items WHERE task_id = ? AND state IN (?)
+       AND (error IS NULL OR error NOT LIKE 'superseded%') ${only ? 'AND label_id IN (?)' : ''}`,
+    only ? [taskId, UNCONFIRMED_ITEM_STATES, only] : [taskId, UNCONFIRMED_ITEM_STATES],
   );
   return rows.map((r) => r.l);
 }

@@ -1,6 +1,7 @@
 // The JSON of the task API (task-api-routes.ts): times as ISO strings. Described for the
 // OpenAPI document in server/api/openapi-tasks.ts; keep the two in step.
 import type { TaskProgress, TaskService } from './task-service.js';
+import { diagnosisJson } from './task-view.js';
 
 type TaskItem = Awaited<ReturnType<TaskService['items']>>[number];
 
@@ -16,6 +17,7 @@ export const taskJson = (p: TaskProgress) => ({
   dispatchedAt: p.task.dispatchedAt?.toISOString() ?? null,
   finishedAt: p.task.finishedAt?.toISOString() ?? null,
   items: { total: p.total, done: p.done, byState: p.counts },
+  ...diagnosisJson(p.diagnosis),
 });
 
 export const itemJson = (i: TaskItem) => ({
@@ -32,6 +34,8 @@ export const itemJson = (i: TaskItem) => ({
   state: i.state,
   attempts: i.attempts,
   lastSentAt: i.lastSentAt?.toISOString() ?? null,
+  nextRetryAt: i.nextRetryAt?.toISOString() ?? null,
+  blocked: i.blocked,
   confirmedBy: i.confirmedBy,
   confirmedAt: i.confirmedAt?.toISOString() ?? null,
   error: i.error,

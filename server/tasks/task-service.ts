@@ -5,28 +5,42 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js
 import type { Pool } from '../db/pool.js';
 import type { TaskCreator } from './task-creator.js';
 import type { TaskFinisher } from './task-finisher.js';
+import { apsOfGroups, openItemBuckets } from './diagnosis-repo.js';
+import { classify, diagnose, type BlockReason, type Diagnosis } from './task-diagnosis.js';
 import {
+  activeTasks,
   apBreakdown,
   countsFor,
   findTask,
   listItems,
   listTasks,
   unconfirmedLabels,
+  type ItemRow,
   type TaskRow,
 } from './task-query-repo.js';
-import { ACTIVE_TASK_STATES } from './states.js';
+import { ACTIVE_TASK_STATES, OPEN_ITEM_STATES } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
 
 export { ITEM_STATES, TASK_STATES } from './states.js';
 const ACTIVE = new Set<string>(ACTIVE_TASK_STATES);
+const OPEN_ITEM = new Set<string>(OPEN_ITEM_STATES);
 
 export interface TaskProgress {
   task: TaskRow;
   counts: Record<string, number>;
   total: number;
+  /** items in a final state (confirmed, timed out, cancelled) */
   done: number;
   active: boolean;
+  /** for a running task: what blocks its labels and the deadline forecast */
+  diagnosis?: Diagnosis;
 }
+
+export type TaskItem = ItemRow & { blocked: BlockReason | null };
+
+/** How many active tasks the stuck filter and the dashboard look at. */
+const ACTIVE_SCAN = 200;
+const DIAGNOSIS_TTL_MS = 2000;
 
 export function parseTaskId(raw: unknown): string {
   const s = String(raw ?? '');
@@ -52,25 +66,80 @@ export function parsePage(
 }
 
 export class TaskService {
+  private readonly diagnoses = new Map<string, { until: number; value: Promise<Diagnosis> }>();
+
   constructor(
     private readonly pool: Pool,
     private readonly creator: TaskCreator,
     private readonly finisher: TaskFinisher,
   ) {}
 
-  async list(f: { state?: string; limit: number; offset: number }) {
+  /** A page of tasks; running ones with their diagnosis. `stuck`: only running tasks that will miss labels. */
+  async list(f: {
+    state?: string;
+    finishedSince?: Date;
+    stuck?: boolean;
+    limit: number;
+    offset: number;
+  }): Promise<TaskProgress[]> {
+    if (f.stuck) {
+      const stuck = (await this.active()).filter((p) => p.diagnosis!.forecast.willMiss > 0);
+      return stuck.slice(f.offset, f.offset + f.limit);
+    }
     const tasks = await listTasks(this.pool, f);
+    return this.withProgress(tasks);
+  }
+
+  /** Every running task (up to ACTIVE_SCAN, newest first) with its progress and diagnosis. */
+  async active(): Promise<TaskProgress[]> {
+    return this.withProgress(await activeTasks(this.pool, ACTIVE_SCAN));
+  }
+
+  private async withProgress(tasks: TaskRow[]): Promise<TaskProgress[]> {
     const counts = await countsFor(
       this.pool,
       tasks.map((t) => t.id),
     );
-    return tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
+    const out = tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
+    for (const p of out) if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    return out;
   }
 
   async progress(id: string): Promise<TaskProgress> {
     const task = await findTask(this.pool, id);
     if (!task) throw new NotFoundError(`No task ${id}.`);
-    return this.progressOf(task, (await countsFor(this.pool, [id])).get(id) ?? {});
+    const p = this.progressOf(task, (await countsFor(this.pool, [id])).get(id) ?? {});
+    if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    return p;
+  }
+
+  /**
+   * A running task's diagnosis, computed once at a time and kept for DIAGNOSIS_TTL_MS or ten times
+   * what it took, whichever is longer: every open task page streams it each second and the
+   * dashboard asks for every running task, while it groups all of the task's open items (about
+   * 0.4 s for 50,000 open items, `npm run bench:dashboard`). So it costs at most a tenth of the
+   * database's time per running task, however many people watch.
+   */
+  private diagnosisOf(p: TaskProgress): Promise<Diagnosis> {
+    const id = p.task.id;
+    const had = this.diagnoses.get(id);
+    if (had && Date.now() < had.until) return had.value;
+    const t0 = Date.now();
+    const value = (async () => {
+      const buckets = await openItemBuckets(this.pool, id);
+      const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
+      return diagnose({ buckets, groups, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
+    })();
+    const entry = { until: Number.POSITIVE_INFINITY, value };
+    value.then(
+      () => (entry.until = Date.now() + Math.max(DIAGNOSIS_TTL_MS, (Date.now() - t0) * 10)),
+      () => this.diagnoses.delete(id),
+    );
+    this.diagnoses.set(id, entry);
+    // forget tasks nobody asked about for a while
+    if (this.diagnoses.size > 1000)
+      for (const [k, v] of this.diagnoses) if (Date.now() > v.until) this.diagnoses.delete(k);
+    return value;
   }
 
   private progressOf(task: TaskRow, counts: Record<string, number>): TaskProgress {
@@ -83,9 +152,17 @@ export class TaskService {
     return apBreakdown(this.pool, id);
   }
 
-  async items(id: string, f: { state?: string; limit: number; offset: number }) {
-    await this.progress(id);
-    return listItems(this.pool, id, f);
+  /** A page of a task's items; each open one names what blocks it, if anything. */
+  async items(id: string, f: { state?: string; limit: number; offset: number }): Promise<TaskItem[]> {
+    const task = await findTask(this.pool, id);
+    if (!task) throw new NotFoundError(`No task ${id}.`);
+    const rows = await listItems(this.pool, id, f);
+    const open = rows.filter((r) => OPEN_ITEM.has(r.state));
+    const groups = await apsOfGroups(this.pool, [...new Set(open.map((r) => r.groupId))]);
+    return rows.map((r) => ({
+      ...r,
+      blocked: OPEN_ITEM.has(r.state) ? (classify(r, groups.get(r.groupId))?.reason ?? null) : null,
+    }));
   }
 
   async cancel(id: string, actor: Actor) {
@@ -95,14 +172,22 @@ export class TaskService {
     return r;
   }
 
-  /** A new task (source 'retry') for the labels that did not confirm, with the prices in force now. */
-  async retryFailed(id: string, actor: Actor): Promise<{ taskId: string; items: number }> {
+  /**
+   * A new task (source 'retry') for the labels that did not confirm (failed, timed out, or
+   * cancelled but not superseded), with the prices in force now; `only` narrows it to some labels.
+   */
+  async retryFailed(id: string, actor: Actor, only?: string[]): Promise<{ taskId: string; items: number }> {
     const p = await this.progress(id);
     if (p.active)
       throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
     const created = await withTxRetry(this.pool, async (c) => {
-      const labels = await unconfirmedLabels(c, id);
-      if (!labels.length) throw new ConflictError(`Task ${id} has no failed or timed-out labels to retry.`);
+      const labels = await unconfirmedLabels(c, id, only);
+      if (!labels.length)
+        throw new ConflictError(
+          only
+            ? `Those labels of task ${id} were confirmed, superseded by a newer task, or are not in it.`
+            : `Task ${id} has no unconfirmed labels to re-send.`,
+        );
       const t = await this.creator.createForLabelsInTx(c, actor, labels, {
         source: 'retry',
         parentTaskId: id,

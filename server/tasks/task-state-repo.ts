@@ -19,7 +19,31 @@ export async function finishTask(db: Queryable, taskId: string, state: FinalTask
     'UPDATE tasks SET state = ?, finished_at = NOW(3) WHERE id = ? AND state IN (?)',
     [state, taskId, ACTIVE_TASK_STATES],
   );
-  return res.affectedRows === 1;
+  if (res.affectedRows !== 1) return false;
+  await recordOutcome(db, taskId);
+  return true;
+}
+
+/**
+ * The final task's outcome on its row (dashboard charts read these, not the items): item counts
+ * and the average and longest time from the task's creation to a label's confirmation.
+ * Runs once per task, through the (task_id, state) index.
+ */
+async function recordOutcome(db: Queryable, taskId: string): Promise<void> {
+  await execute(
+    db,
+    `UPDATE tasks t JOIN (
+       SELECT COUNT(*) AS total, SUM(i.state = 'confirmed') AS confirmed, SUM(i.state = 'timed_out') AS timedOut,
+         SUM(i.state = 'cancelled') AS cancelled,
+         AVG(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t2.created_at, i.confirmed_at), NULL)) / 1000 AS avgMs,
+         MAX(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t2.created_at, i.confirmed_at), NULL)) / 1000 AS maxMs
+       FROM task_items i JOIN tasks t2 ON t2.id = i.task_id WHERE i.task_id = ?
+     ) o
+     SET t.items_total = o.total, t.items_confirmed = COALESCE(o.confirmed, 0), t.items_timed_out = COALESCE(o.timedOut, 0),
+       t.items_cancelled = COALESCE(o.cancelled, 0), t.confirm_avg_ms = ROUND(o.avgMs), t.confirm_max_ms = ROUND(o.maxMs)
+     WHERE t.id = ?`,
+    [taskId, taskId],
+  );
 }
 
 /** Locks an active task's row (the sweeper, cancel and ack completion serialise on it). */

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
+import { throttledLog } from '../core/throttle.js';
 import { groupsWithWork } from './dispatch-repo.js';
 import { GroupLease } from './group-lease.js';
 import { strandedQueuedTasks } from './plan-repo.js';
@@ -18,6 +19,8 @@ export class TaskSweeper implements Service {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly lease: GroupLease;
+  // while MySQL or Redis is away every tick fails the same way
+  private readonly failed: ReturnType<typeof throttledLog>;
 
   constructor(
     private readonly pool: Pool,
@@ -33,6 +36,7 @@ export class TaskSweeper implements Service {
     private readonly strandedAfterSeconds = 5,
   ) {
     this.lease = new GroupLease(redis, prefix, intervalMs * 10);
+    this.failed = throttledLog(log, 'error', 'task sweep failed; it runs again every tick');
   }
 
   async start() {
@@ -58,7 +62,7 @@ export class TaskSweeper implements Service {
       for (const id of await drainedTasks(this.pool)) await this.finisher.completeIfDrained(id);
       await this.trigger(await groupsWithWork(this.pool));
     } catch (err) {
-      this.log.error({ err }, 'task sweep failed; next one in a moment');
+      this.failed({ err: { message: (err as Error).message, code: (err as { code?: string }).code } });
     } finally {
       await this.lease.release(SWEEPER_LEASE, token).catch(() => {});
     }

@@ -3,10 +3,11 @@
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UPLINK_QUEUE, type UplinkPublish } from '../../broker/uplink.js';
+import { UPLINK_QUEUE, uplinkBackoff, type UplinkPublish } from '../../broker/uplink.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
+import { errorLogger } from '../core/throttle.js';
 import type { Pool } from '../db/pool.js';
 import type { ApplyOutcome } from './ack-applier.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -35,6 +36,8 @@ export class UplinkWorker implements Service {
     private readonly log: Logger,
     private readonly applyStatus: StatusSink,
     onApplied: (o: ApplyOutcome) => Promise<void>,
+    /** TASK_FAILED_RETRY_MS: the first re-send of an item its AP answered `failed` */
+    failedRetryMs: number,
     // many jobs in hand at once, so that acks arriving together are applied as one batch
     private readonly concurrency = 256,
     // Status reports each take a transaction of their own; a few at a time, so that a wave of
@@ -42,10 +45,15 @@ export class UplinkWorker implements Service {
     // CPU from the ack batches, whose delay would make the dispatcher resend what was applied.
     private readonly statusConcurrency = 4,
   ) {
-    this.batcher = new AckBatcher(pool, log, async (o) => {
-      if (o.refused.length) await this.count('forged', o.refused.length);
-      await onApplied(o);
-    });
+    this.batcher = new AckBatcher(
+      pool,
+      log,
+      async (o) => {
+        if (o.refused.length) await this.count('forged', o.refused.length);
+        await onApplied(o);
+      },
+      { failedRetryMs },
+    );
   }
 
   /** Redis hash of rejected uplink messages by reason (shown to admins, read by tests). */
@@ -63,8 +71,9 @@ export class UplinkWorker implements Service {
       connection: bullConnection(this.redisUrl),
       concurrency: this.concurrency,
       ...WORKER_RECOVERY,
+      settings: { backoffStrategy: uplinkBackoff },
     });
-    this.worker.on('error', (err) => this.log.error({ err }, 'uplink worker error'));
+    this.worker.on('error', errorLogger(this.log, 'uplink worker error; it carries on'));
   }
 
   private async process(job: Job<UplinkPublish>) {

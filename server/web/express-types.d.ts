@@ -26,7 +26,7 @@ declare module 'express-session' {
     userId?: number;
     /** A signed-out visitor's language choice. */
     locale?: Locale;
-    flash?: { type: 'ok' | 'error'; text: string; key?: string; values?: Record<string, unknown> }[];
+    flash?: { type: 'ok' | 'info' | 'error'; text: string; key?: string; values?: Record<string, unknown> }[];
   }
 }
 

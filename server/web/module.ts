@@ -1,11 +1,10 @@
-// The web role as the platform composes it: the Express app with every domain's routes
-// (after its own: the dashboard and the health checks) behind one HTTP listener.
+// The web role as the platform composes it: the Express app with every domain's routes (the
+// health and readiness probes are its own, mounted before the session) behind one HTTP listener.
 import type { RequestHandler } from 'express';
 import type { Role } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { DomainModule, RouteMount } from '../core/module.js';
 import { createWebApp, type CurrentUser } from './app.js';
-import { homeRoutes } from './home-routes.js';
 import { HttpService } from './http-service.js';
 
 export interface WebModuleDeps {
@@ -28,7 +27,7 @@ export function createWebModule(
   roles: ReadonlySet<Role>,
   deps: WebModuleDeps,
 ): DomainModule<WebPorts> {
-  const routes = [homeRoutes(ctx)];
+  const routes: RouteMount[] = [];
   if (!roles.has('web')) return { name: 'web', services: [], routes, ports: { http: null } };
   const app = createWebApp(ctx, {
     currentUser: deps.currentUser,

@@ -24,6 +24,7 @@ export const NAV: NavItem[] = [
   { href: '/tasks', label: 'nav.tasks', roles: ['admin', 'operator', 'auditor'] },
   { href: '/devices/aps', label: 'nav.aps', roles: ['admin', 'operator', 'auditor'] },
   { href: '/devices/mismatches', label: 'nav.mismatches', roles: ['admin', 'operator', 'auditor'] },
+  { href: '/alerts', label: 'nav.alerts', roles: ['admin', 'operator', 'auditor'] },
 ];
 
 export function navFor(role: UserRole | undefined): NavItem[] {

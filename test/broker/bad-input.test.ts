@@ -134,10 +134,10 @@ describe('bad input', () => {
     const o = signed(f, g);
     const c = await tryConnect(f.url('ws'), o);
     expect(c.code).toBe(0);
-    // its own status topic: only the size is wrong
+    // its own status topic: only the size is wrong (over the hard bound, not just the payload limit)
     c.client!.publish(
       `${f.parent}/status/${g.groupId}/${o.clientId!.split('@@@')[1]}`,
-      Buffer.alloc(70 * 1024, 97),
+      Buffer.alloc(f.platform.config.MQTT_MAX_PACKET_BYTES + 1, 97),
       { qos: 0 },
     );
     await closed(c.client!);

@@ -224,17 +224,19 @@ describe('connect', () => {
         return Number(rows[0].n);
       };
       await waitFor('burst online', async () => (await online()) === ids.length);
-      const jobs = await queue.getJobs(['completed'], 0, 200);
-      const batched = jobs.filter(
-        (j) =>
-          Array.isArray(j.data.events) &&
-          j.data.events.some((e: { clientId: string }) => ids.includes(e.clientId)),
-      );
+      // a job is moved to 'completed' just after its transaction commits: the last one may lag the rows
+      const burstJobs = async () =>
+        (await queue.getJobs(['completed'], 0, 200)).filter(
+          (j) =>
+            Array.isArray(j.data.events) &&
+            j.data.events.some((e: { clientId: string }) => ids.includes(e.clientId)),
+        );
+      const eventsIn = (jobs: Awaited<ReturnType<typeof burstJobs>>) =>
+        jobs.flatMap((j) => j.data.events.filter((e: { clientId: string }) => ids.includes(e.clientId)));
+      await waitFor('burst jobs completed', async () => eventsIn(await burstJobs()).length >= ids.length);
+      const batched = await burstJobs();
       expect(batched.length).toBeGreaterThan(0);
-      expect(
-        batched.flatMap((j) => j.data.events.filter((e: { clientId: string }) => ids.includes(e.clientId)))
-          .length,
-      ).toBe(ids.length);
+      expect(eventsIn(batched).length).toBe(ids.length);
       await Promise.all(clients.map((c) => c.endAsync()));
       await waitFor('burst offline', async () => (await online()) === 0);
 

@@ -37,4 +37,14 @@ describe('config', () => {
     expect(loadConfig({ MYSQL_URL: 'mysql://u:p@db/esl', REDIS_URL: 'redis://r:6379' }).embedded).toBe(false);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MYSQL_URL, REDIS_URL, SESSION_SECRET/);
   });
+
+  it('keeps the hard MQTT packet bound above the payload limit', () => {
+    const c = loadConfig({});
+    expect(c.MQTT_MAX_PACKET_BYTES).toBe(256 * 1024);
+    expect(c.MQTT_HEARTBEAT_INTERVAL_MS).toBe(60_000);
+    expect(() => loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '300000' })).toThrow(/MQTT_MAX_PACKET_BYTES/);
+    expect(
+      loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '300000', MQTT_MAX_PACKET_BYTES: '301024' }).MQTT_MAX_PACKET_BYTES,
+    ).toBe(301_024);
+  });
 });

@@ -12,6 +12,7 @@ import { queryRows } from '../../server/db/query.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { countMismatches } from '../../server/devices/mismatch-repo.js';
+import { storesWithOldMismatches } from '../../server/alerts/alerts-repo.js';
 import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker } from '../support/mqtt.js';
 import { WebClient } from '../support/web-client.js';
@@ -79,12 +80,12 @@ async function setup(env: Record<string, string> = {}) {
     expect(r.status).toBe(200);
     return r.headers.get('x-image-hash');
   };
-  return { f, g, s, q, ap, change, apiImage, pool: f.platform.ctx.pool };
+  return { f, g, s, q, ap, change, apiImage, admin, pool: f.platform.ctx.pool };
 }
 
 describe('images for image-capable APs', () => {
   it('an image AP keeps and echoes each label image, a field-only AP of the same group its fields', async () => {
-    const { s, q, ap, change, apiImage, pool } = await setup();
+    const { s, q, ap, change, apiImage, admin, pool } = await setup();
     const images = ap(0, s.labelIds.slice(0, 3), ['image/png']);
     const fields = ap(1, s.labelIds.slice(3));
     await images.start();
@@ -142,6 +143,12 @@ describe('images for image-capable APs', () => {
     );
     expect(await countMismatches(pool)).toBe(0);
     expect(await q("SELECT * FROM audit_log WHERE action = 'label.mismatch'")).toHaveLength(0);
+    // the cockpit agrees: no alert for the store, and the health page has every label current
+    expect(await storesWithOldMismatches(pool, 0)).toEqual([]);
+    const health = await admin.get(`/health/labels?store=${s.storeId}`);
+    expect(health.status).toBe(200);
+    expect(health.text.match(/current price/g)).toHaveLength(6);
+    expect(health.text).not.toContain('not the current price');
   });
 
   it('sends an image larger than a message in chunks that each stay under the limit', async () => {

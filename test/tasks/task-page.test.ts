@@ -100,12 +100,17 @@ describe('task page', () => {
       .waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-count=confirmed]').textContent()).toBe('16');
     expect(await page.locator('[data-testid=task-done]').textContent()).toBe('16');
-    expect(await page.locator('#task-progress').evaluate((el) => (el as HTMLProgressElement).value)).toBe(16);
+    expect(await page.locator('#task-bar [data-seg=confirmed]').getAttribute('width')).toBe('100');
+    expect(await page.locator('[data-testid=task-outcome]').getAttribute('data-tone')).toBe('ok');
     expect(await page.locator('#task-aps').textContent()).toContain(clientId);
     expect(await page.locator('#cancel-form').count()).toBe(0);
     // The per-label rows are swapped in once the task is final: every label shows 'confirmed'.
     await expect
-      .poll(() => page.locator('#task-items tr td:nth-child(6)').allTextContents())
+      .poll(() =>
+        page
+          .locator('#task-items tr td[data-state]')
+          .evaluateAll((tds) => tds.map((td) => td.getAttribute('data-state'))),
+      )
       .toEqual(Array(16).fill('confirmed'));
     expect(navigations).toBe(0);
     expect(problems).toEqual([]);

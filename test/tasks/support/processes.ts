@@ -1,6 +1,8 @@
 // Platform roles as separate OS processes (`npx tsx server/main.ts` with ROLES=...), so
-// tests can SIGKILL and restart them; and a private redis-server that can be restarted.
-import { spawn, type ChildProcess } from 'node:child_process';
+// tests can SIGKILL and restart them; and a private redis-server and mariadbd that can be restarted.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { PROJECT_ROOT } from '../../../server/config.js';
 import { waitFor } from '../../support/wait.js';
 import { LocalServer } from './local-server.js';
@@ -8,6 +10,9 @@ import { LocalServer } from './local-server.js';
 export class RoleProcess {
   private proc: ChildProcess | null = null;
   private out = '';
+  private partial = '';
+  /** log messages (the `msg` of a JSON line) counted over the whole run, not only the kept tail */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     readonly label: string,
@@ -36,6 +41,12 @@ export class RoleProcess {
     this.proc = p;
     const collect = (d: Buffer) => {
       this.out = (this.out + d.toString()).slice(-20_000);
+      const lines = (this.partial + d.toString()).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+        if (msg) this.counts.set(msg, (this.counts.get(msg) ?? 0) + 1);
+      }
     };
     p.stdout!.on('data', collect);
     p.stderr!.on('data', collect);
@@ -54,6 +65,11 @@ export class RoleProcess {
 
   get log() {
     return this.out;
+  }
+
+  /** How many log lines had this message since the process was first started. */
+  logged(msg: string) {
+    return this.counts.get(msg) ?? 0;
   }
 
   get alive() {
@@ -97,6 +113,62 @@ export class PrivateRedis extends LocalServer {
         'always',
         '--save',
         '',
+      ],
+    ];
+  }
+}
+
+/**
+ * A mariadbd of the test's own (never the shared one), initialised in a temp dir on first
+ * start; root has no password on loopback. Stopped with SIGTERM (a clean shutdown) and started
+ * again on the same data, like a database server's restart.
+ */
+export class PrivateMariaDb extends LocalServer {
+  private initialised = false;
+
+  constructor(port: number) {
+    super('mariadb', port);
+  }
+
+  url(database: string) {
+    return `mysql://root@127.0.0.1:${this.port}/${database}`;
+  }
+
+  override async start() {
+    if (!this.initialised) {
+      const r = spawnSync(
+        'mariadb-install-db',
+        [
+          '--no-defaults',
+          `--datadir=${path.join(this.dir, 'data')}`,
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+          ...(process.getuid?.() === 0 ? ['--user=root'] : []),
+        ],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(`mariadb-install-db failed:\n${r.stdout}\n${r.stderr}`);
+      this.initialised = true;
+    }
+    await super.start();
+  }
+
+  protected command(): [string, string[]] {
+    return [
+      fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : '/usr/sbin/mysqld',
+      [
+        '--no-defaults',
+        `--datadir=${path.join(this.dir, 'data')}`,
+        `--port=${this.port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${path.join(this.dir, 'mysqld.sock')}`,
+        `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
+        `--log-error=${path.join(this.dir, 'mysqld.log')}`,
+        '--skip-name-resolve',
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_unicode_ci',
+        '--innodb-buffer-pool-size=64M',
+        ...(process.getuid?.() === 0 ? ['--user=root'] : []),
       ],
     ];
   }

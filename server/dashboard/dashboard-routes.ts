@@ -1,0 +1,152 @@
+// The dashboard (home page of every role), its live JSON, the charting library served from
+// node_modules (no CDN: strict CSP), and the label health list its numbers link to.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Request, Response, Router } from 'express';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { Pool } from '../db/pool.js';
+import { requireLogin, requireRole } from '../web/guards.js';
+import type { DashboardService } from './dashboard-service.js';
+import {
+  BATTERY_BANDS,
+  SEEN_BANDS,
+  SIGNAL_BANDS,
+  batteryBand,
+  signalBand,
+  BATTERY_CRITICAL_MV,
+  BATTERY_LOW_MV,
+  SIGNAL_FAIR_DBM,
+  SIGNAL_WEAK_DBM,
+  STALE_AFTER_SECONDS,
+} from './health-bands.js';
+import { connectionHistory, findApHealth, statusHistory } from './ap-health-repo.js';
+import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
+
+const CHART_JS = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('chart.js')),
+  'chart.umd.min.js',
+);
+const PAGE = 100;
+
+function oneOf<T extends string>(
+  v: unknown,
+  values: readonly T[],
+  name: string,
+  fields: Record<string, string>,
+) {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+  fields[name] = `must be one of ${values.join(', ')}`;
+  return undefined;
+}
+
+function healthFilter(
+  q: Request['query'],
+): LabelHealthFilter & { page: number; form: Record<string, string> } {
+  const fields: Record<string, string> = {};
+  const page = q.page === undefined || q.page === '' ? 1 : Number(q.page);
+  if (!Number.isInteger(page) || page < 1 || page > 100_000) fields.page = 'must be a whole number from 1';
+  const storeId = q.store === undefined || q.store === '' ? undefined : Number(q.store);
+  if (storeId !== undefined && (!Number.isInteger(storeId) || storeId < 1))
+    fields.store = 'must be a store id';
+  const battery = oneOf(q.battery, BATTERY_BANDS, 'battery', fields);
+  const signal = oneOf(q.signal, SIGNAL_BANDS, 'signal', fields);
+  const seen = oneOf(q.seen, SEEN_BANDS, 'seen', fields);
+  const ap = typeof q.ap === 'string' && q.ap ? q.ap : undefined;
+  if (ap && ap.length > 64) fields.ap = 'a Client ID has at most 64 characters';
+  if (Object.keys(fields).length) throw new ValidationError('Invalid filter.', fields);
+  return {
+    storeId,
+    battery,
+    signal,
+    seen,
+    ap,
+    page,
+    limit: PAGE,
+    offset: (page - 1) * PAGE,
+    form: {
+      store: storeId ? String(storeId) : '',
+      battery: battery ?? '',
+      signal: signal ?? '',
+      seen: seen ?? '',
+      ap: ap ?? '',
+    },
+  };
+}
+
+export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
+  return (app: Router) => {
+    app.get('/', requireLogin, async (req: Request, res: Response) => {
+      res.render('dashboard/home', {
+        title: 'Dashboard',
+        d: await dashboard.snapshotFor(req.user!.role),
+        bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
+      });
+    });
+
+    app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
+      res.set('cache-control', 'no-store');
+      res.json(await dashboard.snapshotFor(req.user!.role));
+    });
+
+    app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {
+      res.sendFile(CHART_JS, { maxAge: '1d', headers: { 'content-type': 'text/javascript; charset=utf-8' } });
+    });
+
+    // One AP: its state, its labels' health, its status and connection history.
+    app.get(
+      '/health/aps/:clientId',
+      requireRole('admin', 'operator', 'auditor'),
+      async (req: Request, res: Response) => {
+        const clientId = String(req.params.clientId).slice(0, 64);
+        const ap = await findApHealth(pool, clientId);
+        if (!ap) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
+        const f = { ap: clientId, limit: PAGE, offset: 0 };
+        const [labels, total, status, connections] = await Promise.all([
+          listLabelHealth(pool, f),
+          countLabelHealth(pool, f),
+          statusHistory(pool, clientId, 288),
+          connectionHistory(pool, clientId, 50),
+        ]);
+        const oldestFirst = [...status].reverse();
+        res.render('dashboard/ap', {
+          title: `AP ${clientId}`,
+          ap,
+          labels,
+          total,
+          status: status.slice(0, 48),
+          connections,
+          series: {
+            at: oldestFirst.map((s) => s.at.toISOString()),
+            labels: oldestFirst.map((s) => s.labelsReported),
+            rssiAvg: oldestFirst.map((s) => s.rssiAvg),
+            batteryMin: oldestFirst.map((s) => s.batteryMin),
+          },
+          batteryBand,
+          signalBand,
+        });
+      },
+    );
+
+    app.get(
+      '/health/labels',
+      requireRole('admin', 'operator', 'auditor'),
+      async (req: Request, res: Response) => {
+        const f = healthFilter(req.query);
+        const [rows, total] = await Promise.all([listLabelHealth(pool, f), countLabelHealth(pool, f)]);
+        res.render('dashboard/labels', {
+          title: 'Label health',
+          rows,
+          total,
+          page: f.page,
+          pageSize: PAGE,
+          form: f.form,
+          query: new URLSearchParams(f.form).toString(),
+          bands: { BATTERY_BANDS, SIGNAL_BANDS, SEEN_BANDS },
+          batteryBand,
+          signalBand,
+        });
+      },
+    );
+  };
+}

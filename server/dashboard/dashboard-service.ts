@@ -1,0 +1,188 @@
+// The dashboard's one use case: a snapshot of the fleet, the labels' health, the tasks and
+// their outcomes over the last day, and the open mismatches. The snapshot is kept for CACHE_MS
+// and computed by one request at a time, so any number of open dashboards (each polling) costs
+// the database one set of queries per CACHE_MS per web process. The two parts that read every
+// label (the health bands, and the mismatches, which hash each label's price) are kept longer,
+// SLOW_CACHE_MS: they change with status reports, which come once a minute.
+import type { Pool } from '../db/pool.js';
+import { countMismatches } from '../devices/mismatch-repo.js';
+import type { TaskService } from '../tasks/task-service.js';
+import { blockSummary } from '../tasks/task-view.js';
+import type { UserRole } from '../auth/roles.js';
+import {
+  adminFigures,
+  apsByStore,
+  auditFigures,
+  hourlyOutcomes,
+  labelHealth,
+  taskCounts,
+  unresolvedAlerts,
+  type LabelHealthCounts,
+  type StoreAps,
+} from './dashboard-repo.js';
+
+const CACHE_MS = 5000;
+const SLOW_CACHE_MS = 30_000;
+const HOURS = 24;
+
+export interface DashboardSnapshot {
+  at: string;
+  aps: {
+    total: number;
+    online: number;
+    offline: number;
+    storesWithoutAp: number;
+    stores: (Omit<StoreAps, 'offlineSince'> & { offline: number; offlineSince: string | null })[];
+  };
+  labels: LabelHealthCounts;
+  tasks: {
+    running: number;
+    byState: Record<string, number>;
+    stuck: number;
+    willMiss: number;
+    stuckTasks: { id: string; willMiss: number; open: number; summary: string }[];
+    finishedToday: Record<string, number>;
+    finishedTodayTotal: number;
+  };
+  /** per hour, oldest first; the last entry is the current hour */
+  series: {
+    hours: string[];
+    tasks: number[];
+    confirmed: number[];
+    timedOut: number[];
+    successRate: (number | null)[];
+    avgConfirmSeconds: (number | null)[];
+  };
+  mismatches: number;
+  alerts: { open: number; acknowledged: number };
+  /** auditors and admins only */
+  /** unshipped: null when no SLS is configured (the trail stays in the local store) */
+  audit?: { today: number; unshipped: number | null };
+  /** admins only */
+  admin?: { users: number; apiKeys: number };
+}
+
+const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+
+export class DashboardService {
+  private cached: { at: number; snap: DashboardSnapshot } | null = null;
+  private computing: Promise<DashboardSnapshot> | null = null;
+  private slow: { at: number; value: Promise<{ labels: LabelHealthCounts; mismatches: number }> } | null =
+    null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tasks: TaskService,
+    private readonly slsConfigured: boolean,
+    private readonly cacheMs = CACHE_MS,
+    private readonly slowCacheMs = SLOW_CACHE_MS,
+  ) {}
+
+  private labelParts() {
+    if (this.slow && Date.now() - this.slow.at < this.slowCacheMs) return this.slow.value;
+    const value = Promise.all([labelHealth(this.pool), countMismatches(this.pool)]).then(
+      ([labels, mismatches]) => ({
+        labels,
+        mismatches,
+      }),
+    );
+    this.slow = { at: Date.now(), value };
+    value.catch(() => (this.slow = null));
+    return value;
+  }
+
+  /** The snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
+  async snapshotFor(role: UserRole): Promise<DashboardSnapshot> {
+    const { audit, admin, ...rest } = await this.snapshot();
+    return {
+      ...rest,
+      ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
+      ...(role === 'admin' ? { admin } : {}),
+    };
+  }
+
+  async snapshot(): Promise<DashboardSnapshot> {
+    if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.snap;
+    this.computing ??= this.compute()
+      .then((snap) => {
+        this.cached = { at: Date.now(), snap };
+        return snap;
+      })
+      .finally(() => (this.computing = null));
+    return this.computing;
+  }
+
+  private async compute(): Promise<DashboardSnapshot> {
+    const now = new Date();
+    const [stores, { labels, mismatches }, counts, hourly, active, alerts, audit, admin] = await Promise.all([
+      apsByStore(this.pool),
+      this.labelParts(),
+      taskCounts(this.pool, startOfUtcDay(now)),
+      hourlyOutcomes(this.pool, HOURS),
+      this.tasks.active(),
+      unresolvedAlerts(this.pool),
+      auditFigures(this.pool, startOfUtcDay(now)),
+      adminFigures(this.pool),
+    ]);
+    const stuck = active
+      .filter((p) => (p.diagnosis?.forecast.willMiss ?? 0) > 0)
+      .map((p) => ({
+        id: p.task.id,
+        willMiss: p.diagnosis!.forecast.willMiss,
+        open: p.diagnosis!.forecast.open,
+        summary: blockSummary(p.diagnosis),
+      }));
+    const total = stores.reduce((a, s) => a + s.total, 0);
+    const online = stores.reduce((a, s) => a + s.online, 0);
+    const byAgo = new Map(hourly.map((h) => [h.ago, h]));
+    const series: DashboardSnapshot['series'] = {
+      hours: [],
+      tasks: [],
+      confirmed: [],
+      timedOut: [],
+      successRate: [],
+      avgConfirmSeconds: [],
+    };
+    for (let ago = HOURS - 1; ago >= 0; ago--) {
+      const h = byAgo.get(ago);
+      const at = new Date(now.getTime() - ago * 3600_000);
+      series.hours.push(`${String(at.getUTCHours()).padStart(2, '0')}:00`);
+      series.tasks.push(h?.tasks ?? 0);
+      series.confirmed.push(h?.confirmed ?? 0);
+      series.timedOut.push(h?.timedOut ?? 0);
+      const decided = h ? h.confirmed + h.timedOut : 0;
+      series.successRate.push(decided ? Math.round((h!.confirmed / decided) * 1000) / 10 : null);
+      series.avgConfirmSeconds.push(h?.avgMs == null ? null : Math.round(h.avgMs / 100) / 10);
+    }
+    const byState = counts.running;
+    return {
+      at: now.toISOString(),
+      aps: {
+        total,
+        online,
+        offline: total - online,
+        storesWithoutAp: stores.filter((s) => s.total === 0).length,
+        stores: stores.map((s) => ({
+          ...s,
+          offline: s.total - s.online,
+          offlineSince: s.offlineSince?.toISOString() ?? null,
+        })),
+      },
+      labels,
+      tasks: {
+        running: Object.values(byState).reduce((a, b) => a + b, 0),
+        byState,
+        stuck: stuck.length,
+        willMiss: stuck.reduce((a, s) => a + s.willMiss, 0),
+        stuckTasks: stuck.slice(0, 10),
+        finishedToday: counts.finished,
+        finishedTodayTotal: Object.values(counts.finished).reduce((a, b) => a + b, 0),
+      },
+      series,
+      mismatches,
+      alerts,
+      audit: { today: audit.today, unshipped: this.slsConfigured ? audit.unshipped : null },
+      admin,
+    };
+  }
+}

@@ -1,0 +1,134 @@
+// Why a running task's labels are not confirming, and how many will miss the deadline if nothing
+// changes. Pure functions over what diagnosis-repo.ts reads, so the rules are testable alone.
+//
+// Reasons, most fundamental first (an item gets the first that applies):
+//   no_ap             the item's Group ID has no AP at all: nobody can receive it
+//   ap_offline        the AP that serves the label (last reported or confirmed it) is disconnected
+//   label_unreported  no AP has ever reported the label: none may be in its range
+//   label_unreachable the serving AP is online and answered that it cannot reach the label
+//   ap_error          the serving AP is online and answered `failed` for another reason
+// An item with none of these is on its way (sent, awaiting its ack) and is not blocked.
+import type { GroupAps, OpenItemBucket } from './diagnosis-repo.js';
+
+export const BLOCK_REASONS = [
+  'no_ap',
+  'ap_offline',
+  'label_unreported',
+  'label_unreachable',
+  'ap_error',
+] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+export interface Blocked {
+  reason: BlockReason;
+  groupId: string;
+  clientId?: string;
+  /** how many of the task's open labels this holds up */
+  labels: number;
+  /** since when: the AP's disconnect, the first failure, or the task's dispatch */
+  since: Date;
+  /** the AP's own words, for label_unreachable and ap_error */
+  error?: string;
+}
+
+export interface Forecast {
+  open: number;
+  blocked: number;
+  /** labels that will not be confirmed by the deadline if nothing changes */
+  willMiss: number;
+  onTrack: number;
+  deadlineAt: Date;
+  /** confirmations per minute so far, or null before the first one */
+  ratePerMinute: number | null;
+}
+
+export interface Diagnosis {
+  blocked: Blocked[];
+  forecast: Forecast;
+}
+
+type ItemFacts = Pick<
+  OpenItemBucket,
+  'groupId' | 'ap' | 'apGroupId' | 'apOnline' | 'apDisconnectedAt' | 'error'
+>;
+
+/** The reason holding up one item (or a bucket of alike items), or null when it is simply on its way. */
+export function classify(
+  it: ItemFacts,
+  group: GroupAps | undefined,
+): { reason: BlockReason; clientId?: string } | null {
+  if (!group || group.total === 0) return { reason: 'no_ap' };
+  // an AP of another group may have reported the label once; it cannot serve this item
+  const serving = it.ap && it.apGroupId === it.groupId ? it.ap : null;
+  if (serving && it.apOnline === false) return { reason: 'ap_offline', clientId: serving };
+  if (!serving) return { reason: 'label_unreported' };
+  if (it.error && !it.error.startsWith('cancelled') && !it.error.startsWith('superseded'))
+    return {
+      reason: it.error.startsWith('label_unreachable') ? 'label_unreachable' : 'ap_error',
+      clientId: serving,
+    };
+  return null;
+}
+
+export function diagnose(input: {
+  buckets: OpenItemBucket[];
+  groups: Map<string, GroupAps>;
+  task: { createdAt: Date; dispatchedAt: Date | null; deadlineAt: Date };
+  confirmed: number;
+  now: Date;
+}): Diagnosis {
+  const { buckets, groups, task, confirmed, now } = input;
+  const started = task.dispatchedAt ?? task.createdAt;
+  const merged = new Map<string, Blocked>();
+  let open = 0;
+  for (const b of buckets) {
+    open += b.n;
+    const c = classify(b, groups.get(b.groupId));
+    if (!c) continue;
+    const since =
+      c.reason === 'ap_offline'
+        ? (b.apDisconnectedAt ?? started)
+        : c.reason === 'label_unreachable' || c.reason === 'ap_error'
+          ? b.firstAt
+          : started;
+    const error = c.reason === 'label_unreachable' || c.reason === 'ap_error' ? b.error! : undefined;
+    const key = `${c.reason}\n${b.groupId}\n${c.clientId ?? ''}\n${error ?? ''}`;
+    const had = merged.get(key);
+    if (had) {
+      had.labels += b.n;
+      if (since < had.since) had.since = since;
+    } else
+      merged.set(key, {
+        reason: c.reason,
+        groupId: b.groupId,
+        ...(c.clientId ? { clientId: c.clientId } : {}),
+        labels: b.n,
+        since,
+        ...(error ? { error } : {}),
+      });
+  }
+  const order = (r: BlockReason) => BLOCK_REASONS.indexOf(r);
+  const blocked = [...merged.values()].sort(
+    (a, b) => order(a.reason) - order(b.reason) || b.labels - a.labels || a.groupId.localeCompare(b.groupId),
+  );
+  const blockedN = blocked.reduce((a, b) => a + b.labels, 0);
+  // What is not blocked confirms at the pace seen so far; what that pace cannot reach by the
+  // deadline misses it too. Before the first confirmation there is no pace to judge by.
+  const elapsedS = Math.max(0, (now.getTime() - started.getTime()) / 1000);
+  const remainingS = Math.max(0, (task.deadlineAt.getTime() - now.getTime()) / 1000);
+  const rate = confirmed > 0 && elapsedS > 0 ? confirmed / elapsedS : null;
+  const flowing = open - blockedN;
+  const reachable = rate === null ? flowing : Math.min(flowing, Math.floor(rate * remainingS));
+  const willMiss = blockedN + (flowing - reachable);
+  return {
+    blocked,
+    forecast: {
+      open,
+      blocked: blockedN,
+      willMiss,
+      onTrack: open - willMiss,
+      deadlineAt: task.deadlineAt,
+      ratePerMinute: rate === null ? null : Math.round(rate * 60 * 10) / 10,
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The stuck-task rules on their own: which reason holds up an item, and the deadline forecast.
+import { describe, expect, it } from 'vitest';
+import type { OpenItemBucket } from '../../server/tasks/diagnosis-repo.js';
+import { classify, diagnose } from '../../server/tasks/task-diagnosis.js';
+
+const G = 'GID_a';
+const item = (o: Partial<OpenItemBucket> = {}): OpenItemBucket => ({
+  groupId: G,
+  ap: `${G}@@@AP0`,
+  apGroupId: G,
+  apOnline: true,
+  apDisconnectedAt: null,
+  error: null,
+  n: 1,
+  firstAt: new Date('2026-01-01T10:00:00Z'),
+  ...o,
+});
+const aps = (total: number, online = total) => ({ total, online });
+
+describe('classify', () => {
+  it('names the most fundamental reason first', () => {
+    expect(classify(item({ apOnline: false }), aps(0))).toEqual({ reason: 'no_ap' });
+    expect(classify(item({ apOnline: false }), aps(2, 1))).toEqual({
+      reason: 'ap_offline',
+      clientId: `${G}@@@AP0`,
+    });
+    expect(classify(item({ ap: null, apGroupId: null, apOnline: null }), aps(2))).toEqual({
+      reason: 'label_unreported',
+    });
+    expect(classify(item({ error: 'label_unreachable' }), aps(1))).toEqual({
+      reason: 'label_unreachable',
+      clientId: `${G}@@@AP0`,
+    });
+    expect(classify(item({ error: 'hash_mismatch: the AP shows different content' }), aps(1))).toMatchObject({
+      reason: 'ap_error',
+    });
+    expect(classify(item(), aps(1))).toBeNull();
+  });
+
+  it('does not take an AP of another group as the serving AP', () => {
+    expect(classify(item({ ap: 'GID_b@@@X', apGroupId: 'GID_b', apOnline: false }), aps(1))).toEqual({
+      reason: 'label_unreported',
+    });
+  });
+});
+
+describe('diagnose', () => {
+  const task = {
+    createdAt: new Date('2026-01-01T10:00:00Z'),
+    dispatchedAt: new Date('2026-01-01T10:00:00Z'),
+    deadlineAt: new Date('2026-01-01T10:30:00Z'),
+  };
+  const groups = new Map([[G, aps(2, 1)]]);
+
+  it('merges alike buckets and counts the blocked labels as missing the deadline', () => {
+    const off = new Date('2026-01-01T09:00:00Z');
+    const d = diagnose({
+      buckets: [
+        item({ apOnline: false, apDisconnectedAt: off, n: 3 }),
+        item({ apOnline: false, apDisconnectedAt: off, n: 2, error: 'label_unreachable' }),
+        item({ n: 4 }),
+      ],
+      groups,
+      task,
+      confirmed: 100,
+      now: new Date('2026-01-01T10:01:40Z'),
+    });
+    expect(d.blocked).toEqual([
+      { reason: 'ap_offline', groupId: G, clientId: `${G}@@@AP0`, labels: 5, since: off },
+    ]);
+    // 100 confirmed in 100 s: the 4 unblocked ones are well within reach
+    expect(d.forecast).toMatchObject({ open: 9, blocked: 5, willMiss: 5, onTrack: 4, ratePerMinute: 60 });
+  });
+
+  it('adds what the pace so far cannot reach by the deadline', () => {
+    const d = diagnose({
+      buckets: [item({ n: 1000 })],
+      groups,
+      task,
+      confirmed: 10,
+      // 10 confirmations in 20 minutes, 10 minutes left: 5 more can make it
+      now: new Date('2026-01-01T10:20:00Z'),
+    });
+    expect(d.blocked).toEqual([]);
+    expect(d.forecast).toMatchObject({ open: 1000, blocked: 0, willMiss: 995, onTrack: 5 });
+  });
+
+  it('does not guess before the first confirmation', () => {
+    const d = diagnose({
+      buckets: [item({ n: 50 })],
+      groups,
+      task,
+      confirmed: 0,
+      now: new Date('2026-01-01T10:00:05Z'),
+    });
+    expect(d.forecast).toMatchObject({ willMiss: 0, onTrack: 50, ratePerMinute: null });
+  });
+});
