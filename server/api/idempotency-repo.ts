@@ -1,11 +1,14 @@
 // SQL of the idempotency keys (migrations/011_integration.sql).
 import type { Queryable } from '../db/pool.js';
 
+/** `idempotency_keys.state`: a request in progress, or its answer stored. */
+export const IDEMPOTENCY_STATES = ['pending', 'done'] as const;
+
 export interface IdempotencyRow {
   request_hash: string;
   method: string;
   path: string;
-  state: 'pending' | 'done';
+  state: (typeof IDEMPOTENCY_STATES)[number];
   status: number | null;
   response: string | null;
   locked: 0 | 1;

@@ -1,5 +1,7 @@
 // A label model: the e-paper panel's size in pixels, its colours and its number of pages.
-export type ColourSet = 'bw' | 'bwr' | 'bwy';
+import type { ColourSet } from './states.js';
+
+export type { ColourSet };
 
 export interface LabelModel {
   code: string;

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import type { ColourSet, LabelModel } from './label-model.js';
 import type { LabelFacts } from './label-content.js';
+import type { RenderProgressState } from './states.js';
 
 interface ModelRow {
   code: string;
@@ -494,12 +495,12 @@ export async function advanceTask(
   await execute(
     db,
     `UPDATE render_task_progress SET last_item_id = ?, rendered = rendered + ?, failed = failed + ?, state = ? WHERE task_id = ?`,
-    [lastItemId, rendered, failed, done ? 'done' : 'pending', taskId],
+    [lastItemId, rendered, failed, (done ? 'done' : 'pending') satisfies RenderProgressState, taskId],
   );
 }
 
 export async function taskRenderProgress(db: Queryable, taskId: string) {
-  return queryOne<{ state: string; rendered: number; failed: number }>(
+  return queryOne<{ state: RenderProgressState; rendered: number; failed: number }>(
     db,
     'SELECT * FROM render_task_progress WHERE task_id = ?',
     [taskId],

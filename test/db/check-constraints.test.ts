@@ -6,6 +6,9 @@ import { TOKEN_PERMS } from '../../broker/index.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
 import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
 import { queryRows } from '../../server/db/query.js';
+import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
+import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
+import { COLOUR_SETS, RENDER_PROGRESS_STATES } from '../../server/render/states.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
 import { migratedDatabase } from '../support/env.js';
 
@@ -18,6 +21,10 @@ const DECLARED: Record<string, readonly string[]> = {
   'tasks.state': TASK_STATES,
   'tasks.source': TASK_SOURCES,
   'task_items.state': ITEM_STATES,
+  'alerts.state': ALERT_STATES,
+  'idempotency_keys.state': IDEMPOTENCY_STATES,
+  'label_models.colours': COLOUR_SETS,
+  'render_task_progress.state': RENDER_PROGRESS_STATES,
 };
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
