@@ -20,13 +20,15 @@ const MAY_IMPORT = {
   'server/audit': [...BASE, 'server/web'],
   'server/auth': [...BASE, 'server/web', 'server/audit', 'server/i18n'],
   'server/registry': [...DOMAIN, 'broker'],
-  'server/tasks': [...DOMAIN, 'broker'],
-  'server/devices': [...DOMAIN, 'server/tasks', 'broker'],
+  'server/tasks': [...DOMAIN, 'broker', 'server/webhooks'],
+  'server/devices': [...DOMAIN, 'server/tasks', 'broker', 'server/webhooks'],
   'server/catalog': DOMAIN,
   'server/render': [...DOMAIN, 'server/tasks'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
-  'server/api': [...BASE, 'server/catalog', 'server/tasks'],
+  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/webhooks'],
+  // events recorded by tasks and devices in their transactions (events.ts), delivered from here
+  'server/webhooks': [...DOMAIN, 'broker'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
   // the composition root and the process entry see every module
   'server/platform.ts': ['*'],
@@ -102,6 +104,33 @@ export default tseslint.config(
             },
           })),
         },
+      ],
+    },
+  },
+  {
+    // Query results are typed at the call through server/db/query.ts, never cast: a cast here
+    // (`(await db.query(sql)) as [Row[]]`, or `as unknown as`) hides a wrong row shape from tsc.
+    files: ['server/**/*.ts', 'broker/**/*.ts'],
+    ignores: ['server/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'TSAsExpression > AwaitExpression > CallExpression[callee.property.name=/^(query|execute)$/]',
+          message:
+            'Do not cast a query result: use queryRows<Row>/queryOne<Row>/querySingle<Row>/execute from server/db/query.ts.',
+        },
+      ],
+    },
+  },
+  {
+    // Layers: HTTP handlers call services, never repos (the only files with SQL).
+    files: ['server/**/*-routes.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '-repo\\.js$', message: 'Routes call services; only services use repos.' }] },
       ],
     },
   },

@@ -180,6 +180,21 @@ const schema = z.object({
   RENDER_BATCH: z.coerce.number().int().min(1).max(2000).default(200),
   // [render] the worker renders every task's items, not only those bound for image-capable APs.
   RENDER_ALL_TASKS: bool.default(false),
+
+  // Webhooks (server/webhooks): one delivery's attempts, their timeout and the first retry
+  // delay (doubling each time), failed attempts in a row that pause an endpoint, the outbox
+  // relay's poll, and deliveries sent at once per worker process.
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
+  WEBHOOK_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).default(20),
+  WEBHOOK_RELAY_INTERVAL_MS: z.coerce.number().int().min(20).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // Finished deliveries (with their attempts) and their events are deleted after this many days.
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  // May endpoints be on loopback, private, link-local or other non-public addresses? Default:
+  // yes unless NODE_ENV=production (a production platform refuses them: SSRF).
+  WEBHOOK_ALLOW_PRIVATE: bool.optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -193,7 +208,8 @@ export interface SlsConfig {
 }
 
 export type Config = Readonly<
-  Env & {
+  Omit<Env, 'WEBHOOK_ALLOW_PRIVATE'> & {
+    WEBHOOK_ALLOW_PRIVATE: boolean;
     embedded: boolean;
     sls: SlsConfig | null;
   }
@@ -248,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     ...e,
     embedded: !e.MYSQL_URL || !e.REDIS_URL,
+    WEBHOOK_ALLOW_PRIVATE: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production',
     sls:
       slsSet === slsVars.length
         ? {

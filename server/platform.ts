@@ -24,6 +24,7 @@ import { createRegistryModule } from './registry/module.js';
 import { createRenderModule } from './render/module.js';
 import { createTasksModule } from './tasks/module.js';
 import { createWebModule } from './web/module.js';
+import { createWebhooksModule } from './webhooks/module.js';
 
 export interface PlatformOptions {
   config: Config;
@@ -74,6 +75,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
   const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
   const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
+  const webhooks = createWebhooksModule(ctx, roles);
   const api = createApiModule(ctx);
   const demo = await createDemoModule(ctx, roles, {
     broker: broker.ports.broker,
@@ -90,6 +92,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     catalog,
     dashboard,
     alerts,
+    webhooks,
     api,
     demo,
   ];

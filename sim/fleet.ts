@@ -29,6 +29,8 @@ export interface FleetOptions {
   knobs?: Partial<SimApOptions>;
   /** the first N APs of each group are image-capable (caps ["image/png"]) */
   imageAps?: number;
+  /** Client IDs left out of the fleet (an AP whose credential an admin revoked, say) */
+  exclude?: ReadonlySet<string>;
   /** go offline for offlineForMs every offlineEveryMs (per AP, staggered), 0 = never */
   offlineEveryMs?: number;
   offlineForMs?: number;
@@ -48,6 +50,7 @@ export class Fleet {
   constructor(private readonly o: FleetOptions) {
     for (const [groupId, labels] of o.groups) {
       Fleet.clientIds([groupId], o.apsPerGroup, o.devicePrefix).forEach((clientId, k) => {
+        if (o.exclude?.has(clientId)) return;
         this.aps.push(
           new SimAp({
             url: o.url,
@@ -81,9 +84,23 @@ export class Fleet {
       : {};
   }
 
-  async start(concurrency = 20) {
-    for (let i = 0; i < this.aps.length; i += concurrency)
-      await Promise.all(this.aps.slice(i, i + concurrency).map((a) => a.start()));
+  /**
+   * Connects the APs, `concurrency` at a time. Without `onRefused` an AP that cannot connect fails
+   * the start; with it, that AP is reported, left out of the fleet, and the others run.
+   */
+  async start(concurrency = 20, onRefused?: (clientId: string, err: Error) => void) {
+    const refused = new Set<SimAp>();
+    for (let i = 0; i < this.aps.length; i += concurrency) {
+      const batch = this.aps.slice(i, i + concurrency);
+      const results = await Promise.allSettled(batch.map((a) => a.start()));
+      results.forEach((r, k) => {
+        if (r.status === 'fulfilled') return;
+        if (!onRefused) throw r.reason;
+        refused.add(batch[k]);
+        onRefused(batch[k].opts.clientId, r.reason as Error);
+      });
+    }
+    if (refused.size) this.aps.splice(0, this.aps.length, ...this.aps.filter((a) => !refused.has(a)));
     const every = this.o.offlineEveryMs ?? 0;
     if (every > 0) {
       this.aps.forEach((ap, i) => {

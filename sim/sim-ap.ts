@@ -110,7 +110,23 @@ export class SimAp {
     this.client = client;
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('error', () => {}); // reconnects by itself; the error is visible as !online
-    await new Promise<void>((resolve, reject) => {
+    try {
+      await this.connected(client);
+    } catch (err) {
+      // Refused (bad credentials, a refused subscription): stop retrying, so the AP is simply off.
+      this.client = null;
+      await new Promise<void>((r) => client.end(true, {}, () => r()));
+      throw err;
+    }
+    const every = o.statusIntervalMs ?? 30_000;
+    this.statusTimer = setInterval(() => void this.reportStatus().catch(() => {}), every);
+    await this.reportStatus();
+  }
+
+  /** Resolves on the first CONNACK with the subscription in place; rejects on a refusal. */
+  private connected(client: MqttClient): Promise<void> {
+    const o = this.opts;
+    return new Promise<void>((resolve, reject) => {
       client.once('connect', (ack) => {
         if (!ack.sessionPresent) {
           const topics = [`${o.parentTopic}/task/${this.groupId}`];
@@ -125,9 +141,6 @@ export class SimAp {
       });
       client.once('error', reject);
     });
-    const every = o.statusIntervalMs ?? 30_000;
-    this.statusTimer = setInterval(() => void this.reportStatus().catch(() => {}), every);
-    await this.reportStatus();
   }
 
   /** Goes away without a DISCONNECT (like a power cut) and comes back after `ms`. */

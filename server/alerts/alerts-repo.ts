@@ -1,6 +1,6 @@
 // SQL of the alerts: the rules, the alerts themselves, and each rule's condition.
-import type { ResultSetHeader } from 'mysql2';
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import type { AlertKind } from './alert-kinds.js';
 
@@ -11,9 +11,10 @@ export interface AlertRule {
 }
 
 export async function listRules(db: Queryable, forUpdate = false): Promise<AlertRule[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ kind: AlertKind; threshold: string; enabled: number }>(
+    db,
     `SELECT kind, threshold, enabled FROM alert_rules ORDER BY kind ${forUpdate ? 'FOR UPDATE' : ''}`,
-  )) as unknown as [{ kind: AlertKind; threshold: string; enabled: number }[]];
+  );
   return rows.map((r) => ({
     kind: r.kind,
     threshold: Number(r.threshold),
@@ -22,7 +23,7 @@ export async function listRules(db: Queryable, forUpdate = false): Promise<Alert
 }
 
 export async function updateRule(db: Queryable, r: AlertRule): Promise<void> {
-  await db.query('UPDATE alert_rules SET threshold = ?, enabled = ? WHERE kind = ?', [
+  await execute(db, 'UPDATE alert_rules SET threshold = ?, enabled = ? WHERE kind = ?', [
     r.threshold.toFixed(2),
     r.enabled ? 1 : 0,
     r.kind,
@@ -50,31 +51,32 @@ export async function listAlerts(
   db: Queryable,
   f: { states: string[]; limit: number; offset: number },
 ): Promise<AlertRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<AlertRow>(
+    db,
     `SELECT ${COLS} FROM alerts WHERE state IN (?) ORDER BY id DESC LIMIT ? OFFSET ?`,
     [f.states, f.limit, f.offset],
-  )) as unknown as [AlertRow[]];
+  );
   return rows.map(fix);
 }
 
 export async function unresolvedAlerts(db: Queryable): Promise<AlertRow[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<AlertRow>(
+    db,
     `SELECT ${COLS} FROM alerts WHERE state IN ('open', 'acknowledged') ORDER BY id FOR UPDATE`,
-  )) as unknown as [AlertRow[]];
+  );
   return rows.map(fix);
 }
 
 export async function findAlert(db: Queryable, id: string): Promise<AlertRow | null> {
-  const [rows] = (await db.query(`SELECT ${COLS} FROM alerts WHERE id = ? FOR UPDATE`, [id])) as unknown as [
-    AlertRow[],
-  ];
-  return rows[0] ? fix(rows[0]) : null;
+  const row = await queryOne<AlertRow>(db, `SELECT ${COLS} FROM alerts WHERE id = ? FOR UPDATE`, [id]);
+  return row ? fix(row) : null;
 }
 
 export async function countUnresolved(db: Queryable): Promise<number> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ n: string }>(
+    db,
     "SELECT COUNT(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged')",
-  )) as unknown as [[{ n: string }]];
+  );
   return Number(r.n);
 }
 
@@ -82,26 +84,29 @@ export async function openAlert(
   db: Queryable,
   a: { kind: string; subject: string; summary: string },
 ): Promise<string> {
-  const [res] = (await db.query(
+  const res = await execute(
+    db,
     "INSERT INTO alerts (kind, subject, state, summary, active_key) VALUES (?, ?, 'open', ?, ?)",
     [a.kind, a.subject.slice(0, 190), a.summary.slice(0, 512), `${a.kind}|${a.subject}`.slice(0, 230)],
-  )) as unknown as [ResultSetHeader];
+  );
   return String(res.insertId);
 }
 
 export async function setSummary(db: Queryable, id: string, summary: string): Promise<void> {
-  await db.query('UPDATE alerts SET summary = ? WHERE id = ?', [summary.slice(0, 512), id]);
+  await execute(db, 'UPDATE alerts SET summary = ? WHERE id = ?', [summary.slice(0, 512), id]);
 }
 
 export async function acknowledge(db: Queryable, id: string, by: string): Promise<void> {
-  await db.query(
+  await execute(
+    db,
     "UPDATE alerts SET state = 'acknowledged', acknowledged_at = NOW(3), acknowledged_by = ? WHERE id = ? AND state = 'open'",
     [by, id],
   );
 }
 
 export async function resolve(db: Queryable, id: string, by: string): Promise<void> {
-  await db.query(
+  await execute(
+    db,
     "UPDATE alerts SET state = 'resolved', resolved_at = NOW(3), resolved_by = ?, active_key = NULL WHERE id = ? AND state <> 'resolved'",
     [by, id],
   );
@@ -115,11 +120,12 @@ export interface Firing {
 }
 
 export async function apsOfflineLongerThan(db: Queryable, minutes: number): Promise<Firing[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ clientId: string; since: Date; reason: string | null }>(
+    db,
     `SELECT client_id AS clientId, disconnected_at AS since, disconnect_reason AS reason FROM aps
      WHERE online = 0 AND disconnected_at <= NOW(3) - INTERVAL ? MICROSECOND ORDER BY client_id LIMIT 1000`,
     [Math.round(minutes * 60_000_000)],
-  )) as unknown as [{ clientId: string; since: Date; reason: string | null }[]];
+  );
   return rows.map((r) => ({
     subject: r.clientId,
     summary: `AP ${r.clientId} offline since ${r.since.toISOString()}${r.reason ? ` (${r.reason})` : ''}`,
@@ -127,11 +133,12 @@ export async function apsOfflineLongerThan(db: Queryable, minutes: number): Prom
 }
 
 export async function storesWithLowBattery(db: Queryable, mv: number): Promise<Firing[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: number; code: string; n: string }>(
+    db,
     `SELECT s.id, s.code, COUNT(*) AS n FROM labels l JOIN stores s ON s.id = l.store_id
      WHERE l.battery_mv < ? GROUP BY s.id, s.code ORDER BY s.code LIMIT 1000`,
     [mv],
-  )) as unknown as [{ id: number; code: string; n: string }[]];
+  );
   return rows.map((r) => ({
     subject: `store:${r.code}`,
     summary: `${r.n} label(s) of store ${r.code} below ${mv} mV`,
@@ -139,7 +146,8 @@ export async function storesWithLowBattery(db: Queryable, mv: number): Promise<F
 }
 
 export async function storesWithOldMismatches(db: Queryable, minutes: number): Promise<Firing[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ id: number; code: string; n: string }>(
+    db,
     `SELECT s.id, s.code, COUNT(*) AS n FROM labels l
      JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
      JOIN products pr ON pr.id = l.product_id JOIN stores s ON s.id = l.store_id
@@ -149,7 +157,7 @@ export async function storesWithOldMismatches(db: Queryable, minutes: number): P
        AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed'))
      GROUP BY s.id, s.code ORDER BY s.code LIMIT 1000`,
     [Math.round(minutes * 60_000_000)],
-  )) as unknown as [{ id: number; code: string; n: string }[]];
+  );
   return rows.map((r) => ({
     subject: `store:${r.code}`,
     summary: `${r.n} label(s) of store ${r.code} show another price for over ${minutes} min, no task on its way`,
@@ -158,9 +166,10 @@ export async function storesWithOldMismatches(db: Queryable, minutes: number): P
 
 /** Labels decided (confirmed or timed out) by tasks that ended in the last hour. */
 export async function lastHourOutcome(db: Queryable): Promise<{ confirmed: number; timedOut: number }> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ c: string; t: string }>(
+    db,
     `SELECT COALESCE(SUM(items_confirmed), 0) AS c, COALESCE(SUM(items_timed_out), 0) AS t FROM tasks
      WHERE finished_at >= NOW(3) - INTERVAL 1 HOUR AND items_total IS NOT NULL`,
-  )) as unknown as [[{ c: string; t: string }]];
+  );
   return { confirmed: Number(r.c), timedOut: Number(r.t) };
 }

@@ -1,14 +1,16 @@
 // SQL of the idempotency keys (migrations/011_integration.sql).
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne } from '../db/query.js';
 
-/** `idempotency_keys.state`: a request in progress, or its answer stored. */
+/** A claim is `pending` until its response is stored, then `done` (the CHECK constraint holds the same list). */
 export const IDEMPOTENCY_STATES = ['pending', 'done'] as const;
+export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[number];
 
 export interface IdempotencyRow {
   request_hash: string;
   method: string;
   path: string;
-  state: (typeof IDEMPOTENCY_STATES)[number];
+  state: IdempotencyState;
   status: number | null;
   response: string | null;
   locked: 0 | 1;
@@ -27,11 +29,12 @@ export interface IdempotencyClaim {
 
 /** Claims a new key; false when a row for (scope, key) exists. */
 export async function insertClaim(db: Queryable, c: IdempotencyClaim): Promise<boolean> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     `INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, method, path, state, locked_until, expires_at)
      VALUES (?, ?, ?, ?, ?, 'pending', NOW(3) + INTERVAL ? SECOND, NOW(3) + INTERVAL ? SECOND)`,
     [c.scope, c.key, c.requestHash, c.method, c.path, c.lockSeconds, c.ttlSeconds],
-  )) as unknown as [{ affectedRows: number }];
+  );
   return r.affectedRows === 1;
 }
 
@@ -40,7 +43,8 @@ export async function insertClaim(db: Queryable, c: IdempotencyClaim): Promise<b
  * its lock (the process that claimed it died). Conditional, so of two takers only one wins.
  */
 export async function takeOverStale(db: Queryable, c: IdempotencyClaim): Promise<boolean> {
-  const [r] = (await db.query(
+  const r = await execute(
+    db,
     `UPDATE idempotency_keys
         SET request_hash = ?, method = ?, path = ?, state = 'pending', status = NULL, response = NULL,
             created_at = NOW(3), completed_at = NULL,
@@ -48,18 +52,18 @@ export async function takeOverStale(db: Queryable, c: IdempotencyClaim): Promise
       WHERE scope = ? AND idem_key = ?
         AND (expires_at <= NOW(3) OR (state = 'pending' AND locked_until <= NOW(3)))`,
     [c.requestHash, c.method, c.path, c.lockSeconds, c.ttlSeconds, c.scope, c.key],
-  )) as unknown as [{ affectedRows: number }];
+  );
   return r.affectedRows === 1;
 }
 
 export async function findKey(db: Queryable, scope: string, key: string): Promise<IdempotencyRow | null> {
-  const [rows] = (await db.query(
+  return queryOne<IdempotencyRow>(
+    db,
     `SELECT request_hash, method, path, state, status, response,
             (locked_until > NOW(3)) AS locked, (expires_at <= NOW(3)) AS expired
        FROM idempotency_keys WHERE scope = ? AND idem_key = ?`,
     [scope, key],
-  )) as unknown as [IdempotencyRow[]];
-  return rows[0] ?? null;
+  );
 }
 
 /** Stores the response of the claiming request (only while it is still its claim). */
@@ -71,7 +75,8 @@ export async function completeKey(
   status: number,
   response: string,
 ): Promise<void> {
-  await db.query(
+  await execute(
+    db,
     `UPDATE idempotency_keys SET state = 'done', status = ?, response = ?, completed_at = NOW(3)
       WHERE scope = ? AND idem_key = ? AND request_hash = ? AND state = 'pending'`,
     [status, response, scope, key, requestHash],
@@ -80,15 +85,14 @@ export async function completeKey(
 
 /** Gives a claim back (the request failed on our side, or was refused before any work). */
 export async function releaseKey(db: Queryable, scope: string, key: string, requestHash: string) {
-  await db.query(
+  await execute(
+    db,
     `DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND request_hash = ? AND state = 'pending'`,
     [scope, key, requestHash],
   );
 }
 
 export async function deleteExpired(db: Queryable, limit: number): Promise<number> {
-  const [r] = (await db.query(`DELETE FROM idempotency_keys WHERE expires_at <= NOW(3) LIMIT ?`, [
-    limit,
-  ])) as unknown as [{ affectedRows: number }];
+  const r = await execute(db, `DELETE FROM idempotency_keys WHERE expires_at <= NOW(3) LIMIT ?`, [limit]);
   return r.affectedRows;
 }

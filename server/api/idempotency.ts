@@ -85,6 +85,17 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/**
+ * The body as kept for replays. A route whose answer carries a secret shown once names its
+ * fields in `res.locals.idempotencyRedact`: they are kept as null, so the secret never rests
+ * in MySQL and a replay says so.
+ */
+function storedJson(body: unknown, res: Response): string {
+  const redact = res.locals.idempotencyRedact as string[] | undefined;
+  if (!redact?.length || !body || typeof body !== 'object') return JSON.stringify(body);
+  return JSON.stringify({ ...body, ...Object.fromEntries(redact.map((k) => [k, null])) });
+}
+
 /** The middleware for /api/v1; runs after authentication, before the routes. */
 export function idempotentPosts(service: IdempotencyService, log: Pick<Logger, 'warn'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -121,7 +132,7 @@ export function idempotentPosts(service: IdempotencyService, log: Pick<Logger, '
       const status = res.statusCode;
       const stored =
         status < 500 && !NOT_STORED.has(status)
-          ? service.complete(scope, key, requestHash, status, JSON.stringify(body)).catch((err: Error) => {
+          ? service.complete(scope, key, requestHash, status, storedJson(body, res)).catch((err: Error) => {
               log.warn({ err: err.message, scope }, 'could not store an idempotent response');
               return release();
             })

@@ -25,6 +25,7 @@ import {
 } from '../catalog/api-bulk-schemas.js';
 import { Blocked, Forecast, ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
+import { WEBHOOK_SCHEMAS, webhookPaths } from '../webhooks/webhook-openapi.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -50,6 +51,7 @@ function components() {
     TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
+    ...WEBHOOK_SCHEMAS,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, {
@@ -262,6 +264,7 @@ export function openApiDocument(serverUrl = '/') {
           },
         },
       },
+      ...webhookPaths(errors, idempotencyKey),
       '/api/v1/labels/mismatches': {
         get: {
           operationId: 'listMismatches',

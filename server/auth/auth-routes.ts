@@ -32,6 +32,7 @@ export function authRoutes(users: UsersService, defaultTimeZone: string) {
         const locale = req.session.locale;
         await regenerate(req);
         req.session.userId = user.id;
+        req.session.stamp = user.stamp;
         if (locale) req.session.locale = locale;
         res.redirect(next);
       } catch (err) {
@@ -65,7 +66,7 @@ export function authRoutes(users: UsersService, defaultTimeZone: string) {
 
     app.post('/account/password', requireLogin, async (req: Request, res: Response) => {
       try {
-        await users.changePassword(
+        req.session.stamp = await users.changePassword(
           req.actor,
           req.user!.id,
           String(req.body.current ?? ''),

@@ -52,6 +52,18 @@ export class LoginThrottle {
   async succeeded(username: string): Promise<void> {
     await this.perAccount.delete(username.toLowerCase());
   }
+
+  /** An admin lifts an account's lock: its failed attempts are forgotten. */
+  async unlock(username: string): Promise<void> {
+    await this.perAccount.delete(username.toLowerCase());
+  }
+
+  /** Of these user names, the (lower-cased) ones that may not sign in now. */
+  async lockedAccounts(usernames: string[]): Promise<Set<string>> {
+    const names = [...new Set(usernames.map((u) => u.toLowerCase()))];
+    const res = await Promise.all(names.map((n) => this.perAccount.get(n)));
+    return new Set(names.filter((_, i) => (res[i]?.consumedPoints ?? 0) >= this.perAccount.points));
+  }
 }
 
 function ignoreLimit(e: unknown) {

@@ -39,6 +39,6 @@ export async function createAuthModule(ctx: AppContext): Promise<DomainModule<Au
       apiKeysRoutes(apiKeys),
       preferencesRoutes(new PreferencesService(pool)),
     ],
-    ports: { currentUser: (id) => users.current(id), apiAuth: apiKeyAuth(apiKeys), firstAdmin },
+    ports: { currentUser: (id, stamp) => users.current(id, stamp), apiAuth: apiKeyAuth(apiKeys), firstAdmin },
   };
 }

@@ -1,15 +1,16 @@
 import type { Queryable } from '../db/pool.js';
+import { execute, queryOne } from '../db/query.js';
 
 export async function findPreferences(
   db: Queryable,
   userId: number,
   lock = false,
 ): Promise<{ username: string; locale: string | null; time_zone: string | null } | null> {
-  const [rows] = (await db.query(
+  return queryOne<{ username: string; locale: string | null; time_zone: string | null }>(
+    db,
     `SELECT username, locale, time_zone FROM users WHERE id = ?${lock ? ' FOR UPDATE' : ''}`,
     [userId],
-  )) as unknown as [{ username: string; locale: string | null; time_zone: string | null }[]];
-  return rows[0] ?? null;
+  );
 }
 
 export async function updatePreferences(
@@ -28,5 +29,5 @@ export async function updatePreferences(
     args.push(p.timeZone);
   }
   if (!sets.length) return;
-  await db.query(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, userId]);
+  await execute(db, `UPDATE users SET ${sets.join(', ')} WHERE id = ?`, [...args, userId]);
 }

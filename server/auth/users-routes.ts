@@ -3,7 +3,7 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { USER_ROLES } from './roles.js';
-import type { UsersService } from './users-service.js';
+import { DEFAULT_ROLE, type UsersService } from './users-service.js';
 
 export function usersRoutes(users: UsersService) {
   return (app: Router) => {
@@ -14,7 +14,9 @@ export function usersRoutes(users: UsersService) {
         title: res.req.t('users.title'),
         users: await users.list(),
         roles: USER_ROLES,
+        defaultRole: DEFAULT_ROLE,
         created: null,
+        reset: null,
         ...extra,
       });
 
@@ -38,9 +40,25 @@ export function usersRoutes(users: UsersService) {
       }
     });
 
-    app.post('/admin/users/:id', admin, async (req: Request, res: Response) => {
+    const userId = (req: Request) => {
       const id = Number(req.params.id);
       if (!Number.isInteger(id) || id <= 0) throw new ValidationError('Invalid user id.');
+      return id;
+    };
+
+    app.post('/admin/users/:id/reset-password', admin, async (req: Request, res: Response) => {
+      // Shown on this response only, like a new user's generated password.
+      await page(res, { reset: await users.resetPassword(req.actor, userId(req)) });
+    });
+
+    app.post('/admin/users/:id/unlock', admin, async (req: Request, res: Response) => {
+      const { username } = await users.unlock(req.actor, userId(req));
+      flashKey(req, 'ok', 'users.unlocked', { username });
+      res.redirect('/admin/users');
+    });
+
+    app.post('/admin/users/:id', admin, async (req: Request, res: Response) => {
+      const id = userId(req);
       const patch: { role?: string; disabled?: boolean } = {};
       if (req.body.role !== undefined) patch.role = String(req.body.role);
       if (req.body.disabled !== undefined) patch.disabled = req.body.disabled === '1';

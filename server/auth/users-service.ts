@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Pool } from '../db/pool.js';
 import { withTx } from '../db/pool.js';
@@ -16,6 +17,17 @@ export const usernameSchema = z
 export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256, 'at most 256 characters');
 export const roleSchema = z.enum(USER_ROLES, { message: `one of ${USER_ROLES.join(', ')}` });
 
+/** The least-privileged role: what a new user gets unless an admin chooses another. */
+export const DEFAULT_ROLE: UserRole = 'auditor';
+
+/**
+ * A session's credential stamp: derived from the password hash (salted, so it changes with every
+ * new password). A session keeps the stamp of its sign-in; once the password changes, every other
+ * session of that user no longer matches and is signed out on its next request.
+ */
+export const credentialStamp = (passwordHash: string) =>
+  crypto.createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22);
+
 // A fixed hash to compare against when the account does not exist, so timing does not tell.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
@@ -26,7 +38,11 @@ export class UsersService {
   ) {}
 
   /** Checks credentials; records success and failure in the audit trail. */
-  async login(username: string, password: string, actor: Omit<Actor, 'name' | 'role'>): Promise<SessionUser> {
+  async login(
+    username: string,
+    password: string,
+    actor: Omit<Actor, 'name' | 'role'>,
+  ): Promise<SessionUser & { stamp: string }> {
     const ip = actor.ip ?? 'unknown';
     await this.throttle.check(username, ip);
     const user = await repo.findUserByName(this.pool, username);
@@ -52,16 +68,22 @@ export class UsersService {
         { action: 'auth.login', objectType: 'user', objectId: user.username },
       ]);
     });
-    return { id: user.id, username: user.username, role: user.role };
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      stamp: credentialStamp(user.password_hash),
+    };
   }
 
   async current(
     id: number,
+    stamp: string | undefined,
   ): Promise<
     (SessionUser & { mustChangePassword: boolean; locale: string | null; timeZone: string | null }) | null
   > {
     const u = await repo.findUserById(this.pool, id);
-    if (!u || u.disabled) return null;
+    if (!u || u.disabled || !stamp || stamp !== credentialStamp(u.password_hash)) return null;
     return {
       id: u.id,
       username: u.username,
@@ -72,15 +94,18 @@ export class UsersService {
     };
   }
 
-  list() {
-    return repo.listUsers(this.pool);
+  /** The users, each with whether failed sign-ins have locked the account for now. */
+  async list() {
+    const users = await repo.listUsers(this.pool);
+    const locked = await this.throttle.lockedAccounts(users.map((u) => u.username));
+    return users.map((u) => ({ ...u, locked: locked.has(u.username.toLowerCase()) }));
   }
 
   async create(actor: Actor, input: { username: string; role: string; password?: string }) {
     const fields: Record<string, string> = {};
     const username = usernameSchema.safeParse(input.username);
     if (!username.success) fields.username = username.error.issues[0].message;
-    const role = roleSchema.safeParse(input.role);
+    const role = roleSchema.safeParse(input.role || DEFAULT_ROLE);
     if (!role.success) fields.role = role.error.issues[0].message;
     const given = input.password ? passwordSchema.safeParse(input.password) : null;
     if (given && !given.success) fields.password = given.error.issues[0].message;
@@ -144,7 +169,11 @@ export class UsersService {
     });
   }
 
-  async changePassword(actor: Actor, id: number, current: string, next: string) {
+  /**
+   * The user's own new password. Ends every other session of the user; returns the new credential
+   * stamp for the session that made the change.
+   */
+  async changePassword(actor: Actor, id: number, current: string, next: string): Promise<string> {
     const p = passwordSchema.safeParse(next);
     if (!p.success)
       throw new ValidationError('Please correct the highlighted fields.', {
@@ -154,13 +183,58 @@ export class UsersService {
     if (!u || !(await verifyPassword(current, u.password_hash))) {
       throw new ValidationError('Please correct the highlighted fields.', { current: 'wrong password' });
     }
+    if (next === current)
+      throw new ValidationError('Please correct the highlighted fields.', {
+        password: 'choose a password different from the current one',
+      });
     const passwordHash = await hashPassword(next);
     await withTx(this.pool, async (c) => {
       await repo.updateUser(c, id, { passwordHash, mustChange: false });
       await appendAudit(c, actor, [
-        { action: 'user.password_changed', objectType: 'user', objectId: u.username },
+        {
+          action: 'user.password_changed',
+          objectType: 'user',
+          objectId: u.username,
+          summary: 'other sessions signed out',
+        },
       ]);
     });
+    return credentialStamp(passwordHash);
+  }
+
+  /**
+   * An admin sets a new one-time password: the user's sessions end, and the next sign-in must
+   * choose a new password. The password is returned once, to be shown once.
+   */
+  async resetPassword(actor: Actor, id: number): Promise<{ username: string; password: string }> {
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    const username = await withTx(this.pool, async (c) => {
+      const u = await repo.findUserById(c, id);
+      if (!u) throw new NotFoundError('No such user.');
+      await repo.updateUser(c, id, { passwordHash, mustChange: true });
+      await appendAudit(c, actor, [
+        {
+          action: 'user.password_reset',
+          objectType: 'user',
+          objectId: u.username,
+          summary: 'one-time password set; sessions signed out',
+        },
+      ]);
+      return u.username;
+    });
+    return { username, password };
+  }
+
+  /** Lifts the lock that failed sign-ins put on an account (the per-IP limit stays). */
+  async unlock(actor: Actor, id: number): Promise<{ username: string }> {
+    const u = await repo.findUserById(this.pool, id);
+    if (!u) throw new NotFoundError('No such user.');
+    await this.throttle.unlock(u.username);
+    await withTx(this.pool, (c) =>
+      appendAudit(c, actor, [{ action: 'user.unlocked', objectType: 'user', objectId: u.username }]),
+    );
+    return { username: u.username };
   }
 
   /** First start: when there are no users, creates the admin. Returns the password only if it generated one. */

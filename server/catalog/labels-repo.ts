@@ -94,17 +94,18 @@ export async function lockLabels(
   ids: string[],
 ): Promise<Pick<LabelRow, 'label_id' | 'store_id' | 'group_id' | 'product_id'>[]> {
   if (!ids.length) return [];
-  const [rows] = (await db.query(
+  return queryRows<Pick<LabelRow, 'label_id' | 'store_id' | 'group_id' | 'product_id'>>(
+    db,
     'SELECT label_id, store_id, group_id, product_id FROM labels WHERE label_id IN (?) FOR UPDATE',
     [ids],
-  )) as unknown as [Pick<LabelRow, 'label_id' | 'store_id' | 'group_id' | 'product_id'>[]];
-  return rows;
+  );
 }
 
 /** Binds these labels to one product. */
 export async function bindLabels(db: Queryable, productId: number, ids: string[]) {
   for (let i = 0; i < ids.length; i += 1000)
-    await db.query(
+    await execute(
+      db,
       'UPDATE labels SET product_id = ?, bound_at = CURRENT_TIMESTAMP(3) WHERE label_id IN (?)',
       [productId, ids.slice(i, i + 1000)],
     );
@@ -114,10 +115,11 @@ export async function bindLabels(db: Queryable, productId: number, ids: string[]
 export async function groupsOfStores(db: Queryable, storeIds: number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>(storeIds.map((id) => [id, []]));
   if (!storeIds.length) return out;
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ store_id: number; group_id: string }>(
+    db,
     'SELECT store_id, group_id FROM store_groups WHERE store_id IN (?) ORDER BY group_id',
     [storeIds],
-  )) as unknown as [{ store_id: number; group_id: string }[]];
+  );
   for (const r of rows) out.get(r.store_id)?.push(r.group_id);
   return out;
 }
@@ -128,9 +130,10 @@ export async function pricedPairs(
   pairs: { storeId: number; productId: number }[],
 ): Promise<{ storeId: number; productId: number }[]> {
   if (!pairs.length) return [];
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ store_id: number; product_id: number }>(
+    db,
     'SELECT store_id, product_id FROM prices WHERE (store_id, product_id) IN (?)',
     [pairs.map((p) => [p.storeId, p.productId])],
-  )) as unknown as [{ store_id: number; product_id: number }[]];
+  );
   return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
 }

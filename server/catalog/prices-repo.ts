@@ -106,8 +106,10 @@ export async function pricedPairsOfProducts(
   productIds: number[],
 ): Promise<{ storeId: number; productId: number }[]> {
   if (!productIds.length) return [];
-  const [rows] = (await db.query('SELECT store_id, product_id FROM prices WHERE product_id IN (?)', [
-    productIds,
-  ])) as unknown as [{ store_id: number; product_id: number }[]];
+  const rows = await queryRows<{ store_id: number; product_id: number }>(
+    db,
+    'SELECT store_id, product_id FROM prices WHERE product_id IN (?)',
+    [productIds],
+  );
   return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
 }

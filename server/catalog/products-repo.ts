@@ -68,10 +68,7 @@ export async function updateProduct(
 /** The products of these SKUs, locked until the transaction ends (bulk upserts). */
 export async function lockProductsBySkus(db: Queryable, skus: string[]): Promise<ProductRow[]> {
   if (!skus.length) return [];
-  const [rows] = (await db.query('SELECT * FROM products WHERE sku IN (?) FOR UPDATE', [
-    skus,
-  ])) as unknown as [ProductRow[]];
-  return rows;
+  return queryRows<ProductRow>(db, 'SELECT * FROM products WHERE sku IN (?) FOR UPDATE', [skus]);
 }
 
 /** Inserts or updates products by SKU in one statement per 500 rows. */
@@ -80,7 +77,8 @@ export async function upsertProducts(
   rows: { sku: string; name: string; unit: string; currency: string }[],
 ) {
   for (let i = 0; i < rows.length; i += 500) {
-    await db.query(
+    await execute(
+      db,
       `INSERT INTO products (sku, name, unit, currency) VALUES ?
          ON DUPLICATE KEY UPDATE name = VALUES(name), unit = VALUES(unit), currency = VALUES(currency)`,
       [rows.slice(i, i + 500).map((r) => [r.sku, r.name, r.unit, r.currency])],

@@ -32,6 +32,13 @@ export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';
 }
 
+/** A session whose password was set by someone else may do nothing until it chooses its own. */
+export class PasswordChangeRequiredError extends AppError {
+  override readonly status = 403;
+  override readonly code = 'password_change_required';
+  override name = 'PasswordChangeRequiredError';
+}
+
 export class UnauthorizedError extends AppError {
   override readonly status = 401;
   override readonly code = 'unauthorized';

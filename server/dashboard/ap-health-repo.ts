@@ -1,6 +1,7 @@
 // One AP's health page: the AP, its status history (ap_status_log, by (client_id, at)) and its
 // connection history (the audit trail's ap.* records, by (object_type, object_id)).
 import type { Queryable } from '../db/pool.js';
+import { queryOne, queryRows } from '../db/query.js';
 
 export interface ApHealth {
   clientId: string;
@@ -20,7 +21,8 @@ export interface ApHealth {
 }
 
 export async function findApHealth(db: Queryable, clientId: string): Promise<ApHealth | null> {
-  const [rows] = (await db.query(
+  const row = await queryOne<Omit<ApHealth, 'online'> & { online: number }>(
+    db,
     `SELECT a.client_id AS clientId, a.group_id AS groupId, sg.store_id AS storeId, s.code AS storeCode, a.online, a.ip,
        a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
        a.disconnect_reason AS disconnectReason, a.firmware, a.last_status_at AS lastStatusAt,
@@ -28,8 +30,8 @@ export async function findApHealth(db: Queryable, clientId: string): Promise<ApH
      FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id
      WHERE a.client_id = ?`,
     [clientId],
-  )) as unknown as [(Omit<ApHealth, 'online'> & { online: number })[]];
-  return rows[0] ? { ...rows[0], online: Number(rows[0].online) === 1 } : null;
+  );
+  return row ? { ...row, online: Number(row.online) === 1 } : null;
 }
 
 export interface StatusSample {
@@ -43,13 +45,13 @@ export interface StatusSample {
 }
 
 export async function statusHistory(db: Queryable, clientId: string, limit: number): Promise<StatusSample[]> {
-  const [rows] = (await db.query(
+  return queryRows<StatusSample>(
+    db,
     `SELECT at, firmware, labels_reported AS labelsReported, battery_min AS batteryMin, battery_avg AS batteryAvg,
        rssi_min AS rssiMin, rssi_avg AS rssiAvg
      FROM ap_status_log WHERE client_id = ? ORDER BY at DESC LIMIT ?`,
     [clientId, limit],
-  )) as unknown as [StatusSample[]];
-  return rows;
+  );
 }
 
 export interface ConnectionEntry {
@@ -64,12 +66,13 @@ export async function connectionHistory(
   clientId: string,
   limit: number,
 ): Promise<ConnectionEntry[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ ts: Date; action: string; summary: string; afterJson: string | null }>(
+    db,
     `SELECT ts, action, summary, after_json AS afterJson FROM audit_log
      WHERE object_type = 'ap' AND object_id = ? AND action IN ('ap.connected', 'ap.disconnected', 'ap.taken_over')
      ORDER BY id DESC LIMIT ?`,
     [clientId, limit],
-  )) as unknown as [{ ts: Date; action: string; summary: string; afterJson: string | null }[]];
+  );
   return rows.map((r) => {
     let after: Record<string, unknown> = {};
     try {

@@ -1,7 +1,7 @@
 // SQL of the dashboard. Each query reads an index or a small table, except the label health
 // counts, which are one pass over `labels` (see README: indexes on battery/signal/last-seen
 // would tax every status report, which rewrites those columns for every label each minute).
-import { queryRows } from '../db/query.js';
+import { queryOne, queryRows, querySingle } from '../db/query.js';
 import { ACTIVE_TASK_STATES } from '../tasks/states.js';
 import type { Queryable } from '../db/pool.js';
 import { batterySql, seenSql, signalSql, BATTERY_BANDS, SIGNAL_BANDS } from './health-bands.js';
@@ -19,14 +19,15 @@ export interface StoreAps {
 
 /** APs per store (stores, their Group IDs and APs are small tables; aps is read by its group index). */
 export async function apsByStore(db: Queryable): Promise<StoreAps[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<
+    Omit<StoreAps, 'groups' | 'total' | 'online'> & Record<'groups' | 'total' | 'online', string>
+  >(
+    db,
     `SELECT s.id AS storeId, s.code, s.name, COUNT(DISTINCT sg.group_id) AS \`groups\`, COUNT(a.client_id) AS total,
        COALESCE(SUM(a.online), 0) AS online, MIN(IF(a.online = 0, a.disconnected_at, NULL)) AS offlineSince
      FROM stores s LEFT JOIN store_groups sg ON sg.store_id = s.id LEFT JOIN aps a ON a.group_id = sg.group_id
      GROUP BY s.id, s.code, s.name ORDER BY s.code LIMIT 500`,
-  )) as unknown as [
-    (Omit<StoreAps, 'groups' | 'total' | 'online'> & Record<'groups' | 'total' | 'online', string>)[],
-  ];
+  );
   return rows.map((r) => ({
     ...r,
     groups: Number(r.groups),
@@ -51,10 +52,11 @@ export async function labelHealth(db: Queryable): Promise<LabelHealthCounts> {
     ['seen_stale', ...seenSql('stale')],
     ['seen_never', ...seenSql('never')],
   ];
-  const [[r]] = (await db.query(
+  const r = await querySingle<Record<string, string>>(
+    db,
     `SELECT COUNT(*) AS total, ${parts.map(([k, cond]) => `COALESCE(SUM(${cond}), 0) AS ${k}`).join(', ')} FROM labels l`,
     parts.flatMap(([, , args]) => args),
-  )) as unknown as [[Record<string, string>]];
+  );
   const pick = (prefix: string, bands: readonly string[]) =>
     Object.fromEntries(bands.map((b) => [b, Number(r[`${prefix}_${b}`])]));
   return {
@@ -76,10 +78,11 @@ export async function taskCounts(
     'SELECT state, COUNT(*) AS n FROM tasks WHERE state IN (?) GROUP BY state',
     [ACTIVE_TASK_STATES],
   );
-  const [fin] = (await db.query(
+  const fin = await queryRows<{ state: string; n: string }>(
+    db,
     'SELECT state, COUNT(*) AS n FROM tasks WHERE finished_at >= ? GROUP BY state',
     [since],
-  )) as unknown as [{ state: string; n: string }[]];
+  );
   const obj = (rows: { state: string; n: string }[]) =>
     Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   return { running: obj(run), finished: obj(fin) };
@@ -99,7 +102,8 @@ export interface HourBucket {
 
 /** Outcomes of the tasks finished in the last `hours` hours, per hour (their rows carry the outcome). */
 export async function hourlyOutcomes(db: Queryable, hours: number): Promise<HourBucket[]> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<Record<keyof HourBucket, string | null>>(
+    db,
     `SELECT FLOOR(TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) / 3600) AS ago, COUNT(*) AS tasks,
        SUM(items_total) AS total, SUM(items_confirmed) AS confirmed, SUM(items_timed_out) AS timedOut,
        SUM(items_cancelled) AS cancelled,
@@ -108,7 +112,7 @@ export async function hourlyOutcomes(db: Queryable, hours: number): Promise<Hour
      FROM tasks WHERE finished_at >= NOW(3) - INTERVAL ? HOUR AND items_total IS NOT NULL
      GROUP BY ago ORDER BY ago`,
     [hours],
-  )) as unknown as [Record<keyof HourBucket, string | null>[]];
+  );
   const num = (v: string | null) => (v === null ? null : Number(v));
   return rows.map((r) => ({
     ago: Number(r.ago),
@@ -124,9 +128,10 @@ export async function hourlyOutcomes(db: Queryable, hours: number): Promise<Hour
 
 /** Unresolved alerts by state (server/alerts), through ix_alerts_state. */
 export async function unresolvedAlerts(db: Queryable): Promise<{ open: number; acknowledged: number }> {
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ state: string; n: string }>(
+    db,
     "SELECT state, COUNT(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged') GROUP BY state",
-  )) as unknown as [{ state: string; n: string }[]];
+  );
   const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   return { open: by.open ?? 0, acknowledged: by.acknowledged ?? 0 };
 }
@@ -136,20 +141,22 @@ export async function auditFigures(
   db: Queryable,
   since: Date,
 ): Promise<{ today: number; unshipped: number }> {
-  const [[t]] = (await db.query('SELECT COUNT(*) AS n FROM audit_log WHERE ts >= ?', [since])) as unknown as [
-    [{ n: string }],
-  ];
-  const [[u]] = (await db.query(
+  const t = await querySingle<{ n: string }>(db, 'SELECT COUNT(*) AS n FROM audit_log WHERE ts >= ?', [
+    since,
+  ]);
+  const u = await queryOne<{ n: string }>(
+    db,
     'SELECT h.last_id - s.shipped_id AS n FROM audit_chain_head h JOIN audit_ship_state s ON s.id = 1 WHERE h.id = 1',
-  )) as unknown as [[{ n: string }]];
+  );
   return { today: Number(t.n), unshipped: Math.max(0, Number(u?.n ?? 0)) };
 }
 
 /** For admins: accounts and API keys in use. */
 export async function adminFigures(db: Queryable): Promise<{ users: number; apiKeys: number }> {
-  const [[r]] = (await db.query(
+  const r = await querySingle<{ users: string; apiKeys: string }>(
+    db,
     `SELECT (SELECT COUNT(*) FROM users WHERE disabled = 0) AS users,
        (SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL) AS apiKeys`,
-  )) as unknown as [[{ users: string; apiKeys: string }]];
+  );
   return { users: Number(r.users), apiKeys: Number(r.apiKeys) };
 }

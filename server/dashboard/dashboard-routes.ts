@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { Pool } from '../db/pool.js';
 import { requireLogin, requireRole } from '../web/guards.js';
 import type { DashboardService } from './dashboard-service.js';
 import {
@@ -19,8 +18,7 @@ import {
   SIGNAL_WEAK_DBM,
   STALE_AFTER_SECONDS,
 } from './health-bands.js';
-import { connectionHistory, findApHealth, statusHistory } from './ap-health-repo.js';
-import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
+import type { HealthService, LabelHealthFilter } from './health-service.js';
 
 const CHART_JS = path.join(
   path.dirname(createRequire(import.meta.url).resolve('chart.js')),
@@ -74,7 +72,7 @@ function healthFilter(
   };
 }
 
-export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
+export function dashboardRoutes(dashboard: DashboardService, health: HealthService) {
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
@@ -99,15 +97,9 @@ export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const clientId = String(req.params.clientId).slice(0, 64);
-        const ap = await findApHealth(pool, clientId);
-        if (!ap) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
-        const f = { ap: clientId, limit: PAGE, offset: 0 };
-        const [labels, total, status, connections] = await Promise.all([
-          listLabelHealth(pool, f),
-          countLabelHealth(pool, f),
-          statusHistory(pool, clientId, 288),
-          connectionHistory(pool, clientId, 50),
-        ]);
+        const page = await health.apPage(clientId, PAGE);
+        if (!page) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
+        const { ap, labels, total, status, connections } = page;
         const oldestFirst = [...status].reverse();
         res.render('dashboard/ap', {
           title: `AP ${clientId}`,
@@ -133,7 +125,7 @@ export function dashboardRoutes(pool: Pool, dashboard: DashboardService) {
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = healthFilter(req.query);
-        const [rows, total] = await Promise.all([listLabelHealth(pool, f), countLabelHealth(pool, f)]);
+        const { rows, total } = await health.labels(f);
         res.render('dashboard/labels', {
           title: 'Label health',
           rows,

@@ -2,6 +2,7 @@
 // is online) and whether what it displays is what its price says it should, filtered by store
 // and health band. The content hash of the price in force is computed for the page's rows only.
 import type { Queryable } from '../db/pool.js';
+import { queryRows, querySingle } from '../db/query.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import {
   batterySql,
@@ -53,7 +54,8 @@ function where(f: LabelHealthFilter): [string, unknown[]] {
 
 export async function listLabelHealth(db: Queryable, f: LabelHealthFilter): Promise<LabelHealthRow[]> {
   const [w, args] = where(f);
-  const [rows] = (await db.query(
+  const rows = await queryRows<Omit<LabelHealthRow, 'apOnline'> & { apOnline: number | null }>(
+    db,
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku,
        l.battery_mv AS batteryMv, l.rssi, l.last_status_at AS lastStatusAt, l.last_confirmed_at AS lastConfirmedAt,
        l.last_ap_client_id AS ap, a.online AS apOnline, l.displayed_hash AS displayedHash,
@@ -65,7 +67,7 @@ export async function listLabelHealth(db: Queryable, f: LabelHealthFilter): Prom
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
      ${w} ORDER BY l.label_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
-  )) as unknown as [(Omit<LabelHealthRow, 'apOnline'> & { apOnline: number | null })[]];
+  );
   return rows.map((r) => ({ ...r, apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1 }));
 }
 
@@ -74,8 +76,6 @@ export async function countLabelHealth(
   f: Omit<LabelHealthFilter, 'limit' | 'offset'>,
 ): Promise<number> {
   const [w, args] = where({ ...f, limit: 0, offset: 0 });
-  const [[r]] = (await db.query(`SELECT COUNT(*) AS n FROM labels l ${w}`, args)) as unknown as [
-    [{ n: string }],
-  ];
+  const r = await querySingle<{ n: string }>(db, `SELECT COUNT(*) AS n FROM labels l ${w}`, args);
   return Number(r.n);
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../core/context.js';
 import type { DomainModule } from '../core/module.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { dashboardRoutes } from './dashboard-routes.js';
+import { HealthService } from './health-service.js';
 import { DashboardService } from './dashboard-service.js';
 
 export interface DashboardPorts {
@@ -17,7 +18,7 @@ export function createDashboardModule(
   return {
     name: 'dashboard',
     services: [],
-    routes: [dashboardRoutes(ctx.pool, dashboard)],
+    routes: [dashboardRoutes(dashboard, new HealthService(ctx.pool))],
     ports: { dashboard },
   };
 }

@@ -50,10 +50,18 @@ export class DemoFleet implements Service {
     // shown only once, so every start rotates the existing credentials (audited) or issues new ones.
     const known = new Map((await this.registry.listDeviceCredentials()).map((c) => [c.client_id, c]));
     const byClientId = new Map<string, { deviceAccessKeyId: string; deviceAccessKeySecret: string }>();
+    const revoked = new Set<string>();
     for (const clientId of Fleet.clientIds([DEMO_GROUP_ID], config.DEMO_APS, DEVICE_PREFIX)) {
       const had = known.get(clientId);
-      // An admin who revoked a simulated AP's credential keeps it out: that AP stays refused.
-      if (had?.revoked_at) continue;
+      // An admin who revoked a simulated AP's credential keeps it out: that AP stays offline.
+      if (had?.revoked_at) {
+        revoked.add(clientId);
+        log.warn(
+          { clientId },
+          'simulated AP left out: its device credential is revoked (rotate it on the MQTT credentials page to bring it back)',
+        );
+        continue;
+      }
       byClientId.set(
         clientId,
         had
@@ -68,13 +76,21 @@ export class DemoFleet implements Service {
       apsPerGroup: config.DEMO_APS,
       devicePrefix: DEVICE_PREFIX,
       deviceCredentials: { instanceId: broker.instanceId, byClientId },
+      exclude: revoked,
       knobs: { latencyMs: 300, statusIntervalMs: 30_000 },
       // one image-capable AP, so the demo shows delivered label images next to field-only APs
       imageAps: 1,
     });
-    await this.fleet.start();
+    // A simulated AP the broker refuses is reported and left out; it never fails the platform's start.
+    await this.fleet.start(20, (clientId, err) =>
+      log.warn({ clientId, err: err.message }, 'simulated AP could not connect and is left out'),
+    );
     log.info(
-      { aps: config.DEMO_APS, labels: config.DEMO_APS * config.DEMO_LABELS_PER_AP, groupId: DEMO_GROUP_ID },
+      {
+        aps: this.fleet.aps.length,
+        labels: config.DEMO_APS * config.DEMO_LABELS_PER_AP,
+        groupId: DEMO_GROUP_ID,
+      },
       'demo fleet of SIMULATED APs started (store DEMO)',
     );
   }

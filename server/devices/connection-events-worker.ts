@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
 import { errorLogger, throttledLog } from '../core/throttle.js';
 import { withTx, type Pool } from '../db/pool.js';
+import { recordConnectionEvent } from '../webhooks/events.js';
 import * as aps from './aps-repo.js';
 
 export class ConnectionEventsWorker implements Service {
@@ -63,6 +64,7 @@ export class ConnectionEventsWorker implements Service {
         const at = new Date(e.at);
         const actor = { name: e.clientId, role: 'device' as const, ip: e.ip };
         const refs = { ap: e.clientId, group: e.groupId };
+        await recordConnectionEvent(c, e);
         if (e.type === 'connect') {
           await aps.recordConnect(c, {
             clientId: e.clientId,

@@ -13,6 +13,7 @@ import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import { throttledLog } from '../core/throttle.js';
 import { withTx } from '../db/pool.js';
+import { recordApsOffline } from '../webhooks/events.js';
 import { markNodeLost, onlineNodes } from './aps-repo.js';
 
 const SWEEP_MS = 15_000;
@@ -64,6 +65,7 @@ export class StalePresenceSweeper implements Service {
       const at = new Date();
       const lost = await withTx(this.ctx.pool, async (c) => {
         const rows = await markNodeLost(c, node, at);
+        await recordApsOffline(c, rows, 'node_lost', at);
         // the chain append is the transaction's last statement (audit-repo.ts), one for all the APs
         await appendAudit(
           c,

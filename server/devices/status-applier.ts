@@ -7,6 +7,7 @@
 import { appendAudit } from '../audit/audit-repo.js';
 import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
+import { recordEvent } from '../webhooks/events.js';
 import { upsertApStatus } from './aps-repo.js';
 import {
   applyReportedModels,
@@ -95,6 +96,7 @@ export async function applyStatus(
     });
     for (let i = 0; i < mismatched.length; i += 300) {
       const chunk = mismatched.slice(i, i + 300);
+      await recordEvent(c, 'mismatch.detected', { ap: from.clientId, groupId: from.groupId, labels: chunk });
       await appendAudit(c, { name: from.clientId, role: 'device' }, [
         {
           action: 'label.mismatch',

@@ -134,17 +134,19 @@ const SAMPLE_KEEP_DAYS = 30;
  * past SAMPLE_KEEP_DAYS go. Both through (client_id, at).
  */
 export async function sampleApStatus(db: Queryable, s: ApStatusSample): Promise<boolean> {
-  const [recent] = (await db.query(
+  const recent = await queryRows<object>(
+    db,
     'SELECT 1 FROM ap_status_log WHERE client_id = ? AND at > ? - INTERVAL ? SECOND LIMIT 1',
     [s.clientId, s.at, SAMPLE_EVERY_SECONDS],
-  )) as unknown as [unknown[]];
+  );
   if (recent.length) return false;
-  await db.query(
+  await execute(
+    db,
     `INSERT INTO ap_status_log (client_id, at, firmware, labels_reported, battery_min, battery_avg, rssi_min, rssi_avg)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     [s.clientId, s.at, s.firmware, s.labelsReported, s.batteryMin, s.batteryAvg, s.rssiMin, s.rssiAvg],
   );
-  await db.query('DELETE FROM ap_status_log WHERE client_id = ? AND at < ? - INTERVAL ? DAY', [
+  await execute(db, 'DELETE FROM ap_status_log WHERE client_id = ? AND at < ? - INTERVAL ? DAY', [
     s.clientId,
     s.at,
     SAMPLE_KEEP_DAYS,

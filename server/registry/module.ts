@@ -27,6 +27,7 @@ export async function createRegistryModule(
     config.REDIS_PREFIX,
     SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
     log,
+    config.MQTT_PARENT_TOPIC,
   );
   await registry.ensureDefaultParentTopic(config.MQTT_PARENT_TOPIC);
 
@@ -36,7 +37,10 @@ export async function createRegistryModule(
     const info = instanceInfo(ctx, broker);
     const presence = new Presence(ctx.redis, config.REDIS_PREFIX, 'web');
     const lookup = (clientId: string) => (broker ? broker.lookup(clientId) : presence.lookup(clientId));
-    routes.push(registryPageRoutes(registry, info), registryApiRoutes(registry, info, lookup));
+    routes.push(
+      registryPageRoutes(registry, info, config.MQTT_PARENT_TOPIC),
+      registryApiRoutes(registry, info, lookup),
+    );
   }
   return { name: 'registry', services: [], routes, ports: { registry } };
 }

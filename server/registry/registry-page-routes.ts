@@ -2,7 +2,7 @@
 // credentials (AccessKeys, device credentials, tokens). Admin role only; the use cases and
 // their validation live in RegistryService.
 import type { Request, Response, Router } from 'express';
-import { ValidationError } from '../core/errors.js';
+import { AppError, ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import type { InstanceInfo } from './instance-info.js';
@@ -13,7 +13,11 @@ const list = (v: unknown) =>
     .split(/[\s,]+/)
     .filter(Boolean);
 
-export function registryPageRoutes(reg: RegistryService, instance: () => Promise<InstanceInfo>) {
+export function registryPageRoutes(
+  reg: RegistryService,
+  instance: () => Promise<InstanceInfo>,
+  ownParentTopic: string,
+) {
   return (app: Router) => {
     const admin = requireRole('admin');
 
@@ -23,6 +27,8 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
         instance: await instance(),
         parentTopics: await reg.listParentTopics(),
         groups: await reg.listGroups(),
+        ownParentTopic,
+        formError: null,
         settings: await reg.getSettings(),
         ...extra,
       });
@@ -34,10 +40,14 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
         deviceCredentials: await reg.listDeviceCredentials(),
         tokens: await reg.listTokens(),
         issued: null,
+        formError: null,
         ...extra,
       });
 
-    /** Runs a change; a validation error re-renders the page with the fields marked. */
+    /**
+     * Runs a change; a validation error re-renders the page with the fields marked, a refusal
+     * (in use, not found, revoked already) with its message above the forms.
+     */
     const act =
       (
         page: typeof instancePage,
@@ -48,9 +58,10 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
         try {
           await done(req, res, await fn(req));
         } catch (err) {
-          if (!(err instanceof ValidationError)) throw err;
-          res.status(400);
-          await page(res, { errors: err.fields, values: req.body });
+          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          res.status(err.status);
+          if (err instanceof ValidationError) await page(res, { errors: err.fields, values: req.body });
+          else await page(res, { formError: err.message });
         }
       };
     const back = (to: string, key: string) => async (req: Request, res: Response) => {
@@ -64,7 +75,7 @@ export function registryPageRoutes(reg: RegistryService, instance: () => Promise
     app.post(
       '/admin/mqtt/settings',
       admin,
-      act(instancePage, back('/admin/mqtt', 'Settings saved.'), (req) =>
+      act(instancePage, back('/admin/mqtt', 'registry.settingsSaved'), (req) =>
         reg.updateSettings(req.actor, req.body),
       ),
     );

@@ -33,6 +33,7 @@ import {
   settingsInput,
   tokenInput,
 } from './registry-schemas.js';
+import { groupUsage } from './registry-repo.js';
 
 const alnum = (n: number) =>
   crypto
@@ -51,6 +52,8 @@ export class RegistryService {
     private readonly prefix: string,
     private readonly box: SecretBox,
     private readonly log: Logger,
+    /** The parent topic the platform itself publishes under: never deleted. */
+    private readonly ownParentTopic?: string,
   ) {}
 
   private announce(change: RegistryChange) {
@@ -123,6 +126,10 @@ export class RegistryService {
   }
 
   async deleteParentTopic(actor: Actor, name: string) {
+    if (name === this.ownParentTopic)
+      throw new ConflictError(
+        `${name} is the platform's own parent topic (MQTT_PARENT_TOPIC): every task is published under it, so it cannot be deleted.`,
+      );
     await this.tx(async (c) => {
       const row = await topics.findParentTopic(c, name);
       if (!row) throw new NotFoundError('No such parent topic.');
@@ -161,6 +168,15 @@ export class RegistryService {
     await this.tx(async (c) => {
       const row = await topics.findGroup(c, groupId);
       if (!row) throw new NotFoundError('No such Group ID.');
+      const use = await groupUsage(c, groupId);
+      if (use.stores.length)
+        throw new ConflictError(
+          `Group ID ${groupId} is in use by store ${use.stores.join(', ')}: remove it from the store first.`,
+        );
+      if (use.onlineAps)
+        throw new ConflictError(
+          `Group ID ${groupId} is in use by ${use.onlineAps} connected AP(s): disconnect them first.`,
+        );
       await topics.deleteGroup(c, groupId).catch((err: unknown) => {
         throw isFk(err) ? new ConflictError(`Group ID ${groupId} is in use by a store.`) : err;
       });

@@ -8,6 +8,7 @@ import type { DomainModule } from '../core/module.js';
 import type { ItemImagePort } from '../tasks/group-dispatcher.js';
 import { ItemImages } from './item-images.js';
 import { renderApiRoutes } from './render-api-routes.js';
+import { RenderPagesService } from './render-pages-service.js';
 import { renderRoutes } from './render-routes.js';
 import { RenderService } from './render-service.js';
 import { RenderWorker } from './render-worker.js';
@@ -41,7 +42,7 @@ export function createRenderModule(
           }),
         ]
       : [],
-    routes: [renderRoutes(pool, render), renderApiRoutes(render)],
+    routes: [renderRoutes(render, new RenderPagesService(pool, render)), renderApiRoutes(render)],
     ports: { render, itemImages: new ItemImages(pool, render) },
   };
 }

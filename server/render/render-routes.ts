@@ -1,14 +1,12 @@
 // Pages of rendering: templates (list, editor with live preview, where they apply), the
 // label page, the product's label facts and its per-store preview images.
 import type { Request, Response, Router } from 'express';
-import type { Pool } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
 import { flash, flashKey } from '../web/flash.js';
 import type { RenderService } from './render-service.js';
 import { FIELDS, canonicalTemplate } from './template-schema.js';
-import * as pages from './render-page-repo.js';
-import { itemImage } from './item-images.js';
+import type { RenderPagesService } from './render-pages-service.js';
 
 const readers = requireRole('admin', 'operator', 'auditor');
 const writers = requireRole('admin', 'operator');
@@ -19,7 +17,7 @@ const id = (v: unknown) => {
   return n;
 };
 
-export function renderRoutes(pool: Pool, render: RenderService) {
+export function renderRoutes(render: RenderService, pages: RenderPagesService) {
   return (app: Router) => {
     app.get('/render/templates', readers, async (req, res) => {
       const models = await render.models();
@@ -28,7 +26,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
         models,
         templates: await render.listTemplates(),
         assignments: await render.assignments(),
-        stores: await pages.storeList(pool),
+        stores: await pages.stores(),
       });
     });
 
@@ -44,7 +42,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
         template: t,
         model,
         fields: Object.keys(FIELDS),
-        stores: await pages.storeList(pool),
+        stores: await pages.stores(),
         ...extra,
       });
     };
@@ -96,7 +94,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const sku = str(b.sku).trim();
       const storeId = Number(b.store) || undefined;
-      const productId = sku ? await pages.productIdBySku(pool, sku) : undefined;
+      const productId = sku ? await pages.productIdBySku(sku) : undefined;
       if (sku && !productId)
         throw new ValidationError('Nothing to preview.', { sku: `unknown SKU "${sku.slice(0, 64)}"` });
       const p = await render.preview({
@@ -138,7 +136,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
     });
 
     app.get('/catalog/labels/:labelId', readers, async (req, res) => {
-      const label = await pages.labelPage(pool, str(req.params.labelId));
+      const label = await pages.label(str(req.params.labelId));
       if (!label) throw new NotFoundError(`No label ${str(req.params.labelId).slice(0, 64)}.`);
       let image: { imageHash: string; error?: undefined } | { error: string; imageHash?: undefined };
       try {
@@ -158,7 +156,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
       const displayed =
         label.displayed_hash &&
         label.displayed_hash !== image.imageHash &&
-        (await pages.hasImage(pool, label.displayed_hash))
+        (await pages.hasImage(label.displayed_hash))
           ? label.displayed_hash
           : null;
       res.render('render/label', {
@@ -167,7 +165,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
         image,
         displayed,
         models: await render.models(),
-        items: await pages.recentItems(pool, label.label_id, 10),
+        items: await pages.recentItems(label.label_id, 10),
       });
     });
 
@@ -175,7 +173,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
     app.get('/render/tasks/:taskId', readers, async (req, res) => {
       const taskId = String(id(req.params.taskId));
       const page = Math.max(1, Number(req.query.page) || 1);
-      const r = await pages.taskItemsPage(pool, taskId, 48, (page - 1) * 48);
+      const r = await pages.taskItems(taskId, 48, (page - 1) * 48);
       if (!r.total) throw new NotFoundError(`Task ${taskId} has no labels.`);
       res.render('render/task-images', {
         title: req.t('render.taskImagesTitle', { id: taskId }),
@@ -188,7 +186,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
     });
 
     app.get('/render/items/:itemId.png', readers, async (req, res) => {
-      const r = await itemImage(pool, render, String(id(req.params.itemId)));
+      const r = await pages.itemImage(String(id(req.params.itemId)));
       if (!r.png)
         throw new ValidationError('The label cannot be rendered.', { image: r.error ?? 'not rendered' });
       sendPng(res, r.png, r.hash);
@@ -196,7 +194,7 @@ export function renderRoutes(pool: Pool, render: RenderService) {
 
     app.get('/render/images/:hash.png', readers, async (req, res) => {
       const hash = str(req.params.hash);
-      const png = /^[0-9a-f]{64}$/.test(hash) ? await pages.imageByHash(pool, hash) : null;
+      const png = /^[0-9a-f]{64}$/.test(hash) ? await pages.imageByHash(hash) : null;
       if (!png) throw new NotFoundError('No such image.');
       sendPng(res, png, hash);
     });

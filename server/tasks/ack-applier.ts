@@ -10,6 +10,7 @@ import { confirmItems, failItems, imageCapableAps, lockItems, type LockedItem } 
 import { OPEN_ITEM_STATES } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
+import { recordItemsFailed } from '../webhooks/events.js';
 
 export interface AckEntry {
   clientId: string;
@@ -125,6 +126,7 @@ export async function applyAcks(
       const error = k.slice(k.indexOf('\n') + 1);
       (failedByError.get(error) ?? failedByError.set(error, []).get(error)!).push(...list.map((i) => i.id));
       out.failed += list.length;
+      await recordItemsFailed(c, clientId, error, list);
       audit.push(...auditRecords(clientId, 'task.items.failed', list, error));
     }
     await failItems(c, failedByError, opts.failedRetryMs, FAILED_RETRY_CAP_MS);

@@ -3,6 +3,7 @@
 // and the APs each Group ID has. Both read through indexes: (task_id, state) on the items, the
 // primary keys of labels and aps, (group_id) on aps.
 import type { Queryable } from '../db/pool.js';
+import { queryRows } from '../db/query.js';
 
 export interface OpenItemBucket {
   groupId: string;
@@ -20,7 +21,14 @@ export interface OpenItemBucket {
 export async function openItemBuckets(db: Queryable, taskId: string): Promise<OpenItemBucket[]> {
   // Grouped by the label's serving AP first; the few APs are looked up after (a join to aps per
   // item, and grouping by its columns, doubled the cost on a 100,000-item task).
-  const [rows] = (await db.query(
+  const rows = await queryRows<{
+    groupId: string;
+    ap: string | null;
+    error: string | null;
+    n: string;
+    firstAt: Date;
+  }>(
+    db,
     `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
      FROM task_items i
      LEFT JOIN labels l ON l.label_id = i.label_id
@@ -28,14 +36,20 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
      GROUP BY i.group_id, l.last_ap_client_id, i.error
      LIMIT 5000`,
     [taskId],
-  )) as unknown as [{ groupId: string; ap: string | null; error: string | null; n: string; firstAt: Date }[]];
+  );
   const apIds = [...new Set(rows.map((r) => r.ap).filter((a): a is string => a !== null))];
   const aps = new Map<string, { groupId: string; online: number; disconnectedAt: Date | null }>();
   if (apIds.length) {
-    const [found] = (await db.query(
+    const found = await queryRows<{
+      clientId: string;
+      groupId: string;
+      online: number;
+      disconnectedAt: Date | null;
+    }>(
+      db,
       'SELECT client_id AS clientId, group_id AS groupId, online, disconnected_at AS disconnectedAt FROM aps WHERE client_id IN (?)',
       [apIds],
-    )) as unknown as [{ clientId: string; groupId: string; online: number; disconnectedAt: Date | null }[]];
+    );
     for (const a of found) aps.set(a.clientId, a);
   }
   return rows.map((r) => {
@@ -61,10 +75,11 @@ export interface GroupAps {
 export async function apsOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, GroupAps>> {
   const out = new Map<string, GroupAps>(groupIds.map((g) => [g, { total: 0, online: 0 }]));
   if (!groupIds.length) return out;
-  const [rows] = (await db.query(
+  const rows = await queryRows<{ g: string; total: string; online: string }>(
+    db,
     'SELECT group_id AS g, COUNT(*) AS total, COALESCE(SUM(online), 0) AS online FROM aps WHERE group_id IN (?) GROUP BY group_id',
     [groupIds],
-  )) as unknown as [{ g: string; total: string; online: string }[]];
+  );
   for (const r of rows) out.set(r.g, { total: Number(r.total), online: Number(r.online) });
   return out;
 }

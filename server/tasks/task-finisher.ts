@@ -9,6 +9,7 @@ import { hasOpenItems } from './ack-repo.js';
 import { cancelItems, finishTask, itemCounts, lockActiveTask, timeOutItems } from './task-state-repo.js';
 import type { FinalTaskState } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
+import { recordEvent } from '../webhooks/events.js';
 
 export type FinalState = FinalTaskState;
 
@@ -26,6 +27,7 @@ export class TaskFinisher {
       const counts = await itemCounts(c, taskId);
       const state: FinalState = counts.timed_out ? 'timed_out' : 'completed';
       await finishTask(c, taskId, state);
+      await recordEvent(c, `task.${state}`, { taskId, state, items: counts });
       await appendAudit(c, SYSTEM_ACTOR, [
         {
           action: state === 'completed' ? 'task.completed' : 'task.timed_out',
@@ -48,6 +50,7 @@ export class TaskFinisher {
       const counts = await itemCounts(c, taskId);
       const state: FinalState = timedOut || counts.timed_out ? 'timed_out' : 'completed';
       await finishTask(c, taskId, state);
+      await recordEvent(c, `task.${state}`, { taskId, state, items: counts });
       await appendAudit(c, SYSTEM_ACTOR, [
         {
           action: state === 'completed' ? 'task.completed' : 'task.timed_out',

@@ -17,13 +17,18 @@ import { NotFoundError } from '../core/errors.js';
 import type { SessionUser } from '../core/identity.js';
 import type { RouteMount } from '../core/module.js';
 import { errorHandler } from './error-handler.js';
+import { passwordChangeGate } from './guards.js';
 import { navFor } from './nav.js';
 import { applyLocale } from '../i18n/locale-middleware.js';
 import { readinessRoutes } from './readiness.js';
 
-/** The signed-in user of a session, reloaded on every request; null when gone or disabled. */
+/**
+ * The signed-in user of a session, reloaded on every request; null when gone, disabled, or when
+ * the session's stamp (taken at sign-in) no longer matches: the password changed since.
+ */
 export type CurrentUser = (
   userId: number,
+  stamp: string | undefined,
 ) => Promise<
   (SessionUser & { mustChangePassword: boolean; locale: string | null; timeZone: string | null }) | null
 >;
@@ -137,17 +142,19 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
   app.use(async (req, res, next) => {
     try {
       if (req.session?.userId) {
-        const user = await deps.currentUser(req.session.userId);
+        const user = await deps.currentUser(req.session.userId, req.session.stamp);
         if (user) {
           req.user = user;
           req.actor = { ...req.actor, name: user.username, role: user.role };
         } else {
           delete req.session.userId;
+          delete req.session.stamp;
         }
       }
       applyLocale(req, res, config, true);
       res.locals.user = req.user ?? null;
-      res.locals.nav = navFor(req.user?.role);
+      // Until a one-time password is replaced, every link would lead back to the password form.
+      res.locals.nav = req.user?.mustChangePassword ? [] : navFor(req.user?.role);
       res.locals.path = req.path;
       res.locals.csrfToken = req.session ? lazyCsrfToken(req, generateToken) : '';
       res.locals.flash = req.session?.flash ?? [];
@@ -160,6 +167,7 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
     }
   });
   app.use(csrfSynchronisedProtection);
+  app.use(passwordChangeGate);
   if (deps.apiIdempotency) app.use('/api/v1', deps.apiIdempotency);
 
   for (const mount of deps.routes) mount(app);

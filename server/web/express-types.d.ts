@@ -24,6 +24,8 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    /** The user's credential stamp at sign-in: a password change since then ends this session. */
+    stamp?: string;
     /** A signed-out visitor's language choice. */
     locale?: Locale;
     flash?: { type: 'ok' | 'info' | 'error'; text: string; key?: string; values?: Record<string, unknown> }[];

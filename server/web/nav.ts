@@ -12,6 +12,7 @@ export const NAV: NavItem[] = [
   { href: '/', label: 'nav.dashboard', roles: ['admin', 'operator', 'auditor'] },
   { href: '/admin/users', label: 'nav.users', roles: ['admin'] },
   { href: '/admin/api-keys', label: 'nav.apiKeys', roles: ['admin'] },
+  { href: '/admin/webhooks', label: 'nav.webhooks', roles: ['admin'] },
   { href: '/admin/mqtt', label: 'nav.mqttInstance', roles: ['admin'] },
   { href: '/admin/mqtt/credentials', label: 'nav.mqttCredentials', roles: ['admin'] },
   { href: '/audit', label: 'nav.audit', roles: ['admin', 'auditor'] },

@@ -25,15 +25,9 @@ beforeAll(async () => {
   ]);
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
-  expect(
-    (
-      await admin.post(
-        '/admin/users',
-        { username: 'auditor1', role: 'auditor', password: PASSWORD },
-        '/admin/users',
-      )
-    ).status,
-  ).toBe(200);
+  expect((await admin.createUser({ username: 'auditor1', role: 'auditor', password: PASSWORD })).status).toBe(
+    200,
+  );
   const add = (
     actor: Actor,
     s: number,

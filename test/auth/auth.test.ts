@@ -16,11 +16,7 @@ async function createUser(role: string) {
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
   const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  const res = await admin.post(
-    '/admin/users',
-    { username, role, password: 'a-long-password-123' },
-    '/admin/users',
-  );
+  const res = await admin.createUser({ username, role, password: 'a-long-password-123' });
   expect(res.status).toBe(200);
   return username;
 }

@@ -14,11 +14,7 @@ beforeAll(async () => {
   const admin = new WebClient(p.baseUrl);
   await admin.login('admin', p.adminPassword);
   for (const role of ['operator', 'auditor']) {
-    const r = await admin.post(
-      '/admin/users',
-      { username: `${role}1`, role, password: PASSWORD },
-      '/admin/users',
-    );
+    const r = await admin.createUser({ username: `${role}1`, role, password: PASSWORD });
     expect(r.status).toBe(200);
   }
 });

@@ -239,6 +239,13 @@ describe('REST API: products and the OpenAPI document', () => {
       '/api/v1/stores/{code}/groups',
       '/api/v1/tasks/{id}',
       '/api/v1/tasks/{id}/items',
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
+      '/api/v1/webhooks/{id}/deliveries',
+      '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      '/api/v1/webhooks/{id}/resume',
+      '/api/v1/webhooks/{id}/rotate-secret',
+      '/api/v1/webhooks/{id}/test',
     ]);
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
       (m) => m[1],

@@ -28,15 +28,9 @@ beforeAll(async () => {
   productId = await makeProduct(admin, 'WEB-1', 'Milk 1L');
   await makeLabels(admin, s, 'WEB-1', ['WL-1', 'WL-2']);
   operator = `op-${Date.now().toString(36)}`;
-  expect(
-    (
-      await admin.post(
-        '/admin/users',
-        { username: operator, role: 'operator', password: PASSWORD },
-        '/admin/users',
-      )
-    ).status,
-  ).toBe(200);
+  expect((await admin.createUser({ username: operator, role: 'operator', password: PASSWORD })).status).toBe(
+    200,
+  );
 });
 afterAll(async () => {
   await browser?.close();

@@ -105,12 +105,12 @@ describe('price changes from the product page', () => {
     ['', 'price is missing'],
   ])('refuses price %j next to the field and changes nothing', async (price, msg) => {
     const before = await pricesOf(cola);
-    const tasks = await q(p, 'SELECT id FROM tasks');
+    const tasks = await q(p, 'SELECT id FROM tasks ORDER BY id');
     const r = await setPrice(op, cola, { price, allStores: '1' });
     expect(r.status).toBe(400);
     expect(r.text).toMatch(new RegExp(`data-field="price">[^<]*${msg}`));
     expect(await pricesOf(cola)).toEqual(before);
-    expect(await q(p, 'SELECT id FROM tasks')).toEqual(tasks);
+    expect(await q(p, 'SELECT id FROM tasks ORDER BY id')).toEqual(tasks);
   });
 
   it('refuses a change with no store chosen, or a promotion without an end', async () => {

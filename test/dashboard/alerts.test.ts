@@ -39,7 +39,7 @@ async function user(role: 'operator' | 'auditor') {
   const admin = new WebClient(f.platform.baseUrl);
   await admin.login('admin', f.platform.adminPassword);
   const name = `${role}-alerts`;
-  await admin.post('/admin/users', { username: name, role, password: 'a-long-password-123' }, '/admin/users');
+  await admin.createUser({ username: name, role, password: 'a-long-password-123' });
   const c = new WebClient(f.platform.baseUrl);
   await c.login(name, 'a-long-password-123');
   return c;

@@ -96,16 +96,8 @@ beforeAll(async () => {
   }));
   const admin = new WebClient(f.platform.baseUrl);
   await admin.login('admin', f.platform.adminPassword);
-  await admin.post(
-    '/admin/users',
-    { username: 'op-dash', role: 'operator', password: 'a-long-password-123' },
-    '/admin/users',
-  );
-  await admin.post(
-    '/admin/users',
-    { username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' },
-    '/admin/users',
-  );
+  await admin.createUser({ username: 'op-dash', role: 'operator', password: 'a-long-password-123' });
+  await admin.createUser({ username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' });
 }, 120_000);
 
 afterAll(async () => {

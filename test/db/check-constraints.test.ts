@@ -3,13 +3,14 @@
 // database, so a migration and its constant cannot drift apart unnoticed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PERMS } from '../../broker/index.js';
+import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
+import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
 import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
 import { queryRows } from '../../server/db/query.js';
-import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
-import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { COLOUR_SETS, RENDER_PROGRESS_STATES } from '../../server/render/states.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
+import { DELIVERY_STATES } from '../../server/webhooks/deliveries-repo.js';
 import { migratedDatabase } from '../support/env.js';
 
 const DECLARED: Record<string, readonly string[]> = {
@@ -25,6 +26,7 @@ const DECLARED: Record<string, readonly string[]> = {
   'idempotency_keys.state': IDEMPOTENCY_STATES,
   'label_models.colours': COLOUR_SETS,
   'render_task_progress.state': RENDER_PROGRESS_STATES,
+  'webhook_deliveries.state': DELIVERY_STATES,
 };
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;

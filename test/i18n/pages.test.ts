@@ -176,11 +176,11 @@ describe('pages in the reader language', () => {
     expect(r.status).toBe(302);
     checkPage((await fetchAs(anon, '/login', 'en')).text, '/login', 'zh-CN', 'anonymous');
     // Signing in keeps it (the session id changes, the choice stays) until the account saves its own.
-    const made = await clients.admin.post(
-      '/admin/users',
-      { username: 'visitor-1', role: 'operator', password: PASSWORD },
-      '/admin/users',
-    );
+    const made = await clients.admin.createUser({
+      username: 'visitor-1',
+      role: 'operator',
+      password: PASSWORD,
+    });
     expect(made.status).toBe(200);
     await anon.request('POST', '/login', {
       form: { _csrf: anon.lastCsrf, username: 'visitor-1', password: PASSWORD },

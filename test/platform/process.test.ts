@@ -83,10 +83,14 @@ describe('npm start on embedded services', () => {
     expect(m, first.output()).not.toBeNull();
     const web = new WebClient(first.url);
     await web.login('admin', m![1]);
+    // A one-time password is replaced before anything else.
+    const home = await web.get('/');
+    expect(home.status).toBe(302);
+    expect(home.location).toBe('/account/password');
     // Out of the box (DEFAULT_LOCALE=zh-CN) a browser that asks for no language gets Chinese.
-    const home = (await web.get('/')).text;
-    expect(home).toContain('<html lang="zh-CN">');
-    expect(home).toContain('您的密码是由他人设置的。');
+    const page = (await web.get('/account/password')).text;
+    expect(page).toContain('<html lang="zh-CN">');
+    expect(page).toContain('您的密码是由他人设置的。');
     const stopped = await first.stop('SIGTERM');
     expect(stopped.code).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');

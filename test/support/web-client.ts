@@ -52,4 +52,24 @@ export class WebClient {
     if (res.status !== 302) throw new Error(`login as ${username} failed: ${res.status}`);
     return res;
   }
+
+  /**
+   * As a signed-in admin: creates a user with a first password, then signs in once as that user
+   * and chooses `password`, as a new user must before anything else. Returns the creation response.
+   */
+  async createUser(u: { username: string; role: string; password: string }) {
+    const first = `first-${u.password}`;
+    const res = await this.post('/admin/users', { ...u, password: first }, '/admin/users');
+    if (res.status !== 200) return res;
+    const c = new WebClient(this.baseUrl);
+    await c.login(u.username, first);
+    const changed = await c.post(
+      '/account/password',
+      { current: first, password: u.password },
+      '/account/password',
+    );
+    if (changed.status !== 302)
+      throw new Error(`first password change of ${u.username} failed: ${changed.status}`);
+    return res;
+  }
 }

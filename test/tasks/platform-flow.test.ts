@@ -80,10 +80,7 @@ async function userClient(role: 'operator' | 'auditor') {
   const admin = new WebClient(f.platform.baseUrl);
   await admin.login('admin', f.platform.adminPassword);
   const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  expect(
-    (await admin.post('/admin/users', { username, role, password: 'a-long-password-123' }, '/admin/users'))
-      .status,
-  ).toBe(200);
+  expect((await admin.createUser({ username, role, password: 'a-long-password-123' })).status).toBe(200);
   const c = new WebClient(f.platform.baseUrl);
   await c.login(username, 'a-long-password-123');
   return c;

@@ -51,13 +51,8 @@ describe('task page', () => {
     const admin = new WebClient(f.platform.baseUrl);
     await admin.login('admin', f.platform.adminPassword);
     expect(
-      (
-        await admin.post(
-          '/admin/users',
-          { username: 'op-live', role: 'operator', password: 'a-long-password-123' },
-          '/admin/users',
-        )
-      ).status,
+      (await admin.createUser({ username: 'op-live', role: 'operator', password: 'a-long-password-123' }))
+        .status,
     ).toBe(200);
 
     const page = await browser.newPage();

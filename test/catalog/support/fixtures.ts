@@ -17,7 +17,7 @@ export async function signedIn(p: TestPlatform, role: 'admin' | 'operator' | 'au
   await admin.login('admin', p.adminPassword);
   if (role === 'admin') return admin;
   const username = `${role}-${uid(3)}`;
-  const r = await admin.post('/admin/users', { username, role, password: PASSWORD }, '/admin/users');
+  const r = await admin.createUser({ username, role, password: PASSWORD });
   expect(r.status).toBe(200);
   const c = new WebClient(p.baseUrl);
   await c.login(username, PASSWORD);

@@ -1,0 +1,31 @@
+// Label and AP health as the health pages read them: one AP with its labels and histories, and
+// the label health list the dashboard's numbers link to.
+import type { Pool } from '../db/pool.js';
+import { connectionHistory, findApHealth, statusHistory } from './ap-health-repo.js';
+import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
+
+export type { LabelHealthFilter };
+
+export class HealthService {
+  constructor(private readonly pool: Pool) {}
+
+  /** One AP's health page, or null when that AP never connected. */
+  async apPage(clientId: string, pageSize: number) {
+    const ap = await findApHealth(this.pool, clientId);
+    if (!ap) return null;
+    const f = { ap: clientId, limit: pageSize, offset: 0 };
+    const [labels, total, status, connections] = await Promise.all([
+      listLabelHealth(this.pool, f),
+      countLabelHealth(this.pool, f),
+      statusHistory(this.pool, clientId, 288),
+      connectionHistory(this.pool, clientId, 50),
+    ]);
+    return { ap, labels, total, status, connections };
+  }
+
+  /** A page of the label health list and the count of all labels matching the filter. */
+  async labels(f: LabelHealthFilter) {
+    const [rows, total] = await Promise.all([listLabelHealth(this.pool, f), countLabelHealth(this.pool, f)]);
+    return { rows, total };
+  }
+}
