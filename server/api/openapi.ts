@@ -23,8 +23,18 @@ import {
   Store,
   StoreCreateRequest,
 } from '../catalog/api-bulk-schemas.js';
-import { Blocked, Forecast, ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
-import { IDEMPOTENCY_HEADER } from './idempotency.js';
+import {
+  Blocked,
+  Forecast,
+  ITEM_STATE_VALUES,
+  Task,
+  TaskCancelResult,
+  TaskItem,
+  TaskItemPage,
+  TaskRetryResult,
+} from './openapi-tasks.js';
+import { body, errors, idempotencyErrors, idempotencyKey, json, ref } from './openapi-common.js';
+import { registryPaths, registrySchemas } from './openapi-registry.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -50,6 +60,9 @@ function components() {
     TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
+    TaskCancelResult,
+    TaskRetryResult,
+    ...registrySchemas,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, {
@@ -64,30 +77,6 @@ function components() {
   return schemas;
 }
 
-const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-const json = (id: string, description: string) => ({
-  description,
-  content: { 'application/json': { schema: ref(id) } },
-});
-const errors = {
-  400: json('Error', 'Invalid input: `error.fields` names each entry and field'),
-  401: json('Error', 'No or unknown API key'),
-  403: json('Error', 'The key lacks the scope'),
-};
-const body = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
-/** Every POST takes an Idempotency-Key (server/api/idempotency.ts). */
-const idempotencyKey = {
-  name: IDEMPOTENCY_HEADER,
-  in: 'header',
-  required: false,
-  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-  description:
-    'Makes the POST safe to retry: a request with the same key, method, path and body within 24 hours gets the first response again (header `Idempotent-Replayed: true`) and does nothing; the same key with another request is refused with 422; while the first is still running a duplicate waits, then gets 409. Keys are per API key.',
-};
-const idempotencyErrors = {
-  409: json('Error', 'A request with this Idempotency-Key is still being processed'),
-  422: json('Error', 'This Idempotency-Key was used for a different request'),
-};
 const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 
 export function openApiDocument(serverUrl = '/') {
@@ -231,6 +220,38 @@ export function openApiDocument(serverUrl = '/') {
           },
         },
       },
+      '/api/v1/tasks/{id}/cancel': {
+        post: {
+          operationId: 'cancelTask',
+          summary: 'Cancel a running task: its open items end as cancelled (scope prices:write)',
+          parameters: [taskId, idempotencyKey],
+          responses: {
+            200: json('TaskCancelResult', 'Cancelled'),
+            404: json('Error', 'No such task'),
+            ...errors,
+            ...idempotencyErrors,
+            409: json('Error', 'The task has already finished, or the Idempotency-Key is in use'),
+          },
+        },
+      },
+      '/api/v1/tasks/{id}/retry': {
+        post: {
+          operationId: 'retryTask',
+          summary:
+            'A new task for the labels of this one that did not confirm (failed, timed out, or cancelled and not superseded), with the prices in force now (scope prices:write)',
+          parameters: [taskId, idempotencyKey],
+          responses: {
+            201: json('TaskRetryResult', 'The new task'),
+            404: json('Error', 'No such task'),
+            ...errors,
+            ...idempotencyErrors,
+            409: json(
+              'Error',
+              'The task is still running, has no label to retry, or the Idempotency-Key is in use',
+            ),
+          },
+        },
+      },
       '/api/v1/aps': {
         get: {
           operationId: 'listAps',
@@ -276,6 +297,17 @@ export function openApiDocument(serverUrl = '/') {
               content: { 'application/json': { schema: { type: 'object' } } },
             },
             ...errors,
+          },
+        },
+      },
+      ...registryPaths,
+      '/api/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document (no authentication needed)',
+          security: [],
+          responses: {
+            200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': {} } },
           },
         },
       },
