@@ -86,14 +86,25 @@ export function openApiDocument(serverUrl = '/') {
       title: 'ESL platform API',
       version: '1',
       description:
-        'Price changes and task results for ERP and POS systems. Prices are decimal strings, times ISO-8601 UTC.',
+        'Stores, products, labels and price changes for ERP, POS and installers; task results; APs; the MQTT registry. Prices are decimal strings, times ISO-8601 UTC. Interactive reference: /api/docs.',
     },
     servers: [{ url: serverUrl }],
+    tags: [
+      { name: 'catalog', description: 'Stores, products, labels and prices' },
+      { name: 'tasks', description: 'The tasks that send content to labels, and their per-label results' },
+      { name: 'devices', description: 'Smart APs and what labels display' },
+      {
+        name: 'registry',
+        description: 'The MQTT registry: parent topics, Group IDs, credentials, tokens, sessions',
+      },
+      { name: 'meta', description: 'This document' },
+    ],
     security: [{ bearer: [] }, { apiKey: [] }],
     paths: {
       '/api/v1/price-changes': {
         post: {
           operationId: 'createPriceChanges',
+          tags: ['catalog'],
           summary: 'Change prices in bulk (scope prices:write)',
           description:
             'Every entry is validated first; if any is wrong nothing is applied. Entries without effectiveAt are applied now in one transaction with one task; the others are scheduled. A bare array of entries is accepted too.',
@@ -112,6 +123,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/products': {
         post: {
           operationId: 'upsertProducts',
+          tags: ['catalog'],
           summary: 'Create or update products by SKU, in bulk (scope prices:write)',
           description: `Up to ${MAX_BULK_ITEMS} items. Every item is validated first (errors name \`items[i].field\`); if any is wrong nothing is written. Existing SKUs are updated (an omitted unit or currency keeps its value); a change of name, unit or currency of a priced product creates one task re-sending its labels. One audit record per product created or changed.`,
           parameters: [idempotencyKey],
@@ -124,6 +136,7 @@ export function openApiDocument(serverUrl = '/') {
         },
         get: {
           operationId: 'listProducts',
+          tags: ['catalog'],
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
           parameters: [
             { name: 'sku', in: 'query', schema: { type: 'string' }, description: 'Exact SKU' },
@@ -141,6 +154,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/stores': {
         post: {
           operationId: 'createStore',
+          tags: ['catalog'],
           summary: 'Create a store (scope admin)',
           parameters: [idempotencyKey],
           requestBody: body('StoreCreateRequest'),
@@ -152,6 +166,7 @@ export function openApiDocument(serverUrl = '/') {
         },
         get: {
           operationId: 'listStores',
+          tags: ['catalog'],
           summary: 'Store codes to use in price changes (scope tasks:read or prices:write)',
           responses: { 200: json('StoreList', 'Every store'), ...errors },
         },
@@ -159,6 +174,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/stores/{code}/groups': {
         post: {
           operationId: 'assignStoreGroup',
+          tags: ['catalog'],
           summary: "Give a registered Group ID to a store: that group's APs serve its labels (scope admin)",
           parameters: [
             {
@@ -183,6 +199,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/labels': {
         post: {
           operationId: 'createLabels',
+          tags: ['catalog'],
           summary: 'Create labels in their stores and bind each to its SKU, in bulk (scope prices:write)',
           description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label that exists in the same store is (re)bound; one in another store is an error. Labels bound to a priced product get their content in one task. Audit: one \`label.created\` record per store and Group ID, one \`label.bound\` per label.`,
           parameters: [idempotencyKey],
@@ -197,6 +214,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}': {
         get: {
           operationId: 'getTask',
+          tags: ['tasks'],
           summary:
             'A task with item counts per state and per AP, and for a running task what blocks its labels and how many will miss the deadline (scope tasks:read)',
           parameters: [taskId],
@@ -206,6 +224,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}/items': {
         get: {
           operationId: 'listTaskItems',
+          tags: ['tasks'],
           summary: 'Per-label results of a task (scope tasks:read)',
           parameters: [
             taskId,
@@ -223,6 +242,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}/cancel': {
         post: {
           operationId: 'cancelTask',
+          tags: ['tasks'],
           summary: 'Cancel a running task: its open items end as cancelled (scope prices:write)',
           parameters: [taskId, idempotencyKey],
           responses: {
@@ -237,6 +257,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}/retry': {
         post: {
           operationId: 'retryTask',
+          tags: ['tasks'],
           summary:
             'A new task for the labels of this one that did not confirm (failed, timed out, or cancelled and not superseded), with the prices in force now (scope prices:write)',
           parameters: [taskId, idempotencyKey],
@@ -255,6 +276,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/aps': {
         get: {
           operationId: 'listAps',
+          tags: ['devices'],
           summary: 'Smart APs with their store, connection and last status (scope tasks:read)',
           parameters: [
             { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
@@ -286,6 +308,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/labels/mismatches': {
         get: {
           operationId: 'listMismatches',
+          tags: ['devices'],
           summary: 'Labels whose displayed content differs from the price in force (scope tasks:read)',
           parameters: [
             { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
@@ -304,6 +327,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
+          tags: ['meta'],
           summary: 'This document (no authentication needed)',
           security: [],
           responses: {
