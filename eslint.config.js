@@ -25,7 +25,7 @@ const MAY_IMPORT = {
   'server/catalog': DOMAIN,
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
-  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/registry'],
+  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/registry', 'server/devices'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
   // the composition root and the process entry see every module
   'server/platform.ts': ['*'],

@@ -35,6 +35,7 @@ import {
 } from './openapi-tasks.js';
 import { body, errors, idempotencyErrors, idempotencyKey, json, ref } from './openapi-common.js';
 import { registryPaths, registrySchemas } from './openapi-registry.js';
+import { Ap, ApPage, Mismatch, MismatchPage } from '../devices/devices-api-schemas.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -62,6 +63,10 @@ function components() {
     TaskItemPage,
     TaskCancelResult,
     TaskRetryResult,
+    Ap,
+    ApPage,
+    Mismatch,
+    MismatchPage,
     ...registrySchemas,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
@@ -296,11 +301,7 @@ export function openApiDocument(serverUrl = '/') {
             { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
           ],
           responses: {
-            200: {
-              description:
-                '`{ total, online, page, pageSize, aps: [...] }`, 100 per page; times ISO-8601 or null',
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
+            200: json('ApPage', 'A page of APs (100 per page)'),
             ...errors,
           },
         },
@@ -315,10 +316,7 @@ export function openApiDocument(serverUrl = '/') {
             { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
           ],
           responses: {
-            200: {
-              description: '`{ total, page, pageSize, labels: [...] }`, 100 per page',
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
+            200: json('MismatchPage', 'A page of labels (100 per page)'),
             ...errors,
           },
         },

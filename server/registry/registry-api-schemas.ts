@@ -23,7 +23,11 @@ export const AccessKeyList = list(
   }),
 );
 export const IssuedAccessKey = z
-  .object({ accessKeyId: z.string(), accessKeySecret: z.string(), groupIds: z.array(z.string()) })
+  .object({
+    accessKeyId: z.string(),
+    accessKeySecret: z.string(),
+    groupIds: z.array(z.string()).nullable().meta({ description: 'null = every group' }),
+  })
   .meta({ description: 'The secret is shown in this answer only' });
 
 export const DeviceCredentialList = list(
