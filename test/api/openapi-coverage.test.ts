@@ -13,6 +13,9 @@ interface Layer {
   name?: string;
 }
 
+/** The keys of an OpenAPI path item that are operations (the others: parameters, summary, ...). */
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
 let p: TestPlatform;
 let doc: { openapi: string; paths: Record<string, Record<string, unknown>> };
 
@@ -54,12 +57,14 @@ describe('OpenAPI document', () => {
     expect(routes).toContain('POST /api/v1/price-changes');
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([path, ops]) =>
-        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+        Object.keys(ops)
+          .filter((k) => METHODS.includes(k))
+          .map((m) => `${m.toUpperCase()} ${path}`),
       ),
     );
     expect(routes.filter((r) => !documented.has(r))).toEqual([]);
     // and nothing is documented that the app does not serve
-    expect([...documented].filter((d) => !routes.includes(d) && !d.startsWith('PARAMETERS '))).toEqual([]);
+    expect([...documented].filter((d) => !routes.includes(d))).toEqual([]);
   });
 
   it('is a valid OpenAPI 3.1 document', async () => {
