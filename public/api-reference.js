@@ -12,5 +12,13 @@
     tryItOutEnabled: false,
     persistAuthorization: false,
     validatorUrl: null,
+    // Without an API key a call tried here runs as the signed-in user, whose writes need the
+    // session's CSRF token; it is sent to this server only.
+    requestInterceptor: (req) => {
+      const csrf = el.dataset.csrf;
+      if (csrf && new URL(req.url, location.href).origin === location.origin)
+        req.headers['x-csrf-token'] = csrf;
+      return req;
+    },
   });
 })();

@@ -1,6 +1,7 @@
 // The API reference at /api/docs: Swagger UI served by the app itself renders every operation
 // of the OpenAPI document under the strict CSP (no violation, no script error), for anonymous
-// and signed-in visitors, and a call tried from it with an API key reaches the API.
+// and signed-in visitors; a call tried from it reaches the API with an API key, or without one
+// as the signed-in user (the page sends the session's CSRF token).
 // With SCREENSHOT_DIR set, the page is saved at 1280 and 390 px.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,7 +93,7 @@ describe('API reference', () => {
     await context.close();
   });
 
-  it('is linked from the footer of a signed-in page, and tries a call with an API key', async () => {
+  it('is linked from the footer of a signed-in page, tries a call with an API key, and writes as the signed-in user', async () => {
     const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const problems = await watched(page);
@@ -117,6 +118,20 @@ describe('API reference', () => {
     expect(
       await op.locator('.live-responses-table .microlight, .live-responses-table pre').first().textContent(),
     ).toContain('"stores"');
+
+    // without a key, a write runs as the signed-in admin (the page sends the session's CSRF token)
+    await page.reload();
+    await page.waitForSelector('.opblock');
+    const create = page.locator('[id$="-createRegistryGroup"]').first();
+    await create.locator('.opblock-summary').click();
+    await create.locator('button.try-out__btn').click();
+    await create.locator('textarea.body-param__text').fill('{"groupId": "GID_TRIED_1"}');
+    await create.locator('button.execute').click();
+    const created = create.locator('.live-responses-table .response .response-col_status').first();
+    await expect.poll(() => created.textContent(), { timeout: 20_000 }).toContain('201');
+    const admin = new WebClient(p.baseUrl);
+    await admin.login('admin', p.adminPassword);
+    expect((await admin.get('/admin/mqtt')).text).toContain('GID_TRIED_1');
     expect(problems).toEqual([]);
     await context.close();
   });
