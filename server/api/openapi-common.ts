@@ -1,5 +1,6 @@
 // The building blocks every part of the OpenAPI document uses: references to named schemas,
 // JSON bodies and answers, the shared error answers and the Idempotency-Key parameter.
+import { z } from 'zod';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
 
 export const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -37,3 +38,15 @@ export const idempotencyErrors = {
   409: json('Error', 'A request with this Idempotency-Key is still being processed'),
   422: json('Error', 'This Idempotency-Key was used for a different request'),
 };
+
+/** The query parameters of a route, from the zod object its handler checks the query with. */
+export function queryParams(schema: z.ZodObject) {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...json } = z.toJSONSchema(field as z.ZodType, {
+      io: 'input',
+      unrepresentable: 'any',
+    });
+    delete json.$schema;
+    return { name, in: 'query', required: false, schema: json, ...(description ? { description } : {}) };
+  });
+}

@@ -9,6 +9,7 @@ import {
   PriceChangeEntry,
   Product,
   ProductList,
+  ProductListQuery,
   StoreList,
 } from '../catalog/api-schemas.js';
 import {
@@ -33,7 +34,7 @@ import {
   TaskItemPage,
   TaskRetryResult,
 } from './openapi-tasks.js';
-import { body, errors, idempotencyErrors, idempotencyKey, json, ref } from './openapi-common.js';
+import { body, errors, idempotencyErrors, idempotencyKey, json, queryParams, ref } from './openapi-common.js';
 import { registryPaths, registrySchemas } from './openapi-registry.js';
 import { Ap, ApPage, Mismatch, MismatchPage } from '../devices/devices-api-schemas.js';
 
@@ -143,16 +144,7 @@ export function openApiDocument(serverUrl = '/') {
           operationId: 'listProducts',
           tags: ['catalog'],
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
-          parameters: [
-            { name: 'sku', in: 'query', schema: { type: 'string' }, description: 'Exact SKU' },
-            {
-              name: 'q',
-              in: 'query',
-              schema: { type: 'string' },
-              description: 'SKU prefix or part of the name',
-            },
-            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
-          ],
+          parameters: queryParams(ProductListQuery),
           responses: { 200: json('ProductList', 'A page of products (100 per page)'), ...errors },
         },
       },

@@ -193,6 +193,9 @@ describe('OpenAPI document against the live API', () => {
       })
     ).body;
     await call('GET', '/api/v1/products', '/api/v1/products?sku=DOC-1');
+    const badPage = await call('GET', '/api/v1/products', '/api/v1/products?page=0');
+    expect(badPage.status).toBe(400);
+    expect(badPage.body.error.fields).toEqual({ page: 'must be a whole number from 1' });
     const id = change.taskIds[0] as string;
     await call('GET', '/api/v1/tasks/{id}', `/api/v1/tasks/${id}`);
     await call('GET', '/api/v1/tasks/{id}/items', `/api/v1/tasks/${id}/items`);
