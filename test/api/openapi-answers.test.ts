@@ -210,6 +210,33 @@ describe('OpenAPI document against the live API', () => {
     );
     await call('GET', '/api/v1/labels/mismatches', '/api/v1/labels/mismatches');
 
+    // webhooks: an endpoint that never answers (nothing listens on port 9), so its test event stays queued
+    const hook = (
+      await call('POST', '/api/v1/webhooks', '/api/v1/webhooks', {
+        name: 'docs',
+        url: 'http://127.0.0.1:9/hook',
+        events: ['task.completed'],
+      })
+    ).body;
+    const hookPath = `/api/v1/webhooks/${hook.id}`;
+    await call('GET', '/api/v1/webhooks', '/api/v1/webhooks');
+    await call('GET', '/api/v1/webhooks/{id}', hookPath);
+    await call('PATCH', '/api/v1/webhooks/{id}', hookPath, { name: 'docs 2' });
+    await call('POST', '/api/v1/webhooks/{id}/test', `${hookPath}/test`);
+    const deliveries = await waitFor(
+      'the test delivery listed',
+      async () => (await call('GET', '/api/v1/webhooks/{id}/deliveries', `${hookPath}/deliveries`)).body,
+      { until: (b) => b.deliveries?.length > 0 },
+    );
+    await call(
+      'POST',
+      '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      `${hookPath}/deliveries/${deliveries.deliveries[0].id}/redeliver`,
+    );
+    await call('POST', '/api/v1/webhooks/{id}/rotate-secret', `${hookPath}/rotate-secret`);
+    await call('POST', '/api/v1/webhooks/{id}/resume', `${hookPath}/resume`);
+    await call('DELETE', '/api/v1/webhooks/{id}', hookPath);
+
     // every documented operation was exercised with at least one answer
     const exercised = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
     const operations = Object.entries(doc.paths).flatMap(([route, ops]) =>
