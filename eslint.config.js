@@ -26,7 +26,14 @@ const MAY_IMPORT = {
   'server/render': [...DOMAIN, 'server/tasks'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
-  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/webhooks'],
+  'server/api': [
+    ...BASE,
+    'server/catalog',
+    'server/tasks',
+    'server/registry',
+    'server/devices',
+    'server/webhooks',
+  ],
   // events recorded by tasks and devices in their transactions (events.ts), delivered from here
   'server/webhooks': [...DOMAIN, 'broker'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],
