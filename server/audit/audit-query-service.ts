@@ -6,6 +6,8 @@ import { AppError, ValidationError } from '../core/errors.js';
 import type { Pool } from '../db/pool.js';
 import type { AuditRecord } from './audit-chain.js';
 import type { AuditFilter } from './audit-filter.js';
+import { lookupNames, type Names } from './audit-names-repo.js';
+import { namesWanted } from './audit-plain.js';
 import { searchLocal } from './audit-query-repo.js';
 import { readShipStatus } from './audit-ship-repo.js';
 import { compareWithSls, type SlsComparison } from './audit-sls-compare.js';
@@ -106,6 +108,12 @@ export class AuditQueryService {
       if (!nextBefore) return;
       before = nextBefore;
     }
+  }
+
+  /** The product and store names a batch of records mentions, in one query. */
+  names(records: AuditRecord[]): Promise<Names> {
+    const { skus, stores } = namesWanted(records);
+    return lookupNames(this.pool, skus, stores);
   }
 
   shipStatus() {
