@@ -133,6 +133,7 @@ export const LABELLED_FIELDS = [
 const PHRASED = new Set<string>(PHRASED_ACTIONS);
 const LABELLED = new Set<string>(LABELLED_FIELDS);
 const MONEY = new Set(['price', 'promoPrice']);
+const ROLES = new Set(['admin', 'operator', 'auditor', 'system', 'anonymous', 'api', 'device']);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 /** Changed fields named in the one-line summary; the table has them all. */
 const SUMMARY_FIELDS = 3;
@@ -190,6 +191,7 @@ function show(reader: Reader, field: string, v: unknown): string {
   if (typeof v === 'number' || typeof v === 'string') {
     const s = String(v);
     if (MONEY.has(field) && /^-?\d+(\.\d+)?$/.test(s)) return amount(reader.locale, s);
+    if (field === 'role' && ROLES.has(s)) return reader.t(`roles.${s}`);
     if (typeof v === 'string' && ISO_TIME.test(s)) return reader.fmtTime(s);
     return s;
   }

@@ -5,7 +5,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor, AuditEvent } from '../../server/audit/audit-chain.js';
+import type { Actor, AuditEvent, AuditRecord } from '../../server/audit/audit-chain.js';
+import { noNames } from '../../server/audit/audit-names-repo.js';
+import { plainRecord, type Reader } from '../../server/audit/audit-plain.js';
+import { formatTime } from '../../server/i18n/format.js';
+import { translator } from '../../server/i18n/i18n.js';
 import { AuditQueryService } from '../../server/audit/audit-query-service.js';
 import { parseFilter } from '../../server/audit/audit-filter.js';
 import { appendAudit, readChainHead } from '../../server/audit/audit-repo.js';
@@ -254,5 +258,82 @@ describe('audit records in plain language', () => {
         await context.close();
       }
     }
+  });
+});
+
+describe('summaries of other action families', () => {
+  const reader = (locale: 'zh-CN' | 'en'): Reader => ({
+    t: translator(locale),
+    locale,
+    fmtTime: (iso) => formatTime(locale, iso, 'Asia/Shanghai'),
+  });
+  const rec = (e: Partial<AuditRecord>): AuditRecord => ({
+    id: '1',
+    ts: '2026-05-05T08:00:00.000Z',
+    actor: 'admin',
+    actorRole: 'admin',
+    action: 'x',
+    objectType: 'x',
+    objectId: '1',
+    refs: ' ',
+    summary: '',
+    before: null,
+    after: null,
+    requestId: null,
+    ip: null,
+    prevHash: '0'.repeat(64),
+    hash: '0'.repeat(64),
+    ...e,
+  });
+
+  it('reads users, AP connections, labels and odd before/after values', () => {
+    const user = rec({
+      action: 'user.created',
+      objectType: 'user',
+      objectId: 'li.lei',
+      after: JSON.stringify({ username: 'li.lei', role: 'auditor' }),
+    });
+    expect(plainRecord(user, noNames(), reader('zh-CN')).summaryText).toBe(
+      '创建用户 li.lei，用户名 li.lei，角色 审计员',
+    );
+    expect(plainRecord(user, noNames(), reader('en')).summaryText).toBe(
+      'User li.lei created, Username li.lei, Role auditor',
+    );
+    const ap = rec({
+      action: 'ap.connected',
+      objectType: 'ap',
+      objectId: 'GID_S1@@@AP-1',
+      refs: ' store:S1 ap:GID_S1@@@AP-1 ',
+      after: JSON.stringify({
+        at: '2026-05-05T08:00:00.000Z',
+        ip: '10.0.0.9',
+        brokerNode: 'n1',
+        cleanSession: true,
+      }),
+    });
+    const names = noNames();
+    names.stores.set('S1', { name: '上海徐汇店', currency: 'CNY' });
+    expect(plainRecord(ap, names, reader('en')).summaryText).toBe(
+      'AP GID_S1@@@AP-1 connected, At May 05, 2026, 16:00:00 GMT+8, IP address 10.0.0.9, Broker node n1, 1 more field(s), 上海徐汇店',
+    );
+    const bound = rec({
+      action: 'label.bound',
+      objectType: 'label',
+      objectId: 'ESL-1',
+      refs: ' sku:A sku:B sku:C label:ESL-1 ',
+      before: JSON.stringify({ productId: 3 }),
+      after: JSON.stringify({ productId: 4, sku: 'A' }),
+    });
+    const v = plainRecord(bound, noNames(), reader('zh-CN'));
+    expect(v.summaryText).toBe('绑定价签 ESL-1，商品编码 A，A、B 等 1 项');
+    expect(v.fields).toEqual([
+      { field: 'productId', label: '商品 ID', before: '3', after: '4', changed: true },
+      { field: 'sku', label: '商品编码', before: '—', after: 'A', changed: true },
+    ]);
+    // Not JSON objects: still one readable field, never a crash.
+    const odd = rec({ action: 'import.applied', objectId: '9', before: '"draft"', after: 'not json' });
+    expect(plainRecord(odd, noNames(), reader('en')).summaryText).toBe(
+      'Price import 9 applied, value draft -> not json',
+    );
   });
 });
