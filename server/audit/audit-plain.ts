@@ -137,6 +137,9 @@ const ROLES = new Set(['admin', 'operator', 'auditor', 'system', 'anonymous', 'a
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 /** Changed fields named in the one-line summary; the table has them all. */
 const SUMMARY_FIELDS = 3;
+/** Characters of one value in the summary line (the table shows it whole). */
+const SUMMARY_VALUE = 60;
+const clip = (s: string) => (s.length > SUMMARY_VALUE ? `${s.slice(0, SUMMARY_VALUE - 1)}…` : s);
 
 /** The values of each ref kind, in order (` sku:1 store:S1 store:S2 ` -> {sku: [1], store: [S1, S2]}). */
 export function refsOf(refs: string): Map<string, string[]> {
@@ -244,10 +247,8 @@ export function plainRecord(r: AuditRecord, names: Names, reader: Reader): Plain
     );
   for (const f of changed.slice(0, SUMMARY_FIELDS)) {
     const unit = MONEY.has(f.field) ? ` ${currency}` : '';
-    const value =
-      f.before === '—' || !fieldsOf(r.before)
-        ? `${f.after}${f.after === '—' ? '' : unit}`
-        : `${f.before} -> ${f.after}${f.after === '—' ? '' : unit}`;
+    const to = `${clip(f.after)}${f.after === '—' ? '' : unit}`;
+    const value = f.before === '—' || !fieldsOf(r.before) ? to : `${clip(f.before)} -> ${to}`;
     parts.push(`${f.label} ${value}`);
   }
   if (changed.length > SUMMARY_FIELDS)

@@ -330,6 +330,15 @@ describe('summaries of other action families', () => {
       { field: 'productId', label: '商品 ID', before: '3', after: '4', changed: true },
       { field: 'sku', label: '商品编码', before: '—', after: 'A', changed: true },
     ]);
+    // A long value is cut in the line and whole in the table.
+    const long = rec({
+      action: 'product.updated',
+      objectId: 'P1',
+      after: JSON.stringify({ note: 'x'.repeat(100) }),
+    });
+    const lv = plainRecord(long, noNames(), reader('en'));
+    expect(lv.summaryText).toBe(`Product P1 changed, Note ${'x'.repeat(59)}…`);
+    expect(lv.fields[0].after).toBe('x'.repeat(100));
     // Not JSON objects: still one readable field, never a crash.
     const odd = rec({ action: 'import.applied', objectId: '9', before: '"draft"', after: 'not json' });
     expect(plainRecord(odd, noNames(), reader('en')).summaryText).toBe(
