@@ -9,6 +9,7 @@ import type { AuditFilter } from './audit-filter.js';
 import { lookupNames, type Names } from './audit-names-repo.js';
 import { namesWanted } from './audit-plain.js';
 import { searchLocal } from './audit-query-repo.js';
+import { readAuditAfter } from './audit-repo.js';
 import { readShipStatus } from './audit-ship-repo.js';
 import { compareWithSls, type SlsComparison } from './audit-sls-compare.js';
 import { searchSls } from './audit-sls-query.js';
@@ -108,6 +109,12 @@ export class AuditQueryService {
       if (!nextBefore) return;
       before = nextBefore;
     }
+  }
+
+  /** One record as stored in MySQL (the trail's source), or null. */
+  async record(id: string): Promise<AuditRecord | null> {
+    const [r] = await readAuditAfter(this.pool, String(BigInt(id) - 1n), 1, id);
+    return r ?? null;
   }
 
   /** The product and store names a batch of records mentions, in one query. */

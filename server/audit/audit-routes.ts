@@ -2,7 +2,7 @@
 // admins. URL contract other pages link to: /audit?task=<id> (sku=, store=, label=, ap= alike).
 import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
 import { CSV_BOM, csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
 import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
@@ -102,6 +102,17 @@ export function auditRoutes(svc: AuditQueryService) {
         }
       }
       res.render('audit/index', model);
+    });
+
+    app.get('/audit/records/:id', auditor, async (req: Request, res: Response) => {
+      const id = /^\d{1,19}$/.test(String(req.params.id)) ? String(req.params.id) : null;
+      const r = id && BigInt(id) > 0n ? await svc.record(id) : null;
+      if (!r) throw new NotFoundError('No such audit record.');
+      const names = await svc.names([r]);
+      res.render('audit/record', {
+        title: req.t('audit.recordTitle', { id: r.id }),
+        r: toView(r, names, readerOf(req, res)),
+      });
     });
 
     app.get('/audit/export.csv', auditor, async (req: Request, res: Response) => {

@@ -174,6 +174,22 @@ describe('audit records in plain language', () => {
     expect(zh.text).toMatch(/<th scope="row">价格 <span class="visually-hidden">\(已变更\)<\/span><\/th>/);
   });
 
+  it('has a page per record with the summary, the field table open and the raw record', async () => {
+    const list = (await get('/audit?sku=6901234&source=local', 'zh-CN')).text;
+    expect(list).toContain(`href="/audit/records/${ids.change}"`);
+    const zh = await get(`/audit/records/${ids.change}`, 'zh-CN');
+    expect(zh.status).toBe(200);
+    expect(zh.text).toContain(`<h1>审计记录 #${ids.change}</h1>`);
+    expect(zh.text).toContain('data-testid="summary-text">价格 3.50 -&gt; 2.99 CNY，可乐 330ml，上海徐汇店<');
+    expect(zh.text).toContain('<details data-testid="record-details" open>');
+    expect(zh.text).toMatch(/data-changed="price">\s*<th scope="row">价格/);
+    expect(zh.text).toContain('data-testid="raw-json"');
+    const missing = await get('/audit/records/999999', 'zh-CN');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('没有这条审计记录。');
+    expect((await get('/audit/records/abc', 'en')).status).toBe(404);
+  });
+
   it('reads an action it has no phrase for with the generic fallback', async () => {
     const en = summaries((await get('/audit?store=SH-XH&action=shelf.repainted', 'en')).text);
     expect(en.get(ids.unknown)).toBe('shelf.repainted on shelf aisle-7, colour blue, 上海徐汇店');
@@ -255,6 +271,11 @@ describe('audit records in plain language', () => {
             .locator('.table-wrap:has([data-testid=results])')
             .screenshot({ path: path.join(shots, `audit-results-${locale}-${width}.png`) });
         }
+        await page.goto(`${p.baseUrl}/audit/records/${ids.long}`);
+        w = await width0();
+        expect(w.doc, `${locale} ${width} record page`).toBeLessThanOrEqual(w.view);
+        if (shots)
+          await page.screenshot({ path: path.join(shots, `record-${locale}-${width}.png`), fullPage: true });
         await context.close();
       }
     }
