@@ -19,7 +19,12 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Signs in through the login form of the page's browser and waits for the home page. */
-export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<Page> {
+export async function signInAs(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<Page> {
   await page.goto(`${baseUrl}/login`);
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
