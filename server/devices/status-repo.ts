@@ -125,6 +125,21 @@ export interface ApStatusSample {
   rssiAvg: number | null;
 }
 
+/** The AP's latest status samples, newest first (through (client_id, at)); its health page shows them. */
+export async function statusHistory(
+  db: Queryable,
+  clientId: string,
+  limit: number,
+): Promise<Omit<ApStatusSample, 'clientId'>[]> {
+  return queryRows<Omit<ApStatusSample, 'clientId'>>(
+    db,
+    `SELECT at, firmware, labels_reported AS labelsReported, battery_min AS batteryMin, battery_avg AS batteryAvg,
+       rssi_min AS rssiMin, rssi_avg AS rssiAvg
+     FROM ap_status_log WHERE client_id = ? ORDER BY at DESC LIMIT ?`,
+    [clientId, limit],
+  );
+}
+
 const SAMPLE_EVERY_SECONDS = 300;
 const SAMPLE_KEEP_DAYS = 30;
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInAs } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { WebClient } from '../support/web-client.js';
 
@@ -97,10 +97,7 @@ describe('API reference', () => {
     const context = await browser.newContext({ locale: 'en', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const problems = await watched(page);
-    await page.goto(`${p.baseUrl}/login`);
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', p.adminPassword);
-    await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
+    await signInAs(page, p.baseUrl, 'admin', p.adminPassword);
     await Promise.all([page.waitForURL(`${p.baseUrl}/api/docs`), page.click('footer a[href="/api/docs"]')]);
     await rendered(page, 'signed-in');
 
