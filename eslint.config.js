@@ -23,9 +23,17 @@ const MAY_IMPORT = {
   'server/tasks': [...DOMAIN, 'broker', 'server/webhooks'],
   'server/devices': [...DOMAIN, 'server/tasks', 'broker', 'server/webhooks'],
   'server/catalog': DOMAIN,
+  'server/render': [...DOMAIN, 'server/tasks'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
-  'server/api': [...BASE, 'server/catalog', 'server/tasks', 'server/webhooks'],
+  'server/api': [
+    ...BASE,
+    'server/catalog',
+    'server/tasks',
+    'server/registry',
+    'server/devices',
+    'server/webhooks',
+  ],
   // events recorded by tasks and devices in their transactions (events.ts), delivered from here
   'server/webhooks': [...DOMAIN, 'broker'],
   'server/demo': [...BASE, 'server/audit', 'server/registry', 'broker', 'sim'],

@@ -175,6 +175,11 @@ const schema = z.object({
   SLS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   // The shipper retries a failed batch after AUDIT_SHIP_INTERVAL_MS, doubling up to this cap.
   AUDIT_SHIP_BACKOFF_MAX_MS: z.coerce.number().int().positive().default(60_000),
+  // [render] how often the worker looks for new tasks to render, and labels per batch.
+  RENDER_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  RENDER_BATCH: z.coerce.number().int().min(1).max(2000).default(200),
+  // [render] the worker renders every task's items, not only those bound for image-capable APs.
+  RENDER_ALL_TASKS: bool.default(false),
 
   // Webhooks (server/webhooks): one delivery's attempts, their timeout and the first retry
   // delay (doubling each time), failed attempts in a row that pause an endpoint, the outbox

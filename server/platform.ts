@@ -21,6 +21,7 @@ import { createDashboardModule } from './dashboard/module.js';
 import { createDemoModule } from './demo/module.js';
 import { createDevicesModule } from './devices/module.js';
 import { createRegistryModule } from './registry/module.js';
+import { createRenderModule } from './render/module.js';
 import { createTasksModule } from './tasks/module.js';
 import { createWebModule } from './web/module.js';
 import { createWebhooksModule } from './webhooks/module.js';
@@ -65,9 +66,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const registry = await createRegistryModule(ctx, roles, { broker: broker.ports.broker });
   const audit = createAuditModule(ctx, roles);
   const devices = createDevicesModule(ctx, roles);
+  const render = createRenderModule(ctx, roles);
   const tasks = createTasksModule(ctx, roles, {
     downlink: broker.ports.downlink,
     applyStatus: devices.ports.applyStatus,
+    images: render.ports.itemImages,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
   const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
@@ -84,6 +87,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     registry,
     audit,
     devices,
+    render,
     tasks,
     catalog,
     dashboard,

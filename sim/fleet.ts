@@ -27,6 +27,8 @@ export interface FleetOptions {
   /** prefix of the Device IDs, e.g. 'SIM' -> GID_x@@@SIM-0 */
   devicePrefix?: string;
   knobs?: Partial<SimApOptions>;
+  /** the first N APs of each group are image-capable (caps ["image/png"]) */
+  imageAps?: number;
   /** Client IDs left out of the fleet (an AP whose credential an admin revoked, say) */
   exclude?: ReadonlySet<string>;
   /** go offline for offlineForMs every offlineEveryMs (per AP, staggered), 0 = never */
@@ -57,6 +59,7 @@ export class Fleet {
             ...this.login(clientId),
             labels: labels.filter((_, i) => i % o.apsPerGroup === k),
             ...o.knobs,
+            ...(k < (o.imageAps ?? 0) ? { caps: ['image/png'] } : {}),
           }),
         );
       });

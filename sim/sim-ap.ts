@@ -1,7 +1,9 @@
 // One simulated smart AP, speaking ap-protocol.md v1 over a real MQTT connection: it applies
 // the task items for the labels it serves (once per msgId; an expired message is dropped and
 // not acked), acks per label, and reports status. Knobs: latency, failure rate, duplicate
-// acks, offline periods.
+// acks, offline periods. With `caps: ['image/png']` it is an image-capable AP
+// (docs/ap-protocol-image.md): it keeps each label's image, checks its hash, and echoes it.
+import crypto from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export interface SimApOptions {
@@ -24,6 +26,17 @@ export interface SimApOptions {
   /** every label fails its first N deliveries (a flaky radio link), then succeeds */
   failFirst?: number;
   random?: () => number;
+  /** declared in every status, e.g. ['image/png'] */
+  caps?: string[];
+}
+
+interface ItemImage {
+  type: string;
+  hash: string;
+  width: number;
+  height: number;
+  data?: string;
+  chunks?: number;
 }
 
 export interface SimApCounters {
@@ -51,6 +64,10 @@ export class SimAp {
   readonly groupId: string;
   readonly deviceId: string;
   readonly displayed = new Map<string, string | null>();
+  /** the PNG each label shows (image-capable APs) */
+  readonly images = new Map<string, Buffer>();
+  // image hash -> the chunks received so far
+  private readonly chunks = new Map<string, { total: number; parts: (string | undefined)[] }>();
   readonly counters: SimApCounters = {
     messages: 0,
     p2p: 0,
@@ -153,6 +170,8 @@ export class SimAp {
     } catch {
       return;
     }
+    if (m.v === 1 && m.type === 'image.chunk' && this.takesImages)
+      return this.onChunk(m as Record<string, unknown>);
     if (m.v !== 1 || m.type !== 'price.update' || typeof m.msgId !== 'string' || !Array.isArray(m.items))
       return;
     this.counters.messages++;
@@ -167,7 +186,12 @@ export class SimAp {
       this.counters.redelivered++;
     } else {
       results = [];
-      for (const it of m.items as { itemId: string; labelId: string; contentHash: string }[]) {
+      for (const it of m.items as {
+        itemId: string;
+        labelId: string;
+        contentHash: string;
+        image?: ItemImage;
+      }[]) {
         if (!this.displayed.has(it.labelId)) continue; // another AP's label
         const tries = (this.tries.get(it.labelId) ?? 0) + 1;
         this.tries.set(it.labelId, tries);
@@ -179,6 +203,22 @@ export class SimAp {
             status: 'failed',
             error: 'label_unreachable',
           });
+        } else if (this.takesImages && it.image) {
+          const png = this.imageOf(it.image);
+          if (typeof png === 'string') {
+            this.counters.failed++;
+            results.push({ itemId: it.itemId, labelId: it.labelId, status: 'failed', error: png });
+          } else {
+            this.counters.applied++;
+            this.images.set(it.labelId, png);
+            this.displayed.set(it.labelId, it.image.hash);
+            results.push({
+              itemId: it.itemId,
+              labelId: it.labelId,
+              status: 'ok',
+              contentHash: it.image.hash,
+            });
+          }
         } else {
           this.counters.applied++;
           this.displayed.set(it.labelId, it.contentHash);
@@ -196,6 +236,48 @@ export class SimAp {
     const lat = this.opts.latencyMs ?? 0;
     if (lat > 0) setTimeout(send, lat);
     else send();
+  }
+
+  private get takesImages() {
+    return this.opts.caps?.includes('image/png') ?? false;
+  }
+
+  private onChunk(m: Record<string, unknown>) {
+    const { hash, index, total, data } = m;
+    if (
+      typeof hash !== 'string' ||
+      typeof index !== 'number' ||
+      typeof total !== 'number' ||
+      typeof data !== 'string'
+    )
+      return;
+    if (
+      !Number.isInteger(total) ||
+      total < 1 ||
+      total > 1000 ||
+      !Number.isInteger(index) ||
+      index < 0 ||
+      index >= total
+    )
+      return;
+    const c = this.chunks.get(hash) ?? { total, parts: new Array<string | undefined>(total) };
+    c.parts[index] = data;
+    this.chunks.set(hash, c);
+    if (this.chunks.size > 200) this.chunks.delete(this.chunks.keys().next().value!);
+  }
+
+  /** The item's PNG (inline or from its chunks), checked against its hash; else the error to ack. */
+  private imageOf(img: ItemImage): Buffer | string {
+    let b64 = img.data;
+    if (b64 === undefined && img.chunks) {
+      const c = this.chunks.get(img.hash);
+      if (!c || c.parts.some((p) => p === undefined)) return 'image_incomplete';
+      b64 = c.parts.join('');
+    }
+    if (b64 === undefined) return 'image_missing';
+    const png = Buffer.from(b64, 'base64');
+    if (crypto.createHash('sha256').update(png).digest('hex') !== img.hash) return 'image_corrupt';
+    return png;
   }
 
   private ack(msgId: string, results: AckResult[]) {
@@ -225,6 +307,7 @@ export class SimAp {
         type: 'status',
         ts: new Date().toISOString(),
         fw: 'sim-1.0.0',
+        ...(this.opts.caps?.length ? { caps: this.opts.caps } : {}),
         labels,
       });
       await c.publishAsync(`${this.opts.parentTopic}/status/${this.groupId}/${this.deviceId}`, body, {

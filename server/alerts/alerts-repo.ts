@@ -1,7 +1,7 @@
 // SQL of the alerts: the rules, the alerts themselves, and each rule's condition.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import type { AlertKind } from './alert-kinds.js';
 
 export interface AlertRule {
@@ -152,6 +152,7 @@ export async function storesWithOldMismatches(db: Queryable, minutes: number): P
      JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
      JOIN products pr ON pr.id = l.product_id JOIN stores s ON s.id = l.store_id
      WHERE l.displayed_hash IS NOT NULL AND l.displayed_hash <> ${CONTENT_HASH_SQL}
+       AND l.displayed_hash <> COALESCE(${EXPECTED_IMAGE_SQL}, '')
        AND p.updated_at <= NOW(3) - INTERVAL ? MICROSECOND
        AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed'))
      GROUP BY s.id, s.code ORDER BY s.code LIMIT 1000`,

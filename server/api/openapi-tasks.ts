@@ -99,4 +99,15 @@ export const TaskItemPage = z.object({
   items: z.array(TaskItem),
 });
 
+export const TaskCancelResult = z.object({
+  taskId: z.string(),
+  cancelled: z.number().int().meta({ description: 'Items cancelled (those not yet in a final state)' }),
+});
+
+export const TaskRetryResult = z.object({
+  parentTaskId: z.string().meta({ description: 'The task retried' }),
+  taskId: z.string().meta({ description: 'The new task (source retry)' }),
+  items: z.number().int().meta({ description: 'Labels it sends again, with the prices in force now' }),
+});
+
 export const ITEM_STATE_VALUES = ITEM_STATES;

@@ -9,6 +9,7 @@ import {
   PriceChangeEntry,
   Product,
   ProductList,
+  ProductListQuery,
   StoreList,
 } from '../catalog/api-schemas.js';
 import {
@@ -23,8 +24,19 @@ import {
   Store,
   StoreCreateRequest,
 } from '../catalog/api-bulk-schemas.js';
-import { Blocked, Forecast, ITEM_STATE_VALUES, Task, TaskItem, TaskItemPage } from './openapi-tasks.js';
-import { IDEMPOTENCY_HEADER } from './idempotency.js';
+import {
+  Blocked,
+  Forecast,
+  ITEM_STATE_VALUES,
+  Task,
+  TaskCancelResult,
+  TaskItem,
+  TaskItemPage,
+  TaskRetryResult,
+} from './openapi-tasks.js';
+import { body, errors, idempotencyErrors, idempotencyKey, json, queryParams, ref } from './openapi-common.js';
+import { registryPaths, registrySchemas } from './openapi-registry.js';
+import { Ap, ApPage, Mismatch, MismatchPage } from '../devices/devices-api-schemas.js';
 import { WEBHOOK_SCHEMAS, webhookPaths } from '../webhooks/webhook-openapi.js';
 
 function components() {
@@ -51,6 +63,13 @@ function components() {
     TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
+    TaskCancelResult,
+    TaskRetryResult,
+    Ap,
+    ApPage,
+    Mismatch,
+    MismatchPage,
+    ...registrySchemas,
     ...WEBHOOK_SCHEMAS,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
@@ -66,30 +85,6 @@ function components() {
   return schemas;
 }
 
-const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-const json = (id: string, description: string) => ({
-  description,
-  content: { 'application/json': { schema: ref(id) } },
-});
-const errors = {
-  400: json('Error', 'Invalid input: `error.fields` names each entry and field'),
-  401: json('Error', 'No or unknown API key'),
-  403: json('Error', 'The key lacks the scope'),
-};
-const body = (id: string) => ({ required: true, content: { 'application/json': { schema: ref(id) } } });
-/** Every POST takes an Idempotency-Key (server/api/idempotency.ts). */
-const idempotencyKey = {
-  name: IDEMPOTENCY_HEADER,
-  in: 'header',
-  required: false,
-  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-  description:
-    'Makes the POST safe to retry: a request with the same key, method, path and body within 24 hours gets the first response again (header `Idempotent-Replayed: true`) and does nothing; the same key with another request is refused with 422; while the first is still running a duplicate waits, then gets 409. Keys are per API key.',
-};
-const idempotencyErrors = {
-  409: json('Error', 'A request with this Idempotency-Key is still being processed'),
-  422: json('Error', 'This Idempotency-Key was used for a different request'),
-};
 const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 
 export function openApiDocument(serverUrl = '/') {
@@ -99,14 +94,25 @@ export function openApiDocument(serverUrl = '/') {
       title: 'ESL platform API',
       version: '1',
       description:
-        'Price changes and task results for ERP and POS systems. Prices are decimal strings, times ISO-8601 UTC.',
+        'Stores, products, labels and price changes for ERP, POS and installers; task results; APs; the MQTT registry. Prices are decimal strings, times ISO-8601 UTC. Interactive reference: /api/docs.',
     },
     servers: [{ url: serverUrl }],
+    tags: [
+      { name: 'catalog', description: 'Stores, products, labels and prices' },
+      { name: 'tasks', description: 'The tasks that send content to labels, and their per-label results' },
+      { name: 'devices', description: 'Smart APs and what labels display' },
+      {
+        name: 'registry',
+        description: 'The MQTT registry: parent topics, Group IDs, credentials, tokens, sessions',
+      },
+      { name: 'meta', description: 'This document' },
+    ],
     security: [{ bearer: [] }, { apiKey: [] }],
     paths: {
       '/api/v1/price-changes': {
         post: {
           operationId: 'createPriceChanges',
+          tags: ['catalog'],
           summary: 'Change prices in bulk (scope prices:write)',
           description:
             'Every entry is validated first; if any is wrong nothing is applied. Entries without effectiveAt are applied now in one transaction with one task; the others are scheduled. A bare array of entries is accepted too.',
@@ -125,6 +131,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/products': {
         post: {
           operationId: 'upsertProducts',
+          tags: ['catalog'],
           summary: 'Create or update products by SKU, in bulk (scope prices:write)',
           description: `Up to ${MAX_BULK_ITEMS} items. Every item is validated first (errors name \`items[i].field\`); if any is wrong nothing is written. Existing SKUs are updated (an omitted unit or currency keeps its value); a change of name, unit or currency of a priced product creates one task re-sending its labels. One audit record per product created or changed.`,
           parameters: [idempotencyKey],
@@ -137,23 +144,16 @@ export function openApiDocument(serverUrl = '/') {
         },
         get: {
           operationId: 'listProducts',
+          tags: ['catalog'],
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
-          parameters: [
-            { name: 'sku', in: 'query', schema: { type: 'string' }, description: 'Exact SKU' },
-            {
-              name: 'q',
-              in: 'query',
-              schema: { type: 'string' },
-              description: 'SKU prefix or part of the name',
-            },
-            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
-          ],
+          parameters: queryParams(ProductListQuery),
           responses: { 200: json('ProductList', 'A page of products (100 per page)'), ...errors },
         },
       },
       '/api/v1/stores': {
         post: {
           operationId: 'createStore',
+          tags: ['catalog'],
           summary: 'Create a store (scope admin)',
           parameters: [idempotencyKey],
           requestBody: body('StoreCreateRequest'),
@@ -165,6 +165,7 @@ export function openApiDocument(serverUrl = '/') {
         },
         get: {
           operationId: 'listStores',
+          tags: ['catalog'],
           summary: 'Store codes to use in price changes (scope tasks:read or prices:write)',
           responses: { 200: json('StoreList', 'Every store'), ...errors },
         },
@@ -172,6 +173,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/stores/{code}/groups': {
         post: {
           operationId: 'assignStoreGroup',
+          tags: ['catalog'],
           summary: "Give a registered Group ID to a store: that group's APs serve its labels (scope admin)",
           parameters: [
             {
@@ -196,6 +198,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/labels': {
         post: {
           operationId: 'createLabels',
+          tags: ['catalog'],
           summary: 'Create labels in their stores and bind each to its SKU, in bulk (scope prices:write)',
           description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label that exists in the same store is (re)bound; one in another store is an error. Labels bound to a priced product get their content in one task. Audit: one \`label.created\` record per store and Group ID, one \`label.bound\` per label.`,
           parameters: [idempotencyKey],
@@ -210,6 +213,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}': {
         get: {
           operationId: 'getTask',
+          tags: ['tasks'],
           summary:
             'A task with item counts per state and per AP, and for a running task what blocks its labels and how many will miss the deadline (scope tasks:read)',
           parameters: [taskId],
@@ -219,6 +223,7 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/tasks/{id}/items': {
         get: {
           operationId: 'listTaskItems',
+          tags: ['tasks'],
           summary: 'Per-label results of a task (scope tasks:read)',
           parameters: [
             taskId,
@@ -233,9 +238,44 @@ export function openApiDocument(serverUrl = '/') {
           },
         },
       },
+      '/api/v1/tasks/{id}/cancel': {
+        post: {
+          operationId: 'cancelTask',
+          tags: ['tasks'],
+          summary: 'Cancel a running task: its open items end as cancelled (scope prices:write)',
+          parameters: [taskId, idempotencyKey],
+          responses: {
+            200: json('TaskCancelResult', 'Cancelled'),
+            404: json('Error', 'No such task'),
+            ...errors,
+            ...idempotencyErrors,
+            409: json('Error', 'The task has already finished, or the Idempotency-Key is in use'),
+          },
+        },
+      },
+      '/api/v1/tasks/{id}/retry': {
+        post: {
+          operationId: 'retryTask',
+          tags: ['tasks'],
+          summary:
+            'A new task for the labels of this one that did not confirm (failed, timed out, or cancelled and not superseded), with the prices in force now (scope prices:write)',
+          parameters: [taskId, idempotencyKey],
+          responses: {
+            201: json('TaskRetryResult', 'The new task'),
+            404: json('Error', 'No such task'),
+            ...errors,
+            ...idempotencyErrors,
+            409: json(
+              'Error',
+              'The task is still running, has no label to retry, or the Idempotency-Key is in use',
+            ),
+          },
+        },
+      },
       '/api/v1/aps': {
         get: {
           operationId: 'listAps',
+          tags: ['devices'],
           summary: 'Smart APs with their store, connection and last status (scope tasks:read)',
           parameters: [
             { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
@@ -255,11 +295,7 @@ export function openApiDocument(serverUrl = '/') {
             { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
           ],
           responses: {
-            200: {
-              description:
-                '`{ total, online, page, pageSize, aps: [...] }`, 100 per page; times ISO-8601 or null',
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
+            200: json('ApPage', 'A page of APs (100 per page)'),
             ...errors,
           },
         },
@@ -268,17 +304,58 @@ export function openApiDocument(serverUrl = '/') {
       '/api/v1/labels/mismatches': {
         get: {
           operationId: 'listMismatches',
+          tags: ['devices'],
           summary: 'Labels whose displayed content differs from the price in force (scope tasks:read)',
           parameters: [
             { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
             { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
           ],
           responses: {
-            200: {
-              description: '`{ total, page, pageSize, labels: [...] }`, 100 per page',
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
+            200: json('MismatchPage', 'A page of labels (100 per page)'),
             ...errors,
+          },
+        },
+      },
+      '/api/v1/labels/{labelId}/image': {
+        get: {
+          operationId: 'getLabelImage',
+          tags: ['catalog'],
+          summary: 'The PNG the label must show now, or at `at` (scope tasks:read)',
+          parameters: [
+            { name: 'labelId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } },
+            {
+              name: 'at',
+              in: 'query',
+              schema: { type: 'string', format: 'date-time' },
+              description: 'ISO-8601 time with zone: scheduled changes due by then are applied',
+            },
+            {
+              name: 'page',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1 },
+              description: 'Page of a multi-page model',
+            },
+          ],
+          responses: {
+            200: {
+              description:
+                'The image, of the label model size. `X-Image-Hash` and `ETag` carry its SHA-256; the same content gives the same bytes.',
+              content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
+            },
+            404: json('Error', 'No such label, or it is unbound or its product has no price in its store'),
+            ...errors,
+          },
+        },
+      },
+      ...registryPaths,
+      '/api/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['meta'],
+          summary: 'This document (no authentication needed)',
+          security: [],
+          responses: {
+            200: { description: 'The OpenAPI 3.1 document', content: { 'application/json': {} } },
           },
         },
       },

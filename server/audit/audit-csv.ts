@@ -4,7 +4,8 @@
 import type { AuditRecord } from './audit-chain.js';
 import { RECORD_FIELDS } from './sls-records.js';
 
-export const CSV_COLUMNS = RECORD_FIELDS;
+/** The record's fields, then its summary in the reader's language (a view; not part of the record). */
+export const CSV_COLUMNS = [...RECORD_FIELDS, 'summary_text'] as const;
 
 export function csvCell(v: string | null | undefined): string {
   let s = v ?? '';
@@ -18,7 +19,8 @@ export const CSV_BOM = '\uFEFF';
 
 export const csvHeader = () => `${CSV_COLUMNS.join(',')}\r\n`;
 
-export const csvRow = (r: AuditRecord) => `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\r\n`;
+export const csvRow = (r: AuditRecord, summaryText: string) =>
+  `${[...RECORD_FIELDS.map((c) => csvCell(r[c])), csvCell(summaryText)].join(',')}\r\n`;
 
 /** The last row of an export that hit the cap, so a cut-off file cannot pass for a complete one. */
 export const csvTruncatedRow = (max: number) =>

@@ -6,7 +6,10 @@ import { AppError, ValidationError } from '../core/errors.js';
 import type { Pool } from '../db/pool.js';
 import type { AuditRecord } from './audit-chain.js';
 import type { AuditFilter } from './audit-filter.js';
+import { lookupNames, type Names } from './audit-names-repo.js';
+import { namesWanted } from './audit-plain.js';
 import { searchLocal } from './audit-query-repo.js';
+import { readAuditAfter } from './audit-repo.js';
 import { readShipStatus } from './audit-ship-repo.js';
 import { compareWithSls, type SlsComparison } from './audit-sls-compare.js';
 import { searchSls } from './audit-sls-query.js';
@@ -106,6 +109,18 @@ export class AuditQueryService {
       if (!nextBefore) return;
       before = nextBefore;
     }
+  }
+
+  /** One record as stored in MySQL (the trail's source), or null. */
+  async record(id: string): Promise<AuditRecord | null> {
+    const [r] = await readAuditAfter(this.pool, String(BigInt(id) - 1n), 1, id);
+    return r ?? null;
+  }
+
+  /** The product and store names a batch of records mentions, in one query. */
+  names(records: AuditRecord[]): Promise<Names> {
+    const { skus, stores } = namesWanted(records);
+    return lookupNames(this.pool, skus, stores);
   }
 
   shipStatus() {

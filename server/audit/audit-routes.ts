@@ -2,7 +2,7 @@
 // admins. URL contract other pages link to: /audit?task=<id> (sku=, store=, label=, ap= alike).
 import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
 import { CSV_BOM, csvHeader, csvRow, csvTruncatedRow } from './audit-csv.js';
 import { filterToQuery, OBJECT_KINDS, parseFilter, type AuditFilter } from './audit-filter.js';
@@ -11,6 +11,8 @@ import {
   type AuditQueryService,
   type AuditSource,
 } from './audit-query-service.js';
+import type { AuditRecord } from './audit-chain.js';
+import { plainRecord, type Reader } from './audit-plain.js';
 import { toView } from './audit-view.js';
 
 export const PAGE_SIZE = 50;
@@ -29,6 +31,16 @@ function parseId(v: unknown, field: string): string | null {
     });
   return s;
 }
+
+/** The summariser's view of the reader: language, catalogue, times in their zone. */
+const readerOf = (req: Request, res: Response): Reader => ({
+  t: req.t,
+  locale: req.locale,
+  fmtTime: (iso: string) => String(res.locals.fmtTime(iso)),
+});
+
+/** Records written per names look-up in the export. */
+const CSV_CHUNK = 500;
 
 interface Asked {
   source: AuditSource;
@@ -74,7 +86,9 @@ export function auditRoutes(svc: AuditQueryService) {
         local.set('source', 'local');
         Object.assign(model, { source, qs, paged: !!before, localHref: `/audit?${local}` });
         const page = await svc.page(source, filter, before, PAGE_SIZE);
-        model.records = page.records.map(toView);
+        const names = await svc.names(page.records);
+        const reader = readerOf(req, res);
+        model.records = page.records.map((r) => toView(r, names, reader));
         model.nextBefore = page.nextBefore;
       } catch (err) {
         if (err instanceof ValidationError) {
@@ -90,6 +104,17 @@ export function auditRoutes(svc: AuditQueryService) {
       res.render('audit/index', model);
     });
 
+    app.get('/audit/records/:id', auditor, async (req: Request, res: Response) => {
+      const id = /^\d{1,19}$/.test(String(req.params.id)) ? String(req.params.id) : null;
+      const r = id && BigInt(id) > 0n ? await svc.record(id) : null;
+      if (!r) throw new NotFoundError('No such audit record.');
+      const names = await svc.names([r]);
+      res.render('audit/record', {
+        title: req.t('audit.recordTitle', { id: r.id }),
+        r: toView(r, names, readerOf(req, res)),
+      });
+    });
+
     app.get('/audit/export.csv', auditor, async (req: Request, res: Response) => {
       const { source, filter } = ask(svc, req);
       const rows = svc.all(source, filter, CSV_MAX + 1)[Symbol.asyncIterator]();
@@ -102,18 +127,27 @@ export function auditRoutes(svc: AuditQueryService) {
       const write = async (s: string) => {
         if (!res.write(s)) await once(res, 'drain');
       };
+      const reader = readerOf(req, res);
+      const flush = async (batch: AuditRecord[]) => {
+        const names = await svc.names(batch);
+        await write(batch.map((r) => csvRow(r, plainRecord(r, names, reader).summaryText)).join(''));
+      };
       try {
         await write(CSV_BOM + csvHeader());
         let n = 0;
+        let batch: AuditRecord[] = [];
         while (!next.done) {
-          if (n === CSV_MAX) {
-            await write(csvTruncatedRow(CSV_MAX));
-            break;
-          }
-          await write(csvRow(next.value));
+          if (n === CSV_MAX) break;
+          batch.push(next.value);
           n++;
+          if (batch.length === CSV_CHUNK) {
+            await flush(batch);
+            batch = [];
+          }
           next = await rows.next();
         }
+        if (batch.length) await flush(batch);
+        if (!next.done) await write(csvTruncatedRow(CSV_MAX));
         res.end();
       } catch (err) {
         // Half a file must not look like a whole one: cut the response instead of ending it.

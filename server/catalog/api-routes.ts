@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
+import { ProductListQuery } from './api-schemas.js';
 import type { CatalogApiService } from './api-service.js';
 import type { CatalogBulkService } from './api-bulk-service.js';
 
@@ -40,11 +41,13 @@ export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkServic
     });
 
     app.get('/api/v1/products', canReadCatalog, async (req, res) => {
-      const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      const page = req.query.page === undefined ? 1 : Number(req.query.page);
-      if (!Number.isInteger(page) || page < 1)
-        throw new ValidationError('Invalid paging.', { page: 'must be a whole number from 1' });
-      res.json(await api.products({ sku: one(req.query.sku), q: one(req.query.q), page }));
+      const r = ProductListQuery.safeParse(req.query);
+      if (!r.success)
+        throw new ValidationError(
+          'Invalid paging or filter.',
+          Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
+        );
+      res.json(await api.products(r.data));
     });
   };
 }

@@ -128,6 +128,20 @@ export const StoreList = z
   })
   .meta({ id: 'StoreList' });
 
+/** The query of GET /api/v1/products: checked with this in the route, and documented from it. */
+export const ProductListQuery = z.object({
+  sku: z.string({ error: 'give one SKU' }).optional().meta({ description: 'Exact SKU' }),
+  q: z
+    .string({ error: 'give one search text' })
+    .optional()
+    .meta({ description: 'SKU prefix or part of the name' }),
+  page: z.coerce
+    .number({ error: 'must be a whole number from 1' })
+    .int('must be a whole number from 1')
+    .min(1, 'must be a whole number from 1')
+    .default(1),
+});
+
 export const ApiError = z
   .object({
     error: z.object({

@@ -3,7 +3,7 @@
 // and health band. The content hash of the price in force is computed for the page's rows only.
 import type { Queryable } from '../db/pool.js';
 import { queryRows, querySingle } from '../db/query.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import {
   batterySql,
   seenSql,
@@ -38,6 +38,8 @@ export interface LabelHealthRow {
   apOnline: boolean | null;
   displayedHash: string | null;
   expectedHash: string | null;
+  /** the hash of the image rendered for its current content (what an image-capable AP shows), if any */
+  expectedImage: string | null;
 }
 
 function where(f: LabelHealthFilter): [string, unknown[]] {
@@ -57,7 +59,8 @@ export async function listLabelHealth(db: Queryable, f: LabelHealthFilter): Prom
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku,
        l.battery_mv AS batteryMv, l.rssi, l.last_status_at AS lastStatusAt, l.last_confirmed_at AS lastConfirmedAt,
        l.last_ap_client_id AS ap, a.online AS apOnline, l.displayed_hash AS displayedHash,
-       IF(p.product_id IS NULL, NULL, ${CONTENT_HASH_SQL}) AS expectedHash
+       IF(p.product_id IS NULL, NULL, ${CONTENT_HASH_SQL}) AS expectedHash,
+       IF(p.product_id IS NULL, NULL, ${EXPECTED_IMAGE_SQL}) AS expectedImage
      FROM labels l JOIN stores s ON s.id = l.store_id
      LEFT JOIN products pr ON pr.id = l.product_id
      LEFT JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id

@@ -1,7 +1,9 @@
 // Label and AP health as the health pages read them: one AP with its labels and histories, and
 // the label health list the dashboard's numbers link to.
 import type { Pool } from '../db/pool.js';
-import { connectionHistory, findApHealth, statusHistory } from './ap-health-repo.js';
+import { findAp } from '../devices/ap-list-repo.js';
+import { statusHistory } from '../devices/status-repo.js';
+import { connectionHistory } from './ap-health-repo.js';
 import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
 
 export type { LabelHealthFilter };
@@ -11,7 +13,7 @@ export class HealthService {
 
   /** One AP's health page, or null when that AP never connected. */
   async apPage(clientId: string, pageSize: number) {
-    const ap = await findApHealth(this.pool, clientId);
+    const ap = await findAp(this.pool, clientId);
     if (!ap) return null;
     const f = { ap: clientId, limit: pageSize, offset: 0 };
     const [labels, total, status, connections] = await Promise.all([

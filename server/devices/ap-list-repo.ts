@@ -1,7 +1,7 @@
 // The AP list: every AP the platform has seen (a row appears on its first connection), with its
 // store, connection state as the broker events left it, and what its last status report said.
 import type { Queryable } from '../db/pool.js';
-import { queryRows, querySingle } from '../db/query.js';
+import { queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface ApListRow {
   clientId: string;
@@ -9,6 +9,8 @@ export interface ApListRow {
   deviceId: string;
   storeId: number | null;
   storeCode: string | null;
+  /** the store's IANA time zone, when the AP's Group ID is bound to a store */
+  storeTimezone: string | null;
   online: boolean;
   ip: string | null;
   brokerNode: string | null;
@@ -45,21 +47,30 @@ function where(f: ApListFilter): [string, unknown[]] {
   return [clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args];
 }
 
+const SELECT = `SELECT a.client_id AS clientId, a.group_id AS groupId, a.device_id AS deviceId, sg.store_id AS storeId,
+  s.code AS storeCode, s.timezone AS storeTimezone, a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt,
+  a.disconnected_at AS disconnectedAt, a.disconnect_reason AS disconnectReason, a.last_seen_at AS lastSeenAt,
+  a.takeovers, a.firmware, a.last_status_at AS lastStatusAt, a.labels_reported AS labelsReported`;
 const FROM =
   'FROM aps a LEFT JOIN store_groups sg ON sg.group_id = a.group_id LEFT JOIN stores s ON s.id = sg.store_id';
 
+type DbRow = Omit<ApListRow, 'online'> & { online: number };
+const toRow = (r: DbRow): ApListRow => ({ ...r, online: Number(r.online) === 1 });
+
 export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow[]> {
   const [w, args] = where(f);
-  const rows = await queryRows<Omit<ApListRow, 'online'> & { online: number }>(
+  const rows = await queryRows<DbRow>(
     db,
-    `SELECT a.client_id AS clientId, a.group_id AS groupId, a.device_id AS deviceId, sg.store_id AS storeId, s.code AS storeCode,
-       a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt, a.disconnected_at AS disconnectedAt,
-       a.disconnect_reason AS disconnectReason, a.last_seen_at AS lastSeenAt, a.takeovers, a.firmware,
-       a.last_status_at AS lastStatusAt, a.labels_reported AS labelsReported
-     ${FROM} ${w} ORDER BY s.code, a.client_id LIMIT ? OFFSET ?`,
+    `${SELECT} ${FROM} ${w} ORDER BY s.code, a.client_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
   );
-  return rows.map((r) => ({ ...r, online: r.online === 1 }));
+  return rows.map(toRow);
+}
+
+/** One AP as the list shows it (its health page reads it too), or null when it never connected. */
+export async function findAp(db: Queryable, clientId: string): Promise<ApListRow | null> {
+  const r = await queryOne<DbRow>(db, `${SELECT} ${FROM} WHERE a.client_id = ?`, [clientId]);
+  return r ? toRow(r) : null;
 }
 
 export async function countAps(

@@ -97,7 +97,7 @@ export async function markNodeLost(
   return rows;
 }
 
-/** A status report: the AP's firmware, the time and how many labels it reported. */
+/** A status report: the AP's firmware, the time, how many labels it reported and its capabilities. */
 export async function upsertApStatus(
   db: Queryable,
   ap: {
@@ -107,13 +107,16 @@ export async function upsertApStatus(
     firmware: string | null;
     at: Date;
     labelsReported: number;
+    /** JSON array of the capabilities the AP declared (docs/ap-protocol-image.md), or null */
+    caps: string | null;
   },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at),
+  await execute(
+    db,
+    `INSERT INTO aps (client_id, group_id, device_id, firmware, last_status_at, last_seen_at, labels_reported, caps)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE firmware = COALESCE(VALUES(firmware), firmware), last_status_at = VALUES(last_status_at), caps = VALUES(caps),
        last_seen_at = GREATEST(COALESCE(last_seen_at, VALUES(last_seen_at)), VALUES(last_seen_at)), labels_reported = VALUES(labels_reported)`,
-    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported],
+    [ap.clientId, ap.groupId, ap.deviceId, ap.firmware, ap.at, ap.at, ap.labelsReported, ap.caps],
   );
 }

@@ -1,7 +1,7 @@
 // The price-mismatch list: labels whose displayed hash (as their AP last reported it, or as
 // last confirmed) differs from the hash of the price in force now. Same hash as the items'.
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import { queryRows, querySingle } from '../db/query.js';
 
 export interface MismatchRow {
@@ -29,7 +29,8 @@ const FROM = `FROM labels l
   JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
   JOIN products pr ON pr.id = l.product_id
   JOIN stores s ON s.id = l.store_id
-  WHERE l.displayed_hash IS NOT NULL AND l.displayed_hash <> ${CONTENT_HASH_SQL}`;
+  WHERE l.displayed_hash IS NOT NULL AND l.displayed_hash <> ${CONTENT_HASH_SQL}
+    AND l.displayed_hash <> COALESCE(${EXPECTED_IMAGE_SQL}, '')`;
 
 export async function listMismatches(
   db: Queryable,

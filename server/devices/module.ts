@@ -28,6 +28,16 @@ export function createDevicesModule(ctx: AppContext, roles: ReadonlySet<Role>): 
         ]
       : [],
     routes: [devicesRoutes(new DevicesService(pool))],
-    ports: { applyStatus: (from, status) => applyStatus(pool, from, status) },
+    ports: {
+      applyStatus: async (from, status) => {
+        const r = await applyStatus(pool, from, status);
+        if (r.unknownModels.length)
+          log.warn(
+            { clientId: from.clientId, models: r.unknownModels.slice(0, 10) },
+            'status names label models the platform does not know; those labels keep their model',
+          );
+        return r;
+      },
+    },
   };
 }

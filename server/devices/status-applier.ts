@@ -9,7 +9,13 @@ import { withTx, type Pool } from '../db/pool.js';
 import type { Status } from '../tasks/uplink-schemas.js';
 import { recordEvent } from '../webhooks/events.js';
 import { upsertApStatus } from './aps-repo.js';
-import { knownDisplayed, labelExpectations, sampleApStatus, updateReportedLabels } from './status-repo.js';
+import {
+  applyReportedModels,
+  knownDisplayed,
+  labelExpectations,
+  sampleApStatus,
+  updateReportedLabels,
+} from './status-repo.js';
 
 const CHUNK = 500;
 
@@ -17,7 +23,7 @@ export async function applyStatus(
   pool: Pool,
   from: { clientId: string; groupId: string; deviceId: string; receivedAt: Date },
   s: Status,
-): Promise<{ labels: number; mismatches: number }> {
+): Promise<{ labels: number; mismatches: number; unknownModels: string[] }> {
   return withTx(pool, async (c) => {
     let matched = 0;
     const mismatched: string[] = [];
@@ -38,13 +44,32 @@ export async function applyStatus(
         .map(([id]) => id);
       for (const e of await labelExpectations(c, from.groupId, changed)) {
         const shown = reported.get(e.labelId)!;
-        if (shown !== e.expected && shown !== e.previous && !e.pending) mismatched.push(e.labelId);
+        if (shown !== e.expected && shown !== e.expectedImage && shown !== e.previous && !e.pending)
+          mismatched.push(e.labelId);
       }
       matched += await updateReportedLabels(c, from.groupId, from.clientId, from.receivedAt, chunk);
+    }
+    // An AP that knows its labels' hardware reports their model; an unknown model changes nothing.
+    const models = new Map(s.labels.filter((l) => l.model).map((l) => [l.labelId, l.model!]));
+    const { changed, unknown } = await applyReportedModels(c, from.groupId, models);
+    for (let i = 0; i < changed.length; i += 300) {
+      const chunk = changed.slice(i, i + 300);
+      await appendAudit(c, { name: from.clientId, role: 'device' }, [
+        {
+          action: 'label.model_reported',
+          objectType: 'ap',
+          objectId: from.clientId,
+          refs: { ap: from.clientId, group: from.groupId, label: chunk.map((x) => x.labelId) },
+          summary: `${chunk.length} label(s) reported with another model`,
+          before: chunk.map((x) => ({ label: x.labelId, model: x.from })),
+          after: chunk.map((x) => ({ label: x.labelId, model: x.to })),
+        },
+      ]);
     }
     await upsertApStatus(c, {
       ...from,
       firmware: s.fw ?? null,
+      caps: s.caps?.length ? JSON.stringify(s.caps) : null,
       at: from.receivedAt,
       labelsReported: s.labels.length,
     });
@@ -82,6 +107,6 @@ export async function applyStatus(
         },
       ]);
     }
-    return { labels: matched, mismatches: mismatched.length };
+    return { labels: matched, mismatches: mismatched.length, unknownModels: unknown };
   });
 }

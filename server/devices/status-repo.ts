@@ -1,6 +1,6 @@
 // SQL of AP status reports on the labels an AP serves (the AP's own row: aps-repo.ts).
 import type { Queryable } from '../db/pool.js';
-import { CONTENT_HASH_SQL } from '../tasks/content-hash-repo.js';
+import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import { execute, queryRows } from '../db/query.js';
 
 export interface ReportedLabel {
@@ -41,6 +41,8 @@ export interface LabelExpectation {
   previous: string | null;
   /** the hash of the price in force now */
   expected: string;
+  /** the hash of the image rendered for it (image-capable APs show that) */
+  expectedImage: string | null;
   /** an open task item is on its way to it */
   pending: boolean;
 }
@@ -54,7 +56,7 @@ export async function labelExpectations(
   if (!labelIds.length) return [];
   const rows = await queryRows<Omit<LabelExpectation, 'pending'> & { pending: number | string }>(
     db,
-    `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected,
+    `SELECT l.label_id AS labelId, l.displayed_hash AS previous, ${CONTENT_HASH_SQL} AS expected, ${EXPECTED_IMAGE_SQL} AS expectedImage,
        EXISTS (SELECT 1 FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pending
      FROM labels l
      JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id
@@ -80,6 +82,38 @@ export async function knownDisplayed(
   return new Map(rows.map((r) => [r.labelId, r.h]));
 }
 
+/**
+ * Labels of the group whose reported model (a known one) differs from their model: set it.
+ * Returns the labels changed, with their previous model, and the reported models that are unknown.
+ */
+export async function applyReportedModels(
+  db: Queryable,
+  groupId: string,
+  reported: Map<string, string>,
+): Promise<{ changed: { labelId: string; from: string; to: string }[]; unknown: string[] }> {
+  if (!reported.size) return { changed: [], unknown: [] };
+  const models = [...new Set(reported.values())];
+  const known = await queryRows<{ code: string }>(db, 'SELECT code FROM label_models WHERE code IN (?)', [
+    models,
+  ]);
+  const ok = new Set(known.map((k) => k.code));
+  const rows = await queryRows<{ label_id: string; model_code: string }>(
+    db,
+    'SELECT label_id, model_code FROM labels WHERE group_id = ? AND label_id IN (?) FOR UPDATE',
+    [groupId, [...reported.keys()]],
+  );
+  const changed = rows
+    .filter((r) => ok.has(reported.get(r.label_id)!) && reported.get(r.label_id) !== r.model_code)
+    .map((r) => ({ labelId: r.label_id, from: r.model_code, to: reported.get(r.label_id)! }));
+  for (const to of new Set(changed.map((c) => c.to)))
+    await execute(db, 'UPDATE labels SET model_code = ? WHERE group_id = ? AND label_id IN (?)', [
+      to,
+      groupId,
+      changed.filter((c) => c.to === to).map((c) => c.labelId),
+    ]);
+  return { changed, unknown: models.filter((m) => !ok.has(m)) };
+}
+
 export interface ApStatusSample {
   clientId: string;
   at: Date;
@@ -89,6 +123,21 @@ export interface ApStatusSample {
   batteryAvg: number | null;
   rssiMin: number | null;
   rssiAvg: number | null;
+}
+
+/** The AP's latest status samples, newest first (through (client_id, at)); its health page shows them. */
+export async function statusHistory(
+  db: Queryable,
+  clientId: string,
+  limit: number,
+): Promise<Omit<ApStatusSample, 'clientId'>[]> {
+  return queryRows<Omit<ApStatusSample, 'clientId'>>(
+    db,
+    `SELECT at, firmware, labels_reported AS labelsReported, battery_min AS batteryMin, battery_avg AS batteryAvg,
+       rssi_min AS rssiMin, rssi_avg AS rssiAvg
+     FROM ap_status_log WHERE client_id = ? ORDER BY at DESC LIMIT ?`,
+    [clientId, limit],
+  );
 }
 
 const SAMPLE_EVERY_SECONDS = 300;

@@ -6,7 +6,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import { appendAuditMany } from '../audit/audit-repo.js';
 import type { AuditEvent } from '../audit/audit-chain.js';
 import type { Pool } from '../db/pool.js';
-import { confirmItems, failItems, lockItems, type LockedItem } from './ack-repo.js';
+import { confirmItems, failItems, imageCapableAps, lockItems, type LockedItem } from './ack-repo.js';
 import { OPEN_ITEM_STATES } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
@@ -58,6 +58,8 @@ export async function applyAcks(
     };
     if (!ids.length) return out;
     const items = new Map<string, LockedItem>((await lockItems(c, ids)).map((i) => [i.id, i]));
+    // An image-capable AP confirms with the hash of the image it was sent, a field-only AP with the content hash.
+    const imageAps = await imageCapableAps(c, [...new Set(entries.map((e) => e.clientId))]);
     // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
     const state = new Map<string, string>();
     const confirms = new Map<string, LockedItem[]>(); // by AP
@@ -90,7 +92,8 @@ export async function applyAcks(
           out.duplicates++;
           continue;
         }
-        if (r.status === 'ok' && r.contentHash === it.contentHash) {
+        const expected = imageAps.has(e.clientId) && it.imageHash ? it.imageHash : it.contentHash;
+        if (r.status === 'ok' && r.contentHash === expected) {
           state.set(it.id, 'confirmed');
           (confirms.get(e.clientId) ?? confirms.set(e.clientId, []).get(e.clientId)!).push(it);
         } else {

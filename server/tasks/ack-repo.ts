@@ -17,6 +17,8 @@ export interface LockedItem {
   groupId: string;
   state: ItemState;
   contentHash: string;
+  /** the rendered image's hash, for items sent to image-capable APs (docs/ap-protocol-image.md) */
+  imageHash: string | null;
 }
 
 /** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
@@ -27,7 +29,30 @@ export async function lockItems(db: Queryable, ids: string[]): Promise<LockedIte
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
   );
-  return rows.map((r) => ({ ...r, id: String(r.id), taskId: String(r.taskId) }));
+  // The rendered images are read without locks: only the render worker writes them.
+  const imgs = await queryRows<{ item_id: string; image_hash: string | null }>(
+    db,
+    'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+    [ids],
+  );
+  const image = new Map(imgs.map((i) => [String(i.item_id), i.image_hash]));
+  return rows.map((r) => ({
+    ...r,
+    id: String(r.id),
+    taskId: String(r.taskId),
+    imageHash: image.get(String(r.id)) ?? null,
+  }));
+}
+
+/** The APs among these that declared they take PNG images. */
+export async function imageCapableAps(db: Queryable, clientIds: string[]): Promise<Set<string>> {
+  if (!clientIds.length) return new Set();
+  const rows = await queryRows<{ client_id: string }>(
+    db,
+    'SELECT client_id FROM aps WHERE client_id IN (?) AND caps LIKE ?',
+    [clientIds, '%"image/png"%'],
+  );
+  return new Set(rows.map((r) => r.client_id));
 }
 
 /**
@@ -55,8 +80,11 @@ export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, a
   );
   await execute(
     db,
+    // An image-capable AP shows the item's image: the label displays that image's hash.
     `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
-     SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
+       LEFT JOIN aps a ON a.client_id = i.confirmed_by AND a.caps LIKE '%"image/png"%'
+       LEFT JOIN task_item_images img ON img.item_id = i.id AND a.client_id IS NOT NULL
+     SET l.displayed_hash = COALESCE(img.image_hash, i.content_hash), l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
      WHERE i.id IN (?)`,
     [at, all],
   );

@@ -15,7 +15,13 @@ import {
   rearmMessage,
   type DispatchRow,
 } from './dispatch-repo.js';
-import { packMessages, type OutgoingMessage } from './task-message.js';
+import { packMessages, type ItemImage, type OutgoingMessage } from './task-message.js';
+
+/** Rendered images for the items of a group with image-capable APs (server/render implements it). */
+export interface ItemImagePort {
+  /** the image of each item that has one, by item id; none when no AP of the group takes images */
+  imagesFor(groupId: string, rows: DispatchRow[]): Promise<Map<string, ItemImage>>;
+}
 
 export class DownlinkUnavailableError extends Error {
   override name = 'DownlinkUnavailableError';
@@ -46,6 +52,7 @@ export class GroupDispatcher {
     private readonly config: DispatchConfig,
     private readonly downlink: DownlinkPublisher,
     private readonly log: Logger,
+    private readonly images: ItemImagePort | null = null,
   ) {}
 
   async round(groupId: string): Promise<RoundResult> {
@@ -58,22 +65,34 @@ export class GroupDispatcher {
     const retries = await pickDueRetries(this.pool, groupId, limit);
     const pending =
       retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length) : [];
-    const messages = this.pack(groupId, retries, pending).slice(0, free);
+    const messages = window_(await this.pack(groupId, retries, pending), free);
     if (!messages.length) return { published: 0, items: 0, more: false };
 
     const tPicked = performance.now();
     // One statement (so one transaction, one commit) for the whole round.
     const items = await markSent(this.pool, messages, this.config.TASK_RETRY_BASE_MS, RETRY_CAP_MS);
     const tMarked = performance.now();
-    const results = await Promise.allSettled(messages.map((m) => publisher.publish(m.topic, m.payload, 1)));
+    // Image chunks (no items of their own) go first: an AP holds the whole image when its item arrives.
+    const chunks = messages.filter((m) => !m.itemIds.length);
+    const chunkFailed = (
+      await Promise.allSettled(chunks.map((m) => publisher.publish(m.topic, m.payload, 1)))
+    ).find((r) => r.status === 'rejected');
+    if (chunkFailed) {
+      for (const m of messages) if (m.itemIds.length) await rearmMessage(this.pool, m.msgId);
+      throw new DownlinkUnavailableError(
+        `an image chunk publish failed for ${groupId}: ${String(chunkFailed.reason)}`,
+      );
+    }
+    const withItems = messages.filter((m) => m.itemIds.length);
+    const results = await Promise.allSettled(withItems.map((m) => publisher.publish(m.topic, m.payload, 1)));
     let failed = 0;
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
       if (r.status === 'rejected') {
         failed++;
-        await rearmMessage(this.pool, messages[i].msgId);
+        await rearmMessage(this.pool, withItems[i].msgId);
         this.log.warn(
-          { err: r.reason, groupId, topic: messages[i].topic },
+          { err: r.reason, groupId, topic: withItems[i].topic },
           'task message publish failed; its items are due again',
         );
       }
@@ -92,20 +111,35 @@ export class GroupDispatcher {
       'dispatch round',
     );
     if (failed)
-      throw new DownlinkUnavailableError(`${failed} of ${messages.length} publishes failed for ${groupId}`);
-    return { published: messages.length, items, more: retries.length + pending.length >= limit };
+      throw new DownlinkUnavailableError(`${failed} of ${withItems.length} publishes failed for ${groupId}`);
+    return { published: withItems.length, items, more: retries.length + pending.length >= limit };
   }
 
-  private pack(groupId: string, retries: DispatchRow[], pending: DispatchRow[]): OutgoingMessage[] {
+  private async pack(
+    groupId: string,
+    retries: DispatchRow[],
+    pending: DispatchRow[],
+  ): Promise<OutgoingMessage[]> {
+    // Without images (none rendered, or rendering failed) the items still go, with their fields.
+    const images = this.images
+      ? await this.images.imagesFor(groupId, [...retries, ...pending]).catch((err: unknown) => {
+          this.log.warn({ err, groupId }, 'label images unavailable; items go with their fields only');
+          return null;
+        })
+      : null;
+    const withImage = (r: DispatchRow) => (images?.has(r.id) ? { ...r, image: images.get(r.id)! } : r);
     const parent = this.config.MQTT_PARENT_TOPIC;
-    const byTopic = new Map<string, DispatchRow[]>();
-    const add = (topic: string, r: DispatchRow) =>
+    const byTopic = new Map<string, (DispatchRow & { image?: ItemImage })[]>();
+    const add = (topic: string, r: DispatchRow & { image?: ItemImage }) =>
       (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(r);
     const groupTopic = `${parent}/task/${groupId}`;
     // A P2P retry only makes sense to an AP of this group; anything else goes to the group.
     for (const r of retries)
-      add(r.lastAp && r.lastAp.startsWith(`${groupId}@@@`) ? `${parent}/p2p/${r.lastAp}` : groupTopic, r);
-    for (const r of pending) add(groupTopic, r);
+      add(
+        r.lastAp && r.lastAp.startsWith(`${groupId}@@@`) ? `${parent}/p2p/${r.lastAp}` : groupTopic,
+        withImage(r),
+      );
+    for (const r of pending) add(groupTopic, withImage(r));
     const out: OutgoingMessage[] = [];
     for (const [topic, rows] of byTopic)
       out.push(
@@ -113,4 +147,16 @@ export class GroupDispatcher {
       );
     return out;
   }
+}
+
+/** The first `free` messages with items, with the image chunks before each of them. */
+function window_(messages: OutgoingMessage[], free: number): OutgoingMessage[] {
+  let n = 0;
+  let end = 0;
+  for (let i = 0; i < messages.length && n < free; i++)
+    if (messages[i].itemIds.length) {
+      n++;
+      end = i + 1;
+    }
+  return messages.slice(0, end);
 }

@@ -7,7 +7,7 @@ import type { AppContext } from '../core/context.js';
 import type { DomainModule } from '../core/module.js';
 import { groupsWithWork } from './dispatch-repo.js';
 import { DispatchWorker } from './dispatch-worker.js';
-import { GroupDispatcher } from './group-dispatcher.js';
+import { GroupDispatcher, type ItemImagePort } from './group-dispatcher.js';
 import { taskApiRoutes } from './task-api-routes.js';
 import { TaskCreator } from './task-creator.js';
 import { TaskFinisher } from './task-finisher.js';
@@ -40,6 +40,8 @@ export interface TasksDeps {
   downlink: DownlinkPublisher | null;
   /** Where status reports go (the devices module's). */
   applyStatus: StatusSink;
+  /** The rendered images of items bound for image-capable APs (the render module's), if any. */
+  images?: ItemImagePort | null;
   /** The sweeper's period (tests shorten it). */
   sweepIntervalMs?: number;
 }
@@ -59,7 +61,7 @@ export function createTasksModule(
   let pipeline: TaskPipeline | null = null;
   if (roles.has('worker')) {
     if (!deps.downlink) throw new Error('the worker role needs a downlink to the broker');
-    const dispatcher = new GroupDispatcher(pool, config, deps.downlink, log);
+    const dispatcher = new GroupDispatcher(pool, config, deps.downlink, log, deps.images ?? null);
     const dispatch = new DispatchWorker(pool, redis, redisUrl, prefix, taskQueue, dispatcher, log, {
       concurrency: config.TASK_DISPATCH_CONCURRENCY,
     });

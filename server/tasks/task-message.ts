@@ -12,6 +12,16 @@ export interface TaskMessageItem {
   currency: string;
   promoPrice: string | null;
   contentHash: string;
+  /** for image-capable APs only (docs/ap-protocol-image.md): inline data, or the number of chunks */
+  image?: { type: 'image/png'; hash: string; width: number; height: number; data?: string; chunks?: number };
+}
+
+/** The rendered image of an item, attached by the dispatcher for groups with image-capable APs. */
+export interface ItemImage {
+  hash: string;
+  width: number;
+  height: number;
+  png: Buffer;
 }
 
 export interface TaskMessage {
@@ -35,7 +45,7 @@ export class MessageTooLargeError extends Error {
   override name = 'MessageTooLargeError';
 }
 
-const toItem = (r: DispatchRow): TaskMessageItem => ({
+const toItem = (r: DispatchRow & { image?: ItemImage }): TaskMessageItem => ({
   itemId: String(r.id),
   labelId: r.labelId,
   sku: r.sku,
@@ -46,16 +56,50 @@ const toItem = (r: DispatchRow): TaskMessageItem => ({
   contentHash: r.contentHash,
 });
 
+/** Room left in a message for the envelope and the other fields of an image chunk. */
+const CHUNK_OVERHEAD = 512;
+
+/**
+ * An item's image inline when the item alone fits a message with it; else the item names the
+ * number of chunks and the chunks go as `image.chunk` messages on the same topic before it.
+ */
+function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxBytes: number, topic: string) {
+  const data = img.png.toString('base64');
+  const meta = { type: 'image/png' as const, hash: img.hash, width: img.width, height: img.height };
+  const inline = { ...it, image: { ...meta, data } };
+  if (emptyBytes + Buffer.byteLength(JSON.stringify(inline)) + 1 <= maxBytes)
+    return { item: inline, chunks: [] };
+  const per = maxBytes - CHUNK_OVERHEAD;
+  if (per < 1024)
+    throw new MessageTooLargeError(`messages of ${maxBytes} bytes are too small for image chunks`);
+  const total = Math.ceil(data.length / per);
+  const chunks: OutgoingMessage[] = [];
+  for (let index = 0; index < total; index++) {
+    const msgId = crypto.randomUUID();
+    const payload = JSON.stringify({
+      v: 1,
+      type: 'image.chunk',
+      msgId,
+      hash: img.hash,
+      index,
+      total,
+      data: data.slice(index * per, (index + 1) * per),
+    });
+    chunks.push({ topic, msgId, itemIds: [], payload });
+  }
+  return { item: { ...it, image: { ...meta, chunks: total } }, chunks };
+}
+
 /** Packs rows bound for one topic into messages; rows of different tasks never share a message. */
 export function packMessages(
   topic: string,
-  rows: DispatchRow[],
+  rows: (DispatchRow & { image?: ItemImage })[],
   maxItems: number,
   maxBytes: number,
   now = new Date(),
 ): OutgoingMessage[] {
   const out: OutgoingMessage[] = [];
-  const byTask = new Map<string, DispatchRow[]>();
+  const byTask = new Map<string, (DispatchRow & { image?: ItemImage })[]>();
   for (const r of rows) {
     const k = String(r.taskId);
     const list = byTask.get(k) ?? byTask.set(k, []).get(k)!;
@@ -84,7 +128,13 @@ export function packMessages(
       bytes = emptyBytes;
     };
     for (const r of list) {
-      const it = toItem(r);
+      let it = toItem(r);
+      if (r.image) {
+        const w = withImage(it, r.image, emptyBytes, maxBytes, topic);
+        it = w.item;
+        // chunks first, so the AP holds the whole image when the item arrives (MQTT keeps the order per topic)
+        out.push(...w.chunks);
+      }
       const size = Buffer.byteLength(JSON.stringify(it)) + 1;
       if (emptyBytes + size > maxBytes)
         throw new MessageTooLargeError(`item ${it.itemId} alone exceeds ${maxBytes} bytes`);

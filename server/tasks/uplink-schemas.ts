@@ -32,6 +32,8 @@ export const statusSchema = z.object({
   type: z.literal('status'),
   ts: z.iso.datetime({ offset: true }),
   fw: z.string().max(64).optional(),
+  /** what the AP can show besides fields, e.g. ["image/png"] (docs/ap-protocol-image.md) */
+  caps: z.array(z.string().min(1).max(32)).max(16).optional(),
   labels: z
     .array(
       z.object({
@@ -39,6 +41,8 @@ export const statusSchema = z.object({
         battery: z.number().int().min(0).max(100_000).nullish(),
         rssi: z.number().int().min(-200).max(50).nullish(),
         contentHash: hash.nullish(),
+        /** the label's model (label_models.code), for APs that know their labels' hardware */
+        model: z.string().min(1).max(32).optional(),
       }),
     )
     .max(5000),

@@ -10,7 +10,8 @@ export class HttpService implements Service {
   port = 0;
 
   constructor(
-    private readonly app: Express,
+    /** The Express app it serves (tests read its registered routes). */
+    readonly app: Express,
     private readonly host: string,
     private readonly wantedPort: number,
   ) {}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/audit/audit-chain.js';
 import { appendAudit, readChainHead } from '../../server/audit/audit-repo.js';
 import { withTx } from '../../server/db/pool.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInAs } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import type { FakeSlsServer } from '../support/sls-server.js';
 import { WebClient } from '../support/web-client.js';
@@ -76,10 +76,7 @@ describe('the auditor page in a browser', () => {
   it('answers who changed SKU 4711 in store S7 and which labels confirmed it, exports it and checks the chain', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(`${p.baseUrl}/login`);
-    await page.fill('input[name=username]', 'auditor1');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
+    await signInAs(page, p.baseUrl, 'auditor1', PASSWORD);
 
     await page.click('header nav a:has-text("Audit")');
     expect(await page.getByTestId('audit-source').textContent()).toBe('SLS');

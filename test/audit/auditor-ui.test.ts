@@ -225,7 +225,7 @@ describe('auditor pages', () => {
     expect(fromSls.bytes.subarray(3).toString('utf8')).toBe(fromSls.text);
     const lines = fromSls.text.split('\r\n');
     expect(lines[0]).toBe(
-      'id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash',
+      'id,ts,actor,actorRole,action,objectType,objectId,refs,summary,before,after,requestId,ip,prevHash,hash,summary_text',
     );
     expect(lines).toHaveLength(4); // header, two records, and the final CRLF
     expect(lines[1]).toMatch(
@@ -238,7 +238,7 @@ describe('auditor pages', () => {
     );
     expect(lines[2]).toMatch(
       new RegExp(
-        `^${story.otherStore},2026-03-01T10:00:05.000Z,bob,operator,price.changed,task,13," sku:690123 store:S002 task:13 ",,,,req-bob-1,10.1.1.2,[0-9a-f]{64},[0-9a-f]{64}$`,
+        `^${story.otherStore},2026-03-01T10:00:05.000Z,bob,operator,price.changed,task,13," sku:690123 store:S002 task:13 ",,,,req-bob-1,10.1.1.2,[0-9a-f]{64},[0-9a-f]{64},"Price changed, 690123, S002"$`,
       ),
     );
   });

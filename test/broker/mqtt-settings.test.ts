@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInAs } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;
@@ -19,14 +19,8 @@ afterAll(async () => {
   await p?.close();
 });
 
-async function signIn(width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(`${p.baseUrl}/login`);
-  await page.fill('input[name=username]', 'admin');
-  await page.fill('input[name=password]', p.adminPassword);
-  await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
-  return page;
-}
+const signIn = async (width: number): Promise<Page> =>
+  signInAs(await browser.newPage({ viewport: { width, height: 900 } }), p.baseUrl, 'admin', p.adminPassword);
 
 async function shot(page: Page, name: string) {
   const dir = process.env.SHOTS_DIR;

@@ -3,7 +3,7 @@
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInAs } from '../support/browser.js';
 import type { TestPlatform } from '../support/platform.js';
 import {
   makeLabels,
@@ -43,10 +43,7 @@ async function signIn(): Promise<Page> {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   (page as Page & { errors?: string[] }).errors = errors;
-  await page.goto(`${p.baseUrl}/login`);
-  await page.fill('input[name=username]', operator);
-  await page.fill('input[name=password]', PASSWORD);
-  await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
+  await signInAs(page, p.baseUrl, operator, PASSWORD);
   return page;
 }
 

@@ -3,14 +3,14 @@
 // than its threshold, an operator acknowledges it, and it resolves when the AP returns; every
 // step is audited and only the right roles may act.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmacB64 } from '../../broker/index.js';
 import { withTx } from '../../server/db/pool.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
-import { SimAp } from '../../sim/sim-ap.js';
+import type { SimAp } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { WebClient } from '../support/web-client.js';
+import { adminClient, newUserClient, USER_PASSWORD, WebClient } from '../support/web-client.js';
 import { seedStore } from '../tasks/support/fixtures.js';
+import { signedSimAp } from '../tasks/support/fleet.js';
 import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
@@ -22,39 +22,17 @@ type Row = Record<string, unknown>;
 const q = async (sql: string, args: unknown[] = []) =>
   ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
 
-const newAp = () => {
-  const clientId = `${g.groupId}@@@AP0`;
-  return new SimAp({
-    url: f.url(),
-    clientId,
-    parentTopic: f.parent,
-    statusIntervalMs: 60_000,
-    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-    password: hmacB64(g.secret, clientId),
-    labels,
-  });
-};
+const newAp = () => signedSimAp(f, g, 'AP0', { labels });
 
-async function user(role: 'operator' | 'auditor') {
-  const admin = new WebClient(f.platform.baseUrl);
-  await admin.login('admin', f.platform.adminPassword);
-  const name = `${role}-alerts`;
-  await admin.createUser({ username: name, role, password: 'a-long-password-123' });
-  const c = new WebClient(f.platform.baseUrl);
-  await c.login(name, 'a-long-password-123');
-  return c;
-}
+const user = (role: 'operator' | 'auditor') => newUserClient(f.platform, role, `${role}-alerts`);
 
 /** Screenshots for a person to look at (SHOTS_DIR set), at 1280 and 390 px. */
 async function screenshots(paths: string[]) {
-  const { launchBrowser } = await import('../support/browser.js');
+  const { launchBrowser, signInAs } = await import('../support/browser.js');
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${f.platform.baseUrl}/login`);
-    await page.fill('input[name=username]', 'operator-alerts');
-    await page.fill('input[name=password]', 'a-long-password-123');
-    await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+    await signInAs(page, f.platform.baseUrl, 'operator-alerts', USER_PASSWORD);
     for (const p of paths) {
       await page.goto(`${f.platform.baseUrl}${p}`);
       for (const width of [1280, 390]) {
@@ -101,8 +79,7 @@ afterAll(async () => {
 
 describe('alerts', () => {
   it('lets only admins set the rules, with clear errors, audited', async () => {
-    const admin = new WebClient(f.platform.baseUrl);
-    await admin.login('admin', f.platform.adminPassword);
+    const admin = await adminClient(f.platform);
     const bad = await admin.post('/alerts/rules', { ...RULES, ap_offline_minutes: 'soon' }, '/alerts/rules');
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('data-field="ap_offline_minutes"');
@@ -150,7 +127,7 @@ describe('alerts', () => {
     ).toEqual([{ actor: 'system', refs: expect.stringContaining(`ap:${clientId}`) }]);
 
     const op = new WebClient(f.platform.baseUrl);
-    await op.login('operator-alerts', 'a-long-password-123');
+    await op.login('operator-alerts', USER_PASSWORD);
     const list = await op.get('/alerts');
     expect(list.text).toContain(`data-subject="${clientId}" data-state="open"`);
     const dash = await waitFor(
@@ -238,8 +215,7 @@ describe('alerts', () => {
       expect(String(rate.summary)).toContain('100.0 % of 2 label(s)');
 
       // the simulated AP reports 2900-2999 mV: a threshold above that fires for its store
-      const admin = new WebClient(f.platform.baseUrl);
-      await admin.login('admin', f.platform.adminPassword);
+      const admin = await adminClient(f.platform);
       expect(
         (await admin.post('/alerts/rules', { ...RULES, battery_below_mv: '3100' }, '/alerts/rules')).status,
       ).toBe(302);

@@ -7,17 +7,17 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hmacB64 } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import { withTx } from '../../server/db/pool.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
-import { SimAp } from '../../sim/sim-ap.js';
-import { launchBrowser } from '../support/browser.js';
+import type { SimAp } from '../../sim/sim-ap.js';
+import { launchBrowser, pageProblems, signInAs } from '../support/browser.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { WebClient } from '../support/web-client.js';
+import { adminClient, USER_PASSWORD, WebClient } from '../support/web-client.js';
 import { seedStore, type SeededStore } from '../tasks/support/fixtures.js';
+import { signedSimAp } from '../tasks/support/fleet.js';
 import { waitFor } from '../support/wait.js';
 
 const SILENCE_MS = 240_000; // an unanswered message waits this long (under the 5 min cap): never within this test
@@ -36,25 +36,12 @@ const q = async (sql: string, args: unknown[] = []) =>
   ((await f.platform.ctx.pool.query(sql, args)) as unknown as [Row[]])[0];
 
 let groups: Map<string, { groupId: string; accessKeyId: string; secret: string }>;
-function simAp(
+const simAp = (
   g: { groupId: string; accessKeyId: string; secret: string },
   device: string,
   labels: string[],
   failFirst = 0,
-) {
-  const clientId = `${g.groupId}@@@${device}`;
-  return new SimAp({
-    url: f.url(),
-    clientId,
-    parentTopic: f.parent,
-    statusIntervalMs: 60_000,
-    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-    password: hmacB64(g.secret, clientId),
-    labels,
-    failFirst,
-    random: () => 0.5,
-  });
-}
+) => signedSimAp(f, g, device, { labels, failFirst, random: () => 0.5 });
 
 let A: SeededStore; // three APs, one of them stopped
 let B: SeededStore; // one AP whose labels fail their first delivery
@@ -94,10 +81,9 @@ beforeAll(async () => {
     name: 'erp',
     scopes: ['tasks:read'],
   }));
-  const admin = new WebClient(f.platform.baseUrl);
-  await admin.login('admin', f.platform.adminPassword);
-  await admin.createUser({ username: 'op-dash', role: 'operator', password: 'a-long-password-123' });
-  await admin.createUser({ username: 'aud-dash', role: 'auditor', password: 'a-long-password-123' });
+  const admin = await adminClient(f.platform);
+  await admin.createUser({ username: 'op-dash', role: 'operator', password: USER_PASSWORD });
+  await admin.createUser({ username: 'aud-dash', role: 'auditor', password: USER_PASSWORD });
 }, 120_000);
 
 afterAll(async () => {
@@ -107,25 +93,7 @@ afterAll(async () => {
   await f?.close();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${f.platform.baseUrl}/login`);
-  await page.fill('input[name=username]', 'op-dash');
-  await page.fill('input[name=password]', 'a-long-password-123');
-  await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
-}
-
-function watch(page: Page) {
-  const problems: string[] = [];
-  page.on(
-    'console',
-    (m) =>
-      m.type() === 'error' &&
-      !m.location().url.endsWith('/favicon.ico') &&
-      problems.push(`${m.text()} ${m.location().url}`),
-  );
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
+const signIn = (page: Page) => signInAs(page, f.platform.baseUrl, 'op-dash', USER_PASSWORD);
 
 async function shoot(page: Page, name: string) {
   if (!SHOTS) return;
@@ -174,7 +142,7 @@ describe('operations cockpit', () => {
       { until: (r) => r[0]?.online === 0, timeoutMs: 30_000 },
     );
     const op = new WebClient(f.platform.baseUrl);
-    await op.login('op-dash', 'a-long-password-123');
+    await op.login('op-dash', USER_PASSWORD);
     // the snapshot is kept a few seconds: wait for one taken after the disconnect
     const snap = await waitFor(
       'dashboard counts the AP offline',
@@ -197,8 +165,7 @@ describe('operations cockpit', () => {
     expect(snap.audit).toBeUndefined();
     expect(snap.admin).toBeUndefined();
     expect((await op.get('/')).text).not.toContain('data-testid="tile-audit-today"');
-    const admin = new WebClient(f.platform.baseUrl);
-    await admin.login('admin', f.platform.adminPassword);
+    const admin = await adminClient(f.platform);
     const forAdmin = JSON.parse(
       (await admin.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
     );
@@ -206,7 +173,7 @@ describe('operations cockpit', () => {
     expect(forAdmin.audit.today).toBeGreaterThan(0);
     expect(forAdmin.audit.unshipped).toBeNull(); // no SLS configured: the trail stays local
     const aud = new WebClient(f.platform.baseUrl);
-    await aud.login('aud-dash', 'a-long-password-123');
+    await aud.login('aud-dash', USER_PASSWORD);
     const forAuditor = JSON.parse(
       (await aud.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
     );
@@ -288,7 +255,7 @@ describe('operations cockpit', () => {
 
     // the dashboard: one stuck task, 15 labels that will miss
     const op = new WebClient(f.platform.baseUrl);
-    await op.login('op-dash', 'a-long-password-123');
+    await op.login('op-dash', USER_PASSWORD);
     const snap = await waitFor(
       'dashboard counts the stuck task',
       async () =>
@@ -306,7 +273,7 @@ describe('operations cockpit', () => {
 
   it('shows the dashboard with real data and live charts in Chromium', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems = watch(page);
+    const problems = pageProblems(page);
     await signIn(page);
     await page.locator('#dash[data-ready="1"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=tile-aps-offline] .num').textContent()).toBe('1');
@@ -336,7 +303,7 @@ describe('operations cockpit', () => {
 
   it('shows the diagnosis on the task page and follows the task live when the AP returns', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems = watch(page);
+    const problems = pageProblems(page);
     await signIn(page);
     await page.goto(`${f.platform.baseUrl}/tasks/${taskId}`);
     const offlineRow = page.locator('#task-blocked tr[data-reason=ap_offline]');
@@ -351,7 +318,7 @@ describe('operations cockpit', () => {
     await shoot(page, 'task-blocked');
     // the task list says the same, and follows it live too
     const listPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const listProblems = watch(listPage);
+    const listProblems = pageProblems(listPage);
     await signIn(listPage);
     await listPage.goto(`${f.platform.baseUrl}/tasks`);
     const summary = listPage.locator(`tr[data-task="${taskId}"] [data-testid=task-blocked-summary]`);
@@ -428,7 +395,7 @@ describe('operations cockpit', () => {
     });
     expect(Number(row.confirm_max_ms)).toBeGreaterThanOrEqual(Number(row.confirm_avg_ms));
     const op = new WebClient(f.platform.baseUrl);
-    await op.login('op-dash', 'a-long-password-123');
+    await op.login('op-dash', USER_PASSWORD);
     const snap = await waitFor(
       'dashboard counts the finished task and the re-send',
       async () =>
@@ -478,7 +445,7 @@ describe('operations cockpit', () => {
     }
     // an auditor re-sends nothing
     const aud = new WebClient(f.platform.baseUrl);
-    await aud.login('aud-dash', 'a-long-password-123');
+    await aud.login('aud-dash', USER_PASSWORD);
     const page2 = await aud.get(`/tasks/${taskId}`);
     expect(page2.text).not.toContain('id="retry-form"');
     expect((await aud.post(`/tasks/${taskId}/retry`, { labelId: C.labelIds[1] })).status).toBe(403);
@@ -486,7 +453,7 @@ describe('operations cockpit', () => {
 
   it('shows label and AP health: the bands behind the numbers, one AP with its labels and histories, mismatches with what they display', async () => {
     const op = new WebClient(f.platform.baseUrl);
-    await op.login('op-dash', 'a-long-password-123');
+    await op.login('op-dash', USER_PASSWORD);
     const snap = JSON.parse(
       (await op.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
     );
@@ -532,7 +499,7 @@ describe('operations cockpit', () => {
 
     // in the browser: the AP page draws its status chart under the CSP
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems = watch(page);
+    const problems = pageProblems(page);
     await signIn(page);
     await page.goto(`${f.platform.baseUrl}/health/aps/${encodeURIComponent(stopped)}`);
     await expect

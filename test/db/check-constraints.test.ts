@@ -8,6 +8,7 @@ import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
 import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
 import { queryRows } from '../../server/db/query.js';
+import { COLOUR_SETS, RENDER_PROGRESS_STATES } from '../../server/render/states.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
 import { DELIVERY_STATES } from '../../server/webhooks/deliveries-repo.js';
 import { migratedDatabase } from '../support/env.js';
@@ -23,6 +24,8 @@ const DECLARED: Record<string, readonly string[]> = {
   'task_items.state': ITEM_STATES,
   'alerts.state': ALERT_STATES,
   'idempotency_keys.state': IDEMPOTENCY_STATES,
+  'label_models.colours': COLOUR_SETS,
+  'render_task_progress.state': RENDER_PROGRESS_STATES,
   'webhook_deliveries.state': DELIVERY_STATES,
 };
 

@@ -73,3 +73,26 @@ export class WebClient {
     return res;
   }
 }
+
+/** The password the tests give the users they create. */
+export const USER_PASSWORD = 'a-long-password-123';
+
+/** A client signed in as the platform's admin. */
+export async function adminClient(p: { baseUrl: string; adminPassword: string }): Promise<WebClient> {
+  const admin = new WebClient(p.baseUrl);
+  await admin.login('admin', p.adminPassword);
+  return admin;
+}
+
+/** A user of `role` created by the admin (password USER_PASSWORD), and a client signed in as them. */
+export async function newUserClient(
+  p: { baseUrl: string; adminPassword: string },
+  role: string,
+  username: string,
+): Promise<WebClient> {
+  const res = await (await adminClient(p)).createUser({ username, role, password: USER_PASSWORD });
+  if (res.status !== 200) throw new Error(`creating user ${username} failed: ${res.status}`);
+  const c = new WebClient(p.baseUrl);
+  await c.login(username, USER_PASSWORD);
+  return c;
+}

@@ -2,16 +2,16 @@
 // its own broker with signed credentials: tasks confirm, the pages and the REST API show them,
 // operators cancel and retry, auditors only read, status reports feed the mismatch list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmacB64 } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import { withTx } from '../../server/db/pool.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
-import { SimAp } from '../../sim/sim-ap.js';
+import type { SimAp, SimApOptions } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { WebClient } from '../support/web-client.js';
-import { seedStore, type SeededStore } from './support/fixtures.js';
+import { newUserClient } from '../support/web-client.js';
+import type { SeededStore } from './support/fixtures.js';
+import { storeWithSignedFleet } from './support/fleet.js';
 import { execute, queryRows } from '../../server/db/query.js';
 import { waitFor } from '../support/wait.js';
 
@@ -37,30 +37,8 @@ const q = async (sql: string, args: unknown[] = []) => queryRows<Row>(f.platform
 const taskState = async (id: string) =>
   String((await q('SELECT state FROM tasks WHERE id = ?', [id]))[0].state);
 
-async function storeWithFleet(
-  products: number,
-  fleet: number,
-  knobs: Partial<ConstructorParameters<typeof SimAp>[0]> = {},
-) {
-  const g = await f.newGroup();
-  const s = await seedStore(f.platform.ctx.pool, { products, labelsPerProduct: 1, groupId: g.groupId });
-  for (let k = 0; k < fleet; k++) {
-    const clientId = `${g.groupId}@@@AP${k}`;
-    const ap = new SimAp({
-      url: f.url(),
-      clientId,
-      parentTopic: f.parent,
-      statusIntervalMs: 60_000,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-      password: hmacB64(g.secret, clientId),
-      labels: s.labelIds.filter((_, i) => i % fleet === k),
-      ...knobs,
-    });
-    await ap.start();
-    aps.push(ap);
-  }
-  return s;
-}
+const storeWithFleet = (products: number, fleet: number, knobs: Partial<SimApOptions> = {}) =>
+  storeWithSignedFleet(f, aps, { products, labelsPerProduct: 1, fleet }, knobs);
 
 async function change(s: SeededStore, deadlineSeconds?: number) {
   const t = await withTx(f.platform.ctx.pool, async (c) => {
@@ -76,15 +54,8 @@ async function change(s: SeededStore, deadlineSeconds?: number) {
   return t!.taskId;
 }
 
-async function userClient(role: 'operator' | 'auditor') {
-  const admin = new WebClient(f.platform.baseUrl);
-  await admin.login('admin', f.platform.adminPassword);
-  const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  expect((await admin.createUser({ username, role, password: 'a-long-password-123' })).status).toBe(200);
-  const c = new WebClient(f.platform.baseUrl);
-  await c.login(username, 'a-long-password-123');
-  return c;
-}
+const userClient = (role: 'operator' | 'auditor') =>
+  newUserClient(f.platform, role, `${role}-${Math.random().toString(36).slice(2, 8)}`);
 
 describe('price change through the platform and its own broker', () => {
   it('confirms on signed simulated APs; the task page streams progress; the API reports per-label results', async () => {

@@ -4,21 +4,17 @@
 // names each confirmation; each label must appear in exactly one).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { SecretBox } from '../../broker/index.js';
-import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/core/logger.js';
 import { withTx, type Pool } from '../../server/db/pool.js';
-import { RegistryService } from '../../server/registry/registry-service.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
 import { Fleet } from '../../sim/fleet.js';
 import { serverUrls, uid } from '../support/env.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
-import { seedStore, type SeededStore } from './support/fixtures.js';
+import { seedRegisteredStores, type SeededStore } from './support/fixtures.js';
 import { migratedDatabase } from '../support/env.js';
 import { freePort } from './support/mosquitto.js';
-import { PrivateRedis, RoleProcess } from './support/processes.js';
+import { PrivateRedis, RoleProcess, roleEnv } from './support/processes.js';
 import { execute, queryRows, querySingle } from '../../server/db/query.js';
 import { waitFor } from '../support/wait.js';
 
@@ -50,40 +46,19 @@ async function rig(redisUrl: string): Promise<Rig> {
   const prefix = `tr${uid()}`;
   const mqttPort = await freePort();
   const env = {
-    MYSQL_URL: db.url,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
-    SESSION_SECRET: 'x'.repeat(40),
-    LOG_LEVEL: 'info',
-    MQTT_TCP_PORT: String(mqttPort),
-    MQTT_TLS_PORT: '0',
-    MQTT_WS_PORT: '0',
-    MQTT_WSS_PORT: '0',
-    MQTT_HOST: '127.0.0.1',
+    ...roleEnv({ mysqlUrl: db.url, redisUrl, prefix, mqttPort }),
     TASK_ITEMS_PER_MESSAGE: '25',
     TASK_GROUP_INFLIGHT: '2',
-    TASK_RETRY_BASE_MS: '3000',
   };
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {}); // Redis is restarted on purpose in one test
-  const registry = new RegistryService(
-    db.pool,
-    redis,
-    prefix,
-    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
-    createLogger('silent'),
-  );
-  const stores: SeededStore[] = [];
-  const groups = new Map<string, string[]>();
-  for (let i = 0; i < GROUPS; i++) {
-    const groupId = `GID_r${uid(4)}`;
-    await registry.createGroup(SYSTEM_ACTOR, { groupId });
-    const s = await seedStore(db.pool, { products: LABELS_PER_GROUP / 3, labelsPerProduct: 3, groupId });
-    stores.push(s);
-    groups.set(groupId, s.labelIds);
-  }
-  const key = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [...groups.keys()] });
+  const { stores, groups, key } = await seedRegisteredStores(db.pool, redis, config, {
+    count: GROUPS,
+    tag: 'r',
+    products: LABELS_PER_GROUP / 3,
+    labelsPerProduct: 3,
+  });
   const broker = new RoleProcess('broker', { ...env, ROLES: 'broker' });
   const worker = new RoleProcess('worker', {
     ...env,

@@ -2,15 +2,15 @@
 // the task to 100 % without a reload (server-sent events, public/tasks.js under the CSP).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hmacB64 } from '../../broker/index.js';
 import { withTx } from '../../server/db/pool.js';
 import { TaskCreator } from '../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../server/tasks/task-queue.js';
-import { SimAp } from '../../sim/sim-ap.js';
-import { launchBrowser } from '../support/browser.js';
+import type { SimAp } from '../../sim/sim-ap.js';
+import { launchBrowser, pageProblems, signInAs } from '../support/browser.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { WebClient } from '../support/web-client.js';
+import { adminClient, USER_PASSWORD } from '../support/web-client.js';
 import { seedStore } from './support/fixtures.js';
+import { signedSimAp } from './support/fleet.js';
 
 let f: BrokerFixture;
 let browser: Browser;
@@ -37,39 +37,16 @@ describe('task page', () => {
     const g = await f.newGroup();
     const s = await seedStore(f.platform.ctx.pool, { products: 16, labelsPerProduct: 1, groupId: g.groupId });
     const clientId = `${g.groupId}@@@AP0`;
-    ap = new SimAp({
-      url: f.url(),
-      clientId,
-      parentTopic: f.parent,
-      labels: s.labelIds,
-      latencyMs: 700,
-      statusIntervalMs: 60_000,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-      password: hmacB64(g.secret, clientId),
-    });
+    ap = signedSimAp(f, g, 'AP0', { labels: s.labelIds, latencyMs: 700 });
     await ap.start();
-    const admin = new WebClient(f.platform.baseUrl);
-    await admin.login('admin', f.platform.adminPassword);
+    const admin = await adminClient(f.platform);
     expect(
-      (await admin.createUser({ username: 'op-live', role: 'operator', password: 'a-long-password-123' }))
-        .status,
+      (await admin.createUser({ username: 'op-live', role: 'operator', password: USER_PASSWORD })).status,
     ).toBe(200);
 
     const page = await browser.newPage();
-    const problems: string[] = [];
-    // (the browser's own favicon request is no concern of this page)
-    page.on(
-      'console',
-      (m) =>
-        m.type() === 'error' &&
-        !m.location().url.endsWith('/favicon.ico') &&
-        problems.push(`${m.text()} ${m.location().url}`),
-    );
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${f.platform.baseUrl}/login`);
-    await page.fill('input[name=username]', 'op-live');
-    await page.fill('input[name=password]', 'a-long-password-123');
-    await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+    const problems = pageProblems(page);
+    await signInAs(page, f.platform.baseUrl, 'op-live', USER_PASSWORD);
 
     const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
     const t = await withTx(f.platform.ctx.pool, (c) =>

@@ -2,15 +2,14 @@
 // /api/v1/webhooks, events recorded by the pipeline and the devices module in their own
 // transactions, delivered through BullMQ to a local receiver that checks the signature.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmacB64 } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { ApiKeysService } from '../../server/auth/api-keys-service.js';
 import type { WebhooksPorts } from '../../server/webhooks/module.js';
 import { openDeliveryQueue, deliveryJobId } from '../../server/webhooks/delivery-queue.js';
 import { StalePresenceSweeper } from '../../server/devices/stale-presence-sweeper.js';
-import { SimAp } from '../../sim/sim-ap.js';
+import type { SimAp, SimApOptions } from '../../sim/sim-ap.js';
 import { connectDevice, startBroker, type BrokerFixture } from '../support/mqtt.js';
-import { seedStore } from '../tasks/support/fixtures.js';
+import { storeWithSignedFleet } from '../tasks/support/fleet.js';
 import { waitFor } from '../support/wait.js';
 import { Receiver } from './receiver.js';
 
@@ -47,30 +46,8 @@ async function register(path: string, events: string[], statuses: number[] = [20
   return r.body as { id: number; secret: string };
 }
 
-async function storeWithFleet(
-  products: number,
-  fleet: number,
-  knobs: Partial<ConstructorParameters<typeof SimAp>[0]> = {},
-) {
-  const g = await f.newGroup();
-  const s = await seedStore(f.platform.ctx.pool, { products, labelsPerProduct: 2, groupId: g.groupId });
-  for (let k = 0; k < fleet; k++) {
-    const clientId = `${g.groupId}@@@AP${k}`;
-    const ap = new SimAp({
-      url: f.url(),
-      clientId,
-      parentTopic: f.parent,
-      statusIntervalMs: 60_000,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-      password: hmacB64(g.secret, clientId),
-      labels: s.labelIds.filter((_, i) => i % fleet === k),
-      ...knobs,
-    });
-    await ap.start();
-    aps.push(ap);
-  }
-  return s;
-}
+const storeWithFleet = (products: number, fleet: number, knobs: Partial<SimApOptions> = {}) =>
+  storeWithSignedFleet(f, aps, { products, labelsPerProduct: 2, fleet }, knobs);
 
 async function changePrices(s: { storeId: number; productIds: number[] }, price: string) {
   const [store] = await q('SELECT code FROM stores WHERE id = ?', [s.storeId]);

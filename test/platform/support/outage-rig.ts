@@ -4,21 +4,18 @@
 // (outages over 5 minutes across the real 4-minute tick).
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { SecretBox, UPLINK_QUEUE, CONNECTION_EVENTS_QUEUE } from '../../../broker/index.js';
-import { SYSTEM_ACTOR } from '../../../server/audit/audit-chain.js';
+import { UPLINK_QUEUE, CONNECTION_EVENTS_QUEUE } from '../../../broker/index.js';
 import { loadConfig } from '../../../server/config.js';
-import { createLogger } from '../../../server/core/logger.js';
 import { bullConnection } from '../../../server/core/redis.js';
 import { migrate } from '../../../server/db/migrate.js';
 import { createPool, withTx, type Pool } from '../../../server/db/pool.js';
-import { RegistryService } from '../../../server/registry/registry-service.js';
 import { TaskCreator } from '../../../server/tasks/task-creator.js';
 import { TaskQueue } from '../../../server/tasks/task-queue.js';
 import { Fleet } from '../../../sim/fleet.js';
 import { uid } from '../../support/env.js';
-import { seedStore, type SeededStore } from '../../tasks/support/fixtures.js';
+import { seedRegisteredStores, type SeededStore } from '../../tasks/support/fixtures.js';
 import { freePort } from '../../tasks/support/mosquitto.js';
-import { PrivateMariaDb, PrivateRedis, RoleProcess } from '../../tasks/support/processes.js';
+import { PrivateMariaDb, PrivateRedis, RoleProcess, roleEnv } from '../../tasks/support/processes.js';
 import { waitFor } from '../../support/wait.js';
 
 export interface OutageRigOptions {
@@ -83,46 +80,24 @@ export class OutageRig {
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
     this.httpPort = httpPort;
     const env = {
-      MYSQL_URL: dbUrl,
-      REDIS_URL: this.redis.url,
-      REDIS_PREFIX: this.prefix,
-      SESSION_SECRET: 'x'.repeat(40),
-      LOG_LEVEL: 'info',
-      MQTT_TCP_PORT: String(mqttPort),
-      MQTT_TLS_PORT: '0',
-      MQTT_WS_PORT: '0',
-      MQTT_WSS_PORT: '0',
-      MQTT_HOST: '127.0.0.1',
+      ...roleEnv({ mysqlUrl: dbUrl, redisUrl: this.redis.url, prefix: this.prefix, mqttPort }),
       HTTP_PORT: String(httpPort),
       TASK_ITEMS_PER_MESSAGE: '10',
       TASK_GROUP_INFLIGHT: '1',
-      TASK_RETRY_BASE_MS: '3000',
       ...(this.o.heartbeatMs ? { MQTT_HEARTBEAT_INTERVAL_MS: String(this.o.heartbeatMs) } : {}),
     };
     this.env = env;
     const config = loadConfig({ NODE_ENV: 'test', ...env });
     const redis = new Redis(this.redis.url, { maxRetriesPerRequest: null });
     try {
-      const registry = new RegistryService(
-        this.pool,
-        redis,
-        this.prefix,
-        SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
-        createLogger('silent'),
-      );
-      const groups = new Map<string, string[]>();
-      for (let i = 0; i < (this.o.groups ?? 2); i++) {
-        const groupId = `GID_o${uid(4)}`;
-        await registry.createGroup(SYSTEM_ACTOR, { groupId });
-        const s = await seedStore(this.pool, {
-          products: this.o.labelsPerGroup ?? 200,
-          labelsPerProduct: 1,
-          groupId,
-        });
-        this.stores.push(s);
-        groups.set(groupId, s.labelIds);
-      }
-      const key = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [...groups.keys()] });
+      const seeded = await seedRegisteredStores(this.pool, redis, config, {
+        count: this.o.groups ?? 2,
+        tag: 'o',
+        products: this.o.labelsPerGroup ?? 200,
+        labelsPerProduct: 1,
+      });
+      this.stores.push(...seeded.stores);
+      const { groups, key } = seeded;
       this.broker = new RoleProcess('broker', { ...env, ROLES: 'broker', HTTP_PORT: '0' });
       this.app = new RoleProcess('web+worker', {
         ...env,

@@ -1,6 +1,13 @@
 // Test fixtures for the pipeline: catalog rows (stores, Group IDs, products, prices, labels)
-// made in bulk.
+// made in bulk, with Group IDs and an AccessKey from the broker's registry when APs sign in.
+import type { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { SecretBox } from '../../../broker/index.js';
+import { SYSTEM_ACTOR } from '../../../server/audit/audit-chain.js';
+import type { Config } from '../../../server/config.js';
+import { createLogger } from '../../../server/core/logger.js';
+import type { Pool } from '../../../server/db/pool.js';
+import { RegistryService } from '../../../server/registry/registry-service.js';
 import { uid } from '../../support/env.js';
 import { execute } from '../../../server/db/query.js';
 
@@ -49,4 +56,38 @@ export async function seedStore(
     ]);
   }
   return { storeId, groupId, productIds, labelIds };
+}
+
+/**
+ * `count` stores, each with its own Group ID registered through the broker's registry, and one
+ * AccessKey for all those Group IDs; `groups` maps each Group ID to its labels (for a sim fleet).
+ */
+export async function seedRegisteredStores(
+  db: Pool,
+  redis: Redis,
+  config: Pick<Config, 'REDIS_PREFIX' | 'MQTT_SECRET_KEY' | 'DATA_DIR'>,
+  opts: { count: number; tag: string; products: number; labelsPerProduct: number },
+) {
+  const registry = new RegistryService(
+    db,
+    redis,
+    config.REDIS_PREFIX,
+    SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
+    createLogger('silent'),
+  );
+  const stores: SeededStore[] = [];
+  const groups = new Map<string, string[]>();
+  for (let i = 0; i < opts.count; i++) {
+    const groupId = `GID_${opts.tag}${uid(4)}`;
+    await registry.createGroup(SYSTEM_ACTOR, { groupId });
+    const s = await seedStore(db, {
+      products: opts.products,
+      labelsPerProduct: opts.labelsPerProduct,
+      groupId,
+    });
+    stores.push(s);
+    groups.set(groupId, s.labelIds);
+  }
+  const key = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [...groups.keys()] });
+  return { stores, groups, key };
 }

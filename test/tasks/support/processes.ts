@@ -173,3 +173,28 @@ export class PrivateMariaDb extends LocalServer {
     ];
   }
 }
+
+/**
+ * The environment of platform roles run as processes on the given servers: MQTT on plain TCP
+ * only, at a fixed port (a restarted broker comes back at the same address), retries after 3 s.
+ */
+export function roleEnv(o: {
+  mysqlUrl: string;
+  redisUrl: string;
+  prefix: string;
+  mqttPort: number;
+}): Record<string, string> {
+  return {
+    MYSQL_URL: o.mysqlUrl,
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: o.prefix,
+    SESSION_SECRET: 'x'.repeat(40),
+    LOG_LEVEL: 'info',
+    MQTT_TCP_PORT: String(o.mqttPort),
+    MQTT_TLS_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_WSS_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    TASK_RETRY_BASE_MS: '3000',
+  };
+}

@@ -1,0 +1,83 @@
+// The answers of the registry API (registry-api-routes.ts), as zod schemas for the OpenAPI
+// document; the requests are the inputs of registry-schemas.ts, which the service parses with.
+// Listed rows keep the column names of broker/registry/*-repo.ts; times are ISO-8601 strings.
+import { z } from 'zod';
+import { TOKEN_PERMS } from '../../broker/index.js';
+
+const ts = z.string().meta({ format: 'date-time' });
+const list = <T extends z.ZodType>(row: T) => z.object({ items: z.array(row) });
+
+export const ParentTopic = z.object({ name: z.string(), description: z.string(), created_at: ts });
+export const ParentTopicList = list(ParentTopic);
+
+export const Group = z.object({ group_id: z.string(), description: z.string(), created_at: ts });
+export const GroupList = list(Group);
+
+export const AccessKeyList = list(
+  z.object({
+    access_key_id: z.string(),
+    description: z.string(),
+    group_ids: z.string().nullable().meta({ description: 'Space-separated Group IDs; null = every group' }),
+    created_at: ts,
+    revoked_at: ts.nullable(),
+  }),
+);
+export const IssuedAccessKey = z
+  .object({
+    accessKeyId: z.string(),
+    accessKeySecret: z.string(),
+    groupIds: z.array(z.string()).nullable().meta({ description: 'null = every group' }),
+  })
+  .meta({ description: 'The secret is shown in this answer only' });
+
+export const DeviceCredentialList = list(
+  z.object({
+    device_access_key_id: z.string(),
+    client_id: z.string(),
+    created_at: ts,
+    rotated_at: ts.nullable(),
+    revoked_at: ts.nullable(),
+  }),
+);
+export const IssuedDeviceCredential = z
+  .object({ deviceAccessKeyId: z.string(), deviceAccessKeySecret: z.string(), clientId: z.string() })
+  .meta({ description: 'The secret is shown in this answer only' });
+
+export const TokenList = list(
+  z.object({
+    id: z.string(),
+    access_key_id: z.string(),
+    perms: z.enum(TOKEN_PERMS),
+    expires_at: ts,
+    created_at: ts,
+    revoked_at: ts.nullable(),
+  }),
+);
+export const IssuedToken = z
+  .object({
+    id: z.string(),
+    token: z.string(),
+    accessKeyId: z.string(),
+    perms: z.enum(TOKEN_PERMS),
+    expiresAt: ts,
+  })
+  .meta({ description: 'The token is shown in this answer only' });
+
+export const BrokerSettings = z.object({
+  deviceCredentialsWin: z.boolean().meta({
+    description: 'Refuse a Signature AccessKey for a Client ID that holds its own live device credential',
+  }),
+});
+
+export const InstanceInfo = z.object({
+  instanceId: z.string(),
+  serverUrls: z.array(z.object({ transport: z.enum(['tcp', 'tls', 'ws', 'wss']), url: z.string() })),
+});
+
+export const SessionInfo = z.object({
+  clientId: z.string(),
+  online: z.boolean(),
+  brokerNode: z.string().optional(),
+  ip: z.string().nullable().optional(),
+  since: ts.optional().meta({ description: 'When the current connection was made' }),
+});

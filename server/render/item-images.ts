@@ -1,0 +1,98 @@
+// The images of task items: drawn from each item's own content (the price it carries) and
+// the label's model and template, recorded per item (`task_item_images`). Used by the worker
+// for whole tasks and by the dispatcher, through ItemImagePort, for the items it is about to
+// send to a group with image-capable APs (drawing what the worker has not reached yet).
+import type { Pool, Queryable } from '../db/pool.js';
+import { NotFoundError } from '../core/errors.js';
+import type { ItemImagePort } from '../tasks/group-dispatcher.js';
+import type { ItemImage } from '../tasks/task-message.js';
+import type { RenderService } from './render-service.js';
+import { effectivePromoAt } from './label-content.js';
+import * as repo from './render-repo.js';
+
+export interface ItemImageResult {
+  itemId: string;
+  key: string | null;
+  hash: string | null;
+  error: string | null;
+}
+
+export async function renderItemRows(
+  render: RenderService,
+  rows: repo.ItemFactsRow[],
+): Promise<ItemImageResult[]> {
+  if (!rows.length) return [];
+  const items = rows.map((r) => {
+    const facts = repo.itemFacts(r);
+    const at = r.task_created_at;
+    // The item carries the promotion resolved when it was created; keep the window only if it agrees.
+    if (effectivePromoAt(facts.price, at) !== facts.price.promoPrice)
+      facts.price = { ...facts.price, promoFrom: null, promoTo: null };
+    return { facts, modelCode: r.model_code, storeId: r.store_id, category: r.category, at };
+  });
+  const results = await render.batch(await render.jobsFor(items));
+  return results.map((res, i) => ({
+    itemId: String(rows[i].item_id),
+    key: res.key,
+    hash: 'imageHash' in res ? res.imageHash : null,
+    error: 'error' in res ? res.error.slice(0, 500) : null,
+  }));
+}
+
+export async function saveResults(db: Queryable, rows: repo.ItemFactsRow[], results: ItemImageResult[]) {
+  const byTask = new Map<string, ItemImageResult[]>();
+  rows.forEach((r, i) => {
+    const t = String(r.task_id);
+    (byTask.get(t) ?? byTask.set(t, []).get(t)!).push(results[i]);
+  });
+  for (const [taskId, list] of byTask) await repo.saveItemImages(db, taskId, list);
+}
+
+export class ItemImages implements ItemImagePort {
+  constructor(
+    private readonly pool: Pool,
+    private readonly render: RenderService,
+  ) {}
+
+  async imagesFor(groupId: string, rows: { id: string }[]): Promise<Map<string, ItemImage>> {
+    const out = new Map<string, ItemImage>();
+    if (!rows.length || !(await repo.groupTakesImages(this.pool, groupId))) return out;
+    const ids = rows.map((r) => String(r.id));
+    const known = new Map((await repo.itemImageRows(this.pool, ids)).map((r) => [r.item_id, r]));
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length) {
+      const facts = await repo.itemsByIds(this.pool, missing);
+      const results = await renderItemRows(this.render, facts);
+      await saveResults(this.pool, facts, results);
+      for (const r of results)
+        known.set(r.itemId, { item_id: r.itemId, content_key: r.key, image_hash: r.hash, error: r.error });
+    }
+    const keys = [
+      ...new Set([...known.values()].filter((k) => k.image_hash && k.content_key).map((k) => k.content_key!)),
+    ];
+    const pngs = new Map((await repo.pngsByKeys(this.pool, keys)).map((p) => [p.content_key, p]));
+    for (const id of ids) {
+      const k = known.get(id);
+      const p = k?.content_key ? pngs.get(k.content_key) : undefined;
+      // An item that cannot be drawn goes with its fields only; its error is on the label page.
+      if (p) out.set(id, { hash: p.image_hash, width: p.width_px, height: p.height_px, png: p.png });
+    }
+    return out;
+  }
+}
+
+/** One item's image: the one recorded for it, or drawn now (and recorded). */
+export async function itemImage(pool: Pool, render: RenderService, itemId: string) {
+  let [k] = await repo.itemImageRows(pool, [itemId]);
+  if (!k) {
+    const rows = await repo.itemsByIds(pool, [itemId]);
+    if (!rows.length) throw new NotFoundError(`No task item ${itemId}.`);
+    const [r] = await renderItemRows(render, rows);
+    await saveResults(pool, rows, [r]);
+    k = { item_id: itemId, content_key: r.key, image_hash: r.hash, error: r.error };
+  }
+  if (k.error || !k.content_key) return { error: k.error ?? 'not rendered' };
+  const [p] = await repo.pngsByKeys(pool, [k.content_key]);
+  if (!p) return { error: 'the image is no longer stored' };
+  return { hash: p.image_hash, png: p.png };
+}

@@ -1,0 +1,476 @@
+// Use cases of label rendering: which template a label uses, what it must show at an
+// instant, its PNG (cached by content key in memory and MySQL), previews of unsaved
+// templates, batches for the worker, and the operator's changes (templates, where they
+// apply, a label's model, a product's label facts), each audited in its transaction.
+import type { Pool } from '../db/pool.js';
+import { withTx } from '../db/pool.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { appendAudit } from '../audit/audit-repo.js';
+import type { Actor } from '../audit/audit-chain.js';
+import type { LabelModel } from './label-model.js';
+import { fieldValues, type FieldValues, type LabelFacts, type PriceState } from './label-content.js';
+import { canonicalTemplate, parseTemplate, type TemplateBody } from './template-schema.js';
+import { builtInTemplate } from './default-templates.js';
+import { renderSvg } from './label-svg.js';
+import { pngSize, rasterise, sha256 } from './rasterise.js';
+import { ImageLru } from './image-cache.js';
+import { sampleFacts } from './sample.js';
+import * as repo from './render-repo.js';
+
+/** Part of every content key: bump when the drawing code changes what an image looks like. */
+export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
+
+export interface Rendered {
+  key: string;
+  imageHash: string;
+  png: Buffer;
+  model: LabelModel;
+}
+
+export interface ResolvedTemplate {
+  id: number | null;
+  name: string;
+  version: number;
+  body: TemplateBody;
+}
+
+export interface RenderJob {
+  model: LabelModel;
+  template: ResolvedTemplate;
+  values: FieldValues;
+  page: number;
+}
+
+const bad = (message: string, fields: Record<string, string>) => new ValidationError(message, fields);
+const trimOrNull = (v: unknown, max: number, field: string, errors: Record<string, string>) => {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (s.length > max) errors[field] = `at most ${max} characters`;
+  return s || null;
+};
+
+export class RenderService {
+  private readonly memory: ImageLru;
+  private readonly builtIns = new Map<string, TemplateBody>();
+
+  constructor(
+    private readonly pool: Pool,
+    opts: { memoryImages?: number } = {},
+  ) {
+    this.memory = new ImageLru(opts.memoryImages ?? 500);
+  }
+
+  models() {
+    return repo.listModels(this.pool);
+  }
+
+  async model(code: string): Promise<LabelModel> {
+    const m = await repo.findModel(this.pool, code);
+    if (!m) throw bad('Unknown label model.', { model: `unknown label model "${code.slice(0, 40)}"` });
+    return m;
+  }
+
+  builtIn(model: LabelModel): TemplateBody {
+    let t = this.builtIns.get(model.code);
+    if (!t) {
+      t = parseTemplate(JSON.stringify(builtInTemplate(model)), model);
+      this.builtIns.set(model.code, t);
+    }
+    return t;
+  }
+
+  /** The most specific assignment (store and category, store, category, default), else the built-in. */
+  async templateFor(model: LabelModel, storeId: number, category: string | null): Promise<ResolvedTemplate> {
+    const rows = await repo.assignmentsOf(this.pool, [model.code]);
+    return this.pick(model, rows, storeId, category);
+  }
+
+  private pick(
+    model: LabelModel,
+    rows: Awaited<ReturnType<typeof repo.assignmentsOf>>,
+    storeId: number,
+    category: string | null,
+  ): ResolvedTemplate {
+    const rank = (r: (typeof rows)[number]) => (r.store_id ? 2 : 0) + (r.category ? 1 : 0);
+    const best = rows
+      .filter(
+        (r) =>
+          r.model_code === model.code &&
+          (r.store_id === 0 || r.store_id === storeId) &&
+          (r.category === '' || r.category === (category ?? '')),
+      )
+      .sort((a, b) => rank(b) - rank(a))[0];
+    if (!best) return { id: null, name: 'built-in', version: 0, body: this.builtIn(model) };
+    return { id: best.id, name: '', version: best.version, body: parseTemplate(best.body, model) };
+  }
+
+  contentKey(job: RenderJob) {
+    const m = job.model;
+    return sha256(
+      JSON.stringify([
+        RENDERER_VERSION,
+        [m.code, m.width, m.height, m.colours],
+        canonicalTemplate(job.template.body),
+        job.page,
+        job.values,
+      ]),
+    );
+  }
+
+  /** Draws one image; throws a ValidationError naming each element and field that cannot be drawn. */
+  draw(job: RenderJob): Buffer {
+    const png = rasterise(renderSvg(job.model, job.template.body, job.values, job.page));
+    const { width, height } = pngSize(png);
+    if (width !== job.model.width || height !== job.model.height)
+      throw new Error(
+        `rendered ${width}x${height}, model ${job.model.code} is ${job.model.width}x${job.model.height}`,
+      );
+    return png;
+  }
+
+  /** One image, from memory, MySQL or freshly drawn (and then kept in both). */
+  async image(job: RenderJob): Promise<Rendered> {
+    const key = this.contentKey(job);
+    const hit =
+      this.memory.get(key) ??
+      (await repo
+        .imagePng(this.pool, key)
+        .then((r) => (r ? { imageHash: r.image_hash, png: r.png } : undefined)));
+    if (hit) {
+      this.memory.set(key, hit);
+      return { key, ...hit, model: job.model };
+    }
+    const png = this.draw(job);
+    const imageHash = sha256(png);
+    await repo.insertImages(this.pool, [
+      { key, hash: imageHash, width: job.model.width, height: job.model.height, png },
+    ]);
+    this.memory.set(key, { imageHash, png });
+    return { key, imageHash, png, model: job.model };
+  }
+
+  private drawOne(
+    j: RenderJob,
+    key: string,
+    known: Map<string, string>,
+    fresh: Map<string, { hash: string; width: number; height: number; png: Buffer }>,
+  ): { key: string; imageHash: string } | { key: string; error: string } {
+    const hash = known.get(key) ?? fresh.get(key)?.hash;
+    if (hash) return { key, imageHash: hash };
+    try {
+      const png = this.draw(j);
+      const h = sha256(png);
+      fresh.set(key, { hash: h, width: j.model.width, height: j.model.height, png });
+      return { key, imageHash: h };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return {
+        key,
+        error:
+          Object.entries(err.fields)
+            .map(([f, m]) => `${f}: ${m}`)
+            .join('; ') || err.message,
+      };
+    }
+  }
+
+  /**
+   * Many images at once (the worker): keys already stored are looked up in one query, the rest
+   * drawn and inserted in one statement. A job that cannot be drawn gets its error; the others go on.
+   */
+  async batch(
+    jobs: RenderJob[],
+  ): Promise<({ key: string; imageHash: string } | { key: string; error: string })[]> {
+    const keys = jobs.map((j) => this.contentKey(j));
+    const known = await repo.imagesByKeys(this.pool, [...new Set(keys)]);
+    const fresh = new Map<string, { hash: string; width: number; height: number; png: Buffer }>();
+    const out: ({ key: string; imageHash: string } | { key: string; error: string })[] = [];
+    let drawn = 0;
+    for (const [i, j] of jobs.entries()) {
+      // Drawing is CPU work: let the process's other work (acks, dispatch) run between labels.
+      if (++drawn % 4 === 0) await new Promise((r) => setImmediate(r));
+      out.push(this.drawOne(j, keys[i], known, fresh));
+    }
+    await repo.insertImages(
+      this.pool,
+      [...fresh].map(([key, v]) => ({ key, ...v })),
+    );
+    return out;
+  }
+
+  /** Jobs for many label records at once, with one query for the assignments. */
+  async jobsFor(
+    items: { facts: LabelFacts; modelCode: string; storeId: number; category: string | null; at: Date }[],
+  ) {
+    const models = new Map((await repo.listModels(this.pool)).map((m) => [m.code, m]));
+    const rows = await repo.assignmentsOf(this.pool, [...new Set(items.map((i) => i.modelCode))]);
+    return items.map((i) => {
+      const model = models.get(i.modelCode);
+      if (!model)
+        throw bad('Unknown label model.', {
+          model: `label ${i.facts.labelId} has unknown model "${i.modelCode}"`,
+        });
+      const template = this.pick(model, rows, i.storeId, i.category);
+      return { model, template, values: fieldValues(i.facts, i.at), page: 1 } satisfies RenderJob;
+    });
+  }
+
+  /** The price state of a pair at `at`: the current row with the pending schedules due by then applied. */
+  async priceAt(storeId: number, productId: number, current: PriceState, at: Date): Promise<PriceState> {
+    if (at.getTime() <= Date.now()) return current;
+    let s = { ...current };
+    for (const r of await repo.pendingSchedules(this.pool, storeId, productId, at)) {
+      if (r.kind === 'promo_end') s = { ...s, promoPrice: null, promoFrom: null, promoTo: null };
+      else
+        s = {
+          price: r.price ?? s.price,
+          promoPrice: r.promo_price,
+          promoFrom: r.promo_from,
+          promoTo: r.promo_to,
+        };
+    }
+    return s;
+  }
+
+  /** What the label must show at `at` (default now), as a PNG. */
+  async labelImage(labelId: string, opts: { at?: Date; page?: number } = {}): Promise<Rendered> {
+    const at = opts.at ?? new Date();
+    const rec = await repo.labelRecord(this.pool, labelId);
+    if (!rec) throw new NotFoundError(`No label ${labelId.slice(0, 64)}.`);
+    if (!rec.facts)
+      throw new NotFoundError(
+        rec.productId === null
+          ? `Label ${labelId} is not bound to a product: it has nothing to show.`
+          : `The product of label ${labelId} has no price in its store yet: it has nothing to show.`,
+      );
+    const model = await this.model(rec.modelCode);
+    const page = this.page(model, opts.page);
+    const price = await this.priceAt(rec.storeId, rec.productId!, rec.facts.price, at);
+    const facts = { ...rec.facts, price };
+    return this.image({
+      model,
+      template: await this.templateFor(model, rec.storeId, rec.category),
+      values: fieldValues(facts, at),
+      page,
+    });
+  }
+
+  /** A product in a store on a model (what its labels there show, or would). */
+  async productImage(
+    productId: number,
+    storeId: number,
+    modelCode: string,
+    at = new Date(),
+  ): Promise<Rendered> {
+    const r = await repo.productFacts(this.pool, productId, storeId);
+    if (!r) throw new NotFoundError('No such product or store.');
+    if (!r.facts) throw new NotFoundError('This product has no price in this store yet.');
+    const model = await this.model(modelCode);
+    const price = await this.priceAt(storeId, productId, r.facts.price, at);
+    return this.image({
+      model,
+      template: await this.templateFor(model, storeId, r.category),
+      values: fieldValues({ ...r.facts, price }, at),
+      page: 1,
+    });
+  }
+
+  private page(model: LabelModel, page: number | undefined) {
+    const p = page ?? 1;
+    if (!Number.isInteger(p) || p < 1 || p > model.pages)
+      throw bad('No such page.', { page: `model ${model.code} has ${model.pages} page(s)` });
+    return p;
+  }
+
+  /** An unsaved template drawn with a product of a store (or the sample product); never cached. */
+  async preview(input: {
+    model: string;
+    template: string;
+    productId?: number;
+    storeId?: number;
+    promo?: boolean;
+    page?: number;
+  }) {
+    const model = await this.model(input.model);
+    const body = parseTemplate(input.template, model);
+    const page = this.page(model, input.page);
+    const now = new Date();
+    let facts: LabelFacts = sampleFacts(input.promo ?? false, now);
+    if (input.productId && input.storeId) {
+      const r = await repo.productFacts(this.pool, input.productId, input.storeId);
+      if (!r?.facts) throw bad('Nothing to preview.', { product: 'this product has no price in this store' });
+      facts = r.facts;
+    }
+    const job: RenderJob = {
+      model,
+      template: { id: null, name: '', version: 0, body },
+      values: fieldValues(facts, now),
+      page,
+    };
+    const png = this.draw(job);
+    return { png, imageHash: sha256(png), model };
+  }
+
+  /** Parses and test-draws a template (sample product, with and without promotion, every page). */
+  private validated(model: LabelModel, source: string): TemplateBody {
+    const body = parseTemplate(source, model);
+    const now = new Date();
+    for (const promo of [false, true])
+      for (let page = 1; page <= model.pages; page++)
+        this.draw({
+          model,
+          template: { id: null, name: '', version: 0, body },
+          values: fieldValues(sampleFacts(promo, now), now),
+          page,
+        });
+    return body;
+  }
+
+  listTemplates() {
+    return repo.listTemplates(this.pool);
+  }
+
+  async template(id: number) {
+    const t = await repo.findTemplate(this.pool, id);
+    if (!t) throw new NotFoundError(`No template ${id}.`);
+    return t;
+  }
+
+  async saveTemplate(actor: Actor, input: { id?: number; model: string; name: string; body: string }) {
+    const name = input.name.trim();
+    if (!name || name.length > 128)
+      throw bad('Please correct the highlighted fields.', { name: 'a name of 1 to 128 characters' });
+    return withTx(this.pool, async (c) => {
+      const before = input.id ? await repo.findTemplate(c, input.id, true) : null;
+      if (input.id && !before) throw new NotFoundError(`No template ${input.id}.`);
+      const modelCode = before?.model_code ?? input.model;
+      const model = await repo.findModel(c, modelCode);
+      if (!model)
+        throw bad('Unknown label model.', { model: `unknown label model "${modelCode.slice(0, 40)}"` });
+      const body = canonicalTemplate(this.validated(model, input.body));
+      if (await repo.templateNameTaken(c, model.code, name, before?.id ?? 0))
+        throw bad('Please correct the highlighted fields.', {
+          name: `model ${model.code} already has a template "${name}"`,
+        });
+      const id = before
+        ? before.id
+        : await repo.insertTemplate(c, { model: model.code, name, body, by: actor.name });
+      if (before) await repo.updateTemplate(c, before.id, { name, body, by: actor.name });
+      await appendAudit(c, actor, [
+        {
+          action: before ? 'template.updated' : 'template.created',
+          objectType: 'template',
+          objectId: String(id),
+          refs: { template: id, model: model.code },
+          summary: `${model.code} · ${name}`,
+          before: before ? { name: before.name, version: before.version, body: before.body } : undefined,
+          after: { name, version: before ? before.version + 1 : 1, body },
+        },
+      ]);
+      return id;
+    });
+  }
+
+  assignments() {
+    return repo.listAssignments(this.pool);
+  }
+
+  /** Where a template applies: a model, a store (0 = all) and a category ('' = all); null template = remove. */
+  async assign(
+    actor: Actor,
+    a: { model: string; storeId: number; category: string; templateId: number | null },
+  ) {
+    const category = a.category.trim();
+    if (category.length > 64)
+      throw bad('Please correct the highlighted fields.', { category: 'at most 64 characters' });
+    await withTx(this.pool, async (c) => {
+      const model = await repo.findModel(c, a.model);
+      if (!model)
+        throw bad('Unknown label model.', { model: `unknown label model "${a.model.slice(0, 40)}"` });
+      if (a.templateId !== null) {
+        const t = await repo.findTemplate(c, a.templateId);
+        if (!t || t.model_code !== model.code)
+          throw bad('Please correct the highlighted fields.', {
+            templateId: `not a template of model ${model.code}`,
+          });
+      }
+      const before = await repo.findAssignment(c, model.code, a.storeId, category);
+      if (a.templateId === null) await repo.deleteAssignment(c, model.code, a.storeId, category);
+      else
+        await repo.upsertAssignment(c, {
+          model: model.code,
+          storeId: a.storeId,
+          category,
+          templateId: a.templateId,
+          by: actor.name,
+        });
+      await appendAudit(c, actor, [
+        {
+          action: a.templateId === null ? 'template.unassigned' : 'template.assigned',
+          objectType: 'template_assignment',
+          objectId: `${model.code}/${a.storeId || '*'}/${category || '*'}`,
+          refs: { model: model.code, template: a.templateId ?? before ?? undefined },
+          before: { templateId: before },
+          after: { templateId: a.templateId },
+        },
+      ]);
+    });
+  }
+
+  async setLabelModel(actor: Actor, labelId: string, modelCode: string) {
+    await withTx(this.pool, async (c) => {
+      const before = await repo.lockLabelModel(c, labelId);
+      if (before === null) throw new NotFoundError(`No label ${labelId.slice(0, 64)}.`);
+      if (!(await repo.findModel(c, modelCode)))
+        throw bad('Unknown label model.', { model: `unknown label model "${modelCode.slice(0, 40)}"` });
+      if (before === modelCode) return;
+      await repo.setLabelModel(c, labelId, modelCode);
+      await appendAudit(c, actor, [
+        {
+          action: 'label.model_set',
+          objectType: 'label',
+          objectId: labelId,
+          refs: { label: labelId, model: modelCode },
+          before: { model: before },
+          after: { model: modelCode },
+        },
+      ]);
+    });
+  }
+
+  /** The facts a label prints besides name and price; every field checked before anything is written. */
+  async setProductDetails(actor: Actor, productId: number, form: Record<string, unknown>) {
+    const errors: Record<string, string> = {};
+    const d: repo.ProductDetails = {
+      nameLatin: trimOrNull(form.nameLatin, 200, 'nameLatin', errors),
+      category: trimOrNull(form.category, 64, 'category', errors),
+      netQuantity: trimOrNull(form.netQuantity, 16, 'netQuantity', errors),
+      netUnit: trimOrNull(form.netUnit, 8, 'netUnit', errors),
+      origin: trimOrNull(form.origin, 64, 'origin', errors),
+      spec: trimOrNull(form.spec, 128, 'spec', errors),
+    };
+    if (d.netQuantity !== null && !/^\d{1,9}(\.\d{1,3})?$/.test(d.netQuantity))
+      errors.netQuantity = 'a quantity like 500 or 1.5 (up to three decimals)';
+    else if (d.netQuantity !== null && Number(d.netQuantity) === 0) errors.netQuantity = 'more than zero';
+    if (d.netUnit !== null && !['g', 'kg', 'ml', 'l'].includes(d.netUnit.toLowerCase()))
+      errors.netUnit = 'one of g, kg, ml, l';
+    if ((d.netQuantity === null) !== (d.netUnit === null) && !errors.netQuantity && !errors.netUnit)
+      errors[d.netQuantity === null ? 'netQuantity' : 'netUnit'] = 'give the quantity and its unit together';
+    if (Object.keys(errors).length) throw bad('Please correct the highlighted fields.', errors);
+    if (d.netUnit) d.netUnit = d.netUnit.toLowerCase();
+    await withTx(this.pool, async (c) => {
+      const before = await repo.lockProductDetails(c, productId);
+      if (!before) throw new NotFoundError(`No product ${productId}.`);
+      await repo.setProductDetails(c, productId, d);
+      await appendAudit(c, actor, [
+        {
+          action: 'product.label_details',
+          objectType: 'product',
+          objectId: before.sku,
+          refs: { sku: before.sku },
+          before: before.details,
+          after: d,
+        },
+      ]);
+    });
+  }
+}
