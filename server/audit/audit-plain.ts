@@ -132,6 +132,10 @@ export const LABELLED_FIELDS = [
 
 const PHRASED = new Set<string>(PHRASED_ACTIONS);
 const LABELLED = new Set<string>(LABELLED_FIELDS);
+const ALERT_STATES = new Set(['open', 'acknowledged', 'resolved']);
+const TASK_STATES = new Set(['queued', 'in_progress', 'completed', 'timed_out', 'cancelled']);
+/** Item counts by state (a finished task's record): named like the task pages name the states. */
+const ITEM_STATE_FIELDS = new Set(['pending', 'sent', 'confirmed', 'failed', 'timed_out', 'cancelled']);
 const MONEY = new Set(['price', 'promoPrice']);
 const ROLES = new Set(['admin', 'operator', 'auditor', 'system', 'anonymous', 'api', 'device']);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -195,6 +199,11 @@ function show(reader: Reader, field: string, v: unknown): string {
     const s = String(v);
     if (MONEY.has(field) && /^-?\d+(\.\d+)?$/.test(s)) return amount(reader.locale, s);
     if (field === 'role' && ROLES.has(s)) return reader.t(`roles.${s}`);
+    if (field === 'state') {
+      if (ALERT_STATES.has(s)) return reader.t(`alerts.state.${s}`);
+      if (TASK_STATES.has(s)) return reader.t(`state.task.${s}`);
+      if (ITEM_STATE_FIELDS.has(s)) return reader.t(`state.item.${s}`);
+    }
     if (typeof v === 'string' && ISO_TIME.test(s)) return reader.fmtTime(s);
     return s;
   }
@@ -210,7 +219,11 @@ function fieldRows(r: AuditRecord, reader: Reader): FieldRow[] {
   const keys = [...new Set([...Object.keys(after ?? {}), ...Object.keys(before ?? {})])];
   return keys.map((k) => ({
     field: k,
-    label: LABELLED.has(k) ? reader.t(`audit.field.${k}`) : k,
+    label: LABELLED.has(k)
+      ? reader.t(`audit.field.${k}`)
+      : ITEM_STATE_FIELDS.has(k)
+        ? reader.t(`state.item.${k}`)
+        : k,
     before: before ? show(reader, k, before[k]) : '—',
     after: after ? show(reader, k, after[k]) : '—',
     changed: !before || !after || !same(before[k], after[k]),
