@@ -4,7 +4,8 @@ import type { MismatchRow } from './mismatch-repo.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export const apJson = (r: ApListRow) => ({
+// The store's time zone is for the pages' local times; the API's times are UTC.
+export const apJson = ({ storeTimezone: _zone, ...r }: ApListRow) => ({
   ...r,
   connectedAt: iso(r.connectedAt),
   disconnectedAt: iso(r.disconnectedAt),
