@@ -1,22 +1,11 @@
 // How an audit record looks in SLS: one log per record, every field a string key, the
 // log's time the record's second. SLS has no null, so the names of null fields travel in
 // `nullFields`; with that the stored record (and its hash) can be rebuilt exactly.
-import type { AuditRecord } from './audit-chain.js';
+import { HASHED_FIELDS, type AuditRecord } from './audit-chain.js';
 
+/** Every column of a record: the hashed fields, then the two hashes. */
 export const RECORD_FIELDS = [
-  'id',
-  'ts',
-  'actor',
-  'actorRole',
-  'action',
-  'objectType',
-  'objectId',
-  'refs',
-  'summary',
-  'before',
-  'after',
-  'requestId',
-  'ip',
+  ...HASHED_FIELDS,
   'prevHash',
   'hash',
 ] as const satisfies readonly (keyof AuditRecord)[];

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { navFor } from '../../server/web/nav.js';
 import { hmacB64 } from '../../broker/index.js';
-import { missingKeys, readCatalogue, type Locale } from '../../server/i18n/i18n.js';
+import { missingKeys, type Locale } from '../../server/i18n/i18n.js';
 import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import type { TestPlatform } from '../support/platform.js';
+import { englishPhrases, ui, visibleText } from '../support/catalogue.js';
 import { waitFor } from '../support/wait.js';
 import { WebClient } from '../support/web-client.js';
 import { makeProduct, makeStore, PASSWORD, q, setPrice, signedIn } from '../catalog/support/fixtures.js';
@@ -23,20 +24,6 @@ let importPath = '';
 /** Real data on the operations pages: a store (in another zone than the readers'), its AP, a task with items, an alert, a webhook endpoint with a delivery. */
 const live = { storeId: 0, clientId: '', taskId: '', endpointId: 0, deliveryUid: '' };
 
-const flat = (o: Record<string, unknown>, pre = ''): [string, string][] =>
-  Object.entries(o).flatMap(([k, v]) =>
-    typeof v === 'string'
-      ? [[pre + k, v] as [string, string]]
-      : flat(v as Record<string, unknown>, `${pre}${k}.`),
-  );
-const ui = { en: new Map(flat(readCatalogue('en').ui)), 'zh-CN': new Map(flat(readCatalogue('zh-CN').ui)) };
-
-/** English phrases (two words or more) that the Chinese catalogue translates differently. */
-const englishPhrases = [...ui.en]
-  .filter(([k, v]) => ui['zh-CN'].get(k) !== v && /[a-z]{3,} [a-z]{2,}/i.test(v.replace(/\{\{\w+\}\}/g, '')))
-  .map(([, v]) => v.split(/\{\{\w+\}\}/)[0].trim())
-  .filter((v) => v.length >= 8 && v.includes(' '));
-
 /** One-word UI texts (a header, a button, a badge) that the Chinese catalogue translates. */
 const englishWords = [
   ...new Set(
@@ -49,16 +36,6 @@ const englishWords = [
 ];
 
 /** What a reader sees: the body's text without tags, scripts, or the language switcher (endonyms). */
-function visible(html: string) {
-  return html
-    .replace(/^[\s\S]*?<body>/, '')
-    .replace(/<form[^>]*data-testid="lang-switch"[\s\S]*?<\/form>/, '')
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<(code|pre|option)[^>]*>[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&[a-z#0-9]+;/g, ' ')
-    .replace(/\s+/g, ' ');
-}
 
 /** The operations pages every signed-in role reads (the dashboard, tasks, devices, alerts, stores, ...). */
 const operations = () => [
@@ -232,7 +209,7 @@ async function fetchAs(c: WebClient, path: string, lang: string) {
 function checkPage(html: string, path: string, locale: Locale, role: Role | 'anonymous') {
   const where = `${role} ${path} (${locale})`;
   expect(html, where).toContain(`<html lang="${locale}">`);
-  const text = visible(html);
+  const text = visibleText(html);
   for (const item of navFor(role === 'anonymous' ? undefined : role))
     expect(html, `${where}: nav ${item.label}`).toContain(`>${ui[locale].get(item.label)}</a>`);
   for (const key of ui.en.keys()) expect(text, `${where}: key ${key} left`).not.toContain(key);
@@ -457,39 +434,41 @@ async function signedInAs(tp: TestPlatform, who: 'admin') {
   return c;
 }
 
-// Screenshots for a person to look at (SHOTS_DIR set): the operations pages in Chinese, 1280 and 390 px.
-describe.runIf(process.env.SHOTS_DIR)('screenshots', () => {
-  it('takes the Chinese operations pages at 1280 and 390 px', async () => {
-    const { launchBrowser } = await import('../support/browser.js');
-    const browser = await launchBrowser();
-    try {
-      const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-      const page = await ctx.newPage();
-      await page.goto(`${p.baseUrl}/login`);
-      await page.fill('input[name=username]', 'admin');
-      await page.fill('input[name=password]', p.adminPassword);
-      await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
-      const shots = {
-        dashboard: '/',
-        task: `/tasks/${live.taskId}`,
-        tasks: '/tasks',
-        ap: `/health/aps/${encodeURIComponent(live.clientId)}`,
-        alerts: '/alerts',
-        webhooks: '/admin/webhooks',
-        webhook: `/admin/webhooks/${live.endpointId}`,
-        store: `/catalog/stores/${live.storeId}`,
-      };
-      for (const [name, path] of Object.entries(shots)) {
-        for (const width of [1280, 390]) {
-          await page.setViewportSize({ width, height: 900 });
-          await page.goto(`${p.baseUrl}${path}`);
-          await page.waitForTimeout(700);
-          expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
-          await page.screenshot({ path: `${process.env.SHOTS_DIR}/${name}-${width}.png`, fullPage: true });
+// Screenshots for a person to look at, registered only with SHOTS_DIR set (a tool, not a check):
+// the operations pages in Chinese, 1280 and 390 px.
+if (process.env.SHOTS_DIR)
+  describe('screenshots', () => {
+    it('takes the Chinese operations pages at 1280 and 390 px', async () => {
+      const { launchBrowser } = await import('../support/browser.js');
+      const browser = await launchBrowser();
+      try {
+        const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+        const page = await ctx.newPage();
+        await page.goto(`${p.baseUrl}/login`);
+        await page.fill('input[name=username]', 'admin');
+        await page.fill('input[name=password]', p.adminPassword);
+        await Promise.all([page.waitForURL(`${p.baseUrl}/`), page.click('button[type=submit]')]);
+        const shots = {
+          dashboard: '/',
+          task: `/tasks/${live.taskId}`,
+          tasks: '/tasks',
+          ap: `/health/aps/${encodeURIComponent(live.clientId)}`,
+          alerts: '/alerts',
+          webhooks: '/admin/webhooks',
+          webhook: `/admin/webhooks/${live.endpointId}`,
+          store: `/catalog/stores/${live.storeId}`,
+        };
+        for (const [name, path] of Object.entries(shots)) {
+          for (const width of [1280, 390]) {
+            await page.setViewportSize({ width, height: 900 });
+            await page.goto(`${p.baseUrl}${path}`);
+            await page.waitForTimeout(700);
+            expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+            await page.screenshot({ path: `${process.env.SHOTS_DIR}/${name}-${width}.png`, fullPage: true });
+          }
         }
+      } finally {
+        await browser.close();
       }
-    } finally {
-      await browser.close();
-    }
+    });
   });
-});

@@ -3,7 +3,7 @@
 // key left on the page, no English phrase of the catalogue on a Chinese page and no Chinese on an
 // English one (the products here have Latin names). Flash messages follow the page's language.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalogue, missingKeys } from '../../server/i18n/i18n.js';
+import { missingKeys } from '../../server/i18n/i18n.js';
 import { navFor } from '../../server/web/nav.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
@@ -16,30 +16,8 @@ import {
   signedIn,
   startCatalogPlatform,
 } from '../catalog/support/fixtures.js';
+import { englishPhrases, ui, visibleText } from '../support/catalogue.js';
 import { waitFor } from '../support/wait.js';
-
-const flat = (o: Record<string, unknown>, pre = ''): [string, string][] =>
-  Object.entries(o).flatMap(([k, v]) =>
-    typeof v === 'string'
-      ? [[pre + k, v] as [string, string]]
-      : flat(v as Record<string, unknown>, `${pre}${k}.`),
-  );
-const ui = { en: new Map(flat(readCatalogue('en').ui)), 'zh-CN': new Map(flat(readCatalogue('zh-CN').ui)) };
-const englishPhrases = [...ui.en]
-  .filter(([k, v]) => ui['zh-CN'].get(k) !== v && /[a-z]{3,} [a-z]{2,}/i.test(v.replace(/\{\{\w+\}\}/g, '')))
-  .map(([, v]) => v.split(/\{\{\w+\}\}/)[0].trim())
-  .filter((v) => v.length >= 8 && v.includes(' '));
-
-function visible(html: string) {
-  return html
-    .replace(/^[\s\S]*?<body>/, '')
-    .replace(/<form[^>]*data-testid="lang-switch"[\s\S]*?<\/form>/, '')
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<(code|pre|option|textarea)[^>]*>[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&[a-z#0-9]+;/g, ' ')
-    .replace(/\s+/g, ' ');
-}
 
 let p: TestPlatform;
 let admin: WebClient;
@@ -96,7 +74,7 @@ function checkPage(html: string, where: string, locale: 'en' | 'zh-CN') {
   expect(html, where).toContain(`<html lang="${locale}">`);
   for (const item of navFor('admin'))
     expect(html, `${where}: nav ${item.label}`).toContain(`>${ui[locale].get(item.label)}</a>`);
-  const text = visible(html);
+  const text = visibleText(html);
   for (const key of ui.en.keys()) expect(text, `${where}: key ${key} left`).not.toContain(key);
   if (locale === 'zh-CN') {
     expect(text, where).toMatch(/[\u4e00-\u9fff]/);
