@@ -54,16 +54,3 @@ export function itemPageJson(
     items: items.map(itemJson),
   };
 }
-
-/** One event of the task page's live progress stream (GET /tasks/:id/events). */
-export const progressEventJson = (
-  p: TaskProgress,
-  breakdown: Awaited<ReturnType<TaskService['breakdown']>>,
-) => ({
-  state: p.task.state,
-  counts: p.counts,
-  total: p.total,
-  done: p.done,
-  active: p.active,
-  breakdown,
-});
