@@ -1,4 +1,4 @@
-// The UI's languages: one i18next instance over the JSON catalogues in ./locales, loaded once
+// The UI's languages: one i18next instance over the JSON catalogues in ./locales/<locale>/, loaded once
 // at start-up. `ui` holds the pages' strings by key; `msg` translates the English messages the
 // services throw (validation, conflicts), keyed by their English text, which is the fallback.
 import fs from 'node:fs';
@@ -16,8 +16,35 @@ export type TFn = (key: string, values?: Record<string, unknown>) => string;
 
 export const LOCALES_DIR = path.join(PROJECT_ROOT, 'server', 'i18n', 'locales');
 
-export function readCatalogue(locale: Locale): { ui: Record<string, unknown>; msg: Record<string, string> } {
-  return JSON.parse(fs.readFileSync(path.join(LOCALES_DIR, `${locale}.json`), 'utf8'));
+type Catalogue = { ui: Record<string, unknown>; msg: Record<string, string> };
+
+// Each locale is a folder of JSON files (`core.json` plus one per feature area), deep-merged in
+// name order; a key defined by two files is refused at start-up rather than silently shadowed.
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, where: string): void {
+  for (const [k, v] of Object.entries(src)) {
+    const here = `${where}.${k}`;
+    const cur = target[k];
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      if (cur === undefined) target[k] = {};
+      else if (typeof cur !== 'object') throw new Error(`i18n: ${here} is both a string and a group`);
+      mergeInto(target[k] as Record<string, unknown>, v as Record<string, unknown>, here);
+    } else {
+      if (cur !== undefined) throw new Error(`i18n: ${here} is defined twice`);
+      target[k] = v;
+    }
+  }
+}
+
+export function readCatalogue(locale: Locale): Catalogue {
+  const dir = path.join(LOCALES_DIR, locale);
+  const merged: Catalogue = { ui: {}, msg: {} };
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    mergeInto(merged, JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), `${locale}/${file}`);
+  }
+  return merged;
 }
 
 let instance: i18n | null = null;
