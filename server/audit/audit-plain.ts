@@ -12,6 +12,8 @@ export interface Reader {
   t: Translate;
   locale: string;
   fmtTime: (iso: string) => string;
+  /** A service's English wording in the reader's language (a task's note, ...); unknown text as is. */
+  tm?: (text: string) => string;
 }
 
 export interface FieldRow {
@@ -96,6 +98,13 @@ export const PHRASED_ACTIONS = [
   'ap.offline',
   'ap.taken_over',
   'import.applied',
+  'label.model_reported',
+  'label.model_set',
+  'product.label_details',
+  'template.created',
+  'template.updated',
+  'template.assigned',
+  'template.unassigned',
 ] as const;
 
 /** Fields with a label in the catalogues (`audit.field.<name>`). */
@@ -128,6 +137,19 @@ export const LABELLED_FIELDS = [
   'status',
   'locale',
   'timeZone',
+  'model',
+  'kind',
+  'subject',
+  'state',
+  'version',
+  'body',
+  'groups',
+  'nameLatin',
+  'category',
+  'netQuantity',
+  'netUnit',
+  'origin',
+  'spec',
 ] as const;
 
 const PHRASED = new Set<string>(PHRASED_ACTIONS);
@@ -205,6 +227,7 @@ function show(reader: Reader, field: string, v: unknown): string {
       if (ITEM_STATE_FIELDS.has(s)) return reader.t(`state.item.${s}`);
     }
     if (typeof v === 'string' && ISO_TIME.test(s)) return reader.fmtTime(s);
+    if (field === 'note' && reader.tm) return reader.tm(s);
     return s;
   }
   if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return v.join(', ');
@@ -252,7 +275,8 @@ export function plainRecord(r: AuditRecord, names: Names, reader: Reader): Plain
   const vars = { object: r.objectId, type: r.objectType, action: r.action };
   const phrased = PHRASED.has(r.action);
   const parts: string[] = [];
-  const changed = fields.filter((f) => f.changed && !/Id$/.test(f.field));
+  // Ids and structured values (a template's body, a list of objects) stay in the details table.
+  const changed = fields.filter((f) => f.changed && !/Id$/.test(f.field) && !/^[[{]/.test(f.after));
   // A price change says its prices; the phrase is for a record that carries none.
   if (!(r.action === 'price.changed' && changed.length))
     parts.push(

@@ -37,6 +37,7 @@ const readerOf = (req: Request, res: Response): Reader => ({
   t: req.t,
   locale: req.locale,
   fmtTime: (iso: string) => String(res.locals.fmtTime(iso)),
+  tm: (text: string) => String(res.locals.tm(text)),
 });
 
 /** Records written per names look-up in the export. */

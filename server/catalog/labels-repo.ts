@@ -32,10 +32,10 @@ export async function listLabels(
   if (f.unbound) where.push('l.product_id IS NULL');
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const rows = await queryRows<
-    LabelRow & { store_code: string; sku: string | null; product_name: string | null }
+    LabelRow & { store_code: string; store_timezone: string; sku: string | null; product_name: string | null }
   >(
     db,
-    `SELECT l.*, s.code AS store_code, p.sku, p.name AS product_name FROM labels l JOIN stores s ON s.id = l.store_id
+    `SELECT l.*, s.code AS store_code, s.timezone AS store_timezone, p.sku, p.name AS product_name FROM labels l JOIN stores s ON s.id = l.store_id
        LEFT JOIN products p ON p.id = l.product_id ${w} ORDER BY l.label_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
   );

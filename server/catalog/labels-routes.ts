@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
-import { flash } from '../web/flash.js';
+import { flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import type { LabelsService } from './labels-service.js';
 
@@ -17,7 +17,7 @@ export function labelsRoutes(labels: LabelsService) {
         page: Number(req.query.page),
       });
       res.render('catalog/labels', {
-        title: 'Labels',
+        title: req.t('labels.title'),
         result,
         filter: { storeId, sku, unbound },
         stores,
@@ -40,7 +40,7 @@ export function labelsRoutes(labels: LabelsService) {
           groupId: groupId ?? '',
           labelIds: str(req.body.labelIds),
         });
-        flash(req, 'ok', `${n} label(s) created.`);
+        flashKey(req, 'ok', 'labels.flash.created', { n });
         res.redirect('/catalog/labels');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -55,27 +55,22 @@ export function labelsRoutes(labels: LabelsService) {
     app.post('/catalog/labels/bind', writers, async (req, res) => {
       try {
         const task = await labels.bind(req.actor, str(req.body.labelId), str(req.body.sku));
-        flash(
-          req,
-          'ok',
-          task
-            ? `Label bound; task ${task.taskId} updates it.`
-            : 'Label bound (no price in its store yet, so nothing to show).',
-        );
+        if (task) flashKey(req, 'ok', 'labels.flash.bound', { task: task.taskId });
+        else flashKey(req, 'ok', 'labels.flash.boundNoPrice');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        flash(
-          req,
-          'error',
-          `Label ${str(req.body.labelId).slice(0, 64)} not bound: ${Object.values(err.fields).join('; ') || err.message}`,
-        );
+        const tm = res.locals.tm as (m: string) => string;
+        flashKey(req, 'error', 'labels.flash.notBound', {
+          label: str(req.body.labelId).slice(0, 64),
+          why: Object.values(err.fields).map(tm).join('; ') || tm(err.message),
+        });
       }
       res.redirect(back(req));
     });
 
     app.post('/catalog/labels/unbind', writers, async (req, res) => {
       await labels.unbind(req.actor, str(req.body.labelId));
-      flash(req, 'ok', 'Label unbound.');
+      flashKey(req, 'ok', 'labels.flash.unbound');
       res.redirect(back(req));
     });
   };

@@ -1,5 +1,6 @@
 // Prices are decimal strings end to end: validated by pattern, stored as DECIMAL(12,2),
 // never passed through a float. The cap is far above any shelf price and below the column's limit.
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { z } from 'zod';
 
 /** 0 to 99,999,999.99 with at most two decimals; no sign, no exponent, no spaces inside. */
@@ -29,13 +30,30 @@ export function normPrice(s: string): string {
 }
 
 /** ISO-8601 instant with an explicit zone (API), or `YYYY-MM-DDTHH:mm[:ss]` read as UTC (browser forms). */
-export function parseInstant(raw: string): Date | null {
+/**
+ * A date-time as typed: ISO 8601 with `Z` or an offset is that instant; without one it is a wall
+ * time in `zone` (the store's), else UTC. A wall time the zone skips (clocks going forward) is
+ * refused; one it has twice (clocks going back) is the later of the two.
+ */
+export function parseInstant(raw: string, zone?: string): Date | null {
   const s = raw.trim();
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
   if (!iso.test(s)) return null;
   // Date would roll 2026-02-30 over into March; refuse days the month does not have.
   const [y, mo, da] = s.slice(0, 10).split('-').map(Number);
   if (mo < 1 || mo > 12 || da < 1 || da > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
-  const d = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  if (/(Z|[+-]\d{2}:\d{2})$/.test(s) || !zone) {
+    const d = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(s) ? s : `${s}Z`);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  const wall = s.length === 16 ? `${s}:00` : s.slice(0, 19);
+  const d = fromZonedTime(wall, zone);
+  if (Number.isNaN(d.getTime())) return null;
+  // In a spring-forward gap the wall time does not exist: it does not come back unchanged.
+  return formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm:ss") === wall ? d : null;
+}
+
+/** An instant as a `datetime-local` input's value in a zone (the form shows what was typed). */
+export function wallTime(d: Date, zone: string): string {
+  return formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm");
 }

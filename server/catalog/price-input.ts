@@ -64,8 +64,16 @@ export async function resolveEntries(
     if (promoPrice !== null && priceProblem(promoPrice)) err(i, 'promoPrice', priceProblem(promoPrice)!);
     const when = (field: string, v: string | null | undefined) => {
       if (blank(v)) return null;
-      const d = parseInstant(v!);
-      if (!d) err(i, field, `"${v!.trim()}" is not a date-time (use 2026-11-26T08:00:00Z)`);
+      // Without an offset, a time is the store's wall time.
+      const d = parseInstant(v!, store?.timezone);
+      if (!d)
+        err(
+          i,
+          field,
+          store && !/(Z|[+-]\d{2}:\d{2})$/.test(v!.trim()) && parseInstant(v!)
+            ? `"${v!.trim()}" does not exist in ${store.timezone} (the clocks skip it)`
+            : `"${v!.trim()}" is not a date-time (use 2026-11-26T08:00 in the store's time, or 2026-11-26T08:00:00Z)`,
+        );
       return d;
     };
     const promoFrom = when('promoFrom', e.promoFrom);

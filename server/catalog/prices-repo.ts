@@ -29,9 +29,11 @@ export async function storesPricing(db: Queryable, productId: number): Promise<n
 
 /** Every store with this product's price there (or nulls) and how many labels show it. */
 export async function pricesByStore(db: Queryable, productId: number) {
-  return queryRows<Partial<PriceRow> & { store_id: number; code: string; name: string; labels: string }>(
+  return queryRows<
+    Partial<PriceRow> & { store_id: number; code: string; name: string; timezone: string; labels: string }
+  >(
     db,
-    `SELECT s.id AS store_id, s.code, s.name, p.price, p.promo_price, p.promo_from, p.promo_to, p.updated_at,
+    `SELECT s.id AS store_id, s.code, s.name, s.timezone, p.price, p.promo_price, p.promo_from, p.promo_to, p.updated_at,
             (SELECT COUNT(*) FROM labels l WHERE l.store_id = s.id AND l.product_id = ?) AS labels
        FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? ORDER BY s.code`,
     [productId, productId],

@@ -21,7 +21,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
       const page = await products.page(id);
       res.render('catalog/product', {
-        title: `Product ${page.product.sku}`,
+        title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,
         priceValues: {},
         ...extra,
@@ -48,11 +48,8 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
       const id = positiveId(req.params.id);
       try {
         const task = await products.update(req.actor, id, req.body);
-        flash(
-          req,
-          'ok',
-          task ? `Product saved; task ${task.taskId} updates ${task.items} label(s).` : 'Product saved.',
-        );
+        if (task) flashKey(req, 'ok', 'product.flash.savedTask', { task: task.taskId, n: task.items });
+        else flashKey(req, 'ok', 'product.flash.saved');
         res.redirect(`/catalog/products/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -76,16 +73,18 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
       };
       try {
         const r = await prices.edit(req.actor, product.sku, form);
+        const t = req.t;
         const parts = [
-          r.applied ? `${r.applied} price(s) changed` : '',
+          r.applied ? t('product.flash.changed', { n: r.applied }) : '',
           r.taskId
-            ? `task ${r.taskId} updates ${r.items} label(s)`
+            ? t('product.flash.task', { task: r.taskId, n: r.items })
             : r.applied
-              ? 'no label shows this product there yet'
+              ? t('product.flash.noLabels')
               : '',
-          r.scheduled.length ? `${r.scheduled.length} change(s) scheduled` : '',
+          r.scheduled.length ? t('product.flash.scheduled', { n: r.scheduled.length }) : '',
         ].filter(Boolean);
-        flash(req, 'ok', `${parts.join('; ')}.`);
+        // Composed in the reader's language now: the parts vary with what happened.
+        flash(req, 'ok', parts.join(t('product.flash.sep')) + t('product.flash.end'));
         // Straight to the task, so the operator watches the labels confirm.
         res.redirect(r.taskId ? `/tasks/${r.taskId}` : `/catalog/products/${id}`);
       } catch (err) {

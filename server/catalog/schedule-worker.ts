@@ -137,7 +137,7 @@ export class ScheduleWorker implements Service {
     const task = this.tasks
       ? await this.tasks.createInTx(c, actor, [pair], {
           source: 'promotion',
-          note: `${s.kind} ${product.sku}@${store.code}`,
+          note: `${s.kind === 'promo_start' ? 'promotion start' : 'promotion end'} of ${product.sku} in ${store.code}`,
         })
       : null;
     await schedules.markApplied(c, s.id, task?.taskId ?? null);

@@ -90,7 +90,7 @@ export class RegistryService {
   async ensureDefaultParentTopic(name: string) {
     try {
       const added = await withTx(this.pool, async (c) => {
-        if (!(await topics.insertFirstParentTopic(c, name, 'default parent topic'))) return false;
+        if (!(await topics.insertFirstParentTopic(c, name, ''))) return false;
         await appendAudit(c, SYSTEM_ACTOR, [
           {
             action: 'mqtt.parent_topic.created',

@@ -2,16 +2,9 @@
 // (read from the running app's router, so a new route cannot be forgotten) is described with
 // its method, and the document passes the OpenAPI 3.1 schema.
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpService } from '../../server/web/http-service.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  name?: string;
-}
+import { appOf, registeredRoutes } from '../support/routes.js';
 
 /** The keys of an OpenAPI path item that are operations (the others: parameters, summary, ...). */
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -25,33 +18,13 @@ beforeAll(async () => {
 });
 afterAll(() => p?.close());
 
-function registered(app: Express) {
-  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
-  const routes: string[] = [];
-  const subRouters: string[] = [];
-  for (const layer of stack) {
-    if (!layer.route) {
-      // A mounted sub-router hides its prefix from this walk: none may exist, or the check is blind to it.
-      if (layer.handle?.stack?.some((l) => l.route)) subRouters.push(layer.name ?? '?');
-      continue;
-    }
-    for (const path of [layer.route.path].flat()) {
-      if (!path.startsWith('/api/v1/')) continue;
-      for (const [method, on] of Object.entries(layer.route.methods)) {
-        if (on && method !== '_all')
-          routes.push(`${method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
-      }
-    }
-  }
-  return { routes, subRouters };
-}
-
 describe('OpenAPI document', () => {
   it('describes every route registered under /api/v1', () => {
-    const http = p.services.find((s): s is HttpService => s instanceof HttpService);
-    expect(http).toBeDefined();
-    const { routes, subRouters } = registered(http!.app);
-    expect(subRouters).toEqual([]);
+    const walked = registeredRoutes(appOf(p));
+    expect(walked.subRouters).toEqual([]);
+    const routes = walked.routes
+      .filter((r) => r.path.startsWith('/api/v1/'))
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     // The walk sees the routes the domains register (a sample that exists on every branch).
     expect(routes).toContain('GET /api/v1/tasks/{id}');
     expect(routes).toContain('POST /api/v1/price-changes');

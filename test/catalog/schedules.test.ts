@@ -1,3 +1,5 @@
+// Scheduled price changes and promotions: filed from the product form in the store's wall time, applied by the schedule worker at their time.
+import { formatInTimeZone } from 'date-fns-tz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
@@ -36,8 +38,10 @@ afterAll(async () => {
   await p?.close();
 });
 
-/** A UTC time `ms` from now as the browser form sends it (datetime-local with seconds). */
-const at = (ms: number) => new Date(Date.now() + ms).toISOString().slice(0, 19);
+/** The instant `ms` from now, to the second. */
+const instant = (ms: number) => new Date(Math.floor((Date.now() + ms) / 1000) * 1000);
+/** A time `ms` from now as the browser form sends it: the store's wall time (datetime-local with seconds). */
+const at = (ms: number) => formatInTimeZone(instant(ms), 'Asia/Shanghai', "yyyy-MM-dd'T'HH:mm:ss");
 // Schedules are filed this far ahead, so none can fall due while a test is still making and
 // checking it, however slow the machine; the test then lets the time pass with advance().
 const AHEAD = 10 * 60_000;
@@ -90,7 +94,8 @@ const lastItem = async () =>
 
 describe('scheduled price changes and promotions', () => {
   it('applies a change scheduled for later at its time, with a task from the schedule', async () => {
-    const when = at(AHEAD);
+    const due = instant(AHEAD);
+    const when = formatInTimeZone(due, 'Asia/Shanghai', "yyyy-MM-dd'T'HH:mm:ss");
     const r = await setPrice(op, pid, { price: '6.00', stores: 'SC1', effectiveAt: when });
     expect(r.status).toBe(302);
     expect((await row()).price).toBe('5.00');
@@ -99,7 +104,7 @@ describe('scheduled price changes and promotions', () => {
       "SELECT id, state, effective_at FROM price_schedules WHERE kind = 'price' ORDER BY id DESC LIMIT 1",
     );
     expect(s.state).toBe('pending');
-    expect(s.effective_at.toISOString()).toBe(`${when}.000Z`); // due at the time the form asked for
+    expect(s.effective_at).toEqual(due); // due at the store's wall time the form asked for
     expect((await op.get('/catalog/schedules')).text).toContain(`data-schedule="${s.id}"`);
     expect((await row()).price).toBe('5.00');
     await advance(AHEAD);

@@ -2,27 +2,24 @@
 // and no saved preference: <html lang>, the navigation in that language, no catalogue key left
 // on the page and no English phrase of the catalogue on a Chinese page. Then a saved choice
 // beats the browser's header, and a signed-out visitor's choice lasts for the session.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { navFor } from '../../server/web/nav.js';
-import { hmacB64 } from '../../broker/index.js';
 import { missingKeys, type Locale } from '../../server/i18n/i18n.js';
-import { SimAp } from '../../sim/sim-ap.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
 import type { TestPlatform } from '../support/platform.js';
-import { englishPhrases, ui, visibleText } from '../support/catalogue.js';
-import { waitFor } from '../support/wait.js';
+import { englishPhrases, ui, untranslatedEnglish, visibleText } from '../support/catalogue.js';
+import { seedLiveData, type LiveData } from '../support/live-seed.js';
+import { pageUrls, unvisitedPages } from '../support/page-urls.js';
+import { appOf, registeredRoutes } from '../support/routes.js';
 import { WebClient } from '../support/web-client.js';
 import { makeProduct, makeStore, PASSWORD, q, setPrice, signedIn } from '../catalog/support/fixtures.js';
-import { seedStore } from '../tasks/support/fixtures.js';
 
 type Role = 'admin' | 'operator' | 'auditor';
 let f: BrokerFixture;
 let p: TestPlatform;
-let ap: SimAp | undefined;
+let live: LiveData;
 const clients = {} as Record<Role, WebClient>;
-let importPath = '';
-/** Real data on the operations pages: a store (in another zone than the readers'), its AP, a task with items, an alert, a webhook endpoint with a delivery. */
-const live = { storeId: 0, clientId: '', taskId: '', endpointId: 0, deliveryUid: '' };
 
 /** One-word UI texts (a header, a button, a badge) that the Chinese catalogue translates. */
 const englishWords = [
@@ -35,217 +32,98 @@ const englishWords = [
   ),
 ];
 
-/** What a reader sees: the body's text without tags, scripts, or the language switcher (endonyms). */
-
-/** The operations pages every signed-in role reads (the dashboard, tasks, devices, alerts, stores, ...). */
-const operations = () => [
-  '/',
-  '/tasks',
-  '/tasks?stuck=1',
-  `/tasks/${live.taskId}`,
-  '/alerts',
-  '/alerts?state=all',
-  '/alerts/rules',
-  '/devices/aps',
-  '/devices/mismatches',
-  `/health/aps/${encodeURIComponent(live.clientId)}`,
-  '/health/labels',
-  '/catalog/stores',
-  `/catalog/stores/${live.storeId}`,
-  '/catalog/schedules',
-  '/catalog/products',
-];
-const webhookPages = () => [
-  '/admin/webhooks',
-  `/admin/webhooks/${live.endpointId}`,
-  `/admin/webhooks/${live.endpointId}/delete`,
-  `/admin/webhooks/${live.endpointId}/deliveries/${live.deliveryUid}`,
-];
-
-const PAGES: Record<Role | 'anonymous', () => string[]> = {
-  anonymous: () => ['/login'],
-  admin: () => [
-    ...operations(),
-    ...webhookPages(),
-    '/account/password',
-    '/admin/users',
-    '/admin/api-keys',
-    '/admin/mqtt',
-    '/admin/mqtt/credentials',
-    '/audit',
-    '/audit/verify?fromId=1',
-    '/catalog/imports',
-    importPath,
-    '/no-such-page',
-  ],
-  operator: () => [
-    ...operations(),
-    '/account/password',
-    '/catalog/imports',
-    importPath,
-    '/audit',
-    '/no-such-page',
-  ],
-  auditor: () => [
-    ...operations(),
-    '/account/password',
-    '/audit',
-    '/audit/verify?fromId=1',
-    importPath,
-    '/admin/users',
-    '/admin/webhooks',
-  ],
-};
-
 beforeAll(async () => {
   f = await startBroker({ CATALOG_SCHEDULE_INTERVAL_MS: '100', ALERT_INTERVAL_MS: '300' });
   p = f.platform;
   clients.admin = await signedIn(p, 'admin');
   clients.operator = await signedIn(p, 'operator');
   clients.auditor = await signedIn(p, 'auditor');
-  await seedOperations();
-  await makeStore(p, clients.admin, 'L1');
-  await makeProduct(clients.operator, 'LANG-1');
-  const r = await clients.operator.post(
-    '/catalog/imports',
-    { csv: 'sku,store,price\nLANG-1,L1,3.50\n' },
-    '/catalog/imports',
-  );
-  expect(r.status).toBe(302);
-  importPath = r.location!;
+  live = await seedLiveData(f, clients);
 });
 afterAll(async () => {
-  await ap?.stop();
+  await live?.ap.stop();
   await f?.close();
 });
-
-async function seedOperations() {
-  const admin = clients.admin;
-  const g = await f.newGroup();
-  const store = await seedStore(p.ctx.pool, { products: 2, labelsPerProduct: 2, groupId: g.groupId });
-  live.storeId = store.storeId;
-  const [{ code }] = await q<{ code: string }>(p, 'SELECT code FROM stores WHERE id = ?', [store.storeId]);
-  // The store keeps another zone than the readers' (Asia/Shanghai), so its pages show its own.
-  const zone = await admin.post(
-    `/catalog/stores/${store.storeId}`,
-    { name: `Store ${code}`, timezone: 'Europe/Berlin', currency: 'CNY' },
-    `/catalog/stores/${store.storeId}`,
-  );
-  expect(zone.status).toBe(302);
-  live.clientId = `${g.groupId}@@@AP1`;
-  ap = new SimAp({
-    url: f.url(),
-    clientId: live.clientId,
-    parentTopic: f.parent,
-    statusIntervalMs: 500,
-    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-    password: hmacB64(g.secret, live.clientId),
-    labels: store.labelIds,
-  });
-  await ap.start();
-  await waitFor(
-    'labels reported by the AP',
-    () => q(p, 'SELECT COUNT(*) AS n FROM labels WHERE last_ap_client_id = ?', [live.clientId]),
-    { until: (r) => Number((r[0] as { n: number }).n) === store.labelIds.length, timeoutMs: 30_000 },
-  );
-  const price = await setPrice(clients.operator, store.productIds[0], { price: '4.20', stores: code });
-  expect(price.status, price.text.slice(0, 300)).toBe(302);
-  const [task] = await waitFor(
-    'the price change confirmed',
-    () => q<{ id: string; state: string }>(p, 'SELECT id, state FROM tasks ORDER BY id DESC LIMIT 1'),
-    { until: (r) => r[0]?.state === 'completed', timeoutMs: 30_000 },
-  );
-  live.taskId = String(task.id);
-  // An alert: every label's battery reads below this threshold.
-  const rules = await admin.post(
-    '/alerts/rules',
-    {
-      ap_offline_minutes: '5',
-      battery_below_mv: '5000',
-      battery_below_mv_on: '1',
-      task_will_miss_labels: '1',
-      mismatch_minutes: '30',
-      failure_rate_percent: '50',
-    },
-    '/alerts/rules',
-  );
-  expect(rules.status).toBe(302);
-  await waitFor('an alert opened', () => q(p, "SELECT id FROM alerts WHERE kind = 'battery_below_mv'"), {
-    until: (r) => r.length > 0,
-    timeoutMs: 30_000,
-  });
-  // A webhook endpoint (a receiver that is not there) with a test delivery.
-  const hook = await admin.post(
-    '/admin/webhooks',
-    { name: 'ERP', url: 'http://127.0.0.1:9/esl-hooks', events: 'task.completed' },
-    '/admin/webhooks',
-  );
-  expect(hook.status).toBe(201);
-  const [endpoint] = await q<{ id: number }>(p, 'SELECT id FROM webhook_endpoints ORDER BY id DESC LIMIT 1');
-  live.endpointId = Number(endpoint.id);
-  const test = await admin.post(
-    `/admin/webhooks/${live.endpointId}/test`,
-    {},
-    `/admin/webhooks/${live.endpointId}`,
-  );
-  expect(test.status).toBe(302);
-  const [delivery] = await waitFor(
-    'a test delivery',
-    () =>
-      q<{ uid: string }>(
-        p,
-        'SELECT uid FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1',
-        [live.endpointId],
-      ),
-    { until: (r) => r.length > 0, timeoutMs: 30_000 },
-  );
-  live.deliveryUid = delivery.uid;
-}
 
 async function fetchAs(c: WebClient, path: string, lang: string) {
   return c.request('GET', path, { headers: { 'accept-language': lang } });
 }
 
-function checkPage(html: string, path: string, locale: Locale, role: Role | 'anonymous') {
+/** What is wrong with a page in a language: empty when nothing is. */
+function pageProblems(html: string, path: string, locale: Locale, role: Role | 'anonymous'): string[] {
   const where = `${role} ${path} (${locale})`;
-  expect(html, where).toContain(`<html lang="${locale}">`);
+  const out: string[] = [];
+  const no = (what: string, found: string[]) =>
+    found.length && out.push(`${where}: ${what} ${found.join(' | ')}`);
+  if (!html.includes(`<html lang="${locale}">`)) out.push(`${where}: no <html lang="${locale}">`);
   const text = visibleText(html);
-  for (const item of navFor(role === 'anonymous' ? undefined : role))
-    expect(html, `${where}: nav ${item.label}`).toContain(`>${ui[locale].get(item.label)}</a>`);
-  for (const key of ui.en.keys()) expect(text, `${where}: key ${key} left`).not.toContain(key);
+  no(
+    'nav',
+    navFor(role === 'anonymous' ? undefined : role)
+      .map((i) => ui[locale].get(i.label)!)
+      .filter((label) => !html.includes(`>${label}</a>`)),
+  );
+  no(
+    'keys left',
+    [...ui.en.keys()].filter((key) => text.includes(key)),
+  );
   // No raw ISO-8601 time (with milliseconds or a Z) on a page: times are written for the reader.
-  expect(text.match(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(\.\d+)?Z?/g) ?? [], `${where}: raw time`).toEqual([]);
+  no('raw time', text.match(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(\.\d+)?Z?/g) ?? []);
   if (locale === 'zh-CN') {
-    expect(text, where).toMatch(/[\u4e00-\u9fff]/);
-    for (const phrase of englishPhrases) expect(text, `${where}: English "${phrase}"`).not.toContain(phrase);
+    if (!/[\u4e00-\u9fff]/.test(text)) out.push(`${where}: no Chinese`);
+    no(
+      'English',
+      englishPhrases.filter((phrase) => text.includes(phrase)),
+    );
+    no('English outside the catalogue', untranslatedEnglish(html));
     const body = html
       .replace(/^[\s\S]*?<body>/, '')
       .replace(/<form[^>]*data-testid="lang-switch"[\s\S]*?<\/form>/, '');
-    for (const word of englishWords)
-      expect(body, `${where}: English "${word}"`).not.toMatch(new RegExp(`>\\s*${word}\\s*<`));
+    no(
+      'English word',
+      englishWords.filter((word) => new RegExp(`>\\s*${word}\\s*<`).test(body)),
+    );
   } else {
     // Chinese on an English page only in what users typed (none here).
-    expect(text.match(/[\u4e00-\u9fff]+/g) ?? [], where).toEqual([]);
+    no('Chinese', text.match(/[\u4e00-\u9fff]+/g) ?? []);
   }
+  return out;
+}
+
+function checkPage(html: string, path: string, locale: Locale, role: Role | 'anonymous') {
+  expect(pageProblems(html, path, locale, role)).toEqual([]);
 }
 
 describe('pages in the reader language', () => {
+  it('visits every page the app serves', () => {
+    const { routes, subRouters } = registeredRoutes(appOf(p));
+    expect(subRouters).toEqual([]);
+    expect(routes.length).toBeGreaterThan(40);
+    expect(unvisitedPages(routes, pageUrls(live))).toEqual([]);
+  });
+
   for (const locale of ['zh-CN', 'en'] as const) {
     it(`serves every translated page in ${locale} from Accept-Language alone`, async () => {
       const header = locale === 'zh-CN' ? 'zh-CN,zh;q=0.9,en;q=0.5' : 'en-US,en;q=0.9';
       const anon = new WebClient(p.baseUrl);
-      for (const path of PAGES.anonymous()) {
-        const r = await fetchAs(anon, path, header);
-        expect(r.status).toBe(200);
-        checkPage(r.text, path, locale, 'anonymous');
-      }
+      const r = await fetchAs(anon, '/login', header);
+      expect(r.status).toBe(200);
+      const problems = pageProblems(r.text, '/login', locale, 'anonymous');
+      // Every page as every role: what a role may not open is a translated error page.
       for (const role of ['admin', 'operator', 'auditor'] as const) {
-        for (const path of PAGES[role]()) {
+        for (const path of pageUrls(live)) {
           const r = await fetchAs(clients[role], path, header);
           expect([200, 403, 404], `${role} ${path}`).toContain(r.status);
-          checkPage(r.text, path, locale, role);
+          problems.push(...pageProblems(r.text, path, locale, role));
+          // CRAWL_DUMP=dir keeps each page's HTML to look at what a check found.
+          if (process.env.CRAWL_DUMP)
+            fs.writeFileSync(
+              `${process.env.CRAWL_DUMP}/${role}${path.replace(/[^a-z0-9]+/gi, '_')}-${locale}.html`,
+              r.text,
+            );
         }
       }
+      expect(problems).toEqual([]);
       expect(missingKeys()).toEqual([]);
     });
   }

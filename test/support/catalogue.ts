@@ -32,3 +32,24 @@ export function visibleText(html: string) {
     .replace(/&[a-z#0-9]+;/g, ' ')
     .replace(/\s+/g, ' ');
 }
+
+/** Every zh-CN catalogue text in one string: the English the translation keeps on purpose (Group ID, ...). */
+const zhTexts = [...ui['zh-CN'].values()].join('\n');
+
+/**
+ * Runs of two or more English words, within one text node of a page, that the Chinese catalogue
+ * does not itself contain: a string written into a view or a service without going through the
+ * catalogue. (Data on the crawled pages is codes and numbers, so it does not match.)
+ */
+export function untranslatedEnglish(html: string): string[] {
+  const nodes = html
+    .replace(/^[\s\S]*?<body>/, '')
+    .replace(/<form[^>]*data-testid="lang-switch"[\s\S]*?<\/form>/, '')
+    .replace(/<(script|code|pre|option|textarea)[^>]*>[\s\S]*?<\/\1>/g, '<x>')
+    // a part marked as English (an audit record's own wording, kept as evidence)
+    .replace(/<(span|p|div)[^>]*\slang="en"[^>]*>[^<]*<\/\1>/g, '<x>')
+    .split(/<[^>]+>/)
+    .map((n) => n.replace(/&[a-z#0-9]+;/g, ' ').replace(/\s+/g, ' '));
+  const runs = nodes.flatMap((n) => n.match(/\b[A-Za-z][a-z]+(?:[ ,:()'/]+[A-Za-z][a-z]+)+\b/g) ?? []);
+  return [...new Set(runs)].filter((r) => !zhTexts.includes(r) && !/^[A-Z][a-z]+\/[A-Z]/.test(r)); // not a zone name
+}
