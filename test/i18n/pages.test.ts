@@ -13,7 +13,7 @@ import { seedLiveData, type LiveData } from '../support/live-seed.js';
 import { pageUrls, unvisitedPages } from '../support/page-urls.js';
 import { appOf, registeredRoutes } from '../support/routes.js';
 import { WebClient } from '../support/web-client.js';
-import { makeProduct, makeStore, PASSWORD, q, setPrice, signedIn } from '../catalog/support/fixtures.js';
+import { PASSWORD, signedIn } from '../catalog/support/fixtures.js';
 
 type Role = 'admin' | 'operator' | 'auditor';
 let f: BrokerFixture;
