@@ -2,6 +2,7 @@
 // Every text condition means the same everywhere: the value occurs in the field as a
 // whole run of tokens, case-insensitively, with SLS's default token delimiters. SLS does
 // that natively (`field: "value"`); MySQL does it with the regex from tokenRegex().
+import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 
@@ -45,21 +46,19 @@ const clean = z
   )
   .optional()
   .transform((s) => (s ? s : undefined));
-const time = z
-  .string()
-  .trim()
-  .optional()
-  .transform((s, ctx) => {
-    if (!s) return undefined;
-    // datetime-local sends YYYY-MM-DDTHH:mm[:ss]; the page says times are UTC.
-    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(s) ? `${s}Z` : s;
-    const d = new Date(iso);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'a date and time like 2026-05-01T08:00 (UTC)' });
-      return z.NEVER;
-    }
-    return new Date(Math.floor(d.getTime() / 1000) * 1000);
-  });
+const time = z.string().trim().optional();
+
+/**
+ * A form's date-time (datetime-local sends YYYY-MM-DDTHH:mm[:ss]) as the wall time of the
+ * reader's zone, or an explicit instant (Z or an offset); to the second.
+ */
+function instant(s: string | undefined, zone: string): Date | undefined | null {
+  if (!s) return undefined;
+  const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(s);
+  const d = wall ? fromZonedTime(s, zone) : /^\d{4}-\d{2}-\d{2}/.test(s) ? new Date(s) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) return null;
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
 
 const schema = z.object({
   from: time,
@@ -77,7 +76,7 @@ const schema = z.object({
 export type FilterInput = Record<string, unknown>;
 
 /** Parses query-string input; names the offending fields. `now` fixes the open end. */
-export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
+export function parseFilter(input: FilterInput, now = new Date(), zone = 'UTC'): AuditFilter {
   const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
   const raw = Object.fromEntries(
     Object.keys(schema.shape).map((k) => [
@@ -86,15 +85,20 @@ export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
     ]),
   );
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const i of parsed.error.issues) fields[String(i.path[0])] ??= i.message;
+  const fields: Record<string, string> = {};
+  const at = (k: 'from' | 'to') => {
+    const d = instant(raw[k]?.trim(), zone);
+    if (d === null) fields[k] = `a date and time like 2026-05-01T08:00 (${zone})`;
+    return d ?? undefined;
+  };
+  const asked = { from: at('from'), to: at('to') };
+  if (!parsed.success) for (const i of parsed.error.issues) fields[String(i.path[0])] ??= i.message;
+  if (!parsed.success || Object.keys(fields).length)
     throw new ValidationError('Please correct the highlighted fields.', fields);
-  }
   const p = parsed.data;
-  const from = p.from ?? EARLIEST;
+  const from = asked.from ?? EARLIEST;
   // A day ahead covers clock skew between nodes; both stores get this same bound.
-  const to = p.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000 + 86_400_000);
+  const to = asked.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000 + 86_400_000);
   if (from >= to)
     throw new ValidationError('Please correct the highlighted fields.', { to: 'must be after From' });
   // A value of punctuation alone has no token to look for; say so rather than match everything.
@@ -112,10 +116,12 @@ export function parseFilter(input: FilterInput, now = new Date()): AuditFilter {
 export function filterToQuery(
   f: AuditFilter,
   explicit: { from?: boolean; to?: boolean } = {},
+  zone = 'UTC',
 ): Record<string, string> {
   const q: Record<string, string> = {};
-  if (explicit.from) q.from = f.from.toISOString().slice(0, 19);
-  if (explicit.to) q.to = f.to.toISOString().slice(0, 19);
+  const wall = (d: Date) => formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm:ss");
+  if (explicit.from) q.from = wall(f.from);
+  if (explicit.to) q.to = wall(f.to);
   if (f.actor) q.actor = f.actor;
   if (f.action) q.action = f.action;
   for (const k of OBJECT_KINDS) if (f.objects[k]) q[k] = f.objects[k]!;

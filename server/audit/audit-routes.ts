@@ -50,11 +50,13 @@ interface Asked {
   qs: string;
 }
 
-function ask(svc: AuditQueryService, req: Request): Asked {
+function ask(svc: AuditQueryService, req: Request, res: Response): Asked {
   const source = svc.source(str(req.query.source));
-  const filter = parseFilter(req.query);
+  // The form's times are the reader's wall time (the zone the page shows times in).
+  const zone = String(res.locals.timeZone);
+  const filter = parseFilter(req.query, new Date(), zone);
   const q = new URLSearchParams(
-    filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }),
+    filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }, zone),
   );
   if (str(req.query.source)) q.set('source', source);
   return { source, filter, qs: q.toString() };
@@ -81,7 +83,7 @@ export function auditRoutes(svc: AuditQueryService) {
         errors: {} as Record<string, string>,
       };
       try {
-        const { source, filter, qs } = ask(svc, req);
+        const { source, filter, qs } = ask(svc, req, res);
         const before = parseId(req.query.before, 'before');
         const local = new URLSearchParams(qs);
         local.set('source', 'local');
@@ -117,7 +119,7 @@ export function auditRoutes(svc: AuditQueryService) {
     });
 
     app.get('/audit/export.csv', auditor, async (req: Request, res: Response) => {
-      const { source, filter } = ask(svc, req);
+      const { source, filter } = ask(svc, req, res);
       const rows = svc.all(source, filter, CSV_MAX + 1)[Symbol.asyncIterator]();
       // The first page is read before any byte is sent, so a store that is down gets a proper error page.
       let next = await rows.next();

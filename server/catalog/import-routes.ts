@@ -44,7 +44,12 @@ export function importRoutes(imports: ImportService) {
       problems: [],
     });
 
-    app.get('/catalog/imports', writers, (req, res) => res.render('catalog/import', form(req)));
+    app.get('/catalog/imports', writers, async (req, res) =>
+      res.render('catalog/import', {
+        ...form(req),
+        history: await imports.history(Number(req.query.page) || 1),
+      }),
+    );
 
     app.get('/catalog/imports/template.csv', writers, (req: Request, res: Response) => {
       const lang = req.query.lang === 'zh-CN' || req.query.lang === 'en' ? req.query.lang : req.locale;
@@ -71,6 +76,7 @@ export function importRoutes(imports: ImportService) {
       } catch (err) {
         if (!(err instanceof ImportRejected)) throw err;
         res.status(400).render('catalog/import', {
+          history: await imports.history(1),
           ...form(req),
           problems: err.lines.map((p) => ({ line: p.line, text: problemText(req, p) })),
           message: err.message,

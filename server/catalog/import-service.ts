@@ -151,6 +151,13 @@ export class ImportService {
     };
   }
 
+  /** Past imports for the import page, newest first. */
+  async history(page: number, pageSize = 20) {
+    const p = Math.max(1, Math.floor(page) || 1);
+    const r = await repo.listImports(this.pool, { limit: pageSize, offset: (p - 1) * pageSize });
+    return { ...r, page: p, pages: Math.max(1, Math.ceil(r.total / pageSize)) };
+  }
+
   async confirm(actor: Actor, id: string, hash: string) {
     const out = await withTxRetry(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
@@ -165,6 +172,12 @@ export class ImportService {
         source: 'import',
         note: `import ${imp.file_name} (${imp.row_count} rows)`,
         beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
+      });
+      await repo.recordImportOutcome(c, id, {
+        by: actor.name,
+        applied: r.applied,
+        scheduled: r.scheduled.length,
+        labels: r.items,
       });
       return { already: false, ...r };
     });

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import { execute, queryOne } from '../db/query.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import type { ImportState } from './states.js';
 
 export interface ImportRow {
@@ -15,7 +15,13 @@ export interface ImportRow {
   source_encoding: string | null;
   created_at: Date;
   applied_at: Date | null;
+  applied_by: string | null;
+  applied_count: number | null;
+  scheduled_count: number | null;
+  label_count: number | null;
 }
+
+export type ImportSummary = Omit<ImportRow, 'rows_json' | 'content_hash'>;
 
 export async function insertImport(
   db: Queryable,
@@ -48,6 +54,35 @@ export async function markImportApplied(db: Queryable, id: string, taskId: strin
     "UPDATE price_imports SET state = 'applied', task_id = ?, applied_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
     [taskId, id],
   );
+}
+
+/** What a confirmed import did, written in its confirming transaction. */
+export async function recordImportOutcome(
+  db: Queryable,
+  id: string,
+  o: { by: string; applied: number; scheduled: number; labels: number },
+) {
+  await execute(
+    db,
+    'UPDATE price_imports SET applied_by = ?, applied_count = ?, scheduled_count = ?, label_count = ? WHERE id = ?',
+    [o.by.slice(0, 128), o.applied, o.scheduled, o.labels, id],
+  );
+}
+
+/** Imports newest first (the pending ones of the last day too), a page at a time. */
+export async function listImports(
+  db: Queryable,
+  page: { limit: number; offset: number },
+): Promise<{ rows: ImportSummary[]; total: number }> {
+  const rows = await queryRows<ImportSummary>(
+    db,
+    `SELECT id, state, file_name, row_count, task_id, created_by, source_encoding, created_at, applied_at,
+            applied_by, applied_count, scheduled_count, label_count
+       FROM price_imports ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+    [page.limit, page.offset],
+  );
+  const c = await querySingle<{ n: string }>(db, 'SELECT COUNT(*) AS n FROM price_imports', []);
+  return { rows, total: Number(c.n) };
 }
 
 /** Unconfirmed imports are kept for a day, then forgotten. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainHash, GENESIS_HASH, type AuditRecord } from '../../server/audit/audit-chain.js';
 import { csvCell } from '../../server/audit/audit-csv.js';
-import { parseFilter } from '../../server/audit/audit-filter.js';
+import { filterToQuery, parseFilter } from '../../server/audit/audit-filter.js';
 import { logToRecord, recordToLog } from '../../server/audit/sls-records.js';
 
 describe('CSV cells', () => {
@@ -29,6 +29,19 @@ describe('audit filter', () => {
     expect(f.to.toISOString()).toBe('2026-05-02T12:00:00.000Z');
     expect(f.objects).toEqual({ sku: '690_123' });
     expect(f.text).toBe('battery');
+  });
+  it("reads a form's wall time in the reader's zone, and keeps an explicit offset", () => {
+    const f = parseFilter(
+      { from: '2026-04-30T08:00', to: '2026-04-30T09:00:00+02:00' },
+      now,
+      'Asia/Shanghai',
+    );
+    expect(f.from.toISOString()).toBe('2026-04-30T00:00:00.000Z');
+    expect(f.to.toISOString()).toBe('2026-04-30T07:00:00.000Z');
+    expect(filterToQuery(f, { from: true, to: true }, 'Asia/Shanghai')).toMatchObject({
+      from: '2026-04-30T08:00:00',
+      to: '2026-04-30T15:00:00',
+    });
   });
   it('names each bad field', () => {
     expect(() => parseFilter({ from: 'soon', actor: 'a\u0001b' }, now)).toThrow(

@@ -174,7 +174,9 @@ describe('auditor pages', () => {
       ['q=10.99', [story.change]],
       ['q=batt', []],
       ['sku=6901234', [story.otherSku]],
-      ['from=2026-03-01T10:00:03&to=2026-03-01T10:00:05', [story.fail3, story.ok2, story.ok1]],
+      ['from=2026-03-01T10:00:03Z&to=2026-03-01T10:00:05Z', [story.fail3, story.ok2, story.ok1]],
+      // the form's wall time is the reader's (Asia/Shanghai here, UTC+8)
+      ['from=2026-03-01T18:00:03&to=2026-03-01T18:00:05', [story.fail3, story.ok2, story.ok1]],
       // Token runs, whatever the punctuation between them, the same in SLS and in MySQL.
       ['q=S001%20task', [story.otherSku, story.fail3, story.ok2, story.ok1, story.dispatch, story.change]],
       [`q=${encodeURIComponent('price.changed(')}`, [story.otherSku, story.otherStore, story.change]],

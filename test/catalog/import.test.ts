@@ -68,6 +68,15 @@ describe('CSV price import', () => {
       { n: '4' },
     ]);
     expect((await op.get(r.location!)).text).toContain(`as task <a href="/tasks/${tasks[0].id}">`);
+    // The import page lists it: who, how many rows, what it did, its task.
+    const importId = r.location!.split('/').pop()!;
+    const history = (await op.get('/catalog/imports')).text;
+    const row = new RegExp(`<tr data-import="${importId}">([\\s\\S]*?)</tr>`).exec(history)![1];
+    expect(row).toContain('<td>3</td>');
+    expect(row).toContain('applied');
+    expect(row).toContain('3 price(s) changed, 0 scheduled, 4 label(s) updated');
+    expect(row).toContain(`<a href="/tasks/${tasks[0].id}">#${tasks[0].id}</a>`);
+    expect(row).toMatch(/operator/);
 
     // The same confirm again (a double click, a back button): nothing applied twice.
     await op.get(r.location!);
