@@ -156,6 +156,7 @@ export default tseslint.config(
         fetch: 'readonly',
         location: 'readonly',
         DOMParser: 'readonly',
+        CSS: 'readonly',
       },
     },
   },
