@@ -1,7 +1,8 @@
 // CONNECT: Client ID rules, registered Group ID, and the three credential modes of
 // ap-protocol.md, plus the server-side applications (the platform's own identity among them).
-// A 'general' Group ID's clients get the grants of their credential (client-classes.ts). Return codes per MQTT 3.1.1
-// 3.2.2.3: 2 identifier rejected, 3 server unavailable, 4 bad user name or password, 5 not authorized.
+// A 'general' Group ID's clients get the grants of their credential (client-classes.ts).
+// Return codes per MQTT 3.1.1 3.2.2.3: 2 identifier rejected, 3 server unavailable, 4 bad user
+// name or password, 5 not authorized.
 import crypto from 'node:crypto';
 import type { Client } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
