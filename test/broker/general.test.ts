@@ -193,6 +193,22 @@ describe('general clients', () => {
     expect(groups.find((x) => x.group_id === k.groupId)?.client_class).toBe('ap');
   });
 
+  it('records no AP for a general client, as it does for an AP', async () => {
+    const apGroup = await f.newGroup();
+    const k = await generalGroup([{ actions: ['subscribe'], topics: [`${P}/#`] }]);
+    const aps = (groupId: string) =>
+      queryRows<{ client_id: string }>(f.platform.ctx.pool, 'SELECT client_id FROM aps WHERE group_id = ?', [
+        groupId,
+      ]);
+    const general = await connectDevice(f, k, 'sensor');
+    const ap = await connectDevice(f, apGroup, 'ap');
+    await waitFor('the AP recorded', async () => (await aps(apGroup.groupId)).length === 1);
+    await sleep(500);
+    expect(await aps(k.groupId)).toEqual([]);
+    await general.endAsync();
+    await ap.endAsync();
+  });
+
   it('delivers a P2P message only to its target, whatever the wildcard subscriptions of others', async () => {
     const k = await generalGroup([{ actions: ['publish', 'subscribe'], topics: [`${P}/#`] }]);
     const spy = await connectDevice(f, k, 'spy');
