@@ -3,8 +3,10 @@
 // audited and apply at once, P2P stays private to its target, Mosquitto's own clients work; and
 // server-side applications: issued once, publishing tasks and reading acks, revoked with a kick.
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import type { Aedes, Client } from 'aedes';
 import type { MqttClient } from 'mqtt';
+import mqttPacket, { generate, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacB64, loadPlatformSecret } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
@@ -191,6 +193,41 @@ describe('general clients', () => {
     expect(changes.map((a) => JSON.parse(a.after_json!) as unknown)).toEqual([{ clientClass: 'ap' }]);
     const groups = (await api('GET', '/groups')).json!.items as { group_id: string; client_class: string }[];
     expect(groups.find((x) => x.group_id === k.groupId)?.client_class).toBe('ap');
+  });
+
+  it('grants a persistent session QoS 1 for QoS 2 (the table has no QoS 2 offline), also for a SUBSCRIBE sent with the CONNECT', async () => {
+    const k = await generalGroup([{ actions: ['subscribe'], topics: [`${P}/q/#`] }]);
+    const suback = async (clean: boolean) => {
+      const clientId = `${k.groupId}@@@q${clean ? 'c' : 'p'}`;
+      const s = net.connect(f.broker.ports.tcp!, '127.0.0.1');
+      const packets: Packet[] = [];
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on('packet', (pk) => packets.push(pk));
+      s.on('data', (d) => parser.parse(d));
+      s.on('error', () => {});
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      // one write: the SUBSCRIBE is behind the CONNECT in the same read, queued until CONNACK
+      s.write(
+        Buffer.concat([
+          generate({
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 4,
+            clean,
+            keepalive: 60,
+            clientId,
+            username: `Signature|${k.accessKeyId}|${f.broker.instanceId}`,
+            password: Buffer.from(hmacB64(k.secret, clientId)),
+          }),
+          generate({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: `${P}/q/+`, qos: 2 }] }),
+        ]),
+      );
+      const ack = await waitFor('SUBACK', () => packets.find((pk) => pk.cmd === 'suback'));
+      s.destroy();
+      return (ack as Packet & { granted: number[] }).granted;
+    };
+    expect(await suback(false)).toEqual([1]);
+    expect(await suback(true)).toEqual([2]);
   });
 
   it('records no AP for a general client, as it does for an AP', async () => {
