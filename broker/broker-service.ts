@@ -14,6 +14,7 @@ import type { BrokerContext } from './broker-context.js';
 import type { DownlinkPublisher } from './downlink.js';
 import { EventQueues } from './event-queues.js';
 import { authenticateHook } from './hooks/authenticate.js';
+import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
@@ -125,6 +126,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       authenticate: authenticateHook(ctx, (c) => sessions?.authenticated(c)),
       authorizePublish: authorizePublishHook(ctx),
       authorizeSubscribe: authorizeSubscribeHook(ctx),
+      authorizeForward: authorizeForwardHook(),
       published: publishedHook(ctx),
     });
     // aedes emits 'error' for a failure no client owns: its will sweep (every 4 heartbeats) when

@@ -17,9 +17,19 @@ export {
   PARENT_TOPIC_RE,
   parseClientId,
   CLIENT_ID_MAX,
+  APP_CLIENT_RE,
   TOKEN_PERMS,
   type TokenPerms,
 } from './rules.js';
 export { hmacB64 } from './hooks/authenticate.js';
+export {
+  CLIENT_CLASSES,
+  POLICY_ACTIONS,
+  parsePolicies,
+  validFilter,
+  type ClientClass,
+  type Policy,
+} from './permissions.js';
+export * as applicationsRepo from './registry/applications-repo.js';
 export * from './uplink.js';
 export { createBrokerModule, type BrokerPorts } from './module.js';

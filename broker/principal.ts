@@ -1,6 +1,7 @@
 // Who is behind an MQTT connection, decided once by the authenticate hook and read by the
 // authorize hooks. Kept in a WeakMap so nothing is added to aedes' Client objects.
 import type { Client } from 'aedes';
+import type { ClientClass, Grants } from './permissions.js';
 import type { DeviceIdentity } from './rules.js';
 
 export type Principal =
@@ -12,10 +13,15 @@ export type Principal =
       write: boolean;
       /** Token auth: the connection's rights end with the token. */
       expiresAt: number | null;
-      /** Credential references a revocation matches ('ak:<id>', 'dc:<id>', 'tok:<id>'). */
+      /** Credential references a revocation matches ('ak:<id>', 'dc:<id>', 'tok:<id>', 'grp:<GroupID>'). */
       refs: string[];
+      /** The Group ID's class: 'ap' keeps the device contract, 'general' follows `grants`. */
+      clientClass: ClientClass;
+      /** A general client's topics (permissions.ts); empty for an AP. */
+      grants: Grants;
     }
-  | { kind: 'platform'; clientId: string; refs: string[] };
+  /** A server-side application, the platform's own identity ('platform') among them. */
+  | { kind: 'app'; clientId: string; appId: string; refs: string[] };
 
 const principals = new WeakMap<Client, Principal>();
 

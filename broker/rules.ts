@@ -9,6 +9,10 @@ export const DEVICE_ID_RE = /^[a-zA-Z0-9_-]{1,64}$/;
 export const PARENT_TOPIC_RE = /^[a-zA-Z0-9_-]{1,32}$/;
 /** The platform's own MQTT clients (the split-deployment downlink). Never a device's shape. */
 export const PLATFORM_CLIENT_RE = /^platform-[a-zA-Z0-9_-]{1,55}$/;
+/** Server-side applications' Client IDs (`app-…`). Never a device's shape, never the platform's. */
+export const APP_CLIENT_RE = /^app-[a-zA-Z0-9_-]{1,60}$/;
+/** An application's id, as issued (`APP…`), or the built-in `platform`. */
+export const APP_ID_RE = /^[A-Za-z0-9]{3,32}$/;
 
 /** What a token may do on its topics: read (subscribe), write (publish), or both. */
 export const TOKEN_PERMS = ['R', 'W', 'RW'] as const;

@@ -107,7 +107,8 @@ export class Sessions {
     extra: Partial<ConnectionEvent> = {},
   ): Promise<void> {
     const p = principalOf(c);
-    if (p?.kind !== 'device') return Promise.resolve(); // the platform's own connections are not APs
+    // the applications' (the platform's) connections and a general Group ID's clients are not APs
+    if (p?.kind !== 'device' || p.clientClass !== 'ap') return Promise.resolve();
     const s = this.of(c);
     const e: ConnectionEvent = {
       type,

@@ -7,11 +7,14 @@
 // accepted publish before it (still in the queue add, or in aedes' QoS 2 store) its PUBACK or
 // PUBREC and its delivery.
 // A publish over the payload limit is dropped, not refused: acknowledged (3.1.1 has no negative
-// PUBACK), logged, delivered to nobody, and the connection stays.
+// PUBACK), logged, delivered to nobody, and the connection stays. So is a publish of a 'general'
+// client outside its grants (client-classes.ts): a persistent session would otherwise resend it
+// after every reconnect and be closed again, forever.
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
 import { principalOf } from '../principal.js';
-import { parseClientId, parseTopic, topicsFor, GROUP_ID_RE } from '../rules.js';
+import { appMayPublish, generalPublishRefusal } from '../client-classes.js';
+import { parseTopic, topicsFor } from '../rules.js';
 import type { AuthorizePublishHook } from './types.js';
 
 export class PublishRefused extends Error {
@@ -90,17 +93,23 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
       drop(packet);
       return done(null);
     }
+    if (p.kind === 'device' && p.clientClass === 'general') {
+      const reason = generalPublishRefusal(ctx, p, packet.topic);
+      if (reason) {
+        ctx.log.warn({ clientId: client.id, topic: packet.topic.slice(0, 80), reason }, 'publish dropped');
+        drop(packet);
+      }
+      return done(null);
+    }
     // Wildcards and $-topics never reach here from a device: '$' cannot start a parent topic.
     const t = parseTopic(packet.topic);
     if (!t) return refuse('topic malformed or over 64 characters');
     if (!ctx.registry.hasParentTopic(t.parent)) return refuse('unknown parent topic');
 
-    if (p.kind === 'platform') {
-      const ok =
-        (t.kind === 'task' && t.rest.length === 1 && GROUP_ID_RE.test(t.rest[0])) ||
-        (t.kind === 'p2p' && t.rest.length === 1 && parseClientId(t.rest[0]) !== null);
-      return ok ? done(null) : refuse('the platform publishes only task and p2p topics');
-    }
+    if (p.kind === 'app')
+      return appMayPublish(packet.topic)
+        ? done(null)
+        : refuse('an application publishes only task and p2p topics');
 
     if (!p.write) return refuse('token without W');
     if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');

@@ -1,10 +1,12 @@
 // SUBSCRIBE: an AP subscribes only to its own group's task topic (ap-protocol.md); nobody
 // subscribes to a P2P topic (P2P is delivered without one); at most maxSubscriptions per client.
+// A 'general' client subscribes to filters inside its grants (client-classes.ts).
 // A refusal is granted 0x80 in SUBACK (MQTT 3.1.1 section 3.9.3), the connection stays.
 import type { Client } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
 import { grant } from '../granted.js';
 import { principalOf } from '../principal.js';
+import { generalSubscribeRefusal } from '../client-classes.js';
 import { parseTopic, topicsFor } from '../rules.js';
 import type { AuthorizeSubscribeHook } from './types.js';
 
@@ -24,9 +26,12 @@ export function authorizeSubscribeHook(ctx: BrokerContext): AuthorizeSubscribeHo
     if (!t) return refuse('topic filter malformed or over 64 characters');
     if (!ctx.registry.hasParentTopic(t.parent)) return refuse('unknown parent topic');
     if (t.kind === 'p2p') return refuse('P2P topics are delivered without a subscription');
-    if (p.kind === 'platform') {
+    if (p.kind === 'app') {
       if (t.kind !== 'ack' && t.kind !== 'status')
-        return refuse('the platform subscribes only to ack and status topics');
+        return refuse('an application subscribes only to ack and status topics');
+    } else if (p.clientClass === 'general') {
+      const reason = generalSubscribeRefusal(p, sub.topic);
+      if (reason) return refuse(reason);
     } else {
       if (!p.read) return refuse('token without R');
       if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');

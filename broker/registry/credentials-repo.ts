@@ -8,6 +8,8 @@ export interface AccessKeyRow {
   secret_sealed: string;
   description: string;
   group_ids: string | null;
+  /** JSON access policies for general Group IDs (permissions.ts); null = none */
+  permissions: string | null;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -24,6 +26,8 @@ export interface TokenRow {
   token_hash: string;
   access_key_id: string;
   perms: TokenPerms;
+  /** space-separated topic filters for general Group IDs; null = none */
+  topics: string | null;
   expires_at: Date;
   created_at: Date;
   revoked_at: Date | null;
@@ -31,13 +35,25 @@ export interface TokenRow {
 
 export const insertAccessKey = (
   db: Queryable,
-  k: { id: string; sealed: string; description: string; groupIds: string[] | null },
+  k: {
+    id: string;
+    sealed: string;
+    description: string;
+    groupIds: string[] | null;
+    permissions?: string | null;
+  },
 ) =>
   execute(
     db,
-    'INSERT INTO mqtt_access_keys (access_key_id, secret_sealed, description, group_ids) VALUES (?, ?, ?, ?)',
-    [k.id, k.sealed, k.description, k.groupIds ? k.groupIds.join(' ') : null],
+    'INSERT INTO mqtt_access_keys (access_key_id, secret_sealed, description, group_ids, permissions) VALUES (?, ?, ?, ?, ?)',
+    [k.id, k.sealed, k.description, k.groupIds ? k.groupIds.join(' ') : null, k.permissions ?? null],
   );
+
+export const setAccessKeyPermissions = (db: Queryable, id: string, permissions: string | null) =>
+  execute(db, 'UPDATE mqtt_access_keys SET permissions = ? WHERE access_key_id = ?', [permissions, id]);
+
+export const findAccessKeyForUpdate = async (db: Queryable, id: string) =>
+  queryOne<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys WHERE access_key_id = ? FOR UPDATE', [id]);
 
 export const findAccessKey = async (db: Queryable, id: string) =>
   queryOne<AccessKeyRow>(db, 'SELECT * FROM mqtt_access_keys WHERE access_key_id = ?', [id]);
@@ -91,12 +107,12 @@ export const deleteDeviceCredential = (db: Queryable, id: string) =>
 
 export async function insertToken(
   db: Queryable,
-  t: { hash: string; accessKeyId: string; perms: string; expiresAt: Date },
+  t: { hash: string; accessKeyId: string; perms: string; expiresAt: Date; topics?: string[] | null },
 ) {
   const r = await execute(
     db,
-    'INSERT INTO mqtt_tokens (token_hash, access_key_id, perms, expires_at) VALUES (?, ?, ?, ?)',
-    [t.hash, t.accessKeyId, t.perms, t.expiresAt],
+    'INSERT INTO mqtt_tokens (token_hash, access_key_id, perms, expires_at, topics) VALUES (?, ?, ?, ?, ?)',
+    [t.hash, t.accessKeyId, t.perms, t.expiresAt, t.topics?.length ? t.topics.join(' ') : null],
   );
   return String(r.insertId);
 }
@@ -110,7 +126,7 @@ export const findToken = async (db: Queryable, id: string) =>
 export const listTokens = (db: Queryable) =>
   queryRows<TokenRow>(
     db,
-    'SELECT id, access_key_id, perms, expires_at, created_at, revoked_at FROM mqtt_tokens ORDER BY id DESC LIMIT 500',
+    'SELECT id, access_key_id, perms, topics, expires_at, created_at, revoked_at FROM mqtt_tokens ORDER BY id DESC LIMIT 500',
   );
 
 export const revokeToken = (db: Queryable, id: string) =>

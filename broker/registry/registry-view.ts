@@ -1,9 +1,9 @@
 // What the broker reads from the registries. Parent topics are checked on every packet, so
 // they are held in memory and reloaded when any node announces a change on Redis pub/sub.
-// Group IDs, AccessKeys, device credentials and tokens are checked at each CONNECT: they are
-// cached per registry version (registry-channel.ts). Every CONNECT reads the version key (one
-// Redis GET); when it differs from the cache's, the cache is dropped and rows are read from
-// MySQL again. Writers set a new version after their transaction commits and before they report
+// Group IDs (with their client class), AccessKeys (with their policies), device credentials,
+// tokens and applications are checked at each CONNECT: they are cached per registry version
+// (registry-channel.ts). Every CONNECT reads the version key (one Redis GET); when it differs
+// from the cache's, the cache is dropped and rows are read from MySQL again. Writers set a new version after their transaction commits and before they report
 // the change done, so the next connection on every node sees it. Only rows that exist are
 // cached: an unknown Group ID or key is read from MySQL each time, so rows inserted without the
 // registry service (test fixtures, manual SQL) are seen at once too. Two answers are cached
@@ -13,7 +13,9 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Pool } from '../../server/db/pool.js';
+import { parsePolicies, type ClientClass, type Policy } from '../permissions.js';
 import { SecretBox } from './secret-box.js';
+import * as apps from './applications-repo.js';
 import * as creds from './credentials-repo.js';
 import { readSettings, type BrokerSettings } from './settings-repo.js';
 import * as topics from './topics-repo.js';
@@ -23,6 +25,12 @@ export interface AccessKey {
   secret: string;
   /** null = every group */
   groupIds: string[] | null;
+  /** access policies on general Group IDs */
+  policies: Policy[];
+}
+export interface Application {
+  id: string;
+  secret: string;
 }
 export interface DeviceCredential {
   clientId: string;
@@ -32,6 +40,8 @@ export interface Token {
   id: string;
   accessKeyId: string;
   perms: string;
+  /** topic filters on general Group IDs */
+  topics: string[];
   expiresAt: number;
 }
 
@@ -43,7 +53,8 @@ const MAX_ENTRIES = 50_000;
 /** One registry version's cache. In-flight loads are shared, so a burst of CONNECTs with one key reads MySQL once. */
 class Generation {
   readonly bornAt = Date.now();
-  readonly groups = new Map<string, Promise<boolean>>();
+  readonly groups = new Map<string, Promise<ClientClass | null>>();
+  readonly applications = new Map<string, Promise<Application | null>>();
   readonly accessKeys = new Map<string, Promise<AccessKey | null>>();
   readonly deviceCredentials = new Map<string, Promise<DeviceCredential | null>>();
   readonly tokens = new Map<string, Promise<Token | null>>();
@@ -85,12 +96,22 @@ export class RegistryRead {
     private readonly gen: Generation | null,
   ) {}
 
-  groupExists(groupId: string): Promise<boolean> {
+  /** The Group ID's client class, null when it is not registered. */
+  groupClass(groupId: string): Promise<ClientClass | null> {
     return cached(
       this.gen?.groups ?? null,
       groupId,
-      () => this.view.loadGroupExists(groupId),
-      (v) => v,
+      () => this.view.loadGroupClass(groupId),
+      (v) => v !== null,
+    );
+  }
+
+  application(id: string): Promise<Application | null> {
+    return cached(
+      this.gen?.applications ?? null,
+      id,
+      () => this.view.loadApplication(id),
+      (v) => v !== null,
     );
   }
 
@@ -200,8 +221,15 @@ export class RegistryView {
     this.gen = null;
   }
 
-  async loadGroupExists(groupId: string) {
-    return (await topics.findGroup(this.pool, groupId)) !== null;
+  async loadGroupClass(groupId: string): Promise<ClientClass | null> {
+    return (await topics.findGroup(this.pool, groupId))?.client_class ?? null;
+  }
+
+  async loadApplication(id: string): Promise<Application | null> {
+    const row = await apps.findApplication(this.pool, id);
+    if (!row || row.revoked_at || !row.secret_sealed) return null;
+    const secret = this.box.open(row.secret_sealed);
+    return secret === null ? null : { id, secret };
   }
 
   async loadAccessKey(id: string): Promise<AccessKey | null> {
@@ -209,7 +237,12 @@ export class RegistryView {
     if (!row || row.revoked_at) return null;
     const secret = this.box.open(row.secret_sealed);
     if (secret === null) return null;
-    return { id, secret, groupIds: row.group_ids === null ? null : row.group_ids.split(' ').filter(Boolean) };
+    return {
+      id,
+      secret,
+      groupIds: row.group_ids === null ? null : row.group_ids.split(' ').filter(Boolean),
+      policies: parsePolicies(row.permissions),
+    };
   }
 
   async loadDeviceCredential(id: string): Promise<DeviceCredential | null> {
@@ -238,6 +271,7 @@ export class RegistryView {
       id: String(row.id),
       accessKeyId: row.access_key_id,
       perms: row.perms,
+      topics: (row.topics ?? '').split(' ').filter(Boolean),
       expiresAt: row.expires_at.getTime(),
     };
   }

@@ -1,6 +1,7 @@
 // Parent topics and Group IDs (migrations/003_broker_registry.sql).
 import type { Queryable } from '../../server/db/pool.js';
 import { execute, queryOne, queryRows } from '../../server/db/query.js';
+import type { ClientClass } from '../permissions.js';
 
 export interface ParentTopicRow {
   name: string;
@@ -10,6 +11,7 @@ export interface ParentTopicRow {
 export interface GroupRow {
   group_id: string;
   description: string;
+  client_class: ClientClass;
   created_at: Date;
 }
 
@@ -45,15 +47,39 @@ export async function insertFirstParentTopic(
 }
 
 export const listGroups = (db: Queryable) =>
-  queryRows<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups ORDER BY group_id');
+  queryRows<GroupRow>(
+    db,
+    'SELECT group_id, description, client_class, created_at FROM mqtt_groups ORDER BY group_id',
+  );
 
 export const findGroup = (db: Queryable, groupId: string) =>
-  queryOne<GroupRow>(db, 'SELECT group_id, description, created_at FROM mqtt_groups WHERE group_id = ?', [
+  queryOne<GroupRow>(
+    db,
+    'SELECT group_id, description, client_class, created_at FROM mqtt_groups WHERE group_id = ?',
+    [groupId],
+  );
+
+export const findGroupForUpdate = (db: Queryable, groupId: string) =>
+  queryOne<GroupRow>(
+    db,
+    'SELECT group_id, description, client_class, created_at FROM mqtt_groups WHERE group_id = ? FOR UPDATE',
+    [groupId],
+  );
+
+export const insertGroup = (
+  db: Queryable,
+  groupId: string,
+  description: string,
+  clientClass: ClientClass = 'ap',
+) =>
+  execute(db, 'INSERT INTO mqtt_groups (group_id, description, client_class) VALUES (?, ?, ?)', [
     groupId,
+    description,
+    clientClass,
   ]);
 
-export const insertGroup = (db: Queryable, groupId: string, description: string) =>
-  execute(db, 'INSERT INTO mqtt_groups (group_id, description) VALUES (?, ?)', [groupId, description]);
+export const setGroupClass = (db: Queryable, groupId: string, clientClass: ClientClass) =>
+  execute(db, 'UPDATE mqtt_groups SET client_class = ? WHERE group_id = ?', [clientClass, groupId]);
 
 export const deleteGroup = (db: Queryable, groupId: string) =>
   execute(db, 'DELETE FROM mqtt_groups WHERE group_id = ?', [groupId]);

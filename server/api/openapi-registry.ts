@@ -4,8 +4,11 @@
 import * as out from '../registry/registry-api-schemas.js';
 import {
   accessKeyInput,
+  applicationInput,
   deviceCredentialInput,
+  groupClassInput,
   groupInput,
+  permissionsInput,
   parentTopicInput,
   settingsInput,
   tokenInput,
@@ -40,6 +43,13 @@ export const registrySchemas = {
   TokenCreate: tokenInput,
   IssuedToken: out.IssuedToken,
   ClientSession: out.SessionInfo,
+  RegistryGroupClassUpdate: groupClassInput,
+  RegistryGroupClass: out.GroupClass,
+  AccessKeyPermissionsUpdate: permissionsInput,
+  AccessKeyPermissions: out.AccessKeyPermissions,
+  ApplicationList: out.ApplicationList,
+  ApplicationCreate: applicationInput,
+  IssuedApplication: out.IssuedApplication,
 };
 
 const P = '/api/v1/registry';
@@ -208,6 +218,48 @@ export const registryPaths = {
     }),
   },
   [`${P}/tokens/{id}/revoke`]: action('revokeToken', 'Revoke a token', id('Token id'), 'token'),
+  [`${P}/groups/{groupId}/class`]: {
+    put: {
+      operationId: 'setRegistryGroupClass',
+      tags,
+      summary:
+        "Choose a Group ID's client class (ap or general); its clients are disconnected to reconnect under it (scope admin)",
+      parameters: [pathParam('groupId', 'Group ID')],
+      requestBody: body('RegistryGroupClassUpdate'),
+      responses: { 200: json('RegistryGroupClass', 'The class now'), ...errors, ...notFound('Group ID') },
+    },
+  },
+  [`${P}/access-keys/{id}/permissions`]: {
+    put: {
+      operationId: 'setAccessKeyPermissions',
+      tags,
+      summary:
+        "Replace an AccessKey's access policies on general Group IDs; its clients are disconnected to reconnect under them (scope admin)",
+      parameters: [id('AccessKey id')],
+      requestBody: body('AccessKeyPermissionsUpdate'),
+      responses: {
+        200: json('AccessKeyPermissions', 'The policies now'),
+        ...errors,
+        ...notFound('AccessKey'),
+        ...conflict('The AccessKey is revoked'),
+      },
+    },
+  },
+  [`${P}/applications`]: {
+    ...list('listApplications', 'Server-side applications, without their secrets', 'ApplicationList'),
+    ...create(
+      'issueApplication',
+      'Issue a server-side application identity (publishes tasks and P2P, subscribes to acks and status)',
+      'ApplicationCreate',
+      'IssuedApplication',
+    ),
+  },
+  [`${P}/applications/{id}/revoke`]: action(
+    'revokeApplication',
+    'Revoke an application; its clients are disconnected on every node',
+    id('Application id'),
+    'application',
+  ),
   [`${P}/sessions/{clientId}`]: {
     get: {
       operationId: 'getClientSession',

@@ -6,7 +6,14 @@ import { requireScope } from '../auth/api-auth.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InstanceInfo } from './instance-info.js';
 import type { RegistryService } from './registry-service.js';
-import { listJson, sessionJson, withoutSecret } from './registry-serializers.js';
+import {
+  accessKeyJson,
+  applicationJson,
+  listJson,
+  sessionJson,
+  tokenJson,
+  withoutSecret,
+} from './registry-serializers.js';
 
 const P = '/api/v1/registry';
 const str = (v: unknown) => String(v ?? '');
@@ -48,16 +55,22 @@ export function registryApiRoutes(
     app.post(`${P}/groups`, admin, async (req, res) => {
       res.status(201).json(await reg.createGroup(req.actor, body(req)));
     });
+    app.put(`${P}/groups/:groupId/class`, admin, async (req, res) => {
+      res.json(await reg.setGroupClass(req.actor, str(req.params.groupId), body(req)));
+    });
     app.delete(`${P}/groups/:groupId`, admin, async (req, res) => {
       await reg.deleteGroup(req.actor, str(req.params.groupId));
       res.status(204).end();
     });
 
     app.get(`${P}/access-keys`, admin, async (_req, res) => {
-      res.json(listJson((await reg.listAccessKeys()).map(withoutSecret)));
+      res.json(listJson((await reg.listAccessKeys()).map(accessKeyJson)));
     });
     app.post(`${P}/access-keys`, admin, async (req, res) => {
       res.status(201).json(await reg.issueAccessKey(req.actor, body(req)));
+    });
+    app.put(`${P}/access-keys/:id/permissions`, admin, async (req, res) => {
+      res.json(await reg.setAccessKeyPermissions(req.actor, str(req.params.id), body(req)));
     });
     app.post(`${P}/access-keys/:id/revoke`, admin, async (req, res) => {
       await reg.revokeAccessKey(req.actor, str(req.params.id));
@@ -79,13 +92,24 @@ export function registryApiRoutes(
     });
 
     app.get(`${P}/tokens`, admin, async (_req, res) => {
-      res.json(listJson(await reg.listTokens()));
+      res.json(listJson((await reg.listTokens()).map(tokenJson)));
     });
     app.post(`${P}/tokens`, admin, async (req, res) => {
       res.status(201).json(await reg.issueToken(req.actor, body(req)));
     });
     app.post(`${P}/tokens/:id/revoke`, admin, async (req, res) => {
       await reg.revokeToken(req.actor, str(req.params.id));
+      res.status(204).end();
+    });
+
+    app.get(`${P}/applications`, admin, async (_req, res) => {
+      res.json(listJson((await reg.listApplications()).map(applicationJson)));
+    });
+    app.post(`${P}/applications`, admin, async (req, res) => {
+      res.status(201).json(await reg.issueApplication(req.actor, body(req)));
+    });
+    app.post(`${P}/applications/:id/revoke`, admin, async (req, res) => {
+      await reg.revokeApplication(req.actor, str(req.params.id));
       res.status(204).end();
     });
 

@@ -2,7 +2,7 @@
 // document; the requests are the inputs of registry-schemas.ts, which the service parses with.
 // Listed rows keep the column names of broker/registry/*-repo.ts; times are ISO-8601 strings.
 import { z } from 'zod';
-import { TOKEN_PERMS } from '../../broker/index.js';
+import { CLIENT_CLASSES, POLICY_ACTIONS, TOKEN_PERMS } from '../../broker/index.js';
 
 const ts = z.string().meta({ format: 'date-time' });
 const list = <T extends z.ZodType>(row: T) => z.object({ items: z.array(row) });
@@ -10,7 +10,15 @@ const list = <T extends z.ZodType>(row: T) => z.object({ items: z.array(row) });
 export const ParentTopic = z.object({ name: z.string(), description: z.string(), created_at: ts });
 export const ParentTopicList = list(ParentTopic);
 
-export const Group = z.object({ group_id: z.string(), description: z.string(), created_at: ts });
+const clientClass = z.enum(CLIENT_CLASSES);
+const policies = z.array(z.object({ actions: z.array(z.enum(POLICY_ACTIONS)), topics: z.array(z.string()) }));
+
+export const Group = z.object({
+  group_id: z.string(),
+  description: z.string(),
+  client_class: clientClass,
+  created_at: ts,
+});
 export const GroupList = list(Group);
 
 export const AccessKeyList = list(
@@ -18,6 +26,7 @@ export const AccessKeyList = list(
     access_key_id: z.string(),
     description: z.string(),
     group_ids: z.string().nullable().meta({ description: 'Space-separated Group IDs; null = every group' }),
+    permissions: policies.meta({ description: 'Access policies on general Group IDs' }),
     created_at: ts,
     revoked_at: ts.nullable(),
   }),
@@ -27,6 +36,7 @@ export const IssuedAccessKey = z
     accessKeyId: z.string(),
     accessKeySecret: z.string(),
     groupIds: z.array(z.string()).nullable().meta({ description: 'null = every group' }),
+    permissions: policies,
   })
   .meta({ description: 'The secret is shown in this answer only' });
 
@@ -48,6 +58,7 @@ export const TokenList = list(
     id: z.string(),
     access_key_id: z.string(),
     perms: z.enum(TOKEN_PERMS),
+    topics: z.array(z.string()),
     expires_at: ts,
     created_at: ts,
     revoked_at: ts.nullable(),
@@ -59,6 +70,7 @@ export const IssuedToken = z
     token: z.string(),
     accessKeyId: z.string(),
     perms: z.enum(TOKEN_PERMS),
+    topics: z.array(z.string()),
     expiresAt: ts,
   })
   .meta({ description: 'The token is shown in this answer only' });
@@ -81,3 +93,19 @@ export const SessionInfo = z.object({
   ip: z.string().nullable().optional(),
   since: ts.optional().meta({ description: 'When the current connection was made' }),
 });
+
+export const GroupClass = z.object({ groupId: z.string(), clientClass });
+export const AccessKeyPermissions = z.object({ accessKeyId: z.string(), permissions: policies });
+
+export const ApplicationList = list(
+  z.object({
+    appId: z.string(),
+    description: z.string(),
+    builtin: z.boolean().meta({ description: "The platform's own identity (Platform|<InstanceId>)" }),
+    createdAt: ts,
+    revokedAt: ts.nullable(),
+  }),
+);
+export const IssuedApplication = z
+  .object({ appId: z.string(), appSecret: z.string(), description: z.string() })
+  .meta({ description: 'The secret is shown in this answer only' });

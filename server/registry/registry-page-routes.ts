@@ -6,6 +6,8 @@ import { AppError, ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import type { InstanceInfo } from './instance-info.js';
+import { policiesFromText, policiesToText } from './policy-form.js';
+import { accessKeyJson } from './registry-serializers.js';
 import type { RegistryService } from './registry-service.js';
 
 const list = (v: unknown) =>
@@ -36,7 +38,9 @@ export function registryPageRoutes(
     const credentialsPage = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('registry/credentials', {
         title: res.req.t('registry.credentialsTitle'),
-        accessKeys: await reg.listAccessKeys(),
+        accessKeys: (await reg.listAccessKeys()).map(accessKeyJson),
+        policiesToText,
+        applications: await reg.listApplications(),
         deviceCredentials: await reg.listDeviceCredentials(),
         tokens: await reg.listTokens(),
         issued: null,
@@ -101,6 +105,13 @@ export function registryPageRoutes(
       ),
     );
     app.post(
+      '/admin/mqtt/groups/:id/class',
+      admin,
+      act(instancePage, back('/admin/mqtt', 'registry.groupClassSaved'), (req) =>
+        reg.setGroupClass(req.actor, String(req.params.id), req.body),
+      ),
+    );
+    app.post(
       '/admin/mqtt/groups/:id/delete',
       admin,
       act(instancePage, back('/admin/mqtt', 'registry.groupDeleted'), (req) =>
@@ -116,6 +127,16 @@ export function registryPageRoutes(
         reg.issueAccessKey(req.actor, {
           description: req.body.description,
           groupIds: list(req.body.groupIds),
+          permissions: policiesFromText(req.body.permissions),
+        }),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/access-keys/:id/permissions',
+      admin,
+      act(credentialsPage, back('/admin/mqtt/credentials', 'registry.permissionsSaved'), (req) =>
+        reg.setAccessKeyPermissions(req.actor, String(req.params.id), {
+          permissions: policiesFromText(req.body.permissions),
         }),
       ),
     );
@@ -146,7 +167,21 @@ export function registryPageRoutes(
     app.post(
       '/admin/mqtt/tokens',
       admin,
-      act(credentialsPage, showIssued, (req) => reg.issueToken(req.actor, req.body)),
+      act(credentialsPage, showIssued, (req) =>
+        reg.issueToken(req.actor, { ...req.body, topics: list(req.body.topics) }),
+      ),
+    );
+    app.post(
+      '/admin/mqtt/applications',
+      admin,
+      act(credentialsPage, showIssued, (req) => reg.issueApplication(req.actor, req.body)),
+    );
+    app.post(
+      '/admin/mqtt/applications/:id/revoke',
+      admin,
+      act(credentialsPage, back('/admin/mqtt/credentials', 'registry.applicationRevoked'), (req) =>
+        reg.revokeApplication(req.actor, String(req.params.id)),
+      ),
     );
     app.post(
       '/admin/mqtt/tokens/:id/revoke',

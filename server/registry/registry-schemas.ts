@@ -1,6 +1,14 @@
 // Input rules of the registries (the formats of docs/ap-protocol.md and docs/glossary.md), shared by the admin pages and the REST API.
 import { z } from 'zod';
-import { GROUP_ID_RE, PARENT_TOPIC_RE, TOKEN_PERMS, parseClientId } from '../../broker/index.js';
+import {
+  CLIENT_CLASSES,
+  GROUP_ID_RE,
+  PARENT_TOPIC_RE,
+  POLICY_ACTIONS,
+  TOKEN_PERMS,
+  parseClientId,
+  validFilter,
+} from '../../broker/index.js';
 import { ValidationError } from '../core/errors.js';
 
 const description = z.string().trim().max(255).default('');
@@ -10,16 +18,48 @@ export const parentTopicInput = z.object({
   description,
 });
 
+const clientClass = z.enum(CLIENT_CLASSES).meta({
+  description:
+    "ap: the device contract (docs/ap-protocol.md); general: what each credential's permissions allow",
+});
+
 export const groupInput = z.object({
   groupId: z.string().trim().regex(GROUP_ID_RE, 'GID_ or GID- then letters, digits, - or _; 7-64 characters'),
   description,
+  clientClass: clientClass.default('ap'),
+});
+
+export const groupClassInput = z.object({ clientClass });
+
+/** A topic filter under a parent topic (its first level: no wildcard, no `$`), at most 64 characters. */
+export const topicFilter = z
+  .string()
+  .trim()
+  .max(64)
+  .refine(
+    (f) => validFilter(f) && PARENT_TOPIC_RE.test(f.split('/')[0]),
+    'a topic filter under a parent topic, e.g. esl/sensors/#',
+  );
+
+export const policyInput = z.object({
+  actions: z.array(z.enum(POLICY_ACTIONS)).min(1).max(2),
+  topics: z.array(topicFilter).min(1).max(30),
+});
+
+export const permissionsInput = z.object({
+  permissions: z.array(policyInput).max(20).meta({
+    description: 'Access policies on general Group IDs; empty = none (AP Group IDs ignore them)',
+  }),
 });
 
 export const accessKeyInput = z.object({
   description,
   /** empty = every group */
   groupIds: z.array(z.string().trim().regex(GROUP_ID_RE, 'not a Group ID')).max(1000).default([]),
+  permissions: permissionsInput.shape.permissions.default([]),
 });
+
+export const applicationInput = z.object({ description });
 
 export const deviceCredentialInput = z.object({
   clientId: z
@@ -34,6 +74,11 @@ export const tokenInput = z.object({
     .trim()
     .regex(/^[A-Za-z0-9]{8,32}$/, 'an AccessKey id'),
   perms: z.enum(TOKEN_PERMS),
+  topics: z
+    .array(topicFilter)
+    .max(30)
+    .default([])
+    .meta({ description: "The filters the token's rights apply to on general Group IDs" }),
   ttlSeconds: z.coerce
     .number()
     .int()

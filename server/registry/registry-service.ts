@@ -9,9 +9,11 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
+  applicationsRepo as apps,
   announceRegistryChange,
   bumpRegistryVersion,
   credentialsRepo as creds,
+  parsePolicies,
   settingsRepo,
   type BrokerSettings,
   sha256,
@@ -26,8 +28,11 @@ import type { Logger } from '../core/logger.js';
 import { withTx, type Pool } from '../db/pool.js';
 import {
   accessKeyInput,
+  applicationInput,
   deviceCredentialInput,
+  groupClassInput,
   groupInput,
+  permissionsInput,
   parentTopicInput,
   parse,
   settingsInput,
@@ -154,7 +159,7 @@ export class RegistryService {
   async createGroup(actor: Actor, input: unknown) {
     const v = parse(groupInput, input);
     await this.tx(async (c) => {
-      await topics.insertGroup(c, v.groupId, v.description).catch((err: unknown) => {
+      await topics.insertGroup(c, v.groupId, v.description, v.clientClass).catch((err: unknown) => {
         throw isDup(err) ? new ConflictError(`Group ID ${v.groupId} exists already.`) : err;
       });
       await appendAudit(c, actor, [
@@ -162,6 +167,32 @@ export class RegistryService {
       ]);
     });
     return v;
+  }
+
+  /**
+   * Chooses the Group ID's client class; its connected clients are disconnected on every node,
+   * so each reconnects under the new rules (an AP under 'general' would otherwise keep its old ones).
+   */
+  async setGroupClass(actor: Actor, groupId: string, input: unknown) {
+    const v = parse(groupClassInput, input);
+    const changed = await this.tx(async (c) => {
+      const row = await topics.findGroupForUpdate(c, groupId);
+      if (!row) throw new NotFoundError('No such Group ID.');
+      if (row.client_class === v.clientClass) return false;
+      await topics.setGroupClass(c, groupId, v.clientClass);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.group.class_changed',
+          objectType: 'mqtt_group',
+          objectId: groupId,
+          before: { clientClass: row.client_class },
+          after: { clientClass: v.clientClass },
+        },
+      ]);
+      return true;
+    });
+    if (changed) await this.changed({ type: 'kick', ref: `grp:${groupId}` });
+    return { groupId, clientClass: v.clientClass };
   }
 
   async deleteGroup(actor: Actor, groupId: string) {
@@ -208,17 +239,40 @@ export class RegistryService {
         sealed: this.box.seal(secret),
         description: v.description,
         groupIds,
+        permissions: v.permissions.length ? JSON.stringify(v.permissions) : null,
       });
       await appendAudit(c, actor, [
         {
           action: 'mqtt.access_key.issued',
           objectType: 'mqtt_access_key',
           objectId: id,
-          after: { description: v.description, groupIds },
+          after: { description: v.description, groupIds, permissions: v.permissions },
         },
       ]);
     });
-    return { accessKeyId: id, accessKeySecret: secret, groupIds };
+    return { accessKeyId: id, accessKeySecret: secret, groupIds, permissions: v.permissions };
+  }
+
+  /** Replaces an AccessKey's access policies; its clients reconnect under the new ones. */
+  async setAccessKeyPermissions(actor: Actor, id: string, input: unknown) {
+    const v = parse(permissionsInput, input);
+    await this.tx(async (c) => {
+      const row = await creds.findAccessKeyForUpdate(c, id);
+      if (!row) throw new NotFoundError('No such AccessKey.');
+      if (row.revoked_at) throw new ConflictError('AccessKey is revoked already.');
+      await creds.setAccessKeyPermissions(c, id, v.permissions.length ? JSON.stringify(v.permissions) : null);
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.access_key.permissions_changed',
+          objectType: 'mqtt_access_key',
+          objectId: id,
+          before: { permissions: parsePolicies(row.permissions) },
+          after: { permissions: v.permissions },
+        },
+      ]);
+    });
+    await this.changed({ type: 'kick', ref: `ak:${id}` });
+    return { accessKeyId: id, permissions: v.permissions };
   }
 
   async revokeAccessKey(actor: Actor, id: string) {
@@ -317,18 +371,31 @@ export class RegistryService {
         accessKeyId: v.accessKeyId,
         perms: v.perms,
         expiresAt,
+        topics: v.topics,
       });
       await appendAudit(c, actor, [
         {
           action: 'mqtt.token.issued',
           objectType: 'mqtt_token',
           objectId: id,
-          after: { accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() },
+          after: {
+            accessKeyId: v.accessKeyId,
+            perms: v.perms,
+            topics: v.topics,
+            expiresAt: expiresAt.toISOString(),
+          },
         },
       ]);
       return id;
     });
-    return { id, token, accessKeyId: v.accessKeyId, perms: v.perms, expiresAt: expiresAt.toISOString() };
+    return {
+      id,
+      token,
+      accessKeyId: v.accessKeyId,
+      perms: v.perms,
+      topics: v.topics,
+      expiresAt: expiresAt.toISOString(),
+    };
   }
 
   async revokeToken(actor: Actor, id: string) {
@@ -339,6 +406,47 @@ export class RegistryService {
       await appendAudit(c, actor, [{ action: 'mqtt.token.revoked', objectType: 'mqtt_token', objectId: id }]);
     });
     await this.changed({ type: 'kick', ref: `tok:${id}` });
+  }
+
+  listApplications() {
+    return apps.listApplications(this.pool);
+  }
+
+  /** A server-side application's identity; the secret is returned once and kept sealed. */
+  async issueApplication(actor: Actor, input: unknown) {
+    const v = parse(applicationInput, input);
+    const id = `APP${alnum(17)}`;
+    const secret = alnum(30);
+    await this.tx(async (c) => {
+      await apps.insertApplication(c, { id, sealed: this.box.seal(secret), description: v.description });
+      await appendAudit(c, actor, [
+        {
+          action: 'mqtt.application.issued',
+          objectType: 'mqtt_application',
+          objectId: id,
+          after: { description: v.description },
+        },
+      ]);
+    });
+    return { appId: id, appSecret: secret, description: v.description };
+  }
+
+  /** Revokes an application: refused from now on and disconnected on every node. */
+  async revokeApplication(actor: Actor, id: string) {
+    await this.tx(async (c) => {
+      const row = await apps.findApplicationForUpdate(c, id);
+      if (!row) throw new NotFoundError('No such application.');
+      if (row.builtin)
+        throw new ConflictError(
+          "This is the platform's own identity: change PLATFORM_MQTT_SECRET on every node instead.",
+        );
+      if ((await apps.revokeApplication(c, id)).affectedRows === 0)
+        throw new ConflictError('Application is revoked already.');
+      await appendAudit(c, actor, [
+        { action: 'mqtt.application.revoked', objectType: 'mqtt_application', objectId: id },
+      ]);
+    });
+    await this.changed({ type: 'kick', ref: `app:${id}` });
   }
 
   getSettings(): Promise<BrokerSettings> {

@@ -107,13 +107,33 @@ describe('OpenAPI document against the live API', () => {
     ).toBe(409);
     await call('POST', '/api/v1/registry/groups', '/api/v1/registry/groups', { groupId: 'GID_DOCS_2' });
     await call('GET', '/api/v1/registry/groups', '/api/v1/registry/groups');
+    await call('PUT', '/api/v1/registry/groups/{groupId}/class', '/api/v1/registry/groups/GID_DOCS_2/class', {
+      clientClass: 'general',
+    });
     await call('DELETE', '/api/v1/registry/groups/{groupId}', '/api/v1/registry/groups/GID_DOCS_2');
     const ak = (
       await call('POST', '/api/v1/registry/access-keys', '/api/v1/registry/access-keys', {
         description: 'APs',
       })
     ).body;
+    await call(
+      'PUT',
+      '/api/v1/registry/access-keys/{id}/permissions',
+      `/api/v1/registry/access-keys/${ak.accessKeyId}/permissions`,
+      { permissions: [{ actions: ['publish', 'subscribe'], topics: ['docs/sensors/#'] }] },
+    );
     await call('GET', '/api/v1/registry/access-keys', '/api/v1/registry/access-keys');
+    const app = (
+      await call('POST', '/api/v1/registry/applications', '/api/v1/registry/applications', {
+        description: 'ERP bridge',
+      })
+    ).body;
+    await call('GET', '/api/v1/registry/applications', '/api/v1/registry/applications');
+    await call(
+      'POST',
+      '/api/v1/registry/applications/{id}/revoke',
+      `/api/v1/registry/applications/${app.appId}/revoke`,
+    );
     const spare = (await call('POST', '/api/v1/registry/access-keys', '/api/v1/registry/access-keys', {}))
       .body;
     await call(

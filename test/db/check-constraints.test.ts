@@ -2,7 +2,7 @@
 // in the code, and the two agree: read back from information_schema of a freshly migrated
 // database, so a migration and its constant cannot drift apart unnoticed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PERMS } from '../../broker/index.js';
+import { CLIENT_CLASSES, TOKEN_PERMS } from '../../broker/index.js';
 import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
 import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
@@ -16,6 +16,7 @@ import { migratedDatabase } from '../support/env.js';
 const DECLARED: Record<string, readonly string[]> = {
   'users.role': USER_ROLES,
   'mqtt_tokens.perms': TOKEN_PERMS,
+  'mqtt_groups.client_class': CLIENT_CLASSES,
   'price_schedules.state': SCHEDULE_STATES,
   'price_schedules.kind': SCHEDULE_KINDS,
   'price_imports.state': IMPORT_STATES,
