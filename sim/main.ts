@@ -24,6 +24,8 @@ const { values: a } = parseArgs({
     'instance-id': { type: 'string' },
     'credentials-file': { type: 'string' },
     'device-prefix': { type: 'string', default: 'SIM' },
+    // label command capabilities every AP declares (docs/ap-protocol.md section 12), e.g. led,page
+    'command-caps': { type: 'string', default: '' },
     'latency-ms': { type: 'string', default: '0' },
     'failure-rate': { type: 'string', default: '0' },
     'duplicate-rate': { type: 'string', default: '0' },
@@ -103,6 +105,9 @@ async function main() {
     credentials: creds,
     deviceCredentials,
     devicePrefix: a['device-prefix'],
+    commandCaps: a['command-caps']!.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     knobs: {
       latencyMs: num('latency-ms', 0, 600_000),
       failureRate: num('failure-rate', 0, 1),
