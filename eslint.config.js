@@ -25,6 +25,7 @@ const MAY_IMPORT = {
   'server/catalog': DOMAIN,
   'server/render': [...DOMAIN, 'server/tasks'],
   'server/commands': [...DOMAIN, 'server/tasks', 'broker'],
+  'server/aisle': [...DOMAIN, 'server/catalog', 'server/commands'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
   'server/api': [

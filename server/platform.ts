@@ -5,6 +5,7 @@
 // reverse) and routes are mounted.
 import { createBrokerModule } from '../broker/index.js';
 import { createApiModule } from './api/module.js';
+import { createAisleModule } from './aisle/module.js';
 import { createAuditModule } from './audit/module.js';
 import { createAuthModule } from './auth/module.js';
 import { createCatalogModule } from './catalog/module.js';
@@ -76,6 +77,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     commandAcks: commands.ports.commandAcks,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
+  const aisle = createAisleModule(ctx, { labels: catalog.ports.labels, commands: commands.ports.commands });
   const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
   const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
   const webhooks = createWebhooksModule(ctx, roles);
@@ -95,6 +97,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     render,
     tasks,
     catalog,
+    aisle,
     dashboard,
     alerts,
     webhooks,
