@@ -1,4 +1,5 @@
-// `npm run sim`: simulated smart APs over real MQTT (ap-protocol.md v1).
+// `npm run sim`: simulated smart APs over real MQTT (ap-protocol.md v1; `--command-caps led,page`
+// makes them carry out label commands, section 12).
 //   npm run sim -- --mysql-url mysql://... --groups GID_S001,GID_S002 --aps-per-group 4 \
 //     --url mqtt://localhost:1883 --access-key-id LTAI... --access-key-secret ... --instance-id ...
 // The labels of each group are read from the platform's database and dealt to its APs.
