@@ -3,6 +3,7 @@
 // once with the reason, an AP that never answers lets it time out, a v1 AP without the caps gets
 // nothing and the request is refused; bad input is a 400 naming the field. Real MariaDB, Redis,
 // MQTT sockets and simulated APs.
+import crypto from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
@@ -269,6 +270,48 @@ describe('label commands over P2P', () => {
     expect(done.state).toBe('timed_out');
   });
 
+  it("an AP's failed answer fails the command with the AP's error; a repeat of it changes nothing", async () => {
+    const r = await api('POST', `/api/v1/labels/${L[3]}/commands`, { command: 'flash' });
+    await commandState(r.body.id, (c) => c.state === 'sent' || c.state === 'timed_out');
+    const failed = JSON.stringify({
+      v: 1,
+      type: 'command.ack',
+      cmdId: r.body.cmdId,
+      labelId: L[3],
+      status: 'failed',
+      error: 'label_unreachable',
+    });
+    await silent.publishAsync(`${f.parent}/ack/${g.groupId}/SILENT`, failed, { qos: 1 });
+    const done = await commandState(r.body.id, (c) => c.state !== 'sent');
+    expect(done).toMatchObject({ state: 'failed', reason: 'ap_error', apError: 'label_unreachable' });
+    const ok = JSON.stringify({
+      v: 1,
+      type: 'command.ack',
+      cmdId: r.body.cmdId,
+      labelId: L[3],
+      status: 'ok',
+    });
+    await silent.publishAsync(`${f.parent}/ack/${g.groupId}/SILENT`, ok, { qos: 1 });
+    // a later command of the same AP is applied after it, so the repeat was handled by then
+    const next = await api('POST', `/api/v1/labels/${L[0]}/commands`, { command: 'flash' });
+    await commandState(next.body.id, (c) => c.state === 'acked');
+    expect((await api('GET', `/api/v1/label-commands/${r.body.id}`, undefined, readKey)).body.state).toBe(
+      'failed',
+    );
+  });
+
+  it('a queued command whose job was lost (Redis away when it was asked for) is sent by the sweep', async () => {
+    const uid = crypto.randomUUID();
+    await q(
+      `INSERT INTO label_commands (uid, label_id, store_id, kind, colour, pattern, duration_s, state, ap_client_id, requested_by, created_at)
+       VALUES (?, ?, ?, 'flash', 'cyan', 'solid', 5, 'queued', ?, 'test', NOW(3) - INTERVAL 10 SECOND)`,
+      [uid, L[1], s.storeId, `${g.groupId}@@@CMD`],
+    );
+    const done = await commandState(uid, (c) => c.state === 'acked');
+    expect(done.cmdId).toBe(uid);
+    expect(ap.ledOn(L[1])).toMatchObject({ colour: 'cyan', pattern: 'solid' });
+  });
+
   it("bulk: find all of a product's labels, each through its own AP", async () => {
     const r = await api('POST', `/api/v1/products/${encodeURIComponent(sku[0])}/label-commands`, {
       command: 'find',
@@ -323,6 +366,33 @@ describe('label commands in the UI', () => {
       },
     );
     expect(after).toMatch(/data-state="acked"/);
+  });
+
+  it("the product page's form flashes all its labels and lands on the batch's list", async () => {
+    const page = await admin.get(`/catalog/products/${s.productIds[0]}`);
+    expect(page.text).toContain('data-testid="bulk-form"');
+    const r = await admin.post(`/catalog/products/${s.productIds[0]}/label-commands`, {
+      command: 'flash',
+      colour: 'magenta',
+      pattern: 'blink',
+      durationSeconds: '20',
+      store: '',
+    });
+    expect(r.status).toBe(302);
+    expect(r.location).toMatch(/^\/commands\?batch=[0-9a-f-]{36}$/);
+    const list = await waitFor('both acked', async () => (await admin.get(r.location!)).text, {
+      until: (t) => (t.match(/<tr data-cmd="[^"]+" data-state="acked"/g) ?? []).length === 2,
+    });
+    expect(list).toContain(L[0]);
+    expect(list).toContain(L[1]);
+    expect(ap.ledOn(L[0])).toMatchObject({ colour: 'magenta' });
+    const bad = await admin.post(`/catalog/products/${s.productIds[0]}/label-commands`, {
+      command: 'flash',
+      durationSeconds: '999',
+    });
+    expect(bad.location).toBe(`/catalog/products/${s.productIds[0]}`);
+    const shown = await admin.get(bad.location!);
+    expect(shown.text).toContain('must be 1 to 300 seconds');
   });
 
   it("a v1 AP's label says its AP cannot do it and offers no active button", async () => {
