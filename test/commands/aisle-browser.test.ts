@@ -185,3 +185,59 @@ describe('the aisle page on a phone', () => {
       }
   });
 });
+
+describe('the aisle page where the browser can read barcodes', () => {
+  it('shows Scan, opens the camera in the page and looks up the barcode it reads', async () => {
+    // Chromium's fake camera, and a BarcodeDetector standing in for the platform one headless
+    // Chromium lacks (the browser's API, not the project's code): it reads the label's barcode
+    // from the third frame it is given.
+    const { chromium } = await import('playwright-core');
+    const camera = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+      ],
+    });
+    try {
+      const ctx = await camera.newContext({ viewport: { width: 390, height: 900 }, locale: 'en' });
+      await ctx.grantPermissions(['camera'], { origin: f.platform.baseUrl });
+      await ctx.addInitScript((code: string) => {
+        let frames = 0;
+        class FakeDetector {
+          static async getSupportedFormats() {
+            return ['ean_13', 'code_128', 'qr_code'];
+          }
+          async detect(source: HTMLVideoElement) {
+            if (!(source instanceof HTMLVideoElement) || !source.srcObject)
+              throw new Error('not a camera frame');
+            return ++frames >= 3 ? [{ rawValue: code, format: 'code_128' }] : [];
+          }
+        }
+        (window as unknown as { BarcodeDetector: unknown }).BarcodeDetector = FakeDetector;
+      }, s.labelIds[1]);
+      const page = await ctx.newPage();
+      const problems = pageProblems(page);
+      await page.goto(`${f.platform.baseUrl}/login`);
+      await page.fill('input[name=username]', 'aisle-op');
+      await page.fill('input[name=password]', USER_PASSWORD);
+      await Promise.all([page.waitForURL(`${f.platform.baseUrl}/`), page.click('button[type=submit]')]);
+      await page.goto(`${f.platform.baseUrl}/aisle`);
+      const scan = page.locator('button[data-scan-for=label-code]');
+      expect(await scan.isVisible()).toBe(true);
+      await Promise.all([page.waitForURL(/\/aisle\?label=/), scan.click()]);
+      expect(decodeURIComponent(new URL(page.url()).searchParams.get('label')!)).toBe(s.labelIds[1]);
+      await expect.poll(() => page.locator('[data-testid=bound-to]').textContent()).toContain(name[1]);
+      // the product field has its own Scan button once a label is shown
+      expect(await page.locator('button[data-scan-for=product-code]').isVisible()).toBe(true);
+      expect(problems).toEqual([]);
+      await ctx.close();
+    } finally {
+      await camera.close();
+    }
+  });
+});
