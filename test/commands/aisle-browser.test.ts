@@ -53,6 +53,7 @@ beforeAll(async () => {
     labels: s.labelIds,
     caps: ['led'],
     statusIntervalMs: 60_000,
+    latencyMs: 1500,
   });
   await ap.start();
   await waitFor('label served', () =>
@@ -149,10 +150,11 @@ describe('the aisle page on a phone', () => {
       page.click('[data-testid=aisle-flash] button[type=submit]'),
     ]);
     expect(await page.locator('.flash.ok').count()).toBe(1);
-    await waitFor('flash acked', async () => {
-      await page.reload();
-      return page.locator('[data-testid=command-history] li[data-state=acked]').count();
-    });
+    // the AP answers after 1.5 s: the page polls the label's commands and shows the ack by itself
+    await page
+      .locator('[data-testid=command-history] li[data-state=acked]')
+      .first()
+      .waitFor({ timeout: 60_000 });
     expect(ap.ledOn(s.labelIds[0])).toMatchObject({ command: 'flash', colour: 'red' });
     expect(await docWidth(page)).toBeLessThanOrEqual(390);
     // the unknown barcode's answer is a 400 page, which the browser logs; nothing else
