@@ -22,7 +22,9 @@ let ap: SimAp | undefined;
 const clients = {} as Record<Role, WebClient>;
 let importPath = '';
 /** Real data on the operations pages: a store (in another zone than the readers'), its AP, a task with items, an alert, a webhook endpoint with a delivery. */
-const live = { storeId: 0, clientId: '', taskId: '', endpointId: 0, deliveryUid: '' };
+const live = { storeId: 0, clientId: '', taskId: '', endpointId: 0, deliveryUid: '', labelId: '' };
+/** The aisle page (empty, and showing a label with a refused command) and the label command list. */
+const aislePages = () => ['/aisle', `/aisle?label=${encodeURIComponent(live.labelId)}`, '/commands'];
 
 /** One-word UI texts (a header, a button, a badge) that the Chinese catalogue translates. */
 const englishWords = [
@@ -77,9 +79,11 @@ const PAGES: Record<Role | 'anonymous', () => string[]> = {
     '/catalog/imports',
     importPath,
     '/no-such-page',
+    ...aislePages(),
   ],
   operator: () => [
     ...operations(),
+    ...aislePages(),
     '/account/password',
     '/catalog/imports',
     importPath,
@@ -156,6 +160,14 @@ async function seedOperations() {
     { until: (r) => r[0]?.state === 'completed', timeoutMs: 30_000 },
   );
   live.taskId = String(task.id);
+  // A label command the AP (which declares no caps) cannot take: refused, with its reason shown.
+  live.labelId = store.labelIds[0];
+  const cmd = await clients.operator.post(
+    `/catalog/labels/${encodeURIComponent(live.labelId)}/commands`,
+    { command: 'flash' },
+    `/catalog/labels/${encodeURIComponent(live.labelId)}`,
+  );
+  expect(cmd.status).toBe(302);
   // An alert: every label's battery reads below this threshold.
   const rules = await admin.post(
     '/alerts/rules',
