@@ -88,8 +88,9 @@ export class LabelCommandsService {
       const targets = await repo.targetsOfProduct(c, p.id, store?.id ?? null, MAX_BULK_LABELS + 1);
       if (!targets.length)
         throw new ValidationError('Please correct the highlighted fields.', {
-          [input.store ? 'store' : 'command']:
-            `no label is bound to ${p.sku}${store ? ` in ${store.code}` : ''}`,
+          [input.store ? 'store' : 'command']: store
+            ? `no label of ${store.code} is bound to ${p.sku}`
+            : `no label is bound to ${p.sku}`,
         });
       if (targets.length > MAX_BULK_LABELS)
         throw new ValidationError('Please correct the highlighted fields.', {
