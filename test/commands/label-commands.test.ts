@@ -270,6 +270,20 @@ describe('label commands over P2P', () => {
     expect(done.state).toBe('timed_out');
   });
 
+  it('a command.ack that breaks the shape is counted as malformed and applied to nothing', async () => {
+    const key = `${f.platform.config.REDIS_PREFIX}:uplink:rejected`;
+    const before = Number((await f.platform.ctx.redis.hget(key, 'malformed_ack')) ?? 0);
+    const bad = JSON.stringify({ v: 1, type: 'command.ack', cmdId: 'x', labelId: L[3], status: 'maybe' });
+    await silent.publishAsync(`${f.parent}/ack/${g.groupId}/SILENT`, bad, { qos: 1 });
+    await waitFor(
+      'counted',
+      async () => Number((await f.platform.ctx.redis.hget(key, 'malformed_ack')) ?? 0),
+      {
+        until: (n) => n === before + 1,
+      },
+    );
+  });
+
   it("an AP's failed answer fails the command with the AP's error; a repeat of it changes nothing", async () => {
     const r = await api('POST', `/api/v1/labels/${L[3]}/commands`, { command: 'flash' });
     await commandState(r.body.id, (c) => c.state === 'sent' || c.state === 'timed_out');
