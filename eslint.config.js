@@ -24,6 +24,8 @@ const MAY_IMPORT = {
   'server/devices': [...DOMAIN, 'server/tasks', 'broker', 'server/webhooks'],
   'server/catalog': DOMAIN,
   'server/render': [...DOMAIN, 'server/tasks'],
+  'server/commands': [...DOMAIN, 'server/tasks', 'broker'],
+  'server/aisle': [...DOMAIN, 'server/catalog', 'server/commands'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
   'server/alerts': [...DOMAIN, 'server/tasks'],
   'server/api': [
@@ -33,6 +35,7 @@ const MAY_IMPORT = {
     'server/registry',
     'server/devices',
     'server/webhooks',
+    'server/commands',
   ],
   // events recorded by tasks and devices in their transactions (events.ts), delivered from here
   'server/webhooks': [...DOMAIN, 'broker'],

@@ -166,6 +166,10 @@ const schema = z.object({
         return false;
       }
     }, 'must be an IANA time zone such as Asia/Shanghai'),
+  // Label commands (server/commands): an AP's ack is awaited this long before a command times
+  // out; how often the worker sweeps (sends what was left queued, times out what was not acked).
+  LABEL_COMMAND_ACK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
+  LABEL_COMMAND_SWEEP_MS: z.coerce.number().int().min(50).default(1000),
   // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to

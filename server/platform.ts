@@ -5,9 +5,11 @@
 // reverse) and routes are mounted.
 import { createBrokerModule } from '../broker/index.js';
 import { createApiModule } from './api/module.js';
+import { createAisleModule } from './aisle/module.js';
 import { createAuditModule } from './audit/module.js';
 import { createAuthModule } from './auth/module.js';
 import { createCatalogModule } from './catalog/module.js';
+import { createCommandsModule } from './commands/module.js';
 import type { Config } from './config.js';
 import type { AppContext } from './core/context.js';
 import { stopAll, type Service } from './core/lifecycle.js';
@@ -67,12 +69,15 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const audit = createAuditModule(ctx, roles);
   const devices = createDevicesModule(ctx, roles);
   const render = createRenderModule(ctx, roles);
+  const commands = createCommandsModule(ctx, roles, { downlink: broker.ports.downlink });
   const tasks = createTasksModule(ctx, roles, {
     downlink: broker.ports.downlink,
     applyStatus: devices.ports.applyStatus,
     images: render.ports.itemImages,
+    commandAcks: commands.ports.commandAcks,
   });
   const catalog = createCatalogModule(ctx, roles, { tasks: tasks.ports.taskCreator });
+  const aisle = createAisleModule(ctx, { labels: catalog.ports.labels, commands: commands.ports.commands });
   const dashboard = createDashboardModule(ctx, { tasks: tasks.ports.tasks });
   const alerts = createAlertsModule(ctx, roles, { tasks: tasks.ports.tasks });
   const webhooks = createWebhooksModule(ctx, roles);
@@ -87,9 +92,12 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     registry,
     audit,
     devices,
+    // before render: its routes add the command panel to the label page render serves
+    commands,
     render,
     tasks,
     catalog,
+    aisle,
     dashboard,
     alerts,
     webhooks,

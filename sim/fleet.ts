@@ -29,6 +29,8 @@ export interface FleetOptions {
   knobs?: Partial<SimApOptions>;
   /** the first N APs of each group are image-capable (caps ["image/png"]) */
   imageAps?: number;
+  /** label command capabilities every AP declares, e.g. ['led', 'page'] (docs/ap-protocol.md section 12) */
+  commandCaps?: string[];
   /** Client IDs left out of the fleet (an AP whose credential an admin revoked, say) */
   exclude?: ReadonlySet<string>;
   /** go offline for offlineForMs every offlineEveryMs (per AP, staggered), 0 = never */
@@ -59,11 +61,16 @@ export class Fleet {
             ...this.login(clientId),
             labels: labels.filter((_, i) => i % o.apsPerGroup === k),
             ...o.knobs,
-            ...(k < (o.imageAps ?? 0) ? { caps: ['image/png'] } : {}),
+            ...this.capsOf(k),
           }),
         );
       });
     }
+  }
+
+  private capsOf(k: number): { caps?: string[] } {
+    const caps = [...(k < (this.o.imageAps ?? 0) ? ['image/png'] : []), ...(this.o.commandCaps ?? [])];
+    return caps.length ? { caps } : {};
   }
 
   private login(clientId: string): { username?: string; password?: string } {

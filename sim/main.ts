@@ -1,4 +1,5 @@
-// `npm run sim`: simulated smart APs over real MQTT (ap-protocol.md v1).
+// `npm run sim`: simulated smart APs over real MQTT (ap-protocol.md v1; `--command-caps led,page`
+// makes them carry out label commands, section 12).
 //   npm run sim -- --mysql-url mysql://... --groups GID_S001,GID_S002 --aps-per-group 4 \
 //     --url mqtt://localhost:1883 --access-key-id LTAI... --access-key-secret ... --instance-id ...
 // The labels of each group are read from the platform's database and dealt to its APs.
@@ -24,6 +25,8 @@ const { values: a } = parseArgs({
     'instance-id': { type: 'string' },
     'credentials-file': { type: 'string' },
     'device-prefix': { type: 'string', default: 'SIM' },
+    // label command capabilities every AP declares (docs/ap-protocol.md section 12), e.g. led,page
+    'command-caps': { type: 'string', default: '' },
     'latency-ms': { type: 'string', default: '0' },
     'failure-rate': { type: 'string', default: '0' },
     'duplicate-rate': { type: 'string', default: '0' },
@@ -103,6 +106,9 @@ async function main() {
     credentials: creds,
     deviceCredentials,
     devicePrefix: a['device-prefix'],
+    commandCaps: a['command-caps']!.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     knobs: {
       latencyMs: num('latency-ms', 0, 600_000),
       failureRate: num('failure-rate', 0, 1),

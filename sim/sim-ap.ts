@@ -3,6 +3,8 @@
 // not acked), acks per label, and reports status. Knobs: latency, failure rate, duplicate
 // acks, offline periods. With `caps: ['image/png']` it is an image-capable AP
 // (docs/ap-protocol-image.md): it keeps each label's image, checks its hash, and echoes it.
+// With `caps` holding 'led' and/or 'page' it carries out label commands (docs/ap-protocol.md
+// section 12): it keeps each label's LED and page, and acks each command on its ack topic.
 import crypto from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -26,8 +28,16 @@ export interface SimApOptions {
   /** every label fails its first N deliveries (a flaky radio link), then succeeds */
   failFirst?: number;
   random?: () => number;
-  /** declared in every status, e.g. ['image/png'] */
+  /** declared in every status, e.g. ['image/png'], ['led', 'page'] */
   caps?: string[];
+}
+
+/** A label's LED as the last command left it. */
+export interface SimLed {
+  colour: string;
+  pattern: string;
+  until: Date;
+  command: 'flash' | 'find';
 }
 
 interface ItemImage {
@@ -68,6 +78,14 @@ export class SimAp {
   readonly images = new Map<string, Buffer>();
   // image hash -> the chunks received so far
   private readonly chunks = new Map<string, { total: number; parts: (string | undefined)[] }>();
+  /** the LED of each label a flash or find reached (on until `until`) */
+  readonly leds = new Map<string, SimLed>();
+  /** the page each label shows (multi-page labels; 1 until a page switch) */
+  readonly pages = new Map<string, number>();
+  /** label commands received, carried out or not */
+  readonly commandsSeen: { cmdId: string; labelId: string; command: string; status: 'ok' | 'failed' }[] = [];
+  // cmdId -> the ack sent for it (a redelivery is acked again, not carried out twice)
+  private readonly commandAcks = new Map<string, Record<string, unknown>>();
   readonly counters: SimApCounters = {
     messages: 0,
     p2p: 0,
@@ -172,6 +190,8 @@ export class SimAp {
     }
     if (m.v === 1 && m.type === 'image.chunk' && this.takesImages)
       return this.onChunk(m as Record<string, unknown>);
+    if (m.v === 1 && m.type === 'label.command' && this.takesCommands)
+      return this.onCommand(m as Record<string, unknown>);
     if (m.v !== 1 || m.type !== 'price.update' || typeof m.msgId !== 'string' || !Array.isArray(m.items))
       return;
     this.counters.messages++;
@@ -236,6 +256,56 @@ export class SimAp {
     const lat = this.opts.latencyMs ?? 0;
     if (lat > 0) setTimeout(send, lat);
     else send();
+  }
+
+  private get takesCommands() {
+    const caps = this.opts.caps ?? [];
+    return caps.includes('led') || caps.includes('page');
+  }
+
+  /** One label command (P2P): carried out once per cmdId, acked on the ack topic. */
+  private onCommand(m: Record<string, unknown>) {
+    const { cmdId, labelId, command, expiresAt } = m;
+    if (typeof cmdId !== 'string' || typeof labelId !== 'string' || typeof command !== 'string') return;
+    if (typeof expiresAt !== 'string' || Date.parse(expiresAt) <= Date.now()) return; // too late: nothing
+    let ack = this.commandAcks.get(cmdId);
+    if (!ack) {
+      const caps = this.opts.caps ?? [];
+      const fail = (error: string) => ({ status: 'failed', error });
+      let outcome: Record<string, unknown>;
+      if (!this.displayed.has(labelId)) outcome = fail('label_unknown');
+      else if ((command === 'flash' || command === 'find') && caps.includes('led')) {
+        const led = (m.led ?? {}) as { colour?: unknown; pattern?: unknown; durationSeconds?: unknown };
+        const seconds = typeof led.durationSeconds === 'number' ? led.durationSeconds : 10;
+        const until = new Date(Date.now() + seconds * 1000);
+        this.leds.set(labelId, {
+          colour: String(led.colour ?? 'white'),
+          pattern: String(led.pattern ?? 'blink'),
+          until,
+          command,
+        });
+        outcome = { status: 'ok', ledUntil: until.toISOString() };
+      } else if (command === 'page' && caps.includes('page') && typeof m.page === 'number') {
+        this.pages.set(labelId, m.page);
+        outcome = { status: 'ok', page: m.page };
+      } else outcome = fail('not_supported');
+      ack = { v: 1, type: 'command.ack', cmdId, labelId, ...outcome };
+      this.commandAcks.set(cmdId, ack);
+      if (this.commandAcks.size > SEEN_MAX) this.commandAcks.delete(this.commandAcks.keys().next().value!);
+      this.commandsSeen.push({ cmdId, labelId, command, status: outcome.status as 'ok' | 'failed' });
+    }
+    const body = JSON.stringify(ack);
+    const send = () =>
+      this.client?.publish(`${this.opts.parentTopic}/ack/${this.groupId}/${this.deviceId}`, body, { qos: 1 });
+    const lat = this.opts.latencyMs ?? 0;
+    if (lat > 0) setTimeout(send, lat);
+    else send();
+  }
+
+  /** Whether a label's LED is on now (a flash or find that has not run out). */
+  ledOn(labelId: string): SimLed | null {
+    const l = this.leds.get(labelId);
+    return l && l.until.getTime() > Date.now() ? l : null;
   }
 
   private get takesImages() {

@@ -38,6 +38,7 @@ import { body, errors, idempotencyErrors, idempotencyKey, json, queryParams, ref
 import { registryPaths, registrySchemas } from './openapi-registry.js';
 import { Ap, ApPage, Mismatch, MismatchPage } from '../devices/devices-api-schemas.js';
 import { WEBHOOK_SCHEMAS, webhookPaths } from '../webhooks/webhook-openapi.js';
+import { COMMAND_SCHEMAS, commandPaths } from '../commands/commands-openapi.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -71,6 +72,7 @@ function components() {
     MismatchPage,
     ...registrySchemas,
     ...WEBHOOK_SCHEMAS,
+    ...COMMAND_SCHEMAS,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, {
@@ -301,6 +303,7 @@ export function openApiDocument(serverUrl = '/') {
         },
       },
       ...webhookPaths(errors, idempotencyKey),
+      ...commandPaths({ json, body, errors, idempotencyKey }),
       '/api/v1/labels/mismatches': {
         get: {
           operationId: 'listMismatches',

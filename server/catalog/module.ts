@@ -24,6 +24,8 @@ import type { PriceTaskCreator } from './task-port.js';
 
 export interface CatalogPorts {
   changes: PriceChangeService;
+  /** Labels: binding (the aisle page). */
+  labels: LabelsService;
 }
 
 export function createCatalogModule(
@@ -33,6 +35,7 @@ export function createCatalogModule(
 ): DomainModule<CatalogPorts> {
   const { pool, log, config } = ctx;
   const changes = new PriceChangeService(pool, deps.tasks);
+  const labels = new LabelsService(pool, deps.tasks);
   return {
     name: 'catalog',
     services: roles.has('worker')
@@ -41,7 +44,7 @@ export function createCatalogModule(
     routes: [
       productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes)),
       storesRoutes(new StoresService(pool)),
-      labelsRoutes(new LabelsService(pool, deps.tasks)),
+      labelsRoutes(labels),
       schedulesRoutes(new SchedulesService(pool)),
       importRoutes(new ImportService(pool, changes)),
       catalogApiRoutes(
@@ -49,6 +52,6 @@ export function createCatalogModule(
         new CatalogBulkService(pool, new StoresService(pool), deps.tasks),
       ),
     ],
-    ports: { changes },
+    ports: { changes, labels },
   };
 }

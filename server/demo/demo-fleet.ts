@@ -80,6 +80,8 @@ export class DemoFleet implements Service {
       knobs: { latencyMs: 300, statusIntervalMs: 30_000 },
       // one image-capable AP, so the demo shows delivered label images next to field-only APs
       imageAps: 1,
+      // every demo AP carries out label commands (LED flash, find, page switch)
+      commandCaps: ['led', 'page'],
     });
     // A simulated AP the broker refuses is reported and left out; it never fails the platform's start.
     await this.fleet.start(20, (clientId, err) =>

@@ -15,7 +15,7 @@ import { TaskQueue } from './task-queue.js';
 import { taskRoutes } from './task-routes.js';
 import { TaskService } from './task-service.js';
 import { TaskSweeper } from './task-sweeper.js';
-import { UplinkWorker, type StatusSink } from './uplink-worker.js';
+import { UplinkWorker, type CommandAckSink, type StatusSink } from './uplink-worker.js';
 
 /** The worker role's part of the pipeline. */
 export interface TaskPipeline {
@@ -42,6 +42,8 @@ export interface TasksDeps {
   applyStatus: StatusSink;
   /** The rendered images of items bound for image-capable APs (the render module's), if any. */
   images?: ItemImagePort | null;
+  /** Where APs' answers to label commands go (the commands module's), if anywhere. */
+  commandAcks?: CommandAckSink | null;
   /** The sweeper's period (tests shorten it). */
   sweepIntervalMs?: number;
 }
@@ -78,6 +80,7 @@ export function createTasksModule(
         await dispatch.trigger(await groupsWithWork(pool, [...o.groups]));
       },
       config.TASK_FAILED_RETRY_MS,
+      deps.commandAcks ?? null,
     );
     const sweeper = new TaskSweeper(
       pool,

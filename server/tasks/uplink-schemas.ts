@@ -58,12 +58,19 @@ export class MalformedUplinkError extends Error {
 
 /** Parses a payload as JSON and checks it; the message says what was wrong, for the log. */
 export function parseUplink<T>(schema: z.ZodType<T>, payload: string): T {
-  let json: unknown;
+  return checkUplink(schema, parseJson(payload));
+}
+
+export function parseJson(payload: string): unknown {
   try {
-    json = JSON.parse(payload);
+    return JSON.parse(payload);
   } catch {
     throw new MalformedUplinkError('not valid JSON');
   }
+}
+
+/** Checks an uplink message already parsed from JSON. */
+export function checkUplink<T>(schema: z.ZodType<T>, json: unknown): T {
   const r = schema.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];

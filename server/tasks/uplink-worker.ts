@@ -12,13 +12,31 @@ import type { Pool } from '../db/pool.js';
 import type { ApplyOutcome } from './ack-applier.js';
 import { AckBatcher } from './ack-batcher.js';
 import { WORKER_RECOVERY } from './queues.js';
-import { MalformedUplinkError, ackSchema, parseUplink, statusSchema, type Status } from './uplink-schemas.js';
+import {
+  MalformedUplinkError,
+  ackSchema,
+  checkUplink,
+  parseJson,
+  parseUplink,
+  statusSchema,
+  type Status,
+} from './uplink-schemas.js';
 
 /** Where validated status reports go (server/devices applies them); tasks only route them. */
 export type StatusSink = (
   from: { clientId: string; groupId: string; deviceId: string; receivedAt: Date },
   status: Status,
 ) => Promise<unknown>;
+
+/**
+ * Where `command.ack` messages of the ack topic go (server/commands applies them; an AP's answer
+ * to a label command, docs/ap-protocol.md section 12). It throws MalformedUplinkError for a bad one.
+ * Without it a `command.ack` is an unknown type, malformed like any other.
+ */
+export type CommandAckSink = (
+  from: { clientId: string; groupId: string; receivedAt: Date },
+  json: unknown,
+) => Promise<'applied' | 'repeated' | 'unknown' | 'forged'>;
 
 export class UplinkWorker implements Service {
   readonly name = 'task-uplink-worker';
@@ -38,6 +56,7 @@ export class UplinkWorker implements Service {
     onApplied: (o: ApplyOutcome) => Promise<void>,
     /** TASK_FAILED_RETRY_MS: the first re-send of an item its AP answered `failed` */
     failedRetryMs: number,
+    private readonly commandAcks: CommandAckSink | null = null,
     // many jobs in hand at once, so that acks arriving together are applied as one batch
     private readonly concurrency = 256,
     // Status reports each take a transaction of their own; a few at a time, so that a wave of
@@ -80,7 +99,17 @@ export class UplinkWorker implements Service {
     const u = job.data;
     try {
       if (u.kind === 'ack') {
-        const ack = parseUplink(ackSchema, u.payload);
+        const json = parseJson(u.payload);
+        const type = (json as { type?: unknown } | null)?.type;
+        if (type === 'command.ack' && this.commandAcks) {
+          const outcome = await this.commandAcks(
+            { clientId: u.clientId, groupId: u.groupId, receivedAt: new Date(u.receivedAt) },
+            json,
+          );
+          if (outcome === 'forged' || outcome === 'unknown') await this.count(`command_ack_${outcome}`);
+          return;
+        }
+        const ack = checkUplink(ackSchema, json);
         await this.batcher.add({
           clientId: u.clientId,
           groupId: u.groupId,

@@ -20,6 +20,7 @@ export const NAV: NavItem[] = [
   { href: '/catalog/imports', label: 'nav.imports', roles: ['admin', 'operator'] },
   { href: '/catalog/schedules', label: 'nav.schedules', roles: ['admin', 'operator', 'auditor'] },
   { href: '/catalog/labels', label: 'nav.labels', roles: ['admin', 'operator', 'auditor'] },
+  { href: '/aisle', label: 'nav.aisle', roles: ['admin', 'operator'] },
   { href: '/render/templates', label: 'nav.templates', roles: ['admin', 'operator', 'auditor'] },
   { href: '/catalog/stores', label: 'nav.stores', roles: ['admin', 'operator', 'auditor'] },
   { href: '/tasks', label: 'nav.tasks', roles: ['admin', 'operator', 'auditor'] },

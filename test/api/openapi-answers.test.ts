@@ -242,6 +242,55 @@ describe('OpenAPI document against the live API', () => {
     expect((await call('GET', image, '/api/v1/labels/ESL-DOC-0001/image?at=tomorrow')).status).toBe(400);
     expect((await call('GET', image, '/api/v1/labels/ESL-DOC-NONE/image')).status).toBe(404);
 
+    // label commands: no serving AP yet (failed at once), bad input, a v1 AP (refused), then one that takes them
+    const cmds = '/api/v1/labels/{labelId}/commands';
+    const cmdPath = '/api/v1/labels/ESL-DOC-0001/commands';
+    expect((await call('POST', cmds, cmdPath, { command: 'flash' })).body.reason).toBe('no_serving_ap');
+    expect((await call('POST', cmds, cmdPath, { command: 'flash', colour: 'purple' })).status).toBe(400);
+    expect(
+      (await call('POST', cmds, '/api/v1/labels/ESL-DOC-NONE/commands', { command: 'find' })).status,
+    ).toBe(404);
+    const report = (caps?: string[]) =>
+      device!.publishAsync(
+        'esl/status/GID_DOCS_1/AP0001',
+        JSON.stringify({
+          v: 1,
+          type: 'status',
+          ts: new Date().toISOString(),
+          ...(caps ? { caps } : {}),
+          labels: [{ labelId: 'ESL-DOC-0001' }],
+        }),
+        { qos: 1 },
+      );
+    await report();
+    await waitFor(
+      'refused for the v1 AP',
+      async () => (await call('POST', cmds, cmdPath, { command: 'flash' })).status,
+      {
+        until: (st) => st === 409,
+      },
+    );
+    await report(['led']);
+    const sent = await waitFor(
+      'queued for the AP',
+      async () => (await call('POST', cmds, cmdPath, { command: 'find' })).body,
+      {
+        until: (b) => b.state === 'queued' || b.state === 'sent',
+      },
+    );
+    await call('GET', cmds, cmdPath);
+    await call('GET', '/api/v1/label-commands/{id}', `/api/v1/label-commands/${sent.id}`);
+    expect((await call('GET', '/api/v1/label-commands/{id}', '/api/v1/label-commands/999999')).status).toBe(
+      404,
+    );
+    const bulk = '/api/v1/products/{sku}/label-commands';
+    expect(
+      (await call('POST', bulk, '/api/v1/products/DOC-1/label-commands', { command: 'flash' })).body.total,
+    ).toBe(1);
+    expect(
+      (await call('POST', bulk, '/api/v1/products/NOPE/label-commands', { command: 'flash' })).status,
+    ).toBe(404);
+
     // webhooks: an endpoint that never answers (nothing listens on port 9), so its test event stays queued
     const hook = (
       await call('POST', '/api/v1/webhooks', '/api/v1/webhooks', {

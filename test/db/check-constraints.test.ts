@@ -7,6 +7,13 @@ import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
 import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
 import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
+import {
+  COMMAND_KINDS,
+  COMMAND_REASONS,
+  COMMAND_STATES,
+  LED_COLOURS,
+  LED_PATTERNS,
+} from '../../server/commands/states.js';
 import { queryRows } from '../../server/db/query.js';
 import { COLOUR_SETS, RENDER_PROGRESS_STATES } from '../../server/render/states.js';
 import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../../server/tasks/states.js';
@@ -28,6 +35,11 @@ const DECLARED: Record<string, readonly string[]> = {
   'label_models.colours': COLOUR_SETS,
   'render_task_progress.state': RENDER_PROGRESS_STATES,
   'webhook_deliveries.state': DELIVERY_STATES,
+  'label_commands.kind': COMMAND_KINDS,
+  'label_commands.state': COMMAND_STATES,
+  'label_commands.colour': LED_COLOURS,
+  'label_commands.pattern': LED_PATTERNS,
+  'label_commands.reason': COMMAND_REASONS,
 };
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;

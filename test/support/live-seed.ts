@@ -66,6 +66,13 @@ export async function seedLiveData(
     () => q<{ id: string; state: string }>(p, 'SELECT id, state FROM tasks ORDER BY id DESC LIMIT 1'),
     { until: (r) => r[0]?.state === 'completed', timeoutMs: 30_000 },
   );
+  // A label command the AP (which declares no caps) cannot take: refused, with its reason shown.
+  const cmd = await clients.operator.post(
+    `/catalog/labels/${encodeURIComponent(store.labelIds[0])}/commands`,
+    { command: 'flash' },
+    `/catalog/labels/${encodeURIComponent(store.labelIds[0])}`,
+  );
+  expect(cmd.status).toBe(302);
   // An alert: every label's battery reads below this threshold.
   const rules = await admin.post(
     '/alerts/rules',

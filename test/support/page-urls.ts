@@ -43,6 +43,10 @@ export function pageUrls(live: LiveData): string[] {
     '/audit?actor=admin',
     `/audit/records/${live.auditId}`,
     '/audit/verify?fromId=1',
+    // the aisle page, empty and showing a label (with a refused command), and the command list
+    '/aisle',
+    `/aisle?label=${encodeURIComponent(live.labelId)}`,
+    '/commands',
     '/nosuchpage',
   ];
 }

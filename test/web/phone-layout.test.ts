@@ -77,6 +77,9 @@ const PAGES = [
   '/catalog/imports',
   'IMPORT',
   'IMPORT-ERRORS',
+  '/aisle',
+  '/aisle?label=NO-SUCH-LABEL',
+  '/commands',
   '/no-such-page',
 ];
 
