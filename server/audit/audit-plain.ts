@@ -14,6 +14,8 @@ export interface Reader {
   fmtTime: (iso: string) => string;
   /** A service's English wording in the reader's language (a task's note, ...); unknown text as is. */
   tm?: (text: string) => string;
+  /** Whether the catalogue has a key (for values that may or may not have a name). */
+  has?: (key: string) => boolean;
 }
 
 export interface FieldRow {
@@ -155,6 +157,11 @@ export const LABELLED_FIELDS = [
   'netUnit',
   'origin',
   'spec',
+  'colour',
+  'pattern',
+  'durationSeconds',
+  'page',
+  'reason',
 ] as const;
 
 const PHRASED = new Set<string>(PHRASED_ACTIONS);
@@ -233,6 +240,9 @@ function show(reader: Reader, field: string, v: unknown): string {
     }
     if (typeof v === 'string' && ISO_TIME.test(s)) return reader.fmtTime(s);
     if (field === 'note' && reader.tm) return reader.tm(s);
+    // a label command's colour or pattern, named in the catalogues (`commands.colour.red`, ...)
+    if ((field === 'colour' || field === 'pattern') && reader.has?.(`commands.${field}.${s}`))
+      return reader.t(`commands.${field}.${s}`);
     return s;
   }
   if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) return v.join(', ');

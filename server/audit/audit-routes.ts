@@ -38,6 +38,7 @@ const readerOf = (req: Request, res: Response): Reader => ({
   locale: req.locale,
   fmtTime: (iso: string) => String(res.locals.fmtTime(iso)),
   tm: (text: string) => String(res.locals.tm(text)),
+  has: (key: string) => Boolean(res.locals.hasKey(key)),
 });
 
 /** Records written per names look-up in the export. */

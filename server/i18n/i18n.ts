@@ -74,6 +74,11 @@ function load(): i18n {
   return inst;
 }
 
+/** Whether a `ui` key exists (in the locale or the English fallback). */
+export function hasKey(locale: Locale, key: string): boolean {
+  return load().exists(key, { lng: locale, ns: 'ui' });
+}
+
 /** Keys asked for but absent from a catalogue since start (for tests and logs). */
 export const missingKeys = () => [...missing];
 

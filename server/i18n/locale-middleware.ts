@@ -4,7 +4,7 @@
 // t(), tm() (a service's English message in the reader's language), fmtTime(), fmtMoney().
 import type { Request, Response } from 'express';
 import { formatMoney, formatTime, isTimeZone } from './format.js';
-import { isLocale, LOCALES, messageTranslator, translator, type Locale } from './i18n.js';
+import { hasKey, isLocale, LOCALES, messageTranslator, translator, type Locale } from './i18n.js';
 
 export interface LocaleDefaults {
   DEFAULT_LOCALE: Locale;
@@ -51,6 +51,7 @@ export function applyLocale(req: Request, res: Response, defaults: LocaleDefault
     timeZone: zone,
     t: req.t,
     tm: req.tm,
+    hasKey: (key: string) => hasKey(locale, key),
     fmtTime: (d: Date | string | null | undefined, z?: string) =>
       formatTime(locale, d, isTimeZone(z) ? z : zone),
     fmtMoney: (amount: string | number | null | undefined, currency?: string) =>
