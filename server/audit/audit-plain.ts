@@ -95,6 +95,10 @@ export const PHRASED_ACTIONS = [
   'ap.online',
   'ap.offline',
   'ap.taken_over',
+  'mqtt.connect.refused',
+  'mqtt.connect.revoked_credential',
+  'mqtt.connect.rate_limited',
+  'broker.node_lost',
   'import.applied',
 ] as const;
 
