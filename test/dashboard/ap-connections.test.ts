@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { CONNECTION_EVENTS_QUEUE, type ConnectionEventBatch } from '../../broker/index.js';
+import { createLogger } from '../../server/core/logger.js';
 import { bullConnection } from '../../server/core/redis.js';
+import { ConnectionHistoryPruner } from '../../server/devices/connection-history-pruner.js';
+import { addChurn, insertHistory } from '../../server/devices/connection-history-repo.js';
 import { queryRows } from '../../server/db/query.js';
 import { launchBrowser, signInAs } from '../support/browser.js';
 import { connectDevice, startBroker, type BrokerFixture } from '../support/mqtt.js';
@@ -100,6 +103,46 @@ describe("the AP's connection history", () => {
     expect(zh.text).toContain('节点失联后恢复');
     expect(zh.text).toContain('每小时连接次数');
     expect(zh.text).toContain('第 1 / 2 页');
+  });
+
+  it('forgets events and hourly counts older than the retention, and only those', async () => {
+    const pool = f.platform.ctx.pool;
+    const old = 'GID_prune01@@@OLD';
+    const day = 86_400_000;
+    const row = (daysAgo: number) => ({
+      at: new Date(Date.now() - daysAgo * day),
+      clientId: old,
+      groupId: 'GID_prune01',
+      kind: 'connect' as const,
+      reason: null,
+      brokerNode: 'n1',
+      previousNode: null,
+      credentialKind: 'signature',
+      accessKeyId: 'LTAIprune',
+      ip: '10.0.0.9',
+      cleanSession: true,
+    });
+    const rows = [row(45), row(31), row(29), row(1)];
+    await insertHistory(pool, rows);
+    await addChurn(pool, rows);
+    const left = async (table: string, col: string) =>
+      (
+        await queryRows<{ t: Date }>(
+          pool,
+          `SELECT ${col} AS t FROM ${table} WHERE client_id = ? ORDER BY ${col}`,
+          [old],
+        )
+      ).length;
+    expect([await left('ap_connection_events', 'at'), await left('ap_connection_churn', 'hour')]).toEqual([
+      4, 4,
+    ]);
+    const pruned = await new ConnectionHistoryPruner(pool, 30, createLogger('silent')).prune();
+    expect(pruned).toBe(4);
+    expect([await left('ap_connection_events', 'at'), await left('ap_connection_churn', 'hour')]).toEqual([
+      2, 2,
+    ]);
+    // the AP of the page above keeps all of its recent history
+    expect((await page()).text).toContain('56 event(s), newest first');
   });
 
   it.skipIf(!SHOTS)(
