@@ -77,6 +77,10 @@ async function main() {
       SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
       MQTT_PARENT_TOPIC: parent,
       MQTT_NODE_ID: `bench-${tag}`,
+      // every connection comes from one IP with one key, as fast as it can: the CONNECT rate
+      // limits (broker/connect-limits.ts) would refuse the benchmark itself; Mosquitto has none
+      MQTT_CONNECT_RATE_PER_KEY: '0',
+      MQTT_CONNECT_RATE_PER_IP: '0',
     });
     const pool = createPool(db.url, 4);
     const reg = new RegistryService(

@@ -6,6 +6,7 @@ import type { RegistryView } from './registry/registry-view.js';
 import type { Presence } from './presence.js';
 import type { EventQueues } from './event-queues.js';
 import type { P2pStore } from './p2p-store.js';
+import type { NodeLiveness } from './node-liveness.js';
 
 export interface BrokerContext {
   opts: BrokerOptions;
@@ -14,6 +15,8 @@ export interface BrokerContext {
   presence: Presence;
   queues: EventQueues;
   p2p: P2pStore;
+  /** whether another node really answers (a take-over vs an AP resumed after node loss) */
+  liveness?: NodeLiveness;
   instanceId: string;
   platformSecret: string;
   aedes?: Aedes;

@@ -11,6 +11,9 @@ import { createRedis, redisErrorLogger } from '../server/core/redis.js';
 import { errorLogger } from '../server/core/throttle.js';
 import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
+import { guardConnect } from './connect-guard.js';
+import { ConnectLimits } from './connect-limits.js';
+import { ConnectSummaries } from './connect-summaries.js';
 import type { DownlinkPublisher } from './downlink.js';
 import { EventQueues } from './event-queues.js';
 import { authenticateHook } from './hooks/authenticate.js';
@@ -20,6 +23,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { publishedHook } from './hooks/published.js';
 import { Listeners, WS_PATH, type Transport } from './listeners.js';
+import { NodeLiveness } from './node-liveness.js';
 import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
 import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
@@ -45,6 +49,7 @@ export class BrokerService implements Service, DownlinkPublisher {
   private sub: Redis | null = null;
   private stores: BrokerStores = {};
   private ctx: BrokerContext | null = null;
+  private summaries: ConnectSummaries | null = null;
   sessions: Sessions | null = null;
 
   constructor(
@@ -80,6 +85,10 @@ export class BrokerService implements Service, DownlinkPublisher {
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
     };
     this.ctx = ctx;
+    ctx.liveness = new NodeLiveness(this.redis, opts.redisUrl, opts.redisPrefix, opts.nodeId, ctx.log);
+    await ctx.liveness.start();
+    this.summaries = new ConnectSummaries(ctx.queues, ctx.log, opts.nodeId, opts.connectSummarySeconds);
+    this.summaries.start();
     // Clients that were connected when this node's previous run died: they are gone now.
     // Added together, so they leave in a few batched jobs rather than one 20 ms batch each.
     const at = new Date().toISOString();
@@ -123,7 +132,10 @@ export class BrokerService implements Service, DownlinkPublisher {
       // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
       maxClientsIdLength: 64,
       preConnect: preConnectHook(ctx),
-      authenticate: authenticateHook(ctx, (c) => sessions?.authenticated(c)),
+      authenticate: guardConnect(
+        authenticateHook(ctx, (c) => sessions?.authenticated(c)),
+        { limits: new ConnectLimits(opts.connectLimits), summaries: this.summaries, pool: this.pool },
+      ),
       authorizePublish: authorizePublishHook(ctx),
       authorizeSubscribe: authorizeSubscribeHook(ctx),
       authorizeForward: authorizeForwardHook(),
@@ -182,10 +194,17 @@ export class BrokerService implements Service, DownlinkPublisher {
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
     await this.sessions?.drain();
     await this.stores.persistence?.destroy().catch(() => {});
+    await this.summaries?.stop();
+    await this.ctx?.liveness?.stop();
     await this.ctx?.presence.stop();
     await this.ctx?.queues.close();
     await this.sub?.quit().catch(() => this.sub?.disconnect());
     await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+
+  /** Sends the refused-CONNECT summaries gathered so far (they go every MQTT_CONNECT_SUMMARY_SECONDS anyway). */
+  flushConnectSummaries(): Promise<void> {
+    return this.summaries?.flush() ?? Promise.resolve();
   }
 
   /** The ports actually bound (null: listener off). */

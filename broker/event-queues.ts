@@ -20,6 +20,7 @@ import {
   UPLINK_QUEUE,
   type ConnectionEvent,
   type ConnectionEventBatch,
+  type ConnectSummary,
   type UplinkPublish,
 } from './uplink.js';
 
@@ -100,6 +101,13 @@ export class EventQueues {
 
   addConnectionEvent(e: ConnectionEvent) {
     return this.connections.add(e);
+  }
+
+  /** One job for a period's summaries of refused CONNECTs (broker/connect-summaries.ts). */
+  async addConnectSummaries(security: ConnectSummary[]) {
+    if (!security.length) return;
+    const data: ConnectionEventBatch = { events: [], security };
+    await this.connections.queue.add('security', data, UPLINK_JOB_OPTS);
   }
 
   async close() {

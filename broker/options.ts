@@ -38,6 +38,13 @@ export interface BrokerOptions {
   offlineRetentionSeconds: number;
   platformSecret?: string;
   secretKey?: string;
+  /** CONNECT token buckets (broker/connect-limits.ts); rate 0 = off */
+  connectLimits: {
+    perKey: { ratePerSecond: number; burst: number };
+    perIp: { ratePerSecond: number; burst: number };
+  };
+  /** refused CONNECTs and rate-limit trips are summarised per key/IP over this period */
+  connectSummarySeconds: number;
 }
 
 export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptions {
@@ -74,5 +81,10 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
     platformSecret: config.PLATFORM_MQTT_SECRET,
     secretKey: config.MQTT_SECRET_KEY,
+    connectLimits: {
+      perKey: { ratePerSecond: config.MQTT_CONNECT_RATE_PER_KEY, burst: config.MQTT_CONNECT_BURST_PER_KEY },
+      perIp: { ratePerSecond: config.MQTT_CONNECT_RATE_PER_IP, burst: config.MQTT_CONNECT_BURST_PER_IP },
+    },
+    connectSummarySeconds: config.MQTT_CONNECT_SUMMARY_SECONDS,
   };
 }

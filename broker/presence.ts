@@ -72,9 +72,18 @@ export class Presence {
 
   /** Claims the Client ID for this connection; returns the live entry it replaced, if any. */
   async claim(clientId: string, e: PresenceEntry): Promise<PresenceEntry | null> {
+    const r = await this.claimReplacing(clientId, e);
+    return r && r.heartbeat ? r.prev : null;
+  }
+
+  /** Claims the Client ID; returns the entry it replaced (of another connection) and whether its node still beats. */
+  async claimReplacing(
+    clientId: string,
+    e: PresenceEntry,
+  ): Promise<{ prev: PresenceEntry; heartbeat: boolean } | null> {
     const prev = parse(await this.scripts.eslPresenceClaim(this.hash, clientId, JSON.stringify(e)));
     if (!prev || prev.conn === e.conn) return null;
-    return (await this.alive(prev.node)) ? prev : null;
+    return { prev, heartbeat: await this.alive(prev.node) };
   }
 
   /** True when the entry was this connection's (false: another connection took the Client ID over). */

@@ -16,6 +16,9 @@ interface ConnState {
   kicked: boolean;
   /** CONNACK sent: P2P may be delivered */
   ready: boolean;
+  /** the connect event was sent (once: aedes may report the client ready after it left) */
+  connectSent: boolean;
+  ended: boolean;
 }
 
 export class Sessions {
@@ -95,6 +98,8 @@ export class Sessions {
         tookOver: false,
         kicked: false,
         ready: false,
+        connectSent: false,
+        ended: false,
       };
       this.state.set(c, s);
     }
@@ -119,6 +124,7 @@ export class Sessions {
       at: new Date().toISOString(),
       brokerNode: this.ctx.opts.nodeId,
       cleanSession: c.clean,
+      ...credentialOf(p.refs),
       ...extra,
     };
     return this.ctx.queues
@@ -129,27 +135,42 @@ export class Sessions {
   private async registered(c: Client) {
     const s = this.of(c);
     try {
-      const prev = await this.ctx.presence.claim(c.id, {
+      const replaced = await this.ctx.presence.claimReplacing(c.id, {
         node: this.ctx.opts.nodeId,
         conn: s.conn,
         ip: s.ip,
         at: new Date().toISOString(),
       });
-      if (prev || s.tookOver) {
+      const prev = replaced?.prev;
+      // A take-over needs the previous connection to be alive: on this node (aedes closes it), or
+      // on another node that still answers. A node killed moments ago still has its heartbeat
+      // key; asked directly (node-liveness.ts), it does not answer: its APs resumed after node loss.
+      const other = prev && replaced.heartbeat && prev.node !== this.ctx.opts.nodeId;
+      const gone = prev && (!replaced.heartbeat || (other && !(await this.answers(prev.node))));
+      if (s.tookOver || (prev && !gone)) {
         this.ctx.log.warn(
           { clientId: c.id, previousNode: prev?.node ?? this.ctx.opts.nodeId, previousIp: prev?.ip },
           'session taken over',
         );
         void this.event(c, 'takeover');
+      } else if (prev && prev.node !== this.ctx.opts.nodeId) {
+        this.ctx.log.info({ clientId: c.id, previousNode: prev.node }, 'session resumed after node loss');
+        void this.event(c, 'resumed', { reason: 'node_lost', previousNode: prev.node });
       }
     } catch (err) {
       this.ctx.log.error({ err, clientId: c.id }, 'presence unavailable');
     }
   }
 
+  /** Whether another node answers; if it cannot be asked (Redis away), it is assumed alive, as before. */
+  private answers(node: string): Promise<boolean> {
+    return this.ctx.liveness ? this.ctx.liveness.alive(node).catch(() => true) : Promise.resolve(true);
+  }
+
   private async ready(c: Client) {
     const s = this.of(c);
-    void this.event(c, 'connect');
+    if (s.ended) return; // it left before aedes called it ready: gone() recorded both events
+    this.connected(c, s);
     if (principalOf(c)?.kind !== 'device') return;
     s.ready = true;
     try {
@@ -171,9 +192,20 @@ export class Sessions {
     }
   }
 
+  /** The connect event, once per connection, always before its disconnect event. */
+  private connected(c: Client, s: ConnState) {
+    if (s.connectSent) return;
+    s.connectSent = true;
+    void this.event(c, 'connect');
+  }
+
   private async gone(c: Client) {
     const s = this.of(c);
     s.ready = false;
+    s.ended = true;
+    // A client that sends DISCONNECT right after CONNACK can leave before aedes emits
+    // clientReady (it restores the session from Redis first): record its connect first.
+    this.connected(c, s);
     let released = true;
     try {
       released = await this.ctx.presence.release(c.id, s.conn);
@@ -202,6 +234,19 @@ export class Sessions {
       );
     return n;
   }
+}
+
+/** The credential a connection authenticated with, from its principal's references. */
+function credentialOf(refs: string[]): Pick<ConnectionEvent, 'credentialKind' | 'accessKeyId'> {
+  const first = refs[0] ?? '';
+  const id = first.slice(first.indexOf(':') + 1);
+  if (first.startsWith('dc:')) return { credentialKind: 'device_credential', accessKeyId: id };
+  if (first.startsWith('ak:'))
+    return {
+      credentialKind: refs.some((r) => r.startsWith('tok:')) ? 'token' : 'signature',
+      accessKeyId: id,
+    };
+  return {};
 }
 
 function remoteIp(c: Client): string | null {

@@ -14,6 +14,8 @@ export const CONNECTION_EVENTS_QUEUE = 'mqtt-connections';
 
 export interface ConnectionEventBatch {
   events: ConnectionEvent[];
+  /** Summaries of refused CONNECTs over a period (a job of its own, name 'security'). */
+  security?: ConnectSummary[];
 }
 
 export interface UplinkPublish {
@@ -31,7 +33,12 @@ export interface UplinkPublish {
 }
 
 export interface ConnectionEvent {
-  type: 'connect' | 'disconnect' | 'takeover';
+  /**
+   * takeover: a second live connection with this Client ID closed the first (MQTT-3.1.4-2);
+   * resumed: the Client ID was still registered on another node, which no longer answers (it
+   * died): the AP came back after node loss, no duplicate. Both precede the 'connect' event.
+   */
+  type: 'connect' | 'disconnect' | 'takeover' | 'resumed';
   clientId: string;
   groupId: string;
   deviceId: string;
@@ -45,6 +52,35 @@ export interface ConnectionEvent {
    */
   reason?: 'clean' | 'lost' | 'takeover' | 'kicked' | 'node_lost';
   cleanSession?: boolean;
+  /** resumed: the node the previous connection was on */
+  previousNode?: string;
+  /** How the client authenticated: the credential's kind and the AccessKey (or device credential) id. */
+  credentialKind?: 'signature' | 'device_credential' | 'token';
+  accessKeyId?: string;
+}
+
+/**
+ * CONNECT attempts refused over one period, one per kind and key (or IP): 'refused' (bad
+ * credentials or not authorized), 'revoked_credential' (a revoked AccessKey or device credential
+ * was presented), 'rate_limited' (over the per-key or per-IP limit: CONNACK 3).
+ */
+export interface ConnectSummary {
+  kind: 'refused' | 'revoked_credential' | 'rate_limited';
+  /** rate_limited: which bucket was empty */
+  limit?: 'accessKey' | 'ip';
+  accessKeyId: string | null;
+  /** the first IP seen; `ips` lists up to 10 distinct ones */
+  ip: string | null;
+  ips: string[];
+  attempts: number;
+  /** CONNACK return code -> attempts */
+  codes: Record<string, number>;
+  /** refusal reason -> attempts (at most 10 reasons) */
+  reasons: Record<string, number>;
+  clientIds: string[];
+  first: string;
+  last: string;
+  brokerNode: string;
 }
 
 /**

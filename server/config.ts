@@ -132,6 +132,19 @@ const schema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  // CONNECT attempts per AccessKey (or device credential) and per client IP, a token bucket in
+  // each broker node's memory (broker/connect-limits.ts): RATE per second refills, BURST is the
+  // bucket's size; 0 turns a limit off. Over the limit: CONNACK 3 (server unavailable; retry).
+  // Defaults: 10,000 APs of one key reconnect within 30 s on one node (1,000 + 29 x 500 > 10,000).
+  MQTT_CONNECT_RATE_PER_KEY: z.coerce.number().min(0).default(500),
+  MQTT_CONNECT_BURST_PER_KEY: z.coerce.number().int().min(1).default(1000),
+  MQTT_CONNECT_RATE_PER_IP: z.coerce.number().min(0).default(500),
+  MQTT_CONNECT_BURST_PER_IP: z.coerce.number().int().min(1).default(1000),
+  // Refused CONNECTs, rate-limit trips and revoked-credential use are audited as one record per
+  // key or IP per this period, not one per attempt.
+  MQTT_CONNECT_SUMMARY_SECONDS: z.coerce.number().int().min(1).default(60),
+  // How long the connection history (ap_connection_events, ap_connection_churn) is kept.
+  CONNECTION_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
 
   TASK_ITEMS_PER_MESSAGE: z.coerce.number().int().min(1).max(500).default(100),
   TASK_GROUP_INFLIGHT: z.coerce.number().int().min(1).default(20),

@@ -26,6 +26,7 @@ const CHART_JS = path.join(
   'chart.umd.min.js',
 );
 const PAGE = 100;
+const HISTORY_PAGE = 50;
 
 function oneOf<T extends string>(
   v: unknown,
@@ -104,9 +105,12 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const clientId = String(req.params.clientId).slice(0, 64);
-        const page = await health.apPage(clientId, PAGE);
+        const cpage = req.query.cpage === undefined || req.query.cpage === '' ? 1 : Number(req.query.cpage);
+        if (!Number.isInteger(cpage) || cpage < 1 || cpage > 100_000)
+          throw new ValidationError('Invalid page.', { cpage: 'must be a whole number from 1' });
+        const page = await health.apPage(clientId, PAGE, { page: cpage, pageSize: HISTORY_PAGE });
         if (!page) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
-        const { ap, labels, total, status, connections } = page;
+        const { ap, labels, total, status, connections, connectionsTotal, churn } = page;
         const oldestFirst = [...status].reverse();
         res.render('dashboard/ap', {
           title: req.t('apHealth.title', { id: clientId }),
@@ -115,6 +119,12 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
           total,
           status: status.slice(0, 48),
           connections,
+          connectionsPage: {
+            page: cpage,
+            pages: Math.max(1, Math.ceil(connectionsTotal / HISTORY_PAGE)),
+            total: connectionsTotal,
+          },
+          churn,
           series: {
             at: oldestFirst.map((s) => s.at.toISOString()),
             labels: oldestFirst.map((s) => s.labelsReported),

@@ -3,7 +3,7 @@
 import type { Pool } from '../db/pool.js';
 import { findAp } from '../devices/ap-list-repo.js';
 import { statusHistory } from '../devices/status-repo.js';
-import { connectionHistory } from './ap-health-repo.js';
+import { countHistory, listChurn, listHistory } from '../devices/connection-history-repo.js';
 import { countLabelHealth, listLabelHealth, type LabelHealthFilter } from './health-repo.js';
 
 export type { LabelHealthFilter };
@@ -11,18 +11,20 @@ export type { LabelHealthFilter };
 export class HealthService {
   constructor(private readonly pool: Pool) {}
 
-  /** One AP's health page, or null when that AP never connected. */
-  async apPage(clientId: string, pageSize: number) {
+  /** One AP's health page with a page of its connection history, or null when that AP never connected. */
+  async apPage(clientId: string, pageSize: number, history: { page: number; pageSize: number }) {
     const ap = await findAp(this.pool, clientId);
     if (!ap) return null;
     const f = { ap: clientId, limit: pageSize, offset: 0 };
-    const [labels, total, status, connections] = await Promise.all([
+    const [labels, total, status, connections, connectionsTotal, churn] = await Promise.all([
       listLabelHealth(this.pool, f),
       countLabelHealth(this.pool, f),
       statusHistory(this.pool, clientId, 288),
-      connectionHistory(this.pool, clientId, 50),
+      listHistory(this.pool, clientId, history.pageSize, (history.page - 1) * history.pageSize),
+      countHistory(this.pool, clientId),
+      listChurn(this.pool, clientId, new Date(Date.now() - 48 * 3600_000)),
     ]);
-    return { ap, labels, total, status, connections };
+    return { ap, labels, total, status, connections, connectionsTotal, churn };
   }
 
   /** A page of the label health list and the count of all labels matching the filter. */

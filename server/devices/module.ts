@@ -7,6 +7,7 @@ import type { AppContext } from '../core/context.js';
 import type { DomainModule } from '../core/module.js';
 import type { StatusSink } from '../tasks/uplink-worker.js';
 import { ConnectionEventsWorker } from './connection-events-worker.js';
+import { ConnectionHistoryPruner } from './connection-history-pruner.js';
 import { devicesRoutes } from './devices-routes.js';
 import { DevicesService } from './devices-service.js';
 import { StalePresenceSweeper } from './stale-presence-sweeper.js';
@@ -25,6 +26,7 @@ export function createDevicesModule(ctx: AppContext, roles: ReadonlySet<Role>): 
       ? [
           new ConnectionEventsWorker(pool, ctx.redisUrl, config.REDIS_PREFIX, log),
           new StalePresenceSweeper(ctx),
+          new ConnectionHistoryPruner(pool, config.CONNECTION_HISTORY_RETENTION_DAYS, log),
         ]
       : [],
     routes: [devicesRoutes(new DevicesService(pool))],

@@ -17,6 +17,9 @@ import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
 import { execute, queryRows } from '../../server/db/query.js';
 import { waitFor } from '../support/wait.js';
+import { Queue } from 'bullmq';
+import { bullConnection } from '../../server/core/redis.js';
+import { CONNECTION_EVENTS_QUEUE } from '../../broker/index.js';
 
 let a: BrokerNode;
 let b: BrokerNode;
@@ -203,6 +206,105 @@ describe('cluster of two broker processes', () => {
     await waitFor('offline', async () => (await presence.lookup(clientId)) === null);
   });
 
+  it('records APs that reconnect to another node after theirs died as resumed after node loss, and a live duplicate as a take-over', async () => {
+    const { redisUrl } = serverUrls();
+    const appPool = createPool(db.url, 4);
+    const events = new ConnectionEventsWorker(appPool, redisUrl, prefix, createLogger('silent'));
+    await events.start();
+    const queue = new Queue(CONNECTION_EVENTS_QUEUE, { connection: bullConnection(redisUrl), prefix });
+    const env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
+    const devs = ['rs1', 'rs2', 'rs3'];
+    const ids = devs.map((d) => `${g.groupId}@@@${d}`);
+    const rows = () =>
+      queryRows<{ online: number; node: string; takeovers: number }>(
+        pool,
+        'SELECT online, broker_node AS node, takeovers FROM aps WHERE client_id IN (?) ORDER BY client_id',
+        [ids],
+      );
+    const takeoverRecords = async (clientIds: string[]) =>
+      (
+        await queryRows<{ n: number }>(
+          pool,
+          "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'ap.taken_over' AND object_id IN (?)",
+          [clientIds],
+        )
+      )[0].n;
+    const settled = async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(c).every((n) => n === 0);
+    };
+    let e: BrokerNode | null = null;
+    const clients = [];
+    try {
+      e = await startBrokerNode('node-e', env);
+      for (const d of devs) await ap(e, d);
+      await waitFor('APs online on node E', async () => {
+        const r = await rows();
+        return r.length === 3 && r.every((x) => x.online === 1 && x.node === 'node-e');
+      });
+      await new Promise((r) => {
+        e!.proc.once('exit', r);
+        e!.proc.kill('SIGKILL');
+      });
+      // as after a real crash: node E's heartbeat key lives on for up to 30 s
+      expect(await redis.exists(`${prefix}:mqtt:node:node-e`)).toBe(1);
+      for (const d of devs) clients.push(await ap(b, d));
+      await waitFor('APs online on node B', async () => {
+        const r = await rows();
+        return r.every((x) => x.online === 1 && x.node === 'node-b');
+      });
+      await waitFor('connection events applied', settled);
+      await sleep(500);
+      await waitFor('connection events applied', settled);
+      expect((await rows()).map((r) => r.takeovers)).toEqual([0, 0, 0]);
+      expect(await takeoverRecords(ids)).toBe(0);
+      const history = await queryRows<{ clientId: string; kind: string; reason: string; prev: string }>(
+        pool,
+        `SELECT client_id AS clientId, kind, reason, previous_node AS prev FROM ap_connection_events
+          WHERE client_id IN (?) AND kind = 'resumed' ORDER BY client_id`,
+        [ids],
+      );
+      expect(history).toEqual(
+        ids.map((clientId) => ({ clientId, kind: 'resumed', reason: 'node_lost', prev: 'node-e' })),
+      );
+
+      // two live connections with one Client ID, on two live nodes: a take-over, recorded as such
+      const dup = `${g.groupId}@@@rs-dup`;
+      const first = await ap(a, 'rs-dup');
+      await waitFor(
+        'first on A',
+        async () => (await new Presence(redis, prefix, 't').lookup(dup))?.node === 'node-a',
+      );
+      const second = await ap(b, 'rs-dup');
+      await closed(first);
+      clients.push(second);
+      await waitFor('take-over recorded', async () => (await takeoverRecords([dup])) === 1);
+      const [t] = await queryRows<{ takeovers: number }>(
+        pool,
+        'SELECT takeovers FROM aps WHERE client_id = ?',
+        [dup],
+      );
+      expect(t.takeovers).toBe(1);
+      const kinds = await queryRows<{ kind: string; reason: string | null; node: string }>(
+        pool,
+        'SELECT kind, reason, broker_node AS node FROM ap_connection_events WHERE client_id = ? ORDER BY id',
+        [dup],
+      );
+      expect(kinds).toEqual(
+        expect.arrayContaining([
+          { kind: 'takeover', reason: null, node: 'node-b' },
+          { kind: 'disconnect', reason: 'takeover', node: 'node-a' },
+        ]),
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.endAsync()));
+      await e?.stop();
+      await queue.close();
+      await events.stop();
+      await appPool.end();
+    }
+  }, 180_000);
+
   it('records the APs of a node that died as offline: node_lost by the sweep, lost when the node restarts under its id', async () => {
     const { redisUrl } = serverUrls();
     const appPool = createPool(db.url, 4);
@@ -248,14 +350,21 @@ describe('cluster of two broker processes', () => {
       expect(await apRow('on-c')).toEqual({ online: 0, node: 'node-c', reason: 'node_lost' });
       expect((await apRow('on-b')).online).toBe(1); // an AP of a live node is left alone
       expect(await sweeper.sweep()).toBe(0); // and only once
-      const audit = await queryRows<{ actor: string; a: string }>(
+      // the AP's disconnect in the connection history; one audit record for the node
+      const hist = await queryRows<{ kind: string; reason: string; node: string }>(
         pool,
-        "SELECT actor, after_json AS a FROM audit_log WHERE action = 'ap.disconnected' AND object_id = ?",
+        'SELECT kind, reason, broker_node AS node FROM ap_connection_events WHERE client_id = ? ORDER BY id',
         [`${g.groupId}@@@on-c`],
+      );
+      expect(hist.at(-1)).toEqual({ kind: 'disconnect', reason: 'node_lost', node: 'node-c' });
+      const audit = await queryRows<{ actor: string; a: string; refs: string }>(
+        pool,
+        "SELECT actor, after_json AS a, refs FROM audit_log WHERE action = 'broker.node_lost' AND object_id = 'node-c'",
       );
       expect(audit).toHaveLength(1);
       expect(audit[0].actor).toBe('system');
-      expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', brokerNode: 'node-c' });
+      expect(audit[0].refs).toContain(` ap:${g.groupId}@@@on-c `);
+      expect(JSON.parse(audit[0].a)).toMatchObject({ reason: 'node_lost', aps: 1 });
 
       // a node killed and started again under the same MQTT_NODE_ID records its old clients as lost
       d = await startBrokerNode('node-d', env);

@@ -166,14 +166,27 @@ describe('connect', () => {
       );
       return rows[0]?.online === 0 && rows[0]?.disconnect_reason === 'clean';
     });
+    // the take-over is a security event (audited); the connects and disconnects are history
     const audit = await queryRows<{ action: string }>(
       pool,
       'SELECT action FROM audit_log WHERE object_id = ? ORDER BY id',
       [clientId],
     );
-    expect(audit.map((a) => a.action)).toEqual(
-      expect.arrayContaining(['ap.connected', 'ap.taken_over', 'ap.disconnected']),
+    expect(audit.map((a) => a.action)).toEqual(['ap.taken_over']);
+    const history = await queryRows<{ kind: string; reason: string | null }>(
+      pool,
+      'SELECT kind, reason FROM ap_connection_events WHERE client_id = ? ORDER BY id',
+      [clientId],
     );
+    expect(history).toEqual(
+      expect.arrayContaining([
+        { kind: 'connect', reason: null },
+        { kind: 'takeover', reason: null },
+        { kind: 'disconnect', reason: 'takeover' },
+        { kind: 'disconnect', reason: 'clean' },
+      ]),
+    );
+    expect(history.filter((h) => h.kind === 'connect')).toHaveLength(2);
   });
 
   it('tells a lost connection and a revoked credential apart from a clean DISCONNECT', async () => {

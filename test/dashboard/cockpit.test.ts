@@ -479,8 +479,8 @@ describe('operations cockpit', () => {
     expect(apPage.status, apPage.text.slice(0, 3000)).toBe(200);
     expect(apPage.text).toContain('data-testid="ap-health-state">online');
     for (const l of stoppedLabels) expect(apPage.text).toContain(`data-label="${l}"`);
-    const actions = [...apPage.text.matchAll(/data-action="(ap\.[a-z_]+)"/g)].map((m) => m[1]);
-    expect(actions.slice(0, 3)).toEqual(['ap.connected', 'ap.disconnected', 'ap.connected']); // newest first
+    const actions = [...apPage.text.matchAll(/data-kind="([a-z_]+)"/g)].map((m) => m[1]);
+    expect(actions.slice(0, 3)).toEqual(['connect', 'disconnect', 'connect']); // newest first
     const samples = await q('SELECT labels_reported FROM ap_status_log WHERE client_id = ?', [stopped]);
     expect(samples.map((r) => r.labels_reported)).toEqual([10]); // a second report within 5 min adds none
     expect(apPage.text).toContain('data-testid="ap-status-history"');
