@@ -35,6 +35,10 @@ export const PriceChangeEntry = z
       effectiveAt: optional(instant('effectiveAt')).meta({
         description: 'Apply later (must be in the future); omit to apply now',
       }),
+      urgent: z
+        .boolean({ error: 'urgent must be true or false' })
+        .optional()
+        .meta({ description: "Send at once, even during the store's quiet hours (default false)" }),
     },
     {
       error: (i) =>

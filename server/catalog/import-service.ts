@@ -32,6 +32,7 @@ const FIELD_COLUMN: Record<string, Column> = {
   promoFrom: 'promo_from',
   promoTo: 'promo_to',
   effectiveAt: 'effective_at',
+  urgent: 'urgent',
 };
 
 const toJson = (cs: Change[]) => JSON.stringify(cs);

@@ -73,6 +73,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
         effectiveAt: str(b.effectiveAt),
         stores: list(b.stores),
         allStores: b.allStores === '1',
+        urgent: b.urgent === '1',
       };
       try {
         const r = await prices.edit(req.actor, product.sku, form);

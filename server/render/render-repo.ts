@@ -340,6 +340,14 @@ export async function lockProductDetails(db: Queryable, productId: number) {
     : null;
 }
 
+/** The stores where the product has a price (its labels there show something). */
+export async function storesPricing(db: Queryable, productId: number): Promise<number[]> {
+  const rows = await queryRows<{ store_id: number }>(db, 'SELECT store_id FROM prices WHERE product_id = ?', [
+    productId,
+  ]);
+  return rows.map((r) => r.store_id);
+}
+
 export async function setProductDetails(db: Queryable, productId: number, d: ProductDetails) {
   await execute(
     db,

@@ -16,6 +16,10 @@ import { pngSize, rasterise, sha256 } from './rasterise.js';
 import { ImageLru } from './image-cache.js';
 import { sampleFacts } from './sample.js';
 import * as repo from './render-repo.js';
+import type { TaskCreator } from '../tasks/task-creator.js';
+
+/** What rendering needs of the pipeline: a task for the labels whose content a product change alters. */
+export type LabelTaskCreator = Pick<TaskCreator, 'createInTx' | 'enqueue'>;
 
 /** Part of every content key: bump when the drawing code changes what an image looks like. */
 export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
@@ -52,11 +56,14 @@ export class RenderService {
   private readonly memory: ImageLru;
   private readonly builtIns = new Map<string, TemplateBody>();
 
+  private readonly tasks: () => LabelTaskCreator | null;
+
   constructor(
     private readonly pool: Pool,
-    opts: { memoryImages?: number } = {},
+    opts: { memoryImages?: number; tasks?: () => LabelTaskCreator | null } = {},
   ) {
     this.memory = new ImageLru(opts.memoryImages ?? 500);
+    this.tasks = opts.tasks ?? (() => null);
   }
 
   models() {
@@ -457,20 +464,37 @@ export class RenderService {
       errors[d.netQuantity === null ? 'netQuantity' : 'netUnit'] = 'give the quantity and its unit together';
     if (Object.keys(errors).length) throw bad('Please correct the highlighted fields.', errors);
     if (d.netUnit) d.netUnit = d.netUnit.toLowerCase();
-    await withTx(this.pool, async (c) => {
+    const tasks = this.tasks();
+    const task = await withTx(this.pool, async (c) => {
       const before = await repo.lockProductDetails(c, productId);
       if (!before) throw new NotFoundError(`No product ${productId}.`);
       await repo.setProductDetails(c, productId, d);
+      // What the product's labels show changed: they get it in a task, like a rename or a price.
+      const changed = (Object.keys(d) as (keyof repo.ProductDetails)[]).some(
+        (k) => d[k] !== before.details[k],
+      );
+      const stores = changed && tasks ? await repo.storesPricing(c, productId) : [];
+      const t = stores.length
+        ? await tasks!.createInTx(
+            c,
+            actor,
+            stores.map((storeId) => ({ storeId, productId })),
+            { source: 'ui', note: `label details of ${before.sku} edited` },
+          )
+        : null;
       await appendAudit(c, actor, [
         {
           action: 'product.label_details',
           objectType: 'product',
           objectId: before.sku,
-          refs: { sku: before.sku },
+          refs: { sku: before.sku, task: t?.taskId },
           before: before.details,
           after: d,
         },
       ]);
+      return t;
     });
+    if (task) await tasks!.enqueue(task.taskId);
+    return task;
   }
 }

@@ -11,6 +11,7 @@ const item = (o: Partial<OpenItemBucket> = {}): OpenItemBucket => ({
   apOnline: true,
   apDisconnectedAt: null,
   error: null,
+  urgent: false,
   n: 1,
   firstAt: new Date('2026-01-01T10:00:00Z'),
   ...o,
