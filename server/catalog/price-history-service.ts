@@ -6,6 +6,7 @@ import { lowestBefore, OMNIBUS_DAYS, priceSteps, type HistoryState } from './pri
 import * as history from './price-history-repo.js';
 import type { Pair } from './prices-repo.js';
 import { findProductBySku } from './products-repo.js';
+import { findStoresByCodes } from './stores-repo.js';
 
 const DAY_MS = 86_400_000;
 
@@ -61,7 +62,12 @@ export class PriceHistoryService {
   async ofSku(sku: string, opts: { store?: string; limit?: number } = {}) {
     const product = await findProductBySku(this.pool, sku);
     if (!product) throw new NotFoundError(`No product with SKU ${sku.slice(0, 64)}.`);
-    const stores = await this.ofProduct(product.id, { limit: opts.limit });
-    return { product, stores: opts.store ? stores.filter((s) => s.store === opts.store) : stores };
+    let storeId: number | null = null;
+    if (opts.store) {
+      const [store] = await findStoresByCodes(this.pool, [opts.store]);
+      if (!store) throw new NotFoundError(`No store ${opts.store.slice(0, 32)}.`);
+      storeId = store.id;
+    }
+    return { product, stores: await this.ofProduct(product.id, { storeId, limit: opts.limit }) };
   }
 }

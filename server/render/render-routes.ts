@@ -229,8 +229,13 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     app.post('/render/products/:id/details', writers, async (req, res) => {
       const productId = id(req.params.id);
       try {
-        await render.setProductDetails(req.actor, productId, req.body as Record<string, unknown>);
-        flashKey(req, 'ok', 'render.detailsSaved');
+        const task = await render.setProductDetails(
+          req.actor,
+          productId,
+          req.body as Record<string, unknown>,
+        );
+        if (task) flashKey(req, 'ok', 'render.detailsSavedTask', { task: task.taskId, n: task.items });
+        else flashKey(req, 'ok', 'render.detailsSaved');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flashKey(req, 'error', 'render.detailsNotSaved', {
