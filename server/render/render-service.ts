@@ -18,6 +18,9 @@ import { sampleFacts } from './sample.js';
 import * as repo from './render-repo.js';
 import type { TaskCreator } from '../tasks/task-creator.js';
 
+/** "5", "5.0" and "5.000" alike (MySQL hands DECIMAL back with its scale). */
+const decimalKey = (v: string | null) => (v === null ? null : v.includes('.') ? v.replace(/\.?0+$/, '') : v);
+
 /** What rendering needs of the pipeline: a task for the labels whose content a product change alters. */
 export type LabelTaskCreator = Pick<TaskCreator, 'createInTx' | 'enqueue'>;
 
@@ -470,8 +473,8 @@ export class RenderService {
       if (!before) throw new NotFoundError(`No product ${productId}.`);
       await repo.setProductDetails(c, productId, d);
       // What the product's labels show changed: they get it in a task, like a rename or a price.
-      const changed = (Object.keys(d) as (keyof repo.ProductDetails)[]).some(
-        (k) => d[k] !== before.details[k],
+      const changed = (Object.keys(d) as (keyof repo.ProductDetails)[]).some((k) =>
+        k === 'netQuantity' ? decimalKey(d[k]) !== decimalKey(before.details[k]) : d[k] !== before.details[k],
       );
       const stores = changed && tasks ? await repo.storesPricing(c, productId) : [];
       const t = stores.length
