@@ -36,9 +36,10 @@ export const StoreCreateRequest = strict(
   'the request',
 ).meta({ id: 'StoreCreateRequest' });
 
-const QuietHours = z
-  .object({ from: z.string().meta({ examples: ['22:00'] }), to: z.string().meta({ examples: ['07:00'] }) })
-  .meta({ id: 'QuietHours' });
+const QuietHours = z.object({
+  from: z.string().meta({ examples: ['22:00'] }),
+  to: z.string().meta({ examples: ['07:00'] }),
+});
 
 export const Store = z
   .object({

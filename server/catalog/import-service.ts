@@ -147,6 +147,9 @@ export class ImportService {
           oldPrice: current.get(`${l.store_id}:${l.product_id}`)?.price ?? null,
           newPrice: r.price,
           promoPrice: r.promoPrice,
+          promoFrom: r.promoFrom,
+          promoTo: r.promoTo,
+          later: r.effectiveAt !== null,
         };
       }),
     };

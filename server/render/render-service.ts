@@ -241,8 +241,14 @@ export class RenderService {
     return s;
   }
 
-  /** What the label must show at `at` (default now), as a PNG. */
-  async labelImage(labelId: string, opts: { at?: Date; page?: number } = {}): Promise<Rendered> {
+  /**
+   * What the label must show at `at` (default now), as a PNG; with `price`, what it would show
+   * with that price state instead (an import's preview).
+   */
+  async labelImage(
+    labelId: string,
+    opts: { at?: Date; page?: number; price?: PriceState } = {},
+  ): Promise<Rendered> {
     const at = opts.at ?? new Date();
     const rec = await repo.labelRecord(this.pool, labelId);
     if (!rec) throw new NotFoundError(`No label ${labelId.slice(0, 64)}.`);
@@ -254,7 +260,7 @@ export class RenderService {
       );
     const model = await this.model(rec.modelCode);
     const page = this.page(model, opts.page);
-    const price = await this.priceAt(rec.storeId, rec.productId!, rec.facts.price, at);
+    const price = opts.price ?? (await this.priceAt(rec.storeId, rec.productId!, rec.facts.price, at));
     const facts = { ...rec.facts, price };
     return this.image({
       model,
