@@ -28,7 +28,9 @@
     });
     const points = steps.map((s) => ({ x: Date.parse(s.from), y: Number(s.price), promo: s.promo }));
     const last = steps[steps.length - 1];
-    points.push({ x: last.to ? Date.parse(last.to) : Date.now(), y: Number(last.price), promo: last.promo });
+    // An open last step (still in force) is drawn up to now, or a day past its start when that is later.
+    const end = last.to ? Date.parse(last.to) : Math.max(Date.now(), Date.parse(last.from) + 86_400_000);
+    points.push({ x: end, y: Number(last.price), promo: last.promo });
     const colour = (p) => (p && p.promo ? C.promo : C.price);
     new Chart(canvas, {
       type: 'line',
@@ -37,7 +39,7 @@
           {
             label: tx.tPrice,
             data: points,
-            stepped: 'after',
+            stepped: 'before',
             borderWidth: 2,
             borderColor: C.price,
             pointRadius: 3,

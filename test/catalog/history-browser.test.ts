@@ -55,7 +55,13 @@ afterAll(async () => {
 async function page(locale: string, problems: string[]): Promise<Page> {
   const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
   const pg = await ctx.newPage();
-  pg.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  pg.on(
+    'console',
+    (m) =>
+      m.type() === 'error' &&
+      !m.location().url.endsWith('/favicon.ico') &&
+      problems.push(`${m.text()} ${m.location().url}`),
+  );
   pg.on('pageerror', (e) => problems.push(e.message));
   await signInAs(pg, p.baseUrl, 'admin', p.adminPassword);
   return pg;
