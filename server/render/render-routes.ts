@@ -35,7 +35,13 @@ function priceQuery(q: Request['query']) {
   const promoFrom = when('promoFrom');
   const promoTo = when('promoTo');
   if (Object.keys(fields).length) throw new ValidationError('Invalid price.', fields);
-  return { price, promoPrice, promoFrom: promoPrice ? promoFrom : null, promoTo: promoPrice ? promoTo : null };
+  // A promotion without a start begins when it is applied, as the catalog files it.
+  return {
+    price,
+    promoPrice,
+    promoFrom: promoPrice ? (promoFrom ?? new Date()) : null,
+    promoTo: promoPrice ? promoTo : null,
+  };
 }
 
 export function renderRoutes(render: RenderService, pages: RenderPagesService) {

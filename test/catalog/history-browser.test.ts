@@ -113,6 +113,49 @@ describe('price history and quiet hours in the browser', () => {
       expect(problems).toEqual([]);
     });
 
+  it('shows the CSV import preview and the mismatch list with label images', async () => {
+    const admin = await signedIn(p, 'admin');
+    const up = await admin.post(
+      '/catalog/imports',
+      {
+        csv: 'sku,store,price,promo_price,promo_to\n6901234560001,C2,61.00,55.50,2030-01-01T00:00:00Z\n',
+        fileName: 'l.csv',
+      },
+      '/catalog/imports',
+    );
+    expect(up.status).toBe(302);
+    for (const locale of ['en', 'zh-CN']) {
+      const problems: string[] = [];
+      const pg = await page(locale, problems);
+      await pg.goto(`${p.baseUrl}${up.location}`);
+      const imgs = pg.locator('[data-testid="import-images"] img');
+      expect(await imgs.count()).toBe(2);
+      await pg.waitForFunction(() =>
+        [...document.querySelectorAll('[data-testid="import-images"] img')].every(
+          (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 296,
+        ),
+      );
+      await shoot(pg, `import-preview-${locale}`);
+      // HB-2 reports an image of ours that is not what it should show (an image-capable AP's status)
+      const [img] = await q<{ image_hash: string }>(p, 'SELECT image_hash FROM label_images LIMIT 1');
+      await execute(
+        p.ctx.pool,
+        "UPDATE labels SET displayed_hash = ?, last_status_at = NOW(3) WHERE label_id = 'HB-2'",
+        [img.image_hash],
+      );
+      await pg.goto(`${p.baseUrl}/devices/mismatches`);
+      await pg.waitForFunction(() => {
+        const all = [...document.querySelectorAll('[data-testid="mismatch-images"] img')];
+        return (
+          all.length === 2 &&
+          all.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
+        );
+      });
+      await shoot(pg, `mismatches-${locale}`);
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('shows items waiting for quiet hours on the task page', async () => {
     // a window around now, in the store's zone (Asia/Shanghai), and an AP in the group
     const local = new Date(Date.now() + 8 * 3600_000);
