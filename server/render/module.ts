@@ -45,6 +45,6 @@ export function createRenderModule(
         ]
       : [],
     routes: [renderRoutes(render, new RenderPagesService(pool, render)), renderApiRoutes(render)],
-    ports: { render, itemImages: new ItemImages(pool, render) },
+    ports: { render, itemImages: new ItemImages(pool, render, log) },
   };
 }

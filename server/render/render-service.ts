@@ -60,6 +60,8 @@ export class RenderService {
   private readonly builtIns = new Map<string, TemplateBody>();
 
   private readonly tasks: () => LabelTaskCreator | null;
+  /** CPU time spent drawing (or finding cached) images in batches since start (drawing is synchronous, on this thread). */
+  drawMs = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -198,7 +200,10 @@ export class RenderService {
     for (const [i, j] of jobs.entries()) {
       // Drawing is CPU work: let the process's other work (acks, dispatch) run between labels.
       if (++drawn % 4 === 0) await new Promise((r) => setImmediate(r));
+      const cpu0 = process.cpuUsage();
       out.push(this.drawOne(j, keys[i], known, fresh));
+      const cpu = process.cpuUsage(cpu0);
+      this.drawMs += (cpu.user + cpu.system) / 1000;
     }
     await repo.insertImages(
       this.pool,
