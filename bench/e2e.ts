@@ -3,7 +3,9 @@
 // worker processes, on the embedded MariaDB and Redis. Prints the time from the request to
 // 100 % confirmed in MySQL, labels/s, each process's peak RSS, and the raw floor: the same
 // number of item rows inserted then confirmed in MySQL in batches, with no application logic.
-// Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP (environment).
+// Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP (environment); BENCH_IMAGE_APS
+// (that many APs of each store image-capable: their labels' images rendered and delivered), which
+// also prints the render worker's own time for the task.
 import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -35,6 +37,7 @@ import {
 const STORES = Number(process.env.BENCH_STORES ?? 50);
 const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
 const LABELS_PER_AP = Number(process.env.BENCH_LABELS_PER_AP ?? 500);
+const IMAGE_APS = Number(process.env.BENCH_IMAGE_APS ?? 0);
 const LABELS_PER_PRODUCT = 4;
 const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
 const PRODUCTS = (APS_PER_STORE * LABELS_PER_AP) / LABELS_PER_PRODUCT;
@@ -76,7 +79,8 @@ async function main() {
     // the pipeline's knobs (TASK_ITEMS_PER_MESSAGE, TASK_GROUP_INFLIGHT, TASK_DISPATCH_CONCURRENCY, ...) pass through
     ...Object.fromEntries(
       Object.entries(process.env).filter(
-        (e): e is [string, string] => e[0].startsWith('TASK_') && e[1] !== undefined,
+        (e): e is [string, string] =>
+          (e[0].startsWith('TASK_') || e[0].startsWith('RENDER_')) && e[1] !== undefined,
       ),
     ),
   };
@@ -136,6 +140,8 @@ async function main() {
         groups.join(','),
         '--aps-per-group',
         String(APS_PER_STORE),
+        '--image-aps',
+        String(IMAGE_APS),
         '--access-key-id',
         key.accessKeyId,
         '--instance-id',
@@ -196,6 +202,18 @@ async function main() {
         `only ${confirmedN} of ${task!.items} items confirmed (the rest timed out or were cancelled)`,
       );
     const secs = (done - start) / 1000;
+    // The rendering share: each batch the worker draws (ahead in the render worker, or on demand
+    // for the dispatcher) logs the worker's CPU time spent drawing so far; the last is the total.
+    // CPU time, not wall time: on a loaded machine a synchronous draw's wall time includes waiting
+    // for a core. The worker's thread does one thing at a time, so CPU drawing / end-to-end is the
+    // share of the run its thread spent rendering.
+    const drawLines = worker.output.split('\n').filter((l) => l.includes('"msg":"rendered a batch'));
+    const renderMs = Math.max(0, ...drawLines.map((l) => Number(/"drawMsTotal":(\d+)/.exec(l)?.[1] ?? 0)));
+    const images = await querySingle<{ n: string }>(
+      pool,
+      'SELECT COUNT(*) AS n FROM task_item_images WHERE task_id = ?',
+      [task!.taskId],
+    );
     const bcpu = process.cpuUsage(cpu0.bench);
     const cpu = {
       broker: broker.cpuSeconds() - cpu0.broker,
@@ -228,6 +246,10 @@ async function main() {
     say(
       `ratio:      ${((e2eRate / floorRate) * 100).toFixed(0)} % of the raw floor (aim >= 50 %); aim >= 10,000 labels/s: ${e2eRate >= 10_000 ? 'met' : 'not met'}`,
     );
+    if (IMAGE_APS)
+      say(
+        `rendering:  ${images.n} item images in ${drawLines.length} batches; the worker spent ${(renderMs / 1000).toFixed(2)} s of CPU drawing them: ${((renderMs / 1000 / secs) * 100).toFixed(0)} % of the ${secs.toFixed(2)} s end to end, ${((renderMs / 1000 / cpu.worker) * 100).toFixed(0)} % of the worker's ${cpu.worker.toFixed(1)} s of CPU`,
+      );
     say(
       `CPU during the run (s): broker ${cpu.broker.toFixed(1)}, worker ${cpu.worker.toFixed(1)}, simulator ${cpu.simulator.toFixed(1)}, MariaDB ${cpu.mariadb.toFixed(1)}, Redis ${cpu.redis.toFixed(1)} (both shared with anything else using them), bench driver ${cpu.bench.toFixed(1)}`,
     );

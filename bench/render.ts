@@ -2,7 +2,11 @@
 // then stored in MySQL) and for the same content again (cache: looked up by content key),
 // through the batch path the worker uses, on the embedded MariaDB. Prints the ratio
 // cached/cold, and the drawing alone (no MySQL) as the floor of the cold figure.
-// Knobs: BENCH_RENDER_LABELS (default 10000), BENCH_RENDER_BATCH (default 200).
+// Then the share of a price change's end-to-end time spent rendering, with images on: bench:e2e
+// (100,000 labels by default) with every simulated AP image-capable, which prints the render
+// worker's own time for the task next to the end-to-end time (BENCH_RENDER_E2E=0 skips it).
+// Knobs: BENCH_RENDER_LABELS (default 10000), BENCH_RENDER_BATCH (default 200), and bench:e2e's.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../server/config.js';
@@ -119,8 +123,20 @@ async function main() {
   }
 }
 
+function e2eWithImages() {
+  if (process.env.BENCH_RENDER_E2E === '0') return 0;
+  say('');
+  say('share of a price change spent rendering (bench:e2e, every simulated AP image-capable):');
+  const aps = process.env.BENCH_APS_PER_STORE ?? '4';
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/e2e.ts')], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_IMAGE_APS: process.env.BENCH_IMAGE_APS ?? aps },
+  });
+  return r.status ?? 1;
+}
+
 main().then(
-  () => process.exit(0),
+  () => process.exit(e2eWithImages()),
   (err) => {
     console.error(err);
     process.exit(1);

@@ -96,6 +96,11 @@
       const reason = el('td');
       reason.appendChild(badge('block', b.name));
       if (b.error) reason.appendChild(el('span', 'muted', ' ' + b.error));
+      if (b.untilText) {
+        const until = el('span', 'muted', ' ' + b.untilText);
+        until.setAttribute('data-testid', 'quiet-until');
+        reason.appendChild(until);
+      }
       tr.appendChild(reason);
       for (const v of [b.groupId, b.clientId || '—', b.labels, b.sinceText]) tr.appendChild(el('td', '', v));
       return tr;

@@ -68,7 +68,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const registry = await createRegistryModule(ctx, roles, { broker: broker.ports.broker });
   const audit = createAuditModule(ctx, roles);
   const devices = createDevicesModule(ctx, roles);
-  const render = createRenderModule(ctx, roles);
+  const render = createRenderModule(ctx, roles, { tasks: () => tasks.ports.taskCreator });
   const commands = createCommandsModule(ctx, roles, { downlink: broker.ports.downlink });
   const tasks = createTasksModule(ctx, roles, {
     downlink: broker.ports.downlink,

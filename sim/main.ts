@@ -20,6 +20,7 @@ const { values: a } = parseArgs({
     'mysql-url': { type: 'string' },
     groups: { type: 'string' },
     'aps-per-group': { type: 'string', default: '1' },
+    'image-aps': { type: 'string', default: '0' },
     'access-key-id': { type: 'string' },
     'access-key-secret': { type: 'string' },
     'instance-id': { type: 'string' },
@@ -46,7 +47,7 @@ function fail(msg: string): never {
 async function main() {
   if (a.help) {
     process.stdout.write(
-      'usage: npm run sim -- --mysql-url URL --groups G1,G2 [--aps-per-group N] [--url mqtt://host:port] [--parent esl]\n' +
+      'usage: npm run sim -- --mysql-url URL --groups G1,G2 [--aps-per-group N] [--image-aps N] [--url mqtt://host:port] [--parent esl]\n' +
         '  [--access-key-id ID --access-key-secret S --instance-id I | --credentials-file F --instance-id I] [--latency-ms 0] [--failure-rate 0] [--duplicate-rate 0]\n' +
         '  [--status-interval-ms 30000] [--offline-every-ms 0 --offline-for-ms 5000] [--quiet]\n',
     );
@@ -103,6 +104,7 @@ async function main() {
     parentTopic: a.parent!,
     groups,
     apsPerGroup: num('aps-per-group', 1, 1000),
+    imageAps: num('image-aps', 0, 1000),
     credentials: creds,
     deviceCredentials,
     devicePrefix: a['device-prefix'],

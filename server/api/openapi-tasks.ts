@@ -7,7 +7,7 @@ import { ITEM_STATES, TASK_SOURCES, TASK_STATES } from '../tasks/states.js';
 const ts = z.string().meta({ format: 'date-time' });
 const blockReason = z.enum(BLOCK_REASONS).meta({
   description:
-    'no_ap: the Group ID has no AP at all; ap_offline: the AP serving the label is disconnected; label_unreported: no AP has ever reported the label; label_unreachable: the serving AP answered it cannot reach the label; ap_error: the serving AP answered `failed` for another reason',
+    'no_ap: the Group ID has no AP at all; quiet_hours: the store is in its quiet hours and the labels wait until `until` (urgent changes go at once); ap_offline: the AP serving the label is disconnected; label_unreported: no AP has ever reported the label; label_unreachable: the serving AP answered it cannot reach the label; ap_error: the serving AP answered `failed` for another reason',
 });
 
 export const Blocked = z.object({
@@ -20,6 +20,7 @@ export const Blocked = z.object({
   labels: z.number().int().meta({ description: 'Open labels of the task held up by this' }),
   since: ts.meta({ description: "The AP's disconnect, the first failure, or the task's dispatch" }),
   error: z.string().optional().meta({ description: "The AP's error text (label_unreachable, ap_error)" }),
+  until: ts.optional().meta({ description: 'quiet_hours: when the quiet hours end and the labels go' }),
 });
 
 export const Forecast = z.object({
@@ -35,6 +36,10 @@ export const Forecast = z.object({
     .number()
     .nullable()
     .meta({ description: 'Confirmations per minute so far; null before the first' }),
+  quietHours: z.number().int().meta({
+    description:
+      "Labels waiting for their store's quiet hours to end (part of blocked; they miss the deadline only if the window ends after it)",
+  }),
 });
 
 export const Task = z.object({

@@ -11,6 +11,9 @@ import {
   ProductList,
   ProductListQuery,
   StoreList,
+  PriceHistory,
+  PriceHistoryEntry,
+  PriceHistoryQuery,
 } from '../catalog/api-schemas.js';
 import {
   MAX_BULK_ITEMS,
@@ -23,6 +26,7 @@ import {
   ProductUpsertResult,
   Store,
   StoreCreateRequest,
+  QuietHoursRequest,
 } from '../catalog/api-bulk-schemas.js';
 import {
   Blocked,
@@ -73,6 +77,9 @@ function components() {
     ...registrySchemas,
     ...WEBHOOK_SCHEMAS,
     ...COMMAND_SCHEMAS,
+    PriceHistory,
+    PriceHistoryEntry,
+    QuietHoursRequest,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, {
@@ -150,6 +157,55 @@ export function openApiDocument(serverUrl = '/') {
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
           parameters: queryParams(ProductListQuery),
           responses: { 200: json('ProductList', 'A page of products (100 per page)'), ...errors },
+        },
+      },
+      '/api/v1/products/{sku}/price-history': {
+        get: {
+          operationId: 'getPriceHistory',
+          tags: ['catalog'],
+          summary:
+            "A product's price history per store: every price state with when, who and the task or schedule that set it, and the shelf price as steps (scope tasks:read or prices:write)",
+          description:
+            'The lowest price of the 30 days before a running promotion (Omnibus) is computed from this history and answered as `lowestPrice30d` in GET /api/v1/products.',
+          parameters: [
+            {
+              name: 'sku',
+              in: 'path',
+              required: true,
+              schema: { type: 'string' },
+              description: 'Product SKU',
+            },
+            ...queryParams(PriceHistoryQuery),
+          ],
+          responses: {
+            200: json('PriceHistory', 'The history, newest entries first'),
+            404: json('Error', 'No such product or store'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/stores/{code}/quiet-hours': {
+        put: {
+          operationId: 'setQuietHours',
+          tags: ['catalog'],
+          summary: "Set or remove a store's quiet hours (scope admin)",
+          description:
+            "Store-local times (the store's IANA zone, daylight saving included); `from` after `to` crosses midnight. Non-urgent items of the store wait until the window ends (the task diagnosis names them `quiet_hours` with the end); changes sent with `urgent: true` go at once. Audited as `store.quiet_hours_set`.",
+          parameters: [
+            {
+              name: 'code',
+              in: 'path',
+              required: true,
+              schema: { type: 'string' },
+              description: 'Store code',
+            },
+          ],
+          requestBody: body('QuietHoursRequest'),
+          responses: {
+            200: json('Store', 'The store with its quiet hours'),
+            404: json('Error', 'No such store'),
+            ...errors,
+          },
         },
       },
       '/api/v1/stores': {

@@ -36,6 +36,11 @@ export const StoreCreateRequest = strict(
   'the request',
 ).meta({ id: 'StoreCreateRequest' });
 
+const QuietHours = z.object({
+  from: z.string().meta({ examples: ['22:00'] }),
+  to: z.string().meta({ examples: ['07:00'] }),
+});
+
 export const Store = z
   .object({
     code: z.string(),
@@ -43,8 +48,35 @@ export const Store = z
     timeZone: z.string(),
     currency: z.string(),
     groups: z.array(z.string()).meta({ description: 'Group IDs of the APs serving the store' }),
+    quietHours: QuietHours.nullable().meta({
+      description: "The store's quiet hours in its local time, or null for none",
+    }),
   })
   .meta({ id: 'Store' });
+
+export const QuietHoursRequest = strict(
+  {
+    from: z
+      .string({ error: 'a time of day like "22:00", or null' })
+      .nullable()
+      .meta({
+        description: 'Start, store-local 24-hour clock; null (both) turns quiet hours off',
+        examples: ['22:00'],
+      }),
+    to: z
+      .string({ error: 'a time of day like "07:00", or null' })
+      .nullable()
+      .meta({
+        description: 'End (exclusive); before the start = the window crosses midnight',
+        examples: ['07:00'],
+      }),
+  },
+  'the request',
+).meta({
+  id: 'QuietHoursRequest',
+  description:
+    "During the window (store-local time, DST-correct) the store's non-urgent label updates wait until it ends; urgent changes go at once.",
+});
 
 export const GroupAssignRequest = strict(
   { groupId: groupIdSchema.meta({ description: 'A registered Group ID that belongs to no other store' }) },

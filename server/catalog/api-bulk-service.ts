@@ -13,13 +13,14 @@ import {
   ItemsEnvelope,
   LabelCreateItem,
   ProductUpsertItem,
+  QuietHoursRequest,
   StoreCreateRequest,
 } from './api-bulk-schemas.js';
 import * as labelsRepo from './labels-repo.js';
 import { pricedPairsOfProducts } from './prices-repo.js';
 import { lockProductsBySkus, upsertProducts, findProductsBySkus } from './products-repo.js';
 import { findStoreByCode, findStoresByCodes } from './stores-repo.js';
-import type { StoresService } from './stores-service.js';
+import { quietHoursOf, type StoresService } from './stores-service.js';
 import type { PriceTaskCreator } from './task-port.js';
 
 type Fields = Record<string, string>;
@@ -74,7 +75,30 @@ export class CatalogBulkService {
     const s = await findStoreByCode(this.pool, code);
     if (!s) return null;
     const groups = (await labelsRepo.groupsOfStores(this.pool, [s.id])).get(s.id) ?? [];
-    return { code: s.code, name: s.name, timeZone: s.timezone, currency: s.currency, groups };
+    return {
+      code: s.code,
+      name: s.name,
+      timeZone: s.timezone,
+      currency: s.currency,
+      groups,
+      quietHours: quietHoursOf(s),
+    };
+  }
+
+  async setQuietHours(actor: Actor, storeCode: string, body: unknown) {
+    const v = parse(QuietHoursRequest, body, 'request');
+    const store = await this.stores.getByCode(storeCode);
+    try {
+      await this.stores.setQuietHours(actor, store.id, v);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const rename: Record<string, string> = { quietFrom: 'from', quietTo: 'to' };
+      throw new ValidationError(
+        err.message,
+        Object.fromEntries(Object.entries(err.fields).map(([k, m]) => [rename[k] ?? k, m])),
+      );
+    }
+    return (await this.storeJson(store.code))!;
   }
 
   async createStore(actor: Actor, body: unknown) {

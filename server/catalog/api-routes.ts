@@ -3,7 +3,9 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
-import { ProductListQuery } from './api-schemas.js';
+import { PriceHistoryQuery, ProductListQuery } from './api-schemas.js';
+import type { PriceHistoryService } from './price-history-service.js';
+import { historyJson } from './price-history-serializers.js';
 import type { CatalogApiService } from './api-service.js';
 import type { CatalogBulkService } from './api-bulk-service.js';
 
@@ -14,7 +16,11 @@ function canReadCatalog(req: Request, res: Response, next: NextFunction) {
   );
 }
 
-export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkService) {
+export function catalogApiRoutes(
+  api: CatalogApiService,
+  bulk: CatalogBulkService,
+  history: PriceHistoryService,
+) {
   return (app: Router) => {
     app.post('/api/v1/stores', requireScope('admin'), async (req, res) => {
       res.status(201).json(await bulk.createStore(req.actor, req.body));
@@ -22,6 +28,10 @@ export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkServic
 
     app.post('/api/v1/stores/:code/groups', requireScope('admin'), async (req, res) => {
       res.json(await bulk.assignGroup(req.actor, String(req.params.code), req.body));
+    });
+
+    app.put('/api/v1/stores/:code/quiet-hours', requireScope('admin'), async (req, res) => {
+      res.json(await bulk.setQuietHours(req.actor, String(req.params.code), req.body));
     });
 
     app.post('/api/v1/products', requireScope('prices:write'), async (req, res) => {
@@ -48,6 +58,16 @@ export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkServic
           Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
         );
       res.json(await api.products(r.data));
+    });
+
+    app.get('/api/v1/products/:sku/price-history', canReadCatalog, async (req, res) => {
+      const r = PriceHistoryQuery.safeParse(req.query);
+      if (!r.success)
+        throw new ValidationError(
+          'Invalid filter.',
+          Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
+        );
+      res.json(historyJson(await history.ofSku(String(req.params.sku), r.data)));
     });
   };
 }

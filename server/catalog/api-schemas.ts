@@ -2,6 +2,7 @@
 // OpenAPI document is generated from them (z.toJSONSchema), so the two cannot drift.
 // Types only here; what a price or a time must look like is checked in price-input.ts.
 import { z } from 'zod';
+import { PRICE_HISTORY_REASONS } from './states.js';
 
 const decimal = (what: string) =>
   z
@@ -35,6 +36,10 @@ export const PriceChangeEntry = z
       effectiveAt: optional(instant('effectiveAt')).meta({
         description: 'Apply later (must be in the future); omit to apply now',
       }),
+      urgent: z
+        .boolean({ error: 'urgent must be true or false' })
+        .optional()
+        .meta({ description: "Send at once, even during the store's quiet hours (default false)" }),
     },
     {
       error: (i) =>
@@ -91,6 +96,10 @@ const StorePrice = z.object({
   promoPrice: z.string().nullable(),
   promoFrom: z.string().nullable(),
   promoTo: z.string().nullable(),
+  lowestPrice30d: z.string().nullable().meta({
+    description:
+      'During a promotion: the lowest price of the 30 days before it started (Omnibus), from the price history; null without a promotion or without any price known then',
+  }),
   updatedAt: z.string(),
 });
 
@@ -123,6 +132,10 @@ export const StoreList = z
         timezone: z.string().meta({ deprecated: true, description: 'Same as timeZone' }),
         currency: z.string(),
         groups: z.array(z.string()).meta({ description: 'Group IDs of the APs serving the store' }),
+        quietHours: z
+          .object({ from: z.string(), to: z.string() })
+          .nullable()
+          .meta({ description: "Quiet hours in the store's local time (non-urgent updates wait), or null" }),
       }),
     ),
   })
@@ -141,6 +154,67 @@ export const ProductListQuery = z.object({
     .min(1, 'must be a whole number from 1')
     .default(1),
 });
+
+/** The query of GET /api/v1/products/{sku}/price-history. */
+export const PriceHistoryQuery = z.object({
+  store: z
+    .string({ error: 'give one store code' })
+    .optional()
+    .meta({ description: 'Only this store (its code)' }),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 1000' })
+    .int('must be a whole number from 1 to 1000')
+    .min(1, 'must be a whole number from 1 to 1000')
+    .max(1000, 'must be a whole number from 1 to 1000')
+    .default(200)
+    .meta({ description: 'The newest states at most, over all stores' }),
+});
+
+const ts = z.string().meta({ format: 'date-time' });
+
+export const PriceHistoryEntry = z
+  .object({
+    validFrom: ts.meta({ description: 'From when this state was in force (until the next entry)' }),
+    price: z.string(),
+    promoPrice: z.string().nullable(),
+    promoFrom: ts.nullable(),
+    promoTo: ts.nullable(),
+    reason: z.enum(PRICE_HISTORY_REASONS).meta({
+      description:
+        'initial: the state when history began; change: a price change (form, API, import, schedule); promo_start, promo_end: a promotion beginning or ending',
+    }),
+    source: z.string().meta({ description: 'ui, api, import, schedule, promotion or initial' }),
+    taskId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The task that sent it to the labels, if any label showed it' }),
+    scheduleId: z.string().nullable(),
+    actor: z.string().meta({ description: 'Who: a user, an API key, or schedule:<id>' }),
+  })
+  .meta({ id: 'PriceHistoryEntry' });
+
+export const PriceHistory = z
+  .object({
+    sku: z.string(),
+    currency: z.string(),
+    stores: z.array(
+      z.object({
+        store: z.string(),
+        entries: z.array(PriceHistoryEntry).meta({ description: 'Newest first' }),
+        steps: z
+          .array(
+            z.object({
+              from: ts,
+              to: ts.nullable().meta({ description: 'null: still in force' }),
+              price: z.string(),
+              promo: z.boolean(),
+            }),
+          )
+          .meta({ description: 'The shelf price over time, oldest first, promotions split at their edges' }),
+      }),
+    ),
+  })
+  .meta({ id: 'PriceHistory' });
 
 export const ApiError = z
   .object({

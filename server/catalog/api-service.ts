@@ -5,6 +5,7 @@ import { ValidationError } from '../core/errors.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
 import { resolveEntries, type RawEntry } from './price-input.js';
+import { quietHoursOf } from './stores-service.js';
 import type { PriceChangeService } from './price-change-service.js';
 import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
 import { pricesForProducts } from './prices-repo.js';
@@ -71,6 +72,7 @@ export class CatalogApiService {
         timezone: s.timezone,
         currency: s.currency,
         groups: s.groups ? s.groups.split(' ') : [],
+        quietHours: quietHoursOf(s),
       })),
     };
   }
@@ -111,6 +113,7 @@ export class CatalogApiService {
             promoPrice: x.promo_price,
             promoFrom: iso(x.promo_from),
             promoTo: iso(x.promo_to),
+            lowestPrice30d: x.promo_price === null ? null : x.promo_prior_lowest,
             updatedAt: x.updated_at.toISOString(),
           })),
       })),

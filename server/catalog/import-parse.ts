@@ -17,6 +17,7 @@ export const COLUMNS = [
   'promo_from',
   'promo_to',
   'effective_at',
+  'urgent',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 const REQUIRED: Column[] = ['sku', 'store', 'price'];
@@ -31,12 +32,13 @@ export const ALIASES: Record<Column, string[]> = {
   promo_from: ['promo_from', 'promotion_from', '促销开始', '促销开始时间'],
   promo_to: ['promo_to', 'promotion_to', '促销结束', '促销结束时间'],
   effective_at: ['effective_at', '生效时间', '生效于'],
+  urgent: ['urgent', '紧急', '加急'],
 };
 
 /** The header of the downloadable template in each language. */
 export const TEMPLATE_HEADERS: Record<'en' | 'zh-CN', string[]> = {
   en: [...COLUMNS],
-  'zh-CN': ['商品编码', '门店编码', '价格', '促销价', '促销开始', '促销结束', '生效时间'],
+  'zh-CN': ['商品编码', '门店编码', '价格', '促销价', '促销开始', '促销结束', '生效时间', '紧急'],
 };
 
 export const normaliseHeader = (h: string) =>
@@ -241,7 +243,7 @@ export function parseCsv(input: string): ParsedCsv {
               .filter(Boolean)
               .join(','),
           },
-          message: `header: ${why.join('; ')}. Expected: ${COLUMNS.join(',')} (the first three required)`,
+          message: `header: ${why.join('; ')}. Expected: ${COLUMNS.join(',')} (the first three required; urgent: yes/no, goes during quiet hours)`,
         },
       ],
       written,
@@ -271,6 +273,7 @@ export function parseCsv(input: string): ParsedCsv {
         promoFrom: get('promo_from'),
         promoTo: get('promo_to'),
         effectiveAt: get('effective_at'),
+        urgent: get('urgent'),
       },
     });
   }

@@ -32,6 +32,7 @@ const FIELD_COLUMN: Record<string, Column> = {
   promoFrom: 'promo_from',
   promoTo: 'promo_to',
   effectiveAt: 'effective_at',
+  urgent: 'urgent',
 };
 
 const toJson = (cs: Change[]) => JSON.stringify(cs);
@@ -146,6 +147,9 @@ export class ImportService {
           oldPrice: current.get(`${l.store_id}:${l.product_id}`)?.price ?? null,
           newPrice: r.price,
           promoPrice: r.promoPrice,
+          promoFrom: r.promoFrom,
+          promoTo: r.promoTo,
+          later: r.effectiveAt !== null,
         };
       }),
     };

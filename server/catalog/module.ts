@@ -13,6 +13,7 @@ import { labelsRoutes } from './labels-routes.js';
 import { LabelsService } from './labels-service.js';
 import { PriceChangeService } from './price-change-service.js';
 import { PriceEditService } from './price-edit-service.js';
+import { PriceHistoryService } from './price-history-service.js';
 import { productsRoutes } from './products-routes.js';
 import { ProductsService } from './products-service.js';
 import { ScheduleWorker } from './schedule-worker.js';
@@ -36,13 +37,14 @@ export function createCatalogModule(
   const { pool, log, config } = ctx;
   const changes = new PriceChangeService(pool, deps.tasks);
   const labels = new LabelsService(pool, deps.tasks);
+  const history = new PriceHistoryService(pool);
   return {
     name: 'catalog',
     services: roles.has('worker')
       ? [new ScheduleWorker(pool, changes, deps.tasks, log, config.CATALOG_SCHEDULE_INTERVAL_MS)]
       : [],
     routes: [
-      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes)),
+      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes), history),
       storesRoutes(new StoresService(pool)),
       labelsRoutes(labels),
       schedulesRoutes(new SchedulesService(pool)),
@@ -50,6 +52,7 @@ export function createCatalogModule(
       catalogApiRoutes(
         new CatalogApiService(pool, changes),
         new CatalogBulkService(pool, new StoresService(pool), deps.tasks),
+        history,
       ),
     ],
     ports: { changes, labels },

@@ -10,6 +10,8 @@ import * as schedules from './schedules-repo.js';
 import type { Change } from './price-input.js';
 import type { PriceTaskCreator, TaskSource } from './task-port.js';
 import { planPromotions } from './promo-plan.js';
+import { appendHistory } from './price-history-repo.js';
+import { priorLowest } from './price-history-service.js';
 
 export interface ApplyResult {
   taskId: string | null;
@@ -59,7 +61,13 @@ export class PriceChangeService {
     c: Conn,
     actor: Actor,
     changes: Change[],
-    opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> },
+    opts: {
+      source: TaskSource;
+      note?: string;
+      beforeAudit?: (taskId: string | null) => Promise<void>;
+      /** the schedule being applied, for the price history */
+      scheduleId?: string;
+    },
     now = new Date(),
   ): Promise<ApplyResult> {
     const later = changes.filter((ch) => ch.effectiveAt);
@@ -79,6 +87,7 @@ export class PriceChangeService {
         source: opts.source,
         note: opts.note ?? '',
         createdBy: actor.name,
+        ...(ch.urgent ? { urgent: true } : {}),
       })),
     );
     later.forEach((ch, i) =>
@@ -107,18 +116,46 @@ export class PriceChangeService {
         note: opts.note ?? '',
         createdBy: actor.name,
       });
-      await prices.upsertPrices(c, rows);
+      // Omnibus: the lowest price of the 30 days before each promotion started, from the history so far.
+      const withLowest = [];
+      for (const r of rows)
+        withLowest.push({
+          ...r,
+          priorLowest: r.promoPrice === null ? null : await priorLowest(c, r, r.promoFrom ?? now),
+        });
+      await prices.upsertPrices(c, withLowest);
       await schedules.insertSchedules(c, promoRows);
       const taskOpts = { source: opts.source, ...(opts.note ? { note: opts.note.slice(0, 255) } : {}) };
       task = this.tasks
         ? await this.tasks.createInTx(
             c,
             actor,
-            nowChanges.map((ch) => ({ storeId: ch.storeId, productId: ch.productId })),
+            nowChanges.map((ch) => ({
+              storeId: ch.storeId,
+              productId: ch.productId,
+              ...(ch.urgent ? { urgent: true } : {}),
+            })),
             taskOpts,
           )
         : null;
-      for (const r of rows) {
+      await appendHistory(
+        c,
+        rows.map((r) => ({
+          storeId: r.storeId,
+          productId: r.productId,
+          validFrom: now,
+          price: r.price,
+          promoPrice: r.promoPrice,
+          promoFrom: r.promoFrom,
+          promoTo: r.promoTo,
+          reason: 'change',
+          source: opts.source,
+          taskId: task?.taskId ?? null,
+          scheduleId: opts.scheduleId ?? null,
+          actor: actor.name,
+        })),
+      );
+      for (const r of withLowest) {
         events.push({
           action: 'price.changed',
           objectType: 'price',
@@ -130,6 +167,7 @@ export class PriceChangeService {
             promoPrice: r.promoPrice,
             promoFrom: r.promoFrom,
             promoTo: r.promoTo,
+            ...(r.priorLowest ? { lowestPrior30Days: r.priorLowest } : {}),
             ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}),
           },
         });

@@ -15,6 +15,8 @@ export interface PriceForm {
   effectiveAt: string;
   stores: string[];
   allStores: boolean;
+  /** goes at once, even during the stores' quiet hours */
+  urgent?: boolean;
 }
 
 export class PriceEditService {
@@ -41,6 +43,7 @@ export class PriceEditService {
       promoFrom: f.promoFrom,
       promoTo: f.promoTo,
       effectiveAt: f.effectiveAt,
+      urgent: f.urgent ?? false,
     }));
     const { changes: resolved, errors } = await resolveEntries(pool, entries);
     if (errors.length) {

@@ -13,6 +13,8 @@ export interface RawEntry {
   promoFrom?: string | null;
   promoTo?: string | null;
   effectiveAt?: string | null;
+  /** yes/no (CSV: 1, true, yes, 是; API: a boolean) */
+  urgent?: string | boolean | null;
 }
 
 export interface Change {
@@ -26,6 +28,19 @@ export interface Change {
   promoTo: Date | null;
   /** Set when the change is for later; null = now. */
   effectiveAt: Date | null;
+  /** its labels go at once, even during the store's quiet hours */
+  urgent?: boolean;
+}
+
+const YES = new Set(['1', 'true', 'yes', 'y', 'x', '是', '紧急']);
+const NO = new Set(['', '0', 'false', 'no', 'n', '否']);
+
+/** A yes/no of a form, CSV cell or JSON; undefined when it is neither. */
+export function parseUrgent(v: string | boolean | null | undefined): boolean | undefined {
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'boolean') return v;
+  const s = v.trim().toLowerCase();
+  return YES.has(s) ? true : NO.has(s) ? false : undefined;
 }
 
 export interface EntryError {
@@ -87,6 +102,8 @@ export async function resolveEntries(
     if (promoTo && promoTo <= now)
       err(i, 'promoTo', 'must be in the future: a promotion that has ended needs no change');
     else if (promoTo && promoTo <= start) err(i, 'promoTo', 'must be after the promotion starts');
+    const urgent = parseUrgent(e.urgent);
+    if (urgent === undefined) err(i, 'urgent', `"${String(e.urgent)}" is not yes or no`);
     if (effectiveAt && effectiveAt <= now)
       err(i, 'effectiveAt', 'must be in the future (leave it empty to apply now)');
     if (product && store) {
@@ -106,6 +123,7 @@ export async function resolveEntries(
         promoFrom: promoPrice === null ? null : promoFrom,
         promoTo: promoPrice === null ? null : promoTo,
         effectiveAt,
+        ...(urgent ? { urgent: true } : {}),
       });
     }
   });

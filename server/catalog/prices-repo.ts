@@ -8,6 +8,7 @@ export interface PriceRow {
   promo_price: string | null;
   promo_from: Date | null;
   promo_to: Date | null;
+  promo_prior_lowest: string | null;
   updated_at: Date;
 }
 
@@ -30,10 +31,19 @@ export async function storesPricing(db: Queryable, productId: number): Promise<n
 /** Every store with this product's price there (or nulls) and how many labels show it. */
 export async function pricesByStore(db: Queryable, productId: number) {
   return queryRows<
-    Partial<PriceRow> & { store_id: number; code: string; name: string; timezone: string; labels: string }
+    Partial<PriceRow> & {
+      store_id: number;
+      code: string;
+      name: string;
+      timezone: string;
+      quiet_from: number | null;
+      quiet_to: number | null;
+      labels: string;
+    }
   >(
     db,
-    `SELECT s.id AS store_id, s.code, s.name, s.timezone, p.price, p.promo_price, p.promo_from, p.promo_to, p.updated_at,
+    `SELECT s.id AS store_id, s.code, s.name, s.timezone, s.quiet_from, s.quiet_to, p.price, p.promo_price, p.promo_from, p.promo_to,
+            p.promo_prior_lowest, p.updated_at,
             (SELECT COUNT(*) FROM labels l WHERE l.store_id = s.id AND l.product_id = ?) AS labels
        FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? ORDER BY s.code`,
     [productId, productId],
@@ -55,15 +65,29 @@ export async function lockPrices(db: Queryable, pairs: Pair[], lock = true): Pro
   return out;
 }
 
-export async function upsertPrices(db: Queryable, rows: (Pair & PriceState)[]) {
+/** `priorLowest`: the lowest price of the 30 days before the promotion of the state started (Omnibus). */
+export async function upsertPrices(
+  db: Queryable,
+  rows: (Pair & PriceState & { priorLowest?: string | null })[],
+) {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     await execute(
       db,
-      `INSERT INTO prices (store_id, product_id, price, promo_price, promo_from, promo_to) VALUES ?
+      `INSERT INTO prices (store_id, product_id, price, promo_price, promo_from, promo_to, promo_prior_lowest) VALUES ?
          ON DUPLICATE KEY UPDATE price = VALUES(price), promo_price = VALUES(promo_price),
-           promo_from = VALUES(promo_from), promo_to = VALUES(promo_to)`,
-      [chunk.map((r) => [r.storeId, r.productId, r.price, r.promoPrice, r.promoFrom, r.promoTo])],
+           promo_from = VALUES(promo_from), promo_to = VALUES(promo_to), promo_prior_lowest = VALUES(promo_prior_lowest)`,
+      [
+        chunk.map((r) => [
+          r.storeId,
+          r.productId,
+          r.price,
+          r.promoPrice,
+          r.promoFrom,
+          r.promoTo,
+          r.promoPrice === null ? null : (r.priorLowest ?? null),
+        ]),
+      ],
     );
   }
 }

@@ -4,10 +4,15 @@ import { positiveId, readers, str, writers } from './route-helpers.js';
 import { flash, flashKey } from '../web/flash.js';
 import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
+import type { PriceHistoryService } from './price-history-service.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
-export function productsRoutes(products: ProductsService, prices: PriceEditService) {
+export function productsRoutes(
+  products: ProductsService,
+  prices: PriceEditService,
+  history: PriceHistoryService,
+) {
   return (app: Router) => {
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
@@ -19,10 +24,11 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const page = await products.page(id);
+      const [page, priceHistory] = await Promise.all([products.page(id), history.ofProduct(id)]);
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,
+        priceHistory,
         priceValues: {},
         ...extra,
       });
@@ -70,6 +76,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
         effectiveAt: str(b.effectiveAt),
         stores: list(b.stores),
         allStores: b.allStores === '1',
+        urgent: b.urgent === '1',
       };
       try {
         const r = await prices.edit(req.actor, product.sku, form);

@@ -29,6 +29,7 @@ export function planPromotions(changes: Change[], now: Date, meta: { note: strin
       promoTo: ch.promoTo,
       source: 'promotion',
       ...meta,
+      ...(ch.urgent ? { urgent: true } : {}),
     };
     const from = ch.promoFrom && ch.promoFrom > now ? ch.promoFrom : null;
     return [

@@ -15,6 +15,8 @@ import { findProduct } from './products-repo.js';
 import { findStore } from './stores-repo.js';
 import type { PriceChangeService } from './price-change-service.js';
 import type { PriceTaskCreator } from './task-port.js';
+import { appendHistory } from './price-history-repo.js';
+import { priorLowest } from './price-history-service.js';
 
 const TRANSIENT = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
@@ -110,10 +112,12 @@ export class ScheduleWorker implements Service {
             promoFrom: s.promo_from,
             promoTo: s.promo_to,
             effectiveAt: null,
+            ...(s.urgent ? { urgent: true } : {}),
           },
         ],
         {
           source: 'schedule',
+          scheduleId: s.id,
           note: s.note || `schedule ${s.id}`,
           beforeAudit: (taskId) => schedules.markApplied(c, s.id, taskId),
         },
@@ -133,13 +137,27 @@ export class ScheduleWorker implements Service {
       s.kind === 'promo_start'
         ? { price: cur.price, promoPrice: s.promo_price, promoFrom: s.promo_from, promoTo: s.promo_to }
         : { price: cur.price, promoPrice: null, promoFrom: null, promoTo: null };
-    await prices.upsertPrices(c, [{ ...pair, ...next }]);
+    // Omnibus: the lowest price of the 30 days before this promotion starts.
+    const lowest = next.promoPrice === null ? null : await priorLowest(c, pair, next.promoFrom ?? now);
+    await prices.upsertPrices(c, [{ ...pair, ...next, priorLowest: lowest }]);
     const task = this.tasks
-      ? await this.tasks.createInTx(c, actor, [pair], {
+      ? await this.tasks.createInTx(c, actor, [{ ...pair, ...(s.urgent ? { urgent: true } : {}) }], {
           source: 'promotion',
           note: `${s.kind === 'promo_start' ? 'promotion start' : 'promotion end'} of ${product.sku} in ${store.code}`,
         })
       : null;
+    await appendHistory(c, [
+      {
+        ...pair,
+        ...next,
+        validFrom: now,
+        reason: s.kind,
+        source: 'promotion',
+        taskId: task?.taskId ?? null,
+        scheduleId: s.id,
+        actor: actor.name,
+      },
+    ]);
     await schedules.markApplied(c, s.id, task?.taskId ?? null);
     await appendAudit(
       c,
@@ -156,7 +174,7 @@ export class ScheduleWorker implements Service {
             promoFrom: cur.promo_from,
             promoTo: cur.promo_to,
           },
-          after: next,
+          after: { ...next, ...(lowest ? { lowestPrior30Days: lowest } : {}) },
         },
       ],
       now,

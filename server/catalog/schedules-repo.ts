@@ -23,6 +23,7 @@ export interface ScheduleRow {
   created_by: string;
   created_at: Date;
   applied_at: Date | null;
+  urgent: number;
 }
 
 export interface NewSchedule extends Pair {
@@ -35,6 +36,7 @@ export interface NewSchedule extends Pair {
   source: string;
   note: string;
   createdBy: string;
+  urgent?: boolean;
 }
 
 export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promise<string[]> {
@@ -43,8 +45,8 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
   for (const r of rows) {
     const res = await execute(
       db,
-      `INSERT INTO price_schedules (kind, store_id, product_id, price, promo_price, promo_from, promo_to, effective_at, source, note, created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO price_schedules (kind, store_id, product_id, price, promo_price, promo_from, promo_to, effective_at, source, note, created_by, urgent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         r.kind,
         r.storeId,
@@ -57,6 +59,7 @@ export async function insertSchedules(db: Queryable, rows: NewSchedule[]): Promi
         r.source,
         r.note.slice(0, 255),
         r.createdBy.slice(0, 128),
+        r.urgent ? 1 : 0,
       ],
     );
     ids.push(String(res.insertId));

@@ -13,3 +13,7 @@ export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** A validated CSV import: pending until the operator confirms it, then applied. */
 export const IMPORT_STATES = ['pending', 'applied'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
+
+/** Why a price state began: `initial` (the state when history began), a `change` (form, API, import, schedule), a promotion's start or end. */
+export const PRICE_HISTORY_REASONS = ['initial', 'change', 'promo_start', 'promo_end'] as const;
+export type PriceHistoryReason = (typeof PRICE_HISTORY_REASONS)[number];

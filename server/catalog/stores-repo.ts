@@ -7,6 +7,9 @@ export interface StoreRow {
   name: string;
   timezone: string;
   currency: string;
+  /** quiet hours in minutes after local midnight, [from, to); both null: none */
+  quiet_from: number | null;
+  quiet_to: number | null;
   created_at: Date;
 }
 
@@ -96,4 +99,8 @@ export async function countLabelsInGroup(db: Queryable, groupId: string): Promis
     groupId,
   ]);
   return Number(r.n);
+}
+
+export async function setQuietHours(db: Queryable, id: number, from: number | null, to: number | null) {
+  await execute(db, 'UPDATE stores SET quiet_from = ?, quiet_to = ? WHERE id = ?', [from, to, id]);
 }

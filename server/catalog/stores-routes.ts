@@ -53,6 +53,19 @@ export function storesRoutes(stores: StoresService) {
         await storePage(res, id, { errors: err.fields, values: req.body });
       }
     });
+    app.post('/catalog/stores/:id/quiet-hours', admin, async (req, res) => {
+      const id = positiveId(req.params.id);
+      const b = req.body as Record<string, unknown>;
+      try {
+        const s = await stores.setQuietHours(req.actor, id, { from: str(b.quietFrom), to: str(b.quietTo) });
+        flashKey(req, 'ok', s.quiet_from === null ? 'quiet.flash.off' : 'quiet.flash.saved');
+        res.redirect(`/catalog/stores/${id}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        await storePage(res, id, { errors: err.fields, values: req.body });
+      }
+    });
     app.post('/catalog/stores/:id/groups', admin, async (req, res) => {
       const id = positiveId(req.params.id);
       try {

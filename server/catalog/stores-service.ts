@@ -13,6 +13,13 @@ import {
   timezoneSchema,
 } from './schemas.js';
 import * as repo from './stores-repo.js';
+import { clockText, parseQuietHours } from './quiet-hours-input.js';
+
+/** A store's quiet hours as shown and answered: `{ from: "22:00", to: "07:00" }` or null. */
+export const quietHoursOf = (s: { quiet_from: number | null; quiet_to: number | null }) =>
+  s.quiet_from === null || s.quiet_to === null
+    ? null
+    : { from: clockText(s.quiet_from), to: clockText(s.quiet_to) };
 
 const isDup = (err: unknown) => (err as { code?: string }).code === 'ER_DUP_ENTRY';
 
@@ -83,6 +90,40 @@ export class StoresService {
           after: v,
         },
       ]);
+    });
+  }
+
+  /**
+   * Sets (or, with both empty, removes) the store's quiet hours, in its local time. Non-urgent
+   * items of the store wait while they last; removing them lets waiting items go at once.
+   */
+  async setQuietHours(actor: Actor, id: number, input: { from?: unknown; to?: unknown }) {
+    const r = parseQuietHours(input.from, input.to);
+    if ('fields' in r) {
+      const fields = Object.fromEntries(
+        Object.entries(r.fields).map(([k, v]) => [k === 'from' ? 'quietFrom' : 'quietTo', v]),
+      );
+      throw new ValidationError('Please correct the highlighted fields.', fields);
+    }
+    return withTx(this.pool, async (c) => {
+      const before = await repo.findStore(c, id);
+      if (!before) throw new NotFoundError('No such store.');
+      await repo.setQuietHours(c, id, r.value?.from ?? null, r.value?.to ?? null);
+      const after = r.value ? { from: clockText(r.value.from), to: clockText(r.value.to) } : null;
+      await appendAudit(c, actor, [
+        {
+          action: 'store.quiet_hours_set',
+          objectType: 'store',
+          objectId: before.code,
+          refs: { store: before.code },
+          summary: after
+            ? `quiet hours of ${before.code}: ${after.from}-${after.to} (${before.timezone})`
+            : `quiet hours of ${before.code} removed`,
+          before: { quietHours: quietHoursOf(before), timezone: before.timezone },
+          after: { quietHours: after, timezone: before.timezone },
+        },
+      ]);
+      return { ...before, quiet_from: r.value?.from ?? null, quiet_to: r.value?.to ?? null };
     });
   }
 

@@ -12,7 +12,7 @@ export interface PriceTaskCreator {
   createInTx(
     conn: Conn,
     actor: Actor,
-    targets: { storeId: number; productId: number }[],
+    targets: { storeId: number; productId: number; urgent?: boolean }[],
     opts: { source: TaskSource; note?: string; deadlineSeconds?: number },
   ): Promise<{ taskId: string; items: number } | null>;
   /** Queues the dispatch of a committed task. */

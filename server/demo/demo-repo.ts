@@ -45,6 +45,13 @@ export async function insertDemoStore(db: Queryable, groupId: string, labels: nu
   await execute(db, 'INSERT INTO prices (store_id, product_id, price) VALUES ?', [
     productIds.map((id, i) => [storeId, id, PRODUCTS[i][2]]),
   ]);
+  // the demo's starting prices begin their history
+  await execute(
+    db,
+    `INSERT INTO price_history (store_id, product_id, valid_from, price, reason, source, actor)
+       SELECT store_id, product_id, updated_at, price, 'initial', 'initial', 'demo' FROM prices WHERE store_id = ?`,
+    [storeId],
+  );
   const rows = Array.from({ length: labels }, (_, i) => [
     `DEMO-${String(i + 1).padStart(5, '0')}`,
     storeId,

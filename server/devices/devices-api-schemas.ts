@@ -51,6 +51,10 @@ export const Mismatch = z.object({
       'The price the label shows, when a task of ours put that content there; null: unknown content',
   }),
   displayedPromo: z.string().nullable(),
+  displayedImage: z.boolean().meta({
+    description:
+      'The displayed hash is that of a rendered image (an image-capable AP): /render/images/{displayedHash}.png shows it to a signed-in user',
+  }),
   pendingTask: z.string().nullable().meta({ description: 'An open task item on its way to this label' }),
 });
 

@@ -20,6 +20,8 @@ export interface MismatchRow {
   lastStatusAt: Date | null;
   /** the price the label shows, when a task of ours put that content there (else null: unknown content) */
   displayedPrice: string | null;
+  /** the displayed hash is a rendered image's (an image-capable AP): /render/images/<hash>.png shows it */
+  displayedImage: boolean;
   displayedPromo: string | null;
   /** an open task item is on its way to this label */
   pendingTask: string | null;
@@ -36,7 +38,9 @@ export async function listMismatches(
   db: Queryable,
   f: { storeId?: number; limit: number; offset: number },
 ): Promise<MismatchRow[]> {
-  const rows = await queryRows<Omit<MismatchRow, 'apOnline'> & { apOnline: number | null }>(
+  const rows = await queryRows<
+    Omit<MismatchRow, 'apOnline' | 'displayedImage'> & { apOnline: number | null; displayedImage: number }
+  >(
     db,
     `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
        l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
@@ -45,6 +49,7 @@ export async function listMismatches(
          ORDER BY i.id DESC LIMIT 1) AS displayedPrice,
        (SELECT i.promo_price FROM task_items i WHERE i.label_id = l.label_id AND i.content_hash = l.displayed_hash
          ORDER BY i.id DESC LIMIT 1) AS displayedPromo,
+       EXISTS (SELECT 1 FROM label_images li WHERE li.image_hash = l.displayed_hash) AS displayedImage,
        (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
      ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}
      ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
@@ -53,6 +58,7 @@ export async function listMismatches(
   return rows.map((r) => ({
     ...r,
     apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
+    displayedImage: Number(r.displayedImage) === 1,
     pendingTask: r.pendingTask === null ? null : String(r.pendingTask),
   }));
 }

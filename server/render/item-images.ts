@@ -2,6 +2,7 @@
 // the label's model and template, recorded per item (`task_item_images`). Used by the worker
 // for whole tasks and by the dispatcher, through ItemImagePort, for the items it is about to
 // send to a group with image-capable APs (drawing what the worker has not reached yet).
+import type { Logger } from '../core/logger.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ItemImagePort } from '../tasks/group-dispatcher.js';
@@ -52,6 +53,7 @@ export class ItemImages implements ItemImagePort {
   constructor(
     private readonly pool: Pool,
     private readonly render: RenderService,
+    private readonly log: Logger | null = null,
   ) {}
 
   async imagesFor(groupId: string, rows: { id: string }[]): Promise<Map<string, ItemImage>> {
@@ -62,7 +64,17 @@ export class ItemImages implements ItemImagePort {
     const missing = ids.filter((id) => !known.has(id));
     if (missing.length) {
       const facts = await repo.itemsByIds(this.pool, missing);
+      const t0 = performance.now();
       const results = await renderItemRows(this.render, facts);
+      this.log?.info(
+        {
+          groupId,
+          labels: facts.length,
+          ms: Math.round(performance.now() - t0),
+          drawMsTotal: Math.round(this.render.drawMs),
+        },
+        'rendered a batch on demand',
+      );
       await saveResults(this.pool, facts, results);
       for (const r of results)
         known.set(r.itemId, { item_id: r.itemId, content_key: r.key, image_hash: r.hash, error: r.error });

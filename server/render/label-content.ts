@@ -8,6 +8,8 @@ export interface PriceState {
   promoPrice: string | null;
   promoFrom: Date | null;
   promoTo: Date | null;
+  /** the lowest price of the 30 days before the promotion started (Omnibus), if known */
+  priorLowest?: string | null;
 }
 
 export interface LabelFacts {
@@ -100,6 +102,7 @@ export function fieldValues(f: LabelFacts, at: Date): FieldValues {
     regularPrice: money(f.price.price, f.currency),
     promoPrice: promo ? money(promo, f.currency) : '',
     promoPeriod: period,
+    lowestPrice30d: promo && f.price.priorLowest ? money(f.price.priorLowest, f.currency) : '',
     currency: f.currency,
     unitPrice: up ? `${money(up.amount, f.currency)}/${up.per}` : '',
     sku: f.sku,

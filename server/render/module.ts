@@ -10,7 +10,7 @@ import { ItemImages } from './item-images.js';
 import { renderApiRoutes } from './render-api-routes.js';
 import { RenderPagesService } from './render-pages-service.js';
 import { renderRoutes } from './render-routes.js';
-import { RenderService } from './render-service.js';
+import { RenderService, type LabelTaskCreator } from './render-service.js';
 import { RenderWorker } from './render-worker.js';
 
 export interface RenderPorts {
@@ -22,6 +22,8 @@ export interface RenderPorts {
 export interface RenderDeps {
   /** The worker's period (tests shorten it); RENDER_INTERVAL_MS by default. */
   intervalMs?: number;
+  /** The pipeline's task creator (created after this module, hence a getter). */
+  tasks?: () => LabelTaskCreator;
 }
 
 export function createRenderModule(
@@ -30,7 +32,7 @@ export function createRenderModule(
   deps: RenderDeps = {},
 ): DomainModule<RenderPorts> {
   const { pool, config, log } = ctx;
-  const render = new RenderService(pool);
+  const render = new RenderService(pool, { tasks: deps.tasks });
   return {
     name: 'render',
     services: roles.has('worker')
@@ -43,6 +45,6 @@ export function createRenderModule(
         ]
       : [],
     routes: [renderRoutes(render, new RenderPagesService(pool, render)), renderApiRoutes(render)],
-    ports: { render, itemImages: new ItemImages(pool, render) },
+    ports: { render, itemImages: new ItemImages(pool, render, log) },
   };
 }

@@ -172,6 +172,7 @@ interface FactsRow {
   promo_price: string | null;
   promo_from: Date | null;
   promo_to: Date | null;
+  promo_prior_lowest: string | null;
 }
 
 export interface LabelRecord {
@@ -186,7 +187,7 @@ export interface LabelRecord {
 
 const FACTS_SQL = `SELECT l.label_id, l.model_code, l.store_id, s.name AS store_name, s.timezone, l.product_id,
     pr.sku, pr.name, pr.name_latin, pr.category, pr.unit, pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit,
-    p.price, p.promo_price, p.promo_from, p.promo_to
+    p.price, p.promo_price, p.promo_from, p.promo_to, p.promo_prior_lowest
   FROM labels l JOIN stores s ON s.id = l.store_id
   LEFT JOIN products pr ON pr.id = l.product_id
   LEFT JOIN prices p ON p.store_id = l.store_id AND p.product_id = l.product_id`;
@@ -207,7 +208,13 @@ const toFacts = (r: FactsRow): LabelFacts | null =>
         netUnit: r.net_unit,
         storeName: r.store_name,
         storeTimezone: r.timezone,
-        price: { price: r.price, promoPrice: r.promo_price, promoFrom: r.promo_from, promoTo: r.promo_to },
+        price: {
+          price: r.price,
+          promoPrice: r.promo_price,
+          promoFrom: r.promo_from,
+          promoTo: r.promo_to,
+          priorLowest: r.promo_prior_lowest,
+        },
       };
 
 export async function labelRecord(db: Queryable, labelId: string): Promise<LabelRecord | null> {
@@ -229,7 +236,8 @@ export async function productFacts(db: Queryable, productId: number, storeId: nu
   const rows = await queryRows<FactsRow>(
     db,
     `SELECT '' AS label_id, s.name AS store_name, s.timezone, pr.sku, pr.name, pr.name_latin, pr.category, pr.unit,
-        pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit, p.price, p.promo_price, p.promo_from, p.promo_to
+        pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit, p.price, p.promo_price, p.promo_from, p.promo_to,
+        p.promo_prior_lowest
        FROM products pr JOIN stores s ON s.id = ? LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = pr.id
       WHERE pr.id = ?`,
     [storeId, productId],
@@ -340,6 +348,14 @@ export async function lockProductDetails(db: Queryable, productId: number) {
     : null;
 }
 
+/** The stores where the product has a price (its labels there show something). */
+export async function storesPricing(db: Queryable, productId: number): Promise<number[]> {
+  const rows = await queryRows<{ store_id: number }>(db, 'SELECT store_id FROM prices WHERE product_id = ?', [
+    productId,
+  ]);
+  return rows.map((r) => r.store_id);
+}
+
 export async function setProductDetails(db: Queryable, productId: number, d: ProductDetails) {
   await execute(
     db,
@@ -392,7 +408,7 @@ const ITEM_SQL = `SELECT ti.id AS item_id, ti.task_id, t.created_at AS task_crea
         ti.sku AS item_sku, ti.name AS item_name, ti.currency AS item_currency,
         l.label_id, l.model_code, l.store_id, s.name AS store_name, s.timezone, ti.product_id,
         pr.sku, pr.name, pr.name_latin, pr.category, pr.unit, pr.currency, pr.origin, pr.spec, pr.net_quantity, pr.net_unit,
-        p.price, p.promo_price, p.promo_from, p.promo_to
+        p.price, p.promo_price, p.promo_from, p.promo_to, p.promo_prior_lowest
        FROM task_items ti JOIN tasks t ON t.id = ti.task_id
        JOIN labels l ON l.label_id = ti.label_id JOIN stores s ON s.id = ti.store_id
        JOIN products pr ON pr.id = ti.product_id
@@ -466,6 +482,7 @@ export function itemFacts(r: ItemFactsRow): LabelFacts {
       promoPrice: r.item_promo_price,
       promoFrom: r.promo_from,
       promoTo: r.promo_to,
+      priorLowest: r.promo_prior_lowest,
     },
   };
 }

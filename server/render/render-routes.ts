@@ -17,6 +17,33 @@ const id = (v: unknown) => {
   return n;
 };
 
+const PRICE = /^\d{1,8}(\.\d{1,2})?$/;
+/** `?price=&promoPrice=&promoFrom=&promoTo=` as a price state; a bad value is named. */
+function priceQuery(q: Request['query']) {
+  const fields: Record<string, string> = {};
+  const price = str(q.price);
+  if (!PRICE.test(price)) fields.price = 'a price like 3.50';
+  const promoPrice = str(q.promoPrice) || null;
+  if (promoPrice !== null && !PRICE.test(promoPrice)) fields.promoPrice = 'a price like 3.50';
+  const when = (name: string) => {
+    const v = str(q[name]);
+    if (!v) return null;
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) fields[name] = 'an ISO-8601 time';
+    return d;
+  };
+  const promoFrom = when('promoFrom');
+  const promoTo = when('promoTo');
+  if (Object.keys(fields).length) throw new ValidationError('Invalid price.', fields);
+  // A promotion without a start begins when it is applied, as the catalog files it.
+  return {
+    price,
+    promoPrice,
+    promoFrom: promoPrice ? (promoFrom ?? new Date()) : null,
+    promoTo: promoPrice ? promoTo : null,
+  };
+}
+
 export function renderRoutes(render: RenderService, pages: RenderPagesService) {
   return (app: Router) => {
     app.get('/render/templates', readers, async (req, res) => {
@@ -192,6 +219,13 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
       sendPng(res, r.png, r.hash);
     });
 
+    // What a label would show with another price state (the CSV import's preview, beside the current image).
+    app.get('/render/labels/:labelId/with-price.png', readers, async (req, res) => {
+      const price = priceQuery(req.query);
+      const r = await render.labelImage(str(req.params.labelId), { price });
+      sendPng(res, r.png, r.imageHash);
+    });
+
     app.get('/render/images/:hash.png', readers, async (req, res) => {
       const hash = str(req.params.hash);
       const png = /^[0-9a-f]{64}$/.test(hash) ? await pages.imageByHash(hash) : null;
@@ -229,8 +263,13 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     app.post('/render/products/:id/details', writers, async (req, res) => {
       const productId = id(req.params.id);
       try {
-        await render.setProductDetails(req.actor, productId, req.body as Record<string, unknown>);
-        flashKey(req, 'ok', 'render.detailsSaved');
+        const task = await render.setProductDetails(
+          req.actor,
+          productId,
+          req.body as Record<string, unknown>,
+        );
+        if (task) flashKey(req, 'ok', 'render.detailsSavedTask', { task: task.taskId, n: task.items });
+        else flashKey(req, 'ok', 'render.detailsSaved');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         flashKey(req, 'error', 'render.detailsNotSaved', {

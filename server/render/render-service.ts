@@ -16,6 +16,13 @@ import { pngSize, rasterise, sha256 } from './rasterise.js';
 import { ImageLru } from './image-cache.js';
 import { sampleFacts } from './sample.js';
 import * as repo from './render-repo.js';
+import type { TaskCreator } from '../tasks/task-creator.js';
+
+/** "5", "5.0" and "5.000" alike (MySQL hands DECIMAL back with its scale). */
+const decimalKey = (v: string | null) => (v === null ? null : v.includes('.') ? v.replace(/\.?0+$/, '') : v);
+
+/** What rendering needs of the pipeline: a task for the labels whose content a product change alters. */
+export type LabelTaskCreator = Pick<TaskCreator, 'createInTx' | 'enqueue'>;
 
 /** Part of every content key: bump when the drawing code changes what an image looks like. */
 export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
@@ -52,11 +59,16 @@ export class RenderService {
   private readonly memory: ImageLru;
   private readonly builtIns = new Map<string, TemplateBody>();
 
+  private readonly tasks: () => LabelTaskCreator | null;
+  /** CPU time spent drawing (or finding cached) images in batches since start (drawing is synchronous, on this thread). */
+  drawMs = 0;
+
   constructor(
     private readonly pool: Pool,
-    opts: { memoryImages?: number } = {},
+    opts: { memoryImages?: number; tasks?: () => LabelTaskCreator | null } = {},
   ) {
     this.memory = new ImageLru(opts.memoryImages ?? 500);
+    this.tasks = opts.tasks ?? (() => null);
   }
 
   models() {
@@ -188,7 +200,10 @@ export class RenderService {
     for (const [i, j] of jobs.entries()) {
       // Drawing is CPU work: let the process's other work (acks, dispatch) run between labels.
       if (++drawn % 4 === 0) await new Promise((r) => setImmediate(r));
+      const cpu0 = process.cpuUsage();
       out.push(this.drawOne(j, keys[i], known, fresh));
+      const cpu = process.cpuUsage(cpu0);
+      this.drawMs += (cpu.user + cpu.system) / 1000;
     }
     await repo.insertImages(
       this.pool,
@@ -231,8 +246,14 @@ export class RenderService {
     return s;
   }
 
-  /** What the label must show at `at` (default now), as a PNG. */
-  async labelImage(labelId: string, opts: { at?: Date; page?: number } = {}): Promise<Rendered> {
+  /**
+   * What the label must show at `at` (default now), as a PNG; with `price`, what it would show
+   * with that price state instead (an import's preview).
+   */
+  async labelImage(
+    labelId: string,
+    opts: { at?: Date; page?: number; price?: PriceState } = {},
+  ): Promise<Rendered> {
     const at = opts.at ?? new Date();
     const rec = await repo.labelRecord(this.pool, labelId);
     if (!rec) throw new NotFoundError(`No label ${labelId.slice(0, 64)}.`);
@@ -244,7 +265,7 @@ export class RenderService {
       );
     const model = await this.model(rec.modelCode);
     const page = this.page(model, opts.page);
-    const price = await this.priceAt(rec.storeId, rec.productId!, rec.facts.price, at);
+    const price = opts.price ?? (await this.priceAt(rec.storeId, rec.productId!, rec.facts.price, at));
     const facts = { ...rec.facts, price };
     return this.image({
       model,
@@ -457,20 +478,37 @@ export class RenderService {
       errors[d.netQuantity === null ? 'netQuantity' : 'netUnit'] = 'give the quantity and its unit together';
     if (Object.keys(errors).length) throw bad('Please correct the highlighted fields.', errors);
     if (d.netUnit) d.netUnit = d.netUnit.toLowerCase();
-    await withTx(this.pool, async (c) => {
+    const tasks = this.tasks();
+    const task = await withTx(this.pool, async (c) => {
       const before = await repo.lockProductDetails(c, productId);
       if (!before) throw new NotFoundError(`No product ${productId}.`);
       await repo.setProductDetails(c, productId, d);
+      // What the product's labels show changed: they get it in a task, like a rename or a price.
+      const changed = (Object.keys(d) as (keyof repo.ProductDetails)[]).some((k) =>
+        k === 'netQuantity' ? decimalKey(d[k]) !== decimalKey(before.details[k]) : d[k] !== before.details[k],
+      );
+      const stores = changed && tasks ? await repo.storesPricing(c, productId) : [];
+      const t = stores.length
+        ? await tasks!.createInTx(
+            c,
+            actor,
+            stores.map((storeId) => ({ storeId, productId })),
+            { source: 'ui', note: `label details of ${before.sku} edited` },
+          )
+        : null;
       await appendAudit(c, actor, [
         {
           action: 'product.label_details',
           objectType: 'product',
           objectId: before.sku,
-          refs: { sku: before.sku },
+          refs: { sku: before.sku, task: t?.taskId },
           before: before.details,
           after: d,
         },
       ]);
+      return t;
     });
+    if (task) await tasks!.enqueue(task.taskId);
+    return task;
   }
 }

@@ -65,7 +65,18 @@ export class RenderWorker implements Service {
         await repo.advanceTask(c, task.task_id, task.last_item_id, 0, 0, true);
         return true;
       }
+      const t0 = performance.now();
       const saved = await renderItemRows(this.render, rows);
+      // one line per batch: `npm run bench:e2e` with image APs sums `ms` for the rendering share
+      this.log.info(
+        {
+          task: task.task_id,
+          labels: rows.length,
+          ms: Math.round(performance.now() - t0),
+          drawMsTotal: Math.round(this.render.drawMs),
+        },
+        'rendered a batch',
+      );
       await repo.saveItemImages(c, task.task_id, saved);
       const failed = saved.filter((s) => s.error).length;
       if (failed) this.log.warn({ task: task.task_id, failed }, 'labels of a task could not be rendered');

@@ -22,6 +22,7 @@ export function sampleFacts(promo: boolean, now: Date): LabelFacts {
       promoPrice: promo ? '1.99' : null,
       promoFrom: promo ? new Date(now.getTime() - day) : null,
       promoTo: promo ? new Date(now.getTime() + 6 * day) : null,
+      priorLowest: promo ? '2.30' : null,
     },
   };
 }

@@ -14,6 +14,8 @@ export const FIELDS = {
   regularPrice: 'the regular price, with currency sign',
   promoPrice: 'the promotion price while one runs, else empty',
   promoPeriod: 'the promotion period (store-local dates), else empty',
+  lowestPrice30d:
+    'during a promotion, the lowest price of the 30 days before it started (Omnibus), with currency sign; else, or without price history then, empty',
   currency: 'ISO currency code',
   unitPrice: 'price per kg or per 100 ml, from the product quantity and unit; empty without them',
   sku: 'the SKU',

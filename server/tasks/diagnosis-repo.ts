@@ -4,6 +4,8 @@
 // primary keys of labels and aps, (group_id) on aps.
 import type { Queryable } from '../db/pool.js';
 import { queryRows } from '../db/query.js';
+import type { QuietWindow } from './quiet-hours.js';
+import { quietOfGroups } from './quiet-hours-repo.js';
 
 export interface OpenItemBucket {
   groupId: string;
@@ -13,6 +15,8 @@ export interface OpenItemBucket {
   apOnline: boolean | null;
   apDisconnectedAt: Date | null;
   error: string | null;
+  /** urgent items go during their store's quiet hours */
+  urgent: boolean;
   n: number;
   /** the earliest change among these items (a failure's time, for errors) */
   firstAt: Date;
@@ -25,15 +29,16 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
     groupId: string;
     ap: string | null;
     error: string | null;
+    urgent: number;
     n: string;
     firstAt: Date;
   }>(
     db,
-    `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
+    `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, i.urgent, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
      FROM task_items i
      LEFT JOIN labels l ON l.label_id = i.label_id
      WHERE i.task_id = ? AND i.state IN ('pending', 'sent', 'failed')
-     GROUP BY i.group_id, l.last_ap_client_id, i.error
+     GROUP BY i.group_id, l.last_ap_client_id, i.error, i.urgent
      LIMIT 5000`,
     [taskId],
   );
@@ -61,6 +66,7 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
       apOnline: a ? Number(a.online) === 1 : null,
       apDisconnectedAt: a?.disconnectedAt ?? null,
       error: r.error,
+      urgent: Number(r.urgent) === 1,
       n: Number(r.n),
       firstAt: r.firstAt,
     };
@@ -70,6 +76,8 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
 export interface GroupAps {
   total: number;
   online: number;
+  /** the quiet hours of the group's store, if it has any */
+  quiet?: QuietWindow | null;
 }
 
 export async function apsOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, GroupAps>> {
@@ -81,5 +89,6 @@ export async function apsOfGroups(db: Queryable, groupIds: string[]): Promise<Ma
     [groupIds],
   );
   for (const r of rows) out.set(r.g, { total: Number(r.total), online: Number(r.online) });
+  for (const [g, quiet] of await quietOfGroups(db, groupIds)) out.get(g)!.quiet = quiet;
   return out;
 }

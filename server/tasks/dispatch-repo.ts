@@ -33,14 +33,19 @@ const ITEM_COLUMNS = `i.id, i.task_id AS taskId, i.label_id AS labelId, i.sku, i
   i.currency, i.content_hash AS contentHash, i.attempts, t.deadline_at AS deadlineAt`;
 const COLUMNS = `${ITEM_COLUMNS}, l.last_ap_client_id AS lastAp`;
 
-/** Items whose retry is due (sent without an answer, or failed), oldest task first. */
-export async function pickDueRetries(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
+/** Items whose retry is due (sent without an answer, or failed), oldest task first; `urgentOnly` during quiet hours. */
+export async function pickDueRetries(
+  db: Queryable,
+  groupId: string,
+  limit: number,
+  urgentOnly = false,
+): Promise<DispatchRow[]> {
   return queryRows<DispatchRow>(
     db,
     `SELECT ${COLUMNS} FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
      LEFT JOIN labels l ON l.label_id = i.label_id
-     WHERE i.group_id = ? AND i.state IN (?) AND i.next_retry_at <= NOW(3)
+     WHERE i.group_id = ? AND i.state IN (?) AND i.next_retry_at <= NOW(3)${urgentOnly ? ' AND i.urgent = 1' : ''}
      ORDER BY i.task_id, i.id LIMIT ?`,
     [groupId, RETRY_ITEM_STATES, limit],
   );
@@ -51,13 +56,18 @@ export async function pickDueRetries(db: Queryable, groupId: string, limit: numb
  * which hands rows out in id order: left to itself the optimiser starts from the few running
  * tasks and then filters and sorts every pending item of theirs, for every round of every group.
  */
-export async function pickPending(db: Queryable, groupId: string, limit: number): Promise<DispatchRow[]> {
+export async function pickPending(
+  db: Queryable,
+  groupId: string,
+  limit: number,
+  urgentOnly = false,
+): Promise<DispatchRow[]> {
   // No join to labels: the last AP only matters for a P2P retry; a first send goes to the group topic.
   return queryRows<DispatchRow>(
     db,
     `SELECT ${ITEM_COLUMNS}, NULL AS lastAp FROM task_items i
      STRAIGHT_JOIN tasks t ON t.id = i.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
-     WHERE i.group_id = ? AND i.state = 'pending'
+     WHERE i.group_id = ? AND i.state = 'pending'${urgentOnly ? ' AND i.urgent = 1' : ''}
      ORDER BY i.id LIMIT ?`,
     [groupId, limit],
   );

@@ -16,6 +16,8 @@ import {
   type DispatchRow,
 } from './dispatch-repo.js';
 import { packMessages, type ItemImage, type OutgoingMessage } from './task-message.js';
+import { quietOfGroups } from './quiet-hours-repo.js';
+import { quietGate } from './quiet-hours.js';
 
 /** Rendered images for the items of a group with image-capable APs (server/render implements it). */
 export interface ItemImagePort {
@@ -62,9 +64,14 @@ export class GroupDispatcher {
     const free = window - (await countInflightMessages(this.pool, groupId));
     if (free <= 0) return { published: 0, items: 0, more: false };
     const limit = free * perMsg;
-    const retries = await pickDueRetries(this.pool, groupId, limit);
+    // During the store's quiet hours only urgent items go; the sweeper wakes the group again.
+    const { urgentOnly } = quietGate(
+      (await quietOfGroups(this.pool, [groupId])).get(groupId) ?? null,
+      new Date(),
+    );
+    const retries = await pickDueRetries(this.pool, groupId, limit, urgentOnly);
     const pending =
-      retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length) : [];
+      retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length, urgentOnly) : [];
     const messages = window_(await this.pack(groupId, retries, pending), free);
     if (!messages.length) return { published: 0, items: 0, more: false };
 

@@ -112,3 +112,20 @@ export async function storeCounts(
   );
   return rows.map((r) => ({ storeId: r.storeId, groups: r.groups, n: Number(r.n) }));
 }
+
+/** Marks the task's items of these products in a store urgent (they go during quiet hours). */
+export async function markUrgent(db: Queryable, taskId: string, storeId: number, productIds: number[]) {
+  await execute(
+    db,
+    'UPDATE task_items SET urgent = 1 WHERE task_id = ? AND store_id = ? AND product_id IN (?)',
+    [taskId, storeId, productIds],
+  );
+}
+
+/** Moves a task's deadline later (never earlier). */
+export async function extendDeadline(db: Queryable, taskId: string, deadlineAt: Date) {
+  await execute(db, 'UPDATE tasks SET deadline_at = GREATEST(deadline_at, ?) WHERE id = ?', [
+    deadlineAt,
+    taskId,
+  ]);
+}

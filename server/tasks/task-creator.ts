@@ -15,11 +15,17 @@ import {
   insertTask,
   storeCounts,
   supersedeOpenItems,
+  extendDeadline,
+  markUrgent,
 } from './task-create-repo.js';
+import { quietOfTaskStores } from './quiet-hours-repo.js';
+import { quietHoldUntil } from './quiet-hours.js';
 
 export interface PriceChangeTarget {
   storeId: number;
   productId: number;
+  /** its labels go at once, even during the store's quiet hours */
+  urgent?: boolean;
 }
 
 export interface CreateTaskOptions {
@@ -65,6 +71,9 @@ export class TaskCreator {
         items += await insertItemsForStore(conn, taskId, storeId, products.slice(i, i + TARGET_CHUNK));
       }
     }
+    for (const [storeId, products] of productsByStore(targets.filter((t) => t.urgent)))
+      for (let i = 0; i < products.length; i += TARGET_CHUNK)
+        await markUrgent(conn, taskId, storeId, products.slice(i, i + TARGET_CHUNK));
     return this.finish(conn, actor, taskId, items, opts, { targets: pairs });
   }
 
@@ -123,6 +132,18 @@ export class TaskCreator {
       return null;
     }
     const superseded = await supersedeOpenItems(conn, taskId);
+    // Items held by a store's quiet hours get their whole time to confirm after the window ends.
+    const deadlineSeconds = opts.deadlineSeconds ?? this.config.TASK_DEFAULT_DEADLINE_SECONDS;
+    const now = new Date();
+    const holds = (await quietOfTaskStores(conn, taskId))
+      .map((w) => quietHoldUntil(w, now, deadlineSeconds))
+      .filter((d): d is Date => d !== null);
+    if (holds.length)
+      await extendDeadline(
+        conn,
+        taskId,
+        new Date(Math.max(...holds.map((d) => d.getTime())) + deadlineSeconds * 1000),
+      );
     const stores = await storeCounts(conn, taskId);
     await appendAudit(conn, actor, [
       {

@@ -3,15 +3,18 @@
 //
 // Reasons, most fundamental first (an item gets the first that applies):
 //   no_ap             the item's Group ID has no AP at all: nobody can receive it
+//   quiet_hours       a non-urgent item whose store is in its quiet hours: it waits for their end
 //   ap_offline        the AP that serves the label (last reported or confirmed it) is disconnected
 //   label_unreported  no AP has ever reported the label: none may be in its range
 //   label_unreachable the serving AP is online and answered that it cannot reach the label
 //   ap_error          the serving AP is online and answered `failed` for another reason
 // An item with none of these is on its way (sent, awaiting its ack) and is not blocked.
 import type { GroupAps, OpenItemBucket } from './diagnosis-repo.js';
+import { quietGate } from './quiet-hours.js';
 
 export const BLOCK_REASONS = [
   'no_ap',
+  'quiet_hours',
   'ap_offline',
   'label_unreported',
   'label_unreachable',
@@ -29,6 +32,8 @@ export interface Blocked {
   since: Date;
   /** the AP's own words, for label_unreachable and ap_error */
   error?: string;
+  /** quiet_hours: when the store's quiet hours end and the labels go */
+  until?: Date;
 }
 
 export interface Forecast {
@@ -40,6 +45,8 @@ export interface Forecast {
   deadlineAt: Date;
   /** confirmations per minute so far, or null before the first one */
   ratePerMinute: number | null;
+  /** labels waiting for their store's quiet hours to end (part of `blocked`) */
+  quietHours: number;
 }
 
 export interface Diagnosis {
@@ -50,14 +57,17 @@ export interface Diagnosis {
 type ItemFacts = Pick<
   OpenItemBucket,
   'groupId' | 'ap' | 'apGroupId' | 'apOnline' | 'apDisconnectedAt' | 'error'
->;
+> & { urgent?: boolean };
 
 /** The reason holding up one item (or a bucket of alike items), or null when it is simply on its way. */
 export function classify(
   it: ItemFacts,
   group: GroupAps | undefined,
-): { reason: BlockReason; clientId?: string } | null {
+  now = new Date(),
+): { reason: BlockReason; clientId?: string; until?: Date } | null {
   if (!group || group.total === 0) return { reason: 'no_ap' };
+  const gate = it.urgent ? null : quietGate(group.quiet ?? null, now);
+  if (gate?.urgentOnly) return { reason: 'quiet_hours', until: gate.until };
   // an AP of another group may have reported the label once; it cannot serve this item
   const serving = it.ap && it.apGroupId === it.groupId ? it.ap : null;
   if (serving && it.apOnline === false) return { reason: 'ap_offline', clientId: serving };
@@ -83,7 +93,7 @@ export function diagnose(input: {
   let open = 0;
   for (const b of buckets) {
     open += b.n;
-    const c = classify(b, groups.get(b.groupId));
+    const c = classify(b, groups.get(b.groupId), now);
     if (!c) continue;
     const since =
       c.reason === 'ap_offline'
@@ -105,6 +115,7 @@ export function diagnose(input: {
         labels: b.n,
         since,
         ...(error ? { error } : {}),
+        ...(c.until ? { until: c.until } : {}),
       });
   }
   const order = (r: BlockReason) => BLOCK_REASONS.indexOf(r);
@@ -112,6 +123,10 @@ export function diagnose(input: {
     (a, b) => order(a.reason) - order(b.reason) || b.labels - a.labels || a.groupId.localeCompare(b.groupId),
   );
   const blockedN = blocked.reduce((a, b) => a + b.labels, 0);
+  // Labels waiting for quiet hours go when they end: they miss the deadline only if that is later.
+  const quiet = blocked.filter((b) => b.reason === 'quiet_hours');
+  const quietN = quiet.reduce((a, b) => a + b.labels, 0);
+  const quietLate = quiet.filter((b) => b.until! >= task.deadlineAt).reduce((a, b) => a + b.labels, 0);
   // What is not blocked confirms at the pace seen so far; what that pace cannot reach by the
   // deadline misses it too. Before the first confirmation there is no pace to judge by.
   const elapsedS = Math.max(0, (now.getTime() - started.getTime()) / 1000);
@@ -119,7 +134,7 @@ export function diagnose(input: {
   const rate = confirmed > 0 && elapsedS > 0 ? confirmed / elapsedS : null;
   const flowing = open - blockedN;
   const reachable = rate === null ? flowing : Math.min(flowing, Math.floor(rate * remainingS));
-  const willMiss = blockedN + (flowing - reachable);
+  const willMiss = blockedN - quietN + quietLate + (flowing - reachable);
   return {
     blocked,
     forecast: {
@@ -129,6 +144,7 @@ export function diagnose(input: {
       onTrack: open - willMiss,
       deadlineAt: task.deadlineAt,
       ratePerMinute: rate === null ? null : Math.round(rate * 60 * 10) / 10,
+      quietHours: quietN,
     },
   };
 }

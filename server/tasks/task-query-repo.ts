@@ -104,6 +104,8 @@ export interface ItemRow {
   promoPrice: string | null;
   currency: string;
   contentHash: string;
+  /** goes during its store's quiet hours */
+  urgent: boolean;
   state: ItemState;
   attempts: number;
   lastSentAt: Date | null;
@@ -125,13 +127,15 @@ export async function listItems(
   taskId: string,
   f: { state?: string; limit: number; offset: number },
 ): Promise<ItemRow[]> {
-  const rows = await queryRows<Omit<ItemRow, 'apOnline'> & { apOnline: number | null }>(
+  const rows = await queryRows<
+    Omit<ItemRow, 'apOnline' | 'urgent'> & { apOnline: number | null; urgent: number }
+  >(
     db,
     `SELECT i.id, i.label_id AS labelId, i.store_id AS storeId, i.group_id AS groupId, i.sku, i.name, i.price,
        i.promo_price AS promoPrice, i.currency, i.content_hash AS contentHash, i.state, i.attempts,
        i.last_sent_at AS lastSentAt, i.next_retry_at AS nextRetryAt, i.confirmed_by AS confirmedBy,
        i.confirmed_at AS confirmedAt, i.error, l.last_ap_client_id AS ap, a.group_id AS apGroupId,
-       a.online AS apOnline, a.disconnected_at AS apDisconnectedAt, s.timezone AS storeTimezone
+       a.online AS apOnline, a.disconnected_at AS apDisconnectedAt, s.timezone AS storeTimezone, i.urgent
      FROM task_items i
      JOIN stores s ON s.id = i.store_id
      LEFT JOIN labels l ON l.label_id = i.label_id
@@ -143,6 +147,7 @@ export async function listItems(
     ...r,
     id: String(r.id),
     apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
+    urgent: Number(r.urgent) === 1,
   }));
 }
 

@@ -6,7 +6,11 @@ import type { TaskItem, TaskProgress } from './task-service.js';
 
 /** The diagnosis as JSON (the task API and the task page's live events). */
 export const diagnosisJson = (d: Diagnosis | undefined) => ({
-  blocked: (d?.blocked ?? []).map((b) => ({ ...b, since: b.since.toISOString() })),
+  blocked: (d?.blocked ?? []).map((b) => ({
+    ...b,
+    since: b.since.toISOString(),
+    ...(b.until ? { until: b.until.toISOString() } : {}),
+  })),
   forecast: d ? { ...d.forecast, deadlineAt: d.forecast.deadlineAt.toISOString() } : null,
 });
 
@@ -20,6 +24,7 @@ const BLOCK_NAMES_EN: Record<string, string> = {
   label_unreported: 'no AP has reported this label',
   label_unreachable: 'AP cannot reach the label',
   ap_error: 'AP reported an error',
+  quiet_hours: "waiting for the store's quiet hours to end",
 };
 /** English names where no reader is known: a key's English text for block reasons, else the value. */
 export const englishNames: TFn = (key) => {
@@ -136,6 +141,9 @@ export function liveJson(
       since: b.since.toISOString(),
       sinceText: fmt.time(b.since),
       name: names.block(b.reason),
+      ...(b.until
+        ? { until: b.until.toISOString(), untilText: t('quiet.until', { time: fmt.time(b.until) }) }
+        : {}),
     })),
     items:
       items?.map((i) => ({

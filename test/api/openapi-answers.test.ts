@@ -205,6 +205,12 @@ describe('OpenAPI document against the live API', () => {
         })
       ).status,
     ).toBe(404);
+    const quiet = '/api/v1/stores/{code}/quiet-hours';
+    await call('PUT', quiet, '/api/v1/stores/DOC1/quiet-hours', { from: '22:00', to: '07:00' });
+    expect(
+      (await call('PUT', quiet, '/api/v1/stores/DOC1/quiet-hours', { from: '7', to: null })).status,
+    ).toBe(400);
+    await call('PUT', quiet, '/api/v1/stores/DOC1/quiet-hours', { from: null, to: null });
     await call('GET', '/api/v1/stores', '/api/v1/stores');
     await call('POST', '/api/v1/products', '/api/v1/products', {
       items: [{ sku: 'DOC-1', name: 'Docs product', unit: 'pcs', currency: 'CNY' }],
@@ -221,6 +227,9 @@ describe('OpenAPI document against the live API', () => {
       })
     ).body;
     await call('GET', '/api/v1/products', '/api/v1/products?sku=DOC-1');
+    const history = '/api/v1/products/{sku}/price-history';
+    await call('GET', history, '/api/v1/products/DOC-1/price-history?store=DOC1');
+    expect((await call('GET', history, '/api/v1/products/NOPE/price-history')).status).toBe(404);
     const badPage = await call('GET', '/api/v1/products', '/api/v1/products?page=0');
     expect(badPage.status).toBe(400);
     expect(badPage.body.error.fields).toEqual({ page: 'must be a whole number from 1' });

@@ -59,6 +59,7 @@ describe('catalog write API', () => {
       timeZone: 'Asia/Shanghai',
       currency: 'CNY',
       groups: [],
+      quietHours: null,
     });
     expect(await audits('store.created')).toBe(1);
 

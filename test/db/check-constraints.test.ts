@@ -6,7 +6,12 @@ import { CLIENT_CLASSES, TOKEN_PERMS } from '../../broker/index.js';
 import { ALERT_STATES } from '../../server/alerts/alert-kinds.js';
 import { IDEMPOTENCY_STATES } from '../../server/api/idempotency-repo.js';
 import { USER_ROLES } from '../../server/auth/roles.js';
-import { IMPORT_STATES, SCHEDULE_KINDS, SCHEDULE_STATES } from '../../server/catalog/states.js';
+import {
+  IMPORT_STATES,
+  PRICE_HISTORY_REASONS,
+  SCHEDULE_KINDS,
+  SCHEDULE_STATES,
+} from '../../server/catalog/states.js';
 import {
   COMMAND_KINDS,
   COMMAND_REASONS,
@@ -27,6 +32,7 @@ const DECLARED: Record<string, readonly string[]> = {
   'price_schedules.state': SCHEDULE_STATES,
   'price_schedules.kind': SCHEDULE_KINDS,
   'price_imports.state': IMPORT_STATES,
+  'price_history.reason': PRICE_HISTORY_REASONS,
   'tasks.state': TASK_STATES,
   'tasks.source': TASK_SOURCES,
   'task_items.state': ITEM_STATES,

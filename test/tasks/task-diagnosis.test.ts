@@ -11,6 +11,7 @@ const item = (o: Partial<OpenItemBucket> = {}): OpenItemBucket => ({
   apOnline: true,
   apDisconnectedAt: null,
   error: null,
+  urgent: false,
   n: 1,
   firstAt: new Date('2026-01-01T10:00:00Z'),
   ...o,
@@ -94,5 +95,39 @@ describe('diagnose', () => {
       now: new Date('2026-01-01T10:00:05Z'),
     });
     expect(d.forecast).toMatchObject({ willMiss: 0, onTrack: 50, ratePerMinute: null });
+  });
+});
+
+describe('quiet hours in the diagnosis', () => {
+  // 23:00 in UTC, inside 22:00-07:00
+  const now = new Date('2026-06-01T23:00:00Z');
+  const quiet = { ...aps(1), quiet: { from: 22 * 60, to: 7 * 60, zone: 'UTC' } };
+  const task = (deadline: string) => ({
+    createdAt: new Date('2026-06-01T22:59:00Z'),
+    dispatchedAt: new Date('2026-06-01T22:59:00Z'),
+    deadlineAt: new Date(deadline),
+  });
+
+  it('names non-urgent items of a store in its window quiet_hours with the end; urgent ones are on their way', () => {
+    expect(classify(item(), quiet, now)).toEqual({
+      reason: 'quiet_hours',
+      until: new Date('2026-06-02T07:00:00Z'),
+    });
+    expect(classify(item({ urgent: true }), quiet, now)).toBeNull();
+    expect(classify(item(), quiet, new Date('2026-06-02T07:00:00Z'))).toBeNull();
+    // no AP at all comes first: the window's end would not help
+    expect(classify(item(), { ...quiet, total: 0 }, now)).toEqual({ reason: 'no_ap' });
+  });
+
+  it('counts waiting labels as missing the deadline only when the window ends after it', () => {
+    const buckets = [item({ n: 5 }), item({ n: 2, urgent: true })];
+    const groups = new Map([[G, quiet]]);
+    const before = diagnose({ buckets, groups, task: task('2026-06-02T07:30:00Z'), confirmed: 0, now });
+    expect(before.blocked).toEqual([
+      expect.objectContaining({ reason: 'quiet_hours', labels: 5, until: new Date('2026-06-02T07:00:00Z') }),
+    ]);
+    expect(before.forecast).toMatchObject({ open: 7, blocked: 5, quietHours: 5, willMiss: 0 });
+    const after = diagnose({ buckets, groups, task: task('2026-06-02T06:00:00Z'), confirmed: 0, now });
+    expect(after.forecast).toMatchObject({ blocked: 5, quietHours: 5, willMiss: 5 });
   });
 });
