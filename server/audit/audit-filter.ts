@@ -2,7 +2,7 @@
 // Every text condition means the same everywhere: the value occurs in the field as a
 // whole run of tokens, case-insensitively, with SLS's default token delimiters. SLS does
 // that natively (`field: "value"`); MySQL does it with the regex from tokenRegex().
-import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 
@@ -55,7 +55,11 @@ const time = z.string().trim().optional();
 function instant(s: string | undefined, zone: string): Date | undefined | null {
   if (!s) return undefined;
   const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(s);
-  const d = wall ? fromZonedTime(s, zone) : /^\d{4}-\d{2}-\d{2}/.test(s) ? new Date(s) : new Date(NaN);
+  const d = wall
+    ? DateTime.fromISO(s, { zone }).toJSDate()
+    : /^\d{4}-\d{2}-\d{2}/.test(s)
+      ? new Date(s)
+      : new Date(NaN);
   if (Number.isNaN(d.getTime())) return null;
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
@@ -119,7 +123,7 @@ export function filterToQuery(
   zone = 'UTC',
 ): Record<string, string> {
   const q: Record<string, string> = {};
-  const wall = (d: Date) => formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm:ss");
+  const wall = (d: Date) => DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
   if (explicit.from) q.from = wall(f.from);
   if (explicit.to) q.to = wall(f.to);
   if (f.actor) q.actor = f.actor;

@@ -1,6 +1,6 @@
 // Prices are decimal strings end to end: validated by pattern, stored as DECIMAL(12,2),
 // never passed through a float. The cap is far above any shelf price and below the column's limit.
-import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 
 /** 0 to 99,999,999.99 with at most two decimals; no sign, no exponent, no spaces inside. */
@@ -47,13 +47,8 @@ export function parseInstant(raw: string, zone?: string): Date | null {
     return Number.isNaN(d.getTime()) ? null : d;
   }
   const wall = s.length === 16 ? `${s}:00` : s.slice(0, 19);
-  const d = fromZonedTime(wall, zone);
-  if (Number.isNaN(d.getTime())) return null;
-  // In a spring-forward gap the wall time does not exist: it does not come back unchanged.
-  return formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm:ss") === wall ? d : null;
-}
-
-/** An instant as a `datetime-local` input's value in a zone (the form shows what was typed). */
-export function wallTime(d: Date, zone: string): string {
-  return formatInTimeZone(d, zone, "yyyy-MM-dd'T'HH:mm");
+  const d = DateTime.fromISO(wall, { zone });
+  if (!d.isValid) return null;
+  // In a spring-forward gap the wall time does not exist: luxon moves it on, so it does not come back unchanged.
+  return d.toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall ? d.toJSDate() : null;
 }

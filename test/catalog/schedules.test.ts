@@ -1,5 +1,5 @@
 // Scheduled price changes and promotions: filed from the product form in the store's wall time, applied by the schedule worker at their time.
-import { formatInTimeZone } from 'date-fns-tz';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
@@ -40,8 +40,11 @@ afterAll(async () => {
 
 /** The instant `ms` from now, to the second. */
 const instant = (ms: number) => new Date(Math.floor((Date.now() + ms) / 1000) * 1000);
+/** An instant as the browser form sends it: Asia/Shanghai wall time, datetime-local with seconds. */
+const wallTime = (d: Date) =>
+  DateTime.fromJSDate(d, { zone: 'Asia/Shanghai' }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
 /** A time `ms` from now as the browser form sends it: the store's wall time (datetime-local with seconds). */
-const at = (ms: number) => formatInTimeZone(instant(ms), 'Asia/Shanghai', "yyyy-MM-dd'T'HH:mm:ss");
+const at = (ms: number) => wallTime(instant(ms));
 // Schedules are filed this far ahead, so none can fall due while a test is still making and
 // checking it, however slow the machine; the test then lets the time pass with advance().
 const AHEAD = 10 * 60_000;
@@ -95,7 +98,7 @@ const lastItem = async () =>
 describe('scheduled price changes and promotions', () => {
   it('applies a change scheduled for later at its time, with a task from the schedule', async () => {
     const due = instant(AHEAD);
-    const when = formatInTimeZone(due, 'Asia/Shanghai', "yyyy-MM-dd'T'HH:mm:ss");
+    const when = wallTime(due);
     const r = await setPrice(op, pid, { price: '6.00', stores: 'SC1', effectiveAt: when });
     expect(r.status).toBe(302);
     expect((await row()).price).toBe('5.00');
