@@ -1,6 +1,7 @@
 // The two brokers under test, each in its own process: ours (server/main.ts, ROLES=broker,
 // signature auth and authorization hooks, Redis persistence and emitter) and Mosquitto
-// (Debian package, default settings, anonymous). RSS is read from /proc.
+// (Debian package, default settings, anonymous). RSS is read from /proc. Each can be killed
+// (SIGKILL, for the reconnect storm) and started again on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,7 +14,8 @@ import { stopChild } from '../test/support/scratch.js';
 export interface Target {
   name: string;
   port: number;
-  pid: number;
+  /** the broker's current process id (changes with restart) */
+  pid(): number;
   /** Client options for an AP of group `groupId` (ours signs; Mosquitto ignores them). */
   ap(i: number): { clientId: string; username?: string; password?: string };
   /** The platform's identity (ours) or any client (Mosquitto). */
@@ -21,6 +23,10 @@ export interface Target {
   pubTopic(i: number): string;
   subAllUplink: string;
   taskTopic: string;
+  /** SIGKILL, then start again on the same port; resolves when the new process was spawned. */
+  kill(): Promise<void>;
+  /** resolves when the restarted process accepts connections (ours: logged "broker listening") */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +44,11 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-const stopper = (proc: ChildProcess) => () => stopChild(proc);
+/** CPU time (user + system) the process has used so far, in ms (from /proc, 10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 /** A shell wrapper raises the open-files limit for the broker process (10,000 connections). */
 const withNofile = (cmd: string, args: string[]) =>
@@ -47,55 +57,93 @@ const withNofile = (cmd: string, args: string[]) =>
     ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"', cmd, ...args],
   ] as const;
 
-export async function startOurs(
-  env: Record<string, string>,
-): Promise<{ proc: ChildProcess; port: number; instanceId: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const [sh, args] = withNofile(process.execPath, ['--import', 'tsx', 'server/main.ts']);
-  const proc = spawn(sh, [...args], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      ROLES: 'broker',
-      LOG_LEVEL: 'info',
-      MQTT_HOST: '127.0.0.1',
-      MQTT_TCP_PORT: String(port),
-      MQTT_TLS_PORT: '0',
-      MQTT_WS_PORT: '0',
-      MQTT_WSS_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+const killed = (proc: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
   });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const instanceId = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('our broker did not start')), 60_000);
-    proc.once('exit', (c) => reject(new Error(`our broker exited with ${c}`)));
-    lines.on('line', (l) => {
-      if (!l.includes('"broker listening"')) return;
-      clearTimeout(t);
-      resolve((JSON.parse(l) as { instanceId: string }).instanceId);
-    });
-  });
-  return { proc, port, instanceId, stop: stopper(proc) };
+
+/** A broker process that can be started again under the same settings. */
+class Restartable {
+  proc: ChildProcess | null = null;
+  constructor(private readonly launch: () => Promise<ChildProcess>) {}
+  async start() {
+    this.proc = await this.launch();
+  }
+  get pid() {
+    return this.proc?.pid ?? NaN;
+  }
+  async kill() {
+    if (this.proc) await killed(this.proc);
+  }
+  async stop() {
+    if (this.proc) await stopChild(this.proc);
+  }
 }
 
-export async function startMosquitto(): Promise<{
-  proc: ChildProcess;
+export interface OursProcess {
   port: number;
-  stop: () => Promise<void>;
-}> {
+  instanceId: string;
+  pid(): number;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `nodeArgs`: extra node flags for the broker process (e.g. --cpu-prof); `root`: the checkout
+ * whose server/main.ts runs (another one: an earlier version, for a before/after in one run).
+ */
+export async function startOurs(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  root = PROJECT_ROOT,
+): Promise<OursProcess> {
   const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mosquitto-'));
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_keepalive 300\npersistence false\nlog_type error\n`,
-  );
-  const [sh, args] = withNofile('/usr/sbin/mosquitto', ['-c', conf]);
-  const proc = spawn(sh, [...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // ready when the port accepts
-  for (let i = 0; i < 100; i++) {
+  let instanceId = '';
+  const r = new Restartable(async () => {
+    const [sh, args] = withNofile(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts']);
+    const proc = spawn(sh, [...args], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...env,
+        ROLES: 'broker',
+        LOG_LEVEL: 'info',
+        MQTT_HOST: '127.0.0.1',
+        MQTT_TCP_PORT: String(port),
+        MQTT_TLS_PORT: '0',
+        MQTT_WS_PORT: '0',
+        MQTT_WSS_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = readline.createInterface({ input: proc.stdout! });
+    instanceId = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('our broker did not start')), 120_000);
+      proc.once('exit', (c) => reject(new Error(`our broker exited with ${c}`)));
+      lines.on('line', (l) => {
+        if (!l.includes('"broker listening"')) return;
+        clearTimeout(t);
+        resolve((JSON.parse(l) as { instanceId: string }).instanceId);
+      });
+    });
+    return proc;
+  });
+  await r.start();
+  return {
+    port,
+    instanceId,
+    pid: () => r.pid,
+    kill: () => r.kill(),
+    restart: () => r.start(),
+    stop: () => r.stop(),
+  };
+}
+
+async function accepting(port: number) {
+  for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1', () => {
         s.destroy();
@@ -103,15 +151,34 @@ export async function startMosquitto(): Promise<{
       });
       s.on('error', () => r(false));
     });
-    if (ok) break;
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const stop = stopper(proc);
+  throw new Error('mosquitto did not start');
+}
+
+export async function startMosquitto(): Promise<Omit<OursProcess, 'instanceId'>> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_keepalive 300\npersistence false\nlog_type error\n`,
+  );
+  const r = new Restartable(async () => {
+    const [sh, args] = withNofile('/usr/sbin/mosquitto', ['-c', conf]);
+    const proc = spawn(sh, [...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await accepting(port);
+    return proc;
+  });
+  await r.start();
   return {
-    proc,
     port,
+    pid: () => r.pid,
+    kill: () => r.kill(),
+    restart: () => r.start(),
     stop: async () => {
-      await stop();
+      await r.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -26,7 +26,14 @@ import { Listeners, WS_PATH, type Transport } from './listeners.js';
 import { NodeLiveness } from './node-liveness.js';
 import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
-import { createStores, onlyQos1Offline, storeGrantedOnce, type BrokerStores } from './persistence.js';
+import {
+  cleanSessionShortcuts,
+  createStores,
+  onlyQos1Offline,
+  sessionKeyPrefix,
+  storeGrantedOnce,
+  type BrokerStores,
+} from './persistence.js';
 import { Presence, type PresenceEntry } from './presence.js';
 import { parseClientId } from './rules.js';
 import { parseRegistryChange, registryChannel, registryVersionKey } from './registry-channel.js';
@@ -123,6 +130,8 @@ export class BrokerService implements Service, DownlinkPublisher {
       );
     }
     let sessions: Sessions | null = null;
+    let shortcuts: ReturnType<typeof cleanSessionShortcuts> | null = null;
+    const authenticate = authenticateHook(ctx, (c) => sessions?.authenticated(c));
     const aedes = new Aedes({
       id: `${opts.nodeId}-${crypto.randomBytes(3).toString('hex')}`,
       mq: this.stores.mq,
@@ -133,7 +142,11 @@ export class BrokerService implements Service, DownlinkPublisher {
       maxClientsIdLength: 64,
       preConnect: preConnectHook(ctx),
       authenticate: guardConnect(
-        authenticateHook(ctx, (c) => sessions?.authenticated(c)),
+        (client, username, password, done) => {
+          // a clean session's Redis reads leave with the registry version GET of authentication
+          shortcuts?.probe(client);
+          authenticate(client, username, password, done);
+        },
         { limits: new ConnectLimits(opts.connectLimits), summaries: this.summaries, pool: this.pool },
       ),
       authorizePublish: authorizePublishHook(ctx),
@@ -151,11 +164,15 @@ export class BrokerService implements Service, DownlinkPublisher {
     await aedes.listen();
     const store = (
       aedes as unknown as {
-        persistence: Parameters<typeof onlyQos1Offline>[0] & Parameters<typeof storeGrantedOnce>[0];
+        persistence: Parameters<typeof onlyQos1Offline>[0] &
+          Parameters<typeof storeGrantedOnce>[0] &
+          Parameters<typeof cleanSessionShortcuts>[0];
       }
     ).persistence;
     onlyQos1Offline(store);
     storeGrantedOnce(store);
+    if (opts.cluster)
+      shortcuts = cleanSessionShortcuts(store, this.redis, sessionKeyPrefix(opts.redisPrefix));
     ctx.aedes = aedes;
     this.aedes = aedes;
     sessions = new Sessions(ctx, aedes);

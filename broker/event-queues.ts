@@ -1,8 +1,9 @@
 // The broker's side of broker/uplink.ts: adds uplink publishes and connection events to
-// BullMQ. An uplink job is added before the broker acknowledges the packet, so nothing accepted
-// is lost. Uplink adds arriving in the same turn of the event loop go to Redis as one addBulk:
-// one round trip for a burst of acks instead of one per message; each caller still waits for
-// its own job.
+// BullMQ. An uplink publish is in a job before the broker acknowledges the packet, so nothing
+// accepted is lost. Uplink publishes arriving in the same turn of the event loop go to Redis as
+// ONE job (`UplinkBatch`): a BullMQ job add is a script of several writes, and one per message
+// bounded a node at a few thousand uplink publishes per second; each caller still waits until
+// the job holding its publish is in Redis.
 // Connection events acknowledge nothing to the device (CONNACK does not wait for them), so they
 // are gathered for up to CONNECTION_EVENTS_DELAY_MS and go as ONE job per batch, in order: a
 // burst of CONNECTs (a store's APs after a restart) costs a few jobs and, in the worker, a few
@@ -21,6 +22,7 @@ import {
   type ConnectionEvent,
   type ConnectionEventBatch,
   type ConnectSummary,
+  type UplinkBatch,
   type UplinkPublish,
 } from './uplink.js';
 
@@ -81,9 +83,9 @@ export class EventQueues {
 
   constructor(redisUrl: string, prefix: string, log?: Logger) {
     const connection = bullConnection(redisUrl);
-    // one job per uplink publish: each is an acknowledgement the worker settles on its own
-    this.uplink = new Batcher(new Queue(UPLINK_QUEUE, { connection, prefix }), (list) =>
-      list.map((data) => ({ name: data.kind, data })),
+    this.uplink = new Batcher(
+      new Queue(UPLINK_QUEUE, { connection, prefix }),
+      (publishes): { name: string; data: UplinkBatch }[] => [{ name: 'publishes', data: { publishes } }],
     );
     this.connections = new Batcher(
       new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }),

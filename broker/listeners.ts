@@ -54,7 +54,38 @@ interface ClientInternals {
  *   (a large PUBLISH right after CONNECT, legal per MQTT 3.1.4) was handled at once and refused as
  *   not authenticated.
  */
+/**
+ * One socket write per connection and turn of the event loop, instead of one per packet.
+ * mqtt-packet corks the stream for each packet and uncorks it on the next tick, and aedes
+ * writes each delivery from a setImmediate of its own, with the ticks run in between: a
+ * subscriber receiving a hundred messages in one turn cost a hundred writev calls (on loopback
+ * each carries the receiving side's TCP work too). Here the uncork waits for the next turn, so
+ * the turn's packets leave together. end() and destroy() flush first, so nothing written
+ * before a close (a CONNACK refusal, a PUBACK before a refused publish) is held back by it.
+ */
+export function coalesceWrites(stream: Duplex) {
+  const uncork = stream.uncork.bind(stream);
+  let owed = 0;
+  const flush = () => {
+    for (; owed > 0; owed--) uncork();
+  };
+  stream.uncork = () => {
+    if (owed++ === 0) setImmediate(flush);
+  };
+  const end = stream.end.bind(stream) as (...a: unknown[]) => Duplex;
+  stream.end = ((...a: unknown[]) => {
+    flush();
+    return end(...a);
+  }) as Duplex['end'];
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (err?: Error) => {
+    flush();
+    return destroy(err);
+  };
+}
+
 function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
+  coalesceWrites(stream);
   const client = aedes.handle(stream, req) as unknown as ClientInternals;
   const parser = client._parser;
   const parse = parser.parse.bind(parser);

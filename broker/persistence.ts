@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { isGranted } from './granted.js';
+import { localFirst, type RedisEmitter } from './local-emitter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +31,9 @@ export interface BrokerStores {
  * itself and the broker stays up. Without it mqemitter-redis re-emits them on an emitter with
  * no listener, an uncaught exception that would end the process.
  */
+/** aedes-persistence-redis' keys live under this (ioredis keyPrefix of its connection). */
+export const sessionKeyPrefix = (prefix: string) => `${prefix}:mqtt:s:`;
+
 export function createStores(
   redisUrl: string,
   prefix: string,
@@ -42,7 +46,7 @@ export function createStores(
   ) => AsyncPersistence;
   const mqemitterRedis = require('mqemitter-redis') as (o: object) => BrokerStores['mq'];
   // auto-pipelining: the commands of many concurrent CONNECTs leave in one socket write
-  const conn = new Redis(redisUrl, { keyPrefix: `${prefix}:mqtt:s:`, enableAutoPipelining: true });
+  const conn = new Redis(redisUrl, { keyPrefix: sessionKeyPrefix(prefix), enableAutoPipelining: true });
   conn.on('error', onError);
   const persistence = new AsyncRedisPersistence({
     conn,
@@ -72,6 +76,8 @@ export function createStores(
     subConn: new Redis(redisUrl, { enableReadyCheck: false }),
   }) as BrokerStores['mq'] & { state: { on(event: 'error', fn: (err: Error) => void): void } };
   mq.state.on('error', onError);
+  // this node's publishes reach its own subscribers without the round trip through Redis
+  localFirst(mq as unknown as RedisEmitter);
   return { persistence, mq };
 }
 
@@ -113,5 +119,71 @@ export function storeGrantedOnce(persistence: SubscriptionStore) {
       })
       .catch(() => {});
     return p;
+  };
+}
+
+interface SessionStore {
+  cleanSubscriptions(client: object): Promise<unknown>;
+  outgoingStream(client: object): AsyncIterable<unknown> | Iterable<unknown>;
+  delWill(client: { id: string; brokerId?: string }): Promise<unknown>;
+}
+
+interface ProbedClient {
+  clean: boolean;
+}
+
+/**
+ * A CONNECT with a clean session costs aedes four sequential Redis round trips before CONNACK
+ * (lib/handlers/connect.js): the session clean-up reads the client's subscription hash
+ * (cleanSubscriptions), the will clean-up removes a will, and the offline queue is read
+ * (outgoingStream), though a clean session that never was persistent has neither. Here:
+ * - `probe(client)`, called as authentication starts, asks Redis (two EXISTS, auto-pipelined
+ *   with the registry version GET of the same CONNECT and those of concurrent ones) whether the
+ *   Client ID has a subscription hash or an offline queue; when it has neither, the clean-up
+ *   and the queue read are skipped. A failed probe, or one not settled in time, falls back to
+ *   aedes' own reads. The probe is as fresh as aedes' own read was: both run before the
+ *   session is registered, and a persistent session of the same Client ID that subscribes in
+ *   between (on another node, in the same milliseconds) could race either.
+ * - aedes' connect-time `delWill(client)` passes the Client, which has no `brokerId`: the key it
+ *   removes (`will:undefined:<id>`) is never written (putWill names the broker), so it removed
+ *   nothing and is skipped. A will is still removed where aedes names its broker (the close,
+ *   the will sweep).
+ */
+export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPrefix: string) {
+  const probes = new WeakMap<object, Promise<{ subs: boolean; queue: boolean }>>();
+  const settled = new WeakMap<object, { subs: boolean; queue: boolean }>();
+  const clean = store.cleanSubscriptions.bind(store);
+  const outgoing = store.outgoingStream.bind(store);
+  const delWill = store.delWill.bind(store);
+
+  store.cleanSubscriptions = async (client) => {
+    const probe = probes.get(client);
+    probes.delete(client);
+    const found = probe ? await probe.catch(() => null) : null;
+    if (found && !found.subs) {
+      if (!found.queue) settled.set(client, found);
+      return;
+    }
+    return clean(client);
+  };
+  store.outgoingStream = (client) => {
+    const found = settled.get(client);
+    settled.delete(client);
+    return found && (client as ProbedClient).clean ? [] : outgoing(client);
+  };
+  store.delWill = (client) => (client.brokerId === undefined ? Promise.resolve(null) : delWill(client));
+
+  return {
+    probe(client: { id: string; clean: boolean }) {
+      if (!client.clean || !client.id) return;
+      // the key names of aedes-persistence-redis (clientSubKey, outgoingKey)
+      const id = encodeURIComponent(client.id);
+      const p = Promise.all([
+        redis.exists(`${keyPrefix}client:${id}`),
+        redis.exists(`${keyPrefix}outgoing:${id}`),
+      ]).then(([subs, queue]) => ({ subs: subs !== 0, queue: queue !== 0 }));
+      p.catch(() => {});
+      probes.set(client, p);
+    },
   };
 }

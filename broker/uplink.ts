@@ -3,7 +3,12 @@
 // it (PUBACK for QoS 1), so an accepted ack is never lost when a process dies.
 // Workers in the backend consume these queues; the broker knows nothing of what they mean.
 
-/** Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). */
+/**
+ * Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). A job carries
+ * the publishes a broker accepted in one turn of its event loop (`UplinkBatch`, in the order
+ * they arrived); a job that is one bare `UplinkPublish` (from a broker of an earlier version)
+ * is read as a batch of one (`uplinkPublishesOf`).
+ */
 export const UPLINK_QUEUE = 'mqtt-uplink';
 /**
  * Queue of connection events (connect, disconnect, take-over). A job carries a batch of them in
@@ -30,6 +35,15 @@ export interface UplinkPublish {
   qos: 0 | 1 | 2;
   receivedAt: string;
   brokerNode: string;
+}
+
+export interface UplinkBatch {
+  publishes: UplinkPublish[];
+}
+
+/** The publishes of an uplink job, whichever shape it has. */
+export function uplinkPublishesOf(data: UplinkBatch | UplinkPublish): UplinkPublish[] {
+  return 'publishes' in data && Array.isArray(data.publishes) ? data.publishes : [data as UplinkPublish];
 }
 
 export interface ConnectionEvent {

@@ -1,9 +1,17 @@
-// Consumes the broker's uplink queue (broker/uplink.ts): acks and status reports.
+// Consumes the broker's uplink queue (broker/uplink.ts): acks and status reports, a batch per
+// job (a job of an earlier broker holds one). A batch whose publishes could not all be applied
+// (MySQL away) is retried whole: an ack applied twice changes nothing the second time.
 // A malformed message is counted and logged with its sender's Client ID and never applied;
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UPLINK_QUEUE, uplinkBackoff, type UplinkPublish } from '../../broker/uplink.js';
+import {
+  UPLINK_QUEUE,
+  uplinkBackoff,
+  uplinkPublishesOf,
+  type UplinkBatch,
+  type UplinkPublish,
+} from '../../broker/uplink.js';
 import type { Service } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 import { bullConnection } from '../core/redis.js';
@@ -40,7 +48,7 @@ export type CommandAckSink = (
 
 export class UplinkWorker implements Service {
   readonly name = 'task-uplink-worker';
-  private worker: Worker<UplinkPublish> | null = null;
+  private worker: Worker<UplinkBatch | UplinkPublish> | null = null;
   private readonly batcher: AckBatcher;
   private statusRunning = 0;
   private readonly statusWaiting: (() => void)[] = [];
@@ -85,7 +93,7 @@ export class UplinkWorker implements Service {
   }
 
   async start() {
-    this.worker = new Worker<UplinkPublish>(UPLINK_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker<UplinkBatch | UplinkPublish>(UPLINK_QUEUE, (job) => this.process(job), {
       prefix: this.prefix,
       connection: bullConnection(this.redisUrl),
       concurrency: this.concurrency,
@@ -95,8 +103,15 @@ export class UplinkWorker implements Service {
     this.worker.on('error', errorLogger(this.log, 'uplink worker error; it carries on'));
   }
 
-  private async process(job: Job<UplinkPublish>) {
-    const u = job.data;
+  private async process(job: Job<UplinkBatch | UplinkPublish>) {
+    // every publish of the batch is tried before a failure fails the job (and retries it)
+    const failed = (await Promise.allSettled(uplinkPublishesOf(job.data).map((u) => this.apply(u)))).find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
+  }
+
+  private async apply(u: UplinkPublish) {
     try {
       if (u.kind === 'ack') {
         const json = parseJson(u.payload);

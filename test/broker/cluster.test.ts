@@ -111,6 +111,25 @@ describe('cluster of two broker processes', () => {
     await pub.endAsync();
   });
 
+  // A node delivers its own publishes locally and uses Redis only for the other nodes
+  // (broker/local-emitter.ts): its own echo from Redis must not deliver a second copy.
+  it('delivers each publish exactly once, on the publishing node and on the other', async () => {
+    const [onA, onB] = [await ap(a, 'once-a'), await ap(b, 'once-b')];
+    const [gotA, gotB] = [inbox(onA), inbox(onB)];
+    await Promise.all([onA.subscribeAsync(task(), { qos: 1 }), onB.subscribeAsync(task(), { qos: 0 })]);
+    const pub = await platform(a);
+    for (let i = 0; i < 5; i++) await pub.publishAsync(task(), `t${i}`, { qos: 1 });
+    await pub.publishAsync(`${parent}/p2p/${g.groupId}@@@once-a`, 'p2p-local', { qos: 1 });
+    await pub.publishAsync(`${parent}/p2p/${g.groupId}@@@once-b`, 'p2p-remote', { qos: 0 });
+    await waitFor('deliveries on both nodes', () => gotA.length >= 6 && gotB.length >= 6);
+    // long enough for an echo through Redis to arrive
+    await sleep(500);
+    const tasks = ['t0', 't1', 't2', 't3', 't4'];
+    expect(gotA.map((m) => m.payload).sort()).toEqual(['p2p-local', ...tasks]);
+    expect(gotB.map((m) => m.payload).sort()).toEqual(['p2p-remote', ...tasks]);
+    await Promise.all([onA.endAsync(), onB.endAsync(), pub.endAsync()]);
+  });
+
   it('moves a persistent session from A to B with its offline messages', async () => {
     const first = await ap(a, 'mv', false);
     await first.subscribeAsync(task(), { qos: 1 });

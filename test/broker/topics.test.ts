@@ -2,7 +2,7 @@
 import type { Aedes, Client } from 'aedes';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UPLINK_QUEUE, loadPlatformSecret, type UplinkPublish } from '../../broker/index.js';
+import { UPLINK_QUEUE, loadPlatformSecret, uplinkPublishesOf } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { bullConnection } from '../../server/core/redis.js';
 import {
@@ -87,8 +87,8 @@ describe('publish', () => {
     const body = JSON.stringify({ v: 1, type: 'price.ack', msgId: uid(), results: [] });
     await ap.publishAsync(`${f.parent}/ack/${g.groupId}/d2`, body, { qos: 1 });
     // PUBACK arrived, so the job is in the queue already
-    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).map(
-      (j) => j.data as UplinkPublish,
+    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).flatMap((j) =>
+      uplinkPublishesOf(j.data),
     );
     expect(jobs).toContainEqual(
       expect.objectContaining({
@@ -104,6 +104,45 @@ describe('publish', () => {
     await waitFor('task delivered', () => got.length === 1);
     expect(got[0]).toEqual({ topic: `${f.parent}/task/${g.groupId}`, payload: '{"v":1}', qos: 1 });
     await ap.endAsync();
+  });
+
+  it('queues uplink publishes as batch jobs, and the worker applies those and a bare job of an earlier broker', async () => {
+    const rejected = `${f.platform.config.REDIS_PREFIX}:uplink:rejected`;
+    const count = async (k: string) => Number((await f.platform.ctx.redis.hget(rejected, k)) ?? 0);
+    const [acks0, statuses0] = [await count('malformed_ack'), await count('malformed_status')];
+    const ap = await connectDevice(f, g, 'd5');
+    await Promise.all(
+      ['not json 1', 'not json 2', 'not json 3'].map((b) =>
+        ap.publishAsync(`${f.parent}/ack/${g.groupId}/d5`, b, { qos: 1 }),
+      ),
+    );
+    await ap.endAsync();
+    const mine = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).filter((j) =>
+      uplinkPublishesOf(j.data).some((u) => u.clientId === `${g.groupId}@@@d5`),
+    );
+    expect(mine.every((j) => Array.isArray((j.data as { publishes?: unknown }).publishes))).toBe(true);
+    expect(mine.flatMap((j) => uplinkPublishesOf(j.data)).map((u) => u.payload)).toEqual([
+      'not json 1',
+      'not json 2',
+      'not json 3',
+    ]);
+    // a job in the old shape (one bare publish), as an earlier broker version left it in the queue
+    await uplink.add('status', {
+      kind: 'status',
+      topic: `${f.parent}/status/${g.groupId}/d5`,
+      clientId: `${g.groupId}@@@d5`,
+      groupId: g.groupId,
+      deviceId: 'd5',
+      payload: 'not json either',
+      qos: 1,
+      receivedAt: new Date().toISOString(),
+      brokerNode: 'old-node',
+    });
+    await waitFor(
+      'all four counted as malformed by the worker',
+      async () =>
+        (await count('malformed_ack')) === acks0 + 3 && (await count('malformed_status')) === statuses0 + 1,
+    );
   });
 
   for (const [what, topic] of [
@@ -134,7 +173,7 @@ describe('publish', () => {
     await ap.publishAsync(`${f.parent}/status/${g.groupId}/d4`, 'small', { qos: 1 });
     expect(ap.connected).toBe(true);
     const sizes = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed']))
-      .map((j) => j.data as UplinkPublish)
+      .flatMap((j) => uplinkPublishesOf(j.data))
       .filter((u) => u.clientId === `${g.groupId}@@@d4`)
       .map((u) => u.payload.length)
       .sort((a, b) => a - b);
@@ -226,8 +265,8 @@ describe('publish', () => {
       '-V',
       'mqttv311',
     ]);
-    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed'])).map(
-      (j) => j.data as UplinkPublish,
+    const jobs = (await uplink.getJobs(['waiting', 'active', 'completed'])).flatMap((j) =>
+      uplinkPublishesOf(j.data),
     );
     expect(jobs).toContainEqual(
       expect.objectContaining({ kind: 'status', clientId: cid('ms2'), payload: '{"v":1}' }),

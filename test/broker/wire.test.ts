@@ -7,7 +7,14 @@ import net from 'node:net';
 import { Queue } from 'bullmq';
 import mqttPacket, { generate, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UPLINK_QUEUE, hmacB64, loadPlatformSecret, type UplinkPublish } from '../../broker/index.js';
+import {
+  UPLINK_QUEUE,
+  hmacB64,
+  loadPlatformSecret,
+  uplinkPublishesOf,
+  type UplinkBatch,
+  type UplinkPublish,
+} from '../../broker/index.js';
 import { bullConnection } from '../../server/core/redis.js';
 import { uid } from '../support/env.js';
 import { inbox, sleep, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
@@ -15,7 +22,7 @@ import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
-let uplink: Queue<UplinkPublish>;
+let uplink: Queue<UplinkBatch | UplinkPublish>;
 
 beforeAll(async () => {
   f = await startBroker();
@@ -105,7 +112,10 @@ async function watcher() {
 
 async function uplinkPayloads(clientId: string) {
   const jobs = await uplink.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed']);
-  return jobs.filter((j) => j.data.clientId === clientId).map((j) => j.data.payload);
+  return jobs
+    .flatMap((j) => uplinkPublishesOf(j.data))
+    .filter((u) => u.clientId === clientId)
+    .map((u) => u.payload);
 }
 
 const status = (d: string) => `${f.parent}/status/${g.groupId}/${d}`;
