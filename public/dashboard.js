@@ -34,6 +34,12 @@
     timeZone: tx.zone || undefined,
     timeZoneName: 'short',
   });
+  const hourOf = new Intl.DateTimeFormat(lang, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: tx.zone || undefined,
+  });
   // The zone goes last, as on the server (zh-CN's own pattern puts it between date and time).
   const when = (iso) => {
     if (!iso) return '';
@@ -166,7 +172,7 @@
     }
     const out = charts['chart-outcomes'];
     if (out) {
-      out.data.labels = d.series.hours;
+      out.data.labels = d.series.hours.map((iso) => hourOf.format(new Date(iso)));
       out.data.datasets[0].data = d.series.successRate;
       out.data.datasets[1].data = d.series.avgConfirmSeconds;
       out.update('none');

@@ -116,6 +116,11 @@ export const PHRASED_ACTIONS = [
   'template.updated',
   'template.assigned',
   'template.unassigned',
+  'mqtt.access_key.permissions_changed',
+  'mqtt.application.issued',
+  'mqtt.application.revoked',
+  'mqtt.group.class_changed',
+  'store.quiet_hours_set',
 ] as const;
 
 /** Fields with a label in the catalogues (`audit.field.<name>`). */

@@ -47,6 +47,7 @@ export interface DashboardSnapshot {
   };
   /** per hour, oldest first; the last entry is the current hour */
   series: {
+    /** the start of each hour, oldest first, as ISO instants (pages label them in the reader's zone) */
     hours: string[];
     tasks: number[];
     confirmed: number[];
@@ -150,7 +151,8 @@ export class DashboardService {
     for (let ago = HOURS - 1; ago >= 0; ago--) {
       const h = byAgo.get(ago);
       const at = new Date(now.getTime() - ago * 3600_000);
-      series.hours.push(`${String(at.getUTCHours()).padStart(2, '0')}:00`);
+      // the start of the hour as an instant: each reader's page names it in their own zone
+      series.hours.push(new Date(Math.floor(at.getTime() / 3600_000) * 3600_000).toISOString());
       series.tasks.push(h?.tasks ?? 0);
       series.confirmed.push(h?.confirmed ?? 0);
       series.timedOut.push(h?.timedOut ?? 0);

@@ -121,7 +121,7 @@ beforeAll(async () => {
     objectType: 'shelf',
     objectId: 'aisle-7',
     refs: { store: 'SH-XH' },
-    after: { colour: 'blue' },
+    after: { hue: 'blue' },
   });
   ids.long = await record(at(12), {
     action: 'product.updated',
@@ -192,9 +192,9 @@ describe('audit records in plain language', () => {
 
   it('reads an action it has no phrase for with the generic fallback', async () => {
     const en = summaries((await get('/audit?store=SH-XH&action=shelf.repainted', 'en')).text);
-    expect(en.get(ids.unknown)).toBe('shelf.repainted on shelf aisle-7, colour blue, 上海徐汇店');
+    expect(en.get(ids.unknown)).toBe('shelf.repainted on shelf aisle-7, hue blue, 上海徐汇店');
     const zh = summaries((await get('/audit?store=SH-XH&action=shelf.repainted', 'zh-CN')).text);
-    expect(zh.get(ids.unknown)).toBe('shelf aisle-7：shelf.repainted，colour blue，上海徐汇店');
+    expect(zh.get(ids.unknown)).toBe('shelf aisle-7：shelf.repainted，hue blue，上海徐汇店');
   });
 
   it('looks the names of a page of 50 records up in one query', async () => {

@@ -146,8 +146,8 @@ describe('CSV files from Chinese spreadsheets', () => {
 
   it('offers a template in each language, UTF-8 with BOM, whose header the import accepts', async () => {
     for (const [lang, head] of [
-      ['zh-CN', '商品编码,门店编码,价格,促销价,促销开始,促销结束,生效时间'],
-      ['en', 'sku,store,price,promo_price,promo_from,promo_to,effective_at'],
+      ['zh-CN', '商品编码,门店编码,价格,促销价,促销开始,促销结束,生效时间,紧急'],
+      ['en', 'sku,store,price,promo_price,promo_from,promo_to,effective_at,urgent'],
     ] as const) {
       const t = await op.request('GET', `/catalog/imports/template.csv?lang=${lang}`);
       expect(t.status).toBe(200);

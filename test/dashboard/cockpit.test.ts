@@ -406,6 +406,9 @@ describe('operations cockpit', () => {
     );
     expect(snap.tasks.finishedToday).toEqual({ cancelled: 1 });
     expect(snap.series.hours).toHaveLength(24);
+    // hour starts as instants, the last one this hour
+    expect(Date.parse(snap.series.hours.at(-1)) % 3_600_000).toBe(0);
+    expect(Date.now() - Date.parse(snap.series.hours.at(-1))).toBeLessThan(3_600_000 + 60_000);
     expect(snap.series.confirmed.at(-1)).toBe(38);
     expect(snap.series.successRate.at(-1)).toBe(100); // 38 confirmed, none timed out; cancelled ones do not count
     expect(snap.series.avgConfirmSeconds.at(-1)).toBe(Math.round(Number(row.confirm_avg_ms) / 100) / 10);

@@ -247,12 +247,16 @@ describe('pages in the reader language', () => {
       headers: { 'accept-language': 'zh-CN' },
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('<span class="field-error" data-field="password">至少 12 个字符</span>');
+    expect(bad.text).toContain(
+      '<span class="field-error" id="err-password" data-field="password">至少 12 个字符</span>',
+    );
     const wrong = await op.request('POST', '/account/password', {
       form: { _csrf: op.lastCsrf, current: 'not-my-password', password: 'another-long-password-1' },
       headers: { 'accept-language': 'zh-CN' },
     });
-    expect(wrong.text).toContain('<span class="field-error" data-field="current">密码错误</span>');
+    expect(wrong.text).toContain(
+      '<span class="field-error" id="err-current" data-field="current">密码错误</span>',
+    );
     const ok = await op.request('POST', '/account/password', {
       form: { _csrf: op.lastCsrf, current: PASSWORD, password: 'another-long-password-1' },
       headers: { 'accept-language': 'zh-CN' },
