@@ -5,6 +5,10 @@ import { requireRole } from '../web/guards.js';
 import { USER_ROLES } from './roles.js';
 import { DEFAULT_ROLE, type UsersService } from './users-service.js';
 
+/** The store ids ticked in a form (`stores` checkboxes): none = every store. */
+export const storeIdsOf = (raw: unknown): number[] =>
+  (Array.isArray(raw) ? raw : raw !== undefined && raw !== '' ? [raw] : []).map(Number);
+
 export function usersRoutes(users: UsersService) {
   return (app: Router) => {
     const admin = requireRole('admin');
@@ -13,6 +17,7 @@ export function usersRoutes(users: UsersService) {
       res.render('admin/users', {
         title: res.req.t('users.title'),
         users: await users.list(),
+        stores: await users.storeChoices(),
         roles: USER_ROLES,
         defaultRole: DEFAULT_ROLE,
         created: null,
@@ -54,6 +59,12 @@ export function usersRoutes(users: UsersService) {
     app.post('/admin/users/:id/unlock', admin, async (req: Request, res: Response) => {
       const { username } = await users.unlock(req.actor, userId(req));
       flashKey(req, 'ok', 'users.unlocked', { username });
+      res.redirect('/admin/users');
+    });
+
+    app.post('/admin/users/:id/stores', admin, async (req: Request, res: Response) => {
+      const { username } = await users.setStores(req.actor, userId(req), storeIdsOf(req.body.stores));
+      flashKey(req, 'ok', 'scope.usersSaved', { username });
       res.redirect('/admin/users');
     });
 
