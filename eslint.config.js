@@ -25,7 +25,7 @@ const MAY_IMPORT = {
   'server/catalog': DOMAIN,
   'server/render': [...DOMAIN, 'server/tasks'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
-  'server/alerts': [...DOMAIN, 'server/tasks'],
+  'server/alerts': [...DOMAIN, 'server/tasks', 'server/webhooks'],
   'server/api': [
     ...BASE,
     'server/catalog',

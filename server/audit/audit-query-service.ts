@@ -112,9 +112,19 @@ export class AuditQueryService {
   }
 
   /** One record as stored in MySQL (the trail's source), or null. */
-  async record(id: string): Promise<AuditRecord | null> {
+  async record(id: string, stores: string[] | null = null): Promise<AuditRecord | null> {
     const [r] = await readAuditAfter(this.pool, String(BigInt(id) - 1n), 1, id);
-    return r ?? null;
+    if (!r) return null;
+    // A store-scoped reader sees a record that names one of its stores, else it is not found.
+    if (stores) {
+      const named = r.refs
+        .split(' ')
+        .filter((t) => t.startsWith('store:'))
+        .map((t) => t.slice(6));
+      const own = r.objectType === 'store' ? [r.objectId] : [];
+      if (![...named, ...own].some((c) => stores.some((s) => s.replace(/\s+/g, '_') === c))) return null;
+    }
+    return r;
   }
 
   /** The product and store names a batch of records mentions, in one query. */

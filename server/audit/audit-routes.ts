@@ -1,5 +1,6 @@
 // The auditor's pages: query, page, export, check the chain. Read-only, for auditors and
 // admins. URL contract other pages link to: /audit?task=<id> (sku=, store=, label=, ap= alike).
+import { scopeCodes } from '../core/identity.js';
 import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
@@ -51,7 +52,8 @@ interface Asked {
 
 function ask(svc: AuditQueryService, req: Request): Asked {
   const source = svc.source(str(req.query.source));
-  const filter = parseFilter(req.query);
+  // A store-scoped auditor reads the records of its stores only.
+  const filter = { ...parseFilter(req.query), stores: scopeCodes(req.actor.stores) };
   const q = new URLSearchParams(
     filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }),
   );
@@ -106,7 +108,7 @@ export function auditRoutes(svc: AuditQueryService) {
 
     app.get('/audit/records/:id', auditor, async (req: Request, res: Response) => {
       const id = /^\d{1,19}$/.test(String(req.params.id)) ? String(req.params.id) : null;
-      const r = id && BigInt(id) > 0n ? await svc.record(id) : null;
+      const r = id && BigInt(id) > 0n ? await svc.record(id, scopeCodes(req.actor.stores)) : null;
       if (!r) throw new NotFoundError('No such audit record.');
       const names = await svc.names([r]);
       res.render('audit/record', {

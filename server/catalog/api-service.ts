@@ -1,7 +1,8 @@
 // The API's use cases: bulk price changes (all entries checked before any is applied)
 // and product reads for ERP/POS systems.
 import type { Pool } from '../db/pool.js';
-import { ValidationError } from '../core/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
+import { scopeIds } from '../core/identity.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
 import { resolveEntries, type RawEntry } from './price-input.js';
@@ -39,7 +40,15 @@ export class CatalogApiService {
     const { changes, errors } = await resolveEntries(
       this.pool,
       good.map((g) => g.entry),
+      undefined,
+      actor,
     );
+    // A change for a store outside the key's or user's scope refuses the whole request (403).
+    const outside = errors.find((e) => e.outOfScope);
+    if (outside)
+      throw new ForbiddenError(
+        `changes[${good[outside.index].index}]: ${outside.message} Nothing was applied.`,
+      );
     for (const e of errors) {
       fields[`changes[${good[e.index].index}].${e.field}`] ??= e.message.replace(
         /entry (\d+)/,
@@ -61,8 +70,8 @@ export class CatalogApiService {
     };
   }
 
-  async stores() {
-    const rows = await listStores(this.pool);
+  async stores(actor?: Actor) {
+    const rows = await listStores(this.pool, scopeIds(actor));
     return {
       stores: rows.map((s) => ({
         code: s.code,
@@ -75,14 +84,19 @@ export class CatalogApiService {
     };
   }
 
-  async products(query: { sku?: string; q?: string; page?: number }) {
+  async products(query: { sku?: string; q?: string; page?: number }, actor?: Actor) {
+    const scope = scopeIds(actor);
     let rows: ProductRow[];
     let total: number;
     let page = 1;
     const pageSize = 100;
     if (query.sku) {
       const p = await findProductBySku(this.pool, query.sku);
-      rows = p ? [p] : [];
+      // A product priced only in stores outside the scope is not the caller's to see.
+      const visible =
+        p &&
+        (!scope || (await searchProducts(this.pool, p.sku, 1, 0, { scope })).rows.some((r) => r.id === p.id));
+      rows = p && visible ? [p] : [];
       total = rows.length;
     } else {
       page = Math.max(1, Math.min(query.page || 1, 100_000));
@@ -91,11 +105,13 @@ export class CatalogApiService {
         (query.q ?? '').slice(0, 100),
         pageSize,
         (page - 1) * pageSize,
+        { scope },
       ));
     }
     const prices = await pricesForProducts(
       this.pool,
       rows.map((r) => r.id),
+      scope,
     );
     return {
       products: rows.map((p) => ({

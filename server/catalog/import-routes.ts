@@ -82,7 +82,7 @@ export function importRoutes(imports: ImportService) {
     app.get('/catalog/imports/:id', readers, async (req, res) => {
       res.render('catalog/import-preview', {
         title: req.t('import.previewTitle'),
-        ...(await imports.preview(importId(req.params.id))),
+        ...(await imports.preview(importId(req.params.id), req.actor)),
       });
     });
 

@@ -33,20 +33,21 @@ export function createCatalogModule(
 ): DomainModule<CatalogPorts> {
   const { pool, log, config } = ctx;
   const changes = new PriceChangeService(pool, deps.tasks);
+  const stores = new StoresService(pool);
   return {
     name: 'catalog',
     services: roles.has('worker')
       ? [new ScheduleWorker(pool, changes, deps.tasks, log, config.CATALOG_SCHEDULE_INTERVAL_MS)]
       : [],
     routes: [
-      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes)),
-      storesRoutes(new StoresService(pool)),
+      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes), stores),
+      storesRoutes(stores),
       labelsRoutes(new LabelsService(pool, deps.tasks)),
-      schedulesRoutes(new SchedulesService(pool)),
+      schedulesRoutes(new SchedulesService(pool), stores),
       importRoutes(new ImportService(pool, changes)),
       catalogApiRoutes(
         new CatalogApiService(pool, changes),
-        new CatalogBulkService(pool, new StoresService(pool), deps.tasks),
+        new CatalogBulkService(pool, stores, deps.tasks),
       ),
     ],
     ports: { changes },

@@ -10,6 +10,7 @@ import * as schedules from './schedules-repo.js';
 import type { Change } from './price-input.js';
 import type { PriceTaskCreator, TaskSource } from './task-port.js';
 import { planPromotions } from './promo-plan.js';
+import { assertStoreInScope } from '../core/identity.js';
 
 export interface ApplyResult {
   taskId: string | null;
@@ -62,6 +63,8 @@ export class PriceChangeService {
     opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> },
     now = new Date(),
   ): Promise<ApplyResult> {
+    // Callers name out-of-scope entries first (per entry); this is the last line of defence.
+    for (const ch of changes) assertStoreInScope(actor, { id: ch.storeId, code: ch.store });
     const later = changes.filter((ch) => ch.effectiveAt);
     const nowChanges = changes.filter((ch) => !ch.effectiveAt);
     const events: AuditEvent[] = [];

@@ -1,9 +1,10 @@
 // The product page's price form: one product, one/several/all stores, now or later,
 // with an optional promotion. Same validation and transaction as the API and imports.
 import type { Pool } from '../db/pool.js';
-import { ValidationError } from '../core/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
+import { outOfScopeMessage, scopeIds } from '../core/identity.js';
 import type { Actor } from '../audit/audit-chain.js';
-import { listStores } from './stores-repo.js';
+import { findStoreByCode, listStores } from './stores-repo.js';
 import { resolveEntries } from './price-input.js';
 import type { PriceChangeService } from './price-change-service.js';
 
@@ -25,7 +26,13 @@ export class PriceEditService {
 
   async edit(actor: Actor, sku: string, f: PriceForm) {
     const { pool, changes } = this;
-    const all = await listStores(pool);
+    // "All stores" means every store the actor may change; a store outside the scope is refused.
+    const all = await listStores(pool, scopeIds(actor));
+    const outside = f.allStores ? [] : f.stores.filter((c) => !all.some((s) => s.code === c));
+    if (outside.length) {
+      const store = await findStoreByCode(pool, outside[0]);
+      if (store) throw new ForbiddenError(outOfScopeMessage(store));
+    }
     const codes = f.allStores
       ? all.map((s) => s.code)
       : f.stores.filter((c) => all.some((s) => s.code === c));
@@ -42,7 +49,7 @@ export class PriceEditService {
       promoTo: f.promoTo,
       effectiveAt: f.effectiveAt,
     }));
-    const { changes: resolved, errors } = await resolveEntries(pool, entries);
+    const { changes: resolved, errors } = await resolveEntries(pool, entries, undefined, actor);
     if (errors.length) {
       const fields: Record<string, string> = {};
       for (const e of errors) fields[e.field] ??= e.message;

@@ -4,22 +4,30 @@ import { positiveId, readers, str, writers } from './route-helpers.js';
 import { flash, flashKey } from '../web/flash.js';
 import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
+import type { StoresService } from './stores-service.js';
+import { listQuery } from '../web/list-query.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
-export function productsRoutes(products: ProductsService, prices: PriceEditService) {
+export function productsRoutes(products: ProductsService, prices: PriceEditService, stores: StoresService) {
   return (app: Router) => {
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
+      const lq = listQuery(req, 25);
+      const result = await products.search(req.actor, q, lq.page, lq.storeId, lq.pageSize);
       res.render('catalog/products', {
         title: req.t('products.title'),
         q,
-        result: await products.search(q, Number(req.query.page)),
+        result,
+        pager: result,
+        query: req.query,
+        stores: await stores.list(req.actor),
+        storeId: result.storeId,
         ...extra,
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const page = await products.page(id);
+      const page = await products.page(id, res.req.actor);
       res.render('catalog/product', {
         title: `Product ${page.product.sku}`,
         ...page,
@@ -63,7 +71,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
 
     app.post('/catalog/products/:id/prices', writers, async (req, res) => {
       const id = positiveId(req.params.id);
-      const product = await products.get(id);
+      const product = await products.get(id, req.actor);
       const b = req.body as Record<string, unknown>;
       const form: PriceForm = {
         price: str(b.price),

@@ -84,14 +84,14 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
         title: req.t('dashboard.title'),
-        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req),
+        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
     });
 
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
-      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req));
+      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req));
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {
@@ -104,7 +104,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const clientId = String(req.params.clientId).slice(0, 64);
-        const page = await health.apPage(clientId, PAGE);
+        const page = await health.apPage(clientId, PAGE, req.actor);
         if (!page) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
         const { ap, labels, total, status, connections } = page;
         const oldestFirst = [...status].reverse();
@@ -132,7 +132,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = healthFilter(req.query);
-        const { rows, total } = await health.labels(f);
+        const { rows, total } = await health.labels(f, req.actor);
         res.render('dashboard/labels', {
           title: req.t('labelHealth.title'),
           rows,
@@ -142,6 +142,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
           form: f.form,
           query: new URLSearchParams(f.form).toString(),
           bands: { BATTERY_BANDS, SIGNAL_BANDS, SEEN_BANDS },
+          stores: await health.storeChoices(req.actor),
           batteryBand,
           signalBand,
         });
