@@ -10,7 +10,8 @@ import * as schedules from './schedules-repo.js';
 import type { Change } from './price-input.js';
 import type { PriceTaskCreator, TaskSource } from './task-port.js';
 import { planPromotions } from './promo-plan.js';
-import { assertStoreInScope } from '../core/identity.js';
+import { assertStoreInScope, inStoreScope } from '../core/identity.js';
+import { findStore } from './stores-repo.js';
 
 export interface ApplyResult {
   taskId: string | null;
@@ -64,7 +65,9 @@ export class PriceChangeService {
     now = new Date(),
   ): Promise<ApplyResult> {
     // Callers name out-of-scope entries first (per entry); this is the last line of defence.
-    for (const ch of changes) assertStoreInScope(actor, { id: ch.storeId, code: ch.store });
+    for (const ch of changes)
+      if (!inStoreScope(actor, ch.storeId))
+        assertStoreInScope(actor, (await findStore(c, ch.storeId)) ?? { id: ch.storeId, code: ch.store });
     const later = changes.filter((ch) => ch.effectiveAt);
     const nowChanges = changes.filter((ch) => !ch.effectiveAt);
     const events: AuditEvent[] = [];

@@ -20,9 +20,9 @@ export function alertScopeSql(ids: readonly number[] | null | undefined): { sql:
   if (!ids) return { sql: '', params: [] };
   if (ids.length === 0) return { sql: ' AND FALSE', params: [] };
   return {
-    sql: ` AND ((al.subject LIKE 'store:%' AND EXISTS (SELECT 1 FROM stores ss WHERE ss.code = SUBSTRING(al.subject, 7) AND ss.id IN (?)))
+    sql: ` AND ((al.subject LIKE 'store:%' AND EXISTS (SELECT 1 FROM stores ss WHERE ss.code = SUBSTRING(al.subject, 7) COLLATE utf8mb4_unicode_ci AND ss.id IN (?)))
       OR (al.subject LIKE 'task:%' AND EXISTS (SELECT 1 FROM task_items si WHERE si.task_id = SUBSTRING(al.subject, 6) AND si.store_id IN (?)))
-      OR EXISTS (SELECT 1 FROM aps sa JOIN store_groups sg ON sg.group_id = sa.group_id WHERE sa.client_id = al.subject AND sg.store_id IN (?)))`,
+      OR EXISTS (SELECT 1 FROM aps sa JOIN store_groups sg ON sg.group_id = sa.group_id WHERE sa.client_id = al.subject COLLATE utf8mb4_bin AND sg.store_id IN (?)))`,
     params: [ids, ids, ids],
   };
 }

@@ -236,9 +236,9 @@ export class TaskService {
    */
   async retryFailed(id: string, actor: Actor, only?: string[]): Promise<{ taskId: string; items: number }> {
     const p = await this.progress(id, actor);
+    await this.assertTaskInScope(id, actor, only);
     if (p.active)
       throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
-    await this.assertTaskInScope(id, actor, only);
     const created = await withTxRetry(this.pool, async (c) => {
       const labels = await unconfirmedLabels(c, id, only);
       if (!labels.length)
