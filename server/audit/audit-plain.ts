@@ -102,6 +102,7 @@ export const PHRASED_ACTIONS = [
 
 /** Fields with a label in the catalogues (`audit.field.<name>`). */
 export const LABELLED_FIELDS = [
+  'confirmedWarnings',
   'price',
   'promoPrice',
   'promoFrom',
@@ -286,5 +287,13 @@ export function plainRecord(r: AuditRecord, names: Names, reader: Reader): Plain
     const ids = (refs.get(kind) ?? []).filter((id) => id !== r.objectId);
     if (ids.length) parts.push(t(`audit.plain.${kind}`, { id: listOf(reader, ids) }));
   }
+  // A price applied despite its warnings says so (server/catalog/price-sanity.ts).
+  const confirmed = after?.confirmedWarnings;
+  if (Array.isArray(confirmed) && confirmed.length)
+    parts.push(
+      t('audit.plain.confirmedWarnings', {
+        list: confirmed.map((c) => t(`audit.plain.warning.${String(c)}`)).join(t('audit.plain.and')),
+      }),
+    );
   return { summaryText: parts.join(t('audit.plain.sep')), fields };
 }

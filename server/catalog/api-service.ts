@@ -6,6 +6,7 @@ import { scopeIds } from '../core/identity.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
 import { resolveEntries, type RawEntry } from './price-input.js';
+import { PriceConfirmationError } from './price-sanity.js';
 import type { PriceChangeService } from './price-change-service.js';
 import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
 import { pricesForProducts } from './prices-repo.js';
@@ -58,10 +59,19 @@ export class CatalogApiService {
     const bad = new Set(Object.keys(fields).map((k) => k.split('.')[0]));
     if (bad.size)
       throw new ValidationError(`${bad.size} change(s) are invalid; nothing was applied.`, fields);
-    const r = await this.changes.apply(actor, changes, {
-      source: 'api',
-      note: envelope.data.note ?? `API: ${changes.length} change(s)`,
-    });
+    let r;
+    try {
+      r = await this.changes.apply(actor, changes, {
+        source: 'api',
+        note: envelope.data.note ?? `API: ${changes.length} change(s)`,
+        confirmed: envelope.data.confirm === true,
+      });
+    } catch (err) {
+      // The warnings name the request's own entries: items[i] is changes[i].
+      if (err instanceof PriceConfirmationError)
+        throw new PriceConfirmationError(err.warnings.map((w) => ({ ...w, index: good[w.index].index })));
+      throw err;
+    }
     return {
       taskIds: r.taskId ? [r.taskId] : [],
       items: r.items,

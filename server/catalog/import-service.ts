@@ -142,6 +142,8 @@ export class ImportService {
       .filter((s) => s.rows > 0);
     return {
       imp,
+      // what confirming would need a confirmation for (rows numbered as in the file: header = 1)
+      priceWarnings: imp.state === 'pending' ? await this.changes.warnings(rows) : [],
       stores,
       scheduled: rows.length - now.length,
       labels: [...perStore.values()].reduce((a, b) => a + b, 0),
@@ -159,7 +161,7 @@ export class ImportService {
     };
   }
 
-  async confirm(actor: Actor, id: string, hash: string) {
+  async confirm(actor: Actor, id: string, hash: string, confirmed = false) {
     const out = await withTxRetry(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
       if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
@@ -172,6 +174,7 @@ export class ImportService {
       const r = await this.changes.applyInTx(c, actor, fromJson(imp.rows_json), {
         source: 'import',
         note: `import ${imp.file_name} (${imp.row_count} rows)`,
+        confirmed,
         beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
       });
       return { already: false, ...r };

@@ -32,7 +32,7 @@ export function createCatalogModule(
   deps: { tasks: PriceTaskCreator },
 ): DomainModule<CatalogPorts> {
   const { pool, log, config } = ctx;
-  const changes = new PriceChangeService(pool, deps.tasks);
+  const changes = new PriceChangeService(pool, deps.tasks, config.PRICE_CONFIRM_CHANGE_PERCENT);
   const stores = new StoresService(pool);
   return {
     name: 'catalog',

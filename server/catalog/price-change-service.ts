@@ -10,6 +10,7 @@ import * as schedules from './schedules-repo.js';
 import type { Change } from './price-input.js';
 import type { PriceTaskCreator, TaskSource } from './task-port.js';
 import { planPromotions } from './promo-plan.js';
+import { PriceConfirmationError, priceWarnings, type PriceWarning } from './price-sanity.js';
 import { assertStoreInScope, inStoreScope } from '../core/identity.js';
 import { findStore } from './stores-repo.js';
 
@@ -38,13 +39,23 @@ export class PriceChangeService {
   constructor(
     private readonly pool: Pool,
     private readonly tasks: PriceTaskCreator | null,
+    /** PRICE_CONFIRM_CHANGE_PERCENT: a larger move of the regular price needs a confirmation */
+    readonly confirmPercent = 50,
   ) {}
+
+  /** The warnings a set of changes raises against the prices in force (read, not locked). */
+  async warnings(changes: Change[]): Promise<PriceWarning[]> {
+    const current = await prices.lockPrices(this.pool, changes, false);
+    return changes.flatMap((ch, i) =>
+      priceWarnings(ch, i, current.get(`${ch.storeId}:${ch.productId}`)?.price ?? null, this.confirmPercent),
+    );
+  }
 
   /** Applies changes now and files the ones with effectiveAt for later, all or nothing. */
   async apply(
     actor: Actor,
     changes: Change[],
-    opts: { source: TaskSource; note?: string },
+    opts: { source: TaskSource; note?: string; confirmed?: boolean },
   ): Promise<ApplyResult> {
     // Overlapping changes inserting new price rows can deadlock on InnoDB gap locks; the loser simply runs again.
     const out = await withTxRetry(this.pool, (c) => this.applyInTx(c, actor, changes, opts));
@@ -61,13 +72,31 @@ export class PriceChangeService {
     c: Conn,
     actor: Actor,
     changes: Change[],
-    opts: { source: TaskSource; note?: string; beforeAudit?: (taskId: string | null) => Promise<void> },
+    opts: {
+      source: TaskSource;
+      note?: string;
+      /** the caller confirmed the price warnings (else a warning refuses the whole set) */
+      confirmed?: boolean;
+      beforeAudit?: (taskId: string | null) => Promise<void>;
+    },
     now = new Date(),
   ): Promise<ApplyResult> {
     // Callers name out-of-scope entries first (per entry); this is the last line of defence.
     for (const ch of changes)
       if (!inStoreScope(actor, ch.storeId))
         assertStoreInScope(actor, (await findStore(c, ch.storeId)) ?? { id: ch.storeId, code: ch.store });
+    // Price sanity against the prices in force, read under lock: exact for what this transaction changes.
+    const inForce = await prices.lockPrices(c, changes);
+    const warnings = changes.flatMap((ch, i) =>
+      priceWarnings(ch, i, inForce.get(`${ch.storeId}:${ch.productId}`)?.price ?? null, this.confirmPercent),
+    );
+    if (warnings.length && !opts.confirmed) throw new PriceConfirmationError(warnings);
+    const confirmedOf = (ch: Change) => {
+      const codes = [
+        ...new Set(warnings.filter((w) => w.sku === ch.sku && w.store === ch.store).map((w) => w.code)),
+      ];
+      return codes.length ? { confirmedWarnings: codes } : {};
+    };
     const later = changes.filter((ch) => ch.effectiveAt);
     const nowChanges = changes.filter((ch) => !ch.effectiveAt);
     const events: AuditEvent[] = [];
@@ -100,6 +129,7 @@ export class PriceChangeService {
           promoFrom: ch.promoFrom,
           promoTo: ch.promoTo,
           effectiveAt: ch.effectiveAt,
+          ...confirmedOf(ch),
         },
       }),
     );
@@ -137,6 +167,7 @@ export class PriceChangeService {
             promoFrom: r.promoFrom,
             promoTo: r.promoTo,
             ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}),
+            ...confirmedOf(r),
           },
         });
       }

@@ -16,6 +16,8 @@ export interface PriceForm {
   effectiveAt: string;
   stores: string[];
   allStores: boolean;
+  /** the operator confirmed the price warnings shown */
+  confirm?: boolean;
 }
 
 export class PriceEditService {
@@ -57,6 +59,7 @@ export class PriceEditService {
     }
     return changes.apply(actor, resolved, {
       source: 'ui',
+      confirmed: f.confirm === true,
       note: `price of ${sku} in ${f.allStores ? 'all stores' : codes.join(', ')}`.slice(0, 255),
     });
   }

@@ -6,6 +6,7 @@ import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
 import type { StoresService } from './stores-service.js';
 import { listQuery } from '../web/list-query.js';
+import { PriceConfirmationError } from './price-sanity.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
@@ -32,6 +33,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
         title: `Product ${page.product.sku}`,
         ...page,
         priceValues: {},
+        priceWarnings: [],
         ...extra,
       });
     };
@@ -81,6 +83,7 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
         effectiveAt: str(b.effectiveAt),
         stores: list(b.stores),
         allStores: b.allStores === '1',
+        confirm: b.confirm === '1',
       };
       try {
         const r = await prices.edit(req.actor, product.sku, form);
@@ -97,6 +100,11 @@ export function productsRoutes(products: ProductsService, prices: PriceEditServi
         // Straight to the task, so the operator watches the labels confirm.
         res.redirect(r.taskId ? `/tasks/${r.taskId}` : `/catalog/products/${id}`);
       } catch (err) {
+        // Warnings: the same form again, filled in, with the warnings and a confirm step.
+        if (err instanceof PriceConfirmationError) {
+          res.status(422);
+          return productPage(res, id, { priceWarnings: err.warnings, priceValues: form });
+        }
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);
         await productPage(res, id, { errors: err.fields, priceValues: form });

@@ -115,6 +115,8 @@ export class ScheduleWorker implements Service {
         {
           source: 'schedule',
           note: s.note || `schedule ${s.id}`,
+          // its warnings were confirmed (or there were none) when it was scheduled
+          confirmed: true,
           beforeAudit: (taskId) => schedules.markApplied(c, s.id, taskId),
         },
         now,

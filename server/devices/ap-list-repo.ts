@@ -10,6 +10,7 @@ export interface ApListRow {
   deviceId: string;
   storeId: number | null;
   storeCode: string | null;
+  storeName: string | null;
   /** the store's IANA time zone, when the AP's Group ID is bound to a store */
   storeTimezone: string | null;
   online: boolean;

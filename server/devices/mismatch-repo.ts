@@ -9,6 +9,7 @@ export interface MismatchRow {
   labelId: string;
   storeId: number;
   storeCode: string;
+  storeName: string;
   groupId: string;
   sku: string;
   name: string;
