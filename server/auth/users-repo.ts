@@ -24,8 +24,42 @@ export async function findUserById(db: Queryable, id: number): Promise<UserRow |
   return queryOne<UserRow>(db, 'SELECT * FROM users WHERE id = ?', [id]);
 }
 
-export async function listUsers(db: Queryable): Promise<UserRow[]> {
-  return queryRows<UserRow>(db, 'SELECT * FROM users ORDER BY username');
+export interface UserFilter {
+  /** part of the username */
+  q?: string;
+  role?: UserRole;
+}
+
+function userWhere(f: UserFilter) {
+  const conds: string[] = ['TRUE'];
+  const args: unknown[] = [];
+  if (f.q) {
+    conds.push('username LIKE ?');
+    args.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (f.role) {
+    conds.push('role = ?');
+    args.push(f.role);
+  }
+  return { sql: `WHERE ${conds.join(' AND ')}`, args };
+}
+
+export async function listUsers(
+  db: Queryable,
+  f: UserFilter & { limit?: number; offset?: number } = {},
+): Promise<UserRow[]> {
+  const w = userWhere(f);
+  return queryRows<UserRow>(db, `SELECT * FROM users ${w.sql} ORDER BY username LIMIT ? OFFSET ?`, [
+    ...w.args,
+    f.limit ?? 100_000,
+    f.offset ?? 0,
+  ]);
+}
+
+export async function countUsersMatching(db: Queryable, f: UserFilter): Promise<number> {
+  const w = userWhere(f);
+  const r = await querySingle<{ n: number }>(db, `SELECT COUNT(*) AS n FROM users ${w.sql}`, w.args);
+  return Number(r.n);
 }
 
 export async function countUsers(db: Queryable): Promise<number> {

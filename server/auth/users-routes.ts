@@ -3,6 +3,7 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { USER_ROLES } from './roles.js';
+import { listQuery } from '../web/list-query.js';
 import { DEFAULT_ROLE, type UsersService } from './users-service.js';
 
 /** The store ids ticked in a form (`stores` checkboxes): none = every store. */
@@ -13,10 +14,20 @@ export function usersRoutes(users: UsersService) {
   return (app: Router) => {
     const admin = requireRole('admin');
 
-    const page = async (res: Response, extra: Record<string, unknown> = {}) =>
-      res.render('admin/users', {
+    const page = async (res: Response, extra: Record<string, unknown> = {}) => {
+      const req = res.req;
+      const lq = listQuery(req, 50);
+      const filter = {
+        q: typeof req.query.q === 'string' ? req.query.q : '',
+        role: typeof req.query.role === 'string' ? req.query.role : '',
+      };
+      const list = await users.list({ ...filter, page: lq.page, pageSize: lq.pageSize });
+      return res.render('admin/users', {
         title: res.req.t('users.title'),
-        users: await users.list(),
+        users: list,
+        pager: list,
+        query: req.query,
+        filter,
         stores: await users.storeChoices(),
         roles: USER_ROLES,
         defaultRole: DEFAULT_ROLE,
@@ -24,6 +35,7 @@ export function usersRoutes(users: UsersService) {
         reset: null,
         ...extra,
       });
+    };
 
     app.get('/admin/users', admin, async (_req: Request, res: Response) => {
       await page(res);

@@ -104,18 +104,26 @@ export class UsersService {
   }
 
   /** The users, each with its store scope and whether failed sign-ins have locked the account for now. */
-  async list() {
-    const users = await repo.listUsers(this.pool);
+  async list(f: { q?: string; role?: string; page?: number; pageSize?: number } = {}) {
+    const role = USER_ROLES.find((r) => r === f.role);
+    const filter = { q: f.q?.trim().slice(0, 64) || undefined, role };
+    const pageSize = f.pageSize || 50;
+    const page = Math.max(1, f.page || 1);
+    const [users, total] = await Promise.all([
+      repo.listUsers(this.pool, { ...filter, limit: pageSize, offset: (page - 1) * pageSize }),
+      repo.countUsersMatching(this.pool, filter),
+    ]);
     const locked = await this.throttle.lockedAccounts(users.map((u) => u.username));
     const scopes = await repo.userStores(
       this.pool,
       users.map((u) => u.id),
     );
-    return users.map((u) => ({
+    const rows = users.map((u) => ({
       ...u,
       stores: scopes.get(u.id) ?? null,
       locked: locked.has(u.username.toLowerCase()),
     }));
+    return Object.assign(rows, { total, page, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) });
   }
 
   /** Every store, for the scope choice on the users page. */
