@@ -27,7 +27,7 @@ const MAY_IMPORT = {
   'server/commands': [...DOMAIN, 'server/tasks', 'broker'],
   'server/aisle': [...DOMAIN, 'server/catalog', 'server/commands'],
   'server/dashboard': [...DOMAIN, 'server/tasks', 'server/devices'],
-  'server/alerts': [...DOMAIN, 'server/tasks'],
+  'server/alerts': [...DOMAIN, 'server/tasks', 'server/webhooks'],
   'server/api': [
     ...BASE,
     'server/catalog',

@@ -183,6 +183,9 @@ const schema = z.object({
   // out; how often the worker sweeps (sends what was left queued, times out what was not acked).
   LABEL_COMMAND_ACK_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   LABEL_COMMAND_SWEEP_MS: z.coerce.number().int().min(50).default(1000),
+  // A regular price moving by more than this percentage from the price in force needs an explicit
+  // confirmation (as do a price of 0 and a promotion not below the regular price).
+  PRICE_CONFIRM_CHANGE_PERCENT: z.coerce.number().min(0).max(100_000).default(50),
   // How often the worker looks for due price schedules and promotion ends.
   CATALOG_SCHEDULE_INTERVAL_MS: z.coerce.number().int().min(50).default(5000),
   // The SDK sends to `<SLS_PROJECT>.<endpoint host>`; SLS_CONNECT_ADDRESS connects that name to

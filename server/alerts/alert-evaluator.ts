@@ -11,7 +11,9 @@ import type { TaskService } from '../tasks/task-service.js';
 import { blockSummary, englishNames } from '../tasks/task-view.js';
 
 import { ALERT_KIND_INFO, type AlertKind } from './alert-kinds.js';
+import { recordAlertEvent } from '../webhooks/events.js';
 import {
+  alertStores,
   apsOfflineLongerThan,
   lastHourOutcome,
   listRules,
@@ -104,6 +106,11 @@ export class AlertEvaluator implements Service {
           continue;
         }
         await resolve(c, a.id, 'system');
+        await recordAlertEvent(c, 'alert.resolved', a, {
+          by: 'system',
+          at: new Date(),
+          stores: (await alertStores(c, a.subject)).map((s) => s.code),
+        });
         resolved++;
         audit.push({
           action: 'alert.resolved',
@@ -119,6 +126,12 @@ export class AlertEvaluator implements Service {
       for (const [key, f] of now) {
         if (seen.has(key)) continue;
         const id = await openAlert(c, f);
+        await recordAlertEvent(
+          c,
+          'alert.fired',
+          { id, kind: f.kind, subject: f.subject, summary: f.summary },
+          { by: 'system', at: new Date(), stores: (await alertStores(c, f.subject)).map((s) => s.code) },
+        );
         opened++;
         audit.push({
           action: 'alert.opened',

@@ -1,6 +1,7 @@
 // SQL of the alerts: the rules, the alerts themselves, and each rule's condition.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { alertScopeSql } from '../db/store-scope.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import type { AlertKind } from './alert-kinds.js';
 
@@ -47,16 +48,47 @@ const COLS = `id, kind, subject, state, summary, opened_at AS openedAt, acknowle
   acknowledged_by AS acknowledgedBy, resolved_at AS resolvedAt, resolved_by AS resolvedBy`;
 const fix = (r: AlertRow): AlertRow => ({ ...r, id: String(r.id) });
 
+export interface AlertFilter {
+  states: string[];
+  kind?: string;
+  /** Store ids of the reader's scope (alerts about those stores, their APs and tasks); null = all. */
+  scope?: readonly number[] | null;
+}
+
 export async function listAlerts(
   db: Queryable,
-  f: { states: string[]; limit: number; offset: number },
+  f: AlertFilter & { limit: number; offset: number },
 ): Promise<AlertRow[]> {
+  const sc = alertScopeSql(f.scope);
   const rows = await queryRows<AlertRow>(
     db,
-    `SELECT ${COLS} FROM alerts WHERE state IN (?) ORDER BY id DESC LIMIT ? OFFSET ?`,
-    [f.states, f.limit, f.offset],
+    `SELECT ${COLS} FROM alerts al WHERE state IN (?)${f.kind ? ' AND kind = ?' : ''}${sc.sql} ORDER BY id DESC LIMIT ? OFFSET ?`,
+    [f.states, ...(f.kind ? [f.kind] : []), ...sc.params, f.limit, f.offset],
   );
   return rows.map(fix);
+}
+
+export async function countAlerts(db: Queryable, f: AlertFilter): Promise<number> {
+  const sc = alertScopeSql(f.scope);
+  const r = await querySingle<{ n: string }>(
+    db,
+    `SELECT COUNT(*) AS n FROM alerts al WHERE state IN (?)${f.kind ? ' AND kind = ?' : ''}${sc.sql}`,
+    [f.states, ...(f.kind ? [f.kind] : []), ...sc.params],
+  );
+  return Number(r.n);
+}
+
+/** The stores an alert concerns: its store, its AP's store, or its task's stores (none for fleet alerts). */
+export async function alertStores(db: Queryable, subject: string) {
+  return queryRows<{ id: number; code: string; name: string }>(
+    db,
+    `SELECT s.id, s.code, s.name FROM stores s WHERE
+       (? LIKE 'store:%' AND s.code = SUBSTRING(?, 7))
+       OR (? LIKE 'task:%' AND s.id IN (SELECT i.store_id FROM task_items i WHERE i.task_id = SUBSTRING(?, 6)))
+       OR s.id IN (SELECT sg.store_id FROM aps a JOIN store_groups sg ON sg.group_id = a.group_id WHERE a.client_id = ?)
+     ORDER BY s.code`,
+    [subject, subject, subject, subject, subject],
+  );
 }
 
 export async function unresolvedAlerts(db: Queryable): Promise<AlertRow[]> {

@@ -6,6 +6,7 @@ import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { ALERT_KINDS, ALERT_KIND_INFO, ALERT_STATES } from './alert-kinds.js';
 import type { AlertsService } from './alerts-service.js';
+import { listQuery } from '../web/list-query.js';
 
 export function alertsRoutes(alerts: AlertsService) {
   return (app: Router) => {
@@ -18,11 +19,21 @@ export function alertsRoutes(alerts: AlertsService) {
         throw new ValidationError('Invalid filter.', {
           state: `must be all or one of ${ALERT_STATES.join(', ')}`,
         });
-      const page = Math.max(1, Math.min(100_000, Number(req.query.page) || 1));
+      const lq = listQuery(req, 100);
+      const page = lq.page;
+      const kind =
+        typeof req.query.kind === 'string' && (ALERT_KINDS as readonly string[]).includes(req.query.kind)
+          ? req.query.kind
+          : undefined;
       const states = state === 'all' ? [...ALERT_STATES] : state ? [state] : ['open', 'acknowledged'];
+      const list = await alerts.list({ states, kind, page, pageSize: lq.pageSize }, req.actor);
       res.render('alerts/index', {
         title: req.t('alerts.title'),
-        list: await alerts.list({ states, page }),
+        list,
+        pager: { page, pages: list.pages, total: list.total, pageSize: list.pageSize },
+        query: req.query,
+        kind: kind ?? '',
+        kinds: ALERT_KINDS,
         state,
         page,
         states: ALERT_STATES,

@@ -2,17 +2,26 @@
 // (admins). Each change is audited in its own transaction.
 import type { Actor } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
+import { inStoreScope, outOfScopeMessage, scopeIds } from '../core/identity.js';
 import { withTx, type Pool } from '../db/pool.js';
 import { ALERT_KINDS, ALERT_KIND_INFO, type AlertKind } from './alert-kinds.js';
 import { refsOf } from './alert-evaluator.js';
 import * as repo from './alerts-repo.js';
+import { recordAlertEvent } from '../webhooks/events.js';
 
 export class AlertsService {
   constructor(private readonly pool: Pool) {}
 
-  list(f: { states: string[]; page: number }) {
-    return repo.listAlerts(this.pool, { states: f.states, limit: 100, offset: (f.page - 1) * 100 });
+  /** A page of the alerts the actor may see (about its stores, their APs and tasks), with the total. */
+  async list(f: { states: string[]; kind?: string; page: number; pageSize?: number }, actor?: Actor) {
+    const pageSize = f.pageSize || 100;
+    const filter = { states: f.states, kind: f.kind, scope: scopeIds(actor) };
+    const [rows, total] = await Promise.all([
+      repo.listAlerts(this.pool, { ...filter, limit: pageSize, offset: (f.page - 1) * pageSize }),
+      repo.countAlerts(this.pool, filter),
+    ]);
+    return Object.assign(rows, { total, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) });
   }
 
   rules() {
@@ -48,7 +57,21 @@ export class AlertsService {
     await withTx(this.pool, async (c) => {
       const a = await repo.findAlert(c, id);
       if (!a) throw new NotFoundError(`No alert ${id}.`);
+      // An alert about another store (or the whole fleet) is not a store-scoped actor's to handle.
+      if (actor.stores) {
+        const stores = await repo.alertStores(c, a.subject);
+        const outside = stores.find((s) => !inStoreScope(actor, s.id));
+        if (outside || !stores.length)
+          throw new ForbiddenError(
+            outside ? `Alert ${id}: ${outOfScopeMessage(outside)}` : `Alert ${id} concerns every store.`,
+          );
+      }
       await fn(c, a);
+      await recordAlertEvent(c, to === 'acknowledged' ? 'alert.acknowledged' : 'alert.resolved', a, {
+        by: actor.name,
+        at: new Date(),
+        stores: (await repo.alertStores(c, a.subject)).map((s) => s.code),
+      });
       await appendAudit(c, actor, [
         {
           action: to === 'acknowledged' ? 'alert.acknowledged' : 'alert.resolved',

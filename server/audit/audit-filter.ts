@@ -31,6 +31,11 @@ export interface AuditFilter {
   /** kind -> value: matches a `kind:value` ref token, or the record's own object of that type. */
   objects: Partial<Record<ObjectKind, string>>;
   text?: string;
+  /**
+   * The reader's store scope, as store codes (never from the query string): only records that
+   * name one of these stores (a `store:` ref, or the store itself as the object). Absent = all.
+   */
+  stores?: string[] | null;
 }
 
 // Far enough back for any trail; SLS needs a bounded range, and both stores get the same one.

@@ -67,6 +67,7 @@ export const PHRASED_ACTIONS = [
   'user.disabled',
   'user.enabled',
   'user.role_changed',
+  'user.stores_changed',
   'user.password_changed',
   'user.password_reset',
   'user.preferences_changed',
@@ -75,6 +76,7 @@ export const PHRASED_ACTIONS = [
   'auth.login_failed',
   'apikey.issued',
   'apikey.revoked',
+  'apikey.stores_changed',
   'mqtt.access_key.issued',
   'mqtt.access_key.revoked',
   'mqtt.device_credential.issued',
@@ -125,6 +127,7 @@ export const PHRASED_ACTIONS = [
 
 /** Fields with a label in the catalogues (`audit.field.<name>`). */
 export const LABELLED_FIELDS = [
+  'confirmedWarnings',
   'price',
   'promoPrice',
   'promoFrom',
@@ -332,5 +335,13 @@ export function plainRecord(r: AuditRecord, names: Names, reader: Reader): Plain
     const ids = (refs.get(kind) ?? []).filter((id) => id !== r.objectId);
     if (ids.length) parts.push(t(`audit.plain.${kind}`, { id: listOf(reader, ids) }));
   }
+  // A price applied despite its warnings says so (server/catalog/price-sanity.ts).
+  const confirmed = after?.confirmedWarnings;
+  if (Array.isArray(confirmed) && confirmed.length)
+    parts.push(
+      t('audit.plain.confirmedWarnings', {
+        list: confirmed.map((c) => t(`audit.plain.warning.${String(c)}`)).join(t('audit.plain.and')),
+      }),
+    );
   return { summaryText: parts.join(t('audit.plain.sep')), fields };
 }

@@ -33,6 +33,15 @@ export async function searchLocal(
     where.push('(refs REGEXP ? OR (object_type REGEXP ? AND object_id REGEXP ?))');
     params.push(tokenRegex(`${kind}:${v}`), tokenRegex(kind), tokenRegex(v));
   }
+  if (f.stores) {
+    if (!f.stores.length) where.push('FALSE');
+    else {
+      where.push(
+        `(${f.stores.map(() => 'refs REGEXP ?').join(' OR ')} OR (object_type = 'store' AND object_id IN (?)))`,
+      );
+      params.push(...f.stores.map((c) => tokenRegex(`store:${c}`)), f.stores);
+    }
+  }
   if (f.text) {
     where.push(`${TEXT_SQL} REGEXP ?`);
     params.push('\n', tokenRegex(f.text));

@@ -32,6 +32,17 @@ export interface AuditPage {
   nextBefore: string | null;
 }
 
+/** Whether a record names at least one store and only stores of the scope (store codes). */
+export function recordInScope(r: AuditRecord, stores: string[]): boolean {
+  const named = r.refs
+    .split(' ')
+    .filter((t) => t.startsWith('store:'))
+    .map((t) => t.slice(6));
+  if (r.objectType === 'store') named.push(r.objectId);
+  const inScope = new Set(stores.map((s) => s.replace(/\s+/g, '_')));
+  return named.length > 0 && named.every((c) => inScope.has(c));
+}
+
 export class AuditQueryService {
   constructor(
     private readonly pool: Pool,
@@ -58,6 +69,17 @@ export class AuditQueryService {
   }
 
   private async fetch(source: AuditSource, f: AuditFilter, beforeId: string | null, limit: number) {
+    const rows = await this.fetchRaw(source, f, beforeId, limit);
+    // The query keeps records that name a store of the scope; a record that also names a store
+    // outside it is withheld as well (its refs, summary and values would tell of that store).
+    // Filtering after the query keeps the pager's cursor on the last record read.
+    if (!f.stores) return rows;
+    const last = rows[rows.length - 1];
+    const kept = rows.filter((r) => recordInScope(r, f.stores!));
+    return Object.assign(kept, { cursor: last?.id ?? null, read: rows.length });
+  }
+
+  private async fetchRaw(source: AuditSource, f: AuditFilter, beforeId: string | null, limit: number) {
     if (source === 'local') return searchLocal(this.pool, f, beforeId, limit);
     try {
       return await searchSls(this.sls!, f, beforeId, limit);
@@ -81,14 +103,20 @@ export class AuditQueryService {
     let cursor = beforeId;
     while (out.length < want) {
       const asked = want - out.length;
-      const batch = await this.fetch(source, f, cursor, asked);
+      const batch: AuditRecord[] & { cursor?: string | null; read?: number } = await this.fetch(
+        source,
+        f,
+        cursor,
+        asked,
+      );
       for (const r of batch) {
         if (seen.has(r.id)) continue;
         seen.add(r.id);
         out.push(r);
       }
-      if (batch.length < asked) break;
-      cursor = batch[batch.length - 1].id;
+      const read = batch.read ?? batch.length;
+      if (read < asked) break;
+      cursor = batch.cursor ?? batch[batch.length - 1].id;
     }
     return out.slice(0, want);
   }
@@ -112,9 +140,19 @@ export class AuditQueryService {
   }
 
   /** One record as stored in MySQL (the trail's source), or null. */
-  async record(id: string): Promise<AuditRecord | null> {
+  async record(id: string, stores: string[] | null = null): Promise<AuditRecord | null> {
     const [r] = await readAuditAfter(this.pool, String(BigInt(id) - 1n), 1, id);
-    return r ?? null;
+    if (!r) return null;
+    // A store-scoped reader sees a record that names one of its stores, else it is not found.
+    if (stores) {
+      const named = r.refs
+        .split(' ')
+        .filter((t) => t.startsWith('store:'))
+        .map((t) => t.slice(6));
+      const own = r.objectType === 'store' ? [r.objectId] : [];
+      if (![...named, ...own].some((c) => stores.some((s) => s.replace(/\s+/g, '_') === c))) return null;
+    }
+    return r;
   }
 
   /** The product and store names a batch of records mentions, in one query. */

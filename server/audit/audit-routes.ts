@@ -1,5 +1,6 @@
 // The auditor's pages: query, page, export, check the chain. Read-only, for auditors and
 // admins. URL contract other pages link to: /audit?task=<id> (sku=, store=, label=, ap= alike).
+import { scopeCodes } from '../core/identity.js';
 import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
@@ -53,9 +54,10 @@ interface Asked {
 
 function ask(svc: AuditQueryService, req: Request, res: Response): Asked {
   const source = svc.source(str(req.query.source));
-  // The form's times are the reader's wall time (the zone the page shows times in).
+  // The form's times are the reader's wall time (the zone the page shows times in); a
+  // store-scoped auditor reads the records of its stores only.
   const zone = String(res.locals.timeZone);
-  const filter = parseFilter(req.query, new Date(), zone);
+  const filter = { ...parseFilter(req.query, new Date(), zone), stores: scopeCodes(req.actor.stores) };
   const q = new URLSearchParams(
     filterToQuery(filter, { from: !!str(req.query.from), to: !!str(req.query.to) }, zone),
   );
@@ -110,7 +112,7 @@ export function auditRoutes(svc: AuditQueryService) {
 
     app.get('/audit/records/:id', auditor, async (req: Request, res: Response) => {
       const id = /^\d{1,19}$/.test(String(req.params.id)) ? String(req.params.id) : null;
-      const r = id && BigInt(id) > 0n ? await svc.record(id) : null;
+      const r = id && BigInt(id) > 0n ? await svc.record(id, scopeCodes(req.actor.stores)) : null;
       if (!r) throw new NotFoundError('No such audit record.');
       const names = await svc.names([r]);
       res.render('audit/record', {

@@ -18,6 +18,17 @@ export function slsQuery(f: AuditFilter, beforeId: string | null, limit: number)
         `(refs: ${slsPhrase(`${kind}:${v}`)} or (objectType: ${slsPhrase(kind)} and objectId: ${slsPhrase(v)}))`,
       );
   }
+  if (f.stores)
+    parts.push(
+      f.stores.length
+        ? `(${f.stores
+            .map(
+              (c) =>
+                `refs: ${slsPhrase(`store:${c}`)} or (objectType: "store" and objectId: ${slsPhrase(c)})`,
+            )
+            .join(' or ')})`
+        : 'not *',
+    );
   if (f.text) parts.push(`(${TEXT_FIELDS.map((k) => `${k}: ${slsPhrase(f.text!)}`).join(' or ')})`);
   if (beforeId) parts.push(`id < ${BigInt(beforeId).toString()}`);
   return `${parts.length ? parts.join(' and ') : '*'} | select * order by id desc limit ${limit}`;

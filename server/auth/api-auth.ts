@@ -16,7 +16,7 @@ export function apiKeyAuth(keys: ApiKeysService) {
       if (!p) return next(new UnauthorizedError('Unknown or revoked API key.'));
       req.apiScopes = p.scopes;
       req.apiKeyId = p.keyId;
-      req.actor = { ...req.actor, name: `apikey:${p.name}`, role: 'api' };
+      req.actor = { ...req.actor, name: `apikey:${p.name}`, role: 'api', stores: p.stores };
       next();
     } catch (err) {
       next(err);

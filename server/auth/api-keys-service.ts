@@ -10,6 +10,9 @@ import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { API_SCOPES, type ApiScope } from './roles.js';
 import * as repo from './api-keys-repo.js';
+import { findStoresByIds } from './users-repo.js';
+import type { Queryable } from '../db/pool.js';
+import { scopeCodes, type StoreScope } from '../core/identity.js';
 
 const KEY_RE = /^esl_([a-zA-Z0-9]{12})_([a-zA-Z0-9_-]{32,64})$/;
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -18,16 +21,41 @@ export interface ApiPrincipal {
   keyId: number;
   name: string;
   scopes: ApiScope[];
+  /** The key's store scope: null = every store. */
+  stores: StoreScope;
 }
 
 export class ApiKeysService {
   constructor(private readonly pool: Pool) {}
 
-  list() {
-    return repo.listApiKeys(this.pool);
+  /** The keys, each with its store scope (null = every store). */
+  async list() {
+    const keys = await repo.listApiKeys(this.pool);
+    const stores = await repo.apiKeyStores(
+      this.pool,
+      keys.map((k) => k.id),
+    );
+    return keys.map((k) => ({ ...k, stores: stores.get(k.id) ?? null }));
   }
 
-  async issue(actor: Actor, createdBy: number | null, input: { name: string; scopes: string[] }) {
+  /** Checks a store choice: known stores, and none for a key with the admin scope (admins see every store). */
+  private async storesFor(c: Queryable, ids: number[], scopes: string[]) {
+    const unique = [...new Set(ids.filter((n) => Number.isInteger(n) && n > 0))];
+    if (unique.length && scopes.includes('admin'))
+      throw new ValidationError('Please correct the highlighted fields.', {
+        stores: 'a key with the admin scope sees every store',
+      });
+    const stores = await findStoresByIds(c, unique);
+    if (stores.length !== unique.length)
+      throw new ValidationError('Please correct the highlighted fields.', { stores: 'unknown store' });
+    return stores;
+  }
+
+  async issue(
+    actor: Actor,
+    createdBy: number | null,
+    input: { name: string; scopes: string[]; stores?: number[] },
+  ) {
     const fields: Record<string, string> = {};
     const name = z.string().trim().min(3).max(128).safeParse(input.name);
     if (!name.success) fields.name = '3 to 128 characters';
@@ -45,6 +73,7 @@ export class ApiKeysService {
     const prefix = alnum();
     const key = `esl_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
     const id = await withTx(this.pool, async (c) => {
+      const stores = await this.storesFor(c, input.stores ?? [], scopes.data!);
       const id = await repo.insertApiKey(c, {
         name: name.data!,
         prefix,
@@ -52,12 +81,23 @@ export class ApiKeysService {
         scopes: scopes.data!,
         createdBy,
       });
+      await repo.setApiKeyStores(
+        c,
+        id,
+        stores.map((s) => s.id),
+      );
       await appendAudit(c, actor, [
         {
           action: 'apikey.issued',
           objectType: 'api_key',
           objectId: `${id}`,
-          after: { name: name.data, scopes: scopes.data, prefix },
+          refs: stores.length ? { store: stores.map((s) => s.code) } : undefined,
+          after: {
+            name: name.data,
+            scopes: scopes.data,
+            prefix,
+            stores: stores.length ? stores.map((s) => s.code) : null,
+          },
         },
       ]);
       return id;
@@ -76,6 +116,32 @@ export class ApiKeysService {
     });
   }
 
+  /** Limits a key to some stores (none = every store); audited. */
+  async setStores(actor: Actor, id: number, storeIds: number[]) {
+    return withTx(this.pool, async (c) => {
+      const k = await repo.findApiKey(c, id);
+      if (!k) throw new NotFoundError('No such API key.');
+      const stores = await this.storesFor(c, storeIds, k.scopes.split(' '));
+      const before = (await repo.apiKeyStores(c, [id])).get(id) ?? null;
+      await repo.setApiKeyStores(
+        c,
+        id,
+        stores.map((s) => s.id),
+      );
+      await appendAudit(c, actor, [
+        {
+          action: 'apikey.stores_changed',
+          objectType: 'api_key',
+          objectId: `${id}`,
+          refs: { store: [...new Set([...(before ?? []), ...stores].map((s) => s.code))] },
+          before: { name: k.name, stores: scopeCodes(before) },
+          after: { name: k.name, stores: stores.length ? stores.map((s) => s.code) : null },
+        },
+      ]);
+      return { name: k.name };
+    });
+  }
+
   /** The key's principal, or null when the key is unknown, malformed or revoked. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     const m = KEY_RE.exec(presented);
@@ -86,6 +152,10 @@ export class ApiKeysService {
     const b = Buffer.from(sha256(presented), 'hex');
     if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
     void repo.touchApiKey(this.pool, row.id).catch(() => {});
-    return { keyId: row.id, name: row.name, scopes: row.scopes.split(' ').filter(Boolean) as ApiScope[] };
+    const scopes = row.scopes.split(' ').filter(Boolean) as ApiScope[];
+    const stores = scopes.includes('admin')
+      ? null
+      : ((await repo.apiKeyStores(this.pool, [row.id])).get(row.id) ?? null);
+    return { keyId: row.id, name: row.name, scopes, stores };
   }
 }

@@ -36,7 +36,7 @@ export async function createAuthModule(ctx: AppContext): Promise<DomainModule<Au
     routes: [
       authRoutes(users, config.DEFAULT_TIME_ZONE),
       usersRoutes(users),
-      apiKeysRoutes(apiKeys),
+      apiKeysRoutes(apiKeys, users),
       preferencesRoutes(new PreferencesService(pool)),
     ],
     ports: { currentUser: (id, stamp) => users.current(id, stamp), apiAuth: apiKeyAuth(apiKeys), firstAdmin },

@@ -24,8 +24,42 @@ export async function findUserById(db: Queryable, id: number): Promise<UserRow |
   return queryOne<UserRow>(db, 'SELECT * FROM users WHERE id = ?', [id]);
 }
 
-export async function listUsers(db: Queryable): Promise<UserRow[]> {
-  return queryRows<UserRow>(db, 'SELECT * FROM users ORDER BY username');
+export interface UserFilter {
+  /** part of the username */
+  q?: string;
+  role?: UserRole;
+}
+
+function userWhere(f: UserFilter) {
+  const conds: string[] = ['TRUE'];
+  const args: unknown[] = [];
+  if (f.q) {
+    conds.push('username LIKE ?');
+    args.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (f.role) {
+    conds.push('role = ?');
+    args.push(f.role);
+  }
+  return { sql: `WHERE ${conds.join(' AND ')}`, args };
+}
+
+export async function listUsers(
+  db: Queryable,
+  f: UserFilter & { limit?: number; offset?: number } = {},
+): Promise<UserRow[]> {
+  const w = userWhere(f);
+  return queryRows<UserRow>(db, `SELECT * FROM users ${w.sql} ORDER BY username LIMIT ? OFFSET ?`, [
+    ...w.args,
+    f.limit ?? 100_000,
+    f.offset ?? 0,
+  ]);
+}
+
+export async function countUsersMatching(db: Queryable, f: UserFilter): Promise<number> {
+  const w = userWhere(f);
+  const r = await querySingle<{ n: number }>(db, `SELECT COUNT(*) AS n FROM users ${w.sql}`, w.args);
+  return Number(r.n);
 }
 
 export async function countUsers(db: Queryable): Promise<number> {
@@ -74,4 +108,49 @@ export async function countActiveAdmins(db: Queryable): Promise<number> {
     "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0",
   );
   return Number(r.n);
+}
+
+export interface ScopeStoreRow {
+  id: number;
+  code: string;
+  name: string;
+}
+
+/** Every store, for choosing a scope. */
+export async function listStoreChoices(db: Queryable): Promise<ScopeStoreRow[]> {
+  return queryRows<ScopeStoreRow>(db, 'SELECT id, code, name FROM stores ORDER BY code');
+}
+
+/** The stores with these ids (unknown ids are left out). */
+export async function findStoresByIds(db: Queryable, ids: number[]): Promise<ScopeStoreRow[]> {
+  if (!ids.length) return [];
+  return queryRows<ScopeStoreRow>(db, 'SELECT id, code, name FROM stores WHERE id IN (?) ORDER BY code', [
+    ids,
+  ]);
+}
+
+/** Each user's store scope (users without rows are absent: every store). */
+export async function userStores(db: Queryable, userIds: number[]): Promise<Map<number, ScopeStoreRow[]>> {
+  const out = new Map<number, ScopeStoreRow[]>();
+  if (!userIds.length) return out;
+  const rows = await queryRows<ScopeStoreRow & { user_id: number }>(
+    db,
+    `SELECT us.user_id, s.id, s.code, s.name FROM user_stores us JOIN stores s ON s.id = us.store_id
+      WHERE us.user_id IN (?) ORDER BY s.code`,
+    [userIds],
+  );
+  for (const r of rows) {
+    const list = out.get(r.user_id) ?? [];
+    list.push({ id: r.id, code: r.code, name: r.name });
+    out.set(r.user_id, list);
+  }
+  return out;
+}
+
+export async function setUserStores(db: Queryable, userId: number, storeIds: number[]): Promise<void> {
+  await execute(db, 'DELETE FROM user_stores WHERE user_id = ?', [userId]);
+  if (storeIds.length)
+    await execute(db, 'INSERT INTO user_stores (user_id, store_id) VALUES ?', [
+      storeIds.map((s) => [userId, s]),
+    ]);
 }

@@ -3,22 +3,39 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { USER_ROLES } from './roles.js';
+import { listQuery } from '../web/list-query.js';
 import { DEFAULT_ROLE, type UsersService } from './users-service.js';
+
+/** The store ids ticked in a form (`stores` checkboxes): none = every store. */
+export const storeIdsOf = (raw: unknown): number[] =>
+  (Array.isArray(raw) ? raw : raw !== undefined && raw !== '' ? [raw] : []).map(Number);
 
 export function usersRoutes(users: UsersService) {
   return (app: Router) => {
     const admin = requireRole('admin');
 
-    const page = async (res: Response, extra: Record<string, unknown> = {}) =>
-      res.render('admin/users', {
+    const page = async (res: Response, extra: Record<string, unknown> = {}) => {
+      const req = res.req;
+      const lq = listQuery(req, 50);
+      const filter = {
+        q: typeof req.query.q === 'string' ? req.query.q : '',
+        role: typeof req.query.role === 'string' ? req.query.role : '',
+      };
+      const list = await users.list({ ...filter, page: lq.page, pageSize: lq.pageSize });
+      return res.render('admin/users', {
         title: res.req.t('users.title'),
-        users: await users.list(),
+        users: list,
+        pager: list,
+        query: req.query,
+        filter,
+        stores: await users.storeChoices(),
         roles: USER_ROLES,
         defaultRole: DEFAULT_ROLE,
         created: null,
         reset: null,
         ...extra,
       });
+    };
 
     app.get('/admin/users', admin, async (_req: Request, res: Response) => {
       await page(res);
@@ -54,6 +71,12 @@ export function usersRoutes(users: UsersService) {
     app.post('/admin/users/:id/unlock', admin, async (req: Request, res: Response) => {
       const { username } = await users.unlock(req.actor, userId(req));
       flashKey(req, 'ok', 'users.unlocked', { username });
+      res.redirect('/admin/users');
+    });
+
+    app.post('/admin/users/:id/stores', admin, async (req: Request, res: Response) => {
+      const { username } = await users.setStores(req.actor, userId(req), storeIdsOf(req.body.stores));
+      flashKey(req, 'ok', 'scope.usersSaved', { username });
       res.redirect('/admin/users');
     });
 

@@ -8,6 +8,7 @@ import type { Actor } from '../audit/audit-chain.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import { USER_ROLES, type SessionUser, type UserRole } from './roles.js';
+import { scopeCodes, type StoreScope } from '../core/identity.js';
 import * as repo from './users-repo.js';
 
 export const usernameSchema = z
@@ -72,6 +73,7 @@ export class UsersService {
       id: user.id,
       username: user.username,
       role: user.role,
+      stores: await this.scopeOf(user),
       stamp: credentialStamp(user.password_hash),
     };
   }
@@ -88,17 +90,77 @@ export class UsersService {
       id: u.id,
       username: u.username,
       role: u.role,
+      stores: await this.scopeOf(u),
       mustChangePassword: !!u.must_change_password,
       locale: u.locale ?? null,
       timeZone: u.time_zone ?? null,
     };
   }
 
-  /** The users, each with whether failed sign-ins have locked the account for now. */
-  async list() {
-    const users = await repo.listUsers(this.pool);
+  /** A user's store scope: null (every store) for admins and users without one. */
+  private async scopeOf(u: repo.UserRow): Promise<StoreScope> {
+    if (u.role === 'admin') return null;
+    return (await repo.userStores(this.pool, [u.id])).get(u.id) ?? null;
+  }
+
+  /** The users, each with its store scope and whether failed sign-ins have locked the account for now. */
+  async list(f: { q?: string; role?: string; page?: number; pageSize?: number } = {}) {
+    const role = USER_ROLES.find((r) => r === f.role);
+    const filter = { q: f.q?.trim().slice(0, 64) || undefined, role };
+    const pageSize = f.pageSize || 50;
+    const page = Math.max(1, f.page || 1);
+    const [users, total] = await Promise.all([
+      repo.listUsers(this.pool, { ...filter, limit: pageSize, offset: (page - 1) * pageSize }),
+      repo.countUsersMatching(this.pool, filter),
+    ]);
     const locked = await this.throttle.lockedAccounts(users.map((u) => u.username));
-    return users.map((u) => ({ ...u, locked: locked.has(u.username.toLowerCase()) }));
+    const scopes = await repo.userStores(
+      this.pool,
+      users.map((u) => u.id),
+    );
+    const rows = users.map((u) => ({
+      ...u,
+      stores: scopes.get(u.id) ?? null,
+      locked: locked.has(u.username.toLowerCase()),
+    }));
+    return Object.assign(rows, { total, page, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) });
+  }
+
+  /** Every store, for the scope choice on the users page. */
+  storeChoices() {
+    return repo.listStoreChoices(this.pool);
+  }
+
+  /**
+   * Limits an operator or auditor to some stores (none chosen = every store). Admins see every
+   * store: a scope on an admin is refused.
+   */
+  async setStores(actor: Actor, id: number, storeIds: number[]) {
+    const ids = [...new Set(storeIds.filter((n) => Number.isInteger(n) && n > 0))];
+    return withTx(this.pool, async (c) => {
+      const u = await repo.findUserById(c, id);
+      if (!u) throw new NotFoundError('No such user.');
+      if (u.role === 'admin' && ids.length)
+        throw new ValidationError('An admin sees every store; limit an operator or auditor instead.', {
+          stores: 'not for admins',
+        });
+      const stores = await repo.findStoresByIds(c, ids);
+      if (stores.length !== ids.length)
+        throw new ValidationError('Unknown store.', { stores: 'unknown store' });
+      const before = (await repo.userStores(c, [id])).get(id) ?? null;
+      await repo.setUserStores(c, id, ids);
+      await appendAudit(c, actor, [
+        {
+          action: 'user.stores_changed',
+          objectType: 'user',
+          objectId: u.username,
+          refs: { store: [...new Set([...(before ?? []), ...stores].map((s) => s.code))] },
+          before: { stores: scopeCodes(before) },
+          after: { stores: ids.length ? stores.map((s) => s.code) : null },
+        },
+      ]);
+      return { username: u.username };
+    });
   }
 
   async create(actor: Actor, input: { username: string; role: string; password?: string }) {
@@ -152,6 +214,8 @@ export class UsersService {
         throw new ConflictError('This is the last active admin; create another admin first.');
       }
       await repo.updateUser(c, id, { role: next.role, disabled: next.disabled });
+      // An admin sees every store: a scope it had as an operator or auditor is dropped.
+      if (next.role === 'admin' && before.role !== 'admin') await repo.setUserStores(c, id, []);
       await appendAudit(c, actor, [
         {
           action:

@@ -17,7 +17,8 @@ import {
   StoreCreateRequest,
 } from './api-bulk-schemas.js';
 import * as labelsRepo from './labels-repo.js';
-import { pricedPairsOfProducts } from './prices-repo.js';
+import { pricedPairsOfProducts, storesPricingOutsideMany } from './prices-repo.js';
+import { inStoreScope, outOfScopeMessage, scopeIds } from '../core/identity.js';
 import { lockProductsBySkus, upsertProducts, findProductsBySkus } from './products-repo.js';
 import { findStoreByCode, findStoresByCodes } from './stores-repo.js';
 import { quietHoursOf, type StoresService } from './stores-service.js';
@@ -114,7 +115,7 @@ export class CatalogBulkService {
 
   async assignGroup(actor: Actor, storeCode: string, body: unknown) {
     const v = parse(GroupAssignRequest, body, 'request');
-    const store = await this.stores.getByCode(storeCode);
+    const store = await this.stores.getByCode(storeCode, actor);
     await this.stores.assignGroup(actor, store.id, v.groupId);
     return (await this.storeJson(store.code))!;
   }
@@ -123,6 +124,29 @@ export class CatalogBulkService {
     const { items, fields } = parseItems(ProductUpsertItem, body);
     dupes(items, (p) => p.sku, 'sku', fields);
     if (Object.keys(fields).length) throw fail(fields);
+    // A product is shared by the stores that price it: a scoped caller may not change one that
+    // a store outside its scope prices (creating new products is fine).
+    const scope = scopeIds(actor);
+    if (scope) {
+      const known = await findProductsBySkus(
+        this.pool,
+        items.map((p) => p.sku),
+      );
+      const outside = await storesPricingOutsideMany(
+        this.pool,
+        known.map((p) => p.id),
+        scope,
+      );
+      items.forEach((p, i) => {
+        const k = known.find((x) => x.sku === p.sku);
+        const st = k && outside.get(k.id);
+        const changes =
+          k &&
+          (k.name !== p.name || (p.unit && p.unit !== k.unit) || (p.currency && p.currency !== k.currency));
+        if (st && changes) fields[`items[${i}].sku`] ??= `${outOfScopeMessage(st)} It prices this product.`;
+      });
+      if (Object.keys(fields).length) throw fail(fields);
+    }
 
     const out = await withTxRetry(this.pool, async (c) => {
       const existing = new Map(
@@ -215,6 +239,10 @@ export class CatalogBulkService {
       const s = stores.get(l.store);
       if (!s) {
         fields[`items[${i}].store`] ??= `unknown store "${l.store}"`;
+        return;
+      }
+      if (!inStoreScope(actor, s.id)) {
+        fields[`items[${i}].store`] ??= outOfScopeMessage(s);
         return;
       }
       const gs = groups.get(s.id) ?? [];

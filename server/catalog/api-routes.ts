@@ -46,8 +46,8 @@ export function catalogApiRoutes(
       res.status(201).json(await api.priceChanges(req.actor, req.body));
     });
 
-    app.get('/api/v1/stores', canReadCatalog, async (_req, res) => {
-      res.json(await api.stores());
+    app.get('/api/v1/stores', canReadCatalog, async (req, res) => {
+      res.json(await api.stores(req.actor));
     });
 
     app.get('/api/v1/products', canReadCatalog, async (req, res) => {
@@ -57,7 +57,7 @@ export function catalogApiRoutes(
           'Invalid paging or filter.',
           Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
         );
-      res.json(await api.products(r.data));
+      res.json(await api.products(r.data, req.actor));
     });
 
     app.get('/api/v1/products/:sku/price-history', canReadCatalog, async (req, res) => {

@@ -64,8 +64,13 @@ const note = z
   .meta({ description: 'Shown on the task and in the audit trail' });
 
 /** The request checked before its entries: each entry is then checked on its own, so every bad one is named. */
+const confirm = z.boolean().optional().meta({
+  description:
+    'Apply changes that raise price warnings (a promotion not below the regular price, a price of 0, a change larger than PRICE_CONFIRM_CHANGE_PERCENT); without it such a request answers 422 price_confirmation_required listing items[i] warnings',
+});
+
 export const PriceChangeEnvelope = z.object(
-  { changes: changesArray(z.unknown()), note },
+  { changes: changesArray(z.unknown()), note, confirm },
   { error: 'send {"changes": [...]} or an array' },
 );
 
@@ -73,6 +78,7 @@ export const PriceChangeRequest = z
   .object({
     changes: changesArray(PriceChangeEntry),
     note,
+    confirm,
   })
   .meta({
     id: 'PriceChangeRequest',

@@ -1,11 +1,13 @@
 // The API's use cases: bulk price changes (all entries checked before any is applied)
 // and product reads for ERP/POS systems.
 import type { Pool } from '../db/pool.js';
-import { ValidationError } from '../core/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
+import { scopeIds } from '../core/identity.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
 import { resolveEntries, type RawEntry } from './price-input.js';
 import { quietHoursOf } from './stores-service.js';
+import { PriceConfirmationError } from './price-sanity.js';
 import type { PriceChangeService } from './price-change-service.js';
 import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
 import { pricesForProducts } from './prices-repo.js';
@@ -40,7 +42,15 @@ export class CatalogApiService {
     const { changes, errors } = await resolveEntries(
       this.pool,
       good.map((g) => g.entry),
+      undefined,
+      actor,
     );
+    // A change for a store outside the key's or user's scope refuses the whole request (403).
+    const outside = errors.find((e) => e.outOfScope);
+    if (outside)
+      throw new ForbiddenError(
+        `changes[${good[outside.index].index}]: ${outside.message} Nothing was applied.`,
+      );
     for (const e of errors) {
       fields[`changes[${good[e.index].index}].${e.field}`] ??= e.message.replace(
         /entry (\d+)/,
@@ -50,10 +60,19 @@ export class CatalogApiService {
     const bad = new Set(Object.keys(fields).map((k) => k.split('.')[0]));
     if (bad.size)
       throw new ValidationError(`${bad.size} change(s) are invalid; nothing was applied.`, fields);
-    const r = await this.changes.apply(actor, changes, {
-      source: 'api',
-      note: envelope.data.note ?? `API: ${changes.length} change(s)`,
-    });
+    let r;
+    try {
+      r = await this.changes.apply(actor, changes, {
+        source: 'api',
+        note: envelope.data.note ?? `API: ${changes.length} change(s)`,
+        confirmed: envelope.data.confirm === true,
+      });
+    } catch (err) {
+      // The warnings name the request's own entries: items[i] is changes[i].
+      if (err instanceof PriceConfirmationError)
+        throw new PriceConfirmationError(err.warnings.map((w) => ({ ...w, index: good[w.index].index })));
+      throw err;
+    }
     return {
       taskIds: r.taskId ? [r.taskId] : [],
       items: r.items,
@@ -62,8 +81,8 @@ export class CatalogApiService {
     };
   }
 
-  async stores() {
-    const rows = await listStores(this.pool);
+  async stores(actor?: Actor) {
+    const rows = await listStores(this.pool, scopeIds(actor));
     return {
       stores: rows.map((s) => ({
         code: s.code,
@@ -77,14 +96,19 @@ export class CatalogApiService {
     };
   }
 
-  async products(query: { sku?: string; q?: string; page?: number }) {
+  async products(query: { sku?: string; q?: string; page?: number }, actor?: Actor) {
+    const scope = scopeIds(actor);
     let rows: ProductRow[];
     let total: number;
     let page = 1;
     const pageSize = 100;
     if (query.sku) {
       const p = await findProductBySku(this.pool, query.sku);
-      rows = p ? [p] : [];
+      // A product priced only in stores outside the scope is not the caller's to see.
+      const visible =
+        p &&
+        (!scope || (await searchProducts(this.pool, p.sku, 1, 0, { scope })).rows.some((r) => r.id === p.id));
+      rows = p && visible ? [p] : [];
       total = rows.length;
     } else {
       page = Math.max(1, Math.min(query.page || 1, 100_000));
@@ -93,11 +117,13 @@ export class CatalogApiService {
         (query.q ?? '').slice(0, 100),
         pageSize,
         (page - 1) * pageSize,
+        { scope },
       ));
     }
     const prices = await pricesForProducts(
       this.pool,
       rows.map((r) => r.id),
+      scope,
     );
     return {
       products: rows.map((p) => ({

@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { flash, flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import { ImportRejected, MAX_IMPORT_BYTES, type ImportService } from './import-service.js';
+import { PriceConfirmationError } from './price-sanity.js';
 import { ALIASES, COLUMNS, TEMPLATE_HEADERS, type LineError } from './import-parse.js';
 
 const importId = (v: unknown) => {
@@ -88,13 +89,21 @@ export function importRoutes(imports: ImportService) {
     app.get('/catalog/imports/:id', readers, async (req, res) => {
       res.render('catalog/import-preview', {
         title: req.t('import.previewTitle'),
-        ...(await imports.preview(importId(req.params.id))),
+        ...(await imports.preview(importId(req.params.id), req.actor)),
       });
     });
 
     app.post('/catalog/imports/:id/confirm', writers, async (req, res) => {
       const id = importId(req.params.id);
-      const r = await imports.confirm(req.actor, id, str(req.body.hash));
+      let r;
+      try {
+        r = await imports.confirm(req.actor, id, str(req.body.hash), req.body.confirm === '1');
+      } catch (err) {
+        if (!(err instanceof PriceConfirmationError)) throw err;
+        // Shown again with its warnings, the confirmation box left to tick.
+        flashKey(req, 'error', 'priceSanity.importNeedsConfirm');
+        return res.redirect(`/catalog/imports/${id}`);
+      }
       if (r.already)
         flashKey(req, 'error', r.taskId ? 'import.alreadyAppliedTask' : 'import.alreadyApplied', {
           task: r.taskId,

@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool.js';
 import { withTxRetry } from '../db/tx-retry.js';
 
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { inStoreScope } from '../core/identity.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { decodeCsv, parseCsv, type Column, type LineError } from './import-parse.js';
 import { resolveEntries, type Change } from './price-input.js';
@@ -80,9 +81,12 @@ export class ImportService {
       text = input.text;
     }
     const parsed = parseCsv(text);
+    // A row for a store outside the importer's scope is a bad row, named like any other.
     const { changes, errors } = await resolveEntries(
       this.pool,
       parsed.rows.map((r) => r.entry),
+      undefined,
+      actor,
     );
     // A problem names its column as the file's header writes it (价格, not price).
     const column = (field: string) => {
@@ -118,10 +122,13 @@ export class ImportService {
   }
 
   /** What confirming would do: rows per store, labels affected per store, and a sample of labels with old and new price. */
-  async preview(id: string) {
+  async preview(id: string, actor?: Actor) {
     const imp = await repo.findImport(this.pool, id);
     if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
     const rows = fromJson(imp.rows_json);
+    // An import with a row outside the reader's stores is not the reader's to see.
+    if (rows.some((r) => !inStoreScope(actor, r.storeId)))
+      throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
     const now = rows.filter((r) => !r.effectiveAt);
     const { perStore, samples } = await labelsForPairs(this.pool, now, 20);
     const current = await lockPrices(this.pool, now, false);
@@ -129,12 +136,15 @@ export class ImportService {
     const stores = (await listStores(this.pool))
       .map((s) => ({
         code: s.code,
+        name: s.name,
         rows: rows.filter((r) => r.storeId === s.id).length,
         labels: perStore.get(s.id) ?? 0,
       }))
       .filter((s) => s.rows > 0);
     return {
       imp,
+      // what confirming would need a confirmation for (rows numbered as in the file: header = 1)
+      priceWarnings: imp.state === 'pending' ? await this.changes.warnings(rows) : [],
       stores,
       scheduled: rows.length - now.length,
       labels: [...perStore.values()].reduce((a, b) => a + b, 0),
@@ -162,7 +172,7 @@ export class ImportService {
     return { ...r, page: p, pages: Math.max(1, Math.ceil(r.total / pageSize)) };
   }
 
-  async confirm(actor: Actor, id: string, hash: string) {
+  async confirm(actor: Actor, id: string, hash: string, confirmed = false) {
     const out = await withTxRetry(this.pool, async (c) => {
       const imp = await repo.findImport(c, id, true);
       if (!imp) throw new NotFoundError('No such import (unconfirmed imports are kept for a day).');
@@ -175,6 +185,7 @@ export class ImportService {
       const r = await this.changes.applyInTx(c, actor, fromJson(imp.rows_json), {
         source: 'import',
         note: `import ${imp.file_name} (${imp.row_count} rows)`,
+        confirmed,
         beforeAudit: (taskId) => repo.markImportApplied(c, id, taskId),
       });
       await repo.recordImportOutcome(c, id, {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 
 export interface LabelRow {
   label_id: string;
@@ -17,9 +18,16 @@ export interface LabelRow {
 
 export async function listLabels(
   db: Queryable,
-  f: { storeId?: number; productId?: number; unbound?: boolean; limit: number; offset: number },
+  f: {
+    storeId?: number;
+    productId?: number;
+    unbound?: boolean;
+    scope?: readonly number[] | null;
+    limit: number;
+    offset: number;
+  },
 ) {
-  const where: string[] = [];
+  const where: string[] = ['TRUE'];
   const args: unknown[] = [];
   if (f.storeId) {
     where.push('l.store_id = ?');
@@ -30,12 +38,20 @@ export async function listLabels(
     args.push(f.productId);
   }
   if (f.unbound) where.push('l.product_id IS NULL');
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const sc = storeScopeSql('l.store_id', f.scope);
+  const w = `WHERE ${where.join(' AND ')}${sc.sql}`;
+  args.push(...sc.params);
   const rows = await queryRows<
-    LabelRow & { store_code: string; store_timezone: string; sku: string | null; product_name: string | null }
+    LabelRow & {
+      store_code: string;
+      store_name: string;
+      store_timezone: string;
+      sku: string | null;
+      product_name: string | null;
+    }
   >(
     db,
-    `SELECT l.*, s.code AS store_code, s.timezone AS store_timezone, p.sku, p.name AS product_name FROM labels l JOIN stores s ON s.id = l.store_id
+    `SELECT l.*, s.code AS store_code, s.name AS store_name, s.timezone AS store_timezone, p.sku, p.name AS product_name FROM labels l JOIN stores s ON s.id = l.store_id
        LEFT JOIN products p ON p.id = l.product_id ${w} ORDER BY l.label_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
   );

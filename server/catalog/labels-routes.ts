@@ -3,22 +3,27 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import type { LabelsService } from './labels-service.js';
+import { listQuery } from '../web/list-query.js';
 
 export function labelsRoutes(labels: LabelsService) {
   return (app: Router) => {
     const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
-      const storeId = Number(req.query.store) || undefined;
+      const lq = listQuery(req, 100);
+      const storeId = lq.storeId ?? undefined;
       const sku = str(req.query.sku).trim();
       const unbound = req.query.unbound === '1';
-      const { result, stores, groups } = await labels.page({
+      const { result, stores, groups } = await labels.page(req.actor, {
         storeId,
         sku,
         unbound,
-        page: Number(req.query.page),
+        page: lq.page,
+        pageSize: lq.pageSize,
       });
       res.render('catalog/labels', {
         title: req.t('labels.title'),
         result,
+        pager: result,
+        query: req.query,
         filter: { storeId, sku, unbound },
         stores,
         groups,

@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import { withTx } from '../db/pool.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import { assertStoreInScope, inStoreScope, scopeIds } from '../core/identity.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import type { Actor } from '../audit/audit-chain.js';
 import { labelIdSchema } from './schemas.js';
@@ -23,22 +24,40 @@ export class LabelsService {
   ) {}
 
   /** The labels page: a page of labels (of one product, by SKU, when asked) and the store and Group ID choices. */
-  async page(f: { storeId?: number; sku: string; unbound: boolean; page: number }) {
+  async page(
+    actor: Actor,
+    f: { storeId?: number; sku: string; unbound: boolean; page: number; pageSize?: number },
+  ) {
     const product = f.sku ? await findProductBySku(this.pool, f.sku) : null;
+    const pageSize = f.pageSize || 100;
     const result =
       f.sku && !product
-        ? { rows: [], total: 0, page: 1, pages: 1 }
-        : await this.list({ storeId: f.storeId, productId: product?.id, unbound: f.unbound, page: f.page });
-    const stores = await listStores(this.pool);
-    const groups = (await listGroups(this.pool)).filter((g) => g.store_id !== null);
+        ? { rows: [], total: 0, page: 1, pages: 1, pageSize }
+        : await this.list(actor, {
+            storeId: f.storeId,
+            productId: product?.id,
+            unbound: f.unbound,
+            page: f.page,
+            pageSize,
+          });
+    const scope = scopeIds(actor);
+    const stores = await listStores(this.pool, scope);
+    const groups = (await listGroups(this.pool)).filter(
+      (g) => g.store_id !== null && inStoreScope(actor, g.store_id),
+    );
     return { result, stores, groups };
   }
 
-  list(f: { storeId?: number; productId?: number; unbound?: boolean; page: number }) {
+  /** A page of the labels the actor may see. */
+  list(
+    actor: Actor,
+    f: { storeId?: number; productId?: number; unbound?: boolean; page: number; pageSize?: number },
+  ) {
     const page = Math.max(1, f.page || 1);
+    const size = f.pageSize || 100;
     return repo
-      .listLabels(this.pool, { ...f, limit: 100, offset: (page - 1) * 100 })
-      .then((r) => ({ ...r, page, pages: Math.max(1, Math.ceil(r.total / 100)) }));
+      .listLabels(this.pool, { ...f, scope: scopeIds(actor), limit: size, offset: (page - 1) * size })
+      .then((r) => ({ ...r, page, pageSize: size, pages: Math.max(1, Math.ceil(r.total / size)) }));
   }
 
   /** Creates every listed label, or none: each bad or taken id is named. */
@@ -64,6 +83,7 @@ export class LabelsService {
     return withTx(this.pool, async (c) => {
       const store = await findStore(c, input.storeId);
       if (!store) throw bad({ storeId: 'choose a store' });
+      assertStoreInScope(actor, store);
       if (!(await repo.groupsOfStore(c, store.id)).includes(input.groupId))
         throw bad({ groupId: `not a Group ID of store ${store.code}` });
       const taken = await repo.existingLabelIds(c, ids);
@@ -90,9 +110,10 @@ export class LabelsService {
     const out = await withTxRetry(this.pool, async (c) => {
       const label = await repo.findLabel(c, labelId);
       if (!label) throw new NotFoundError(`No label ${labelId}.`);
+      const store = (await findStore(c, label.store_id))!;
+      assertStoreInScope(actor, store);
       const product = await findProductBySku(c, sku.trim());
       if (!product) throw bad({ sku: `unknown SKU "${sku.trim().slice(0, 64)}"` });
-      const store = (await findStore(c, label.store_id))!;
       await repo.setBinding(c, labelId, product.id);
       const task =
         this.tasks && (await repo.hasPrice(c, store.id, product.id))
@@ -121,6 +142,8 @@ export class LabelsService {
     await withTx(this.pool, async (c) => {
       const label = await repo.findLabel(c, labelId);
       if (!label) throw new NotFoundError(`No label ${labelId}.`);
+      if (!inStoreScope(actor, label.store_id))
+        assertStoreInScope(actor, (await findStore(c, label.store_id)) ?? { id: label.store_id, code: '?' });
       if (label.product_id === null) return;
       await repo.setBinding(c, labelId, null);
       await appendAudit(c, actor, [

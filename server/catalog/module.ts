@@ -35,23 +35,24 @@ export function createCatalogModule(
   deps: { tasks: PriceTaskCreator },
 ): DomainModule<CatalogPorts> {
   const { pool, log, config } = ctx;
-  const changes = new PriceChangeService(pool, deps.tasks);
+  const changes = new PriceChangeService(pool, deps.tasks, config.PRICE_CONFIRM_CHANGE_PERCENT);
   const labels = new LabelsService(pool, deps.tasks);
   const history = new PriceHistoryService(pool);
+  const stores = new StoresService(pool);
   return {
     name: 'catalog',
     services: roles.has('worker')
       ? [new ScheduleWorker(pool, changes, deps.tasks, log, config.CATALOG_SCHEDULE_INTERVAL_MS)]
       : [],
     routes: [
-      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes), history),
-      storesRoutes(new StoresService(pool)),
+      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes), history, stores),
+      storesRoutes(stores),
       labelsRoutes(labels),
-      schedulesRoutes(new SchedulesService(pool)),
+      schedulesRoutes(new SchedulesService(pool), stores),
       importRoutes(new ImportService(pool, changes)),
       catalogApiRoutes(
         new CatalogApiService(pool, changes),
-        new CatalogBulkService(pool, new StoresService(pool), deps.tasks),
+        new CatalogBulkService(pool, stores, deps.tasks),
         history,
       ),
     ],

@@ -12,6 +12,9 @@ import type { PriceTaskCreator, TaskSource } from './task-port.js';
 import { planPromotions } from './promo-plan.js';
 import { appendHistory } from './price-history-repo.js';
 import { priorLowest } from './price-history-service.js';
+import { PriceConfirmationError, priceWarnings, type PriceWarning } from './price-sanity.js';
+import { assertStoreInScope, inStoreScope } from '../core/identity.js';
+import { findStore } from './stores-repo.js';
 
 export interface ApplyResult {
   taskId: string | null;
@@ -38,13 +41,23 @@ export class PriceChangeService {
   constructor(
     private readonly pool: Pool,
     private readonly tasks: PriceTaskCreator | null,
+    /** PRICE_CONFIRM_CHANGE_PERCENT: a larger move of the regular price needs a confirmation */
+    readonly confirmPercent = 50,
   ) {}
+
+  /** The warnings a set of changes raises against the prices in force (read, not locked). */
+  async warnings(changes: Change[]): Promise<PriceWarning[]> {
+    const current = await prices.lockPrices(this.pool, changes, false);
+    return changes.flatMap((ch, i) =>
+      priceWarnings(ch, i, current.get(`${ch.storeId}:${ch.productId}`)?.price ?? null, this.confirmPercent),
+    );
+  }
 
   /** Applies changes now and files the ones with effectiveAt for later, all or nothing. */
   async apply(
     actor: Actor,
     changes: Change[],
-    opts: { source: TaskSource; note?: string },
+    opts: { source: TaskSource; note?: string; confirmed?: boolean },
   ): Promise<ApplyResult> {
     // Overlapping changes inserting new price rows can deadlock on InnoDB gap locks; the loser simply runs again.
     const out = await withTxRetry(this.pool, (c) => this.applyInTx(c, actor, changes, opts));
@@ -64,12 +77,30 @@ export class PriceChangeService {
     opts: {
       source: TaskSource;
       note?: string;
+      /** the caller confirmed the price warnings (else a warning refuses the whole set) */
+      confirmed?: boolean;
       beforeAudit?: (taskId: string | null) => Promise<void>;
       /** the schedule being applied, for the price history */
       scheduleId?: string;
     },
     now = new Date(),
   ): Promise<ApplyResult> {
+    // Callers name out-of-scope entries first (per entry); this is the last line of defence.
+    for (const ch of changes)
+      if (!inStoreScope(actor, ch.storeId))
+        assertStoreInScope(actor, (await findStore(c, ch.storeId)) ?? { id: ch.storeId, code: ch.store });
+    // Price sanity against the prices in force, read under lock: exact for what this transaction changes.
+    const inForce = await prices.lockPrices(c, changes);
+    const warnings = changes.flatMap((ch, i) =>
+      priceWarnings(ch, i, inForce.get(`${ch.storeId}:${ch.productId}`)?.price ?? null, this.confirmPercent),
+    );
+    if (warnings.length && !opts.confirmed) throw new PriceConfirmationError(warnings);
+    const confirmedOf = (ch: Change) => {
+      const codes = [
+        ...new Set(warnings.filter((w) => w.sku === ch.sku && w.store === ch.store).map((w) => w.code)),
+      ];
+      return codes.length ? { confirmedWarnings: codes } : {};
+    };
     const later = changes.filter((ch) => ch.effectiveAt);
     const nowChanges = changes.filter((ch) => !ch.effectiveAt);
     const events: AuditEvent[] = [];
@@ -103,6 +134,7 @@ export class PriceChangeService {
           promoFrom: ch.promoFrom,
           promoTo: ch.promoTo,
           effectiveAt: ch.effectiveAt,
+          ...confirmedOf(ch),
         },
       }),
     );
@@ -169,6 +201,7 @@ export class PriceChangeService {
             promoTo: r.promoTo,
             ...(r.priorLowest ? { lowestPrior30Days: r.priorLowest } : {}),
             ...(r.upcoming ? { upcomingPromotion: r.upcoming } : {}),
+            ...confirmedOf(r),
           },
         });
       }

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.js';
 import { normPrice, parseInstant, priceProblem } from './money.js';
 import { findProductsBySkus } from './products-repo.js';
 import { findStoresByCodes } from './stores-repo.js';
+import { inStoreScope, outOfScopeMessage, type Actor } from '../core/identity.js';
 
 export interface RawEntry {
   sku: string;
@@ -47,6 +48,8 @@ export interface EntryError {
   index: number;
   field: string;
   message: string;
+  /** Set when the entry's store is outside the actor's store scope. */
+  outOfScope?: true;
 }
 
 const blank = (v: string | null | undefined) => v === undefined || v === null || v.trim() === '';
@@ -56,6 +59,7 @@ export async function resolveEntries(
   db: Queryable,
   entries: RawEntry[],
   now = new Date(),
+  actor?: Pick<Actor, 'stores'>,
 ): Promise<{ changes: Change[]; errors: EntryError[] }> {
   const errors: EntryError[] = [];
   const err = (index: number, field: string, message: string) => errors.push({ index, field, message });
@@ -73,6 +77,8 @@ export async function resolveEntries(
     else if (!product) err(i, 'sku', `unknown SKU "${e.sku.trim()}"`);
     if (blank(e.store)) err(i, 'store', 'store is missing');
     else if (!store) err(i, 'store', `unknown store "${e.store.trim()}"`);
+    else if (!inStoreScope(actor, store.id))
+      errors.push({ index: i, field: 'store', message: outOfScopeMessage(store), outOfScope: true });
     const pp = priceProblem(e.price ?? '');
     if (pp) err(i, 'price', pp);
     const promoPrice = blank(e.promoPrice) ? null : e.promoPrice!.trim();

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryRows } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 
 export interface PriceRow {
   store_id: number;
@@ -28,8 +29,13 @@ export async function storesPricing(db: Queryable, productId: number): Promise<n
   return rows.map((r) => r.store_id);
 }
 
-/** Every store with this product's price there (or nulls) and how many labels show it. */
-export async function pricesByStore(db: Queryable, productId: number) {
+/** Every store (of the scope, when given) with this product's price there (or nulls) and how many labels show it. */
+export async function pricesByStore(
+  db: Queryable,
+  productId: number,
+  scope: readonly number[] | null = null,
+) {
+  const f = storeScopeSql('s.id', scope);
   return queryRows<
     Partial<PriceRow> & {
       store_id: number;
@@ -45,8 +51,18 @@ export async function pricesByStore(db: Queryable, productId: number) {
     `SELECT s.id AS store_id, s.code, s.name, s.timezone, s.quiet_from, s.quiet_to, p.price, p.promo_price, p.promo_from, p.promo_to,
             p.promo_prior_lowest, p.updated_at,
             (SELECT COUNT(*) FROM labels l WHERE l.store_id = s.id AND l.product_id = ?) AS labels
-       FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? ORDER BY s.code`,
-    [productId, productId],
+       FROM stores s LEFT JOIN prices p ON p.store_id = s.id AND p.product_id = ? WHERE TRUE${f.sql} ORDER BY s.code`,
+    [productId, productId, ...f.params],
+  );
+}
+
+/** The stores outside a scope that price this product (a shared product's edit reaches them). */
+export async function storesPricingOutside(db: Queryable, productId: number, scope: readonly number[]) {
+  return queryRows<{ id: number; code: string; name: string }>(
+    db,
+    `SELECT s.id, s.code, s.name FROM prices p JOIN stores s ON s.id = p.store_id
+      WHERE p.product_id = ?${scope.length ? ' AND p.store_id NOT IN (?)' : ''} ORDER BY s.code`,
+    scope.length ? [productId, scope] : [productId],
   );
 }
 
@@ -116,13 +132,38 @@ export async function labelsForPairs(db: Queryable, pairs: Pair[], sample: numbe
   return { perStore, samples };
 }
 
-/** Prices of products in every store, for the API. */
-export async function pricesForProducts(db: Queryable, productIds: number[]) {
-  if (!productIds.length) return [];
-  return queryRows<PriceRow & { store_code: string }>(
+/** For each of these products, one store outside the scope that prices it (products absent: none). */
+export async function storesPricingOutsideMany(
+  db: Queryable,
+  productIds: number[],
+  scope: readonly number[],
+) {
+  const out = new Map<number, { id: number; code: string; name: string }>();
+  if (!productIds.length) return out;
+  const rows = await queryRows<{ product_id: number; id: number; code: string; name: string }>(
     db,
-    `SELECT p.*, s.code AS store_code FROM prices p JOIN stores s ON s.id = p.store_id WHERE p.product_id IN (?) ORDER BY s.code`,
-    [productIds],
+    `SELECT p.product_id, s.id, s.code, s.name FROM prices p JOIN stores s ON s.id = p.store_id
+      WHERE p.product_id IN (?)${scope.length ? ' AND p.store_id NOT IN (?)' : ''} ORDER BY s.code`,
+    scope.length ? [productIds, scope] : [productIds],
+  );
+  for (const r of rows)
+    if (!out.has(r.product_id)) out.set(r.product_id, { id: r.id, code: r.code, name: r.name });
+  return out;
+}
+
+/** Prices of products in every store (of the scope, when given), for the API and the products list. */
+export async function pricesForProducts(
+  db: Queryable,
+  productIds: number[],
+  scope: readonly number[] | null = null,
+) {
+  if (!productIds.length) return [];
+  const f = storeScopeSql('p.store_id', scope);
+  return queryRows<PriceRow & { store_code: string; store_name: string }>(
+    db,
+    `SELECT p.*, s.code AS store_code, s.name AS store_name FROM prices p JOIN stores s ON s.id = p.store_id
+      WHERE p.product_id IN (?)${f.sql} ORDER BY s.code`,
+    [productIds, ...f.params],
   );
 }
 

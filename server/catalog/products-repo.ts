@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 
 export interface ProductRow {
   id: number;
@@ -13,16 +14,43 @@ export interface ProductRow {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** A page of products whose SKU starts with q or whose name contains q. */
-export async function searchProducts(db: Queryable, q: string, limit: number, offset: number) {
-  const where = q ? 'WHERE sku LIKE ? OR name LIKE ?' : '';
-  const args = q ? [`${likeEscape(q)}%`, `%${likeEscape(q)}%`] : [];
+/**
+ * A page of products whose SKU starts with q or whose name contains q. `storeId`: only products
+ * priced in that store. `scope` (store ids): only products priced in one of those stores, or
+ * priced nowhere yet (so a scoped operator can price a new product); null = every product.
+ */
+export async function searchProducts(
+  db: Queryable,
+  q: string,
+  limit: number,
+  offset: number,
+  f: { scope?: readonly number[] | null; storeId?: number | null } = {},
+) {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  if (q) {
+    conds.push('(p.sku LIKE ? OR p.name LIKE ?)');
+    args.push(`${likeEscape(q)}%`, `%${likeEscape(q)}%`);
+  }
+  if (f.storeId) {
+    conds.push('EXISTS (SELECT 1 FROM prices x WHERE x.product_id = p.id AND x.store_id = ?)');
+    args.push(f.storeId);
+  }
+  if (f.scope) {
+    const s = storeScopeSql('x.store_id', f.scope);
+    conds.push(
+      `(EXISTS (SELECT 1 FROM prices x WHERE x.product_id = p.id${s.sql})
+        OR NOT EXISTS (SELECT 1 FROM prices y WHERE y.product_id = p.id))`,
+    );
+    args.push(...s.params);
+  }
+  const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   const rows = await queryRows<ProductRow>(
     db,
-    `SELECT * FROM products ${where} ORDER BY sku LIMIT ? OFFSET ?`,
+    `SELECT p.* FROM products p ${where} ORDER BY p.sku LIMIT ? OFFSET ?`,
     [...args, limit, offset],
   );
-  const c = await querySingle<{ n: string }>(db, `SELECT COUNT(*) AS n FROM products ${where}`, args);
+  const c = await querySingle<{ n: string }>(db, `SELECT COUNT(*) AS n FROM products p ${where}`, args);
   return { rows, total: Number(c.n) };
 }
 

@@ -5,6 +5,9 @@ import { flash, flashKey } from '../web/flash.js';
 import type { PriceEditService, PriceForm } from './price-edit-service.js';
 import type { ProductsService } from './products-service.js';
 import type { PriceHistoryService } from './price-history-service.js';
+import type { StoresService } from './stores-service.js';
+import { listQuery } from '../web/list-query.js';
+import { PriceConfirmationError } from './price-sanity.js';
 
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 
@@ -12,24 +15,32 @@ export function productsRoutes(
   products: ProductsService,
   prices: PriceEditService,
   history: PriceHistoryService,
+  stores: StoresService,
 ) {
   return (app: Router) => {
     const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
       const q = str(req.query.q);
+      const lq = listQuery(req, 25);
+      const result = await products.search(req.actor, q, lq.page, lq.storeId, lq.pageSize);
       res.render('catalog/products', {
         title: req.t('products.title'),
         q,
-        result: await products.search(q, Number(req.query.page)),
+        result,
+        pager: result,
+        query: req.query,
+        stores: await stores.list(req.actor),
+        storeId: result.storeId,
         ...extra,
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const [page, priceHistory] = await Promise.all([products.page(id), history.ofProduct(id)]);
+      const [page, priceHistory] = await Promise.all([products.page(id, res.req.actor), history.ofProduct(id)]);
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,
         priceHistory,
         priceValues: {},
+        priceWarnings: [],
         ...extra,
       });
     };
@@ -66,7 +77,7 @@ export function productsRoutes(
 
     app.post('/catalog/products/:id/prices', writers, async (req, res) => {
       const id = positiveId(req.params.id);
-      const product = await products.get(id);
+      const product = await products.get(id, req.actor);
       const b = req.body as Record<string, unknown>;
       const form: PriceForm = {
         price: str(b.price),
@@ -77,6 +88,7 @@ export function productsRoutes(
         stores: list(b.stores),
         allStores: b.allStores === '1',
         urgent: b.urgent === '1',
+        confirm: b.confirm === '1',
       };
       try {
         const r = await prices.edit(req.actor, product.sku, form);
@@ -95,6 +107,11 @@ export function productsRoutes(
         // Straight to the task, so the operator watches the labels confirm.
         res.redirect(r.taskId ? `/tasks/${r.taskId}` : `/catalog/products/${id}`);
       } catch (err) {
+        // Warnings: the same form again, filled in, with the warnings and a confirm step.
+        if (err instanceof PriceConfirmationError) {
+          res.status(422);
+          return productPage(res, id, { priceWarnings: err.warnings, priceValues: form });
+        }
         if (!(err instanceof ValidationError)) throw err;
         res.status(400);
         await productPage(res, id, { errors: err.fields, priceValues: form });

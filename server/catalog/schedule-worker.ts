@@ -119,6 +119,8 @@ export class ScheduleWorker implements Service {
           source: 'schedule',
           scheduleId: s.id,
           note: s.note || `schedule ${s.id}`,
+          // its warnings were confirmed (or there were none) when it was scheduled
+          confirmed: true,
           beforeAudit: (taskId) => schedules.markApplied(c, s.id, taskId),
         },
         now,

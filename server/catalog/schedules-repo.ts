@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/pool.js';
 import type { Pair } from './prices-repo.js';
 import type { ScheduleKind, ScheduleState } from './states.js';
-import { execute, queryOne, queryRows } from '../db/query.js';
+import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 
 export type { ScheduleKind } from './states.js';
 
@@ -117,11 +118,16 @@ export async function cancelSchedule(db: Queryable, id: string) {
   ]);
 }
 
-export async function listSchedules(
-  db: Queryable,
-  opts: { state?: string; productId?: number; limit: number },
-) {
-  const where: string[] = [];
+export interface ScheduleFilter {
+  state?: string;
+  productId?: number;
+  storeId?: number | null;
+  /** Store ids of the reader's scope; null = every store. */
+  scope?: readonly number[] | null;
+}
+
+function scheduleWhere(opts: ScheduleFilter) {
+  const where: string[] = ['TRUE'];
   const args: unknown[] = [];
   if (opts.state) {
     where.push('ps.state = ?');
@@ -131,13 +137,38 @@ export async function listSchedules(
     where.push('ps.product_id = ?');
     args.push(opts.productId);
   }
-  return queryRows<ScheduleRow & { store_code: string; store_timezone: string; sku: string }>(
+  if (opts.storeId) {
+    where.push('ps.store_id = ?');
+    args.push(opts.storeId);
+  }
+  const f = storeScopeSql('ps.store_id', opts.scope);
+  return { sql: `WHERE ${where.join(' AND ')}${f.sql}`, args: [...args, ...f.params] };
+}
+
+export async function listSchedules(
+  db: Queryable,
+  opts: ScheduleFilter & { limit: number; offset?: number },
+) {
+  const w = scheduleWhere(opts);
+  return queryRows<
+    ScheduleRow & { store_code: string; store_name: string; store_timezone: string; sku: string }
+  >(
     db,
-    `SELECT ps.*, s.code AS store_code, s.timezone AS store_timezone, p.sku FROM price_schedules ps JOIN stores s ON s.id = ps.store_id
-       JOIN products p ON p.id = ps.product_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ps.state = 'pending' DESC, ps.effective_at DESC, ps.id DESC LIMIT ?`,
-    [...args, opts.limit],
+    `SELECT ps.*, s.code AS store_code, s.name AS store_name, s.timezone AS store_timezone, p.sku FROM price_schedules ps JOIN stores s ON s.id = ps.store_id
+       JOIN products p ON p.id = ps.product_id ${w.sql}
+      ORDER BY ps.state = 'pending' DESC, ps.effective_at DESC, ps.id DESC LIMIT ? OFFSET ?`,
+    [...w.args, opts.limit, opts.offset ?? 0],
   );
+}
+
+export async function countSchedules(db: Queryable, opts: ScheduleFilter): Promise<number> {
+  const w = scheduleWhere(opts);
+  const r = await querySingle<{ n: string }>(
+    db,
+    `SELECT COUNT(*) AS n FROM price_schedules ps ${w.sql}`,
+    w.args,
+  );
+  return Number(r.n);
 }
 
 export async function cancelPromoEnd(db: Queryable, pair: Pair, promoTo: Date) {

@@ -3,15 +3,23 @@ import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { readers, str, writers } from './route-helpers.js';
 import type { SchedulesService } from './schedules-service.js';
+import type { StoresService } from './stores-service.js';
+import { listQuery } from '../web/list-query.js';
 
-export function schedulesRoutes(schedules: SchedulesService) {
+export function schedulesRoutes(schedules: SchedulesService, stores: StoresService) {
   return (app: Router) => {
     app.get('/catalog/schedules', readers, async (req, res) => {
       const state = str(req.query.state);
+      const q = listQuery(req);
+      const result = await schedules.list(req.actor, { state, ...q });
       res.render('catalog/schedules', {
         title: req.t('schedules.title'),
         state,
-        rows: await schedules.list(state),
+        rows: result.rows,
+        pager: result,
+        query: req.query,
+        stores: await stores.list(req.actor),
+        storeId: result.storeId,
       });
     });
 

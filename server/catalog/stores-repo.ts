@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 
 export interface StoreRow {
   id: number;
@@ -13,11 +14,17 @@ export interface StoreRow {
   created_at: Date;
 }
 
-export async function listStores(db: Queryable): Promise<(StoreRow & { groups: string | null })[]> {
+/** The stores (those of a store scope when `scope` is given), each with its Group IDs. */
+export async function listStores(
+  db: Queryable,
+  scope: readonly number[] | null = null,
+): Promise<(StoreRow & { groups: string | null })[]> {
+  const f = storeScopeSql('s.id', scope);
   return queryRows<StoreRow & { groups: string | null }>(
     db,
     `SELECT s.*, GROUP_CONCAT(g.group_id ORDER BY g.group_id SEPARATOR ' ') AS \`groups\`
-       FROM stores s LEFT JOIN store_groups g ON g.store_id = s.id GROUP BY s.id ORDER BY s.code`,
+       FROM stores s LEFT JOIN store_groups g ON g.store_id = s.id WHERE TRUE${f.sql} GROUP BY s.id ORDER BY s.code`,
+    f.params,
   );
 }
 

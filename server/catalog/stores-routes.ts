@@ -15,11 +15,11 @@ export function storesRoutes(stores: StoresService) {
     const listPage = async (res: Response, extra: Record<string, unknown> = {}) =>
       res.render('catalog/stores', {
         title: (res.locals.t as TFn)('stores.title'),
-        stores: await stores.list(),
+        stores: await stores.list(res.req.actor),
         ...extra,
       });
     const storePage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const store = await stores.get(id);
+      const store = await stores.get(id, res.req.actor);
       res.render('catalog/store', {
         title: (res.locals.t as TFn)('stores.show.title', { code: store.code }),
         store,

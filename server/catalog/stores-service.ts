@@ -13,6 +13,7 @@ import {
   timezoneSchema,
 } from './schemas.js';
 import * as repo from './stores-repo.js';
+import { inStoreScope, scopeIds } from '../core/identity.js';
 import { clockText, parseQuietHours } from './quiet-hours-input.js';
 
 /** A store's quiet hours as shown and answered: `{ from: "22:00", to: "07:00" }` or null. */
@@ -26,23 +27,25 @@ const isDup = (err: unknown) => (err as { code?: string }).code === 'ER_DUP_ENTR
 export class StoresService {
   constructor(private readonly pool: Pool) {}
 
-  list() {
-    return repo.listStores(this.pool);
+  /** The stores the actor may see (every store without an actor or scope). */
+  list(actor?: Actor) {
+    return repo.listStores(this.pool, scopeIds(actor));
   }
 
   listGroups() {
     return repo.listGroups(this.pool);
   }
 
-  async get(id: number) {
+  /** A store; one outside the actor's scope is not found. */
+  async get(id: number, actor?: Actor) {
     const s = await repo.findStore(this.pool, id);
-    if (!s) throw new NotFoundError('No such store.');
+    if (!s || !inStoreScope(actor, s.id)) throw new NotFoundError('No such store.');
     return s;
   }
 
-  async getByCode(code: string) {
+  async getByCode(code: string, actor?: Actor) {
     const s = await repo.findStoreByCode(this.pool, code);
-    if (!s) throw new NotFoundError(`No store ${code.slice(0, 32)}.`);
+    if (!s || !inStoreScope(actor, s.id)) throw new NotFoundError(`No store ${code.slice(0, 32)}.`);
     return s;
   }
 

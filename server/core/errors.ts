@@ -5,6 +5,10 @@ export class AppError extends Error {
   readonly status: number = 500;
   readonly code: string = 'internal_error';
   override name = 'AppError';
+  /** Machine-readable detail an API answer carries next to code and message (e.g. `items`). */
+  get details(): Record<string, unknown> | undefined {
+    return undefined;
+  }
 }
 
 export class ValidationError extends AppError {

@@ -2,9 +2,21 @@
 // counts, which are one pass over `labels` (see README: indexes on battery/signal/last-seen
 // would tax every status report, which rewrites those columns for every label each minute).
 import { queryOne, queryRows, querySingle } from '../db/query.js';
+import { alertScopeSql, auditRefsScopeSql, storeScopeSql } from '../db/store-scope.js';
 import { ACTIVE_TASK_STATES } from '../tasks/states.js';
 import type { Queryable } from '../db/pool.js';
 import { batterySql, seenSql, signalSql, BATTERY_BANDS, SIGNAL_BANDS } from './health-bands.js';
+
+/** Tasks (table `tasks`) with a label in one of the scope's stores. */
+function taskScope(scope: readonly number[] | null) {
+  const sc = storeScopeSql('ti.store_id', scope);
+  return scope
+    ? {
+        sql: ` AND EXISTS (SELECT 1 FROM task_items ti WHERE ti.task_id = tasks.id${sc.sql})`,
+        params: sc.params,
+      }
+    : { sql: '', params: [] };
+}
 
 export interface StoreAps {
   storeId: number;
@@ -18,7 +30,8 @@ export interface StoreAps {
 }
 
 /** APs per store (stores, their Group IDs and APs are small tables; aps is read by its group index). */
-export async function apsByStore(db: Queryable): Promise<StoreAps[]> {
+export async function apsByStore(db: Queryable, scope: readonly number[] | null = null): Promise<StoreAps[]> {
+  const sc = storeScopeSql('s.id', scope);
   const rows = await queryRows<
     Omit<StoreAps, 'groups' | 'total' | 'online'> & Record<'groups' | 'total' | 'online', string>
   >(
@@ -26,7 +39,8 @@ export async function apsByStore(db: Queryable): Promise<StoreAps[]> {
     `SELECT s.id AS storeId, s.code, s.name, COUNT(DISTINCT sg.group_id) AS \`groups\`, COUNT(a.client_id) AS total,
        COALESCE(SUM(a.online), 0) AS online, MIN(IF(a.online = 0, a.disconnected_at, NULL)) AS offlineSince
      FROM stores s LEFT JOIN store_groups sg ON sg.store_id = s.id LEFT JOIN aps a ON a.group_id = sg.group_id
-     GROUP BY s.id, s.code, s.name ORDER BY s.code LIMIT 500`,
+     WHERE TRUE${sc.sql} GROUP BY s.id, s.code, s.name ORDER BY s.code LIMIT 500`,
+    sc.params,
   );
   return rows.map((r) => ({
     ...r,
@@ -45,7 +59,11 @@ export interface LabelHealthCounts {
 }
 
 /** Every band's count in one pass over labels (the band conditions are those of the health list). */
-export async function labelHealth(db: Queryable): Promise<LabelHealthCounts> {
+export async function labelHealth(
+  db: Queryable,
+  scope: readonly number[] | null = null,
+): Promise<LabelHealthCounts> {
+  const sc = storeScopeSql('l.store_id', scope);
   const parts: [string, string, unknown[]][] = [
     ...BATTERY_BANDS.map((b): [string, string, unknown[]] => [`battery_${b}`, ...batterySql(b)]),
     ...SIGNAL_BANDS.map((b): [string, string, unknown[]] => [`signal_${b}`, ...signalSql(b)]),
@@ -54,8 +72,8 @@ export async function labelHealth(db: Queryable): Promise<LabelHealthCounts> {
   ];
   const r = await querySingle<Record<string, string>>(
     db,
-    `SELECT COUNT(*) AS total, ${parts.map(([k, cond]) => `COALESCE(SUM(${cond}), 0) AS ${k}`).join(', ')} FROM labels l`,
-    parts.flatMap(([, , args]) => args),
+    `SELECT COUNT(*) AS total, ${parts.map(([k, cond]) => `COALESCE(SUM(${cond}), 0) AS ${k}`).join(', ')} FROM labels l WHERE TRUE${sc.sql}`,
+    [...parts.flatMap(([, , args]) => args), ...sc.params],
   );
   const pick = (prefix: string, bands: readonly string[]) =>
     Object.fromEntries(bands.map((b) => [b, Number(r[`${prefix}_${b}`])]));
@@ -72,16 +90,18 @@ export async function labelHealth(db: Queryable): Promise<LabelHealthCounts> {
 export async function taskCounts(
   db: Queryable,
   since: Date,
+  scope: readonly number[] | null = null,
 ): Promise<{ running: Record<string, number>; finished: Record<string, number> }> {
+  const sc = taskScope(scope);
   const run = await queryRows<{ state: string; n: string }>(
     db,
-    'SELECT state, COUNT(*) AS n FROM tasks WHERE state IN (?) GROUP BY state',
-    [ACTIVE_TASK_STATES],
+    `SELECT state, COUNT(*) AS n FROM tasks WHERE state IN (?)${sc.sql} GROUP BY state`,
+    [ACTIVE_TASK_STATES, ...sc.params],
   );
   const fin = await queryRows<{ state: string; n: string }>(
     db,
-    'SELECT state, COUNT(*) AS n FROM tasks WHERE finished_at >= ? GROUP BY state',
-    [since],
+    `SELECT state, COUNT(*) AS n FROM tasks WHERE finished_at >= ?${sc.sql} GROUP BY state`,
+    [since, ...sc.params],
   );
   const obj = (rows: { state: string; n: string }[]) =>
     Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
@@ -101,7 +121,12 @@ export interface HourBucket {
 }
 
 /** Outcomes of the tasks finished in the last `hours` hours, per hour (their rows carry the outcome). */
-export async function hourlyOutcomes(db: Queryable, hours: number): Promise<HourBucket[]> {
+export async function hourlyOutcomes(
+  db: Queryable,
+  hours: number,
+  scope: readonly number[] | null = null,
+): Promise<HourBucket[]> {
+  const sc = taskScope(scope);
   const rows = await queryRows<Record<keyof HourBucket, string | null>>(
     db,
     `SELECT FLOOR(TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) / 3600) AS ago, COUNT(*) AS tasks,
@@ -109,9 +134,9 @@ export async function hourlyOutcomes(db: Queryable, hours: number): Promise<Hour
        SUM(items_cancelled) AS cancelled,
        SUM(confirm_avg_ms * items_confirmed) / NULLIF(SUM(IF(confirm_avg_ms IS NULL, 0, items_confirmed)), 0) AS avgMs,
        MAX(confirm_max_ms) AS maxMs
-     FROM tasks WHERE finished_at >= NOW(3) - INTERVAL ? HOUR AND items_total IS NOT NULL
+     FROM tasks WHERE finished_at >= NOW(3) - INTERVAL ? HOUR AND items_total IS NOT NULL${sc.sql}
      GROUP BY ago ORDER BY ago`,
-    [hours],
+    [hours, ...sc.params],
   );
   const num = (v: string | null) => (v === null ? null : Number(v));
   return rows.map((r) => ({
@@ -127,10 +152,15 @@ export async function hourlyOutcomes(db: Queryable, hours: number): Promise<Hour
 }
 
 /** Unresolved alerts by state (server/alerts), through ix_alerts_state. */
-export async function unresolvedAlerts(db: Queryable): Promise<{ open: number; acknowledged: number }> {
+export async function unresolvedAlerts(
+  db: Queryable,
+  scope: readonly number[] | null = null,
+): Promise<{ open: number; acknowledged: number }> {
+  const sc = alertScopeSql(scope);
   const rows = await queryRows<{ state: string; n: string }>(
     db,
-    "SELECT state, COUNT(*) AS n FROM alerts WHERE state IN ('open', 'acknowledged') GROUP BY state",
+    `SELECT state, COUNT(*) AS n FROM alerts al WHERE state IN ('open', 'acknowledged')${sc.sql} GROUP BY state`,
+    sc.params,
   );
   const by = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   return { open: by.open ?? 0, acknowledged: by.acknowledged ?? 0 };
@@ -140,10 +170,14 @@ export async function unresolvedAlerts(db: Queryable): Promise<{ open: number; a
 export async function auditFigures(
   db: Queryable,
   since: Date,
+  storeCodes: string[] | null = null,
 ): Promise<{ today: number; unshipped: number }> {
-  const t = await querySingle<{ n: string }>(db, 'SELECT COUNT(*) AS n FROM audit_log WHERE ts >= ?', [
-    since,
-  ]);
+  const sc = auditRefsScopeSql(storeCodes);
+  const t = await querySingle<{ n: string }>(
+    db,
+    `SELECT COUNT(*) AS n FROM audit_log WHERE ts >= ?${sc.sql}`,
+    [since, ...sc.params],
+  );
   const u = await queryOne<{ n: string }>(
     db,
     'SELECT h.last_id - s.shipped_id AS n FROM audit_chain_head h JOIN audit_ship_state s ON s.id = 1 WHERE h.id = 1',

@@ -85,14 +85,14 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
         title: req.t('dashboard.title'),
-        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req),
+        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
     });
 
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
-      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req));
+      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req));
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {
@@ -108,7 +108,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
         const cpage = req.query.cpage === undefined || req.query.cpage === '' ? 1 : Number(req.query.cpage);
         if (!Number.isInteger(cpage) || cpage < 1 || cpage > 100_000)
           throw new ValidationError('Invalid page.', { cpage: 'must be a whole number from 1' });
-        const page = await health.apPage(clientId, PAGE, { page: cpage, pageSize: HISTORY_PAGE });
+        const page = await health.apPage(clientId, PAGE, { page: cpage, pageSize: HISTORY_PAGE }, req.actor);
         if (!page) throw new NotFoundError(`No AP ${clientId} has connected yet.`);
         const { ap, labels, total, status, connections, connectionsTotal, churn } = page;
         const oldestFirst = [...status].reverse();
@@ -142,7 +142,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = healthFilter(req.query);
-        const { rows, total } = await health.labels(f);
+        const { rows, total } = await health.labels(f, req.actor);
         res.render('dashboard/labels', {
           title: req.t('labelHealth.title'),
           rows,
@@ -152,6 +152,7 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
           form: f.form,
           query: new URLSearchParams(f.form).toString(),
           bands: { BATTERY_BANDS, SIGNAL_BANDS, SEEN_BANDS },
+          stores: await health.storeChoices(req.actor),
           batteryBand,
           signalBand,
         });

@@ -10,6 +10,7 @@ import type { TaskService } from '../tasks/task-service.js';
 import { blockSummary, englishNames, type BlockedBrief } from '../tasks/task-view.js';
 
 import type { UserRole } from '../auth/roles.js';
+import { scopeCodes, scopeIds, type Actor } from '../core/identity.js';
 import {
   adminFigures,
   apsByStore,
@@ -67,10 +68,13 @@ export interface DashboardSnapshot {
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
 export class DashboardService {
-  private cached: { at: number; snap: DashboardSnapshot } | null = null;
-  private computing: Promise<DashboardSnapshot> | null = null;
-  private slow: { at: number; value: Promise<{ labels: LabelHealthCounts; mismatches: number }> } | null =
-    null;
+  // One snapshot per store scope ('' = every store), each cached and computed once at a time.
+  private readonly cached = new Map<string, { at: number; snap: DashboardSnapshot }>();
+  private readonly computing = new Map<string, Promise<DashboardSnapshot>>();
+  private readonly slow = new Map<
+    string,
+    { at: number; value: Promise<{ labels: LabelHealthCounts; mismatches: number }> }
+  >();
 
   constructor(
     private readonly pool: Pool,
@@ -80,22 +84,28 @@ export class DashboardService {
     private readonly slowCacheMs = SLOW_CACHE_MS,
   ) {}
 
-  private labelParts() {
-    if (this.slow && Date.now() - this.slow.at < this.slowCacheMs) return this.slow.value;
-    const value = Promise.all([labelHealth(this.pool), countMismatches(this.pool)]).then(
-      ([labels, mismatches]) => ({
-        labels,
-        mismatches,
-      }),
-    );
-    this.slow = { at: Date.now(), value };
-    value.catch(() => (this.slow = null));
+  private labelParts(scope: number[] | null) {
+    const key = scope?.join(',') ?? '';
+    const had = this.slow.get(key);
+    if (had && Date.now() - had.at < this.slowCacheMs) return had.value;
+    const value = Promise.all([
+      labelHealth(this.pool, scope),
+      countMismatches(this.pool, undefined, scope),
+    ]).then(([labels, mismatches]) => ({
+      labels,
+      mismatches,
+    }));
+    this.slow.set(key, { at: Date.now(), value });
+    value.catch(() => this.slow.delete(key));
     return value;
   }
 
-  /** The snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
-  async snapshotFor(role: UserRole): Promise<DashboardSnapshot> {
-    const { audit, admin, ...rest } = await this.snapshot();
+  /**
+   * The snapshot as a role may see it: audit figures for auditors and admins, account figures for
+   * admins; every figure of a store-scoped reader counts its stores only.
+   */
+  async snapshotFor(role: UserRole, actor?: Actor): Promise<DashboardSnapshot> {
+    const { audit, admin, ...rest } = await this.snapshot(actor);
     return {
       ...rest,
       ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
@@ -103,27 +113,36 @@ export class DashboardService {
     };
   }
 
-  async snapshot(): Promise<DashboardSnapshot> {
-    if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.snap;
-    this.computing ??= this.compute()
-      .then((snap) => {
-        this.cached = { at: Date.now(), snap };
-        return snap;
-      })
-      .finally(() => (this.computing = null));
-    return this.computing;
+  async snapshot(actor?: Actor): Promise<DashboardSnapshot> {
+    const scope = scopeIds(actor);
+    const key = scope ? [...scope].sort((a, b) => a - b).join(',') : '';
+    const had = this.cached.get(key);
+    if (had && Date.now() - had.at < this.cacheMs) return had.snap;
+    let computing = this.computing.get(key);
+    if (!computing) {
+      computing = this.compute(actor)
+        .then((snap) => {
+          if (this.cached.size > 200) this.cached.clear();
+          this.cached.set(key, { at: Date.now(), snap });
+          return snap;
+        })
+        .finally(() => this.computing.delete(key));
+      this.computing.set(key, computing);
+    }
+    return computing;
   }
 
-  private async compute(): Promise<DashboardSnapshot> {
+  private async compute(actor?: Actor): Promise<DashboardSnapshot> {
     const now = new Date();
+    const scope = scopeIds(actor);
     const [stores, { labels, mismatches }, counts, hourly, active, alerts, audit, admin] = await Promise.all([
-      apsByStore(this.pool),
-      this.labelParts(),
-      taskCounts(this.pool, startOfUtcDay(now)),
-      hourlyOutcomes(this.pool, HOURS),
-      this.tasks.active(),
-      unresolvedAlerts(this.pool),
-      auditFigures(this.pool, startOfUtcDay(now)),
+      apsByStore(this.pool, scope),
+      this.labelParts(scope),
+      taskCounts(this.pool, startOfUtcDay(now), scope),
+      hourlyOutcomes(this.pool, HOURS, scope),
+      this.tasks.active(actor),
+      unresolvedAlerts(this.pool, scope),
+      auditFigures(this.pool, startOfUtcDay(now), scopeCodes(actor?.stores)),
       adminFigures(this.pool),
     ]);
     const stuck = active

@@ -3,6 +3,7 @@
 // and health band. The content hash of the price in force is computed for the page's rows only.
 import type { Queryable } from '../db/pool.js';
 import { queryRows, querySingle } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import {
   batterySql,
@@ -20,6 +21,8 @@ export interface LabelHealthFilter {
   seen?: SeenBand;
   /** the AP that serves it */
   ap?: string;
+  /** Store ids of the reader's scope; null or absent = every store. */
+  scope?: readonly number[] | null;
   limit: number;
   offset: number;
 }
@@ -28,6 +31,7 @@ export interface LabelHealthRow {
   labelId: string;
   storeId: number;
   storeCode: string;
+  storeName: string;
   groupId: string;
   sku: string | null;
   batteryMv: number | null;
@@ -49,6 +53,10 @@ function where(f: LabelHealthFilter): [string, unknown[]] {
   if (f.signal) conds.push(signalSql(f.signal));
   if (f.seen) conds.push(seenSql(f.seen));
   if (f.ap) conds.push(['l.last_ap_client_id = ?', [f.ap]]);
+  if (f.scope) {
+    const sc = storeScopeSql('l.store_id', f.scope);
+    conds.push([`TRUE${sc.sql}`, sc.params]);
+  }
   return [conds.length ? `WHERE ${conds.map(([c]) => c).join(' AND ')}` : '', conds.flatMap(([, a]) => a)];
 }
 
@@ -56,7 +64,7 @@ export async function listLabelHealth(db: Queryable, f: LabelHealthFilter): Prom
   const [w, args] = where(f);
   const rows = await queryRows<Omit<LabelHealthRow, 'apOnline'> & { apOnline: number | null }>(
     db,
-    `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku,
+    `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, s.name AS storeName, l.group_id AS groupId, pr.sku,
        l.battery_mv AS batteryMv, l.rssi, l.last_status_at AS lastStatusAt, l.last_confirmed_at AS lastConfirmedAt,
        l.last_ap_client_id AS ap, a.online AS apOnline, l.displayed_hash AS displayedHash,
        IF(p.product_id IS NULL, NULL, ${CONTENT_HASH_SQL}) AS expectedHash,

@@ -1,6 +1,7 @@
 // The AP list: every AP the platform has seen (a row appears on its first connection), with its
 // store, connection state as the broker events left it, and what its last status report said.
 import type { Queryable } from '../db/pool.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import { queryOne, queryRows, querySingle } from '../db/query.js';
 
 export interface ApListRow {
@@ -9,6 +10,7 @@ export interface ApListRow {
   deviceId: string;
   storeId: number | null;
   storeCode: string | null;
+  storeName: string | null;
   /** the store's IANA time zone, when the AP's Group ID is bound to a store */
   storeTimezone: string | null;
   online: boolean;
@@ -30,6 +32,8 @@ export interface ApListFilter {
   online?: boolean;
   /** part of the Client ID */
   q?: string;
+  /** Store ids of the reader's scope; null or absent = every AP (those of no store too). */
+  scope?: readonly number[] | null;
   limit: number;
   offset: number;
 }
@@ -44,11 +48,12 @@ function where(f: ApListFilter): [string, unknown[]] {
   if (f.q) conds.push(['a.client_id LIKE ?', `%${escapeLike(f.q)}%`]);
   const clauses = conds.map(([c]) => c);
   const args = conds.map(([, a]) => a);
-  return [clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args];
+  const sc = storeScopeSql('sg.store_id', f.scope);
+  return [`WHERE TRUE${clauses.map((c) => ` AND ${c}`).join('')}${sc.sql}`, [...args, ...sc.params]];
 }
 
 const SELECT = `SELECT a.client_id AS clientId, a.group_id AS groupId, a.device_id AS deviceId, sg.store_id AS storeId,
-  s.code AS storeCode, s.timezone AS storeTimezone, a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt,
+  s.code AS storeCode, s.name AS storeName, s.timezone AS storeTimezone, a.online, a.ip, a.broker_node AS brokerNode, a.connected_at AS connectedAt,
   a.disconnected_at AS disconnectedAt, a.disconnect_reason AS disconnectReason, a.last_seen_at AS lastSeenAt,
   a.takeovers, a.firmware, a.last_status_at AS lastStatusAt, a.labels_reported AS labelsReported`;
 const FROM =

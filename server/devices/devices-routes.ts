@@ -52,7 +52,7 @@ export function devicesRoutes(devices: DevicesService) {
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = apFilters(req.query);
-        const { rows, counts } = await devices.aps(f);
+        const { rows, counts } = await devices.aps(f, req.actor);
         const query = new URLSearchParams(Object.entries(f.form).map(([k, v]) => [k, String(v)]));
         res.render('devices/aps', {
           title: req.t('aps.title'),
@@ -62,13 +62,14 @@ export function devicesRoutes(devices: DevicesService) {
           form: f.form,
           query: query.toString(),
           pageSize: PAGE,
+          stores: await devices.storeChoices(req.actor),
         });
       },
     );
 
     app.get('/api/v1/aps', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = apFilters(req.query);
-      res.json(apPageJson(await devices.aps(f), { page: f.page, pageSize: PAGE }));
+      res.json(apPageJson(await devices.aps(f, req.actor), { page: f.page, pageSize: PAGE }));
     });
 
     app.get(
@@ -76,7 +77,7 @@ export function devicesRoutes(devices: DevicesService) {
       requireRole('admin', 'operator', 'auditor'),
       async (req: Request, res: Response) => {
         const f = filters(req.query);
-        const { rows, total } = await devices.mismatches(f);
+        const { rows, total } = await devices.mismatches(f, req.actor);
         res.render('devices/mismatches', {
           title: req.t('mismatches.title'),
           rows,
@@ -84,13 +85,14 @@ export function devicesRoutes(devices: DevicesService) {
           page: f.page,
           store: f.storeId ?? '',
           pageSize: PAGE,
+          stores: await devices.storeChoices(req.actor),
         });
       },
     );
 
     app.get('/api/v1/labels/mismatches', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const f = filters(req.query);
-      res.json(mismatchPageJson(await devices.mismatches(f), { page: f.page, pageSize: PAGE }));
+      res.json(mismatchPageJson(await devices.mismatches(f, req.actor), { page: f.page, pageSize: PAGE }));
     });
   };
 }

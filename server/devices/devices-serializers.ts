@@ -5,7 +5,7 @@ import type { MismatchRow } from './mismatch-repo.js';
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 // The store's time zone is for the pages' local times; the API's times are UTC.
-export const apJson = ({ storeTimezone: _zone, ...r }: ApListRow) => ({
+export const apJson = ({ storeTimezone: _zone, storeName: _name, ...r }: ApListRow) => ({
   ...r,
   connectedAt: iso(r.connectedAt),
   disconnectedAt: iso(r.disconnectedAt),
@@ -13,7 +13,10 @@ export const apJson = ({ storeTimezone: _zone, ...r }: ApListRow) => ({
   lastStatusAt: iso(r.lastStatusAt),
 });
 
-export const mismatchJson = (r: MismatchRow) => ({ ...r, lastStatusAt: iso(r.lastStatusAt) });
+export const mismatchJson = ({ storeName: _name, ...r }: MismatchRow) => ({
+  ...r,
+  lastStatusAt: iso(r.lastStatusAt),
+});
 
 export function apPageJson(
   page: { rows: ApListRow[]; counts: { total: number; online: number } },

@@ -1,6 +1,7 @@
 // The price-mismatch list: labels whose displayed hash (as their AP last reported it, or as
 // last confirmed) differs from the hash of the price in force now. Same hash as the items'.
 import type { Queryable } from '../db/pool.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import { queryRows, querySingle } from '../db/query.js';
 
@@ -8,6 +9,7 @@ export interface MismatchRow {
   labelId: string;
   storeId: number;
   storeCode: string;
+  storeName: string;
   groupId: string;
   sku: string;
   name: string;
@@ -36,13 +38,14 @@ const FROM = `FROM labels l
 
 export async function listMismatches(
   db: Queryable,
-  f: { storeId?: number; limit: number; offset: number },
+  f: { storeId?: number; scope?: readonly number[] | null; limit: number; offset: number },
 ): Promise<MismatchRow[]> {
+  const sc = storeScopeSql('l.store_id', f.scope);
   const rows = await queryRows<
     Omit<MismatchRow, 'apOnline' | 'displayedImage'> & { apOnline: number | null; displayedImage: number }
   >(
     db,
-    `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, l.group_id AS groupId, pr.sku, pr.name, p.price,
+    `SELECT l.label_id AS labelId, l.store_id AS storeId, s.code AS storeCode, s.name AS storeName, l.group_id AS groupId, pr.sku, pr.name, p.price,
        l.displayed_hash AS displayedHash, ${CONTENT_HASH_SQL} AS expectedHash, l.last_ap_client_id AS lastAp,
        l.last_status_at AS lastStatusAt, a.online AS apOnline,
        (SELECT i.price FROM task_items i WHERE i.label_id = l.label_id AND i.content_hash = l.displayed_hash
@@ -51,9 +54,9 @@ export async function listMismatches(
          ORDER BY i.id DESC LIMIT 1) AS displayedPromo,
        EXISTS (SELECT 1 FROM label_images li WHERE li.image_hash = l.displayed_hash) AS displayedImage,
        (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
-     ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}
+     ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}${sc.sql}
      ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
-    f.storeId ? [f.storeId, f.limit, f.offset] : [f.limit, f.offset],
+    [...(f.storeId ? [f.storeId] : []), ...sc.params, f.limit, f.offset],
   );
   return rows.map((r) => ({
     ...r,
@@ -63,11 +66,26 @@ export async function listMismatches(
   }));
 }
 
-export async function countMismatches(db: Queryable, storeId?: number): Promise<number> {
+export async function countMismatches(
+  db: Queryable,
+  storeId?: number,
+  scope: readonly number[] | null = null,
+): Promise<number> {
+  const sc = storeScopeSql('l.store_id', scope);
   const r = await querySingle<{ n: string }>(
     db,
-    `SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}`,
-    storeId ? [storeId] : [],
+    `SELECT COUNT(*) AS n ${FROM} ${storeId ? 'AND l.store_id = ?' : ''}${sc.sql}`,
+    [...(storeId ? [storeId] : []), ...sc.params],
   );
   return Number(r.n);
+}
+
+/** The stores (of a scope, when given) for a store filter. */
+export async function storeChoices(db: Queryable, scope: readonly number[] | null) {
+  const sc = storeScopeSql('id', scope);
+  return queryRows<{ id: number; code: string; name: string }>(
+    db,
+    `SELECT id, code, name FROM stores WHERE TRUE${sc.sql} ORDER BY code`,
+    sc.params,
+  );
 }

@@ -33,6 +33,7 @@ export function createRenderModule(
 ): DomainModule<RenderPorts> {
   const { pool, config, log } = ctx;
   const render = new RenderService(pool, { tasks: deps.tasks });
+  const pages = new RenderPagesService(pool, render);
   return {
     name: 'render',
     services: roles.has('worker')
@@ -44,7 +45,7 @@ export function createRenderModule(
           }),
         ]
       : [],
-    routes: [renderRoutes(render, new RenderPagesService(pool, render)), renderApiRoutes(render)],
+    routes: [renderRoutes(render, pages), renderApiRoutes(render, pages)],
     ports: { render, itemImages: new ItemImages(pool, render, log) },
   };
 }

@@ -4,10 +4,11 @@ import { ValidationError } from '../core/errors.js';
 import { requireScope } from '../auth/api-auth.js';
 import type { RenderService } from './render-service.js';
 import { sendPng } from './render-routes.js';
+import type { RenderPagesService } from './render-pages-service.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-export function renderApiRoutes(render: RenderService) {
+export function renderApiRoutes(render: RenderService, pages: RenderPagesService) {
   return (app: Router) => {
     app.get('/api/v1/labels/:labelId/image', requireScope('tasks:read'), async (req, res) => {
       const atRaw = typeof req.query.at === 'string' ? req.query.at : '';
@@ -19,6 +20,7 @@ export function renderApiRoutes(render: RenderService) {
       const pageRaw = typeof req.query.page === 'string' ? req.query.page : '';
       if (pageRaw && !/^\d{1,2}$/.test(pageRaw))
         throw new ValidationError('Invalid query.', { page: 'a page number' });
+      await pages.assertLabel(req.actor, String(req.params.labelId), false);
       const r = await render.labelImage(String(req.params.labelId), {
         at,
         page: pageRaw ? Number(pageRaw) : undefined,

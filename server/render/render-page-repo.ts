@@ -1,5 +1,6 @@
 // Read-only SQL for the rendering pages: the label page, store and product look-ups.
 import type { Queryable } from '../db/pool.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import { queryOne, queryRows, querySingle } from '../db/query.js';
 
 export async function storeList(db: Queryable) {
@@ -85,7 +86,14 @@ export async function imageByHash(db: Queryable, hash: string) {
 }
 
 /** A page of a task's items with the image rendered for each, if any. */
-export async function taskItemsPage(db: Queryable, taskId: string, limit: number, offset: number) {
+export async function taskItemsPage(
+  db: Queryable,
+  taskId: string,
+  limit: number,
+  offset: number,
+  scope: readonly number[] | null = null,
+) {
+  const sc = storeScopeSql('ti.store_id', scope);
   const rows = await queryRows<{
     id: string;
     label_id: string;
@@ -100,11 +108,13 @@ export async function taskItemsPage(db: Queryable, taskId: string, limit: number
     db,
     `SELECT ti.id, ti.label_id, ti.state, ti.sku, ti.name, ti.price, ti.promo_price, i.image_hash, i.error AS render_error
        FROM task_items ti LEFT JOIN task_item_images i ON i.item_id = ti.id
-      WHERE ti.task_id = ? ORDER BY ti.id LIMIT ? OFFSET ?`,
-    [taskId, limit, offset],
+      WHERE ti.task_id = ?${sc.sql} ORDER BY ti.id LIMIT ? OFFSET ?`,
+    [taskId, ...sc.params, limit, offset],
   );
-  const c = await querySingle<{ n: string }>(db, 'SELECT COUNT(*) AS n FROM task_items WHERE task_id = ?', [
-    taskId,
-  ]);
+  const c = await querySingle<{ n: string }>(
+    db,
+    `SELECT COUNT(*) AS n FROM task_items ti WHERE ti.task_id = ?${sc.sql}`,
+    [taskId, ...sc.params],
+  );
   return { rows, total: Number(c.n) };
 }

@@ -1,5 +1,6 @@
 // Pages of rendering: templates (list, editor with live preview, where they apply), the
 // label page, the product's label facts and its per-store preview images.
+import { inStoreScope } from '../core/identity.js';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
@@ -52,8 +53,11 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
         title: req.t('render.templatesTitle'),
         models,
         templates: await render.listTemplates(),
-        assignments: await render.assignments(),
-        stores: await pages.stores(),
+        // A store-scoped reader sees the every-store assignments and those of its stores.
+        assignments: (await render.assignments()).filter(
+          (a) => !a.store_id || inStoreScope(req.actor, a.store_id),
+        ),
+        stores: await pages.stores(req.actor),
       });
     });
 
@@ -69,12 +73,13 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
         template: t,
         model,
         fields: Object.keys(FIELDS),
-        stores: await pages.stores(),
+        stores: await pages.stores(req.actor),
         ...extra,
       });
     };
 
     app.get('/render/templates/new', writers, async (req, res) => {
+      await pages.assertShared(req.actor);
       const model = await render.model(str(req.query.model));
       const from = Number(req.query.from) || 0;
       const body = from ? (await render.template(from)).body : canonicalTemplate(render.builtIn(model));
@@ -113,14 +118,22 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
         );
       }
     };
-    app.post('/render/templates', writers, (req, res) => save(req, res, null));
-    app.post('/render/templates/:id', writers, (req, res) => save(req, res, id(req.params.id)));
+    // A template is shared by every store that uses it: a store-scoped operator may not change one.
+    app.post('/render/templates', writers, async (req, res) => {
+      await pages.assertShared(req.actor);
+      await save(req, res, null);
+    });
+    app.post('/render/templates/:id', writers, async (req, res) => {
+      await pages.assertShared(req.actor);
+      await save(req, res, id(req.params.id));
+    });
 
     // The editor's live preview: the unsaved template drawn now, as JSON with a base64 PNG.
     app.post('/render/preview', readers, async (req, res) => {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const sku = str(b.sku).trim();
       const storeId = Number(b.store) || undefined;
+      if (storeId) await pages.assertStore(req.actor, storeId, false);
       const productId = sku ? await pages.productIdBySku(sku) : undefined;
       if (sku && !productId)
         throw new ValidationError('Nothing to preview.', { sku: `unknown SKU "${sku.slice(0, 64)}"` });
@@ -142,6 +155,9 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
 
     app.post('/render/assignments', writers, async (req, res) => {
       const tid = str(req.body.templateId);
+      const storeId = Number(req.body.store) || 0;
+      if (storeId) await pages.assertStore(req.actor, storeId, true);
+      else await pages.assertShared(req.actor);
       try {
         await render.assign(req.actor, {
           model: str(req.body.model),
@@ -164,6 +180,8 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
 
     app.get('/catalog/labels/:labelId', readers, async (req, res) => {
       const label = await pages.label(str(req.params.labelId));
+      if (label && !inStoreScope(req.actor, label.store_id))
+        throw new NotFoundError(`No label ${str(req.params.labelId).slice(0, 64)}.`);
       if (!label) throw new NotFoundError(`No label ${str(req.params.labelId).slice(0, 64)}.`);
       let image: { imageHash: string; error?: undefined } | { error: string; imageHash?: undefined };
       try {
@@ -200,7 +218,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     app.get('/render/tasks/:taskId', readers, async (req, res) => {
       const taskId = String(id(req.params.taskId));
       const page = Math.max(1, Number(req.query.page) || 1);
-      const r = await pages.taskItems(taskId, 48, (page - 1) * 48);
+      const r = await pages.taskItems(taskId, 48, (page - 1) * 48, req.actor);
       if (!r.total) throw new NotFoundError(`Task ${taskId} has no labels.`);
       res.render('render/task-images', {
         title: req.t('render.taskImagesTitle', { id: taskId }),
@@ -213,6 +231,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     });
 
     app.get('/render/items/:itemId.png', readers, async (req, res) => {
+      await pages.assertItem(req.actor, String(id(req.params.itemId)));
       const r = await pages.itemImage(String(id(req.params.itemId)));
       if (!r.png)
         throw new ValidationError('The label cannot be rendered.', { image: r.error ?? 'not rendered' });
@@ -235,6 +254,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
 
     app.post('/catalog/labels/:labelId/model', writers, async (req, res) => {
       const labelId = str(req.params.labelId);
+      await pages.assertLabel(req.actor, labelId, true);
       try {
         await render.setLabelModel(req.actor, labelId, str(req.body.model));
         flashKey(req, 'ok', 'render.modelSet');
@@ -252,6 +272,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     });
 
     app.get('/render/products/:id/stores/:storeId/image.png', readers, async (req, res) => {
+      await pages.assertStore(req.actor, id(req.params.storeId), false);
       const r = await render.productImage(
         id(req.params.id),
         id(req.params.storeId),
@@ -262,6 +283,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
 
     app.post('/render/products/:id/details', writers, async (req, res) => {
       const productId = id(req.params.id);
+      await pages.assertShared(req.actor, productId);
       try {
         const task = await render.setProductDetails(
           req.actor,

@@ -9,14 +9,14 @@ export function taskApiRoutes(tasks: TaskService) {
   return (app: Router) => {
     app.get('/api/v1/tasks/:id', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
-      const p = await tasks.progress(id);
-      res.json({ ...taskJson(p), byAp: await tasks.breakdown(id) });
+      const p = await tasks.progress(id, req.actor);
+      res.json({ ...taskJson(p), byAp: await tasks.breakdown(id, req.actor) });
     });
 
     app.get('/api/v1/tasks/:id/items', requireScope('tasks:read'), async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
       const p = parsePage(req.query as Record<string, unknown>, ITEM_STATES, 1000);
-      const items = await tasks.items(id, p);
+      const items = await tasks.items(id, p, req.actor);
       res.json(itemPageJson(id, p, items));
     });
 

@@ -1,6 +1,7 @@
 // Read side of tasks: lists, counts, per-AP breakdown, items. Used by the pages and the API.
 import type { Queryable } from '../db/pool.js';
-import { queryRows } from '../db/query.js';
+import { queryOne, queryRows } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import {
   ACTIVE_TASK_STATES,
   UNCONFIRMED_ITEM_STATES,
@@ -37,12 +38,23 @@ export async function findTask(db: Queryable, id: string): Promise<TaskRow | nul
   return rows[0] ? fix(rows[0]) : null;
 }
 
+/** `scope`: store ids (tasks with an item in one of them); `storeId`: tasks with an item in that store. */
 export async function listTasks(
   db: Queryable,
-  f: { state?: string; finishedSince?: Date; limit: number; offset: number },
+  f: {
+    state?: string;
+    finishedSince?: Date;
+    scope?: readonly number[] | null;
+    storeId?: number | null;
+    limit: number;
+    offset: number;
+  },
 ): Promise<TaskRow[]> {
   const conds: string[] = [];
   const args: unknown[] = [];
+  const st = taskStoreConds(f);
+  conds.push(...st.conds);
+  args.push(...st.args);
   if (f.state) {
     conds.push('state = ?');
     args.push(f.state);
@@ -59,14 +71,35 @@ export async function listTasks(
   return rows.map(fix);
 }
 
-/** item counts per state for each of the given tasks */
-export async function countsFor(db: Queryable, ids: string[]): Promise<Map<string, Record<string, number>>> {
+/** The conditions on `tasks` for a store scope and a store filter (an item of the task in those stores). */
+function taskStoreConds(f: { scope?: readonly number[] | null; storeId?: number | null }) {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  if (f.scope) {
+    const s = storeScopeSql('x.store_id', f.scope);
+    conds.push(`EXISTS (SELECT 1 FROM task_items x WHERE x.task_id = tasks.id${s.sql})`);
+    args.push(...s.params);
+  }
+  if (f.storeId) {
+    conds.push('EXISTS (SELECT 1 FROM task_items y WHERE y.task_id = tasks.id AND y.store_id = ?)');
+    args.push(f.storeId);
+  }
+  return { conds, args };
+}
+
+/** item counts per state for each of the given tasks (only items of the scope's stores, when given) */
+export async function countsFor(
+  db: Queryable,
+  ids: string[],
+  scope: readonly number[] | null = null,
+): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>();
   if (!ids.length) return out;
+  const sc = storeScopeSql('store_id', scope);
   const rows = await queryRows<{ t: string; state: string; n: string }>(
     db,
-    'SELECT task_id AS t, state, COUNT(*) AS n FROM task_items WHERE task_id IN (?) GROUP BY task_id, state',
-    [ids],
+    `SELECT task_id AS t, state, COUNT(*) AS n FROM task_items WHERE task_id IN (?)${sc.sql} GROUP BY task_id, state`,
+    [ids, ...sc.params],
   );
   for (const r of rows) {
     const m = out.get(String(r.t)) ?? out.set(String(r.t), {}).get(String(r.t))!;
@@ -83,12 +116,17 @@ export interface ApBreakdownRow {
   n: number;
 }
 
-export async function apBreakdown(db: Queryable, taskId: string): Promise<ApBreakdownRow[]> {
+export async function apBreakdown(
+  db: Queryable,
+  taskId: string,
+  scope: readonly number[] | null = null,
+): Promise<ApBreakdownRow[]> {
+  const sc = storeScopeSql('store_id', scope);
   const rows = await queryRows<Omit<ApBreakdownRow, 'n'> & { n: string }>(
     db,
-    `SELECT group_id AS groupId, confirmed_by AS ap, state, COUNT(*) AS n FROM task_items WHERE task_id = ?
+    `SELECT group_id AS groupId, confirmed_by AS ap, state, COUNT(*) AS n FROM task_items WHERE task_id = ?${sc.sql}
      GROUP BY group_id, confirmed_by, state ORDER BY group_id, confirmed_by LIMIT 2000`,
-    [taskId],
+    [taskId, ...sc.params],
   );
   return rows.map((r) => ({ ...r, n: Number(r.n) }));
 }
@@ -125,8 +163,9 @@ export interface ItemRow {
 export async function listItems(
   db: Queryable,
   taskId: string,
-  f: { state?: string; limit: number; offset: number },
+  f: { state?: string; scope?: readonly number[] | null; limit: number; offset: number },
 ): Promise<ItemRow[]> {
+  const sc = storeScopeSql('i.store_id', f.scope);
   const rows = await queryRows<
     Omit<ItemRow, 'apOnline' | 'urgent'> & { apOnline: number | null; urgent: number }
   >(
@@ -140,8 +179,8 @@ export async function listItems(
      JOIN stores s ON s.id = i.store_id
      LEFT JOIN labels l ON l.label_id = i.label_id
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
-     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
-    f.state ? [taskId, f.state, f.limit, f.offset] : [taskId, f.limit, f.offset],
+     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''}${sc.sql} ORDER BY i.id LIMIT ? OFFSET ?`,
+    [taskId, ...(f.state ? [f.state] : []), ...sc.params, f.limit, f.offset],
   );
   return rows.map((r) => ({
     ...r,
@@ -152,11 +191,16 @@ export async function listItems(
 }
 
 /** Active tasks (for the diagnosis of the task list and the dashboard), newest first. */
-export async function activeTasks(db: Queryable, limit: number): Promise<TaskRow[]> {
+export async function activeTasks(
+  db: Queryable,
+  limit: number,
+  scope: readonly number[] | null = null,
+): Promise<TaskRow[]> {
+  const st = taskStoreConds({ scope });
   const rows = await queryRows<TaskRow>(
     db,
-    `SELECT ${TASK_COLS} FROM tasks WHERE state IN (?) ORDER BY id DESC LIMIT ?`,
-    [ACTIVE_TASK_STATES, limit],
+    `SELECT ${TASK_COLS} FROM tasks WHERE state IN (?)${st.conds.map((c) => ` AND ${c}`).join('')} ORDER BY id DESC LIMIT ?`,
+    [ACTIVE_TASK_STATES, ...st.args, limit],
   );
   return rows.map(fix);
 }
@@ -165,6 +209,51 @@ export async function activeTasks(db: Queryable, limit: number): Promise<TaskRow
  * Labels of a finished task that did not confirm: failed, timed out or cancelled, except those
  * superseded by a newer task (re-sending them would undo that task's work), optionally only some.
  */
+/** The first store of a task's items outside a scope (by code), or null when every item is inside. */
+export async function taskStoreOutside(
+  db: Queryable,
+  taskId: string,
+  scope: readonly number[],
+  labels?: string[],
+): Promise<{ id: number; code: string; name: string } | null> {
+  if (labels && !labels.length) return null;
+  return queryOne<{ id: number; code: string; name: string }>(
+    db,
+    `SELECT s.id, s.code, s.name FROM task_items i JOIN stores s ON s.id = i.store_id
+      WHERE i.task_id = ?${scope.length ? ' AND i.store_id NOT IN (?)' : ''}${labels ? ' AND i.label_id IN (?)' : ''}
+      ORDER BY s.code LIMIT 1`,
+    [taskId, ...(scope.length ? [scope] : []), ...(labels ? [labels] : [])],
+  );
+}
+
+/** Whether a task has an item in one of these stores. */
+export async function taskTouchesStores(
+  db: Queryable,
+  taskId: string,
+  scope: readonly number[],
+): Promise<boolean> {
+  if (!scope.length) return false;
+  const r = await queryOne<{ x: number }>(
+    db,
+    'SELECT 1 AS x FROM task_items WHERE task_id = ? AND store_id IN (?) LIMIT 1',
+    [taskId, scope],
+  );
+  return r !== null;
+}
+
+/** The stores of these Group IDs. */
+export async function storesOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!groupIds.length) return out;
+  const rows = await queryRows<{ group_id: string; store_id: number }>(
+    db,
+    'SELECT group_id, store_id FROM store_groups WHERE group_id IN (?)',
+    [groupIds],
+  );
+  for (const r of rows) out.set(r.group_id, r.store_id);
+  return out;
+}
+
 export async function unconfirmedLabels(db: Queryable, taskId: string, only?: string[]): Promise<string[]> {
   if (only && !only.length) return [];
   const rows = await queryRows<{ l: string }>(
@@ -174,4 +263,14 @@ export async function unconfirmedLabels(db: Queryable, taskId: string, only?: st
     only ? [taskId, UNCONFIRMED_ITEM_STATES, only] : [taskId, UNCONFIRMED_ITEM_STATES],
   );
   return rows.map((r) => r.l);
+}
+
+/** The stores (of a scope, when given) for a store filter. */
+export async function storeChoices(db: Queryable, scope: readonly number[] | null) {
+  const sc = storeScopeSql('id', scope);
+  return queryRows<{ id: number; code: string; name: string }>(
+    db,
+    `SELECT id, code, name FROM stores WHERE TRUE${sc.sql} ORDER BY code`,
+    sc.params,
+  );
 }

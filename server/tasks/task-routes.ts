@@ -15,6 +15,12 @@ const TASKS_PER_PAGE = 25;
 const startOfUtcDay = (d = new Date()) =>
   new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
+/** The task list's store filter (a store id), or null. */
+const storeFilter = (req: Request) =>
+  typeof req.query.store === 'string' && /^[0-9]{1,9}$/.test(req.query.store)
+    ? Number(req.query.store)
+    : null;
+
 function listFilter(q: Request['query']) {
   const p = parsePage({ page: q.page, pageSize: TASKS_PER_PAGE, state: q.state }, TASK_STATES);
   const finished = typeof q.finished === 'string' ? q.finished : '';
@@ -27,7 +33,7 @@ function listFilter(q: Request['query']) {
     ...p,
     finishedSince: finished ? startOfUtcDay() : undefined,
     stuck: stuck === '1',
-    form: { state: p.state ?? '', finished, stuck },
+    form: { state: p.state ?? '', finished, stuck, store: typeof q.store === 'string' ? q.store : '' },
   };
 }
 
@@ -53,19 +59,20 @@ export function taskRoutes(tasks: TaskService) {
       const query = new URLSearchParams(f.form).toString();
       res.render('tasks/list', {
         title: req.t('tasks.title'),
-        list: await tasks.list(f),
+        list: await tasks.list({ ...f, storeId: storeFilter(req) }, req.actor),
         page: f.page,
         form: f.form,
         query,
         pageSize: TASKS_PER_PAGE,
         states: TASK_STATES,
+        stores: await tasks.storeChoices(req.actor),
         ...names(req),
       });
     });
 
     // The task list's live part: every running task's progress and diagnosis (polled by tasks.js).
     app.get('/tasks/active.json', read, async (req: Request, res: Response) => {
-      const active = await tasks.active();
+      const active = await tasks.active(req.actor);
       res.set('cache-control', 'no-store');
       res.json({
         tasks: active.map((p) => ({
@@ -82,12 +89,12 @@ export function taskRoutes(tasks: TaskService) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      const progress = await tasks.progress(id);
+      const progress = await tasks.progress(id, req.actor);
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
         p: progress,
-        breakdown: await tasks.breakdown(id),
-        items: await tasks.items(id, p),
+        breakdown: await tasks.breakdown(id, req.actor),
+        items: await tasks.items(id, p, req.actor),
         page: p.page,
         pageSize: ITEMS_PER_PAGE,
         state: p.state ?? '',
@@ -105,7 +112,7 @@ export function taskRoutes(tasks: TaskService) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      await tasks.progress(id); // 404 before the stream starts
+      await tasks.progress(id, req.actor); // 404 before the stream starts
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
@@ -118,9 +125,9 @@ export function taskRoutes(tasks: TaskService) {
         if (closed) return;
         try {
           const [progress, breakdown, items] = await Promise.all([
-            tasks.progress(id),
-            tasks.breakdown(id),
-            tasks.items(id, p),
+            tasks.progress(id, req.actor),
+            tasks.breakdown(id, req.actor),
+            tasks.items(id, p, req.actor),
           ]);
           res.write(
             `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(res)))}\n\n`,

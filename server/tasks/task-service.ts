@@ -1,7 +1,8 @@
 // Task use cases for the pages and the API: read, cancel, retry what did not confirm.
 import type { Actor } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
+import { outOfScopeMessage, scopeIds } from '../core/identity.js';
 import type { Pool } from '../db/pool.js';
 import type { TaskCreator } from './task-creator.js';
 import type { TaskFinisher } from './task-finisher.js';
@@ -14,6 +15,10 @@ import {
   findTask,
   listItems,
   listTasks,
+  storeChoices,
+  storesOfGroups,
+  taskStoreOutside,
+  taskTouchesStores,
   unconfirmedLabels,
   type ItemRow,
   type TaskRow,
@@ -75,42 +80,90 @@ export class TaskService {
   ) {}
 
   /** A page of tasks; running ones with their diagnosis. `stuck`: only running tasks that will miss labels. */
-  async list(f: {
-    state?: string;
-    finishedSince?: Date;
-    stuck?: boolean;
-    limit: number;
-    offset: number;
-  }): Promise<TaskProgress[]> {
+  /**
+   * A page of the tasks the actor may see (those with a label in its stores; their counts, rows and
+   * diagnosis only of those stores); running ones with their diagnosis. `stuck`: only running
+   * tasks that will miss labels. `storeId`: tasks with a label in that store.
+   */
+  async list(
+    f: {
+      state?: string;
+      finishedSince?: Date;
+      stuck?: boolean;
+      storeId?: number | null;
+      limit: number;
+      offset: number;
+    },
+    actor?: Actor,
+  ): Promise<TaskProgress[]> {
+    const scope = scopeIds(actor);
     if (f.stuck) {
-      const stuck = (await this.active()).filter((p) => p.diagnosis!.forecast.willMiss > 0);
+      const stuck = (await this.active(actor, f.storeId)).filter((p) => p.diagnosis!.forecast.willMiss > 0);
       return stuck.slice(f.offset, f.offset + f.limit);
     }
-    const tasks = await listTasks(this.pool, f);
-    return this.withProgress(tasks);
+    const tasks = await listTasks(this.pool, { ...f, scope });
+    return this.withProgress(tasks, scope);
   }
 
-  /** Every running task (up to ACTIVE_SCAN, newest first) with its progress and diagnosis. */
-  async active(): Promise<TaskProgress[]> {
-    return this.withProgress(await activeTasks(this.pool, ACTIVE_SCAN));
+  /** Every running task the actor may see (up to ACTIVE_SCAN, newest first) with its progress and diagnosis. */
+  async active(actor?: Actor, storeId?: number | null): Promise<TaskProgress[]> {
+    const scope = scopeIds(actor);
+    const rows = storeId
+      ? await listTasks(this.pool, { state: undefined, scope, storeId, limit: ACTIVE_SCAN, offset: 0 })
+      : await activeTasks(this.pool, ACTIVE_SCAN, scope);
+    return this.withProgress(
+      rows.filter((t) => ACTIVE.has(t.state)),
+      scope,
+    );
   }
 
-  private async withProgress(tasks: TaskRow[]): Promise<TaskProgress[]> {
+  private async withProgress(tasks: TaskRow[], scope: number[] | null = null): Promise<TaskProgress[]> {
     const counts = await countsFor(
       this.pool,
       tasks.map((t) => t.id),
+      scope,
     );
     const out = tasks.map((t) => this.progressOf(t, counts.get(t.id) ?? {}));
-    for (const p of out) if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    for (const p of out) if (p.active) p.diagnosis = await this.scopedDiagnosis(p, scope);
     return out;
   }
 
-  async progress(id: string): Promise<TaskProgress> {
+  /** The stores the actor may filter the task list by. */
+  storeChoices(actor?: Actor) {
+    return storeChoices(this.pool, scopeIds(actor));
+  }
+
+  /** A task the actor may see: one without a label in its stores is not found. */
+  private async visibleTask(id: string, actor?: Actor): Promise<TaskRow> {
     const task = await findTask(this.pool, id);
-    if (!task) throw new NotFoundError(`No task ${id}.`);
-    const p = this.progressOf(task, (await countsFor(this.pool, [id])).get(id) ?? {});
-    if (p.active) p.diagnosis = await this.diagnosisOf(p);
+    const scope = scopeIds(actor);
+    if (!task || (scope && !(await taskTouchesStores(this.pool, id, scope))))
+      throw new NotFoundError(`No task ${id}.`);
+    return task;
+  }
+
+  async progress(id: string, actor?: Actor): Promise<TaskProgress> {
+    const task = await this.visibleTask(id, actor);
+    const scope = scopeIds(actor);
+    const p = this.progressOf(task, (await countsFor(this.pool, [id], scope)).get(id) ?? {});
+    if (p.active) p.diagnosis = await this.scopedDiagnosis(p, scope);
     return p;
+  }
+
+  /** The diagnosis as a scoped reader sees it: only what blocks labels of its stores. */
+  private async scopedDiagnosis(p: TaskProgress, scope: number[] | null): Promise<Diagnosis> {
+    const d = await this.diagnosisOf(p);
+    if (!scope) return d;
+    const stores = await storesOfGroups(this.pool, [...new Set(d.blocked.map((b) => b.groupId))]);
+    return { ...d, blocked: d.blocked.filter((b) => scope.includes(stores.get(b.groupId) ?? -1)) };
+  }
+
+  /** Refuses a change to a task with labels of a store outside the actor's scope (403 naming it). */
+  private async assertTaskInScope(id: string, actor: Actor, labels?: string[]) {
+    const scope = scopeIds(actor);
+    if (!scope) return;
+    const outside = await taskStoreOutside(this.pool, id, scope, labels);
+    if (outside) throw new ForbiddenError(`Task ${id}: ${outOfScopeMessage(outside)}`);
   }
 
   /**
@@ -148,15 +201,18 @@ export class TaskService {
     return { task, counts, total, done, active: ACTIVE.has(task.state) };
   }
 
-  async breakdown(id: string) {
-    return apBreakdown(this.pool, id);
+  async breakdown(id: string, actor?: Actor) {
+    return apBreakdown(this.pool, id, scopeIds(actor));
   }
 
-  /** A page of a task's items; each open one names what blocks it, if anything. */
-  async items(id: string, f: { state?: string; limit: number; offset: number }): Promise<TaskItem[]> {
-    const task = await findTask(this.pool, id);
-    if (!task) throw new NotFoundError(`No task ${id}.`);
-    const rows = await listItems(this.pool, id, f);
+  /** A page of a task's items (of the actor's stores); each open one names what blocks it, if anything. */
+  async items(
+    id: string,
+    f: { state?: string; limit: number; offset: number },
+    actor?: Actor,
+  ): Promise<TaskItem[]> {
+    await this.visibleTask(id, actor);
+    const rows = await listItems(this.pool, id, { ...f, scope: scopeIds(actor) });
     const open = rows.filter((r) => OPEN_ITEM.has(r.state));
     const groups = await apsOfGroups(this.pool, [...new Set(open.map((r) => r.groupId))]);
     return rows.map((r) => ({
@@ -166,7 +222,9 @@ export class TaskService {
   }
 
   async cancel(id: string, actor: Actor) {
-    await this.progress(id);
+    await this.progress(id, actor);
+    // Cancelling stops every label of the task: a task reaching another store is not the actor's to stop.
+    await this.assertTaskInScope(id, actor);
     const r = await this.finisher.cancel(id, actor);
     if (!r) throw new ConflictError(`Task ${id} has already finished.`);
     return r;
@@ -177,7 +235,8 @@ export class TaskService {
    * cancelled but not superseded), with the prices in force now; `only` narrows it to some labels.
    */
   async retryFailed(id: string, actor: Actor, only?: string[]): Promise<{ taskId: string; items: number }> {
-    const p = await this.progress(id);
+    const p = await this.progress(id, actor);
+    await this.assertTaskInScope(id, actor, only);
     if (p.active)
       throw new ConflictError(`Task ${id} is still running; failed labels are retried until its deadline.`);
     const created = await withTxRetry(this.pool, async (c) => {

@@ -145,7 +145,9 @@ export function createWebApp(ctx: AppContext, deps: WebDeps): express.Express {
         const user = await deps.currentUser(req.session.userId, req.session.stamp);
         if (user) {
           req.user = user;
-          req.actor = { ...req.actor, name: user.username, role: user.role };
+          // Unless an API key already speaks for the request, the user's store scope rides on the actor.
+          if (req.apiScopes === undefined)
+            req.actor = { ...req.actor, name: user.username, role: user.role, stores: user.stores };
         } else {
           delete req.session.userId;
           delete req.session.stamp;

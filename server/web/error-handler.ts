@@ -17,12 +17,14 @@ export function errorHandler(
     let code = 'internal_error';
     let message = 'Something went wrong on our side. The error has been logged.';
     let fields: Record<string, string> | undefined;
+    let details: Record<string, unknown> | undefined;
     const e = err as { status?: number; statusCode?: number; code?: string; type?: string; message?: string };
     if (err instanceof AppError) {
       status = err.status;
       code = err.code;
       message = err.message;
       if (err instanceof ValidationError) fields = err.fields;
+      details = err.details;
       if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     } else if (e?.code === 'EBADCSRFTOKEN' || e?.message === 'invalid csrf token') {
       status = 403;
@@ -45,7 +47,15 @@ export function errorHandler(
     if (res.headersSent) return;
     res.status(status);
     if (wantsJson(req)) {
-      res.json({ error: { code, message, ...(fields ? { fields } : {}), requestId: String(req.id ?? '') } });
+      res.json({
+        error: {
+          code,
+          message,
+          ...(fields ? { fields } : {}),
+          ...(details ?? {}),
+          requestId: String(req.id ?? ''),
+        },
+      });
       return;
     }
     // The page's language was chosen per request; a request that failed before that gets it here.

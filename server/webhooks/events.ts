@@ -13,6 +13,9 @@ export const EVENT_TYPES = [
   'ap.online',
   'ap.offline',
   'mismatch.detected',
+  'alert.fired',
+  'alert.acknowledged',
+  'alert.resolved',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 /** Sent by an admin's "send test event" to one endpoint, whatever it subscribes to. */
@@ -107,4 +110,24 @@ export async function recordItemsFailed(
     });
   for (const [taskId, list] of byTask)
     await recordEvent(conn, 'item.failed', { taskId, ap: clientId, error, items: list });
+}
+
+/** An alert's state change (server/alerts), in the transaction that makes it. */
+export async function recordAlertEvent(
+  conn: Queryable,
+  type: 'alert.fired' | 'alert.acknowledged' | 'alert.resolved',
+  a: { id: string; kind: string; subject: string; summary: string; openedAt?: Date | null },
+  change: { by: string; at: Date; stores: string[] },
+): Promise<void> {
+  await recordEvent(conn, type, {
+    alertId: a.id,
+    kind: a.kind,
+    subject: a.subject,
+    state: type === 'alert.fired' ? 'open' : type === 'alert.acknowledged' ? 'acknowledged' : 'resolved',
+    summary: a.summary,
+    stores: change.stores,
+    openedAt: (a.openedAt ?? change.at).toISOString(),
+    at: change.at.toISOString(),
+    by: change.by,
+  });
 }

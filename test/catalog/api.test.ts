@@ -290,6 +290,8 @@ describe('REST API: concurrent callers', () => {
         changes: (i % 2 ? ['N1', 'N2'] : ['N2', 'N1']).flatMap((store) =>
           ['API-1', 'API-2'].map((sku) => ({ sku, store, price: `${20 + i}.00` })),
         ),
+        // from the earlier tests' prices to 20.00 and more: a large change, confirmed
+        confirm: true,
       }),
     );
     const results = await Promise.all(calls);

@@ -59,7 +59,12 @@ export async function seedLiveData(
     () => q(p, 'SELECT COUNT(*) AS n FROM labels WHERE last_ap_client_id = ?', [clientId]),
     { until: (r) => Number((r[0] as { n: number }).n) === store.labelIds.length, timeoutMs: 30_000 },
   );
-  const price = await setPrice(clients.operator, store.productIds[0], { price: '4.20', stores: code });
+  // 1.00 to 4.20 is a large change: the operator confirms it (server/catalog/price-sanity.ts)
+  const price = await setPrice(clients.operator, store.productIds[0], {
+    price: '4.20',
+    stores: code,
+    confirm: '1',
+  });
   expect(price.status, price.text.slice(0, 300)).toBe(302);
   const [task] = await waitFor(
     'the price change confirmed',

@@ -9,14 +9,17 @@ export class WebClient {
   async request(
     method: string,
     path: string,
-    init: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+    init: { form?: Record<string, string | string[]>; json?: unknown; headers?: Record<string, string> } = {},
   ) {
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(init.form).toString();
+      // A list posts the field once per value, as checkboxes do.
+      body = new URLSearchParams(
+        Object.entries(init.form).flatMap(([k, v]) => [v].flat().map((x) => [k, x])),
+      ).toString();
     } else if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       headers.accept = 'application/json';
@@ -41,7 +44,7 @@ export class WebClient {
   }
 
   /** Posts a form with the CSRF token of the last page seen (fetching `from` first when given). */
-  async post(path: string, form: Record<string, string>, from?: string) {
+  async post(path: string, form: Record<string, string | string[]>, from?: string) {
     if (from) await this.get(from);
     return this.request('POST', path, { form: { _csrf: this.lastCsrf, ...form } });
   }
