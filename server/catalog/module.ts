@@ -45,7 +45,12 @@ export function createCatalogModule(
       ? [new ScheduleWorker(pool, changes, deps.tasks, log, config.CATALOG_SCHEDULE_INTERVAL_MS)]
       : [],
     routes: [
-      productsRoutes(new ProductsService(pool, deps.tasks), new PriceEditService(pool, changes), history, stores),
+      productsRoutes(
+        new ProductsService(pool, deps.tasks),
+        new PriceEditService(pool, changes),
+        history,
+        stores,
+      ),
       storesRoutes(stores),
       labelsRoutes(labels),
       schedulesRoutes(new SchedulesService(pool), stores),

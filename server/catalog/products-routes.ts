@@ -34,7 +34,10 @@ export function productsRoutes(
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const [page, priceHistory] = await Promise.all([products.page(id, res.req.actor), history.ofProduct(id)]);
+      const [page, priceHistory] = await Promise.all([
+        products.page(id, res.req.actor),
+        history.ofProduct(id),
+      ]);
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,
