@@ -19,7 +19,7 @@ const importId = (v: unknown) => {
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** One example row per template, so a spreadsheet shows what goes where. */
-const TEMPLATE_EXAMPLE = '6901234567890,SH001,3.50,2.99,2026-12-01T00:00:00Z,2026-12-08T00:00:00Z,';
+const TEMPLATE_EXAMPLE = '6901234567890,SH001,3.50,2.99,2026-12-01T00:00:00Z,2026-12-08T00:00:00Z,,';
 
 /** A problem in the reader's language: by its code when it has one, else its English message via the catalogue. */
 function problemText(req: Request, p: LineError): string {

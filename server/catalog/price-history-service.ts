@@ -1,5 +1,6 @@
 // Price history use cases: the Omnibus lowest price of a promotion being written (inside the
 // writer's transaction) and the history a product's page and the API show.
+import { inStoreScope, type Actor } from '../core/identity.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { NotFoundError } from '../core/errors.js';
 import { lowestBefore, OMNIBUS_DAYS, priceSteps, type HistoryState } from './price-history.js';
@@ -59,15 +60,18 @@ export class PriceHistoryService {
     return [...byStore.values()].sort((a, b) => a.store.localeCompare(b.store));
   }
 
-  async ofSku(sku: string, opts: { store?: string; limit?: number } = {}) {
+  /** A product's price history, of the actor's stores only (a store outside the scope is not found). */
+  async ofSku(sku: string, opts: { store?: string; limit?: number } = {}, actor?: Actor) {
     const product = await findProductBySku(this.pool, sku);
     if (!product) throw new NotFoundError(`No product with SKU ${sku.slice(0, 64)}.`);
     let storeId: number | null = null;
     if (opts.store) {
       const [store] = await findStoresByCodes(this.pool, [opts.store]);
-      if (!store) throw new NotFoundError(`No store ${opts.store.slice(0, 32)}.`);
+      if (!store || !inStoreScope(actor, store.id))
+        throw new NotFoundError(`No store ${opts.store.slice(0, 32)}.`);
       storeId = store.id;
     }
-    return { product, stores: await this.ofProduct(product.id, { storeId, limit: opts.limit }) };
+    const stores = await this.ofProduct(product.id, { storeId, limit: opts.limit });
+    return { product, stores: stores.filter((s) => inStoreScope(actor, s.storeId)) };
   }
 }

@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import { inStoreScope } from '../core/identity.js';
 import { ValidationError } from '../core/errors.js';
 import { positiveId, readers, str, writers } from './route-helpers.js';
 import { flash, flashKey } from '../web/flash.js';
@@ -34,10 +35,9 @@ export function productsRoutes(
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const [page, priceHistory] = await Promise.all([
-        products.page(id, res.req.actor),
-        history.ofProduct(id),
-      ]);
+      const [page, allHistory] = await Promise.all([products.page(id, res.req.actor), history.ofProduct(id)]);
+      // the price history of the reader's stores only
+      const priceHistory = allHistory.filter((h) => inStoreScope(res.req.actor, h.storeId));
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,

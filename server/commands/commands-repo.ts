@@ -8,6 +8,7 @@ import type { CommandReason, CommandState } from './states.js';
 export interface CommandTarget {
   label_id: string;
   store_id: number;
+  store_name: string;
   store_code: string;
   group_id: string;
   product_id: number | null;
@@ -20,7 +21,7 @@ export interface CommandTarget {
   ap_caps: string | null;
 }
 
-const TARGET = `SELECT l.label_id, l.store_id, s.code AS store_code, l.group_id, l.product_id, p.sku, p.name AS product_name,
+const TARGET = `SELECT l.label_id, l.store_id, s.code AS store_code, s.name AS store_name, l.group_id, l.product_id, p.sku, p.name AS product_name,
     m.pages, l.model_code, l.last_ap_client_id, a.online AS ap_online, a.caps AS ap_caps
   FROM labels l JOIN stores s ON s.id = l.store_id JOIN label_models m ON m.code = l.model_code
   LEFT JOIN products p ON p.id = l.product_id LEFT JOIN aps a ON a.client_id = l.last_ap_client_id`;
@@ -52,7 +53,11 @@ export function findProduct(db: Queryable, by: { id?: number; sku?: string }) {
 }
 
 export function findStoreByCode(db: Queryable, code: string) {
-  return queryOne<{ id: number; code: string }>(db, 'SELECT id, code FROM stores WHERE code = ?', [code]);
+  return queryOne<{ id: number; code: string; name: string }>(
+    db,
+    'SELECT id, code, name FROM stores WHERE code = ?',
+    [code],
+  );
 }
 
 export interface NewCommand {
@@ -143,7 +148,13 @@ export function commandById(db: Queryable, id: string): Promise<CommandRow | nul
 /** Newest first: of a label, a batch or a product, or all. */
 export function listCommands(
   db: Queryable,
-  f: { labelId?: string; batchUid?: string; productId?: number; limit: number },
+  f: {
+    labelId?: string;
+    batchUid?: string;
+    productId?: number;
+    limit: number;
+    scope?: readonly number[] | null;
+  },
 ): Promise<(CommandRow & { store_code: string })[]> {
   const by = (
     [
@@ -152,8 +163,13 @@ export function listCommands(
       ['c.product_id = ?', f.productId],
     ] as const
   ).filter(([, v]) => v !== undefined);
-  const where = by.map(([sql]) => sql);
+  const where: string[] = by.map(([sql]) => sql);
   const args: unknown[] = by.map(([, v]) => v);
+  if (f.scope) {
+    // a store-scoped reader's commands only (none when the scope is empty)
+    where.push(f.scope.length ? 'c.store_id IN (?)' : 'FALSE');
+    if (f.scope.length) args.push(f.scope);
+  }
   return queryRows<CommandRow & { store_code: string }>(
     db,
     `SELECT c.*, s.code AS store_code FROM label_commands c JOIN stores s ON s.id = c.store_id

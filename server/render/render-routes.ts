@@ -240,6 +240,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
 
     // What a label would show with another price state (the CSV import's preview, beside the current image).
     app.get('/render/labels/:labelId/with-price.png', readers, async (req, res) => {
+      await pages.assertLabel(req.actor, str(req.params.labelId), false);
       const price = priceQuery(req.query);
       const r = await render.labelImage(str(req.params.labelId), { price });
       sendPng(res, r.png, r.imageHash);

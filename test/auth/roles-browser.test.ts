@@ -51,9 +51,9 @@ describe('the web UI per role', () => {
     expect(await page.getByTestId('whoami').textContent()).toBe('admin (admin)');
     expect(await navLabels(page)).toEqual(expect.arrayContaining(['Users', 'API keys']));
     await page.click('header nav a:has-text("Users")');
-    await page.fill('form.stack input[name=username]', 'created-in-browser');
-    await page.selectOption('form.stack select[name=role]', 'auditor');
-    await page.click('form.stack button[type=submit]');
+    await page.fill('form[method=post][action="/admin/users"] input[name=username]', 'created-in-browser');
+    await page.selectOption('form[method=post][action="/admin/users"] select[name=role]', 'auditor');
+    await page.click('form[method=post][action="/admin/users"] button[type=submit]');
     // The click waits for the new page to commit, not to be parsed: read it once it has loaded.
     await page.waitForLoadState('load');
     const otp = await page.getByTestId('one-time-password').textContent();

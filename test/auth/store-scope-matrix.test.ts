@@ -129,6 +129,19 @@ async function seed() {
   // Tasks through the API as an unscoped admin: one per store and one reaching both.
   const task = async (changes: unknown[]) =>
     String((await adminApi('POST', '/api/v1/price-changes', { changes })).taskIds[0]);
+  // a label command of the Zebra store (and one of the reader's), for the command lists
+  await execute(
+    pool,
+    `INSERT INTO label_commands (uid, label_id, store_id, kind, colour, pattern, duration_s, state, reason, requested_by)
+     VALUES (UUID(), 'ZEBRA-L1', ?, 'flash', 'red', 'blink', 5, 'refused', 'not_supported', 'seed'),
+            (UUID(), 'APPLE-L1', ?, 'flash', 'red', 'blink', 5, 'refused', 'not_supported', 'seed')`,
+    [zebra.insertId, apple.insertId],
+  );
+  const [zc] = await queryRows<{ id: string }>(
+    pool,
+    "SELECT id FROM label_commands WHERE label_id = 'ZEBRA-L1'",
+  );
+  ids.zebraCommand = String(zc.id);
   ids.zebraTask = await task([{ sku: 'ZEBRA-SKU-1', store: 'ZEBRA', price: '4.50' }]);
   ids.appleTask = await task([{ sku: 'APPLE-SKU-1', store: 'APPLE', price: '3.50' }]);
   ids.mixedTask = await task([
@@ -487,6 +500,59 @@ function decisions(): Record<string, Decision> {
     ),
     'GET /api/v1/aps': filter('/api/v1/aps', READ_API, { inScope: /apple-ap/ }),
     'GET /api/v1/labels/mismatches': filter('/api/v1/labels/mismatches', READ_API, { inScope: /APPLE-L1/ }),
+    // label commands: to a label, to a product's labels in a store, and their lists
+    'POST /catalog/labels/:labelId/commands': refuse(
+      { url: '/catalog/labels/ZEBRA-L1/commands', form: { command: 'flash' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'POST /catalog/products/:id/label-commands': refuse(
+      { url: '/catalog/products/{bothProduct}/label-commands', form: { command: 'flash', store: 'ZEBRA' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'GET /commands': filter('/commands', READ_WEB, { inScope: /APPLE-L1/ }),
+    'POST /api/v1/labels/:labelId/commands': refuse(
+      { url: '/api/v1/labels/ZEBRA-L1/commands', json: { command: 'flash' } },
+      WRITE_API,
+      403,
+      true,
+    ),
+    'GET /api/v1/labels/:labelId/commands': filter('/api/v1/labels/ZEBRA-L1/commands', READ_API),
+    'GET /api/v1/label-commands/:id': refuse(
+      { method: 'GET', url: '/api/v1/label-commands/{zebraCommand}' },
+      READ_API,
+      404,
+    ),
+    'POST /api/v1/products/:sku/label-commands': refuse(
+      { url: '/api/v1/products/SHARED-SKU-1/label-commands', json: { command: 'flash', store: 'ZEBRA' } },
+      WRITE_API,
+      403,
+      true,
+    ),
+    // the aisle page: a label of the Zebra store is not found, and cannot be bound
+    'GET /aisle': refuse({ method: 'GET', url: '/aisle?label=ZEBRA-L1' }, WRITE_WEB, 404),
+    'POST /aisle/bind': refuse(
+      { url: '/aisle/bind', form: { label: 'ZEBRA-L1', sku: 'SHARED-SKU-1' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'GET /render/labels/:labelId/with-price.png': refuse(
+      { method: 'GET', url: '/render/labels/ZEBRA-L1/with-price.png?price=1.00' },
+      READ_WEB,
+      404,
+    ),
+    // quiet hours are set by admins; a product's price history is of the reader's stores
+    'POST /catalog/stores/:id/quiet-hours': { kind: 'role' },
+    'PUT /api/v1/stores/:code/quiet-hours': { kind: 'role' },
+    'GET /api/v1/products/:sku/price-history': refuse(
+      { method: 'GET', url: '/api/v1/products/SHARED-SKU-1/price-history?store=ZEBRA' },
+      READ_API,
+      404,
+    ),
     'GET /api/v1/labels/:labelId/image': refuse(
       { method: 'GET', url: '/api/v1/labels/ZEBRA-L1/image' },
       READ_API,

@@ -66,11 +66,33 @@ async function widthProblems(page: Page, name: string): Promise<string[]> {
   const out: string[] = [];
   for (const width of [390, 768]) {
     await page.setViewportSize({ width, height: 844 });
-    const w = await page.evaluate(() => ({
-      doc: document.documentElement.scrollWidth,
-      view: document.documentElement.clientWidth,
-    }));
-    if (w.doc > w.view) out.push(`${name} at ${width} px: ${w.doc} px wide`);
+    // charts resize on a ResizeObserver callback: let the layout settle (up to about a second)
+    const measure = () =>
+      page.evaluate(() => ({
+        doc: document.documentElement.scrollWidth,
+        view: document.documentElement.clientWidth,
+      }));
+    let w = await measure();
+    for (let i = 0; i < 20 && w.doc > w.view; i++) {
+      await page.waitForTimeout(50);
+      w = await measure();
+    }
+    if (w.doc > w.view) {
+      // name the outermost elements that stick out, so the failure says where to look
+      const culprits = await page.evaluate((view) => {
+        const out: string[] = [];
+        for (const el of Array.from(document.body.querySelectorAll('*'))) {
+          if (el.getBoundingClientRect().right <= view + 1) continue;
+          const parent = el.parentElement;
+          if (parent && parent !== document.body && parent.getBoundingClientRect().right > view + 1) continue;
+          out.push(
+            `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''}`,
+          );
+        }
+        return out.slice(0, 3);
+      }, w.view);
+      out.push(`${name} at ${width} px: ${w.doc} px wide (${culprits.join(', ')})`);
+    }
   }
   return out;
 }
