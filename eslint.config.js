@@ -33,6 +33,7 @@ const MAY_IMPORT = {
     'server/registry',
     'server/devices',
     'server/webhooks',
+    'server/audit',
   ],
   // events recorded by tasks and devices in their transactions (events.ts), delivered from here
   'server/webhooks': [...DOMAIN, 'broker'],

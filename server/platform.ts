@@ -6,6 +6,7 @@
 import { createBrokerModule } from '../broker/index.js';
 import { createApiModule } from './api/module.js';
 import { createAuditModule } from './audit/module.js';
+import { requireScope } from './auth/api-auth.js';
 import { createAuthModule } from './auth/module.js';
 import { createCatalogModule } from './catalog/module.js';
 import type { Config } from './config.js';
@@ -64,7 +65,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const auth = await createAuthModule(ctx);
   const broker = await createBrokerModule(ctx, roles);
   const registry = await createRegistryModule(ctx, roles, { broker: broker.ports.broker });
-  const audit = createAuditModule(ctx, roles);
+  const audit = createAuditModule(ctx, roles, { apiGuard: requireScope('audit:read') });
   const devices = createDevicesModule(ctx, roles);
   const render = createRenderModule(ctx, roles);
   const tasks = createTasksModule(ctx, roles, {

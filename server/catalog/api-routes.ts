@@ -2,8 +2,9 @@
 // each route names the scope it needs. Errors are JSON through the one error handler.
 import type { NextFunction, Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
-import { ValidationError } from '../core/errors.js';
-import { ProductListQuery } from './api-schemas.js';
+import { parseList } from '../core/list-page.js';
+import { ProductListQuery, StoreListQuery } from './api-schemas.js';
+import type { CatalogLabelsApiService } from './api-labels-service.js';
 import type { CatalogApiService } from './api-service.js';
 import type { CatalogBulkService } from './api-bulk-service.js';
 
@@ -14,7 +15,11 @@ function canReadCatalog(req: Request, res: Response, next: NextFunction) {
   );
 }
 
-export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkService) {
+export function catalogApiRoutes(
+  api: CatalogApiService,
+  bulk: CatalogBulkService,
+  labels: CatalogLabelsApiService,
+) {
   return (app: Router) => {
     app.post('/api/v1/stores', requireScope('admin'), async (req, res) => {
       res.status(201).json(await bulk.createStore(req.actor, req.body));
@@ -36,18 +41,20 @@ export function catalogApiRoutes(api: CatalogApiService, bulk: CatalogBulkServic
       res.status(201).json(await api.priceChanges(req.actor, req.body));
     });
 
-    app.get('/api/v1/stores', canReadCatalog, async (_req, res) => {
-      res.json(await api.stores());
+    app.get('/api/v1/stores', canReadCatalog, async (req, res) => {
+      res.json(await api.stores(parseList(StoreListQuery, req.query)));
     });
 
     app.get('/api/v1/products', canReadCatalog, async (req, res) => {
-      const r = ProductListQuery.safeParse(req.query);
-      if (!r.success)
-        throw new ValidationError(
-          'Invalid paging or filter.',
-          Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
-        );
-      res.json(await api.products(r.data));
+      res.json(await api.products(parseList(ProductListQuery, req.query)));
+    });
+
+    app.post('/api/v1/labels/unbind', requireScope('prices:write'), async (req, res) => {
+      res.json(await labels.unbind(req.actor, req.body));
+    });
+
+    app.post('/api/v1/labels/move', requireScope('prices:write'), async (req, res) => {
+      res.json(await labels.move(req.actor, req.body));
     });
   };
 }

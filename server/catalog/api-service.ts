@@ -6,9 +6,10 @@ import type { Actor } from '../audit/audit-chain.js';
 import { PriceChangeEntry, PriceChangeEnvelope } from './api-schemas.js';
 import { resolveEntries, type RawEntry } from './price-input.js';
 import type { PriceChangeService } from './price-change-service.js';
-import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
+import { pageProducts } from './products-repo.js';
+import { pageOf, type PageRequest } from '../core/list-page.js';
 import { pricesForProducts } from './prices-repo.js';
-import { listStores } from './stores-repo.js';
+import { pageStores } from './stores-repo.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -61,10 +62,10 @@ export class CatalogApiService {
     };
   }
 
-  async stores() {
-    const rows = await listStores(this.pool);
+  async stores(p: PageRequest<{ code?: string; group?: string }>) {
+    const page = pageOf(await pageStores(this.pool, p), p.limit, (s) => [s.code]);
     return {
-      stores: rows.map((s) => ({
+      stores: page.items.map((s) => ({
         code: s.code,
         name: s.name,
         timeZone: s.timezone,
@@ -72,27 +73,13 @@ export class CatalogApiService {
         currency: s.currency,
         groups: s.groups ? s.groups.split(' ') : [],
       })),
+      nextCursor: page.nextCursor,
     };
   }
 
-  async products(query: { sku?: string; q?: string; page?: number }) {
-    let rows: ProductRow[];
-    let total: number;
-    let page = 1;
-    const pageSize = 100;
-    if (query.sku) {
-      const p = await findProductBySku(this.pool, query.sku);
-      rows = p ? [p] : [];
-      total = rows.length;
-    } else {
-      page = Math.max(1, Math.min(query.page || 1, 100_000));
-      ({ rows, total } = await searchProducts(
-        this.pool,
-        (query.q ?? '').slice(0, 100),
-        pageSize,
-        (page - 1) * pageSize,
-      ));
-    }
+  async products(p: PageRequest<{ sku?: string; q?: string }>) {
+    const page = pageOf(await pageProducts(this.pool, p), p.limit, (r) => [r.sku]);
+    const rows = page.items;
     const prices = await pricesForProducts(
       this.pool,
       rows.map((r) => r.id),
@@ -114,9 +101,7 @@ export class CatalogApiService {
             updatedAt: x.updated_at.toISOString(),
           })),
       })),
-      total,
-      page,
-      pages: Math.max(1, Math.ceil(total / pageSize)),
+      nextCursor: page.nextCursor,
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 
 export interface ProductRow {
   id: number;
@@ -84,4 +85,13 @@ export async function upsertProducts(
       [rows.slice(i, i + 500).map((r) => [r.sku, r.name, r.unit, r.currency])],
     );
   }
+}
+
+/** A keyset page of products by SKU: one SKU, or SKU prefix / part of the name. */
+export async function pageProducts(db: Queryable, p: PageRequest<{ sku?: string; q?: string }>) {
+  const w = new Where().eq('sku', p.filters.sku);
+  if (p.filters.q)
+    w.add('(sku LIKE ? OR name LIKE ?)', `${likeEscape(p.filters.q)}%`, `%${likeEscape(p.filters.q)}%`);
+  const tail = w.page('sku', p);
+  return queryRows<ProductRow>(db, `SELECT * FROM products ${w.sql} ${tail}`, w.params);
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 
 export interface StoreRow {
   id: number;
@@ -96,4 +97,18 @@ export async function countLabelsInGroup(db: Queryable, groupId: string): Promis
     groupId,
   ]);
   return Number(r.n);
+}
+
+/** A keyset page of stores by code, with their Group IDs. */
+export async function pageStores(db: Queryable, p: PageRequest<{ code?: string; group?: string }>) {
+  const w = new Where().eq('s.code', p.filters.code);
+  if (p.filters.group)
+    w.add('s.id IN (SELECT store_id FROM store_groups WHERE group_id = ?)', p.filters.group);
+  const tail = w.page('s.code', p);
+  return queryRows<StoreRow & { groups: string | null }>(
+    db,
+    `SELECT s.*, (SELECT GROUP_CONCAT(g.group_id ORDER BY g.group_id SEPARATOR ' ') FROM store_groups g WHERE g.store_id = s.id) AS \`groups\`
+       FROM stores s ${w.sql} ${tail}`,
+    w.params,
+  );
 }

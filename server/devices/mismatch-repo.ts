@@ -34,7 +34,7 @@ const FROM = `FROM labels l
 
 export async function listMismatches(
   db: Queryable,
-  f: { storeId?: number; limit: number; offset: number },
+  f: { storeId?: number; limit: number; offset: number; afterLabelId?: string },
 ): Promise<MismatchRow[]> {
   const rows = await queryRows<Omit<MismatchRow, 'apOnline'> & { apOnline: number | null }>(
     db,
@@ -47,8 +47,13 @@ export async function listMismatches(
          ORDER BY i.id DESC LIMIT 1) AS displayedPromo,
        (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
      ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}
-     ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
-    f.storeId ? [f.storeId, f.limit, f.offset] : [f.limit, f.offset],
+     ${f.afterLabelId !== undefined ? 'AND l.label_id > ? ORDER BY l.label_id' : 'ORDER BY l.store_id, l.label_id'} LIMIT ? OFFSET ?`,
+    [
+      ...(f.storeId ? [f.storeId] : []),
+      ...(f.afterLabelId !== undefined ? [f.afterLabelId] : []),
+      f.limit,
+      f.offset,
+    ],
   );
   return rows.map((r) => ({
     ...r,

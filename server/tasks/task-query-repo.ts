@@ -39,10 +39,25 @@ export async function findTask(db: Queryable, id: string): Promise<TaskRow | nul
 
 export async function listTasks(
   db: Queryable,
-  f: { state?: string; finishedSince?: Date; limit: number; offset: number },
+  f: {
+    state?: string;
+    finishedSince?: Date;
+    limit: number;
+    offset: number;
+    beforeId?: string;
+    source?: string;
+  },
 ): Promise<TaskRow[]> {
   const conds: string[] = [];
   const args: unknown[] = [];
+  if (f.beforeId) {
+    conds.push('id < ?');
+    args.push(f.beforeId);
+  }
+  if (f.source) {
+    conds.push('source = ?');
+    args.push(f.source);
+  }
   if (f.state) {
     conds.push('state = ?');
     args.push(f.state);
@@ -123,7 +138,7 @@ export interface ItemRow {
 export async function listItems(
   db: Queryable,
   taskId: string,
-  f: { state?: string; limit: number; offset: number },
+  f: { state?: string; limit: number; offset: number; afterId?: string },
 ): Promise<ItemRow[]> {
   const rows = await queryRows<Omit<ItemRow, 'apOnline'> & { apOnline: number | null }>(
     db,
@@ -136,8 +151,8 @@ export async function listItems(
      JOIN stores s ON s.id = i.store_id
      LEFT JOIN labels l ON l.label_id = i.label_id
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
-     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
-    f.state ? [taskId, f.state, f.limit, f.offset] : [taskId, f.limit, f.offset],
+     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''} ${f.afterId ? 'AND i.id > ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
+    [taskId, ...(f.state ? [f.state] : []), ...(f.afterId ? [f.afterId] : []), f.limit, f.offset],
   );
   return rows.map((r) => ({
     ...r,

@@ -81,6 +81,8 @@ export class TaskService {
     stuck?: boolean;
     limit: number;
     offset: number;
+    beforeId?: string;
+    source?: string;
   }): Promise<TaskProgress[]> {
     if (f.stuck) {
       const stuck = (await this.active()).filter((p) => p.diagnosis!.forecast.willMiss > 0);
@@ -153,7 +155,10 @@ export class TaskService {
   }
 
   /** A page of a task's items; each open one names what blocks it, if anything. */
-  async items(id: string, f: { state?: string; limit: number; offset: number }): Promise<TaskItem[]> {
+  async items(
+    id: string,
+    f: { state?: string; limit: number; offset: number; afterId?: string },
+  ): Promise<TaskItem[]> {
     const task = await findTask(this.pool, id);
     if (!task) throw new NotFoundError(`No task ${id}.`);
     const rows = await listItems(this.pool, id, f);
