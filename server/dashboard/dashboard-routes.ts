@@ -6,7 +6,8 @@ import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { requireLogin, requireRole } from '../web/guards.js';
 import { blockedSummary } from '../tasks/task-view.js';
-import type { DashboardService, DashboardSnapshot } from './dashboard-service.js';
+import type { LiveHub } from '../core/live-hub.js';
+import { PUSH_MS, forRole, type DashboardService, type DashboardSnapshot } from './dashboard-service.js';
 import {
   BATTERY_BANDS,
   SEEN_BANDS,
@@ -79,7 +80,7 @@ function inReaderLanguage(snap: DashboardSnapshot, req: Request): DashboardSnaps
   return { ...snap, tasks: { ...snap.tasks, stuckTasks } };
 }
 
-export function dashboardRoutes(dashboard: DashboardService, health: HealthService) {
+export function dashboardRoutes(dashboard: DashboardService, health: HealthService, live: LiveHub) {
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
@@ -92,6 +93,29 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
       res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role), req));
+    });
+
+    // The same JSON pushed (server-sent events): one snapshot per tick for every viewer of every
+    // process (server/core/live-hub.ts), each viewer's copy cut to its role and language.
+    app.get('/dashboard/events', requireLogin, (req: Request, res: Response) => {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const role = req.user!.role;
+      const unwatch = live.watch<DashboardSnapshot>(
+        'dashboard',
+        { intervalMs: PUSH_MS, compute: () => dashboard.snapshot() },
+        (snap) => {
+          res.write(
+            `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`,
+          );
+        },
+        () => res.write('event: error\ndata: {}\n\n'),
+      );
+      res.on('close', unwatch);
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {

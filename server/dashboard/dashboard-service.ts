@@ -65,6 +65,18 @@ export interface DashboardSnapshot {
 
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
+/** A snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
+export function forRole({ audit, admin, ...rest }: DashboardSnapshot, role: UserRole): DashboardSnapshot {
+  return {
+    ...rest,
+    ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
+    ...(role === 'admin' ? { admin } : {}),
+  };
+}
+
+/** How often the dashboard's live snapshot is pushed to its viewers. */
+export const PUSH_MS = 3000;
+
 export class DashboardService {
   private cached: { at: number; snap: DashboardSnapshot } | null = null;
   private computing: Promise<DashboardSnapshot> | null = null;
@@ -94,12 +106,7 @@ export class DashboardService {
 
   /** The snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
   async snapshotFor(role: UserRole): Promise<DashboardSnapshot> {
-    const { audit, admin, ...rest } = await this.snapshot();
-    return {
-      ...rest,
-      ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
-      ...(role === 'admin' ? { admin } : {}),
-    };
+    return forRole(await this.snapshot(), role);
   }
 
   async snapshot(): Promise<DashboardSnapshot> {

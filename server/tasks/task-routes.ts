@@ -5,7 +5,16 @@ import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
-import { ITEM_STATES, TASK_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
+import type { LiveHub } from '../core/live-hub.js';
+import {
+  ITEM_STATES,
+  TASK_STATES,
+  parsePage,
+  parseTaskId,
+  type TaskItem,
+  type TaskProgress,
+  type TaskService,
+} from './task-service.js';
 import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
@@ -31,7 +40,14 @@ function listFilter(q: Request['query']) {
   };
 }
 
-export function taskRoutes(tasks: TaskService) {
+/** What a task page's live event is made of: computed once per tick for all its viewers. */
+interface LiveSnapshot {
+  progress: TaskProgress;
+  breakdown: Awaited<ReturnType<TaskService['breakdown']>>;
+  items: TaskItem[];
+}
+
+export function taskRoutes(tasks: TaskService, live: LiveHub) {
   return (app: Router) => {
     const read = requireRole('admin', 'operator', 'auditor');
     const act = requireRole('admin', 'operator');
@@ -98,7 +114,7 @@ export function taskRoutes(tasks: TaskService) {
     });
 
     // Live progress: one JSON event a second until the task is final (then one last event), with
-    // the rows of the page the browser shows (same page and state filter).
+    // the rows of the page the browser shows (same page and state filter), pushed from the shared snapshot.
     app.get('/tasks/:id/events', read, async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
       const p = parsePage(
@@ -112,34 +128,42 @@ export function taskRoutes(tasks: TaskService) {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // One snapshot per task, page and filter and tick for every viewer of every process
+      // (server/core/live-hub.ts); each viewer only formats it for its reader.
       let closed = false;
-      let timer: NodeJS.Timeout | undefined;
-      const send = async () => {
-        if (closed) return;
-        try {
-          const [progress, breakdown, items] = await Promise.all([
-            tasks.progress(id),
-            tasks.breakdown(id),
-            tasks.items(id, p),
-          ]);
+      const unwatch = live.watch<LiveSnapshot>(
+        `task:${id}:${p.page}:${p.state ?? ''}`,
+        {
+          intervalMs: EVENT_INTERVAL_MS,
+          compute: async () => {
+            const [progress, breakdown, items] = await Promise.all([
+              tasks.progress(id),
+              tasks.breakdown(id),
+              tasks.items(id, p),
+            ]);
+            return { progress, breakdown, items };
+          },
+          final: (s) => !s.progress.active,
+        },
+        (s) => {
+          if (closed) return;
           res.write(
-            `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(res)))}\n\n`,
+            `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`,
           );
-          if (!progress.active) {
-            res.end();
+          if (!s.progress.active) {
             closed = true;
-            return;
+            res.end();
+            queueMicrotask(unwatch);
           }
-        } catch {
-          res.write('event: error\ndata: {}\n\n');
-        }
-        timer = setTimeout(() => void send(), EVENT_INTERVAL_MS);
-      };
+        },
+        () => {
+          if (!closed) res.write('event: error\ndata: {}\n\n');
+        },
+      );
       res.on('close', () => {
         closed = true;
-        clearTimeout(timer);
+        unwatch();
       });
-      await send();
     });
 
     app.post('/tasks/:id/cancel', act, async (req: Request, res: Response) => {
