@@ -128,7 +128,7 @@ async function main() {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const env = {
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     DEMO: 'false',
     MYSQL_URL: mysqlUrl,
     REDIS_URL: urls.redisUrl,

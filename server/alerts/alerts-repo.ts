@@ -1,6 +1,7 @@
 // SQL of the alerts: the rules, the alerts themselves, and each rule's condition.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import type { AlertKind } from './alert-kinds.js';
 
@@ -172,4 +173,15 @@ export async function lastHourOutcome(db: Queryable): Promise<{ confirmed: numbe
      WHERE finished_at >= NOW(3) - INTERVAL 1 HOUR AND items_total IS NOT NULL`,
   );
   return { confirmed: Number(r.c), timedOut: Number(r.t) };
+}
+
+/** A keyset page of alerts, newest first (GET /api/v1/alerts). */
+export async function pageAlerts(
+  db: Queryable,
+  p: PageRequest<{ state?: string; kind?: string }>,
+): Promise<AlertRow[]> {
+  const w = new Where().eq('state', p.filters.state).eq('kind', p.filters.kind);
+  const tail = w.page('id', p, 'DESC');
+  const rows = await queryRows<AlertRow>(db, `SELECT ${COLS} FROM alerts ${w.sql} ${tail}`, w.params);
+  return rows.map(fix);
 }

@@ -7,12 +7,18 @@ import { withTx, type Pool } from '../db/pool.js';
 import { ALERT_KINDS, ALERT_KIND_INFO, type AlertKind } from './alert-kinds.js';
 import { refsOf } from './alert-evaluator.js';
 import * as repo from './alerts-repo.js';
+import { pageOf, type PageRequest } from '../core/list-page.js';
 
 export class AlertsService {
   constructor(private readonly pool: Pool) {}
 
   list(f: { states: string[]; page: number }) {
     return repo.listAlerts(this.pool, { states: f.states, limit: 100, offset: (f.page - 1) * 100 });
+  }
+
+  /** The API's page: newest first, by id. */
+  async page(p: PageRequest<{ state?: string; kind?: string }>) {
+    return pageOf(await repo.pageAlerts(this.pool, p), p.limit, (a) => [a.id]);
   }
 
   rules() {

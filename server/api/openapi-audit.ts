@@ -1,5 +1,5 @@
-// The audit API's part of the document (/api/v1/audit...): queries and answers from
-// server/audit/audit-api-schemas.ts, the schemas the routes check with.
+// The audit API's part of the document (/api/v1/audit...), and the alerts list: queries and
+// answers from server/audit/audit-api-schemas.ts and server/alerts/alerts-api-schemas.ts.
 import {
   AuditEvidence,
   AuditEvidenceQuery,
@@ -7,13 +7,23 @@ import {
   AuditPage,
   AuditRecordJson,
 } from '../audit/audit-api-schemas.js';
+import { Alert, AlertListQuery, AlertPage } from '../alerts/alerts-api-schemas.js';
 import { errors, json, queryParams } from './openapi-common.js';
 
-export const auditSchemas = { AuditRecord: AuditRecordJson, AuditPage, AuditEvidence };
+export const auditSchemas = { AuditRecord: AuditRecordJson, AuditPage, AuditEvidence, Alert, AlertPage };
 
 const unavailable = json('Error', 'SLS could not be queried; `source=local` answers from MySQL');
 
 export const auditPaths = {
+  '/api/v1/alerts': {
+    get: {
+      operationId: 'listAlerts',
+      tags: ['devices'],
+      summary: 'Alerts (thresholds crossed), newest first (scope tasks:read)',
+      parameters: queryParams(AlertListQuery),
+      responses: { 200: json('AlertPage', 'A page of alerts'), ...errors },
+    },
+  },
   '/api/v1/audit': {
     get: {
       operationId: 'listAuditRecords',

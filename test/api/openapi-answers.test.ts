@@ -223,6 +223,8 @@ describe('OpenAPI document against the live API', () => {
       items: [{ labelId: 'ESL-DOC-0002' }],
     });
     await call('GET', '/api/v1/tasks', '/api/v1/tasks?limit=1');
+    await call('GET', '/api/v1/alerts', '/api/v1/alerts?state=open');
+    expect((await call('GET', '/api/v1/alerts', '/api/v1/alerts?state=nope')).status).toBe(400);
     await call('GET', '/api/v1/audit', '/api/v1/audit?sku=DOC-1&limit=5');
     await call('GET', '/api/v1/audit/evidence', '/api/v1/audit/evidence?sku=DOC-1&store=DOC1');
     expect((await call('GET', '/api/v1/audit/evidence', '/api/v1/audit/evidence?sku=DOC-1')).status).toBe(

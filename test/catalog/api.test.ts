@@ -229,6 +229,7 @@ describe('REST API: products and the OpenAPI document', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/alerts',
       '/api/v1/aps',
       '/api/v1/audit',
       '/api/v1/audit/evidence',
