@@ -81,6 +81,7 @@ function inReaderLanguage(snap: DashboardSnapshot, req: Request): DashboardSnaps
 }
 
 export function dashboardRoutes(dashboard: DashboardService, health: HealthService, live: LiveHub) {
+  const formatted = new WeakMap<DashboardSnapshot, Map<string, string>>();
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
@@ -109,9 +110,15 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
         'dashboard',
         { intervalMs: PUSH_MS, compute: () => dashboard.snapshot() },
         (snap) => {
-          res.write(
-            `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`,
-          );
+          // viewers of the same role and language share one formatted event per snapshot
+          const perReader = formatted.get(snap) ?? formatted.set(snap, new Map()).get(snap)!;
+          const reader = `${role}|${req.locale}`;
+          let event = perReader.get(reader);
+          if (event === undefined) {
+            event = `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`;
+            perReader.set(reader, event);
+          }
+          res.write(event);
         },
         () => res.write('event: error\ndata: {}\n\n'),
       );

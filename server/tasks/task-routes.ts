@@ -48,6 +48,7 @@ interface LiveSnapshot {
 }
 
 export function taskRoutes(tasks: TaskService, live: LiveHub) {
+  const formatted = new WeakMap<LiveSnapshot, Map<string, string>>();
   return (app: Router) => {
     const read = requireRole('admin', 'operator', 'auditor');
     const act = requireRole('admin', 'operator');
@@ -147,9 +148,15 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         },
         (s) => {
           if (closed) return;
-          res.write(
-            `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`,
-          );
+          // viewers reading in the same language and zone share one formatted event per snapshot
+          const perReader = formatted.get(s) ?? formatted.set(s, new Map()).get(s)!;
+          const reader = `${req.locale}|${req.timeZone}`;
+          let event = perReader.get(reader);
+          if (event === undefined) {
+            event = `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`;
+            perReader.set(reader, event);
+          }
+          res.write(event);
           if (!s.progress.active) {
             closed = true;
             res.end();

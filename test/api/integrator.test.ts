@@ -32,7 +32,7 @@ async function api(method: string, path: string, body?: unknown, key = adminKey)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null }; // eslint-disable-line @typescript-eslint/no-unsafe-assignment
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 const issue = async (name: string, scopes: ('admin' | 'audit:read' | 'tasks:read')[]) =>
