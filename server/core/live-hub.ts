@@ -106,6 +106,18 @@ export class LiveHub implements Service {
     };
   }
 
+  /**
+   * The topic's snapshot for a one-off read (a page render): the last pushed one while it is
+   * fresh, else one computed here (shared with any computation already running). Registers no
+   * listener: with nobody watching, this is just the computation.
+   */
+  async current<T>(topic: string, def: LiveTopic<T>): Promise<T> {
+    const t = this.topics.get(topic);
+    if (t?.last && Date.now() - t.last.at < t.def.intervalMs * 2) return t.last.value as T;
+    if (t) return (await this.computeLocal(t)) as T;
+    return def.compute();
+  }
+
   private open(topic: string, t: TopicState) {
     t.timer = setInterval(() => void this.tick(topic, t), t.def.intervalMs);
     t.timer.unref();

@@ -49,6 +49,20 @@ interface LiveSnapshot {
 
 export function taskRoutes(tasks: TaskService, live: LiveHub) {
   const formatted = new WeakMap<LiveSnapshot, Map<string, string>>();
+  const topicOf = (id: string, p: { page: number; state?: string }) =>
+    `task:${id}:${p.page}:${p.state ?? ''}`;
+  const liveTopic = (id: string, p: Parameters<TaskService['items']>[1]) => ({
+    intervalMs: EVENT_INTERVAL_MS,
+    compute: async (): Promise<LiveSnapshot> => {
+      const [progress, breakdown, items] = await Promise.all([
+        tasks.progress(id),
+        tasks.breakdown(id),
+        tasks.items(id, p),
+      ]);
+      return { progress, breakdown, items };
+    },
+    final: (s: LiveSnapshot) => !s.progress.active,
+  });
   return (app: Router) => {
     const read = requireRole('admin', 'operator', 'auditor');
     const act = requireRole('admin', 'operator');
@@ -99,12 +113,13 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      const progress = await tasks.progress(id);
+      // the snapshot its open viewers share, when there are any (else computed for this page)
+      const snap = await live.current(topicOf(id, p), liveTopic(id, p));
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
-        p: progress,
-        breakdown: await tasks.breakdown(id),
-        items: await tasks.items(id, p),
+        p: snap.progress,
+        breakdown: snap.breakdown,
+        items: snap.items,
         page: p.page,
         pageSize: ITEMS_PER_PAGE,
         state: p.state ?? '',
@@ -122,7 +137,7 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      await tasks.progress(id); // 404 before the stream starts
+      await live.current(topicOf(id, p), liveTopic(id, p)); // 404 before the stream starts
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
@@ -133,19 +148,8 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
       // (server/core/live-hub.ts); each viewer only formats it for its reader.
       let closed = false;
       const unwatch = live.watch<LiveSnapshot>(
-        `task:${id}:${p.page}:${p.state ?? ''}`,
-        {
-          intervalMs: EVENT_INTERVAL_MS,
-          compute: async () => {
-            const [progress, breakdown, items] = await Promise.all([
-              tasks.progress(id),
-              tasks.breakdown(id),
-              tasks.items(id, p),
-            ]);
-            return { progress, breakdown, items };
-          },
-          final: (s) => !s.progress.active,
-        },
+        topicOf(id, p),
+        liveTopic(id, p),
         (s) => {
           if (closed) return;
           // viewers reading in the same language and zone share one formatted event per snapshot
