@@ -26,12 +26,7 @@ import { TaskQueue } from '../server/tasks/task-queue.js';
 import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratch.js';
 import { WebClient } from '../test/support/web-client.js';
 import { BenchProcess } from './e2e-process.js';
-import {
-  bumpAllPrices,
-  countReportedLabels,
-  insertProducts,
-  insertStore,
-} from './e2e-seed-repo.js';
+import { bumpAllPrices, countReportedLabels, insertProducts, insertStore } from './e2e-seed-repo.js';
 
 const STORES = Number(process.env.BENCH_STORES ?? 50);
 const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
