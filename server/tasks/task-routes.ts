@@ -113,8 +113,8 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      // the snapshot its open viewers share, when there are any (else computed for this page)
-      const snap = await live.current(topicOf(id, p), liveTopic(id, p));
+      // computed for this request: a page read right after an action (cancel, retry) must show it
+      const snap = await liveTopic(id, p).compute();
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
         p: snap.progress,
