@@ -382,7 +382,7 @@ describe('webhooks', () => {
     expect(Object.keys(page.body.deliveries[0]).sort()).toEqual(props('WebhookDelivery'));
     const next = await api(
       'GET',
-      `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1&before=${page.body.nextCursor}`,
+      `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1&cursor=${page.body.nextCursor}`,
     );
     expect(next.body.deliveries[0]?.id).not.toBe(page.body.deliveries[0].id);
     const patched = await api('PATCH', `/api/v1/webhooks/${created.id}`, {
