@@ -13,7 +13,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export function aisleRoutes(aisle: AisleService) {
   return (app: Router) => {
     const page = async (req: Request, res: Response, code: string, extra: Record<string, unknown> = {}) => {
-      const found = code ? await aisle.lookup(code) : null;
+      const found = code ? await aisle.lookup(code, req.actor) : null;
       res.render('aisle/index', {
         title: req.t('aisle.title'),
         code,

@@ -1,7 +1,7 @@
 // The aisle page's use cases: look a label up by its barcode, bind it to a product by the
 // product's barcode (asking first when that moves it off another product), and flash or find
 // it. Binding is the catalog's (a task re-sends the label); commands are server/commands'.
-import type { Actor } from '../core/identity.js';
+import { assertStoreInScope, inStoreScope, type Actor } from '../core/identity.js';
 import { ValidationError } from '../core/errors.js';
 import type { Pool } from '../db/pool.js';
 import type { LabelsService } from '../catalog/labels-service.js';
@@ -19,10 +19,11 @@ export class AisleService {
   ) {}
 
   /** The label, what it shows and its latest commands; null when no label has that barcode. */
-  async lookup(code: string) {
+  async lookup(code: string, actor?: Actor) {
     const label = await repo.findLabel(this.pool, cleanCode(code));
-    if (!label) return null;
-    const panel = await this.commands.panel(label.label_id);
+    // a label of a store outside the reader's scope is not found either
+    if (!label || !inStoreScope(actor, label.store_id)) return null;
+    const panel = await this.commands.panel(label.label_id, actor);
     return { label, can: panel!.can, history: panel!.history.slice(0, 5) };
   }
 
@@ -41,6 +42,7 @@ export class AisleService {
       throw new ValidationError('Please correct the highlighted fields.', {
         label: 'no label has this barcode',
       });
+    assertStoreInScope(actor, { id: label.store_id, code: label.store_code, name: label.store_name });
     const product = await repo.findProduct(this.pool, sku);
     if (!product)
       throw new ValidationError('Please correct the highlighted fields.', { sku: `unknown SKU "${sku}"` });

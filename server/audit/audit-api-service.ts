@@ -5,8 +5,8 @@
 // (server/tasks/ack-applier.ts), so the changes and their confirmations match the same filter.
 import type { PageRequest } from '../core/list-page.js';
 import { encodeCursor } from '../core/list-page.js';
-import { ValidationError } from '../core/errors.js';
-import { scopeCodes, type Actor } from '../core/identity.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
+import { outOfScopeMessage, scopeCodes, type Actor } from '../core/identity.js';
 import type { AuditRecord } from './audit-chain.js';
 import { parseFilter, type FilterInput } from './audit-filter.js';
 import { refsOf } from './audit-plain.js';
@@ -63,6 +63,10 @@ export class AuditApiService {
     actor?: Actor,
   ) {
     const { sku, store, from, to, source: asked } = p.filters;
+    // A store outside the reader's scope is refused by name, not answered empty.
+    const scope = scopeCodes(actor?.stores);
+    if (scope && !scope.includes(store))
+      throw new ForbiddenError(outOfScopeMessage({ code: store, name: await this.queries.storeName(store) }));
     const source = this.queries.source(asked);
     const f = { ...parseFilter({ sku, store, from, to }), stores: scopeCodes(actor?.stores) };
     const page = await this.queries.page(source, f, beforeOf(p), p.limit);

@@ -5,14 +5,19 @@
 import type { Actor, AuditEvent } from '../audit/audit-chain.js';
 import { appendAudit } from '../audit/audit-repo.js';
 import { inStoreScope, outOfScopeMessage } from '../core/identity.js';
-import type { Pool } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import { LabelMoveItem, LabelUnbindItem } from './api-bulk-schemas.js';
 import { dupes, fail, parseItems, type Fields } from './api-bulk-service.js';
 import * as labelsRepo from './labels-repo.js';
 import { findProductsBySkus } from './products-repo.js';
-import { findStoresByCodes } from './stores-repo.js';
+import { findStore, findStoresByCodes } from './stores-repo.js';
 import type { PriceTaskCreator } from './task-port.js';
+
+/** The refusal of a label in a store outside the actor's scope, naming the store. */
+async function outOfScope(db: Queryable, storeId: number) {
+  return outOfScopeMessage((await findStore(db, storeId)) ?? { code: String(storeId) });
+}
 
 export class CatalogLabelsApiService {
   constructor(
@@ -28,15 +33,15 @@ export class CatalogLabelsApiService {
     return withTxRetry(this.pool, async (c) => {
       const found = new Map((await labelsRepo.lockLabels(c, ids)).map((l) => [l.label_id, l]));
       const problems: Fields = {};
-      const codes = await labelsRepo.storeCodes(c, [...new Set([...found.values()].map((l) => l.store_id))]);
-      ids.forEach((id, i) => {
+      for (const [i, id] of ids.entries()) {
         const l = found.get(id);
         if (!l) problems[`items[${i}].labelId`] = `no label ${id}`;
         else if (!inStoreScope(actor, l.store_id))
-          problems[`items[${i}].labelId`] = outOfScopeMessage({ code: codes.get(l.store_id) ?? '?' });
-      });
+          problems[`items[${i}].labelId`] = await outOfScope(c, l.store_id);
+      }
       if (Object.keys(problems).length) throw fail(problems);
       const bound = [...found.values()].filter((l) => l.product_id !== null);
+      const codes = await labelsRepo.storeCodes(c, [...new Set(bound.map((l) => l.store_id))]);
       const skus = await labelsRepo.skusOf(c, [...new Set(bound.map((l) => l.product_id!))]);
       await labelsRepo.unbindLabels(
         c,
@@ -95,6 +100,11 @@ export class CatalogLabelsApiService {
       const oldSkus = await labelsRepo.skusOf(c, [
         ...new Set([...found.values()].filter((l) => l.product_id !== null).map((l) => l.product_id!)),
       ]);
+      // a label of a store outside the actor's scope is not its to move
+      const refused = new Map<number, string>();
+      for (const l of found.values())
+        if (!inStoreScope(actor, l.store_id) && !refused.has(l.store_id))
+          refused.set(l.store_id, await outOfScope(c, l.store_id));
       const moves: Parameters<typeof labelsRepo.moveLabels>[1] = [];
       const events: AuditEvent[] = [];
       const targets = new Map<string, { storeId: number; productId: number }>();
@@ -106,8 +116,9 @@ export class CatalogLabelsApiService {
           problems[`items[${i}].labelId`] = `no label ${l.labelId}`;
           return;
         }
-        if (!inStoreScope(actor, had.store_id)) {
-          problems[`items[${i}].labelId`] = outOfScopeMessage({ code: codes.get(had.store_id) ?? '?' });
+        const refusal = refused.get(had.store_id);
+        if (refusal) {
+          problems[`items[${i}].labelId`] = refusal;
           return;
         }
         const storeId = l.store ? stores.get(l.store)!.id : had.store_id;

@@ -64,7 +64,7 @@ export function catalogApiRoutes(
           'Invalid filter.',
           Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
         );
-      res.json(historyJson(await history.ofSku(String(req.params.sku), r.data)));
+      res.json(historyJson(await history.ofSku(String(req.params.sku), r.data, req.actor)));
     });
 
     app.post('/api/v1/labels/unbind', requireScope('prices:write'), async (req, res) => {

@@ -1,3 +1,4 @@
+import { scopeIds } from '../core/identity.js';
 import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { positiveId, readers, str, writers } from './route-helpers.js';
@@ -36,7 +37,7 @@ export function productsRoutes(
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
       const [page, priceHistory] = await Promise.all([
         products.page(id, res.req.actor),
-        history.ofProduct(id),
+        history.ofProduct(id, { scope: scopeIds(res.req.actor) }),
       ]);
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),

@@ -31,12 +31,12 @@ export function commandsApiRoutes(commands: LabelCommandsService) {
     });
 
     app.get('/api/v1/labels/:labelId/commands', canRead, async (req, res) => {
-      const rows = await commands.history({ labelId: str(req.params.labelId) }, 100);
+      const rows = await commands.history({ labelId: str(req.params.labelId) }, 100, req.actor);
       res.json({ items: rows.map(json) });
     });
 
     app.get('/api/v1/label-commands/:id', canRead, async (req, res) => {
-      res.json(json(await commands.get(str(req.params.id))));
+      res.json(json(await commands.get(str(req.params.id), req.actor)));
     });
 
     app.post('/api/v1/products/:sku/label-commands', requireScope('prices:write'), async (req, res) => {

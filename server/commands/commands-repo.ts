@@ -2,6 +2,7 @@
 // as a command needs them, the commands themselves and their state changes.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import type { CommandReason, CommandState } from './states.js';
 
 /** A label with what a command needs to know about it: its model's pages and its serving AP. */
@@ -9,6 +10,7 @@ export interface CommandTarget {
   label_id: string;
   store_id: number;
   store_code: string;
+  store_name: string;
   group_id: string;
   product_id: number | null;
   sku: string | null;
@@ -20,7 +22,7 @@ export interface CommandTarget {
   ap_caps: string | null;
 }
 
-const TARGET = `SELECT l.label_id, l.store_id, s.code AS store_code, l.group_id, l.product_id, p.sku, p.name AS product_name,
+const TARGET = `SELECT l.label_id, l.store_id, s.code AS store_code, s.name AS store_name, l.group_id, l.product_id, p.sku, p.name AS product_name,
     m.pages, l.model_code, l.last_ap_client_id, a.online AS ap_online, a.caps AS ap_caps
   FROM labels l JOIN stores s ON s.id = l.store_id JOIN label_models m ON m.code = l.model_code
   LEFT JOIN products p ON p.id = l.product_id LEFT JOIN aps a ON a.client_id = l.last_ap_client_id`;
@@ -29,17 +31,19 @@ export function findTarget(db: Queryable, labelId: string): Promise<CommandTarge
   return queryOne<CommandTarget>(db, `${TARGET} WHERE l.label_id = ?`, [labelId]);
 }
 
-/** The labels bound to a product (of one store when given), at most `limit`. */
+/** The labels bound to a product (of one store when given, of a store scope's stores), at most `limit`. */
 export function targetsOfProduct(
   db: Queryable,
   productId: number,
   storeId: number | null,
   limit: number,
+  scope: readonly number[] | null = null,
 ): Promise<CommandTarget[]> {
+  const sc = storeScopeSql('l.store_id', scope);
   return queryRows<CommandTarget>(
     db,
-    `${TARGET} WHERE l.product_id = ?${storeId ? ' AND l.store_id = ?' : ''} ORDER BY l.label_id LIMIT ?`,
-    storeId ? [productId, storeId, limit] : [productId, limit],
+    `${TARGET} WHERE l.product_id = ?${storeId ? ' AND l.store_id = ?' : ''}${sc.sql} ORDER BY l.label_id LIMIT ?`,
+    [productId, ...(storeId ? [storeId] : []), ...sc.params, limit],
   );
 }
 
@@ -52,7 +56,11 @@ export function findProduct(db: Queryable, by: { id?: number; sku?: string }) {
 }
 
 export function findStoreByCode(db: Queryable, code: string) {
-  return queryOne<{ id: number; code: string }>(db, 'SELECT id, code FROM stores WHERE code = ?', [code]);
+  return queryOne<{ id: number; code: string; name: string }>(
+    db,
+    'SELECT id, code, name FROM stores WHERE code = ?',
+    [code],
+  );
 }
 
 export interface NewCommand {
@@ -143,8 +151,16 @@ export function commandById(db: Queryable, id: string): Promise<CommandRow | nul
 /** Newest first: of a label, a batch or a product, or all. */
 export function listCommands(
   db: Queryable,
-  f: { labelId?: string; batchUid?: string; productId?: number; limit: number },
+  f: {
+    labelId?: string;
+    batchUid?: string;
+    productId?: number;
+    limit: number;
+    /** Store ids of the reader's scope; null or absent = every store. */
+    scope?: readonly number[] | null;
+  },
 ): Promise<(CommandRow & { store_code: string })[]> {
+  const sc = storeScopeSql('c.store_id', f.scope);
   const by = (
     [
       ['c.label_id = ?', f.labelId],
@@ -157,8 +173,8 @@ export function listCommands(
   return queryRows<CommandRow & { store_code: string }>(
     db,
     `SELECT c.*, s.code AS store_code FROM label_commands c JOIN stores s ON s.id = c.store_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id DESC LIMIT ?`,
-    [...args, f.limit],
+      WHERE TRUE${where.map((w) => ` AND ${w}`).join('')}${sc.sql} ORDER BY c.id DESC LIMIT ?`,
+    [...args, ...sc.params, f.limit],
   );
 }
 

@@ -52,7 +52,7 @@ export function commandsRoutes(commands: LabelCommandsService) {
     app.get('/catalog/labels/:labelId', async (req: Request, res: Response, next) => {
       try {
         if (req.user) {
-          res.locals.labelCommands = await commands.panel(str(req.params.labelId));
+          res.locals.labelCommands = await commands.panel(str(req.params.labelId), req.actor);
           res.locals.commandForm = COMMAND_FORM;
           res.locals.commandReason = (r: Parameters<typeof reasonMessage>[0], ap: string | null) =>
             req.t(`commands.reason.${r}`, { ap: ap ?? '', seconds: commands.ackSeconds });
@@ -116,7 +116,11 @@ export function commandsRoutes(commands: LabelCommandsService) {
       const batch = /^[0-9a-f-]{36}$/.test(str(req.query.batch)) ? str(req.query.batch) : undefined;
       const label = str(req.query.label).slice(0, 64) || undefined;
       const product = Number(req.query.product) > 0 ? Number(req.query.product) : undefined;
-      const rows = await commands.history({ batchUid: batch, labelId: label, productId: product }, 200);
+      const rows = await commands.history(
+        { batchUid: batch, labelId: label, productId: product },
+        200,
+        req.actor,
+      );
       const byState: Record<string, number> = {};
       for (const r of rows) byState[r.state] = (byState[r.state] ?? 0) + 1;
       res.render('commands/list', {

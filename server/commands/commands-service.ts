@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/audit-repo.js';
-import type { Actor } from '../core/identity.js';
+import { assertStoreInScope, inStoreScope, scopeIds, type Actor } from '../core/identity.js';
 import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { withTx, type Pool } from '../db/pool.js';
@@ -42,6 +42,7 @@ export class LabelCommandsService {
     const out = await withTx(this.pool, async (c) => {
       const t = await repo.findTarget(c, labelId);
       if (!t) throw new NotFoundError(`No label ${labelId.slice(0, 64)}.`);
+      assertStoreInScope(actor, { id: t.store_id, code: t.store_code, name: t.store_name });
       if (spec.kind === 'page' && spec.page! > t.pages)
         throw new ValidationError('Please correct the highlighted fields.', {
           page: `label model ${t.model_code} has ${t.pages} page(s)`,
@@ -85,7 +86,15 @@ export class LabelCommandsService {
         throw new ValidationError('Please correct the highlighted fields.', {
           store: `unknown store "${input.store.slice(0, 32)}"`,
         });
-      const targets = await repo.targetsOfProduct(c, p.id, store?.id ?? null, MAX_BULK_LABELS + 1);
+      if (store) assertStoreInScope(actor, store);
+      // without a store: the labels of the actor's stores
+      const targets = await repo.targetsOfProduct(
+        c,
+        p.id,
+        store?.id ?? null,
+        MAX_BULK_LABELS + 1,
+        scopeIds(actor),
+      );
       if (!targets.length)
         throw new ValidationError('Please correct the highlighted fields.', {
           [input.store ? 'store' : 'command']: store
@@ -184,25 +193,27 @@ export class LabelCommandsService {
     }
   }
 
-  /** The latest commands of a label, a batch or a product. */
-  history(f: { labelId?: string; batchUid?: string; productId?: number }, limit = 50) {
-    return repo.listCommands(this.pool, { ...f, limit });
+  /** The latest commands of a label, a batch or a product, of the actor's stores. */
+  history(f: { labelId?: string; batchUid?: string; productId?: number }, limit = 50, actor?: Actor) {
+    return repo.listCommands(this.pool, { ...f, limit, scope: scopeIds(actor) });
   }
 
-  async get(id: string) {
+  /** One command; one of a store outside the actor's scope is not found. */
+  async get(id: string, actor?: Actor) {
     const c = /^[0-9]{1,20}$/.test(id)
       ? await repo.commandById(this.pool, id)
       : /^[0-9a-f-]{36}$/.test(id)
         ? await repo.commandByUid(this.pool, id)
         : null;
-    if (!c) throw new NotFoundError(`No label command ${id.slice(0, 64)}.`);
+    if (!c || !inStoreScope(actor, c.store_id))
+      throw new NotFoundError(`No label command ${id.slice(0, 64)}.`);
     return c;
   }
 
   /** What the label page shows: the label's AP and what it can do, and the latest commands. */
-  async panel(labelId: string) {
+  async panel(labelId: string, actor?: Actor) {
     const t = await repo.findTarget(this.pool, labelId);
-    if (!t) return null;
+    if (!t || !inStoreScope(actor, t.store_id)) return null;
     const caps = capsOf(t.ap_caps);
     const can = (k: CommandKind) => caps.includes(CAPABILITY_OF[k]);
     return {

@@ -241,6 +241,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     // What a label would show with another price state (the CSV import's preview, beside the current image).
     app.get('/render/labels/:labelId/with-price.png', readers, async (req, res) => {
       const price = priceQuery(req.query);
+      await pages.assertLabel(req.actor, str(req.params.labelId), false);
       const r = await render.labelImage(str(req.params.labelId), { price });
       sendPng(res, r.png, r.imageHash);
     });
