@@ -423,6 +423,7 @@ describe('operations cockpit', () => {
     const doc = (await (await fetch(`${f.platform.baseUrl}/api/v1/openapi.json`)).json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(doc.components.schemas.TaskBlocked.properties.reason.enum).toEqual([
       'no_ap',
+      'quiet_hours',
       'ap_offline',
       'label_unreported',
       'label_unreachable',

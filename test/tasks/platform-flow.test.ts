@@ -201,8 +201,10 @@ describe('price change through the platform and its own broker', () => {
       },
     );
     expect(listed.text).toContain(`data-ap="${a0.opts.clientId}"`);
-    const storeCode = String((await q('SELECT code FROM stores WHERE id = ?', [s.storeId]))[0].code);
-    expect(listed.text).toContain(`<td>${storeCode}</td>`);
+    const [store] = await q('SELECT code, name FROM stores WHERE id = ?', [s.storeId]);
+    const storeCode = String(store.code);
+    // the page names the store (its code when it has no name)
+    expect(listed.text).toContain(`<td>${String(store.name || store.code)}</td>`);
 
     // a clean DISCONNECT shows as offline with its reason; the online filter and the API agree
     await a1.stop();
