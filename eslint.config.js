@@ -36,6 +36,8 @@ const MAY_IMPORT = {
     'server/devices',
     'server/webhooks',
     'server/commands',
+    'server/audit',
+    'server/alerts',
   ],
   // events recorded by tasks and devices in their transactions (events.ts), delivered from here
   'server/webhooks': [...DOMAIN, 'broker'],

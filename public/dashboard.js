@@ -245,11 +245,22 @@
     document.getElementById('dash').dataset.ready = '1';
   }
 
+  // Pushed by the server (one snapshot for every viewer); polled only where EventSource is missing.
   const poll = () =>
     fetch('/dashboard.json', { headers: { accept: 'application/json' } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
       .then(render)
       .catch(() => {})
       .finally(() => setTimeout(poll, 5000));
-  poll();
+  if (typeof window.EventSource === 'undefined') poll();
+  else {
+    const es = new EventSource('/dashboard/events');
+    es.addEventListener('snapshot', (ev) => {
+      try {
+        render(JSON.parse(ev.data));
+      } catch {
+        // a snapshot the page cannot draw: keep the last one
+      }
+    });
+  }
 })();

@@ -7,6 +7,7 @@ import { createBrokerModule } from '../broker/index.js';
 import { createApiModule } from './api/module.js';
 import { createAisleModule } from './aisle/module.js';
 import { createAuditModule } from './audit/module.js';
+import { requireScope } from './auth/api-auth.js';
 import { createAuthModule } from './auth/module.js';
 import { createCatalogModule } from './catalog/module.js';
 import { createCommandsModule } from './commands/module.js';
@@ -66,7 +67,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const auth = await createAuthModule(ctx);
   const broker = await createBrokerModule(ctx, roles);
   const registry = await createRegistryModule(ctx, roles, { broker: broker.ports.broker });
-  const audit = createAuditModule(ctx, roles);
+  const audit = createAuditModule(ctx, roles, { apiGuard: requireScope('audit:read') });
   const devices = createDevicesModule(ctx, roles);
   const render = createRenderModule(ctx, roles, { tasks: () => tasks.ports.taskCreator });
   const commands = createCommandsModule(ctx, roles, { downlink: broker.ports.downlink });

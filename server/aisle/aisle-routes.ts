@@ -14,8 +14,6 @@ export function aisleRoutes(aisle: AisleService) {
   return (app: Router) => {
     const page = async (req: Request, res: Response, code: string, extra: Record<string, unknown> = {}) => {
       const found = code ? await aisle.lookup(code, req.actor) : null;
-      // a code that names no label (of the reader's stores) is a 404, with the page to try again
-      if (code && !found) res.status(404);
       res.render('aisle/index', {
         title: req.t('aisle.title'),
         code,

@@ -21,7 +21,7 @@ export class AisleService {
   /** The label, what it shows and its latest commands; null when no label has that barcode. */
   async lookup(code: string, actor?: Actor) {
     const label = await repo.findLabel(this.pool, cleanCode(code));
-    // a label of a store outside the reader's scope is not found
+    // a label of a store outside the reader's scope is not found either
     if (!label || !inStoreScope(actor, label.store_id)) return null;
     const panel = await this.commands.panel(label.label_id, actor);
     return { label, can: panel!.can, history: panel!.history.slice(0, 5) };

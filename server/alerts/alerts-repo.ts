@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import { alertScopeSql } from '../db/store-scope.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 import { CONTENT_HASH_SQL, EXPECTED_IMAGE_SQL } from '../tasks/content-hash-repo.js';
 import type { AlertKind } from './alert-kinds.js';
 
@@ -204,4 +205,20 @@ export async function lastHourOutcome(db: Queryable): Promise<{ confirmed: numbe
      WHERE finished_at >= NOW(3) - INTERVAL 1 HOUR AND items_total IS NOT NULL`,
   );
   return { confirmed: Number(r.c), timedOut: Number(r.t) };
+}
+
+/** A keyset page of alerts, newest first (GET /api/v1/alerts), within a store scope (null = all). */
+export async function pageAlerts(
+  db: Queryable,
+  p: PageRequest<{ state?: string; kind?: string }>,
+  scope: readonly number[] | null,
+): Promise<AlertRow[]> {
+  const sc = alertScopeSql(scope);
+  const w = new Where()
+    .eq('state', p.filters.state)
+    .eq('kind', p.filters.kind)
+    .add(sc.sql.replace(/^ AND /, '') || null, ...sc.params);
+  const tail = w.page('id', p, 'DESC');
+  const rows = await queryRows<AlertRow>(db, `SELECT ${COLS} FROM alerts al ${w.sql} ${tail}`, w.params);
+  return rows.map(fix);
 }

@@ -9,6 +9,7 @@ import { ALERT_KINDS, ALERT_KIND_INFO, type AlertKind } from './alert-kinds.js';
 import { refsOf } from './alert-evaluator.js';
 import * as repo from './alerts-repo.js';
 import { recordAlertEvent } from '../webhooks/events.js';
+import { pageOf, type PageRequest } from '../core/list-page.js';
 
 export class AlertsService {
   constructor(private readonly pool: Pool) {}
@@ -22,6 +23,11 @@ export class AlertsService {
       repo.countAlerts(this.pool, filter),
     ]);
     return Object.assign(rows, { total, pageSize, pages: Math.max(1, Math.ceil(total / pageSize)) });
+  }
+
+  /** The API's page: newest first, by id, the alerts the actor may see. */
+  async page(p: PageRequest<{ state?: string; kind?: string }>, actor?: Actor) {
+    return pageOf(await repo.pageAlerts(this.pool, p, scopeIds(actor)), p.limit, (a) => [a.id]);
   }
 
   rules() {

@@ -6,6 +6,7 @@ import type { DomainModule } from '../core/module.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { alertsRoutes } from './alerts-routes.js';
+import { alertsApiRoutes } from './alerts-api-routes.js';
 import { AlertsService } from './alerts-service.js';
 
 export interface AlertsPorts {
@@ -23,7 +24,7 @@ export function createAlertsModule(
   return {
     name: 'alerts',
     services: roles.has('worker') ? [evaluator] : [],
-    routes: [alertsRoutes(alerts)],
+    routes: [alertsRoutes(alerts), alertsApiRoutes(alerts)],
     ports: { alerts, evaluator },
   };
 }

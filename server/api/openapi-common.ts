@@ -1,6 +1,5 @@
 // The building blocks every part of the OpenAPI document uses: references to named schemas,
 // JSON bodies and answers, the shared error answers and the Idempotency-Key parameter.
-import { z } from 'zod';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
 
 export const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -40,13 +39,4 @@ export const idempotencyErrors = {
 };
 
 /** The query parameters of a route, from the zod object its handler checks the query with. */
-export function queryParams(schema: z.ZodObject) {
-  return Object.entries(schema.shape).map(([name, field]) => {
-    const { description, ...json } = z.toJSONSchema(field as z.ZodType, {
-      io: 'input',
-      unrepresentable: 'any',
-    });
-    delete json.$schema;
-    return { name, in: 'query', required: false, schema: json, ...(description ? { description } : {}) };
-  });
-}
+export { queryParams } from '../core/list-page.js';

@@ -21,6 +21,7 @@ import {
   json,
   noContent,
   pathParam,
+  queryParams,
 } from './openapi-common.js';
 
 export const registrySchemas = {
@@ -62,7 +63,8 @@ const list = (operationId: string, summary: string, schema: string) => ({
     operationId,
     tags,
     summary: `${summary} (scope admin)`,
-    responses: { 200: json(schema, 'The list'), ...errors },
+    parameters: queryParams(out.RegistryListQuery),
+    responses: { 200: json(schema, 'A page of the list, in key order'), ...errors },
   },
 });
 const create = (

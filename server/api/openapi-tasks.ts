@@ -98,10 +98,14 @@ export const TaskItem = z.object({
 
 export const TaskItemPage = z.object({
   taskId: z.string(),
-  page: z.number().int(),
-  pageSize: z.number().int(),
   state: z.enum(ITEM_STATES).nullable(),
-  items: z.array(TaskItem),
+  items: z.array(TaskItem).meta({ description: 'In item id order' }),
+  nextCursor: z.string().nullable(),
+});
+
+export const TaskPage = z.object({
+  tasks: z.array(Task.omit({ byAp: true })).meta({ description: 'Newest first' }),
+  nextCursor: z.string().nullable(),
 });
 
 export const TaskCancelResult = z.object({

@@ -14,6 +14,7 @@ import {
   PriceHistory,
   PriceHistoryEntry,
   PriceHistoryQuery,
+  StoreListQuery,
 } from '../catalog/api-schemas.js';
 import {
   MAX_BULK_ITEMS,
@@ -21,6 +22,12 @@ import {
   LabelCreateItem,
   LabelCreateRequest,
   LabelCreateResult,
+  LabelMoveItem,
+  LabelMoveRequest,
+  LabelMoveResult,
+  LabelUnbindItem,
+  LabelUnbindRequest,
+  LabelUnbindResult,
   ProductUpsertItem,
   ProductUpsertRequest,
   ProductUpsertResult,
@@ -31,18 +38,30 @@ import {
 import {
   Blocked,
   Forecast,
-  ITEM_STATE_VALUES,
   Task,
   TaskCancelResult,
   TaskItem,
   TaskItemPage,
+  TaskPage,
   TaskRetryResult,
 } from './openapi-tasks.js';
+import { TaskItemListQuery, TaskListQuery } from '../tasks/task-api-schemas.js';
 import { body, errors, idempotencyErrors, idempotencyKey, json, queryParams, ref } from './openapi-common.js';
 import { registryPaths, registrySchemas } from './openapi-registry.js';
-import { Ap, ApPage, Mismatch, MismatchPage } from '../devices/devices-api-schemas.js';
+import {
+  Ap,
+  ApListQuery,
+  ApPage,
+  LabelHealth,
+  LabelHealthPage,
+  LabelListQuery,
+  Mismatch,
+  MismatchListQuery,
+  MismatchPage,
+} from '../devices/devices-api-schemas.js';
 import { WEBHOOK_SCHEMAS, webhookPaths } from '../webhooks/webhook-openapi.js';
 import { COMMAND_SCHEMAS, commandPaths } from '../commands/commands-openapi.js';
+import { auditPaths, auditSchemas } from './openapi-audit.js';
 
 function components() {
   const reg = z.registry<{ id: string }>();
@@ -62,24 +81,34 @@ function components() {
     LabelCreateItem,
     LabelCreateRequest,
     LabelCreateResult,
+    LabelUnbindItem,
+    LabelUnbindRequest,
+    LabelUnbindResult,
+    LabelMoveItem,
+    LabelMoveRequest,
+    LabelMoveResult,
     Error: ApiError,
     Task,
     TaskBlocked: Blocked,
     TaskForecast: Forecast,
     TaskItem,
     TaskItemPage,
+    TaskPage,
     TaskCancelResult,
     TaskRetryResult,
     Ap,
     ApPage,
     Mismatch,
     MismatchPage,
+    LabelHealth,
+    LabelHealthPage,
     ...registrySchemas,
     ...WEBHOOK_SCHEMAS,
     ...COMMAND_SCHEMAS,
     PriceHistory,
     PriceHistoryEntry,
     QuietHoursRequest,
+    ...auditSchemas,
   };
   for (const [id, schema] of Object.entries(named)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, {
@@ -93,6 +122,22 @@ function components() {
   }
   return schemas;
 }
+
+const createLabelsPath = {
+  post: {
+    operationId: 'createLabels',
+    tags: ['catalog'],
+    summary: 'Create labels in their stores and bind each to its SKU, in bulk (scope prices:write)',
+    description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label that exists in the same store is (re)bound; one in another store is an error. Labels bound to a priced product get their content in one task. Audit: one \`label.created\` record per store and Group ID, one \`label.bound\` per label.`,
+    parameters: [idempotencyKey],
+    requestBody: body('LabelCreateRequest'),
+    responses: {
+      200: json('LabelCreateResult', 'Written'),
+      ...errors,
+      ...idempotencyErrors,
+    },
+  },
+};
 
 const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } };
 
@@ -113,6 +158,10 @@ export function openApiDocument(serverUrl = '/') {
       {
         name: 'registry',
         description: 'The MQTT registry: parent topics, Group IDs, credentials, tokens, sessions',
+      },
+      {
+        name: 'audit',
+        description: 'The hash-chained audit trail and the evidence for one SKU in one store',
       },
       { name: 'meta', description: 'This document' },
     ],
@@ -156,7 +205,7 @@ export function openApiDocument(serverUrl = '/') {
           tags: ['catalog'],
           summary: 'Products with their price in each store (scope tasks:read or prices:write)',
           parameters: queryParams(ProductListQuery),
-          responses: { 200: json('ProductList', 'A page of products (100 per page)'), ...errors },
+          responses: { 200: json('ProductList', 'A page of products, by SKU'), ...errors },
         },
       },
       '/api/v1/products/{sku}/price-history': {
@@ -225,7 +274,8 @@ export function openApiDocument(serverUrl = '/') {
           operationId: 'listStores',
           tags: ['catalog'],
           summary: 'Store codes to use in price changes (scope tasks:read or prices:write)',
-          responses: { 200: json('StoreList', 'Every store'), ...errors },
+          parameters: queryParams(StoreListQuery),
+          responses: { 200: json('StoreList', 'A page of stores, by code'), ...errors },
         },
       },
       '/api/v1/stores/{code}/groups': {
@@ -253,19 +303,37 @@ export function openApiDocument(serverUrl = '/') {
           },
         },
       },
-      '/api/v1/labels': {
+      '/api/v1/labels/unbind': {
         post: {
-          operationId: 'createLabels',
+          operationId: 'unbindLabels',
           tags: ['catalog'],
-          summary: 'Create labels in their stores and bind each to its SKU, in bulk (scope prices:write)',
-          description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label that exists in the same store is (re)bound; one in another store is an error. Labels bound to a priced product get their content in one task. Audit: one \`label.created\` record per store and Group ID, one \`label.bound\` per label.`,
+          summary: 'Unbind labels from their products, in bulk (scope prices:write)',
+          description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\` (an unknown label too). One \`label.unbound\` audit record per label that was bound, naming its SKU and store.`,
           parameters: [idempotencyKey],
-          requestBody: body('LabelCreateRequest'),
-          responses: {
-            200: json('LabelCreateResult', 'Written'),
-            ...errors,
-            ...idempotencyErrors,
-          },
+          requestBody: body('LabelUnbindRequest'),
+          responses: { 200: json('LabelUnbindResult', 'Written'), ...errors, ...idempotencyErrors },
+        },
+      },
+      '/api/v1/labels/move': {
+        post: {
+          operationId: 'moveLabels',
+          tags: ['catalog'],
+          summary:
+            'Move labels to another store or Group ID and/or bind them to another product, in bulk (scope prices:write)',
+          description: `Up to ${MAX_BULK_ITEMS} items, all or nothing; errors name \`items[i].field\`. A label ending bound to a product priced in its store gets its content in one task. Audit: \`label.moved\` (store or Group ID changed), else \`label.bound\` / \`label.unbound\`, one per label, with before and after.`,
+          parameters: [idempotencyKey],
+          requestBody: body('LabelMoveRequest'),
+          responses: { 200: json('LabelMoveResult', 'Written'), ...errors, ...idempotencyErrors },
+        },
+      },
+      '/api/v1/tasks': {
+        get: {
+          operationId: 'listTasks',
+          tags: ['tasks'],
+          summary:
+            'Tasks, newest first, with item counts and, for running ones, their diagnosis (scope tasks:read)',
+          parameters: queryParams(TaskListQuery),
+          responses: { 200: json('TaskPage', 'A page of tasks'), ...errors },
         },
       },
       '/api/v1/tasks/{id}': {
@@ -283,12 +351,7 @@ export function openApiDocument(serverUrl = '/') {
           operationId: 'listTaskItems',
           tags: ['tasks'],
           summary: 'Per-label results of a task (scope tasks:read)',
-          parameters: [
-            taskId,
-            { name: 'state', in: 'query', schema: { type: 'string', enum: [...ITEM_STATE_VALUES] } },
-            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
-            { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-          ],
+          parameters: [taskId, ...queryParams(TaskItemListQuery)],
           responses: {
             200: json('TaskItemPage', 'One page of items'),
             404: json('Error', 'No such task'),
@@ -335,42 +398,34 @@ export function openApiDocument(serverUrl = '/') {
           operationId: 'listAps',
           tags: ['devices'],
           summary: 'Smart APs with their store, connection and last status (scope tasks:read)',
-          parameters: [
-            { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
-            {
-              name: 'group',
-              in: 'query',
-              schema: { type: 'string', maxLength: 64 },
-              description: 'Group ID',
-            },
-            { name: 'online', in: 'query', schema: { type: 'string', enum: ['yes', 'no'] } },
-            {
-              name: 'q',
-              in: 'query',
-              schema: { type: 'string', maxLength: 64 },
-              description: 'Part of the Client ID',
-            },
-            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
-          ],
+          parameters: queryParams(ApListQuery),
           responses: {
-            200: json('ApPage', 'A page of APs (100 per page)'),
+            200: json('ApPage', 'A page of APs'),
             ...errors,
           },
         },
       },
       ...webhookPaths(errors, idempotencyKey),
       ...commandPaths({ json, body, errors, idempotencyKey }),
+      '/api/v1/labels': {
+        ...createLabelsPath,
+        get: {
+          operationId: 'listLabels',
+          tags: ['devices'],
+          summary:
+            'Labels with their store, product and health: battery, signal, last seen, serving AP, displayed against expected content (scope tasks:read)',
+          parameters: queryParams(LabelListQuery),
+          responses: { 200: json('LabelHealthPage', 'A page of labels'), ...errors },
+        },
+      },
       '/api/v1/labels/mismatches': {
         get: {
           operationId: 'listMismatches',
           tags: ['devices'],
           summary: 'Labels whose displayed content differs from the price in force (scope tasks:read)',
-          parameters: [
-            { name: 'store', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Store id' },
-            { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1 } },
-          ],
+          parameters: queryParams(MismatchListQuery),
           responses: {
-            200: json('MismatchPage', 'A page of labels (100 per page)'),
+            200: json('MismatchPage', 'A page of labels'),
             ...errors,
           },
         },
@@ -407,6 +462,7 @@ export function openApiDocument(serverUrl = '/') {
         },
       },
       ...registryPaths,
+      ...auditPaths,
       '/api/v1/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',

@@ -155,6 +155,11 @@ export class AuditQueryService {
     return r;
   }
 
+  /** A store's name by its code (null when there is no such store). */
+  async storeName(code: string): Promise<string | null> {
+    return (await lookupNames(this.pool, [], [code])).stores.get(code)?.name ?? null;
+  }
+
   /** The product and store names a batch of records mentions, in one query. */
   names(records: AuditRecord[]): Promise<Names> {
     const { skus, stores } = namesWanted(records);

@@ -3,16 +3,24 @@
 // to ship: the local store is the trail, and the auditor page says so. Every other domain
 // writes its records itself, with appendAudit inside its own transaction.
 import os from 'node:os';
+import type { RequestHandler } from 'express';
 import type { Role } from '../config.js';
 import type { AppContext } from '../core/context.js';
 import type { Service } from '../core/lifecycle.js';
 import type { DomainModule } from '../core/module.js';
+import { AuditApiService } from './audit-api-service.js';
+import { auditApiRoutes } from './audit-api-routes.js';
 import { AuditQueryService } from './audit-query-service.js';
 import { auditRoutes } from './audit-routes.js';
 import { AuditShipper } from './audit-shipper.js';
 import { SlsAuditClient } from './sls-client.js';
 
-export function createAuditModule(ctx: AppContext, roles: ReadonlySet<Role>): DomainModule {
+/** `apiGuard`: who may call /api/v1/audit (the audit:read scope, checked by the auth domain). */
+export function createAuditModule(
+  ctx: AppContext,
+  roles: ReadonlySet<Role>,
+  deps: { apiGuard?: RequestHandler } = {},
+): DomainModule {
   const { config, pool, log } = ctx;
   const sls = config.sls
     ? new SlsAuditClient(config.sls, {
@@ -36,5 +44,7 @@ export function createAuditModule(ctx: AppContext, roles: ReadonlySet<Role>): Do
       );
     }
   }
-  return { name: 'audit', services, routes: [auditRoutes(queries)], ports: {} };
+  const routes = [auditRoutes(queries)];
+  if (deps.apiGuard) routes.push(auditApiRoutes(new AuditApiService(queries), deps.apiGuard));
+  return { name: 'audit', services, routes, ports: {} };
 }

@@ -25,9 +25,9 @@ export function apiKeyAuth(keys: ApiKeysService) {
 }
 
 const ROLE_SCOPES: Record<UserRole, ApiScope[]> = {
-  admin: ['admin', 'prices:write', 'tasks:read'],
+  admin: ['admin', 'prices:write', 'tasks:read', 'audit:read'],
   operator: ['prices:write', 'tasks:read'],
-  auditor: ['tasks:read'],
+  auditor: ['tasks:read', 'audit:read'],
 };
 
 /** An API route's permission: a key with the scope (or 'admin'), or a signed-in user whose role grants it. */

@@ -146,3 +146,50 @@ export const LabelCreateResult = z
 
 /** The envelope, checked before its entries so that every bad entry can be named on its own. */
 export const ItemsEnvelope = z.object({ items: itemsOf(z.unknown()) }, { error: 'send {"items": [...]}' });
+
+export const LabelUnbindItem = strict(
+  { labelId: labelIdSchema.meta({ examples: ['ESL-0A1B2C3D'] }) },
+  'each item',
+).meta({ id: 'LabelUnbindItem' });
+
+export const LabelUnbindRequest = z.object({ items: itemsOf(LabelUnbindItem) }).meta({
+  id: 'LabelUnbindRequest',
+  description: 'Unbinds each label from its product. All or nothing.',
+});
+
+export const LabelUnbindResult = z
+  .object({
+    unbound: z.number().int(),
+    unchanged: z.number().int().meta({ description: 'Labels that were bound to nothing already' }),
+  })
+  .meta({ id: 'LabelUnbindResult' });
+
+export const LabelMoveItem = strict(
+  {
+    labelId: labelIdSchema.meta({ examples: ['ESL-0A1B2C3D'] }),
+    store: storeCode.optional().meta({ description: 'Store code to move the label to; omitted: it stays' }),
+    groupId: groupIdSchema.optional().meta({
+      description: "The target store's Group ID serving the label; needed only when that store has several",
+    }),
+    sku: skuSchema
+      .nullable()
+      .optional()
+      .meta({ description: 'Product to bind it to; null unbinds it; omitted keeps its product' }),
+  },
+  'each item',
+).meta({ id: 'LabelMoveItem', description: 'Give at least one of store, groupId, sku' });
+
+export const LabelMoveRequest = z.object({ items: itemsOf(LabelMoveItem) }).meta({
+  id: 'LabelMoveRequest',
+  description:
+    'Moves each label to another store (and Group ID) and/or binds it to another product. All or nothing; errors name items[i].field.',
+});
+
+export const LabelMoveResult = z
+  .object({
+    moved: z.number().int().meta({ description: 'Labels now in another store or Group ID' }),
+    rebound: z.number().int().meta({ description: 'Labels now bound to another product (or unbound)' }),
+    unchanged: z.number().int(),
+    taskIds: z.array(z.string()).meta({ description: 'The task sending the labels their new content' }),
+  })
+  .meta({ id: 'LabelMoveResult' });

@@ -24,7 +24,7 @@ import { findStoreByCode, findStoresByCodes } from './stores-repo.js';
 import { quietHoursOf, type StoresService } from './stores-service.js';
 import type { PriceTaskCreator } from './task-port.js';
 
-type Fields = Record<string, string>;
+export type Fields = Record<string, string>;
 const fieldKey = (prefix: string, path: PropertyKey[]) =>
   `${prefix}${path.length ? `${prefix ? '.' : ''}${path.map(String).join('.')}` : ''}` || 'body';
 
@@ -37,7 +37,10 @@ function parse<T extends z.ZodType>(schema: T, body: unknown, what: string): z.o
 }
 
 /** Checks the envelope, then every entry on its own, so one answer names every bad entry. */
-function parseItems<T extends z.ZodType>(schema: T, body: unknown): { items: z.output<T>[]; fields: Fields } {
+export function parseItems<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+): { items: z.output<T>[]; fields: Fields } {
   const env = parse(ItemsEnvelope, body, 'request');
   const fields: Fields = {};
   const items: z.output<T>[] = [];
@@ -49,12 +52,12 @@ function parseItems<T extends z.ZodType>(schema: T, body: unknown): { items: z.o
   return { items, fields };
 }
 
-function fail(fields: Fields) {
+export function fail(fields: Fields) {
   const bad = new Set(Object.keys(fields).map((k) => k.split('.')[0]));
   return new ValidationError(`${bad.size} item(s) are invalid; nothing was written.`, fields);
 }
 
-function dupes<T>(items: T[], key: (t: T) => string, field: string, fields: Fields) {
+export function dupes<T>(items: T[], key: (t: T) => string, field: string, fields: Fields) {
   const first = new Map<string, number>();
   items.forEach((it, i) => {
     if (!it) return;

@@ -3,7 +3,9 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
-import { PriceHistoryQuery, ProductListQuery } from './api-schemas.js';
+import { parseList } from '../core/list-page.js';
+import { PriceHistoryQuery, ProductListQuery, StoreListQuery } from './api-schemas.js';
+import type { CatalogLabelsApiService } from './api-labels-service.js';
 import type { PriceHistoryService } from './price-history-service.js';
 import { historyJson } from './price-history-serializers.js';
 import type { CatalogApiService } from './api-service.js';
@@ -20,6 +22,7 @@ export function catalogApiRoutes(
   api: CatalogApiService,
   bulk: CatalogBulkService,
   history: PriceHistoryService,
+  labels: CatalogLabelsApiService,
 ) {
   return (app: Router) => {
     app.post('/api/v1/stores', requireScope('admin'), async (req, res) => {
@@ -47,17 +50,11 @@ export function catalogApiRoutes(
     });
 
     app.get('/api/v1/stores', canReadCatalog, async (req, res) => {
-      res.json(await api.stores(req.actor));
+      res.json(await api.stores(parseList(StoreListQuery, req.query), req.actor));
     });
 
     app.get('/api/v1/products', canReadCatalog, async (req, res) => {
-      const r = ProductListQuery.safeParse(req.query);
-      if (!r.success)
-        throw new ValidationError(
-          'Invalid paging or filter.',
-          Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
-        );
-      res.json(await api.products(r.data, req.actor));
+      res.json(await api.products(parseList(ProductListQuery, req.query), req.actor));
     });
 
     app.get('/api/v1/products/:sku/price-history', canReadCatalog, async (req, res) => {
@@ -68,6 +65,14 @@ export function catalogApiRoutes(
           Object.fromEntries(r.error.issues.map((i) => [String(i.path[0] ?? 'query'), i.message])),
         );
       res.json(historyJson(await history.ofSku(String(req.params.sku), r.data, req.actor)));
+    });
+
+    app.post('/api/v1/labels/unbind', requireScope('prices:write'), async (req, res) => {
+      res.json(await labels.unbind(req.actor, req.body));
+    });
+
+    app.post('/api/v1/labels/move', requireScope('prices:write'), async (req, res) => {
+      res.json(await labels.move(req.actor, req.body));
     });
   };
 }

@@ -3,6 +3,7 @@
 // Types only here; what a price or a time must look like is checked in price-input.ts.
 import { z } from 'zod';
 import { PRICE_HISTORY_REASONS } from './states.js';
+import { listQuery } from '../core/list-page.js';
 
 const decimal = (what: string) =>
   z
@@ -121,10 +122,11 @@ export const Product = z
 
 export const ProductList = z
   .object({
-    products: z.array(Product),
-    total: z.number().int(),
-    page: z.number().int(),
-    pages: z.number().int(),
+    products: z.array(Product).meta({ description: 'By SKU' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'The next page: pass as `cursor`; null on the last' }),
   })
   .meta({ id: 'ProductList' });
 
@@ -144,21 +146,35 @@ export const StoreList = z
           .meta({ description: "Quiet hours in the store's local time (non-urgent updates wait), or null" }),
       }),
     ),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'The next page: pass as `cursor`; null on the last' }),
   })
   .meta({ id: 'StoreList' });
 
 /** The query of GET /api/v1/products: checked with this in the route, and documented from it. */
-export const ProductListQuery = z.object({
+export const ProductListQuery = listQuery({
   sku: z.string({ error: 'give one SKU' }).optional().meta({ description: 'Exact SKU' }),
   q: z
     .string({ error: 'give one search text' })
+    .max(100, 'at most 100 characters')
     .optional()
     .meta({ description: 'SKU prefix or part of the name' }),
-  page: z.coerce
-    .number({ error: 'must be a whole number from 1' })
-    .int('must be a whole number from 1')
-    .min(1, 'must be a whole number from 1')
-    .default(1),
+});
+
+/** The query of GET /api/v1/stores. */
+export const StoreListQuery = listQuery({
+  code: z
+    .string({ error: 'give one store code' })
+    .max(32, 'at most 32 characters')
+    .optional()
+    .meta({ description: 'Exact store code' }),
+  group: z
+    .string({ error: 'give one Group ID' })
+    .max(64, 'at most 64 characters')
+    .optional()
+    .meta({ description: 'The store of this Group ID' }),
 });
 
 /** The query of GET /api/v1/products/{sku}/price-history. */

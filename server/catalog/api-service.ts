@@ -9,9 +9,10 @@ import { resolveEntries, type RawEntry } from './price-input.js';
 import { quietHoursOf } from './stores-service.js';
 import { PriceConfirmationError } from './price-sanity.js';
 import type { PriceChangeService } from './price-change-service.js';
-import { findProductBySku, searchProducts, type ProductRow } from './products-repo.js';
+import { pageProducts } from './products-repo.js';
+import { pageOf, type PageRequest } from '../core/list-page.js';
 import { pricesForProducts } from './prices-repo.js';
-import { listStores } from './stores-repo.js';
+import { pageStores } from './stores-repo.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -81,10 +82,10 @@ export class CatalogApiService {
     };
   }
 
-  async stores(actor?: Actor) {
-    const rows = await listStores(this.pool, scopeIds(actor));
+  async stores(p: PageRequest<{ code?: string; group?: string }>, actor?: Actor) {
+    const page = pageOf(await pageStores(this.pool, p, scopeIds(actor)), p.limit, (s) => [s.code]);
     return {
-      stores: rows.map((s) => ({
+      stores: page.items.map((s) => ({
         code: s.code,
         name: s.name,
         timeZone: s.timezone,
@@ -93,33 +94,15 @@ export class CatalogApiService {
         groups: s.groups ? s.groups.split(' ') : [],
         quietHours: quietHoursOf(s),
       })),
+      nextCursor: page.nextCursor,
     };
   }
 
-  async products(query: { sku?: string; q?: string; page?: number }, actor?: Actor) {
+  /** Products the actor may see: priced in a store of its scope, or priced nowhere yet. */
+  async products(p: PageRequest<{ sku?: string; q?: string }>, actor?: Actor) {
     const scope = scopeIds(actor);
-    let rows: ProductRow[];
-    let total: number;
-    let page = 1;
-    const pageSize = 100;
-    if (query.sku) {
-      const p = await findProductBySku(this.pool, query.sku);
-      // A product priced only in stores outside the scope is not the caller's to see.
-      const visible =
-        p &&
-        (!scope || (await searchProducts(this.pool, p.sku, 1, 0, { scope })).rows.some((r) => r.id === p.id));
-      rows = p && visible ? [p] : [];
-      total = rows.length;
-    } else {
-      page = Math.max(1, Math.min(query.page || 1, 100_000));
-      ({ rows, total } = await searchProducts(
-        this.pool,
-        (query.q ?? '').slice(0, 100),
-        pageSize,
-        (page - 1) * pageSize,
-        { scope },
-      ));
-    }
+    const page = pageOf(await pageProducts(this.pool, p, scope), p.limit, (r) => [r.sku]);
+    const rows = page.items;
     const prices = await pricesForProducts(
       this.pool,
       rows.map((r) => r.id),
@@ -143,9 +126,7 @@ export class CatalogApiService {
             updatedAt: x.updated_at.toISOString(),
           })),
       })),
-      total,
-      page,
-      pages: Math.max(1, Math.ceil(total / pageSize)),
+      nextCursor: page.nextCursor,
     };
   }
 }

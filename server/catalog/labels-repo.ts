@@ -153,3 +153,57 @@ export async function pricedPairs(
   );
   return rows.map((r) => ({ storeId: r.store_id, productId: r.product_id }));
 }
+
+/** Unbinds labels (the caller holds their locks). */
+export async function unbindLabels(db: Queryable, ids: string[]) {
+  for (let i = 0; i < ids.length; i += 1000)
+    await execute(db, 'UPDATE labels SET product_id = NULL, bound_at = NULL WHERE label_id IN (?)', [
+      ids.slice(i, i + 1000),
+    ]);
+}
+
+/**
+ * Moves labels to a store and Group ID and sets their product, one statement per target.
+ * What they display stays as last reported: the task the move creates replaces it.
+ */
+export async function moveLabels(
+  db: Queryable,
+  moves: { labelId: string; storeId: number; groupId: string; productId: number | null; rebind: boolean }[],
+) {
+  const groups = new Map<string, typeof moves>();
+  for (const m of moves) {
+    const k = `${m.storeId}|${m.groupId}|${m.productId}|${m.rebind}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(m);
+  }
+  for (const list of groups.values()) {
+    const { storeId, groupId, productId, rebind } = list[0];
+    await execute(
+      db,
+      `UPDATE labels SET store_id = ?, group_id = ?, product_id = ?${rebind ? ', bound_at = IF(? IS NULL, NULL, CURRENT_TIMESTAMP(3))' : ''}
+       WHERE label_id IN (?)`,
+      [storeId, groupId, productId, ...(rebind ? [productId] : []), list.map((m) => m.labelId)],
+    );
+  }
+}
+
+/** Store codes by id (audit records name stores by code). */
+export async function storeCodes(db: Queryable, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await queryRows<{ id: number; code: string }>(
+    db,
+    'SELECT id, code FROM stores WHERE id IN (?)',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.code]));
+}
+
+/** SKUs by product id. */
+export async function skusOf(db: Queryable, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await queryRows<{ id: number; sku: string }>(
+    db,
+    'SELECT id, sku FROM products WHERE id IN (?)',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.sku]));
+}

@@ -7,6 +7,7 @@ import type { DomainModule } from '../core/module.js';
 import { catalogApiRoutes } from './api-routes.js';
 import { CatalogApiService } from './api-service.js';
 import { CatalogBulkService } from './api-bulk-service.js';
+import { CatalogLabelsApiService } from './api-labels-service.js';
 import { importRoutes } from './import-routes.js';
 import { ImportService } from './import-service.js';
 import { labelsRoutes } from './labels-routes.js';
@@ -59,6 +60,7 @@ export function createCatalogModule(
         new CatalogApiService(pool, changes),
         new CatalogBulkService(pool, stores, deps.tasks),
         history,
+        new CatalogLabelsApiService(pool, deps.tasks),
       ),
     ],
     ports: { changes, labels },

@@ -1,5 +1,6 @@
 // The SQL of price history: appending the state each price write leaves, reading a pair's
 // states around an instant (Omnibus) and a product's history for its page and the API.
+import { storeScopeSql } from '../db/store-scope.js';
 import type { Queryable } from '../db/pool.js';
 import { execute, queryRows } from '../db/query.js';
 import type { HistoryState } from './price-history.js';
@@ -95,15 +96,17 @@ export async function productHistory(
   productId: number,
   storeId: number | null,
   limit: number,
+  scope: readonly number[] | null = null,
 ) {
+  const sc = storeScopeSql('h.store_id', scope);
   const rows = await queryRows<HistoryRow>(
     db,
     `SELECT h.id, h.store_id, s.code AS store_code, s.name AS store_name, s.timezone, pr.currency, h.valid_from,
             h.price, h.promo_price, h.promo_from, h.promo_to, h.reason, h.source, h.task_id, h.schedule_id, h.actor
        FROM price_history h JOIN stores s ON s.id = h.store_id JOIN products pr ON pr.id = h.product_id
-      WHERE h.product_id = ?${storeId === null ? '' : ' AND h.store_id = ?'}
+      WHERE h.product_id = ?${storeId === null ? '' : ' AND h.store_id = ?'}${sc.sql}
       ORDER BY h.valid_from DESC, h.id DESC LIMIT ?`,
-    storeId === null ? [productId, limit] : [productId, storeId, limit],
+    [productId, ...(storeId === null ? [] : [storeId]), ...sc.params, limit],
   );
   return rows.map((r) => ({
     ...r,

@@ -1,8 +1,8 @@
 // Price history use cases: the Omnibus lowest price of a promotion being written (inside the
 // writer's transaction) and the history a product's page and the API show.
-import { inStoreScope, type Actor } from '../core/identity.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { NotFoundError } from '../core/errors.js';
+import { assertStoreInScope, scopeIds, type Actor } from '../core/identity.js';
 import { lowestBefore, OMNIBUS_DAYS, priceSteps, type HistoryState } from './price-history.js';
 import * as history from './price-history-repo.js';
 import type { Pair } from './prices-repo.js';
@@ -33,8 +33,17 @@ export class PriceHistoryService {
   constructor(private readonly pool: Pool) {}
 
   /** A product's history per store (the newest `limit` states overall). */
-  async ofProduct(productId: number, opts: { storeId?: number | null; limit?: number } = {}) {
-    const rows = await history.productHistory(this.pool, productId, opts.storeId ?? null, opts.limit ?? 500);
+  async ofProduct(
+    productId: number,
+    opts: { storeId?: number | null; limit?: number; scope?: readonly number[] | null } = {},
+  ) {
+    const rows = await history.productHistory(
+      this.pool,
+      productId,
+      opts.storeId ?? null,
+      opts.limit ?? 500,
+      opts.scope ?? null,
+    );
     const byStore = new Map<number, StoreHistory>();
     for (const r of rows) {
       let s = byStore.get(r.store_id);
@@ -60,18 +69,20 @@ export class PriceHistoryService {
     return [...byStore.values()].sort((a, b) => a.store.localeCompare(b.store));
   }
 
-  /** A product's price history, of the actor's stores only (a store outside the scope is not found). */
+  /** The API's answer: the stores of the actor's scope only; a store outside it is refused by name. */
   async ofSku(sku: string, opts: { store?: string; limit?: number } = {}, actor?: Actor) {
     const product = await findProductBySku(this.pool, sku);
     if (!product) throw new NotFoundError(`No product with SKU ${sku.slice(0, 64)}.`);
     let storeId: number | null = null;
     if (opts.store) {
       const [store] = await findStoresByCodes(this.pool, [opts.store]);
-      if (!store || !inStoreScope(actor, store.id))
-        throw new NotFoundError(`No store ${opts.store.slice(0, 32)}.`);
+      if (!store) throw new NotFoundError(`No store ${opts.store.slice(0, 32)}.`);
+      assertStoreInScope(actor, store);
       storeId = store.id;
     }
-    const stores = await this.ofProduct(product.id, { storeId, limit: opts.limit });
-    return { product, stores: stores.filter((s) => inStoreScope(actor, s.storeId)) };
+    return {
+      product,
+      stores: await this.ofProduct(product.id, { storeId, limit: opts.limit, scope: scopeIds(actor) }),
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import { storeScopeSql } from '../db/store-scope.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 
 export interface ProductRow {
   id: number;
@@ -112,4 +113,26 @@ export async function upsertProducts(
       [rows.slice(i, i + 500).map((r) => [r.sku, r.name, r.unit, r.currency])],
     );
   }
+}
+
+/** A keyset page of products by SKU: one SKU, or SKU prefix / part of the name. */
+export async function pageProducts(
+  db: Queryable,
+  p: PageRequest<{ sku?: string; q?: string }>,
+  scope: readonly number[] | null = null,
+) {
+  const w = new Where().eq('pr.sku', p.filters.sku);
+  if (p.filters.q)
+    w.add('(pr.sku LIKE ? OR pr.name LIKE ?)', `${likeEscape(p.filters.q)}%`, `%${likeEscape(p.filters.q)}%`);
+  if (scope) {
+    // As searchProducts: priced in a store of the scope, or priced nowhere yet.
+    const s = storeScopeSql('x.store_id', scope);
+    w.add(
+      `(EXISTS (SELECT 1 FROM prices x WHERE x.product_id = pr.id${s.sql})
+        OR NOT EXISTS (SELECT 1 FROM prices y WHERE y.product_id = pr.id))`,
+      ...s.params,
+    );
+  }
+  const tail = w.page('pr.sku', p);
+  return queryRows<ProductRow>(db, `SELECT pr.* FROM products pr ${w.sql} ${tail}`, w.params);
 }

@@ -1,5 +1,5 @@
+import { scopeIds } from '../core/identity.js';
 import type { Request, Response, Router } from 'express';
-import { inStoreScope } from '../core/identity.js';
 import { ValidationError } from '../core/errors.js';
 import { positiveId, readers, str, writers } from './route-helpers.js';
 import { flash, flashKey } from '../web/flash.js';
@@ -35,9 +35,10 @@ export function productsRoutes(
       });
     };
     const productPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) => {
-      const [page, allHistory] = await Promise.all([products.page(id, res.req.actor), history.ofProduct(id)]);
-      // the price history of the reader's stores only
-      const priceHistory = allHistory.filter((h) => inStoreScope(res.req.actor, h.storeId));
+      const [page, priceHistory] = await Promise.all([
+        products.page(id, res.req.actor),
+        history.ofProduct(id, { scope: scopeIds(res.req.actor) }),
+      ]);
       res.render('catalog/product', {
         title: res.locals.t('product.titleOf', { sku: page.product.sku }),
         ...page,

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
 import { storeScopeSql } from '../db/store-scope.js';
+import { Where, type PageRequest } from '../core/list-page.js';
 
 export interface StoreRow {
   id: number;
@@ -110,4 +111,22 @@ export async function countLabelsInGroup(db: Queryable, groupId: string): Promis
 
 export async function setQuietHours(db: Queryable, id: number, from: number | null, to: number | null) {
   await execute(db, 'UPDATE stores SET quiet_from = ?, quiet_to = ? WHERE id = ?', [from, to, id]);
+}
+
+/** A keyset page of stores by code, with their Group IDs, within a store scope (null = all). */
+export async function pageStores(
+  db: Queryable,
+  p: PageRequest<{ code?: string; group?: string }>,
+  scope: readonly number[] | null = null,
+) {
+  const w = new Where().eq('s.code', p.filters.code).stores('s.id', scope);
+  if (p.filters.group)
+    w.add('s.id IN (SELECT store_id FROM store_groups WHERE group_id = ?)', p.filters.group);
+  const tail = w.page('s.code', p);
+  return queryRows<StoreRow & { groups: string | null }>(
+    db,
+    `SELECT s.*, (SELECT GROUP_CONCAT(g.group_id ORDER BY g.group_id SEPARATOR ' ') FROM store_groups g WHERE g.store_id = s.id) AS \`groups\`
+       FROM stores s ${w.sql} ${tail}`,
+    w.params,
+  );
 }

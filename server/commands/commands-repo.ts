@@ -2,14 +2,15 @@
 // as a command needs them, the commands themselves and their state changes.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
+import { storeScopeSql } from '../db/store-scope.js';
 import type { CommandReason, CommandState } from './states.js';
 
 /** A label with what a command needs to know about it: its model's pages and its serving AP. */
 export interface CommandTarget {
   label_id: string;
   store_id: number;
-  store_name: string;
   store_code: string;
+  store_name: string;
   group_id: string;
   product_id: number | null;
   sku: string | null;
@@ -30,17 +31,19 @@ export function findTarget(db: Queryable, labelId: string): Promise<CommandTarge
   return queryOne<CommandTarget>(db, `${TARGET} WHERE l.label_id = ?`, [labelId]);
 }
 
-/** The labels bound to a product (of one store when given), at most `limit`. */
+/** The labels bound to a product (of one store when given, of a store scope's stores), at most `limit`. */
 export function targetsOfProduct(
   db: Queryable,
   productId: number,
   storeId: number | null,
   limit: number,
+  scope: readonly number[] | null = null,
 ): Promise<CommandTarget[]> {
+  const sc = storeScopeSql('l.store_id', scope);
   return queryRows<CommandTarget>(
     db,
-    `${TARGET} WHERE l.product_id = ?${storeId ? ' AND l.store_id = ?' : ''} ORDER BY l.label_id LIMIT ?`,
-    storeId ? [productId, storeId, limit] : [productId, limit],
+    `${TARGET} WHERE l.product_id = ?${storeId ? ' AND l.store_id = ?' : ''}${sc.sql} ORDER BY l.label_id LIMIT ?`,
+    [productId, ...(storeId ? [storeId] : []), ...sc.params, limit],
   );
 }
 
@@ -153,9 +156,11 @@ export function listCommands(
     batchUid?: string;
     productId?: number;
     limit: number;
+    /** Store ids of the reader's scope; null or absent = every store. */
     scope?: readonly number[] | null;
   },
 ): Promise<(CommandRow & { store_code: string })[]> {
+  const sc = storeScopeSql('c.store_id', f.scope);
   const by = (
     [
       ['c.label_id = ?', f.labelId],
@@ -163,18 +168,13 @@ export function listCommands(
       ['c.product_id = ?', f.productId],
     ] as const
   ).filter(([, v]) => v !== undefined);
-  const where: string[] = by.map(([sql]) => sql);
+  const where = by.map(([sql]) => sql);
   const args: unknown[] = by.map(([, v]) => v);
-  if (f.scope) {
-    // a store-scoped reader's commands only (none when the scope is empty)
-    where.push(f.scope.length ? 'c.store_id IN (?)' : 'FALSE');
-    if (f.scope.length) args.push(f.scope);
-  }
   return queryRows<CommandRow & { store_code: string }>(
     db,
     `SELECT c.*, s.code AS store_code FROM label_commands c JOIN stores s ON s.id = c.store_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id DESC LIMIT ?`,
-    [...args, f.limit],
+      WHERE TRUE${where.map((w) => ` AND ${w}`).join('')}${sc.sql} ORDER BY c.id DESC LIMIT ?`,
+    [...args, ...sc.params, f.limit],
   );
 }
 

@@ -87,9 +87,13 @@ export class LabelCommandsService {
           store: `unknown store "${input.store.slice(0, 32)}"`,
         });
       if (store) assertStoreInScope(actor, store);
-      // a store-scoped reader reaches only the labels of its stores
-      const targets = (await repo.targetsOfProduct(c, p.id, store?.id ?? null, MAX_BULK_LABELS + 1)).filter(
-        (t) => inStoreScope(actor, t.store_id),
+      // without a store: the labels of the actor's stores
+      const targets = await repo.targetsOfProduct(
+        c,
+        p.id,
+        store?.id ?? null,
+        MAX_BULK_LABELS + 1,
+        scopeIds(actor),
       );
       if (!targets.length)
         throw new ValidationError('Please correct the highlighted fields.', {
@@ -189,11 +193,12 @@ export class LabelCommandsService {
     }
   }
 
-  /** The latest commands of a label, a batch or a product (of the reader's stores). */
+  /** The latest commands of a label, a batch or a product, of the actor's stores. */
   history(f: { labelId?: string; batchUid?: string; productId?: number }, limit = 50, actor?: Actor) {
     return repo.listCommands(this.pool, { ...f, limit, scope: scopeIds(actor) });
   }
 
+  /** One command; one of a store outside the actor's scope is not found. */
   async get(id: string, actor?: Actor) {
     const c = /^[0-9]{1,20}$/.test(id)
       ? await repo.commandById(this.pool, id)
@@ -215,7 +220,7 @@ export class LabelCommandsService {
       target: t,
       ap: { clientId: t.last_ap_client_id, online: t.ap_online === 1, caps },
       can: { flash: can('flash'), find: can('find'), page: can('page') && t.pages > 1 },
-      history: await this.history({ labelId }, 20, actor),
+      history: await this.history({ labelId }, 20),
       ackSeconds: this.ackSeconds,
     };
   }

@@ -4,9 +4,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Request, Response, Router } from 'express';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import { scopeIds } from '../core/identity.js';
 import { requireLogin, requireRole } from '../web/guards.js';
 import { blockedSummary } from '../tasks/task-view.js';
-import type { DashboardService, DashboardSnapshot } from './dashboard-service.js';
+import type { LiveHub } from '../core/live-hub.js';
+import { PUSH_MS, forRole, type DashboardService, type DashboardSnapshot } from './dashboard-service.js';
 import {
   BATTERY_BANDS,
   SEEN_BANDS,
@@ -80,7 +82,8 @@ function inReaderLanguage(snap: DashboardSnapshot, req: Request): DashboardSnaps
   return { ...snap, tasks: { ...snap.tasks, stuckTasks } };
 }
 
-export function dashboardRoutes(dashboard: DashboardService, health: HealthService) {
+export function dashboardRoutes(dashboard: DashboardService, health: HealthService, live: LiveHub) {
+  const formatted = new WeakMap<DashboardSnapshot, Map<string, string>>();
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
@@ -93,6 +96,39 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
       res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req));
+    });
+
+    // The same JSON pushed (server-sent events): one snapshot per tick for every viewer of every
+    // process (server/core/live-hub.ts), each viewer's copy cut to its role and language.
+    app.get('/dashboard/events', requireLogin, (req: Request, res: Response) => {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const role = req.user!.role;
+      const actor = req.actor;
+      // one topic per store scope: a scoped viewer's figures count its stores only
+      const scope = scopeIds(actor);
+      const topic = scope ? `dashboard:${[...scope].sort((a, b) => a - b).join(',')}` : 'dashboard';
+      const unwatch = live.watch<DashboardSnapshot>(
+        topic,
+        { intervalMs: PUSH_MS, compute: () => dashboard.snapshot(actor) },
+        (snap) => {
+          // viewers of the same role and language share one formatted event per snapshot
+          const perReader = formatted.get(snap) ?? formatted.set(snap, new Map()).get(snap)!;
+          const reader = `${role}|${req.locale}`;
+          let event = perReader.get(reader);
+          if (event === undefined) {
+            event = `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`;
+            perReader.set(reader, event);
+          }
+          res.write(event);
+        },
+        () => res.write('event: error\ndata: {}\n\n'),
+      );
+      res.on('close', unwatch);
     });
 
     app.get('/static/vendor/chart.umd.min.js', (_req: Request, res: Response) => {

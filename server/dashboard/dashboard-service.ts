@@ -67,6 +67,18 @@ export interface DashboardSnapshot {
 
 const startOfUtcDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
+/** A snapshot as a role may see it: audit figures for auditors and admins, account figures for admins. */
+export function forRole({ audit, admin, ...rest }: DashboardSnapshot, role: UserRole): DashboardSnapshot {
+  return {
+    ...rest,
+    ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
+    ...(role === 'admin' ? { admin } : {}),
+  };
+}
+
+/** How often the dashboard's live snapshot is pushed to its viewers. */
+export const PUSH_MS = 3000;
+
 export class DashboardService {
   // One snapshot per store scope ('' = every store), each cached and computed once at a time.
   private readonly cached = new Map<string, { at: number; snap: DashboardSnapshot }>();
@@ -105,12 +117,7 @@ export class DashboardService {
    * admins; every figure of a store-scoped reader counts its stores only.
    */
   async snapshotFor(role: UserRole, actor?: Actor): Promise<DashboardSnapshot> {
-    const { audit, admin, ...rest } = await this.snapshot(actor);
-    return {
-      ...rest,
-      ...(role === 'admin' || role === 'auditor' ? { audit } : {}),
-      ...(role === 'admin' ? { admin } : {}),
-    };
+    return forRole(await this.snapshot(actor), role);
   }
 
   async snapshot(actor?: Actor): Promise<DashboardSnapshot> {

@@ -36,6 +36,9 @@ export interface ApListFilter {
   scope?: readonly number[] | null;
   limit: number;
   offset: number;
+  /** The API's keyset page: Client IDs after this one, in Client ID order. */
+  afterClientId?: string;
+  byClientId?: boolean;
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -46,6 +49,7 @@ function where(f: ApListFilter): [string, unknown[]] {
   if (f.groupId !== undefined) conds.push(['a.group_id = ?', f.groupId]);
   if (f.online !== undefined) conds.push(['a.online = ?', f.online ? 1 : 0]);
   if (f.q) conds.push(['a.client_id LIKE ?', `%${escapeLike(f.q)}%`]);
+  if (f.afterClientId !== undefined) conds.push(['a.client_id > ?', f.afterClientId]);
   const clauses = conds.map(([c]) => c);
   const args = conds.map(([, a]) => a);
   const sc = storeScopeSql('sg.store_id', f.scope);
@@ -66,7 +70,7 @@ export async function listAps(db: Queryable, f: ApListFilter): Promise<ApListRow
   const [w, args] = where(f);
   const rows = await queryRows<DbRow>(
     db,
-    `${SELECT} ${FROM} ${w} ORDER BY s.code, a.client_id LIMIT ? OFFSET ?`,
+    `${SELECT} ${FROM} ${w} ORDER BY ${f.byClientId ? '' : 's.code, '}a.client_id LIMIT ? OFFSET ?`,
     [...args, f.limit, f.offset],
   );
   return rows.map(toRow);
@@ -82,7 +86,7 @@ export async function countAps(
   db: Queryable,
   f: Omit<ApListFilter, 'limit' | 'offset'>,
 ): Promise<{ total: number; online: number }> {
-  const [w, args] = where({ ...f, limit: 0, offset: 0 });
+  const [w, args] = where({ ...f, afterClientId: undefined, limit: 0, offset: 0 });
   const r = await querySingle<{ total: string; online: string }>(
     db,
     `SELECT COUNT(*) AS total, COALESCE(SUM(a.online), 0) AS online ${FROM} ${w}`,

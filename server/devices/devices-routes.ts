@@ -3,7 +3,9 @@ import type { Request, Response, Router } from 'express';
 import { requireScope } from '../auth/api-auth.js';
 import { ValidationError } from '../core/errors.js';
 import { requireRole } from '../web/guards.js';
-import { apPageJson, mismatchPageJson } from './devices-serializers.js';
+import { parseList } from '../core/list-page.js';
+import { ApListQuery, LabelListQuery, MismatchListQuery } from './devices-api-schemas.js';
+import { apPageJson, labelHealthPageJson, mismatchPageJson } from './devices-serializers.js';
 import type { DevicesService } from './devices-service.js';
 
 const PAGE = 100;
@@ -68,8 +70,18 @@ export function devicesRoutes(devices: DevicesService) {
     );
 
     app.get('/api/v1/aps', requireScope('tasks:read'), async (req: Request, res: Response) => {
-      const f = apFilters(req.query);
-      res.json(apPageJson(await devices.aps(f, req.actor), { page: f.page, pageSize: PAGE }));
+      const p = parseList(ApListQuery, req.query);
+      const { online, q, group, store } = p.filters;
+      const { page, counts } = await devices.apPage(
+        { storeId: store, groupId: group, q, online: online === undefined ? undefined : online === 'yes' },
+        p,
+        req.actor,
+      );
+      res.json(apPageJson(page, counts));
+    });
+
+    app.get('/api/v1/labels', requireScope('tasks:read'), async (req: Request, res: Response) => {
+      res.json(labelHealthPageJson(await devices.labels(parseList(LabelListQuery, req.query), req.actor)));
     });
 
     app.get(
@@ -91,8 +103,8 @@ export function devicesRoutes(devices: DevicesService) {
     );
 
     app.get('/api/v1/labels/mismatches', requireScope('tasks:read'), async (req: Request, res: Response) => {
-      const f = filters(req.query);
-      res.json(mismatchPageJson(await devices.mismatches(f, req.actor), { page: f.page, pageSize: PAGE }));
+      const p = parseList(MismatchListQuery, req.query);
+      res.json(mismatchPageJson(await devices.mismatchPage(p.filters.store, p, req.actor)));
     });
   };
 }

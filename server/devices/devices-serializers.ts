@@ -1,6 +1,8 @@
 // The JSON of GET /api/v1/aps and GET /api/v1/labels/mismatches: times as ISO strings.
 import type { ApListRow } from './ap-list-repo.js';
 import type { MismatchRow } from './mismatch-repo.js';
+import type { LabelHealthRow } from './label-health-repo.js';
+import type { Page } from '../core/list-page.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -18,27 +20,40 @@ export const mismatchJson = ({ storeName: _name, ...r }: MismatchRow) => ({
   lastStatusAt: iso(r.lastStatusAt),
 });
 
-export function apPageJson(
-  page: { rows: ApListRow[]; counts: { total: number; online: number } },
-  paging: { page: number; pageSize: number },
-) {
+export function apPageJson(page: Page<ApListRow>, counts: { total: number; online: number }) {
   return {
-    total: page.counts.total,
-    online: page.counts.online,
-    page: paging.page,
-    pageSize: paging.pageSize,
-    aps: page.rows.map(apJson),
+    total: counts.total,
+    online: counts.online,
+    aps: page.items.map(apJson),
+    nextCursor: page.nextCursor,
   };
 }
 
-export function mismatchPageJson(
-  page: { rows: MismatchRow[]; total: number },
-  paging: { page: number; pageSize: number },
-) {
-  return {
-    total: page.total,
-    page: paging.page,
-    pageSize: paging.pageSize,
-    labels: page.rows.map(mismatchJson),
-  };
+export function mismatchPageJson(page: Page<MismatchRow>) {
+  return { labels: page.items.map(mismatchJson), nextCursor: page.nextCursor };
 }
+
+export const labelHealthJson = (r: LabelHealthRow) => ({
+  labelId: r.labelId,
+  store: r.storeCode,
+  groupId: r.groupId,
+  sku: r.sku,
+  boundAt: iso(r.boundAt),
+  batteryMv: r.batteryMv,
+  rssi: r.rssi,
+  lastSeenAt: iso(r.lastSeenAt),
+  lastConfirmedAt: iso(r.lastConfirmedAt),
+  servingAp: r.servingAp,
+  servingApOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
+  displayedHash: r.displayedHash,
+  expectedHash: r.expectedHash,
+  inSync:
+    r.displayedHash !== null &&
+    (r.displayedHash === r.expectedHash ||
+      (r.expectedImageHash !== null && r.displayedHash === r.expectedImageHash)),
+});
+
+export const labelHealthPageJson = (page: Page<LabelHealthRow>) => ({
+  labels: page.items.map(labelHealthJson),
+  nextCursor: page.nextCursor,
+});

@@ -38,7 +38,13 @@ const FROM = `FROM labels l
 
 export async function listMismatches(
   db: Queryable,
-  f: { storeId?: number; scope?: readonly number[] | null; limit: number; offset: number },
+  f: {
+    storeId?: number;
+    scope?: readonly number[] | null;
+    limit: number;
+    offset: number;
+    afterLabelId?: string;
+  },
 ): Promise<MismatchRow[]> {
   const sc = storeScopeSql('l.store_id', f.scope);
   const rows = await queryRows<
@@ -55,8 +61,14 @@ export async function listMismatches(
        EXISTS (SELECT 1 FROM label_images li WHERE li.image_hash = l.displayed_hash) AS displayedImage,
        (SELECT MAX(i.task_id) FROM task_items i WHERE i.label_id = l.label_id AND i.state IN ('pending', 'sent', 'failed')) AS pendingTask
      ${FROM.replace('WHERE', 'LEFT JOIN aps a ON a.client_id = l.last_ap_client_id WHERE')} ${f.storeId ? 'AND l.store_id = ?' : ''}${sc.sql}
-     ORDER BY l.store_id, l.label_id LIMIT ? OFFSET ?`,
-    [...(f.storeId ? [f.storeId] : []), ...sc.params, f.limit, f.offset],
+     ${f.afterLabelId !== undefined ? 'AND l.label_id > ? ORDER BY l.label_id' : 'ORDER BY l.store_id, l.label_id'} LIMIT ? OFFSET ?`,
+    [
+      ...(f.storeId ? [f.storeId] : []),
+      ...sc.params,
+      ...(f.afterLabelId !== undefined ? [f.afterLabelId] : []),
+      f.limit,
+      f.offset,
+    ],
   );
   return rows.map((r) => ({
     ...r,

@@ -5,6 +5,8 @@ import type { PresenceEntry } from '../../broker/index.js';
 import { requireScope } from '../auth/api-auth.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InstanceInfo } from './instance-info.js';
+import { parseList } from '../core/list-page.js';
+import { RegistryListQuery } from './registry-api-schemas.js';
 import type { RegistryService } from './registry-service.js';
 import {
   accessKeyJson,
@@ -17,6 +19,7 @@ import {
 
 const P = '/api/v1/registry';
 const str = (v: unknown) => String(v ?? '');
+const page = (req: Request) => parseList(RegistryListQuery, req.query);
 
 export function registryApiRoutes(
   reg: RegistryService,
@@ -38,8 +41,8 @@ export function registryApiRoutes(
       res.json(await reg.updateSettings(req.actor, body(req)));
     });
 
-    app.get(`${P}/parent-topics`, admin, async (_req, res) => {
-      res.json(listJson(await reg.listParentTopics()));
+    app.get(`${P}/parent-topics`, admin, async (req, res) => {
+      res.json(listJson(await reg.listParentTopics(), page(req), (r) => r.name));
     });
     app.post(`${P}/parent-topics`, admin, async (req, res) => {
       res.status(201).json(await reg.createParentTopic(req.actor, body(req)));
@@ -49,8 +52,8 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    app.get(`${P}/groups`, admin, async (_req, res) => {
-      res.json(listJson(await reg.listGroups()));
+    app.get(`${P}/groups`, admin, async (req, res) => {
+      res.json(listJson(await reg.listGroups(), page(req), (r) => r.group_id));
     });
     app.post(`${P}/groups`, admin, async (req, res) => {
       res.status(201).json(await reg.createGroup(req.actor, body(req)));
@@ -63,8 +66,8 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    app.get(`${P}/access-keys`, admin, async (_req, res) => {
-      res.json(listJson((await reg.listAccessKeys()).map(accessKeyJson)));
+    app.get(`${P}/access-keys`, admin, async (req, res) => {
+      res.json(listJson((await reg.listAccessKeys()).map(accessKeyJson), page(req), (r) => r.access_key_id));
     });
     app.post(`${P}/access-keys`, admin, async (req, res) => {
       res.status(201).json(await reg.issueAccessKey(req.actor, body(req)));
@@ -77,8 +80,14 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    app.get(`${P}/device-credentials`, admin, async (_req, res) => {
-      res.json(listJson((await reg.listDeviceCredentials()).map(withoutSecret)));
+    app.get(`${P}/device-credentials`, admin, async (req, res) => {
+      res.json(
+        listJson(
+          (await reg.listDeviceCredentials()).map(withoutSecret),
+          page(req),
+          (r) => r.device_access_key_id,
+        ),
+      );
     });
     app.post(`${P}/device-credentials`, admin, async (req, res) => {
       res.status(201).json(await reg.issueDeviceCredential(req.actor, body(req)));
@@ -91,8 +100,8 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    app.get(`${P}/tokens`, admin, async (_req, res) => {
-      res.json(listJson((await reg.listTokens()).map(tokenJson)));
+    app.get(`${P}/tokens`, admin, async (req, res) => {
+      res.json(listJson((await reg.listTokens()).map(tokenJson), page(req), (r) => String(r.id)));
     });
     app.post(`${P}/tokens`, admin, async (req, res) => {
       res.status(201).json(await reg.issueToken(req.actor, body(req)));
@@ -102,8 +111,8 @@ export function registryApiRoutes(
       res.status(204).end();
     });
 
-    app.get(`${P}/applications`, admin, async (_req, res) => {
-      res.json(listJson((await reg.listApplications()).map(applicationJson)));
+    app.get(`${P}/applications`, admin, async (req, res) => {
+      res.json(listJson((await reg.listApplications()).map(applicationJson), page(req), (r) => r.appId));
     });
     app.post(`${P}/applications`, admin, async (req, res) => {
       res.status(201).json(await reg.issueApplication(req.actor, body(req)));

@@ -1,34 +1,42 @@
 // The answers of the registry API (registry-api-routes.ts), as zod schemas for the OpenAPI
 // document; the requests are the inputs of registry-schemas.ts, which the service parses with.
-// Listed rows keep the column names of broker/registry/*-repo.ts; times are ISO-8601 strings.
+// Listed rows are the rows of broker/registry/*-repo.ts in camelCase; times are ISO-8601 strings.
+// Lists are paged with `cursor` and `limit` (server/core/list-page.ts), in key order.
 import { z } from 'zod';
 import { CLIENT_CLASSES, POLICY_ACTIONS, TOKEN_PERMS } from '../../broker/index.js';
+import { listQuery } from '../core/list-page.js';
 
 const ts = z.string().meta({ format: 'date-time' });
-const list = <T extends z.ZodType>(row: T) => z.object({ items: z.array(row) });
+const list = <T extends z.ZodType>(row: T) =>
+  z.object({
+    items: z.array(row),
+    nextCursor: z.string().nullable().meta({ description: 'The next page: pass as `cursor`' }),
+  });
 
-export const ParentTopic = z.object({ name: z.string(), description: z.string(), created_at: ts });
+export const RegistryListQuery = listQuery({});
+
+export const ParentTopic = z.object({ name: z.string(), description: z.string(), createdAt: ts });
 export const ParentTopicList = list(ParentTopic);
 
 const clientClass = z.enum(CLIENT_CLASSES);
 const policies = z.array(z.object({ actions: z.array(z.enum(POLICY_ACTIONS)), topics: z.array(z.string()) }));
 
 export const Group = z.object({
-  group_id: z.string(),
+  groupId: z.string(),
   description: z.string(),
-  client_class: clientClass,
-  created_at: ts,
+  clientClass,
+  createdAt: ts,
 });
 export const GroupList = list(Group);
 
 export const AccessKeyList = list(
   z.object({
-    access_key_id: z.string(),
+    accessKeyId: z.string(),
     description: z.string(),
-    group_ids: z.string().nullable().meta({ description: 'Space-separated Group IDs; null = every group' }),
+    groupIds: z.string().nullable().meta({ description: 'Space-separated Group IDs; null = every group' }),
     permissions: policies.meta({ description: 'Access policies on general Group IDs' }),
-    created_at: ts,
-    revoked_at: ts.nullable(),
+    createdAt: ts,
+    revokedAt: ts.nullable(),
   }),
 );
 export const IssuedAccessKey = z
@@ -42,11 +50,11 @@ export const IssuedAccessKey = z
 
 export const DeviceCredentialList = list(
   z.object({
-    device_access_key_id: z.string(),
-    client_id: z.string(),
-    created_at: ts,
-    rotated_at: ts.nullable(),
-    revoked_at: ts.nullable(),
+    deviceAccessKeyId: z.string(),
+    clientId: z.string(),
+    createdAt: ts,
+    rotatedAt: ts.nullable(),
+    revokedAt: ts.nullable(),
   }),
 );
 export const IssuedDeviceCredential = z
@@ -56,12 +64,12 @@ export const IssuedDeviceCredential = z
 export const TokenList = list(
   z.object({
     id: z.string(),
-    access_key_id: z.string(),
+    accessKeyId: z.string(),
     perms: z.enum(TOKEN_PERMS),
     topics: z.array(z.string()),
-    expires_at: ts,
-    created_at: ts,
-    revoked_at: ts.nullable(),
+    expiresAt: ts,
+    createdAt: ts,
+    revokedAt: ts.nullable(),
   }),
 );
 export const IssuedToken = z

@@ -6,10 +6,24 @@ import {
   type credentialsRepo,
   type PresenceEntry,
 } from '../../broker/index.js';
+import { pageOfArray, type PageRequest } from '../core/list-page.js';
 
 export const withoutSecret = <T extends { secret_sealed: unknown }>({ secret_sealed: _s, ...row }: T) => row;
 
-export const listJson = <T>(items: T[]) => ({ items });
+const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** A listed row in the API's camelCase, times as ISO-8601 strings. */
+export function camelRow(row: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [camel(k), v instanceof Date ? v.toISOString() : v]),
+  );
+}
+
+/** A page of a registry list (small lists, read whole and paged here), rows in camelCase. */
+export function listJson<T extends object>(rows: T[], p: PageRequest<unknown>, key: (row: T) => string) {
+  const page = pageOfArray(rows, p, key);
+  return { items: page.items.map(camelRow), nextCursor: page.nextCursor };
+}
 
 /** Like the seed's QuerySessionByClientId answer. */
 export const sessionJson = (clientId: string, e: PresenceEntry | null) => ({

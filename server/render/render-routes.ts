@@ -242,6 +242,7 @@ export function renderRoutes(render: RenderService, pages: RenderPagesService) {
     app.get('/render/labels/:labelId/with-price.png', readers, async (req, res) => {
       await pages.assertLabel(req.actor, str(req.params.labelId), false);
       const price = priceQuery(req.query);
+      await pages.assertLabel(req.actor, str(req.params.labelId), false);
       const r = await render.labelImage(str(req.params.labelId), { price });
       sendPng(res, r.png, r.imageHash);
     });

@@ -137,10 +137,16 @@ export async function applyAcks(
 }
 
 function auditRecords(clientId: string, action: string, list: LockedItem[], error?: string) {
+  // One record per task and store (chunked): its refs name the store and the SKUs, and `after`
+  // maps each label to its SKU, so "which labels confirmed SKU X in store Y" is one audit query.
   const byTask = new Map<string, LockedItem[]>();
-  for (const i of list) (byTask.get(i.taskId) ?? byTask.set(i.taskId, []).get(i.taskId)!).push(i);
+  for (const i of list) {
+    const k = `${i.taskId}\n${i.storeCode}`;
+    (byTask.get(k) ?? byTask.set(k, []).get(k)!).push(i);
+  }
   const out: { actor: Actor; event: AuditEvent }[] = [];
-  for (const [taskId, items] of byTask) {
+  for (const items of byTask.values()) {
+    const { taskId, storeCode } = items[0];
     for (let k = 0; k < items.length; k += REFS_CHUNK) {
       const chunk = items.slice(k, k + REFS_CHUNK);
       out.push({
@@ -149,9 +155,19 @@ function auditRecords(clientId: string, action: string, list: LockedItem[], erro
           action,
           objectType: 'task',
           objectId: taskId,
-          refs: { task: taskId, ap: clientId, label: chunk.map((i) => i.labelId) },
+          refs: {
+            task: taskId,
+            ap: clientId,
+            store: storeCode,
+            sku: [...new Set(chunk.map((i) => i.sku))],
+            label: chunk.map((i) => i.labelId),
+          },
           summary: `${chunk.length} label(s) ${action === 'task.items.confirmed' ? 'confirmed' : `failed (${error})`} by ${clientId}`,
-          after: { items: chunk.map((i) => i.id), ...(error ? { error } : {}) },
+          after: {
+            items: chunk.map((i) => i.id),
+            skus: Object.fromEntries(chunk.map((i) => [i.labelId, i.sku])),
+            ...(error ? { error } : {}),
+          },
         },
       });
     }

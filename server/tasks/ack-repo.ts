@@ -19,28 +19,35 @@ export interface LockedItem {
   contentHash: string;
   /** the rendered image's hash, for items sent to image-capable APs (docs/ap-protocol-image.md) */
   imageHash: string | null;
+  /** the product and store the item showed, for the confirmation's audit record */
+  sku: string;
+  storeCode: string;
 }
 
 /** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
 export async function lockItems(db: Queryable, ids: string[]): Promise<LockedItem[]> {
-  const rows = await queryRows<LockedItem>(
+  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode'>>(
     db,
-    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash
+    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
   );
-  // The rendered images are read without locks: only the render worker writes them.
-  const imgs = await queryRows<{ item_id: string; image_hash: string | null }>(
+  // The rendered images (only the render worker writes them) and the store codes (never
+  // change) are read without locks, in one statement.
+  const extra = await queryRows<{ item_id: string; image_hash: string | null; store_code: string }>(
     db,
-    'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+    `SELECT i.id AS item_id, img.image_hash, s.code AS store_code
+     FROM task_items i JOIN stores s ON s.id = i.store_id LEFT JOIN task_item_images img ON img.item_id = i.id
+     WHERE i.id IN (?)`,
     [ids],
   );
-  const image = new Map(imgs.map((i) => [String(i.item_id), i.image_hash]));
+  const byId = new Map(extra.map((i) => [String(i.item_id), i]));
   return rows.map((r) => ({
     ...r,
     id: String(r.id),
     taskId: String(r.taskId),
-    imageHash: image.get(String(r.id)) ?? null,
+    imageHash: byId.get(String(r.id))?.image_hash ?? null,
+    storeCode: byId.get(String(r.id))?.store_code ?? '',
   }));
 }
 

@@ -13,6 +13,7 @@ import { TaskCreator } from './task-creator.js';
 import { TaskFinisher } from './task-finisher.js';
 import { TaskQueue } from './task-queue.js';
 import { taskRoutes } from './task-routes.js';
+import { LiveHub } from '../core/live-hub.js';
 import { TaskService } from './task-service.js';
 import { TaskSweeper } from './task-sweeper.js';
 import { UplinkWorker, type CommandAckSink, type StatusSink } from './uplink-worker.js';
@@ -55,6 +56,8 @@ export function createTasksModule(
 ): DomainModule<TasksPorts> {
   const { config, pool, redis, redisUrl, log } = ctx;
   const prefix = config.REDIS_PREFIX;
+  // the task pages' live snapshots, computed once per task and tick for every viewer (server/core/live-hub.ts)
+  const live = new LiveHub(ctx.redis, prefix, ctx.log.child({ module: 'task-live' }), 'task-live');
   const taskQueue = new TaskQueue(redisUrl, prefix);
   const taskCreator = new TaskCreator(pool, config, (taskId) => taskQueue.enqueueTask(taskId));
   const finisher = new TaskFinisher(pool);
@@ -97,8 +100,11 @@ export function createTasksModule(
 
   return {
     name: 'tasks',
-    services: pipeline ? [taskQueue, pipeline.dispatch, pipeline.uplink, pipeline.sweeper] : [taskQueue],
-    routes: [taskRoutes(tasks), taskApiRoutes(tasks)],
+    services: [
+      ...(pipeline ? [taskQueue, pipeline.dispatch, pipeline.uplink, pipeline.sweeper] : [taskQueue]),
+      live,
+    ],
+    routes: [taskRoutes(tasks, live), taskApiRoutes(tasks)],
     ports: { taskCreator, tasks, taskQueue, finisher, pipeline },
   };
 }

@@ -48,6 +48,8 @@ export async function listTasks(
     storeId?: number | null;
     limit: number;
     offset: number;
+    beforeId?: string;
+    source?: string;
   },
 ): Promise<TaskRow[]> {
   const conds: string[] = [];
@@ -55,6 +57,14 @@ export async function listTasks(
   const st = taskStoreConds(f);
   conds.push(...st.conds);
   args.push(...st.args);
+  if (f.beforeId) {
+    conds.push('id < ?');
+    args.push(f.beforeId);
+  }
+  if (f.source) {
+    conds.push('source = ?');
+    args.push(f.source);
+  }
   if (f.state) {
     conds.push('state = ?');
     args.push(f.state);
@@ -163,7 +173,7 @@ export interface ItemRow {
 export async function listItems(
   db: Queryable,
   taskId: string,
-  f: { state?: string; scope?: readonly number[] | null; limit: number; offset: number },
+  f: { state?: string; scope?: readonly number[] | null; limit: number; offset: number; afterId?: string },
 ): Promise<ItemRow[]> {
   const sc = storeScopeSql('i.store_id', f.scope);
   const rows = await queryRows<
@@ -179,8 +189,15 @@ export async function listItems(
      JOIN stores s ON s.id = i.store_id
      LEFT JOIN labels l ON l.label_id = i.label_id
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
-     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''}${sc.sql} ORDER BY i.id LIMIT ? OFFSET ?`,
-    [taskId, ...(f.state ? [f.state] : []), ...sc.params, f.limit, f.offset],
+     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''}${sc.sql} ${f.afterId ? 'AND i.id > ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
+    [
+      taskId,
+      ...(f.state ? [f.state] : []),
+      ...sc.params,
+      ...(f.afterId ? [f.afterId] : []),
+      f.limit,
+      f.offset,
+    ],
   );
   return rows.map((r) => ({
     ...r,

@@ -5,7 +5,17 @@ import type { Request, Response, Router } from 'express';
 import { ValidationError } from '../core/errors.js';
 import { flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
-import { ITEM_STATES, TASK_STATES, parsePage, parseTaskId, type TaskService } from './task-service.js';
+import type { LiveHub } from '../core/live-hub.js';
+import { scopeIds, type Actor } from '../core/identity.js';
+import {
+  ITEM_STATES,
+  TASK_STATES,
+  parsePage,
+  parseTaskId,
+  type TaskItem,
+  type TaskProgress,
+  type TaskService,
+} from './task-service.js';
 import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
@@ -37,7 +47,33 @@ function listFilter(q: Request['query']) {
   };
 }
 
-export function taskRoutes(tasks: TaskService) {
+/** What a task page's live event is made of: computed once per tick for all its viewers. */
+interface LiveSnapshot {
+  progress: TaskProgress;
+  breakdown: Awaited<ReturnType<TaskService['breakdown']>>;
+  items: TaskItem[];
+}
+
+export function taskRoutes(tasks: TaskService, live: LiveHub) {
+  const formatted = new WeakMap<LiveSnapshot, Map<string, string>>();
+  // One topic per task, page, filter and store scope: a scoped viewer's snapshot counts and lists
+  // its stores only (and is refused for a task outside them), so it is never shared with another scope.
+  const topicOf = (id: string, p: { page: number; state?: string }, actor?: Actor) => {
+    const scope = scopeIds(actor);
+    return `task:${id}:${p.page}:${p.state ?? ''}:${scope ? [...scope].sort((a, b) => a - b).join(',') : '*'}`;
+  };
+  const liveTopic = (id: string, p: Parameters<TaskService['items']>[1], actor?: Actor) => ({
+    intervalMs: EVENT_INTERVAL_MS,
+    compute: async (): Promise<LiveSnapshot> => {
+      const [progress, breakdown, items] = await Promise.all([
+        tasks.progress(id, actor),
+        tasks.breakdown(id, actor),
+        tasks.items(id, p, actor),
+      ]);
+      return { progress, breakdown, items };
+    },
+    final: (s: LiveSnapshot) => !s.progress.active,
+  });
   return (app: Router) => {
     const read = requireRole('admin', 'operator', 'auditor');
     const act = requireRole('admin', 'operator');
@@ -89,12 +125,13 @@ export function taskRoutes(tasks: TaskService) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      const progress = await tasks.progress(id, req.actor);
+      // computed for this request: a page read right after an action (cancel, retry) must show it
+      const snap = await liveTopic(id, p, req.actor).compute();
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
-        p: progress,
-        breakdown: await tasks.breakdown(id, req.actor),
-        items: await tasks.items(id, p, req.actor),
+        p: snap.progress,
+        breakdown: snap.breakdown,
+        items: snap.items,
         page: p.page,
         pageSize: ITEMS_PER_PAGE,
         state: p.state ?? '',
@@ -105,48 +142,51 @@ export function taskRoutes(tasks: TaskService) {
     });
 
     // Live progress: one JSON event a second until the task is final (then one last event), with
-    // the rows of the page the browser shows (same page and state filter).
+    // the rows of the page the browser shows (same page and state filter), pushed from the shared snapshot.
     app.get('/tasks/:id/events', read, async (req: Request, res: Response) => {
       const id = parseTaskId(req.params.id);
       const p = parsePage(
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      await tasks.progress(id, req.actor); // 404 before the stream starts
+      await live.current(topicOf(id, p, req.actor), liveTopic(id, p, req.actor)); // 404 before the stream starts
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // One snapshot per task, page and filter and tick for every viewer of every process
+      // (server/core/live-hub.ts); each viewer only formats it for its reader.
       let closed = false;
-      let timer: NodeJS.Timeout | undefined;
-      const send = async () => {
-        if (closed) return;
-        try {
-          const [progress, breakdown, items] = await Promise.all([
-            tasks.progress(id, req.actor),
-            tasks.breakdown(id, req.actor),
-            tasks.items(id, p, req.actor),
-          ]);
-          res.write(
-            `event: progress\ndata: ${JSON.stringify(liveJson(progress, breakdown, items, req.t, fmt(res)))}\n\n`,
-          );
-          if (!progress.active) {
-            res.end();
-            closed = true;
-            return;
+      const unwatch = live.watch<LiveSnapshot>(
+        topicOf(id, p, req.actor),
+        liveTopic(id, p, req.actor),
+        (s) => {
+          if (closed) return;
+          // viewers reading in the same language and zone share one formatted event per snapshot
+          const perReader = formatted.get(s) ?? formatted.set(s, new Map()).get(s)!;
+          const reader = `${req.locale}|${req.timeZone}`;
+          let event = perReader.get(reader);
+          if (event === undefined) {
+            event = `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`;
+            perReader.set(reader, event);
           }
-        } catch {
-          res.write('event: error\ndata: {}\n\n');
-        }
-        timer = setTimeout(() => void send(), EVENT_INTERVAL_MS);
-      };
+          res.write(event);
+          if (!s.progress.active) {
+            closed = true;
+            res.end();
+            queueMicrotask(unwatch);
+          }
+        },
+        () => {
+          if (!closed) res.write('event: error\ndata: {}\n\n');
+        },
+      );
       res.on('close', () => {
         closed = true;
-        clearTimeout(timer);
+        unwatch();
       });
-      await send();
     });
 
     app.post('/tasks/:id/cancel', act, async (req: Request, res: Response) => {

@@ -43,14 +43,13 @@ export const itemJson = (i: TaskItem) => ({
 
 export function itemPageJson(
   taskId: string,
-  p: { page: number; pageSize: number; state?: string },
-  items: TaskItem[],
+  state: string | undefined,
+  page: { items: TaskItem[]; nextCursor: string | null },
 ) {
   return {
     taskId,
-    page: p.page,
-    pageSize: p.pageSize,
-    state: p.state ?? null,
-    items: items.map(itemJson),
+    state: state ?? null,
+    items: page.items.map(itemJson),
+    nextCursor: page.nextCursor,
   };
 }

@@ -83,7 +83,8 @@ export class TaskService {
   /**
    * A page of the tasks the actor may see (those with a label in its stores; their counts, rows and
    * diagnosis only of those stores); running ones with their diagnosis. `stuck`: only running
-   * tasks that will miss labels. `storeId`: tasks with a label in that store.
+   * tasks that will miss labels. `storeId`: tasks with a label in that store. `beforeId`: the
+   * API's keyset page (tasks older than this one).
    */
   async list(
     f: {
@@ -93,6 +94,8 @@ export class TaskService {
       storeId?: number | null;
       limit: number;
       offset: number;
+      beforeId?: string;
+      source?: string;
     },
     actor?: Actor,
   ): Promise<TaskProgress[]> {
@@ -208,7 +211,7 @@ export class TaskService {
   /** A page of a task's items (of the actor's stores); each open one names what blocks it, if anything. */
   async items(
     id: string,
-    f: { state?: string; limit: number; offset: number },
+    f: { state?: string; limit: number; offset: number; afterId?: string },
     actor?: Actor,
   ): Promise<TaskItem[]> {
     await this.visibleTask(id, actor);

@@ -173,11 +173,17 @@ export async function recordAttempt(
   return attempt;
 }
 
-export async function recentDeliveries(db: Queryable, endpointId: number, limit: number, before?: string) {
+export async function recentDeliveries(
+  db: Queryable,
+  endpointId: number,
+  limit: number,
+  before?: string,
+  state?: string,
+) {
   const rows = await queryRows<DeliveryRow>(
     db,
-    `${SELECT} WHERE d.endpoint_id = ?${before ? ' AND d.id < ?' : ''} ORDER BY d.id DESC LIMIT ?`,
-    before ? [endpointId, before, limit] : [endpointId, limit],
+    `${SELECT} WHERE d.endpoint_id = ?${before ? ' AND d.id < ?' : ''}${state ? ' AND d.state = ?' : ''} ORDER BY d.id DESC LIMIT ?`,
+    [endpointId, ...(before ? [before] : []), ...(state ? [state] : []), limit],
   );
   return rows;
 }

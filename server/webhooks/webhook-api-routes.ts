@@ -4,7 +4,13 @@ import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireScope } from '../auth/api-auth.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { WebhookCreateRequest, WebhookUpdateRequest } from './webhook-schemas.js';
+import { pageOf, pageOfArray, parseList } from '../core/list-page.js';
+import {
+  WebhookCreateRequest,
+  WebhookDeliveryListQuery,
+  WebhookListQuery,
+  WebhookUpdateRequest,
+} from './webhook-schemas.js';
 import { deliveryJson, endpointJson } from './webhook-serializers.js';
 import type { WebhookService } from './webhook-service.js';
 
@@ -26,8 +32,18 @@ export function webhookApiRoutes(hooks: WebhookService) {
   return (app: Router) => {
     const admin = requireScope('admin');
 
-    app.get('/api/v1/webhooks', admin, async (_req: Request, res: Response) => {
-      res.json({ webhooks: (await hooks.list()).map(endpointJson) });
+    app.get('/api/v1/webhooks', admin, async (req: Request, res: Response) => {
+      const p = parseList(WebhookListQuery, req.query);
+      const { enabled, event } = p.filters;
+      const all = (await hooks.list())
+        .map(endpointJson)
+        .filter(
+          (e) =>
+            (enabled === undefined || e.enabled === (enabled === 'yes')) &&
+            (!event || e.events.includes(event)),
+        );
+      const page = pageOfArray(all, p, (e) => e.id);
+      res.json({ webhooks: page.items, nextCursor: page.nextCursor });
     });
 
     app.post('/api/v1/webhooks', admin, async (req: Request, res: Response) => {
@@ -75,16 +91,11 @@ export function webhookApiRoutes(hooks: WebhookService) {
     app.get('/api/v1/webhooks/:id/deliveries', admin, async (req: Request, res: Response) => {
       const id = endpointId(req.params.id);
       await hooks.get(id);
-      const before =
-        typeof req.query.before === 'string' && /^[0-9]{1,20}$/.test(req.query.before)
-          ? req.query.before
-          : undefined;
-      const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
-      const rows = await hooks.recentDeliveries(id, limit, before);
-      res.json({
-        deliveries: rows.map(deliveryJson),
-        nextCursor: rows.length === limit ? String(rows[rows.length - 1].id) : null,
-      });
+      const p = parseList(WebhookDeliveryListQuery, req.query);
+      const before = p.after && /^[0-9]{1,20}$/.test(String(p.after[0])) ? String(p.after[0]) : undefined;
+      const rows = await hooks.recentDeliveries(id, p.limit + 1, before, p.filters.state);
+      const page = pageOf(rows, p.limit, (r) => [String(r.id)]);
+      res.json({ deliveries: page.items.map(deliveryJson), nextCursor: page.nextCursor });
     });
 
     app.post(

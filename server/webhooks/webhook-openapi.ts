@@ -9,7 +9,10 @@ import {
   WebhookEndpointWithSecret,
   WebhookTestResult,
   WebhookUpdateRequest,
+  WebhookDeliveryListQuery,
+  WebhookListQuery,
 } from './webhook-schemas.js';
+import { queryParams } from '../core/list-page.js';
 
 export const WEBHOOK_SCHEMAS = {
   WebhookCreateRequest,
@@ -40,7 +43,8 @@ export function webhookPaths(errors: Record<string, unknown>, idempotencyKey: un
       get: {
         operationId: 'listWebhooks',
         summary: 'Webhook endpoints (scope admin)',
-        responses: { 200: json('WebhookEndpointList', 'Every endpoint'), ...errors },
+        parameters: queryParams(WebhookListQuery),
+        responses: { 200: json('WebhookEndpointList', 'A page of endpoints, by id'), ...errors },
       },
       post: {
         operationId: 'createWebhook',
@@ -104,16 +108,7 @@ export function webhookPaths(errors: Record<string, unknown>, idempotencyKey: un
       get: {
         operationId: 'listWebhookDeliveries',
         summary: 'Recent deliveries, newest first (scope admin)',
-        parameters: [
-          id,
-          {
-            name: 'before',
-            in: 'query',
-            schema: { type: 'string' },
-            description: 'Cursor from `nextCursor`',
-          },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
-        ],
+        parameters: [id, ...queryParams(WebhookDeliveryListQuery)],
         responses: { 200: json('WebhookDeliveryPage', 'One page'), ...notFound, ...errors },
       },
     },

@@ -1,6 +1,7 @@
 // The webhooks API's shapes as zod schemas: requests are checked with them and the OpenAPI
 // document is generated from them.
 import { z } from 'zod';
+import { listQuery } from '../core/list-page.js';
 import { EVENT_TYPES } from './events.js';
 
 const ts = z.string().meta({ format: 'date-time' });
@@ -52,7 +53,27 @@ export const WebhookEndpoint = z.object({
   updatedAt: ts,
 });
 
-export const WebhookEndpointList = z.object({ webhooks: z.array(WebhookEndpoint) });
+export const WebhookEndpointList = z.object({
+  webhooks: z.array(WebhookEndpoint).meta({ description: 'By id' }),
+  nextCursor: z.string().nullable().meta({ description: 'The next page: pass as `cursor`' }),
+});
+
+export const WebhookListQuery = listQuery({
+  enabled: z.enum(['yes', 'no'], { error: 'must be yes or no' }).optional(),
+  event: z
+    .string({ error: 'give one event type' })
+    .max(64, 'at most 64 characters')
+    .optional()
+    .meta({ description: 'Subscribed to this event' }),
+});
+
+export const WebhookDeliveryListQuery = listQuery({
+  state: z
+    .enum(['pending', 'queued', 'succeeded', 'failed'], {
+      error: 'must be pending, queued, succeeded or failed',
+    })
+    .optional(),
+});
 
 export const WebhookEndpointWithSecret = WebhookEndpoint.extend({
   secret: z.string().nullable().meta({
@@ -76,7 +97,7 @@ export const WebhookDelivery = z.object({
 
 export const WebhookDeliveryPage = z.object({
   deliveries: z.array(WebhookDelivery),
-  nextCursor: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page' }),
+  nextCursor: z.string().nullable().meta({ description: 'The next (older) page: pass as `cursor`' }),
 });
 
 export const WebhookTestResult = z.object({ eventId: z.string() });

@@ -46,8 +46,8 @@ export class WebhookService {
     return e;
   }
 
-  recentDeliveries(id: number, limit = 50, before?: string) {
-    return deliveries.recentDeliveries(this.pool, id, limit, before);
+  recentDeliveries(id: number, limit = 50, before?: string, state?: string) {
+    return deliveries.recentDeliveries(this.pool, id, limit, before, state);
   }
 
   async deliveryByUid(endpointId: number, uid: string) {

@@ -230,9 +230,35 @@ describe('OpenAPI document against the live API', () => {
     const history = '/api/v1/products/{sku}/price-history';
     await call('GET', history, '/api/v1/products/DOC-1/price-history?store=DOC1');
     expect((await call('GET', history, '/api/v1/products/NOPE/price-history')).status).toBe(404);
-    const badPage = await call('GET', '/api/v1/products', '/api/v1/products?page=0');
+    const badPage = await call('GET', '/api/v1/products', '/api/v1/products?limit=0');
     expect(badPage.status).toBe(400);
-    expect(badPage.body.error.fields).toEqual({ page: 'must be a whole number from 1' });
+    expect(badPage.body.error.fields).toEqual({ limit: 'must be a whole number from 1 to 1000' });
+    const badCursor = await call('GET', '/api/v1/products', '/api/v1/products?cursor=nope');
+    expect(badCursor.body.error.fields).toEqual({ cursor: 'not a cursor of this list' });
+    const first = await call('GET', '/api/v1/products', '/api/v1/products?limit=1');
+    expect(first.body.products).toHaveLength(1);
+    await call('GET', '/api/v1/labels', '/api/v1/labels?store=DOC1');
+    await call('POST', '/api/v1/labels', '/api/v1/labels', {
+      items: [{ labelId: 'ESL-DOC-0002', store: 'DOC1', sku: 'DOC-1' }],
+    });
+    await call('POST', '/api/v1/labels/move', '/api/v1/labels/move', {
+      items: [{ labelId: 'ESL-DOC-0002', sku: null }],
+    });
+    expect(
+      (await call('POST', '/api/v1/labels/move', '/api/v1/labels/move', { items: [{ labelId: 'ESL-NONE' }] }))
+        .status,
+    ).toBe(400);
+    await call('POST', '/api/v1/labels/unbind', '/api/v1/labels/unbind', {
+      items: [{ labelId: 'ESL-DOC-0002' }],
+    });
+    await call('GET', '/api/v1/tasks', '/api/v1/tasks?limit=1');
+    await call('GET', '/api/v1/alerts', '/api/v1/alerts?state=open');
+    expect((await call('GET', '/api/v1/alerts', '/api/v1/alerts?state=nope')).status).toBe(400);
+    await call('GET', '/api/v1/audit', '/api/v1/audit?sku=DOC-1&limit=5');
+    await call('GET', '/api/v1/audit/evidence', '/api/v1/audit/evidence?sku=DOC-1&store=DOC1');
+    expect((await call('GET', '/api/v1/audit/evidence', '/api/v1/audit/evidence?sku=DOC-1')).status).toBe(
+      400,
+    );
     const id = change.taskIds[0] as string;
     await call('GET', '/api/v1/tasks/{id}', `/api/v1/tasks/${id}`);
     await call('GET', '/api/v1/tasks/{id}/items', `/api/v1/tasks/${id}/items`);

@@ -36,7 +36,16 @@ interface Call {
 }
 
 type Decision =
-  | { kind: 'filter'; call: Call; roles: Who[]; adminSees?: false; inScope?: RegExp; tasks?: true }
+  | {
+      kind: 'filter';
+      call: Call;
+      roles: Who[];
+      adminSees?: false;
+      inScope?: RegExp;
+      tasks?: true;
+      /** server-sent events: the first event is read, then the stream is closed */
+      stream?: true;
+    }
   | { kind: 'refuse'; call: Call; roles: Who[]; status: number; names?: true }
   | { kind: 'role'; call?: Call }
   | { kind: 'none'; call: Call | null; roles: Who[]; why: string }
@@ -129,19 +138,6 @@ async function seed() {
   // Tasks through the API as an unscoped admin: one per store and one reaching both.
   const task = async (changes: unknown[]) =>
     String((await adminApi('POST', '/api/v1/price-changes', { changes })).taskIds[0]);
-  // a label command of the Zebra store (and one of the reader's), for the command lists
-  await execute(
-    pool,
-    `INSERT INTO label_commands (uid, label_id, store_id, kind, colour, pattern, duration_s, state, reason, requested_by)
-     VALUES (UUID(), 'ZEBRA-L1', ?, 'flash', 'red', 'blink', 5, 'refused', 'not_supported', 'seed'),
-            (UUID(), 'APPLE-L1', ?, 'flash', 'red', 'blink', 5, 'refused', 'not_supported', 'seed')`,
-    [zebra.insertId, apple.insertId],
-  );
-  const [zc] = await queryRows<{ id: string }>(
-    pool,
-    "SELECT id FROM label_commands WHERE label_id = 'ZEBRA-L1'",
-  );
-  ids.zebraCommand = String(zc.id);
   ids.zebraTask = await task([{ sku: 'ZEBRA-SKU-1', store: 'ZEBRA', price: '4.50' }]);
   ids.appleTask = await task([{ sku: 'APPLE-SKU-1', store: 'APPLE', price: '3.50' }]);
   ids.mixedTask = await task([
@@ -188,6 +184,19 @@ async function seed() {
     "SELECT id FROM audit_log WHERE refs LIKE '% store:ZEBRA %' ORDER BY id LIMIT 1",
   );
   ids.zebraAudit = String(rec.id);
+  // A label command per store (their APs declare no capability: refused, 409, stored with its store).
+  const cmd = async (label: string) => {
+    const res = await fetch(`${p.baseUrl}/api/v1/labels/${label}/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'flash' }),
+    });
+    const body = (await res.json()) as { command: { id: string } };
+    expect(res.status, JSON.stringify(body).slice(0, 300)).toBe(409);
+    return String(body.command.id);
+  };
+  ids.zebraCommand = await cmd('ZEBRA-L1');
+  ids.appleCommand = await cmd('APPLE-L1');
 }
 
 /** Scoped users and key, limited to Apple Inland through the admin pages. */
@@ -216,8 +225,12 @@ async function scopedIdentities() {
   scopedKey = /data-testid="issued-key">([^<]+)</.exec(issued.text)![1];
 }
 
-async function call(who: Who | 'admin', c: Call) {
+async function call(who: Who | 'admin', c: Call, stream = false) {
   const method = c.method ?? 'GET';
+  if (stream && who !== 'api') {
+    const client = who === 'admin' ? admin : clients[who]!;
+    return client.firstEvent(c.url);
+  }
   const api = c.url.startsWith('/api/v1/');
   if (who === 'api' || (who === 'admin' && api)) {
     const res = await fetch(p.baseUrl + c.url, {
@@ -285,6 +298,7 @@ function decisions(): Record<string, Decision> {
     // dashboard and health
     'GET /': filter('/', READ_WEB, { tasks: true }),
     'GET /dashboard.json': filter('/dashboard.json', READ_WEB, { tasks: true }),
+    'GET /dashboard/events': filter('/dashboard/events', READ_WEB, { tasks: true, stream: true }),
     'GET /health/labels': filter('/health/labels', READ_WEB, { inScope: /APPLE-L1/ }),
     'GET /health/aps/:clientId': refuse(
       { method: 'GET', url: `/health/aps/${encodeURIComponent('GID_ZEBRA@@@zebra-ap')}` },
@@ -317,6 +331,7 @@ function decisions(): Record<string, Decision> {
     'GET /catalog/stores/:id': refuse({ method: 'GET', url: '/catalog/stores/{zebra}' }, READ_WEB, 404),
     'POST /catalog/stores/:id': { kind: 'role' },
     'POST /catalog/stores/:id/groups': { kind: 'role' },
+    'POST /catalog/stores/:id/quiet-hours': { kind: 'role' },
     'POST /catalog/stores/:id/groups/remove': { kind: 'role' },
     'GET /catalog/labels': filter('/catalog/labels', READ_WEB, { inScope: /APPLE-L1/ }),
     'POST /catalog/labels': refuse(
@@ -340,6 +355,27 @@ function decisions(): Record<string, Decision> {
     'GET /catalog/labels/:labelId': refuse({ method: 'GET', url: '/catalog/labels/ZEBRA-L1' }, READ_WEB, 404),
     'POST /catalog/labels/:labelId/model': refuse(
       { url: '/catalog/labels/ZEBRA-L1/model', form: { model: 'bwr-290' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'POST /catalog/labels/:labelId/commands': refuse(
+      { url: '/catalog/labels/ZEBRA-L1/commands', form: { command: 'flash' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'POST /catalog/products/:id/label-commands': refuse(
+      { url: '/catalog/products/{bothProduct}/label-commands', form: { command: 'flash', store: 'ZEBRA' } },
+      WRITE_WEB,
+      403,
+      true,
+    ),
+    'GET /commands': filter('/commands', READ_WEB, { inScope: /APPLE-L1/ }),
+    // a label of another store is not found (the page says so, naming only what was asked)
+    'GET /aisle': refuse({ method: 'GET', url: '/aisle?label=ZEBRA-L1' }, WRITE_WEB, 200),
+    'POST /aisle/bind': refuse(
+      { url: '/aisle/bind', form: { label: 'ZEBRA-L1', sku: 'SHARED-SKU-1', confirm: '1' } },
       WRITE_WEB,
       403,
       true,
@@ -435,6 +471,11 @@ function decisions(): Record<string, Decision> {
       READ_WEB,
       404,
     ),
+    'GET /render/labels/:labelId/with-price.png': refuse(
+      { method: 'GET', url: '/render/labels/ZEBRA-L1/with-price.png?price=1.00' },
+      READ_WEB,
+      404,
+    ),
     'GET /render/images/:hash.png': none(
       { url: `/render/images/${'0'.repeat(64)}.png` },
       'content-addressed: a PNG found by the SHA-256 of its bytes, which only its label pages show',
@@ -455,6 +496,7 @@ function decisions(): Record<string, Decision> {
     'GET /api/v1/stores': filter('/api/v1/stores', READ_API, { inScope: /Apple Inland/ }),
     'POST /api/v1/stores': { kind: 'role' },
     'POST /api/v1/stores/:code/groups': { kind: 'role' },
+    'PUT /api/v1/stores/:code/quiet-hours': { kind: 'role' },
     'GET /api/v1/products': filter('/api/v1/products', READ_API, { inScope: /APPLE-SKU-1/ }),
     'POST /api/v1/products': refuse(
       { url: '/api/v1/products', json: { items: [{ sku: 'SHARED-SKU-1', name: 'Renamed water' }] } },
@@ -498,22 +540,27 @@ function decisions(): Record<string, Decision> {
       403,
       true,
     ),
-    'GET /api/v1/aps': filter('/api/v1/aps', READ_API, { inScope: /apple-ap/ }),
-    'GET /api/v1/labels/mismatches': filter('/api/v1/labels/mismatches', READ_API, { inScope: /APPLE-L1/ }),
-    // label commands: to a label, to a product's labels in a store, and their lists
-    'POST /catalog/labels/:labelId/commands': refuse(
-      { url: '/catalog/labels/ZEBRA-L1/commands', form: { command: 'flash' } },
-      WRITE_WEB,
-      403,
+    'GET /api/v1/products/:sku/price-history': filter(
+      '/api/v1/products/SHARED-SKU-1/price-history',
+      READ_API,
+      {
+        inScope: /"store":"APPLE"/,
+      },
+    ),
+    'GET /api/v1/tasks': filter('/api/v1/tasks', READ_API, { tasks: true }),
+    'GET /api/v1/labels': filter('/api/v1/labels', READ_API, { inScope: /APPLE-L1/ }),
+    'POST /api/v1/labels/unbind': refuse(
+      { url: '/api/v1/labels/unbind', json: { items: [{ labelId: 'ZEBRA-L1' }] } },
+      WRITE_API,
+      400,
       true,
     ),
-    'POST /catalog/products/:id/label-commands': refuse(
-      { url: '/catalog/products/{bothProduct}/label-commands', form: { command: 'flash', store: 'ZEBRA' } },
-      WRITE_WEB,
-      403,
+    'POST /api/v1/labels/move': refuse(
+      { url: '/api/v1/labels/move', json: { items: [{ labelId: 'ZEBRA-L1', store: 'APPLE' }] } },
+      WRITE_API,
+      400,
       true,
     ),
-    'GET /commands': filter('/commands', READ_WEB, { inScope: /APPLE-L1/ }),
     'POST /api/v1/labels/:labelId/commands': refuse(
       { url: '/api/v1/labels/ZEBRA-L1/commands', json: { command: 'flash' } },
       WRITE_API,
@@ -532,27 +579,17 @@ function decisions(): Record<string, Decision> {
       403,
       true,
     ),
-    // the aisle page: a label of the Zebra store is not found, and cannot be bound
-    'GET /aisle': refuse({ method: 'GET', url: '/aisle?label=ZEBRA-L1' }, WRITE_WEB, 404),
-    'POST /aisle/bind': refuse(
-      { url: '/aisle/bind', form: { label: 'ZEBRA-L1', sku: 'SHARED-SKU-1' } },
-      WRITE_WEB,
+    'GET /api/v1/alerts': filter('/api/v1/alerts', READ_API, { inScope: /apple-ap/ }),
+    // the audit trail's readers: auditors (and admins, and keys with audit:read)
+    'GET /api/v1/audit': filter('/api/v1/audit?source=local', ['auditor']),
+    'GET /api/v1/audit/evidence': refuse(
+      { method: 'GET', url: '/api/v1/audit/evidence?sku=ZEBRA-SKU-1&store=ZEBRA&source=local' },
+      ['auditor'],
       403,
       true,
     ),
-    'GET /render/labels/:labelId/with-price.png': refuse(
-      { method: 'GET', url: '/render/labels/ZEBRA-L1/with-price.png?price=1.00' },
-      READ_WEB,
-      404,
-    ),
-    // quiet hours are set by admins; a product's price history is of the reader's stores
-    'POST /catalog/stores/:id/quiet-hours': { kind: 'role' },
-    'PUT /api/v1/stores/:code/quiet-hours': { kind: 'role' },
-    'GET /api/v1/products/:sku/price-history': refuse(
-      { method: 'GET', url: '/api/v1/products/SHARED-SKU-1/price-history?store=ZEBRA' },
-      READ_API,
-      404,
-    ),
+    'GET /api/v1/aps': filter('/api/v1/aps', READ_API, { inScope: /apple-ap/ }),
+    'GET /api/v1/labels/mismatches': filter('/api/v1/labels/mismatches', READ_API, { inScope: /APPLE-L1/ }),
     'GET /api/v1/labels/:labelId/image': refuse(
       { method: 'GET', url: '/api/v1/labels/ZEBRA-L1/image' },
       READ_API,
@@ -677,14 +714,14 @@ describe('store scope: route x role x scope', () => {
       if (decision.kind === 'filter') {
         // An unscoped admin sees the Zebra store's data here: the check below is not vacuous.
         if (decision.adminSees !== false) {
-          const a = await call('admin', c);
+          const a = await call('admin', c, decision.stream);
           expect(a.status, a.text.slice(0, 300)).toBe(200);
           const seen =
             ZEBRA.test(a.text) || (!!decision.tasks && zebraTaskMarkers().some((m) => m.test(a.text)));
           expect(seen, `admin sees zebra at ${c.url}`).toBe(true);
         }
         for (const who of WHO) {
-          const r = await call(who, c);
+          const r = await call(who, c, decision.stream);
           if (!decision.roles.includes(who)) {
             expect(denied(r), `${who} ${route}: ${r.status}`).toBe(true);
             continue;

@@ -191,8 +191,8 @@ describe('general clients', () => {
     await ap.endAsync();
     const changes = (await audit(k.groupId)).filter((a) => a.action === 'mqtt.group.class_changed');
     expect(changes.map((a) => JSON.parse(a.after_json!) as unknown)).toEqual([{ clientClass: 'ap' }]);
-    const groups = (await api('GET', '/groups')).json!.items as { group_id: string; client_class: string }[];
-    expect(groups.find((x) => x.group_id === k.groupId)?.client_class).toBe('ap');
+    const groups = (await api('GET', '/groups')).json!.items as { groupId: string; clientClass: string }[];
+    expect(groups.find((x) => x.groupId === k.groupId)?.clientClass).toBe('ap');
   });
 
   it('grants a persistent session QoS 1 for QoS 2 (the table has no QoS 2 offline), also for a SUBSCRIBE sent with the CONNECT', async () => {
@@ -351,6 +351,14 @@ describe('server-side applications', () => {
     );
     expect(JSON.stringify(listed)).not.toContain(secret);
     expect(listed.find((a) => a.appId === 'platform')).toEqual(expect.objectContaining({ builtin: true }));
+    // paged by cursor like every registry list, times as ISO-8601 strings
+    const first = (await api('GET', '/applications?limit=1')).json!;
+    expect((first.items as unknown[]).length).toBe(1);
+    expect(typeof first.nextCursor).toBe('string');
+    const next = (await api('GET', `/applications?limit=1&cursor=${String(first.nextCursor)}`)).json!;
+    const [a, b] = [first.items, next.items].map((i) => (i as { appId: string }[])[0].appId);
+    expect(b).not.toBe(a);
+    expect(String((first.items as { createdAt: unknown }[])[0].createdAt)).toMatch(/^\d{4}-\d\d-\d\dT/);
     const [sealed] = await queryRows<{ secret_sealed: string }>(
       f.platform.ctx.pool,
       'SELECT secret_sealed FROM mqtt_applications WHERE app_id = ?',

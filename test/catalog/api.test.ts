@@ -229,10 +229,15 @@ describe('REST API: products and the OpenAPI document', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/alerts',
       '/api/v1/aps',
+      '/api/v1/audit',
+      '/api/v1/audit/evidence',
       '/api/v1/label-commands/{id}',
       '/api/v1/labels',
       '/api/v1/labels/mismatches',
+      '/api/v1/labels/move',
+      '/api/v1/labels/unbind',
       '/api/v1/labels/{labelId}/commands',
       '/api/v1/labels/{labelId}/image',
       '/api/v1/openapi.json',
@@ -261,6 +266,7 @@ describe('REST API: products and the OpenAPI document', () => {
       '/api/v1/stores',
       '/api/v1/stores/{code}/groups',
       '/api/v1/stores/{code}/quiet-hours',
+      '/api/v1/tasks',
       '/api/v1/tasks/{id}',
       '/api/v1/tasks/{id}/cancel',
       '/api/v1/tasks/{id}/items',

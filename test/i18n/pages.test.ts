@@ -306,8 +306,8 @@ describe('pages in the reader language', () => {
     expect(header.text).toContain('表头：请用英文逗号分隔各列；缺少列 sku, store, price');
     const audit = await fetchAs(admin, '/audit?from=yesterday', 'zh-CN');
     expect(audit.status).toBe(400);
-    // the form's times are the reader's zone, named in the message
-    expect(audit.text).toContain('日期时间，如 2026-05-01T08:00（Asia/Shanghai）');
+    // the form's times are the reader's wall time: the default zone for a user without one
+    expect(audit.text).toContain(`日期时间，如 2026-05-01T08:00（${p.ctx.config.DEFAULT_TIME_ZONE}）`);
   });
 });
 

@@ -39,6 +39,26 @@ export class WebClient {
     return { status: res.status, location: res.headers.get('location'), text, bytes, headers: res.headers };
   }
 
+  /** The first server-sent event of a stream (then the stream is closed), or the whole answer when it is not one. */
+  async firstEvent(path: string) {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const ac = new AbortController();
+    const res = await fetch(this.baseUrl + path, { headers, redirect: 'manual', signal: ac.signal });
+    let text = '';
+    if (res.body && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      while (!/\n\n/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += dec.decode(value, { stream: true });
+      }
+      ac.abort();
+    } else text = await res.text();
+    return { status: res.status, location: res.headers.get('location'), text };
+  }
+
   get(path: string) {
     return this.request('GET', path);
   }

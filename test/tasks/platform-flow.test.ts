@@ -108,15 +108,23 @@ describe('price change through the platform and its own broker', () => {
       createdBy: 'erp',
       items: { total: 50, done: 50, byState: { confirmed: 50 } },
     });
-    const items = await (await api(`/api/v1/tasks/${id}/items?pageSize=20&page=3`)).json();
+    // cursor pages of 20: the third and last holds the remaining 10
+    let items = await (await api(`/api/v1/tasks/${id}/items?limit=20`)).json();
+    const seen = new Set<string>(items.items.map((i: { itemId: string }) => i.itemId));
+    items = await (await api(`/api/v1/tasks/${id}/items?limit=20&cursor=${items.nextCursor}`)).json();
+    for (const i of items.items) seen.add(i.itemId);
+    items = await (await api(`/api/v1/tasks/${id}/items?limit=20&cursor=${items.nextCursor}`)).json();
+    for (const i of items.items) seen.add(i.itemId);
     expect(items.items).toHaveLength(10);
+    expect(items.nextCursor).toBeNull();
+    expect(seen.size).toBe(50);
     expect(items.items[0]).toMatchObject({ state: 'confirmed', attempts: 1 });
     expect(items.items[0].confirmedBy).toMatch(new RegExp(`^${s.groupId}@@@AP[01]$`));
-    const bad = await api(`/api/v1/tasks/${id}/items?pageSize=5000&state=bogus`);
+    const bad = await api(`/api/v1/tasks/${id}/items?limit=5000&state=bogus`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatchObject({
       code: 'invalid_input',
-      fields: { pageSize: expect.any(String), state: expect.any(String) },
+      fields: { limit: expect.any(String), state: expect.any(String) },
     });
     expect((await api('/api/v1/tasks/99999999')).status).toBe(404);
     expect((await fetch(`${f.platform.baseUrl}/api/v1/tasks/${id}`)).status).toBe(401);
@@ -193,8 +201,10 @@ describe('price change through the platform and its own broker', () => {
       },
     );
     expect(listed.text).toContain(`data-ap="${a0.opts.clientId}"`);
-    const storeCode = String((await q('SELECT code FROM stores WHERE id = ?', [s.storeId]))[0].code);
-    expect(listed.text).toContain(`<td>${storeCode}</td>`);
+    const [store] = await q('SELECT code, name FROM stores WHERE id = ?', [s.storeId]);
+    const storeCode = String(store.code);
+    // the page names the store (its code when it has no name)
+    expect(listed.text).toContain(`<td>${String(store.name || store.code)}</td>`);
 
     // a clean DISCONNECT shows as offline with its reason; the online filter and the API agree
     await a1.stop();

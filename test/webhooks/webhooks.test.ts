@@ -377,14 +377,26 @@ describe('webhooks', () => {
     expect(JSON.stringify(list.body)).not.toMatch(/secret/i);
     const created = await register('/shape', ['ap.online']);
     expect(Object.keys(created).sort()).toEqual(props('WebhookEndpointWithSecret'));
-    const page = await api('GET', `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1`);
-    expect(Object.keys(page.body).sort()).toEqual(props('WebhookDeliveryPage'));
-    expect(Object.keys(page.body.deliveries[0]).sort()).toEqual(props('WebhookDelivery'));
+    // an endpoint with two deliveries or more, to page through by cursor
+    let page: Awaited<ReturnType<typeof api>> | undefined;
+    let hookId = '';
+    for (const w of list.body.webhooks as { id: string }[]) {
+      const pg = await api('GET', `/api/v1/webhooks/${w.id}/deliveries?limit=1`);
+      if (pg.body.nextCursor) {
+        page = pg;
+        hookId = w.id;
+        break;
+      }
+    }
+    expect(page, 'an endpoint with two deliveries').toBeDefined();
+    expect(Object.keys(page!.body).sort()).toEqual(props('WebhookDeliveryPage'));
+    expect(Object.keys(page!.body.deliveries[0]).sort()).toEqual(props('WebhookDelivery'));
     const next = await api(
       'GET',
-      `/api/v1/webhooks/${list.body.webhooks[0].id}/deliveries?limit=1&before=${page.body.nextCursor}`,
+      `/api/v1/webhooks/${hookId}/deliveries?limit=1&cursor=${page!.body.nextCursor}`,
     );
-    expect(next.body.deliveries[0]?.id).not.toBe(page.body.deliveries[0].id);
+    expect(next.body.deliveries).toHaveLength(1);
+    expect(next.body.deliveries[0].id).not.toBe(page!.body.deliveries[0].id);
     const patched = await api('PATCH', `/api/v1/webhooks/${created.id}`, {
       enabled: false,
       events: ['ap.online', 'ap.offline'],

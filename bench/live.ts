@@ -1,0 +1,347 @@
+// `npm run bench:live`: the task page and the dashboard while a 100,000-label task runs (50
+// stores x 4 simulated APs x 500 labels, broker, worker, web and simulator each in their own
+// process). Signed-in users hold N open live streams (task page and dashboard) and make real HTTP
+// requests to the task page, the dashboard and /healthz (the reference, measured in the same
+// run); prints p50/p99 of each next to /healthz, and MariaDB's queries per second (SHOW GLOBAL
+// STATUS 'Questions', and the web process's own when MariaDB's user statistics are available)
+// with no viewer, one and N. Aims: p99 < 100 ms; queries/s constant in the number of viewers.
+// Knobs: BENCH_VIEWERS (300), BENCH_SAMPLE_SECONDS (5), BENCH_REQUESTS (150 per page),
+// BENCH_ACK_LATENCY_MS (3000: keeps the task running while it is measured), BENCH_STORES,
+// BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP.
+import crypto from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { SecretBox } from '../broker/index.js';
+import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
+import { PROJECT_ROOT, loadConfig } from '../server/config.js';
+import { createLogger } from '../server/core/logger.js';
+import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
+import { migrate } from '../server/db/migrate.js';
+import { createPool, withTx, type Pool } from '../server/db/pool.js';
+import { execute, queryOne, querySingle } from '../server/db/query.js';
+import { RegistryService } from '../server/registry/registry-service.js';
+import { TaskCreator } from '../server/tasks/task-creator.js';
+import { TaskQueue } from '../server/tasks/task-queue.js';
+import { createScratchDatabase, deleteRedisPrefix } from '../test/support/scratch.js';
+import { WebClient } from '../test/support/web-client.js';
+import { BenchProcess } from './e2e-process.js';
+import { bumpAllPrices, countReportedLabels, insertProducts, insertStore } from './e2e-seed-repo.js';
+
+const STORES = Number(process.env.BENCH_STORES ?? 50);
+const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
+const LABELS_PER_AP = Number(process.env.BENCH_LABELS_PER_AP ?? 500);
+const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 300);
+const SAMPLE_S = Number(process.env.BENCH_SAMPLE_SECONDS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 150);
+const ACK_LATENCY_MS = Number(process.env.BENCH_ACK_LATENCY_MS ?? 3000);
+const SESSIONS = 10;
+const LABELS_PER_PRODUCT = 4;
+const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
+const PRODUCTS = (APS_PER_STORE * LABELS_PER_AP) / LABELS_PER_PRODUCT;
+const ADMIN_PASSWORD = crypto.randomBytes(12).toString('hex');
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/** An open live stream: reads and counts its events until closed. */
+class Stream {
+  private ctrl = new AbortController();
+  events = 0;
+  constructor(url: string, cookie: string) {
+    void fetch(url, { headers: { cookie }, signal: this.ctrl.signal })
+      .then(async (res) => {
+        const reader = res.body!.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          this.events += Buffer.from(value).toString('utf8').split('\n\n').length - 1;
+        }
+      })
+      .catch(() => {});
+  }
+  close() {
+    this.ctrl.abort();
+  }
+}
+
+/** Queries per second over a sample: MariaDB's Questions, and the web user's own commands when known. */
+async function queriesPerSecond(pool: Pool, webUser: string | null) {
+  const read = async () => {
+    const q = await querySingle<{ Value: string }>(pool, "SHOW GLOBAL STATUS LIKE 'Questions'");
+    const w = webUser
+      ? await queryOne<{ n: string }>(
+          pool,
+          'SELECT SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS AS n FROM information_schema.USER_STATISTICS WHERE USER = ?',
+          [webUser],
+        ).catch(() => null)
+      : null;
+    return { q: Number(q.Value), w: w ? Number(w.n) : NaN, at: performance.now() };
+  };
+  const a = await read();
+  await sleep(SAMPLE_S * 1000);
+  const b = await read();
+  const s = (b.at - a.at) / 1000;
+  // the two probes' own statements are left out
+  return { all: (b.q - a.q - 2) / s, web: (b.w - a.w) / s };
+}
+
+async function timeRequests(c: WebClient, paths: string[]) {
+  const out = new Map<string, number[]>(paths.map((p) => [p, []]));
+  for (let i = 0; i < REQUESTS; i++)
+    for (const p of paths) {
+      const t = performance.now();
+      const r = await c.get(p);
+      if (r.status !== 200) throw new Error(`${p} answered ${r.status}`);
+      out.get(p)!.push(performance.now() - t);
+      if (i % 20 === 19 && p === paths[paths.length - 1]) say(`  ${i + 1} of each`);
+    }
+  return out;
+}
+
+async function main() {
+  const dataDir = path.join(PROJECT_ROOT, '.data');
+  const urls = await startEmbeddedServices(dataDir);
+  const tag = crypto.randomBytes(3).toString('hex');
+  const db = await createScratchDatabase(urls.mysqlUrl, `esl_bench_${tag}`);
+  const mysqlUrl = db.url;
+  const prefix = `bench${tag}`;
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DEMO: 'false',
+    MYSQL_URL: mysqlUrl,
+    REDIS_URL: urls.redisUrl,
+    REDIS_PREFIX: prefix,
+    SESSION_SECRET: crypto.randomBytes(24).toString('hex'),
+    COOKIE_SECURE: 'false',
+    ADMIN_PASSWORD,
+    DATA_DIR: dataDir,
+    MQTT_HOST: '127.0.0.1',
+    MQTT_TCP_PORT: String(mqttPort),
+    MQTT_TLS_PORT: '0',
+    MQTT_WS_PORT: '0',
+    MQTT_WSS_PORT: '0',
+    HTTP_PORT: String(httpPort),
+  };
+  const config = loadConfig(env);
+  const procs: BenchProcess[] = [];
+  const pool = createPool(mysqlUrl, 4);
+  const redis = new Redis(urls.redisUrl);
+  const queue = new TaskQueue(urls.redisUrl, prefix);
+  const streams: Stream[] = [];
+  let webUser: string | null = null;
+  try {
+    await migrate(mysqlUrl);
+    say(
+      `bench:live  a ${TOTAL}-label task (${STORES} stores x ${APS_PER_STORE} APs x ${LABELS_PER_AP} labels, acks after ${ACK_LATENCY_MS} ms); ${VIEWERS} viewers`,
+    );
+    const registry = new RegistryService(
+      pool,
+      redis,
+      prefix,
+      SecretBox.load(config.MQTT_SECRET_KEY, dataDir),
+      createLogger('silent'),
+    );
+    const productIds = await insertProducts(pool, PRODUCTS, tag);
+    const groups: string[] = [];
+    for (let s = 0; s < STORES; s++) {
+      const groupId = `GID_B${tag}_${s}`;
+      await registry.createGroup(SYSTEM_ACTOR, { groupId });
+      await insertStore(pool, `B${tag}${s}`, groupId, productIds, LABELS_PER_PRODUCT);
+      groups.push(groupId);
+    }
+    const key = await registry.issueAccessKey(SYSTEM_ACTOR, { description: 'bench fleet', groupIds: [] });
+
+    // The web process gets its own MariaDB user, so its own statements can be counted apart.
+    let webUrl = mysqlUrl;
+    try {
+      await execute(pool, 'SET GLOBAL userstat = 1');
+      const u = new URL(mysqlUrl);
+      webUser = `web_${tag}`;
+      const pw = crypto.randomBytes(12).toString('hex');
+      await execute(pool, `CREATE USER '${webUser}'@'%' IDENTIFIED BY '${pw}'`);
+      await execute(pool, `CREATE USER '${webUser}'@'localhost' IDENTIFIED BY '${pw}'`);
+      for (const h of ['%', 'localhost'])
+        await execute(pool, `GRANT ALL PRIVILEGES ON \`${u.pathname.slice(1)}\`.* TO '${webUser}'@'${h}'`);
+      u.username = webUser;
+      u.password = pw;
+      webUrl = u.toString();
+    } catch {
+      webUser = null; // no user statistics (MySQL, or no privilege): Questions only
+    }
+
+    const broker = new BenchProcess('broker', 'server/main.ts', [], { ...env, ROLES: 'broker' });
+    procs.push(broker);
+    await broker.start('"platform started"');
+    const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+    const worker = new BenchProcess('worker', 'server/main.ts', [], {
+      ...env,
+      ROLES: 'worker',
+      MQTT_URL: mqttUrl,
+    });
+    procs.push(worker);
+    await worker.start('"platform started"');
+    const web = new BenchProcess('web', 'server/main.ts', [], {
+      ...env,
+      ROLES: 'web',
+      MQTT_URL: mqttUrl,
+      MYSQL_URL: webUrl,
+    });
+    procs.push(web);
+    await web.start('"platform started"');
+    const inst = await querySingle<{ instance_id: string }>(
+      pool,
+      'SELECT instance_id FROM mqtt_instance WHERE id = 1',
+    );
+    const sim = new BenchProcess(
+      'simulator',
+      'sim/main.ts',
+      [
+        '--url',
+        mqttUrl,
+        '--mysql-url',
+        mysqlUrl,
+        '--groups',
+        groups.join(','),
+        '--aps-per-group',
+        String(APS_PER_STORE),
+        '--access-key-id',
+        key.accessKeyId,
+        '--instance-id',
+        inst.instance_id,
+        '--status-interval-ms',
+        '60000',
+        '--latency-ms',
+        String(ACK_LATENCY_MS),
+        '--quiet',
+      ],
+      { SIM_ACCESS_KEY_SECRET: key.accessKeySecret },
+    );
+    procs.push(sim);
+    await sim.start('"ready":true');
+    while ((await countReportedLabels(pool)) < TOTAL) await sleep(200);
+    say(`broker, worker, web and ${STORES * APS_PER_STORE} simulated APs up`);
+
+    const base = `http://127.0.0.1:${httpPort}`;
+    const users = await Promise.all(
+      Array.from({ length: SESSIONS }, async () => {
+        const c = new WebClient(base);
+        await c.login('admin', ADMIN_PASSWORD);
+        return c;
+      }),
+    );
+    const cookie = (c: WebClient) =>
+      [...(c as unknown as { cookies: Map<string, string> }).cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+
+    const creator = new TaskCreator(pool, config, (id) => queue.enqueueTask(id));
+    const task = await withTx(pool, async (c) =>
+      creator.createInTx(c, { name: 'bench', role: 'operator' }, await bumpAllPrices(c), {
+        source: 'api',
+        note: 'bench:live',
+      }),
+    );
+    await creator.enqueue(task!.taskId);
+    const id = task!.taskId;
+    say(`task ${id}: ${task!.items} items`);
+    // dispatch has begun (a cheap probe: the task row)
+    while (
+      !(await queryOne<object>(pool, 'SELECT 1 FROM tasks WHERE id = ? AND dispatched_at IS NOT NULL', [id]))
+    )
+      await sleep(200);
+    const open = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const c = cookie(users[streams.length % SESSIONS]);
+        streams.push(
+          new Stream(streams.length % 2 ? `${base}/dashboard/events` : `${base}/tasks/${id}/events`, c),
+        );
+      }
+    };
+
+    say(`sampling queries/s over ${SAMPLE_S} s with no viewer, 1 and ${VIEWERS} of each page`);
+    const q0 = await queriesPerSecond(pool, webUser);
+    open(2); // one task page, one dashboard
+    await sleep(1500);
+    const q1 = await queriesPerSecond(pool, webUser);
+    open(VIEWERS * 2 - 2);
+    // every stream open and pushed to (opening them costs each its sign-in check), then sample
+    const until = performance.now() + 120_000;
+    while (streams.some((x) => x.events === 0) && performance.now() < until) await sleep(200);
+    await sleep(1000);
+    const qN = await queriesPerSecond(pool, webUser);
+    say(`timing ${REQUESTS} requests of each page with the ${streams.length} streams open`);
+    const pages = [`/tasks/${id}`, '/', '/healthz'];
+    const lat = await timeRequests(users[0], pages);
+    const state = (await querySingle<{ state: string }>(pool, 'SELECT state FROM tasks WHERE id = ?', [id]))
+      .state;
+    const events = streams.reduce((n, s) => n + s.events, 0);
+
+    const healthP99 = pct(lat.get('/healthz')!, 99);
+    say('');
+    say(
+      `while the task ran (state at the end: ${state}), ${streams.length} streams open (${VIEWERS} task pages, ${VIEWERS} dashboards), ${events} events pushed:`,
+    );
+    for (const [p, name] of [
+      [`/tasks/${id}`, 'task page'],
+      ['/', 'dashboard'],
+      ['/healthz', '/healthz (reference)'],
+    ] as const) {
+      const xs = lat.get(p)!;
+      say(
+        `  ${name.padEnd(22)} p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  (p99 ${(pct(xs, 99) / healthP99).toFixed(1)} x /healthz; ${xs.length} requests)`,
+      );
+    }
+    const web_ = (q: { web: number }) => (Number.isNaN(q.web) ? 'n/a' : q.web.toFixed(1));
+    say('MariaDB queries/s (all processes: the pipeline too | the web process alone):');
+    say(`  no viewer              ${q0.all.toFixed(0).padStart(6)} | ${web_(q0)}`);
+    say(`  1 task page + 1 dash   ${q1.all.toFixed(0).padStart(6)} | ${web_(q1)}`);
+    say(
+      `  ${String(VIEWERS).padEnd(3)} + ${String(VIEWERS).padEnd(3)}              ${qN.all.toFixed(0).padStart(6)} | ${web_(qN)}`,
+    );
+    if (!Number.isNaN(qN.web) && q1.web > 0)
+      say(
+        `ratio: the web process's queries/s with ${VIEWERS} viewers each are ${(qN.web / q1.web).toFixed(2)} x those with 1 (aim: constant, ~1 x)`,
+      );
+    const taskP99 = pct(lat.get(`/tasks/${id}`)!, 99);
+    const dashP99 = pct(lat.get('/')!, 99);
+    say(
+      `aim p99 < 100 ms: task page ${taskP99 < 100 ? 'met' : 'not met'}, dashboard ${dashP99 < 100 ? 'met' : 'not met'}`,
+    );
+    if (state !== 'in_progress')
+      say('note: the task finished before the end of the measurements; raise BENCH_ACK_LATENCY_MS');
+  } finally {
+    for (const s of streams) s.close();
+    for (const p of procs.reverse()) await p.stop();
+    await queue.stop();
+    if (webUser)
+      for (const h of ['%', 'localhost'])
+        await execute(pool, `DROP USER IF EXISTS '${webUser}'@'${h}'`).catch(() => {});
+    await pool.end();
+    redis.disconnect();
+    await deleteRedisPrefix(urls.redisUrl, prefix);
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:live failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
