@@ -80,13 +80,16 @@ describe('quiet hours', () => {
       from: 'a time of day like 22:00 (24-hour clock)',
     });
 
+    // large changes from the seeded 1.00: confirmed, as price sanity asks (server/catalog/price-sanity.ts)
     const waiting = await api('POST', '/api/v1/price-changes', writer, {
       changes: skus.slice(0, 3).map((sku) => ({ sku, store: code, price: '3.30' })),
+      confirm: true,
     });
     expect(waiting.status, JSON.stringify(waiting.body)).toBe(201);
     const waitingId = waiting.body.taskIds[0];
     const urgent = await api('POST', '/api/v1/price-changes', writer, {
       changes: [{ sku: skus[3], store: code, price: '9.90', urgent: true }],
+      confirm: true,
     });
     expect(urgent.status).toBe(201);
     const urgentId = urgent.body.taskIds[0];
