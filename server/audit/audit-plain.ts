@@ -123,6 +123,7 @@ export const PHRASED_ACTIONS = [
   'mqtt.application.revoked',
   'mqtt.group.class_changed',
   'store.quiet_hours_set',
+  'label.moved',
 ] as const;
 
 /** Fields with a label in the catalogues (`audit.field.<name>`). */

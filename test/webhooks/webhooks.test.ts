@@ -448,14 +448,15 @@ describe('webhooks', () => {
         ]),
       { until: (r) => r.length === 2, timeoutMs: 30_000 },
     );
+    // hold the endpoint first (else the relay may queue the delivery again before the purge), then
     // pretend a held one is still waiting, and age everything of this endpoint by 40 days
+    await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]);
     await q("UPDATE webhook_deliveries SET state = 'pending' WHERE id = ?", [held.id]);
     await q(
       `UPDATE webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
        SET d.created_at = d.created_at - INTERVAL 40 DAY, e.created_at = e.created_at - INTERVAL 40 DAY WHERE d.endpoint_id = ?`,
       [hook.id],
     );
-    await q('UPDATE webhook_endpoints SET paused_at = NOW(3) WHERE id = ?', [hook.id]); // keep the held one held
     const relay = f.platform.services.find(
       (s) => s.name === 'webhook-outbox-relay',
     ) as unknown as NonNullable<WebhooksPorts['relay']>;
