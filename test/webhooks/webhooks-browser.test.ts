@@ -155,13 +155,17 @@ describe('webhook admin pages', () => {
     await page.check('[data-testid=webhook-create] input[value="mismatch.detected"]');
     await page.click('[data-testid=webhook-create] button[type=submit]');
     await page.click('[data-testid=send-test]');
+    // the pause and the delivery's return to pending are written one after the other: wait for both
     await waitFor(
-      'the endpoint paused',
+      'the endpoint paused, its delivery held',
       async () => {
         await page.reload();
-        return page.getByTestId('endpoint-state').textContent();
+        return [
+          await page.getByTestId('endpoint-state').textContent(),
+          await page.locator('[data-testid=delivery-state]').first().textContent(),
+        ].join(' ');
       },
-      { until: (s) => s === 'paused', timeoutMs: 30_000 },
+      { until: (s) => s === 'paused pending', timeoutMs: 30_000 },
     );
     expect(await page.getByTestId('paused-note').textContent()).toMatch(
       /2 failed attempts in a row; last: HTTP 500/,
