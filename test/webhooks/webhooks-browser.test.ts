@@ -154,7 +154,8 @@ describe('webhook admin pages', () => {
     await page.fill('[data-testid=webhook-create] input[name=url]', url);
     await page.check('[data-testid=webhook-create] input[value="mismatch.detected"]');
     await page.click('[data-testid=webhook-create] button[type=submit]');
-    await page.click('[data-testid=send-test]');
+    // the test send posts a form: let its page load before reloading it
+    await Promise.all([page.waitForNavigation(), page.click('[data-testid=send-test]')]);
     // the pause and the delivery's return to pending are written one after the other: wait for both
     await waitFor(
       'the endpoint paused, its delivery held',
