@@ -16,6 +16,7 @@ import {
   type TaskProgress,
   type TaskService,
 } from './task-service.js';
+import type { TaskRow } from './task-query-repo.js';
 import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
@@ -46,6 +47,13 @@ function listFilter(q: Request['query']) {
     form: { state: p.state ?? '', finished, stuck, store: typeof q.store === 'string' ? q.store : '' },
   };
 }
+
+/** Whether a snapshot's task row is the current one: the fields an action or the task's end changes. */
+const sameTaskRow = (a: TaskRow, b: TaskRow) =>
+  a.state === b.state &&
+  +a.deadlineAt === +b.deadlineAt &&
+  +(a.dispatchedAt ?? 0) === +(b.dispatchedAt ?? 0) &&
+  +(a.finishedAt ?? 0) === +(b.finishedAt ?? 0);
 
 /** What a task page's live event is made of: computed once per tick for all its viewers. */
 interface LiveSnapshot {
@@ -125,8 +133,15 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      // computed for this request: a page read right after an action (cancel, retry) must show it
-      const snap = await liveTopic(id, p, req.actor).compute();
+      // The snapshot this page's live viewers share, while it is fresh and its task row is still
+      // the database's (an action or the task's end changes the row: a page read right after a
+      // cancel must show it); else one computed for this request. With viewers open, a page view
+      // then costs one primary-key read instead of the aggregates over the task's items.
+      const shared = live.fresh<LiveSnapshot>(topicOf(id, p, req.actor));
+      const snap =
+        shared && sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))
+          ? shared
+          : await liveTopic(id, p, req.actor).compute();
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
         p: snap.progress,

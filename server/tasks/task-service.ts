@@ -145,6 +145,11 @@ export class TaskService {
     return task;
   }
 
+  /** The task's row, if the actor may see the task (else not found): one primary-key read. */
+  async row(id: string, actor?: Actor): Promise<TaskRow> {
+    return this.visibleTask(id, actor);
+  }
+
   async progress(id: string, actor?: Actor): Promise<TaskProgress> {
     const task = await this.visibleTask(id, actor);
     const scope = scopeIds(actor);

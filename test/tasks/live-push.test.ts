@@ -135,6 +135,74 @@ describe('live views', () => {
     expect(zhFirst.stateName).not.toBe(first.stateName);
   });
 
+  it('with viewers open a task page view reads their shared snapshot (no query over the items), and shows a cancel at once', async () => {
+    const s = await seedStore(p.ctx.pool, { products: 20, labelsPerProduct: 1 });
+    const creator = new TaskCreator(p.ctx.pool, p.config, (id) => queue.enqueueTask(id));
+    // no AP serves the Group ID: the task stays running
+    const t = await withTx(p.ctx.pool, (c) =>
+      creator.createInTx(
+        c,
+        { name: 'erp', role: 'api' },
+        s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
+        { source: 'api' },
+      ),
+    );
+    await creator.enqueue(t!.taskId);
+    const op = await newUserClient(p, 'operator', `live-view-${uid(3)}`);
+    const path = `/tasks/${t!.taskId}`;
+    await waitFor('the task running', async () =>
+      (await op.get(path)).text.includes('data-state="in_progress"'),
+    );
+    // one viewer's stream holds the topic open in this process (and gets a snapshot every tick)
+    const ctrl = new AbortController();
+    const stream = await fetch(`${p.baseUrl}${path}/events`, {
+      headers: { cookie: cookieOf(op) },
+      signal: ctrl.signal,
+    });
+    const reader = stream.body!.getReader();
+    let got = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        got += Buffer.from(value!).toString('utf8');
+      }
+    })();
+    try {
+      await waitFor('a first live event', () => got.includes('event: progress'));
+      // The pool's statements during five page views, by SQL and parameters (mysql2's own method,
+      // passed through). The platform's sweeper shares the pool: only statements about this task count.
+      const hub = p.services.find((x): x is LiveHub => x instanceof LiveHub && x.name === 'task-live')!;
+      const ticksBefore = hub.computed;
+      const seen: { sql: string; params: unknown[] }[] = [];
+      const pool = p.ctx.pool as unknown as { query: (...a: unknown[]) => unknown };
+      const query = pool.query;
+      pool.query = function (this: unknown, ...a: unknown[]) {
+        seen.push({ sql: String(a[0]).replace(/\s+/g, ' '), params: Array.isArray(a[1]) ? a[1].flat() : [] });
+        return query.apply(this, a);
+      };
+      try {
+        for (let i = 0; i < 5; i++) expect((await op.get(path)).status).toBe(200);
+      } finally {
+        pool.query = query;
+      }
+      const ticks = hub.computed - ticksBefore;
+      const about = seen.filter((q) => q.params.map(String).includes(t!.taskId));
+      // the live ticks in between compute the snapshot (at most 4 statements over the items each:
+      // counts, per-AP breakdown, the page's rows, the diagnosis); the five views add none
+      const overItems = about.filter((q) => /FROM task_items/.test(q.sql)).map((q) => q.sql.slice(0, 120));
+      expect(overItems.length, overItems.join('\n')).toBeLessThanOrEqual(4 * ticks);
+      expect(about.filter((q) => /FROM tasks WHERE id = \?/.test(q.sql)).length).toBeGreaterThanOrEqual(5); // the task row, each time
+      // an action changes the task's row: the next page view computes, and shows it
+      expect((await op.post(`${path}/cancel`, {}, path)).status).toBe(302);
+      const after = await op.get(path);
+      expect(after.text).toContain('data-state="cancelled"');
+    } finally {
+      ctrl.abort();
+      await reading;
+    }
+  });
+
   it('the dashboard pushes its snapshot to every viewer, cut to the role', async () => {
     const hub = p.services.find((x): x is LiveHub => x instanceof LiveHub && x.name === 'dashboard-live')!;
     const op = await newUserClient(p, 'operator', `dash-op-${uid(3)}`);
