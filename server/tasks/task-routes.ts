@@ -16,7 +16,6 @@ import {
   type TaskProgress,
   type TaskService,
 } from './task-service.js';
-import type { TaskRow } from './task-query-repo.js';
 import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task-view.js';
 
 const EVENT_INTERVAL_MS = 1000;
@@ -49,7 +48,7 @@ function listFilter(q: Request['query']) {
 }
 
 /** Whether a snapshot's task row is the current one: the fields an action or the task's end changes. */
-const sameTaskRow = (a: TaskRow, b: TaskRow) =>
+const sameTaskRow = (a: TaskProgress['task'], b: TaskProgress['task']) =>
   a.state === b.state &&
   +a.deadlineAt === +b.deadlineAt &&
   +(a.dispatchedAt ?? 0) === +(b.dispatchedAt ?? 0) &&
