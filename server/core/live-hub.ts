@@ -13,6 +13,9 @@ import type { Service } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { redisErrorLogger } from './redis.js';
 
+/** Listeners served per turn of the event loop when a snapshot arrives. */
+const DELIVERY_SLICE = 25;
+
 export interface LiveTopic<T> {
   /** The snapshot: the only place a topic's queries run. */
   compute(): Promise<T>;
@@ -172,13 +175,21 @@ export class LiveHub implements Service {
       if (t.timer) clearInterval(t.timer);
       t.timer = null;
     }
-    for (const l of [...t.listeners]) {
-      try {
-        l.value(value);
-      } catch (err) {
-        this.log.warn({ err }, 'live views: a listener failed');
+    // Handed out in slices, the event loop turning between them: 300 open pages each writing a
+    // snapshot in one go would hold every other request of this process for the whole round.
+    const all = [...t.listeners];
+    const slice = (from: number) => {
+      for (const l of all.slice(from, from + DELIVERY_SLICE)) {
+        if (!t.listeners.has(l)) continue;
+        try {
+          l.value(value);
+        } catch (err) {
+          this.log.warn({ err }, 'live views: a listener failed');
+        }
       }
-    }
+      if (from + DELIVERY_SLICE < all.length) setImmediate(() => slice(from + DELIVERY_SLICE));
+    };
+    slice(0);
   }
 
   /** One computation at a time per topic in this process; its value is the topic's last. */
