@@ -67,13 +67,25 @@ export function formatMoney(
   return f.format(s as unknown as number);
 }
 
-/** Whether the runtime knows the IANA zone. */
+const zoneKnown = new Map<string, boolean>();
+
+/**
+ * Whether the runtime knows the IANA zone. Remembered per zone: it is asked for every time a page
+ * or live event writes (building an Intl.DateTimeFormat to find out was a tenth of a busy web
+ * process's CPU in `npm run bench:live`).
+ */
 export function isTimeZone(zone: unknown): zone is string {
   if (typeof zone !== 'string' || !zone) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let known = zoneKnown.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (zoneKnown.size > 1000) zoneKnown.clear();
+    zoneKnown.set(zone, known);
   }
+  return known;
 }

@@ -1,7 +1,7 @@
 // The formatting helpers and the catalogues themselves: same keys in both languages,
 // service messages translated (with their varying part), times and money by Intl.
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatTime } from '../../server/i18n/format.js';
+import { formatMoney, formatTime, isTimeZone } from '../../server/i18n/format.js';
 import { messageTranslator, readCatalogue, translator } from '../../server/i18n/i18n.js';
 
 const keys = (o: Record<string, unknown>, pre = ''): string[] =>
@@ -56,6 +56,18 @@ describe('formatTime', () => {
     expect(formatTime('en', '2026-03-08T06:59:59.987Z', 'UTC')).toBe('Mar 08, 2026, 06:59:59 UTC');
     expect(formatTime('en', null, 'UTC')).toBe('');
     expect(formatTime('en', 'not a date', 'UTC')).toBe('not a date');
+  });
+});
+
+describe('isTimeZone', () => {
+  it('knows IANA zones and refuses others, the same when asked again (it remembers)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(isTimeZone('Asia/Shanghai')).toBe(true);
+      expect(isTimeZone('Europe/Berlin')).toBe(true);
+      expect(isTimeZone('Mars/Olympus')).toBe(false);
+      expect(isTimeZone('')).toBe(false);
+      expect(isTimeZone(42)).toBe(false);
+    }
   });
 });
 
