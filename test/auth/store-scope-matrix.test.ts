@@ -672,6 +672,40 @@ describe('store scope: route x role x scope', () => {
     expect(Number(audit[0].n)).toBe(2);
   });
 
+  it("gives a scoped reader the diagnosis of its stores' labels only, totals included", async () => {
+    // The mixed task has one label per store, each behind its store's offline AP.
+    const json = async (who: Who | 'admin', url: string) => {
+      const r = await call(who, { url });
+      expect(r.status, r.text.slice(0, 300)).toBe(200);
+      return JSON.parse(r.text);
+    };
+    const whole = await json('admin', `/api/v1/tasks/${ids.mixedTask}`);
+    expect(whole.forecast).toMatchObject({ open: 2, blocked: 2, willMiss: 2, onTrack: 0 });
+    expect(whole.blocked.map((b: { groupId: string }) => b.groupId).sort()).toEqual([
+      'GID_APPLE',
+      'GID_ZEBRA',
+    ]);
+    const adminDash = await json('admin', '/dashboard.json');
+    expect(adminDash.tasks).toMatchObject({ stuck: 3, willMiss: 4 });
+    for (const who of WHO) {
+      const t = await json(who, `/api/v1/tasks/${ids.mixedTask}`);
+      expect(t.blocked, who).toEqual([
+        expect.objectContaining({ reason: 'ap_offline', groupId: 'GID_APPLE', labels: 1 }),
+      ]);
+      expect(t.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1, onTrack: 0 });
+      const list = await json(who, '/api/v1/tasks');
+      const inList = list.tasks.find((x: { id: string }) => String(x.id) === ids.mixedTask);
+      expect(inList.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1 });
+    }
+    for (const who of ['operator', 'auditor'] as const) {
+      const dash = await json(who, '/dashboard.json');
+      // the Apple task (1 label) and the Apple half of the mixed one
+      expect(dash.tasks, who).toMatchObject({ stuck: 2, willMiss: 2 });
+      const mixed = dash.tasks.stuckTasks.find((x: { id: string }) => x.id === ids.mixedTask);
+      expect(mixed, who).toMatchObject({ willMiss: 1, open: 1 });
+    }
+  });
+
   const d = decisions();
   const zebraTaskMarkers = () => [
     new RegExp(`data-task="${ids.zebraTask}"`),
