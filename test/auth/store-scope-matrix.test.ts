@@ -713,6 +713,10 @@ describe('store scope: route x role x scope', () => {
       expect(dash.tasks, who).toMatchObject({ stuck: 2, willMiss: 2 });
       const mixed = dash.tasks.stuckTasks.find((x: { id: string }) => x.id === ids.mixedTask);
       expect(mixed, who).toMatchObject({ willMiss: 1, open: 1 });
+      // the task list's live part
+      const live = await json(who, '/tasks/active.json');
+      const row = live.tasks.find((x: { id: string }) => String(x.id) === ids.mixedTask);
+      expect(row.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1 });
     }
   });
 
