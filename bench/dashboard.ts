@@ -1,8 +1,10 @@
 // `npm run bench:dashboard`: what the dashboard and the stuck-task diagnosis cost at scale.
 // 100,000 labels (50 stores x 4 APs x 500 labels, every label reported, one AP in 10 offline),
-// one running task over every label (half confirmed), a day of 2,000 finished tasks. Each part
+// one running task over every label (half confirmed), a day of 2,000 finished tasks (100 items
+// each, and their per-store outcomes). Each part
 // is timed (median of 7) next to a reference measured in the same run: the cheapest full count
-// of the same table (`SELECT COUNT(*) FROM labels`, and of the task's items).
+// of the same table (`SELECT COUNT(*) FROM labels`, and of the task's items); a store scope's
+// hourly outcomes next to the former query, ending a task next to the former outcome statement.
 // Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP.
 import crypto from 'node:crypto';
 import path from 'node:path';
