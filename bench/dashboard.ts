@@ -1,23 +1,29 @@
 // `npm run bench:dashboard`: what the dashboard and the stuck-task diagnosis cost at scale.
 // 100,000 labels (50 stores x 4 APs x 500 labels, every label reported, one AP in 10 offline),
-// one running task over every label (half confirmed), a day of 2,000 finished tasks. Each part
+// one running task over every label (half confirmed), a day of 2,000 finished tasks (100 items
+// each, and their per-store outcomes). Each part
 // is timed (median of 7) next to a reference measured in the same run: the cheapest full count
-// of the same table (`SELECT COUNT(*) FROM labels`, and of the task's items).
+// of the same table (`SELECT COUNT(*) FROM labels`, and of the task's items); a store scope's
+// hourly outcomes next to the former query, ending a task next to the former outcome statement.
 // Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../server/config.js';
 import { apsByStore, hourlyOutcomes, labelHealth, taskCounts } from '../server/dashboard/dashboard-repo.js';
 import { migrate } from '../server/db/migrate.js';
-import { createPool } from '../server/db/pool.js';
+import { createPool, withTx, type Pool } from '../server/db/pool.js';
 import { countMismatches } from '../server/devices/mismatch-repo.js';
 import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
 import { apsOfGroups, openItemBuckets } from '../server/tasks/diagnosis-repo.js';
 import { diagnose } from '../server/tasks/task-diagnosis.js';
+import { finishTask } from '../server/tasks/task-state-repo.js';
 import { createScratchDatabase } from '../test/support/scratch.js';
 import { insertProducts, insertStore } from './e2e-seed-repo.js';
 import {
+  formerScopedHourly,
+  formerTaskOutcome,
   insertAps,
+  insertFinishedItems,
   insertFinishedTasks,
   insertRunningTask,
   referenceItemCount,
@@ -33,6 +39,20 @@ const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
 const REPS = 7;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
+
+/** Runs `fn` in a transaction that is rolled back, so the same task can be ended again. */
+async function rolledBack(
+  pool: Pool,
+  fn: (c: Parameters<Parameters<typeof withTx>[1]>[0]) => Promise<unknown>,
+) {
+  const undo = new Error('roll back');
+  await withTx(pool, async (c) => {
+    await fn(c);
+    throw undo;
+  }).catch((e) => {
+    if (e !== undo) throw e;
+  });
+}
 
 async function median(fn: () => Promise<unknown>): Promise<number> {
   await fn(); // warm the buffer pool
@@ -67,7 +87,11 @@ async function main() {
     await reportEveryLabel(pool, APS_PER_STORE);
     const taskId = await insertRunningTask(pool);
     await insertFinishedTasks(pool, 2000);
-    await pool.query('ANALYZE TABLE labels, task_items, tasks, aps');
+    await insertFinishedItems(pool);
+    await pool.query('ANALYZE TABLE labels, task_items, tasks, aps, task_store_outcomes');
+    const [[{ storeId }]] = (await pool.query(
+      'SELECT MIN(store_id) AS storeId FROM task_store_outcomes',
+    )) as unknown as [{ storeId: number }[]];
 
     const refLabels = await median(() => referenceLabelCount(pool));
     const refItems = await median(() => referenceItemCount(pool, taskId));
@@ -80,6 +104,24 @@ async function main() {
     await part('open mismatches (hash per label)', refLabels, 'COUNT labels', () => countMismatches(pool));
     await part('task counts (running, today)', refLabels, 'COUNT labels', () => taskCounts(pool, dayStart));
     await part('hourly outcomes, 24 h', refLabels, 'COUNT labels', () => hourlyOutcomes(pool, 24));
+    // a store-scoped reader's: the per-store outcomes, next to the former query over the items
+    const formerScoped = await median(() => formerScopedHourly(pool, 24, [storeId]));
+    await part(
+      'hourly outcomes, 24 h, one store (per-store rows)',
+      formerScoped,
+      'former EXISTS over items',
+      () => hourlyOutcomes(pool, 24, [storeId]),
+    );
+    // what ending a task costs now (the per-store rows, then the task row from them), next to the former statements
+    const formerEnd = await median(() =>
+      rolledBack(pool, async (c) => {
+        await c.query("UPDATE tasks SET state = 'completed', finished_at = NOW(3) WHERE id = ?", [taskId]);
+        await formerTaskOutcome(c, taskId);
+      }),
+    );
+    await part('ending the 100k-item task (outcomes)', formerEnd, 'former row-only outcome', () =>
+      rolledBack(pool, (c) => finishTask(c, taskId, 'completed')),
+    );
     await part('diagnosis of the 100k-item task', refItems, 'COUNT its items', async () => {
       const buckets = await openItemBuckets(pool, taskId);
       const groups = await apsOfGroups(pool, [...new Set(buckets.map((b) => b.groupId))]);

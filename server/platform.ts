@@ -69,7 +69,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const registry = await createRegistryModule(ctx, roles, { broker: broker.ports.broker });
   const audit = createAuditModule(ctx, roles, { apiGuard: requireScope('audit:read') });
   const devices = createDevicesModule(ctx, roles);
-  const render = createRenderModule(ctx, roles, { tasks: () => tasks.ports.taskCreator });
+  const render = createRenderModule(ctx, roles, {
+    tasks: () => tasks.ports.taskCreator,
+    omnibus: () => catalog.ports.omnibus,
+  });
   const commands = createCommandsModule(ctx, roles, { downlink: broker.ports.downlink });
   const tasks = createTasksModule(ctx, roles, {
     downlink: broker.ports.downlink,

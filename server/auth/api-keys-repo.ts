@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
+import { linkedStores, setLinkedStores, type ScopeStoreRow } from './store-links-repo.js';
 
 export interface ApiKeyRow {
   id: number;
@@ -49,34 +50,10 @@ export async function touchApiKey(db: Queryable, id: number) {
   await execute(db, 'UPDATE api_keys SET last_used_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [id]);
 }
 
-export interface KeyStoreRow {
-  id: number;
-  code: string;
-  name: string;
-}
+export type KeyStoreRow = ScopeStoreRow;
 
 /** Each key's store scope (keys without rows are absent: every store). */
-export async function apiKeyStores(db: Queryable, keyIds: number[]): Promise<Map<number, KeyStoreRow[]>> {
-  const out = new Map<number, KeyStoreRow[]>();
-  if (!keyIds.length) return out;
-  const rows = await queryRows<KeyStoreRow & { api_key_id: number }>(
-    db,
-    `SELECT ks.api_key_id, s.id, s.code, s.name FROM api_key_stores ks JOIN stores s ON s.id = ks.store_id
-      WHERE ks.api_key_id IN (?) ORDER BY s.code`,
-    [keyIds],
-  );
-  for (const r of rows) {
-    const list = out.get(r.api_key_id) ?? [];
-    list.push({ id: r.id, code: r.code, name: r.name });
-    out.set(r.api_key_id, list);
-  }
-  return out;
-}
+export const apiKeyStores = (db: Queryable, keyIds: number[]) => linkedStores(db, 'apiKey', keyIds);
 
-export async function setApiKeyStores(db: Queryable, keyId: number, storeIds: number[]): Promise<void> {
-  await execute(db, 'DELETE FROM api_key_stores WHERE api_key_id = ?', [keyId]);
-  if (storeIds.length)
-    await execute(db, 'INSERT INTO api_key_stores (api_key_id, store_id) VALUES ?', [
-      storeIds.map((s) => [keyId, s]),
-    ]);
-}
+export const setApiKeyStores = (db: Queryable, keyId: number, storeIds: number[]) =>
+  setLinkedStores(db, 'apiKey', keyId, storeIds);

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { UserRole } from './roles.js';
 import { execute, queryOne, queryRows, querySingle } from '../db/query.js';
+import { linkedStores, setLinkedStores, type ScopeStoreRow } from './store-links-repo.js';
 
 export interface UserRow {
   id: number;
@@ -110,11 +111,7 @@ export async function countActiveAdmins(db: Queryable): Promise<number> {
   return Number(r.n);
 }
 
-export interface ScopeStoreRow {
-  id: number;
-  code: string;
-  name: string;
-}
+export type { ScopeStoreRow };
 
 /** Every store, for choosing a scope. */
 export async function listStoreChoices(db: Queryable): Promise<ScopeStoreRow[]> {
@@ -130,27 +127,7 @@ export async function findStoresByIds(db: Queryable, ids: number[]): Promise<Sco
 }
 
 /** Each user's store scope (users without rows are absent: every store). */
-export async function userStores(db: Queryable, userIds: number[]): Promise<Map<number, ScopeStoreRow[]>> {
-  const out = new Map<number, ScopeStoreRow[]>();
-  if (!userIds.length) return out;
-  const rows = await queryRows<ScopeStoreRow & { user_id: number }>(
-    db,
-    `SELECT us.user_id, s.id, s.code, s.name FROM user_stores us JOIN stores s ON s.id = us.store_id
-      WHERE us.user_id IN (?) ORDER BY s.code`,
-    [userIds],
-  );
-  for (const r of rows) {
-    const list = out.get(r.user_id) ?? [];
-    list.push({ id: r.id, code: r.code, name: r.name });
-    out.set(r.user_id, list);
-  }
-  return out;
-}
+export const userStores = (db: Queryable, userIds: number[]) => linkedStores(db, 'user', userIds);
 
-export async function setUserStores(db: Queryable, userId: number, storeIds: number[]): Promise<void> {
-  await execute(db, 'DELETE FROM user_stores WHERE user_id = ?', [userId]);
-  if (storeIds.length)
-    await execute(db, 'INSERT INTO user_stores (user_id, store_id) VALUES ?', [
-      storeIds.map((s) => [userId, s]),
-    ]);
-}
+export const setUserStores = (db: Queryable, userId: number, storeIds: number[]) =>
+  setLinkedStores(db, 'user', userId, storeIds);

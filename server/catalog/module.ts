@@ -14,7 +14,7 @@ import { labelsRoutes } from './labels-routes.js';
 import { LabelsService } from './labels-service.js';
 import { PriceChangeService } from './price-change-service.js';
 import { PriceEditService } from './price-edit-service.js';
-import { PriceHistoryService } from './price-history-service.js';
+import { PriceHistoryService, priorLowest } from './price-history-service.js';
 import { productsRoutes } from './products-routes.js';
 import { ProductsService } from './products-service.js';
 import { ScheduleWorker } from './schedule-worker.js';
@@ -23,11 +23,14 @@ import { SchedulesService } from './schedules-service.js';
 import { storesRoutes } from './stores-routes.js';
 import { StoresService } from './stores-service.js';
 import type { PriceTaskCreator } from './task-port.js';
+import type { Pair } from './prices-repo.js';
 
 export interface CatalogPorts {
   changes: PriceChangeService;
   /** Labels: binding (the aisle page). */
   labels: LabelsService;
+  /** The Omnibus lowest price of the 30 days before a promotion starting at `start`, from the history known now (label previews). */
+  omnibus: (pair: Pair, start: Date) => Promise<string | null>;
 }
 
 export function createCatalogModule(
@@ -63,6 +66,6 @@ export function createCatalogModule(
         new CatalogLabelsApiService(pool, deps.tasks),
       ),
     ],
-    ports: { changes, labels },
+    ports: { changes, labels, omnibus: (pair, start) => priorLowest(pool, pair, start) },
   };
 }

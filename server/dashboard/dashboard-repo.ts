@@ -120,22 +120,34 @@ export interface HourBucket {
   maxMs: number | null;
 }
 
-/** Outcomes of the tasks finished in the last `hours` hours, per hour (their rows carry the outcome). */
+/**
+ * Outcomes of the tasks finished in the last `hours` hours, per hour: for every store from the
+ * tasks' rows (ix_tasks_finished), for a store scope from the per-store outcomes of its stores
+ * (ix_task_store_outcomes_store), so that its figures count its stores' labels only.
+ */
 export async function hourlyOutcomes(
   db: Queryable,
   hours: number,
   scope: readonly number[] | null = null,
 ): Promise<HourBucket[]> {
-  const sc = taskScope(scope);
+  const sc = storeScopeSql('store_id', scope);
   const rows = await queryRows<Record<keyof HourBucket, string | null>>(
     db,
-    `SELECT FLOOR(TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) / 3600) AS ago, COUNT(*) AS tasks,
-       SUM(items_total) AS total, SUM(items_confirmed) AS confirmed, SUM(items_timed_out) AS timedOut,
-       SUM(items_cancelled) AS cancelled,
-       SUM(confirm_avg_ms * items_confirmed) / NULLIF(SUM(IF(confirm_avg_ms IS NULL, 0, items_confirmed)), 0) AS avgMs,
-       MAX(confirm_max_ms) AS maxMs
-     FROM tasks WHERE finished_at >= NOW(3) - INTERVAL ? HOUR AND items_total IS NOT NULL${sc.sql}
-     GROUP BY ago ORDER BY ago`,
+    scope
+      ? `SELECT FLOOR(TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) / 3600) AS ago, COUNT(DISTINCT task_id) AS tasks,
+           SUM(items_total) AS total, SUM(items_confirmed) AS confirmed, SUM(items_timed_out) AS timedOut,
+           SUM(items_cancelled) AS cancelled,
+           SUM(confirm_sum_ms) / NULLIF(SUM(IF(confirm_sum_ms IS NULL, 0, items_confirmed)), 0) AS avgMs,
+           MAX(confirm_max_ms) AS maxMs
+         FROM task_store_outcomes WHERE finished_at >= NOW(3) - INTERVAL ? HOUR${sc.sql}
+         GROUP BY ago ORDER BY ago`
+      : `SELECT FLOOR(TIMESTAMPDIFF(SECOND, finished_at, NOW(3)) / 3600) AS ago, COUNT(*) AS tasks,
+           SUM(items_total) AS total, SUM(items_confirmed) AS confirmed, SUM(items_timed_out) AS timedOut,
+           SUM(items_cancelled) AS cancelled,
+           SUM(confirm_avg_ms * items_confirmed) / NULLIF(SUM(IF(confirm_avg_ms IS NULL, 0, items_confirmed)), 0) AS avgMs,
+           MAX(confirm_max_ms) AS maxMs
+         FROM tasks WHERE finished_at >= NOW(3) - INTERVAL ? HOUR AND items_total IS NOT NULL
+         GROUP BY ago ORDER BY ago`,
     [hours, ...sc.params],
   );
   const num = (v: string | null) => (v === null ? null : Number(v));

@@ -10,7 +10,7 @@ import { ItemImages } from './item-images.js';
 import { renderApiRoutes } from './render-api-routes.js';
 import { RenderPagesService } from './render-pages-service.js';
 import { renderRoutes } from './render-routes.js';
-import { RenderService, type LabelTaskCreator } from './render-service.js';
+import { RenderService, type LabelTaskCreator, type OmnibusPort } from './render-service.js';
 import { RenderWorker } from './render-worker.js';
 
 export interface RenderPorts {
@@ -24,6 +24,8 @@ export interface RenderDeps {
   intervalMs?: number;
   /** The pipeline's task creator (created after this module, hence a getter). */
   tasks?: () => LabelTaskCreator;
+  /** The catalog's Omnibus lowest price, for previews of a promotion not started yet (a getter: created after). */
+  omnibus?: () => OmnibusPort;
 }
 
 export function createRenderModule(
@@ -32,7 +34,7 @@ export function createRenderModule(
   deps: RenderDeps = {},
 ): DomainModule<RenderPorts> {
   const { pool, config, log } = ctx;
-  const render = new RenderService(pool, { tasks: deps.tasks });
+  const render = new RenderService(pool, { tasks: deps.tasks, omnibus: deps.omnibus });
   const pages = new RenderPagesService(pool, render);
   return {
     name: 'render',

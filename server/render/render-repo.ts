@@ -254,9 +254,10 @@ export async function pendingSchedules(db: Queryable, storeId: number, productId
     promo_price: string | null;
     promo_from: Date | null;
     promo_to: Date | null;
+    effective_at: Date;
   }>(
     db,
-    `SELECT kind, price, promo_price, promo_from, promo_to FROM price_schedules
+    `SELECT kind, price, promo_price, promo_from, promo_to, effective_at FROM price_schedules
       WHERE store_id = ? AND product_id = ? AND state = 'pending' AND effective_at <= ? ORDER BY effective_at, id`,
     [storeId, productId, at],
   );

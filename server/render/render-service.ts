@@ -24,6 +24,16 @@ const decimalKey = (v: string | null) => (v === null ? null : v.includes('.') ? 
 /** What rendering needs of the pipeline: a task for the labels whose content a product change alters. */
 export type LabelTaskCreator = Pick<TaskCreator, 'createInTx' | 'enqueue'>;
 
+/**
+ * What rendering needs of the catalog: the Omnibus lowest price of the 30 days before a
+ * promotion starting at `start`, from the price history known now (the catalog's
+ * `priorLowest`; null when no price was in force then).
+ */
+export type OmnibusPort = (
+  pair: { storeId: number; productId: number },
+  start: Date,
+) => Promise<string | null>;
+
 /** Part of every content key: bump when the drawing code changes what an image looks like. */
 export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
 
@@ -32,6 +42,8 @@ export interface Rendered {
   imageHash: string;
   png: Buffer;
   model: LabelModel;
+  /** the template's field values the image was drawn from */
+  values: FieldValues;
 }
 
 export interface ResolvedTemplate {
@@ -60,15 +72,21 @@ export class RenderService {
   private readonly builtIns = new Map<string, TemplateBody>();
 
   private readonly tasks: () => LabelTaskCreator | null;
+  private readonly omnibus: () => OmnibusPort | null;
   /** CPU time spent drawing (or finding cached) images in batches since start (drawing is synchronous, on this thread). */
   drawMs = 0;
 
   constructor(
     private readonly pool: Pool,
-    opts: { memoryImages?: number; tasks?: () => LabelTaskCreator | null } = {},
+    opts: {
+      memoryImages?: number;
+      tasks?: () => LabelTaskCreator | null;
+      omnibus?: () => OmnibusPort | null;
+    } = {},
   ) {
     this.memory = new ImageLru(opts.memoryImages ?? 500);
     this.tasks = opts.tasks ?? (() => null);
+    this.omnibus = opts.omnibus ?? (() => null);
   }
 
   models() {
@@ -149,7 +167,7 @@ export class RenderService {
         .then((r) => (r ? { imageHash: r.image_hash, png: r.png } : undefined)));
     if (hit) {
       this.memory.set(key, hit);
-      return { key, ...hit, model: job.model };
+      return { key, ...hit, model: job.model, values: job.values };
     }
     const png = this.draw(job);
     const imageHash = sha256(png);
@@ -157,7 +175,7 @@ export class RenderService {
       { key, hash: imageHash, width: job.model.width, height: job.model.height, png },
     ]);
     this.memory.set(key, { imageHash, png });
-    return { key, imageHash, png, model: job.model };
+    return { key, imageHash, png, model: job.model, values: job.values };
   }
 
   private drawOne(
@@ -229,19 +247,39 @@ export class RenderService {
     });
   }
 
-  /** The price state of a pair at `at`: the current row with the pending schedules due by then applied. */
+  /**
+   * The price state of a pair at `at`: the current row with the pending schedules due by then
+   * applied. A promotion one of them starts (after now) gets its Omnibus lowest price of the 30
+   * days before its start, from the history known today; the promotion already on the row keeps
+   * the row's figure.
+   */
   async priceAt(storeId: number, productId: number, current: PriceState, at: Date): Promise<PriceState> {
     if (at.getTime() <= Date.now()) return current;
-    let s = { ...current };
+    let s: PriceState = { ...current };
+    let startsAt: Date | null = null;
     for (const r of await repo.pendingSchedules(this.pool, storeId, productId, at)) {
-      if (r.kind === 'promo_end') s = { ...s, promoPrice: null, promoFrom: null, promoTo: null };
-      else
-        s = {
-          price: r.price ?? s.price,
-          promoPrice: r.promo_price,
-          promoFrom: r.promo_from,
-          promoTo: r.promo_to,
-        };
+      if (r.kind === 'promo_end') {
+        s = { ...s, promoPrice: null, promoFrom: null, promoTo: null, priorLowest: null };
+        startsAt = null;
+        continue;
+      }
+      const samePromo =
+        r.promo_price !== null &&
+        r.promo_price === s.promoPrice &&
+        r.promo_from?.getTime() === s.promoFrom?.getTime() &&
+        r.promo_to?.getTime() === s.promoTo?.getTime();
+      s = {
+        price: r.price ?? s.price,
+        promoPrice: r.promo_price,
+        promoFrom: r.promo_from,
+        promoTo: r.promo_to,
+        priorLowest: samePromo ? (s.priorLowest ?? null) : null,
+      };
+      if (!samePromo) startsAt = r.promo_price === null ? null : (r.promo_from ?? r.effective_at);
+    }
+    if (s.promoPrice !== null && startsAt) {
+      const omnibus = this.omnibus();
+      s.priorLowest = omnibus ? await omnibus({ storeId, productId }, startsAt) : null;
     }
     return s;
   }

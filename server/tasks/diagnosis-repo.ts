@@ -8,6 +8,8 @@ import type { QuietWindow } from './quiet-hours.js';
 import { quietOfGroups } from './quiet-hours-repo.js';
 
 export interface OpenItemBucket {
+  /** the label's store (a scoped reader's diagnosis counts its stores' buckets only) */
+  storeId: number;
   groupId: string;
   /** the AP that last reported or confirmed the label, or null: no AP has ever reported it */
   ap: string | null;
@@ -26,6 +28,7 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
   // Grouped by the label's serving AP first; the few APs are looked up after (a join to aps per
   // item, and grouping by its columns, doubled the cost on a 100,000-item task).
   const rows = await queryRows<{
+    storeId: number;
     groupId: string;
     ap: string | null;
     error: string | null;
@@ -34,11 +37,11 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
     firstAt: Date;
   }>(
     db,
-    `SELECT i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, i.urgent, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
+    `SELECT i.store_id AS storeId, i.group_id AS groupId, l.last_ap_client_id AS ap, i.error, i.urgent, COUNT(*) AS n, MIN(i.updated_at) AS firstAt
      FROM task_items i
      LEFT JOIN labels l ON l.label_id = i.label_id
      WHERE i.task_id = ? AND i.state IN ('pending', 'sent', 'failed')
-     GROUP BY i.group_id, l.last_ap_client_id, i.error, i.urgent
+     GROUP BY i.store_id, i.group_id, l.last_ap_client_id, i.error, i.urgent
      LIMIT 5000`,
     [taskId],
   );
@@ -60,6 +63,7 @@ export async function openItemBuckets(db: Queryable, taskId: string): Promise<Op
   return rows.map((r) => {
     const a = r.ap ? aps.get(r.ap) : undefined;
     return {
+      storeId: Number(r.storeId),
       groupId: r.groupId,
       ap: r.ap,
       apGroupId: a?.groupId ?? null,

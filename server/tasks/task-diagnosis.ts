@@ -80,19 +80,29 @@ export function classify(
   return null;
 }
 
-export function diagnose(input: {
+/** What blocks the open items of one store of a task: the part of the diagnosis that can be summed. */
+export interface StorePart {
+  storeId: number;
+  open: number;
+  blocked: Blocked[];
+}
+
+/**
+ * A task's open items, store by store: the blocked entries and the open count of each store. The
+ * diagnosis of any store scope is then `combine()` over that scope's parts, with no query more.
+ */
+export function storeParts(input: {
   buckets: OpenItemBucket[];
   groups: Map<string, GroupAps>;
-  task: { createdAt: Date; dispatchedAt: Date | null; deadlineAt: Date };
-  confirmed: number;
+  task: { createdAt: Date; dispatchedAt: Date | null };
   now: Date;
-}): Diagnosis {
-  const { buckets, groups, task, confirmed, now } = input;
+}): Map<number, StorePart> {
+  const { buckets, groups, task, now } = input;
   const started = task.dispatchedAt ?? task.createdAt;
-  const merged = new Map<string, Blocked>();
-  let open = 0;
+  const parts = new Map<number, { open: number; merged: Map<string, Blocked> }>();
   for (const b of buckets) {
-    open += b.n;
+    const part = parts.get(b.storeId) ?? parts.set(b.storeId, { open: 0, merged: new Map() }).get(b.storeId)!;
+    part.open += b.n;
     const c = classify(b, groups.get(b.groupId), now);
     if (!c) continue;
     const since =
@@ -102,21 +112,49 @@ export function diagnose(input: {
           ? b.firstAt
           : started;
     const error = c.reason === 'label_unreachable' || c.reason === 'ap_error' ? b.error! : undefined;
-    const key = `${c.reason}\n${b.groupId}\n${c.clientId ?? ''}\n${error ?? ''}`;
-    const had = merged.get(key);
-    if (had) {
-      had.labels += b.n;
-      if (since < had.since) had.since = since;
-    } else
-      merged.set(key, {
-        reason: c.reason,
-        groupId: b.groupId,
-        ...(c.clientId ? { clientId: c.clientId } : {}),
-        labels: b.n,
-        since,
-        ...(error ? { error } : {}),
-        ...(c.until ? { until: c.until } : {}),
-      });
+    mergeBlocked(part.merged, {
+      reason: c.reason,
+      groupId: b.groupId,
+      ...(c.clientId ? { clientId: c.clientId } : {}),
+      labels: b.n,
+      since,
+      ...(error ? { error } : {}),
+      ...(c.until ? { until: c.until } : {}),
+    });
+  }
+  return new Map(
+    [...parts].map(([storeId, p]) => [storeId, { storeId, open: p.open, blocked: [...p.merged.values()] }]),
+  );
+}
+
+function mergeBlocked(merged: Map<string, Blocked>, e: Blocked) {
+  const key = `${e.reason}\n${e.groupId}\n${e.clientId ?? ''}\n${e.error ?? ''}`;
+  const had = merged.get(key);
+  if (!had) merged.set(key, { ...e });
+  else {
+    had.labels += e.labels;
+    if (e.since < had.since) had.since = e.since;
+  }
+}
+
+/**
+ * The diagnosis over some stores' parts (all of them for an unscoped reader): their blocked
+ * entries merged, their totals summed, and the forecast from `confirmed`, the confirmations of
+ * those same stores, so the pace is theirs too.
+ */
+export function combine(input: {
+  parts: Iterable<StorePart>;
+  task: { createdAt: Date; dispatchedAt: Date | null; deadlineAt: Date };
+  confirmed: number;
+  now: Date;
+}): Diagnosis {
+  const { task, confirmed, now } = input;
+  const started = task.dispatchedAt ?? task.createdAt;
+  const merged = new Map<string, Blocked>();
+  let open = 0;
+  for (const part of input.parts) {
+    open += part.open;
+    for (const b of part.blocked) mergeBlocked(merged, b);
   }
   const order = (r: BlockReason) => BLOCK_REASONS.indexOf(r);
   const blocked = [...merged.values()].sort(
@@ -147,4 +185,15 @@ export function diagnose(input: {
       quietHours: quietN,
     },
   };
+}
+
+/** The whole task's diagnosis (every store). */
+export function diagnose(input: {
+  buckets: OpenItemBucket[];
+  groups: Map<string, GroupAps>;
+  task: { createdAt: Date; dispatchedAt: Date | null; deadlineAt: Date };
+  confirmed: number;
+  now: Date;
+}): Diagnosis {
+  return combine({ ...input, parts: storeParts(input).values() });
 }

@@ -258,19 +258,6 @@ export async function taskTouchesStores(
   return r !== null;
 }
 
-/** The stores of these Group IDs. */
-export async function storesOfGroups(db: Queryable, groupIds: string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (!groupIds.length) return out;
-  const rows = await queryRows<{ group_id: string; store_id: number }>(
-    db,
-    'SELECT group_id, store_id FROM store_groups WHERE group_id IN (?)',
-    [groupIds],
-  );
-  for (const r of rows) out.set(r.group_id, r.store_id);
-  return out;
-}
-
 export async function unconfirmedLabels(db: Queryable, taskId: string, only?: string[]): Promise<string[]> {
   if (only && !only.length) return [];
   const rows = await queryRows<{ l: string }>(

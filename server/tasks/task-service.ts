@@ -7,7 +7,14 @@ import type { Pool } from '../db/pool.js';
 import type { TaskCreator } from './task-creator.js';
 import type { TaskFinisher } from './task-finisher.js';
 import { apsOfGroups, openItemBuckets } from './diagnosis-repo.js';
-import { classify, diagnose, type BlockReason, type Diagnosis } from './task-diagnosis.js';
+import {
+  classify,
+  combine,
+  storeParts,
+  type BlockReason,
+  type Diagnosis,
+  type StorePart,
+} from './task-diagnosis.js';
 import {
   activeTasks,
   apBreakdown,
@@ -16,7 +23,6 @@ import {
   listItems,
   listTasks,
   storeChoices,
-  storesOfGroups,
   taskStoreOutside,
   taskTouchesStores,
   unconfirmedLabels,
@@ -71,7 +77,10 @@ export function parsePage(
 }
 
 export class TaskService {
-  private readonly diagnoses = new Map<string, { until: number; value: Promise<Diagnosis> }>();
+  private readonly diagnoses = new Map<
+    string,
+    { until: number; value: Promise<{ parts: Map<number, StorePart>; at: Date }> }
+  >();
 
   constructor(
     private readonly pool: Pool,
@@ -158,12 +167,15 @@ export class TaskService {
     return p;
   }
 
-  /** The diagnosis as a scoped reader sees it: only what blocks labels of its stores. */
+  /**
+   * The diagnosis as a reader sees it: a scoped reader's counts only its stores' labels (their
+   * blocked entries, open and blocked totals, and the pace of their confirmations, `p.counts`
+   * being theirs), summed from the task's cached per-store parts without another query.
+   */
   private async scopedDiagnosis(p: TaskProgress, scope: number[] | null): Promise<Diagnosis> {
-    const d = await this.diagnosisOf(p);
-    if (!scope) return d;
-    const stores = await storesOfGroups(this.pool, [...new Set(d.blocked.map((b) => b.groupId))]);
-    return { ...d, blocked: d.blocked.filter((b) => scope.includes(stores.get(b.groupId) ?? -1)) };
+    const { parts, at } = await this.diagnosisOf(p);
+    const mine = scope ? [...parts.values()].filter((x) => scope.includes(x.storeId)) : parts.values();
+    return combine({ parts: mine, task: p.task, confirmed: p.counts.confirmed ?? 0, now: at });
   }
 
   /** Refuses a change to a task with labels of a store outside the actor's scope (403 naming it). */
@@ -179,9 +191,10 @@ export class TaskService {
    * what it took, whichever is longer: every open task page streams it each second and the
    * dashboard asks for every running task, while it groups all of the task's open items (about
    * 0.4 s for 50,000 open items, `npm run bench:dashboard`). So it costs at most a tenth of the
-   * database's time per running task, however many people watch.
+   * database's time per running task, however many people watch. Kept store by store, so that
+   * every store scope's diagnosis is a sum over the same parts.
    */
-  private diagnosisOf(p: TaskProgress): Promise<Diagnosis> {
+  private diagnosisOf(p: TaskProgress): Promise<{ parts: Map<number, StorePart>; at: Date }> {
     const id = p.task.id;
     const had = this.diagnoses.get(id);
     if (had && Date.now() < had.until) return had.value;
@@ -189,7 +202,8 @@ export class TaskService {
     const value = (async () => {
       const buckets = await openItemBuckets(this.pool, id);
       const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
-      return diagnose({ buckets, groups, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
+      const at = new Date();
+      return { parts: storeParts({ buckets, groups, task: p.task, now: at }), at };
     })();
     const entry = { until: Number.POSITIVE_INFINITY, value };
     value.then(

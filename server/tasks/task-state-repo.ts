@@ -25,22 +25,36 @@ export async function finishTask(db: Queryable, taskId: string, state: FinalTask
 }
 
 /**
- * The final task's outcome on its row (dashboard charts read these, not the items): item counts
- * and the average and longest time from the task's creation to a label's confirmation.
- * Runs once per task, through the (task_id, state) index.
+ * The final task's outcome (dashboard charts read these, not the items): item counts and the
+ * average and longest time from the task's creation to a label's confirmation, per store
+ * (`task_store_outcomes`, what a store-scoped reader's charts count) and for the whole task on
+ * its row, summed from the stores' rows. One pass over the task's items, through the
+ * (task_id, state) index, once per task, in the transaction that ends it.
  */
 async function recordOutcome(db: Queryable, taskId: string): Promise<void> {
   await execute(
     db,
+    `INSERT INTO task_store_outcomes (task_id, store_id, finished_at, items_total, items_confirmed, items_timed_out,
+       items_cancelled, confirm_sum_ms, confirm_max_ms)
+     SELECT i.task_id, i.store_id, t.finished_at, COUNT(*), SUM(i.state = 'confirmed'), SUM(i.state = 'timed_out'),
+       SUM(i.state = 'cancelled'),
+       ROUND(SUM(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at), NULL)) / 1000),
+       ROUND(MAX(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at), NULL)) / 1000)
+     FROM task_items i JOIN tasks t ON t.id = i.task_id WHERE i.task_id = ?
+     GROUP BY i.task_id, i.store_id, t.finished_at`,
+    [taskId],
+  );
+  await execute(
+    db,
     `UPDATE tasks t JOIN (
-       SELECT COUNT(*) AS total, SUM(i.state = 'confirmed') AS confirmed, SUM(i.state = 'timed_out') AS timedOut,
-         SUM(i.state = 'cancelled') AS cancelled,
-         AVG(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t2.created_at, i.confirmed_at), NULL)) / 1000 AS avgMs,
-         MAX(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t2.created_at, i.confirmed_at), NULL)) / 1000 AS maxMs
-       FROM task_items i JOIN tasks t2 ON t2.id = i.task_id WHERE i.task_id = ?
+       SELECT COALESCE(SUM(items_total), 0) AS total, COALESCE(SUM(items_confirmed), 0) AS confirmed,
+         COALESCE(SUM(items_timed_out), 0) AS timedOut, COALESCE(SUM(items_cancelled), 0) AS cancelled,
+         SUM(confirm_sum_ms) / NULLIF(SUM(IF(confirm_sum_ms IS NULL, 0, items_confirmed)), 0) AS avgMs,
+         MAX(confirm_max_ms) AS maxMs
+       FROM task_store_outcomes WHERE task_id = ?
      ) o
-     SET t.items_total = o.total, t.items_confirmed = COALESCE(o.confirmed, 0), t.items_timed_out = COALESCE(o.timedOut, 0),
-       t.items_cancelled = COALESCE(o.cancelled, 0), t.confirm_avg_ms = ROUND(o.avgMs), t.confirm_max_ms = ROUND(o.maxMs)
+     SET t.items_total = o.total, t.items_confirmed = o.confirmed, t.items_timed_out = o.timedOut,
+       t.items_cancelled = o.cancelled, t.confirm_avg_ms = ROUND(o.avgMs), t.confirm_max_ms = o.maxMs
      WHERE t.id = ?`,
     [taskId, taskId],
   );

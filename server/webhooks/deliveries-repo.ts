@@ -188,6 +188,43 @@ export async function recentDeliveries(
   return rows;
 }
 
+/** A filter of an endpoint's deliveries page: its state and its event type. */
+export interface DeliveryFilter {
+  state?: DeliveryState;
+  eventType?: string;
+}
+
+const deliveryWhere = (endpointId: number, f: DeliveryFilter) => ({
+  sql: `d.endpoint_id = ?${f.state ? ' AND d.state = ?' : ''}${f.eventType ? ' AND ev.type = ?' : ''}`,
+  params: [endpointId, ...(f.state ? [f.state] : []), ...(f.eventType ? [f.eventType] : [])],
+});
+
+/**
+ * A page of an endpoint's deliveries, newest first, and how many match: through
+ * (endpoint_id, id), each joined to its event by primary key (finished deliveries are purged
+ * after the retention, so an endpoint's rows stay bounded).
+ */
+export async function deliveriesPage(
+  db: Queryable,
+  endpointId: number,
+  f: DeliveryFilter & { limit: number; offset: number },
+): Promise<{ rows: DeliveryRow[]; total: number }> {
+  const w = deliveryWhere(endpointId, f);
+  const [rows, count] = await Promise.all([
+    queryRows<DeliveryRow>(db, `${SELECT} WHERE ${w.sql} ORDER BY d.id DESC LIMIT ? OFFSET ?`, [
+      ...w.params,
+      f.limit,
+      f.offset,
+    ]),
+    queryRows<{ n: string }>(
+      db,
+      `SELECT COUNT(*) AS n FROM webhook_deliveries d${f.eventType ? ' JOIN webhook_events ev ON ev.id = d.event_id' : ''} WHERE ${w.sql}`,
+      w.params,
+    ),
+  ]);
+  return { rows, total: Number(count[0]?.n ?? 0) };
+}
+
 export async function findDelivery(
   db: Queryable,
   endpointId: number,

@@ -6,7 +6,8 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { flash, flashKey } from '../web/flash.js';
 import { requireRole } from '../web/guards.js';
 import { EVENT_TYPES } from './events.js';
-import type { WebhookService } from './webhook-service.js';
+import { listQuery } from '../web/list-query.js';
+import { DELIVERY_FILTER_EVENTS, DELIVERY_FILTER_STATES, type WebhookService } from './webhook-service.js';
 
 /** The page's translator (res.locals.t, set per request by the locale middleware). */
 type TFn = (key: string, values?: Record<string, unknown>) => string;
@@ -31,15 +32,33 @@ export function webhookRoutes(hooks: WebhookService) {
         ...extra,
       });
 
-    const showPage = async (res: Response, id: number, extra: Record<string, unknown> = {}) =>
+    // An endpoint's page with a page of its deliveries: the one the query string asks for on a
+    // GET (state and event filters, page, page size), the first one when a form re-renders it.
+    const showPage = async (
+      res: Response,
+      id: number,
+      extra: Record<string, unknown> = {},
+      req?: Request,
+    ) => {
+      const str = (v: unknown) => (typeof v === 'string' ? v : '');
+      const lq = req ? listQuery(req, 50) : { page: 1, pageSize: 50 };
+      const filter = { state: str(req?.query.state), eventType: str(req?.query.event) };
+      const endpoint = await hooks.get(id);
+      const page = await hooks.deliveriesPage(id, { ...filter, page: lq.page, pageSize: lq.pageSize });
       res.render('webhooks/show', {
         title: (res.locals.t as TFn)('webhooks.show.title'),
-        endpoint: await hooks.get(id),
-        deliveries: await hooks.recentDeliveries(id, 50),
+        endpoint,
+        deliveries: page.rows,
+        pager: { page: lq.page, pages: page.pages, total: page.total, pageSize: lq.pageSize },
+        query: req ? req.query : {},
+        filter,
+        deliveryStates: DELIVERY_FILTER_STATES,
+        deliveryEvents: DELIVERY_FILTER_EVENTS,
         eventTypes: EVENT_TYPES,
         secret: null,
         ...extra,
       });
+    };
 
     app.get('/admin/webhooks', admin, async (_req: Request, res: Response) => {
       await listPage(res);
@@ -64,7 +83,7 @@ export function webhookRoutes(hooks: WebhookService) {
     });
 
     app.get('/admin/webhooks/:id', admin, async (req: Request, res: Response) => {
-      await showPage(res, endpointId(req.params.id));
+      await showPage(res, endpointId(req.params.id), {}, req);
     });
 
     app.post('/admin/webhooks/:id', admin, async (req: Request, res: Response) => {

@@ -14,6 +14,10 @@ import { EVENT_TYPES, TEST_EVENT, recordEvent, type EventType } from './events.j
 import { newSecret } from './signature.js';
 import { UrlRefused, checkResolves, checkUrl } from './url-guard.js';
 
+/** The filters of an endpoint's deliveries page: delivery states and the event types deliveries carry. */
+export const DELIVERY_FILTER_STATES = deliveries.DELIVERY_STATES;
+export const DELIVERY_FILTER_EVENTS: readonly string[] = [...EVENT_TYPES, TEST_EVENT];
+
 export interface EndpointInput {
   name: string;
   url: string;
@@ -48,6 +52,26 @@ export class WebhookService {
 
   recentDeliveries(id: number, limit = 50, before?: string, state?: string) {
     return deliveries.recentDeliveries(this.pool, id, limit, before, state);
+  }
+
+  /** A page of an endpoint's deliveries (filtered by state and event type), with the total. */
+  async deliveriesPage(
+    id: number,
+    f: { state?: string; eventType?: string; page: number; pageSize: number },
+  ): Promise<{ rows: deliveries.DeliveryRow[]; total: number; pages: number }> {
+    const fields: Record<string, string> = {};
+    const state = DELIVERY_FILTER_STATES.find((s) => s === f.state);
+    if (f.state && !state) fields.state = `must be one of ${DELIVERY_FILTER_STATES.join(', ')}`;
+    if (f.eventType && !DELIVERY_FILTER_EVENTS.includes(f.eventType))
+      fields.event = `must be one of ${DELIVERY_FILTER_EVENTS.join(', ')}`;
+    if (Object.keys(fields).length) throw new ValidationError('Invalid filter.', fields);
+    const { rows, total } = await deliveries.deliveriesPage(this.pool, id, {
+      state,
+      eventType: f.eventType || undefined,
+      limit: f.pageSize,
+      offset: (f.page - 1) * f.pageSize,
+    });
+    return { rows, total, pages: Math.max(1, Math.ceil(total / f.pageSize)) };
   }
 
   async deliveryByUid(endpointId: number, uid: string) {

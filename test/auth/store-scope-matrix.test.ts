@@ -1,6 +1,7 @@
 // The store-scope matrix: every route Express has registered (web pages and /api/v1, read from
 // the running app's router, so a new route cannot be forgotten) is called by a store-scoped
-// operator, a store-scoped auditor and a store-scoped API key, each limited to the store
+// operator, a store-scoped auditor, a store-scoped API key (prices:write, tasks:read) and a
+// store-scoped API key with the audit:read scope (`auditKey`), each limited to the store
 // "Apple Inland". A second store, "Zebra Outland", holds data whose every name, SKU, label, Group
 // ID and AP carries the word "zebra". Each route has one decision below:
 //   filter  - a list or page: answered (200) without any zebra, while an unscoped admin sees it;
@@ -25,8 +26,9 @@ interface Layer {
 const PASSWORD = 'a-long-password-123';
 const ZEBRA = /zebra/i;
 
-type Who = 'operator' | 'auditor' | 'api';
-const WHO: Who[] = ['operator', 'auditor', 'api'];
+type Who = 'operator' | 'auditor' | 'api' | 'auditKey';
+const WHO: Who[] = ['operator', 'auditor', 'api', 'auditKey'];
+const isKey = (w: Who | 'admin') => w === 'api' || w === 'auditKey';
 
 interface Call {
   method?: string;
@@ -56,6 +58,7 @@ let admin: WebClient;
 let adminKey = '';
 const clients: Partial<Record<'operator' | 'auditor', WebClient>> = {};
 let scopedKey = '';
+let auditKey = '';
 const ids: Record<string, string> = {};
 
 const q = <T extends object = Record<string, unknown>>(sql: string, args: unknown[] = []) =>
@@ -223,21 +226,28 @@ async function scopedIdentities() {
   });
   expect(issued.status, issued.text.slice(0, 300)).toBe(200);
   scopedKey = /data-testid="issued-key">([^<]+)</.exec(issued.text)![1];
+  // A key of the audit trail's readers, limited to the same store.
+  await admin.get('/admin/api-keys');
+  const audit = await admin.request('POST', '/admin/api-keys', {
+    form: { _csrf: admin.lastCsrf, name: 'scoped audit key', scopes: 'audit:read', stores: ids.apple },
+  });
+  expect(audit.status, audit.text.slice(0, 300)).toBe(200);
+  auditKey = /data-testid="issued-key">([^<]+)</.exec(audit.text)![1];
 }
 
 async function call(who: Who | 'admin', c: Call, stream = false) {
   const method = c.method ?? 'GET';
-  if (stream && who !== 'api') {
+  if (stream && !isKey(who)) {
     const client = who === 'admin' ? admin : clients[who]!;
     return client.firstEvent(c.url);
   }
   const api = c.url.startsWith('/api/v1/');
-  if (who === 'api' || (who === 'admin' && api)) {
+  if (isKey(who) || (who === 'admin' && api)) {
     const res = await fetch(p.baseUrl + c.url, {
       method,
       redirect: 'manual',
       headers: {
-        authorization: `Bearer ${who === 'api' ? scopedKey : adminKey}`,
+        authorization: `Bearer ${who === 'api' ? scopedKey : who === 'auditKey' ? auditKey : adminKey}`,
         accept: api ? 'application/json' : 'text/html',
         ...(c.json !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(c.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
@@ -581,10 +591,10 @@ function decisions(): Record<string, Decision> {
     ),
     'GET /api/v1/alerts': filter('/api/v1/alerts', READ_API, { inScope: /apple-ap/ }),
     // the audit trail's readers: auditors (and admins, and keys with audit:read)
-    'GET /api/v1/audit': filter('/api/v1/audit?source=local', ['auditor']),
+    'GET /api/v1/audit': filter('/api/v1/audit?source=local', ['auditor', 'auditKey']),
     'GET /api/v1/audit/evidence': refuse(
       { method: 'GET', url: '/api/v1/audit/evidence?sku=ZEBRA-SKU-1&store=ZEBRA&source=local' },
-      ['auditor'],
+      ['auditor', 'auditKey'],
       403,
       true,
     ),
@@ -662,7 +672,7 @@ describe('store scope: route x role x scope', () => {
     const [row] = await q<{ n: number }>('SELECT COUNT(*) AS n FROM user_stores');
     expect(Number(row.n)).toBe(2);
     const keys = await q<{ store_id: number }>('SELECT store_id FROM api_key_stores');
-    expect(keys.map((k) => String(k.store_id))).toEqual([ids.apple]);
+    expect(keys.map((k) => String(k.store_id))).toEqual([ids.apple, ids.apple]);
     // the admin pages show the scope by store name, and the change is audited
     expect((await admin.get('/admin/users')).text).toMatch(/data-testid="user-stores">[\s\S]*?Apple Inland/);
     expect((await admin.get('/admin/api-keys')).text).toContain('Apple Inland');
@@ -670,6 +680,44 @@ describe('store scope: route x role x scope', () => {
       "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user.stores_changed'",
     );
     expect(Number(audit[0].n)).toBe(2);
+  });
+
+  it("gives a scoped reader the diagnosis of its stores' labels only, totals included", async () => {
+    // The mixed task has one label per store, each behind its store's offline AP.
+    const json = async (who: Who | 'admin', url: string) => {
+      const r = await call(who, { url });
+      expect(r.status, r.text.slice(0, 300)).toBe(200);
+      return JSON.parse(r.text);
+    };
+    const whole = await json('admin', `/api/v1/tasks/${ids.mixedTask}`);
+    expect(whole.forecast).toMatchObject({ open: 2, blocked: 2, willMiss: 2, onTrack: 0 });
+    expect(whole.blocked.map((b: { groupId: string }) => b.groupId).sort()).toEqual([
+      'GID_APPLE',
+      'GID_ZEBRA',
+    ]);
+    const adminDash = await json('admin', '/dashboard.json');
+    expect(adminDash.tasks).toMatchObject({ stuck: 3, willMiss: 4 });
+    for (const who of ['operator', 'auditor', 'api'] as const) {
+      const t = await json(who, `/api/v1/tasks/${ids.mixedTask}`);
+      expect(t.blocked, who).toEqual([
+        expect.objectContaining({ reason: 'ap_offline', groupId: 'GID_APPLE', labels: 1 }),
+      ]);
+      expect(t.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1, onTrack: 0 });
+      const list = await json(who, '/api/v1/tasks');
+      const inList = list.tasks.find((x: { id: string }) => String(x.id) === ids.mixedTask);
+      expect(inList.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1 });
+    }
+    for (const who of ['operator', 'auditor'] as const) {
+      const dash = await json(who, '/dashboard.json');
+      // the Apple task (1 label) and the Apple half of the mixed one
+      expect(dash.tasks, who).toMatchObject({ stuck: 2, willMiss: 2 });
+      const mixed = dash.tasks.stuckTasks.find((x: { id: string }) => x.id === ids.mixedTask);
+      expect(mixed, who).toMatchObject({ willMiss: 1, open: 1 });
+      // the task list's live part
+      const live = await json(who, '/tasks/active.json');
+      const row = live.tasks.find((x: { id: string }) => String(x.id) === ids.mixedTask);
+      expect(row.forecast, who).toMatchObject({ open: 1, blocked: 1, willMiss: 1 });
+    }
   });
 
   const d = decisions();

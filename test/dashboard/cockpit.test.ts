@@ -412,6 +412,47 @@ describe('operations cockpit', () => {
     expect(snap.series.confirmed.at(-1)).toBe(38);
     expect(snap.series.successRate.at(-1)).toBe(100); // 38 confirmed, none timed out; cancelled ones do not count
     expect(snap.series.avgConfirmSeconds.at(-1)).toBe(Math.round(Number(row.confirm_avg_ms) / 100) / 10);
+    // A reader scoped to one store sees that store's labels in the chart data only: B's 8
+    // confirmations and their own average; C's (5 cancelled) none at all.
+    const admin = await adminClient(f.platform);
+    const scoped = async (username: string, storeId: number) => {
+      await admin.createUser({ username, role: 'operator', password: USER_PASSWORD });
+      const [u] = await q('SELECT id FROM users WHERE username = ?', [username]);
+      expect(
+        (await admin.post(`/admin/users/${u.id}/stores`, { stores: String(storeId) }, '/admin/users')).status,
+      ).toBe(302);
+      const c = new WebClient(f.platform.baseUrl);
+      await c.login(username, USER_PASSWORD);
+      return JSON.parse(
+        (await c.request('GET', '/dashboard.json', { headers: { accept: 'application/json' } })).text,
+      );
+    };
+    const [bAvg] = await q(
+      `SELECT COUNT(*) AS n, AVG(TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at)) / 1000 AS ms
+       FROM task_items i JOIN tasks t ON t.id = i.task_id WHERE i.task_id = ? AND i.store_id = ? AND i.state = 'confirmed'`,
+      [taskId, B.storeId],
+    );
+    expect(Number(bAvg.n)).toBe(8);
+    const forB = await scoped('op-only-b', B.storeId);
+    expect(forB.series.confirmed.at(-1)).toBe(8);
+    expect(forB.series.tasks.at(-1)).toBe(1);
+    expect(forB.series.successRate.at(-1)).toBe(100);
+    expect(forB.series.avgConfirmSeconds.at(-1)).toBe(Math.round(Number(bAvg.ms) / 100) / 10);
+    const forC = await scoped('op-only-c', C.storeId);
+    expect(forC.series.confirmed.at(-1)).toBe(0);
+    expect(forC.series.successRate.at(-1)).toBeNull();
+    expect(forC.series.avgConfirmSeconds.at(-1)).toBeNull();
+    const stores = await q(
+      'SELECT store_id, items_total, items_confirmed, items_cancelled FROM task_store_outcomes WHERE task_id = ? ORDER BY store_id',
+      [taskId],
+    );
+    expect(stores.map((r) => [r.store_id, r.items_total, r.items_confirmed, r.items_cancelled])).toEqual(
+      [
+        [A.storeId, 30, 30, 0],
+        [B.storeId, 8, 8, 0],
+        [C.storeId, 5, 0, 5],
+      ].sort((x, y) => x[0] - y[0]),
+    );
     // the re-send of store C's labels runs, and is stuck: its Group ID still has no AP
     expect(snap.tasks).toMatchObject({ running: 1, stuck: 1, willMiss: 5 });
     expect(snap.tasks.stuckTasks[0].id).toBe(retryId);

@@ -3,6 +3,8 @@
 // price change, Chinese names drawn as glyphs, model sizes, errors that name the field.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { priorLowest } from '../../server/catalog/price-history-service.js';
+import { RenderService } from '../../server/render/render-service.js';
 import type { TestPlatform } from '../support/platform.js';
 import type { WebClient } from '../support/web-client.js';
 import {
@@ -205,6 +207,98 @@ describe('label image API', () => {
       (await q<{ model_code: string }>(p, "SELECT model_code FROM labels WHERE label_id = 'RL-COLA2'"))[0]
         .model_code,
     ).toBe('bwy-420');
+  });
+});
+
+describe('the Omnibus lowest price in a ?at= preview', () => {
+  const DAY = 86_400_000;
+  const api = async (body: unknown) => {
+    const res = await fetch(`${p.baseUrl}/api/v1/price-changes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+  };
+  const backdate = (productId: number, price: string, daysAgo: number) =>
+    p.ctx.pool.query(
+      'UPDATE price_history SET valid_from = ? WHERE product_id = ? AND price = ? AND promo_price IS NULL',
+      [new Date(Date.now() - daysAgo * DAY), productId, price],
+    );
+  // The platform's own wiring answers the API; these two draw the same label with the catalog's
+  // Omnibus figure (what the platform wires) and without any (what the preview did before).
+  const withOmnibus = () =>
+    new RenderService(p.ctx.pool, { omnibus: () => (pair, start) => priorLowest(p.ctx.pool, pair, start) });
+
+  it('shows the lowest price of the 30 days before a promotion that starts later, as of its start', async () => {
+    const id = await makeProduct(admin, 'OMNI-1', '鲜牛奶');
+    await makeLabels(admin, store, 'OMNI-1', ['RL-OMNI']);
+    expect((await setPrice(admin, id, { price: '4.00', stores: store.code })).status).toBe(302);
+    expect((await setPrice(admin, id, { price: '4.20', stores: store.code })).status).toBe(302);
+    // 4.00 from 10 days ago to yesterday, 4.20 since: 4.00 is inside the 30 days before the start
+    await backdate(id, '4.00', 10);
+    await backdate(id, '4.20', 1);
+    const promoFrom = new Date(Date.now() + 2 * DAY);
+    await api({
+      changes: [
+        {
+          sku: 'OMNI-1',
+          store: store.code,
+          price: '4.20',
+          promoPrice: '3.00',
+          promoFrom: promoFrom.toISOString(),
+          promoTo: new Date(Date.now() + 9 * DAY).toISOString(),
+        },
+      ],
+    });
+    const [row] = await q<{ promo_price: string | null }>(
+      p,
+      'SELECT promo_price FROM prices WHERE product_id = ?',
+      [id],
+    );
+    expect(row.promo_price).toBeNull(); // not started: a promo_start schedule waits
+    const at = new Date(Date.now() + 3 * DAY);
+    const viaApi = await image('RL-OMNI', `?at=${encodeURIComponent(at.toISOString())}`);
+    expect(viaApi.status).toBe(200);
+    const right = await withOmnibus().labelImage('RL-OMNI', { at });
+    expect(right.values).toMatchObject({ promoActive: true, lowestPrice30d: '¥4.00' });
+    expect(right.values.promoPrice).toContain('3.00');
+    expect(viaApi.body.equals(right.png)).toBe(true);
+    const without = await new RenderService(p.ctx.pool).labelImage('RL-OMNI', { at });
+    expect(without.values.lowestPrice30d).toBe('');
+    expect(viaApi.body.equals(without.png)).toBe(false);
+    // before the start the label shows no promotion, and no 30-day figure
+    const soon = await withOmnibus().labelImage('RL-OMNI', { at: new Date(Date.now() + DAY) });
+    expect(soon.values).toMatchObject({ promoActive: false, lowestPrice30d: '' });
+  });
+
+  it("keeps today's figure for an instant inside a promotion already running", async () => {
+    const id = await makeProduct(admin, 'OMNI-2', '酸奶');
+    await makeLabels(admin, store, 'OMNI-2', ['RL-OMNI2']);
+    expect((await setPrice(admin, id, { price: '6.00', stores: store.code })).status).toBe(302);
+    await backdate(id, '6.00', 20);
+    await api({
+      changes: [
+        {
+          sku: 'OMNI-2',
+          store: store.code,
+          price: '6.00',
+          promoPrice: '5.00',
+          promoTo: new Date(Date.now() + 9 * DAY).toISOString(),
+        },
+      ],
+    });
+    const [row] = await q<{ promo_prior_lowest: string | null }>(
+      p,
+      'SELECT promo_prior_lowest FROM prices WHERE product_id = ?',
+      [id],
+    );
+    expect(row.promo_prior_lowest).toBe('6.00');
+    const now = await image('RL-OMNI2');
+    const at = new Date(Date.now() + 3 * DAY);
+    const later = await image('RL-OMNI2', `?at=${encodeURIComponent(at.toISOString())}`);
+    expect(later.body.equals(now.body)).toBe(true);
+    expect((await withOmnibus().labelImage('RL-OMNI2', { at })).values.lowestPrice30d).toBe('¥6.00');
   });
 });
 

@@ -1,10 +1,11 @@
 // The stuck-task rules on their own: which reason holds up an item, and the deadline forecast.
 import { describe, expect, it } from 'vitest';
 import type { OpenItemBucket } from '../../server/tasks/diagnosis-repo.js';
-import { classify, diagnose } from '../../server/tasks/task-diagnosis.js';
+import { classify, combine, diagnose, storeParts } from '../../server/tasks/task-diagnosis.js';
 
 const G = 'GID_a';
 const item = (o: Partial<OpenItemBucket> = {}): OpenItemBucket => ({
+  storeId: 1,
   groupId: G,
   ap: `${G}@@@AP0`,
   apGroupId: G,
@@ -129,5 +130,42 @@ describe('quiet hours in the diagnosis', () => {
     expect(before.forecast).toMatchObject({ open: 7, blocked: 5, quietHours: 5, willMiss: 0 });
     const after = diagnose({ buckets, groups, task: task('2026-06-02T06:00:00Z'), confirmed: 0, now });
     expect(after.forecast).toMatchObject({ blocked: 5, quietHours: 5, willMiss: 5 });
+  });
+});
+
+describe('the diagnosis of a store scope', () => {
+  const task = {
+    createdAt: new Date('2026-01-01T10:00:00Z'),
+    dispatchedAt: new Date('2026-01-01T10:00:00Z'),
+    deadlineAt: new Date('2026-01-01T10:30:00Z'),
+  };
+  const H = 'GID_b';
+  const groups = new Map([
+    [G, aps(1, 0)],
+    [H, aps(1)],
+  ]);
+  const now = new Date('2026-01-01T10:20:00Z');
+  // store 1: 3 labels behind an offline AP, 2 on their way; store 2: 1000 on their way
+  const buckets = [
+    item({ apOnline: false, n: 3 }),
+    item({ n: 2 }),
+    item({ storeId: 2, groupId: H, ap: `${H}@@@AP0`, apGroupId: H, n: 1000 }),
+  ];
+  const parts = storeParts({ buckets, groups, task, now });
+
+  it('sums every store for the whole task, as diagnose does', () => {
+    const all = combine({ parts: parts.values(), task, confirmed: 10, now });
+    expect(all).toEqual(diagnose({ buckets, groups, task, confirmed: 10, now }));
+    expect(all.forecast).toMatchObject({ open: 1005, blocked: 3 });
+  });
+
+  it("counts only the scope's stores: their blocked entries, totals and pace", () => {
+    // store 1 alone, 10 of its labels confirmed in 20 minutes: 5 more reachable in the 10 left
+    const one = combine({ parts: [parts.get(1)!], task, confirmed: 10, now });
+    expect(one.blocked).toEqual([expect.objectContaining({ reason: 'ap_offline', groupId: G, labels: 3 })]);
+    expect(one.forecast).toMatchObject({ open: 5, blocked: 3, willMiss: 3, onTrack: 2 });
+    const two = combine({ parts: [parts.get(2)!], task, confirmed: 10, now });
+    expect(two.blocked).toEqual([]);
+    expect(two.forecast).toMatchObject({ open: 1000, blocked: 0, willMiss: 995, onTrack: 5 });
   });
 });

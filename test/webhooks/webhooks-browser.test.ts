@@ -2,10 +2,11 @@
 // send a test event to a local receiver and see the delivery with its status and latency,
 // edit, delete after a confirmation page; operators are refused. Screenshots at 1280 and
 // 390 px go to /tmp/shots-webhooks/.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, signInAs } from '../support/browser.js';
+import { launchBrowser, pageProblems, signInAs } from '../support/browser.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { WebClient } from '../support/web-client.js';
 import { waitFor } from '../support/wait.js';
@@ -190,6 +191,96 @@ describe('webhook admin pages', () => {
     expect(rx.at('/paused').map((r) => r.status)).toEqual([500, 500, 200]);
     await page.close();
   }, 90_000);
+
+  it("pages an endpoint's deliveries with state and event filters and an empty state, in both languages", async () => {
+    const admin = new WebClient(p.baseUrl);
+    await admin.login('admin', p.adminPassword);
+    const made = await admin.post(
+      '/admin/webhooks',
+      { name: 'Pager', url: rx.path('/pager', ''), events: 'task.completed' },
+      '/admin/webhooks',
+    );
+    expect(made.status, made.text.slice(0, 300)).toBe(201);
+    const [[ep]] = (await p.ctx.pool.query(
+      "SELECT id FROM webhook_endpoints WHERE name = 'Pager'",
+    )) as unknown as [{ id: number }[]];
+    // 60 finished deliveries (the relay leaves them be): 45 task.completed succeeded, 15 ap.offline failed
+    for (let i = 0; i < 60; i++) {
+      const type = i < 45 ? 'task.completed' : 'ap.offline';
+      const uid = crypto.randomUUID();
+      const at = new Date(Date.now() - (60 - i) * 60_000);
+      const [ev] = (await p.ctx.pool.query(
+        'INSERT INTO webhook_events (uid, type, body, created_at) VALUES (?, ?, ?, ?)',
+        [uid, type, JSON.stringify({ id: uid, type, createdAt: at.toISOString(), data: {} }), at],
+      )) as unknown as [{ insertId: number }];
+      await p.ctx.pool.query(
+        'INSERT INTO webhook_deliveries (uid, event_id, endpoint_id, state, attempts, last_status, created_at, finished_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)',
+        [
+          crypto.randomUUID(),
+          ev.insertId,
+          ep.id,
+          i < 45 ? 'succeeded' : 'failed',
+          i < 45 ? 200 : 500,
+          at,
+          at,
+        ],
+      );
+    }
+    const path = `/admin/webhooks/${ep.id}`;
+    const rows = '[data-testid=webhook-deliveries] tbody tr[data-delivery]';
+    const words = {
+      en: { of: /Page 1 of 2/, none: 'No deliveries match these filters.', filter: 'Filter' },
+      'zh-CN': { of: /第 1\/2 页/, none: '没有符合这些筛选条件的投递。', filter: '筛选' },
+    } as const;
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const w = words[locale];
+      const page = await signInAs(
+        await browser.newPage({ viewport: { width: 1280, height: 900 }, locale }),
+        p.baseUrl,
+        'admin',
+        p.adminPassword,
+      );
+      const problems = pageProblems(page);
+      await page.goto(p.baseUrl + path);
+      expect(await page.getAttribute('html', 'lang')).toBe(locale);
+      expect(await page.locator(rows).count()).toBe(50);
+      const pager = page.getByTestId('pager');
+      expect(await pager.textContent()).toMatch(w.of);
+      expect(await pager.textContent()).toContain('60');
+      await page.screenshot({ path: `${SHOTS}/deliveries-${locale}-1280.png`, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.screenshot({ path: `${SHOTS}/deliveries-${locale}-390.png`, fullPage: true });
+      expect(await overflow(page), 'the deliveries page scrolls sideways').toBeLessThanOrEqual(0);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      // the second page holds the 10 oldest, all task.completed
+      await page.click(`[data-testid=pager] a[rel=next]`);
+      expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+      expect(await page.locator(rows).count()).toBe(10);
+      // only the failed ones
+      await page.selectOption('[data-testid=delivery-filters] select[name=state]', 'failed');
+      await page.click(`[data-testid=delivery-filters] button:has-text("${w.filter}")`);
+      expect(await page.locator(rows).count()).toBe(15);
+      expect(await page.locator(`${rows} [data-testid=delivery-state]`).allTextContents()).toHaveLength(15);
+      expect(await page.locator(rows).filter({ hasText: 'task.completed' }).count()).toBe(0);
+      expect(await page.getByTestId('pager').textContent()).toContain('15');
+      // ap.offline and succeeded: none, said so
+      await page.selectOption('[data-testid=delivery-filters] select[name=state]', 'succeeded');
+      await page.selectOption('[data-testid=delivery-filters] select[name=event]', 'ap.offline');
+      await page.click(`[data-testid=delivery-filters] button:has-text("${w.filter}")`);
+      expect(await page.locator(rows).count()).toBe(0);
+      expect(await page.getByTestId('deliveries-empty').textContent()).toBe(w.none);
+      await page.screenshot({ path: `${SHOTS}/deliveries-empty-${locale}-1280.png`, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.screenshot({ path: `${SHOTS}/deliveries-empty-${locale}-390.png`, fullPage: true });
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+    // a filter the page does not know is refused with the field named
+    const bad = await admin.get(`${path}?state=bogus`);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('state');
+  }, 120_000);
 
   it('refuses a form without its CSRF token, a bad URL with the field named, and non-admins', async () => {
     const admin = new WebClient(p.baseUrl);
