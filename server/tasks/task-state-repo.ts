@@ -38,8 +38,8 @@ async function recordOutcome(db: Queryable, taskId: string): Promise<void> {
        items_cancelled, confirm_sum_ms, confirm_max_ms)
      SELECT i.task_id, i.store_id, t.finished_at, COUNT(*), SUM(i.state = 'confirmed'), SUM(i.state = 'timed_out'),
        SUM(i.state = 'cancelled'),
-       ROUND(SUM(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at), NULL)) / 1000),
-       ROUND(MAX(IF(i.state = 'confirmed', TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at), NULL)) / 1000)
+       ROUND(SUM(IF(i.state = 'confirmed', GREATEST(0, TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at)), NULL)) / 1000),
+       ROUND(MAX(IF(i.state = 'confirmed', GREATEST(0, TIMESTAMPDIFF(MICROSECOND, t.created_at, i.confirmed_at)), NULL)) / 1000)
      FROM task_items i JOIN tasks t ON t.id = i.task_id WHERE i.task_id = ?
      GROUP BY i.task_id, i.store_id, t.finished_at`,
     [taskId],
