@@ -15,6 +15,7 @@ import { LabelsService } from './labels-service.js';
 import { PriceChangeService } from './price-change-service.js';
 import { PriceEditService } from './price-edit-service.js';
 import { PriceHistoryService, priorLowest } from './price-history-service.js';
+import type { HistoryState } from './price-history.js';
 import { productsRoutes } from './products-routes.js';
 import { ProductsService } from './products-service.js';
 import { ScheduleWorker } from './schedule-worker.js';
@@ -29,8 +30,11 @@ export interface CatalogPorts {
   changes: PriceChangeService;
   /** Labels: binding (the aisle page). */
   labels: LabelsService;
-  /** The Omnibus lowest price of the 30 days before a promotion starting at `start`, from the history known now (label previews). */
-  omnibus: (pair: Pair, start: Date) => Promise<string | null>;
+  /**
+   * The Omnibus lowest price of the 30 days before a promotion starting at `start`, from the
+   * history known now and the `planned` states pending schedules put in force before it (label previews).
+   */
+  omnibus: (pair: Pair, start: Date, planned?: HistoryState[]) => Promise<string | null>;
 }
 
 export function createCatalogModule(
@@ -66,6 +70,6 @@ export function createCatalogModule(
         new CatalogLabelsApiService(pool, deps.tasks),
       ),
     ],
-    ports: { changes, labels, omnibus: (pair, start) => priorLowest(pool, pair, start) },
+    ports: { changes, labels, omnibus: (pair, start, planned) => priorLowest(pool, pair, start, planned) },
   };
 }

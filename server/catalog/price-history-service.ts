@@ -12,9 +12,21 @@ import { findStoresByCodes } from './stores-repo.js';
 const DAY_MS = 86_400_000;
 
 /** The lowest price of the 30 days before `start`, from the pair's history (null: none known then). */
-export async function priorLowest(db: Queryable, pair: Pair, start: Date): Promise<string | null> {
+/**
+ * The Omnibus figure of a promotion starting at `start`: the lowest price of the 30 days before
+ * it, from the recorded history and the `planned` states (pending schedules, sorted by validFrom)
+ * that will be in force before the start, each cutting the state before it.
+ */
+export async function priorLowest(
+  db: Queryable,
+  pair: Pair,
+  start: Date,
+  planned: HistoryState[] = [],
+): Promise<string | null> {
   const from = new Date(start.getTime() - OMNIBUS_DAYS * DAY_MS);
-  return lowestBefore(await history.statesBetween(db, pair, from, start), start);
+  // recorded states are all in the past, planned ones after now: in order when appended
+  const known = await history.statesBetween(db, pair, from, start);
+  return lowestBefore([...known, ...planned.filter((p) => p.validFrom < start)], start);
 }
 
 export interface StoreHistory {

@@ -26,13 +26,24 @@ export type LabelTaskCreator = Pick<TaskCreator, 'createInTx' | 'enqueue'>;
 
 /**
  * What rendering needs of the catalog: the Omnibus lowest price of the 30 days before a
- * promotion starting at `start`, from the price history known now (the catalog's
- * `priorLowest`; null when no price was in force then).
+ * promotion starting at `start`, from the price history known now and the `planned` states the
+ * pending schedules will put in force before then (the catalog's `priorLowest`; null when no
+ * price was in force then).
  */
 export type OmnibusPort = (
   pair: { storeId: number; productId: number },
   start: Date,
+  planned?: PlannedPriceState[],
 ) => Promise<string | null>;
+
+/** A price state a pending schedule puts in force from `validFrom` (as a price_history row would). */
+export interface PlannedPriceState {
+  validFrom: Date;
+  price: string;
+  promoPrice: string | null;
+  promoFrom: Date | null;
+  promoTo: Date | null;
+}
 
 /** Part of every content key: bump when the drawing code changes what an image looks like. */
 export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
@@ -250,17 +261,28 @@ export class RenderService {
   /**
    * The price state of a pair at `at`: the current row with the pending schedules due by then
    * applied. A promotion one of them starts (after now) gets its Omnibus lowest price of the 30
-   * days before its start, from the history known today; the promotion already on the row keeps
-   * the row's figure.
+   * days before its start, from the history known today and the states the schedules due before
+   * that start put in force (a regular price cut the day before counts); the promotion already on
+   * the row keeps the row's figure.
    */
   async priceAt(storeId: number, productId: number, current: PriceState, at: Date): Promise<PriceState> {
     if (at.getTime() <= Date.now()) return current;
     let s: PriceState = { ...current };
     let startsAt: Date | null = null;
+    const planned: PlannedPriceState[] = [];
+    const plan = (x: PriceState, validFrom: Date) =>
+      planned.push({
+        validFrom,
+        price: x.price,
+        promoPrice: x.promoPrice,
+        promoFrom: x.promoFrom,
+        promoTo: x.promoTo,
+      });
     for (const r of await repo.pendingSchedules(this.pool, storeId, productId, at)) {
       if (r.kind === 'promo_end') {
         s = { ...s, promoPrice: null, promoFrom: null, promoTo: null, priorLowest: null };
         startsAt = null;
+        plan(s, r.effective_at);
         continue;
       }
       const samePromo =
@@ -276,10 +298,18 @@ export class RenderService {
         priorLowest: samePromo ? (s.priorLowest ?? null) : null,
       };
       if (!samePromo) startsAt = r.promo_price === null ? null : (r.promo_from ?? r.effective_at);
+      plan(s, r.effective_at);
     }
     if (s.promoPrice !== null && startsAt) {
+      const start = startsAt;
       const omnibus = this.omnibus();
-      s.priorLowest = omnibus ? await omnibus({ storeId, productId }, startsAt) : null;
+      s.priorLowest = omnibus
+        ? await omnibus(
+            { storeId, productId },
+            start,
+            planned.filter((x) => x.validFrom < start),
+          )
+        : null;
     }
     return s;
   }

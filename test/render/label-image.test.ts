@@ -228,7 +228,9 @@ describe('the Omnibus lowest price in a ?at= preview', () => {
   // The platform's own wiring answers the API; these two draw the same label with the catalog's
   // Omnibus figure (what the platform wires) and without any (what the preview did before).
   const withOmnibus = () =>
-    new RenderService(p.ctx.pool, { omnibus: () => (pair, start) => priorLowest(p.ctx.pool, pair, start) });
+    new RenderService(p.ctx.pool, {
+      omnibus: () => (pair, start, planned) => priorLowest(p.ctx.pool, pair, start, planned),
+    });
 
   it('shows the lowest price of the 30 days before a promotion that starts later, as of its start', async () => {
     const id = await makeProduct(admin, 'OMNI-1', '鲜牛奶');
@@ -270,6 +272,41 @@ describe('the Omnibus lowest price in a ?at= preview', () => {
     // before the start the label shows no promotion, and no 30-day figure
     const soon = await withOmnibus().labelImage('RL-OMNI', { at: new Date(Date.now() + DAY) });
     expect(soon.values).toMatchObject({ promoActive: false, lowestPrice30d: '' });
+  });
+
+  it("counts a regular price scheduled between now and the promotion's start", async () => {
+    const id = await makeProduct(admin, 'OMNI-3', '矿泉水');
+    await makeLabels(admin, store, 'OMNI-3', ['RL-OMNI3']);
+    expect((await setPrice(admin, id, { price: '10.00', stores: store.code })).status).toBe(302);
+    await backdate(id, '10.00', 20);
+    // 8.00 from tomorrow (a pending schedule), then a 7.00 promotion from the day after next
+    await api({
+      changes: [
+        {
+          sku: 'OMNI-3',
+          store: store.code,
+          price: '8.00',
+          effectiveAt: new Date(Date.now() + DAY).toISOString(),
+        },
+      ],
+    });
+    await api({
+      changes: [
+        {
+          sku: 'OMNI-3',
+          store: store.code,
+          price: '8.00',
+          promoPrice: '7.00',
+          effectiveAt: new Date(Date.now() + 3 * DAY).toISOString(),
+          promoTo: new Date(Date.now() + 9 * DAY).toISOString(),
+        },
+      ],
+    });
+    const at = new Date(Date.now() + 4 * DAY);
+    const right = await withOmnibus().labelImage('RL-OMNI3', { at });
+    expect(right.values).toMatchObject({ promoActive: true, lowestPrice30d: '¥8.00' });
+    const viaApi = await image('RL-OMNI3', `?at=${encodeURIComponent(at.toISOString())}`);
+    expect(viaApi.body.equals(right.png)).toBe(true);
   });
 
   it("keeps today's figure for an instant inside a promotion already running", async () => {
