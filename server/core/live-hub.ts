@@ -110,11 +110,6 @@ export class LiveHub implements Service {
   }
 
   /**
-   * The topic's snapshot for a one-off read (a page render): the last pushed one while it is
-   * fresh, else one computed here (shared with any computation already running). Registers no
-   * listener: with nobody watching, this is just the computation.
-   */
-  /**
    * The topic's last snapshot in this process while it is fresh (younger than two ticks), or
    * null: only a topic somebody here watches has one. No computation, no query.
    */
@@ -123,6 +118,11 @@ export class LiveHub implements Service {
     return t?.last && Date.now() - t.last.at < t.def.intervalMs * 2 ? (t.last.value as T) : null;
   }
 
+  /**
+   * The topic's snapshot for a one-off read (a page render): the last pushed one while it is
+   * fresh, else one computed here (shared with any computation already running). Registers no
+   * listener: with nobody watching, this is just the computation.
+   */
   async current<T>(topic: string, def: LiveTopic<T>): Promise<T> {
     const t = this.topics.get(topic);
     if (t?.last && Date.now() - t.last.at < t.def.intervalMs * 2) return t.last.value as T;

@@ -135,7 +135,7 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
       // The snapshot this page's live viewers share, while it is fresh and its task row is still
       // the database's (an action or the task's end changes the row: a page read right after a
       // cancel must show it); else one computed for this request. With viewers open, a page view
-      // then costs one primary-key read instead of the aggregates over the task's items.
+      // then costs a read of the task row (and the scope check) instead of the aggregates over the task's items.
       const shared = live.fresh<LiveSnapshot>(topicOf(id, p, req.actor));
       const snap =
         shared && sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))

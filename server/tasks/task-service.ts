@@ -154,7 +154,7 @@ export class TaskService {
     return task;
   }
 
-  /** The task's row, if the actor may see the task (else not found): one primary-key read. */
+  /** The task's row, if the actor may see the task (else not found): a primary-key read (and, for a store-scoped reader, whether the task touches its stores). */
   async row(id: string, actor?: Actor): Promise<TaskRow> {
     return this.visibleTask(id, actor);
   }
@@ -173,9 +173,11 @@ export class TaskService {
    * being theirs), summed from the task's cached per-store parts without another query.
    */
   private async scopedDiagnosis(p: TaskProgress, scope: number[] | null): Promise<Diagnosis> {
-    const { parts, at } = await this.diagnosisOf(p);
+    const { parts } = await this.diagnosisOf(p);
     const mine = scope ? [...parts.values()].filter((x) => scope.includes(x.storeId)) : parts.values();
-    return combine({ parts: mine, task: p.task, confirmed: p.counts.confirmed ?? 0, now: at });
+    // The pace is `p.counts`' confirmations (read now) over the time up to now, not up to when the
+    // cached parts were taken (up to a few seconds ago), which would overstate it.
+    return combine({ parts: mine, task: p.task, confirmed: p.counts.confirmed ?? 0, now: new Date() });
   }
 
   /** Refuses a change to a task with labels of a store outside the actor's scope (403 naming it). */

@@ -60,7 +60,7 @@ describe('formatTime', () => {
 });
 
 describe('isTimeZone', () => {
-  it('knows IANA zones and refuses others, the same when asked again (it remembers)', () => {
+  it('knows IANA zones and refuses others, and answers the same when asked again', () => {
     for (let round = 0; round < 2; round++) {
       expect(isTimeZone('Asia/Shanghai')).toBe(true);
       expect(isTimeZone('Europe/Berlin')).toBe(true);
