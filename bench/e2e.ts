@@ -5,7 +5,8 @@
 // number of item rows inserted then confirmed in MySQL in batches, with no application logic.
 // Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP (environment); BENCH_IMAGE_APS
 // (that many APs of each store image-capable: their labels' images rendered and delivered), which
-// also prints the render worker's own time for the task.
+// also prints the render worker's own time for the task; BENCH_PROFILE (a folder: the worker runs
+// with --cpu-prof, its profile written there when it stops).
 import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -39,6 +40,8 @@ const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
 const LABELS_PER_AP = Number(process.env.BENCH_LABELS_PER_AP ?? 500);
 const IMAGE_APS = Number(process.env.BENCH_IMAGE_APS ?? 0);
 const LABELS_PER_PRODUCT = 4;
+/** a folder: the worker process runs with --cpu-prof there (summarise with bench/cpuprofile.ts) */
+const PROFILE = process.env.BENCH_PROFILE;
 const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
 const PRODUCTS = (APS_PER_STORE * LABELS_PER_AP) / LABELS_PER_PRODUCT;
 
@@ -120,12 +123,18 @@ async function main() {
       pool,
       'SELECT instance_id FROM mqtt_instance WHERE id = 1',
     );
-    const worker = new BenchProcess('worker', 'server/main.ts', [], {
-      ...env,
-      ROLES: 'worker',
-      MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
-      LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
-    });
+    const worker = new BenchProcess(
+      'worker',
+      'server/main.ts',
+      [],
+      {
+        ...env,
+        ROLES: 'worker',
+        MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+        LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
+      },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+    );
     procs.push(worker);
     await worker.start('"platform started"');
     const sim = new BenchProcess(

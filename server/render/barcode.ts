@@ -111,6 +111,17 @@ function drawBarcode(
 }
 
 export function qrSvg(value: string, box: { x: number; y: number; w: number; h: number }, colour: string) {
+  // bwip-js's QR encoder is the costliest part of a label: a value drawn in the same box is reused.
+  const key = JSON.stringify(['qr', value, box.x, box.y, box.w, box.h, colour]);
+  const hit = drawn.get(key);
+  if (hit) return hit;
+  const svg = drawQr(value, box, colour);
+  drawn.set(key, svg);
+  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+  return svg;
+}
+
+function drawQr(value: string, box: { x: number; y: number; w: number; h: number }, colour: string) {
   if (!value) throw new BarcodeError('the value is empty');
   const probe = toSvg({ bcid: 'qrcode', text: value, scale: 1 });
   const m = Math.floor(Math.min(box.w, box.h) / probe.width);

@@ -22,6 +22,8 @@ export interface ItemImage {
   width: number;
   height: number;
   png: Buffer;
+  /** the PNG in base64, when the port keeps it (an image sent to many labels is encoded once) */
+  data?: string;
 }
 
 export interface TaskMessage {
@@ -64,7 +66,7 @@ const CHUNK_OVERHEAD = 512;
  * number of chunks and the chunks go as `image.chunk` messages on the same topic before it.
  */
 function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxBytes: number, topic: string) {
-  const data = img.png.toString('base64');
+  const data = img.data ?? img.png.toString('base64');
   const meta = { type: 'image/png' as const, hash: img.hash, width: img.width, height: img.height };
   const inline = { ...it, image: { ...meta, data } };
   if (emptyBytes + Buffer.byteLength(JSON.stringify(inline)) + 1 <= maxBytes)
