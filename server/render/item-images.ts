@@ -96,6 +96,7 @@ export class ItemImages implements ItemImagePort {
           labels: facts.length,
           ms: Math.round(performance.now() - t0),
           drawMsTotal: Math.round(this.render.drawMs),
+          drawnTotal: this.render.drawn,
         },
         'rendered a batch on demand',
       );
@@ -106,7 +107,20 @@ export class ItemImages implements ItemImagePort {
     // The PNGs from memory; MySQL is read once per image (a task's labels share a few hundred).
     const keys = new Set<string>();
     for (const k of known.values()) if (k.image_hash && k.content_key) keys.add(k.content_key);
-    const toRead = [...keys].filter((k) => !this.sent.has(k));
+    const toRead: string[] = [];
+    for (const key of keys) {
+      if (this.sent.has(key)) continue;
+      const c = this.render.cached(key);
+      if (c)
+        this.keep(key, {
+          hash: c.imageHash,
+          width: c.width,
+          height: c.height,
+          png: c.png,
+          data: c.png.toString('base64'),
+        });
+      else toRead.push(key);
+    }
     for (const p of await repo.pngsByKeys(this.pool, toRead))
       this.keep(p.content_key, {
         hash: p.image_hash,

@@ -13,7 +13,7 @@ import { canonicalTemplate, parseTemplate, type TemplateBody } from './template-
 import { builtInTemplate } from './default-templates.js';
 import { drawnValues, renderSvg } from './label-svg.js';
 import { pngSize, rasterise, sha256 } from './rasterise.js';
-import { ImageLru } from './image-cache.js';
+import { ImageLru, type CachedImage } from './image-cache.js';
 import { sampleFacts } from './sample.js';
 import * as repo from './render-repo.js';
 import type { TaskCreator } from '../tasks/task-creator.js';
@@ -72,12 +72,14 @@ export class RenderService {
    * (synchronous, on this thread; the waits for MySQL are not counted).
    */
   drawMs = 0;
+  /** Images drawn by batches since start (the rest of their labels were found by content key). */
+  drawn = 0;
 
   constructor(
     private readonly pool: Pool,
     opts: { memoryImages?: number; tasks?: () => LabelTaskCreator | null } = {},
   ) {
-    this.memory = new ImageLru(opts.memoryImages ?? 500);
+    this.memory = new ImageLru(opts.memoryImages ?? 2000);
     this.tasks = opts.tasks ?? (() => null);
   }
 
@@ -172,7 +174,11 @@ export class RenderService {
       this.memory.get(key) ??
       (await repo
         .imagePng(this.pool, key)
-        .then((r) => (r ? { imageHash: r.image_hash, png: r.png } : undefined)));
+        .then((r) =>
+          r
+            ? { imageHash: r.image_hash, png: r.png, width: job.model.width, height: job.model.height }
+            : undefined,
+        ));
     if (hit) {
       this.memory.set(key, hit);
       return { key, ...hit, model: job.model };
@@ -182,8 +188,13 @@ export class RenderService {
     await repo.insertImages(this.pool, [
       { key, hash: imageHash, width: job.model.width, height: job.model.height, png },
     ]);
-    this.memory.set(key, { imageHash, png });
+    this.memory.set(key, { imageHash, png, width: job.model.width, height: job.model.height });
     return { key, imageHash, png, model: job.model };
+  }
+
+  /** An image drawn or read lately in this process, by content key (memory only). */
+  cached(key: string): CachedImage | undefined {
+    return this.memory.get(key);
   }
 
   private drawOne(
@@ -194,10 +205,19 @@ export class RenderService {
   ): { key: string; imageHash: string } | { key: string; error: string } {
     const hash = known.get(key) ?? fresh.get(key)?.hash;
     if (hash) return { key, imageHash: hash };
+    // Drawn lately by another batch of this process (the worker's, a dispatch round's): not
+    // drawn again; stored with this batch too, as that batch may not have stored it yet.
+    const mem = this.memory.get(key);
+    if (mem) {
+      fresh.set(key, { hash: mem.imageHash, width: mem.width, height: mem.height, png: mem.png });
+      return { key, imageHash: mem.imageHash };
+    }
     try {
+      this.drawn++;
       const png = this.draw(j);
       const h = sha256(png);
       fresh.set(key, { hash: h, width: j.model.width, height: j.model.height, png });
+      this.memory.set(key, { imageHash: h, png, width: j.model.width, height: j.model.height });
       return { key, imageHash: h };
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
