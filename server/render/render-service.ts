@@ -63,8 +63,8 @@ export class RenderService {
   private readonly builtIns = new Map<string, TemplateBody>();
   /** assigned templates parsed, by model and text */
   private readonly parsed = new Map<string, TemplateBody>();
-  /** canonicalTemplate of each body in use (part of every content key) */
-  private readonly canonical = new WeakMap<TemplateBody, string>();
+  /** SHA-256 of canonicalTemplate of each body in use (part of every content key) */
+  private readonly digests = new WeakMap<TemplateBody, string>();
 
   private readonly tasks: () => LabelTaskCreator | null;
   /**
@@ -143,13 +143,14 @@ export class RenderService {
   contentKey(job: RenderJob) {
     const m = job.model;
     const body = job.template.body;
-    let canonical = this.canonical.get(body);
-    if (canonical === undefined) this.canonical.set(body, (canonical = canonicalTemplate(body)));
+    // the template's own digest, once per template: a key then hashes a few hundred bytes, not the template
+    let digest = this.digests.get(body);
+    if (digest === undefined) this.digests.set(body, (digest = sha256(canonicalTemplate(body))));
     return sha256(
       JSON.stringify([
         RENDERER_VERSION,
         [m.code, m.width, m.height, m.colours],
-        canonical,
+        digest,
         job.page,
         drawnValues(body, job.values, job.page),
       ]),
