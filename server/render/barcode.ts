@@ -127,7 +127,10 @@ function drawQr(value: string, box: { x: number; y: number; w: number; h: number
   // As for barcodes: values of one shape (length and kinds of characters at each place) give
   // symbols of one size, so a known shape saves the measuring call; a size other than the
   // shape's falls back to measuring, so the image never depends on what was drawn before.
-  const shape = `qr|${value.replace(/\d/g, '0').replace(/[A-Z $%*+\-./:]/g, 'A').replace(/[^0A]/g, 'x')}`;
+  const shape = `qr|${value
+    .replace(/\d/g, '0')
+    .replace(/[A-Z $%*+\-./:]/g, 'A')
+    .replace(/[^0A]/g, 'x')}`;
   const known = widths.get(shape);
   let g: ReturnType<typeof toSvg> | null = null;
   if (known && Math.floor(side / known.width1) >= 1) {
