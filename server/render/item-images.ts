@@ -105,34 +105,24 @@ export class ItemImages implements ItemImagePort {
         known.set(r.itemId, { item_id: r.itemId, content_key: r.key, image_hash: r.hash, error: r.error });
     }
     // The PNGs from memory; MySQL is read once per image (a task's labels share a few hundred).
-    const keys = new Set<string>();
-    for (const k of known.values()) if (k.image_hash && k.content_key) keys.add(k.content_key);
+    // `got` holds this call's images, whatever the memory drops meanwhile.
+    const got = new Map<string, ItemImage>();
     const toRead: string[] = [];
-    for (const key of keys) {
-      if (this.sent.has(key)) continue;
-      const c = this.render.cached(key);
-      if (c)
-        this.keep(key, {
-          hash: c.imageHash,
-          width: c.width,
-          height: c.height,
-          png: c.png,
-          data: c.png.toString('base64'),
-        });
+    for (const k of known.values()) {
+      if (!k.image_hash || !k.content_key || got.has(k.content_key)) continue;
+      const key = k.content_key;
+      const c = this.image(key) ?? this.fromRender(key);
+      if (c) got.set(key, c);
       else toRead.push(key);
     }
-    for (const p of await repo.pngsByKeys(this.pool, toRead))
-      this.keep(p.content_key, {
-        hash: p.image_hash,
-        width: p.width_px,
-        height: p.height_px,
-        png: p.png,
-        data: p.png.toString('base64'),
-      });
+    for (const p of await repo.pngsByKeys(this.pool, toRead)) {
+      const img = { hash: p.image_hash, width: p.width_px, height: p.height_px, png: p.png };
+      got.set(p.content_key, this.keep(p.content_key, { ...img, data: p.png.toString('base64') }));
+    }
     let bytes = 0;
     for (const id of ids) {
       const k = known.get(id);
-      const img = k?.content_key ? this.image(k.content_key) : undefined;
+      const img = k?.content_key ? got.get(k.content_key) : undefined;
       // An item that cannot be drawn goes with its fields only; its error is on the label page.
       if (!img) continue;
       out.set(id, img);
@@ -157,9 +147,18 @@ export class ItemImages implements ItemImagePort {
     return v;
   }
 
+  /** An image the render service drew or read lately, kept here with its base64. */
+  private fromRender(key: string) {
+    const c = this.render.cached(key);
+    if (!c) return undefined;
+    const img = { hash: c.imageHash, width: c.width, height: c.height, png: c.png };
+    return this.keep(key, { ...img, data: c.png.toString('base64') });
+  }
+
   private keep(key: string, v: ItemImage) {
     this.sent.set(key, v);
     if (this.sent.size > (this.opts.memoryImages ?? 2000)) this.sent.delete(this.sent.keys().next().value!);
+    return v;
   }
 }
 
