@@ -13,10 +13,12 @@ export class BenchProcess {
     private readonly script: string,
     private readonly args: string[],
     private readonly env: Record<string, string>,
+    /** extra node flags, e.g. `--cpu-prof` (BENCH_PROFILE) */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   async start(ready: string, timeoutMs = 120_000) {
-    const p = spawn(process.execPath, ['--import', 'tsx', this.script, ...this.args], {
+    const p = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', this.script, ...this.args], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,9 @@
 // number of item rows inserted then confirmed in MySQL in batches, with no application logic.
 // Knobs: BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP (environment); BENCH_IMAGE_APS
 // (that many APs of each store image-capable: their labels' images rendered and delivered), which
-// also prints the render worker's own time for the task.
+// also prints the render worker's own time for the task; BENCH_PROFILE (a folder: the worker runs
+// with --cpu-prof, its profile written there when it stops); BENCH_E2E_RESULT (a file: the
+// figures as JSON, for bench:render).
 import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
@@ -39,6 +41,8 @@ const APS_PER_STORE = Number(process.env.BENCH_APS_PER_STORE ?? 4);
 const LABELS_PER_AP = Number(process.env.BENCH_LABELS_PER_AP ?? 500);
 const IMAGE_APS = Number(process.env.BENCH_IMAGE_APS ?? 0);
 const LABELS_PER_PRODUCT = 4;
+/** a folder: the worker process runs with --cpu-prof there (summarise with bench/cpuprofile.ts) */
+const PROFILE = process.env.BENCH_PROFILE;
 const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
 const PRODUCTS = (APS_PER_STORE * LABELS_PER_AP) / LABELS_PER_PRODUCT;
 
@@ -120,12 +124,18 @@ async function main() {
       pool,
       'SELECT instance_id FROM mqtt_instance WHERE id = 1',
     );
-    const worker = new BenchProcess('worker', 'server/main.ts', [], {
-      ...env,
-      ROLES: 'worker',
-      MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
-      LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
-    });
+    const worker = new BenchProcess(
+      'worker',
+      'server/main.ts',
+      [],
+      {
+        ...env,
+        ROLES: 'worker',
+        MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+        LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'info',
+      },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+    );
     procs.push(worker);
     await worker.start('"platform started"');
     const sim = new BenchProcess(
@@ -209,6 +219,7 @@ async function main() {
     // share of the run its thread spent rendering.
     const drawLines = worker.output.split('\n').filter((l) => l.includes('"msg":"rendered a batch'));
     const renderMs = Math.max(0, ...drawLines.map((l) => Number(/"drawMsTotal":(\d+)/.exec(l)?.[1] ?? 0)));
+    const drawn = Math.max(0, ...drawLines.map((l) => Number(/"drawnTotal":(\d+)/.exec(l)?.[1] ?? 0)));
     const images = await querySingle<{ n: string }>(
       pool,
       'SELECT COUNT(*) AS n FROM task_item_images WHERE task_id = ?',
@@ -248,7 +259,7 @@ async function main() {
     );
     if (IMAGE_APS)
       say(
-        `rendering:  ${images.n} item images in ${drawLines.length} batches; the worker spent ${(renderMs / 1000).toFixed(2)} s of CPU drawing them: ${((renderMs / 1000 / secs) * 100).toFixed(0)} % of the ${secs.toFixed(2)} s end to end, ${((renderMs / 1000 / cpu.worker) * 100).toFixed(0)} % of the worker's ${cpu.worker.toFixed(1)} s of CPU`,
+        `rendering:  ${images.n} item images (${drawn} drawn, the rest found by content key) in ${drawLines.length} batches; the worker spent ${(renderMs / 1000).toFixed(2)} s of CPU rendering them: ${((renderMs / 1000 / secs) * 100).toFixed(0)} % of the ${secs.toFixed(2)} s end to end, ${((renderMs / 1000 / cpu.worker) * 100).toFixed(0)} % of the worker's ${cpu.worker.toFixed(1)} s of CPU`,
       );
     say(
       `CPU during the run (s): broker ${cpu.broker.toFixed(1)}, worker ${cpu.worker.toFixed(1)}, simulator ${cpu.simulator.toFixed(1)}, MariaDB ${cpu.mariadb.toFixed(1)}, Redis ${cpu.redis.toFixed(1)} (both shared with anything else using them), bench driver ${cpu.bench.toFixed(1)}`,
@@ -256,6 +267,20 @@ async function main() {
     say(
       `peak RSS:   broker ${mb(rss.broker)}, worker ${mb(rss.worker)}, simulator ${mb(rss.simulator)}, bench driver ${mb(rss.bench)}`,
     );
+    if (process.env.BENCH_E2E_RESULT)
+      fs.writeFileSync(
+        process.env.BENCH_E2E_RESULT,
+        JSON.stringify({
+          labels: task!.items,
+          seconds: secs,
+          floorSeconds: floorSecs,
+          renderCpuSeconds: renderMs / 1000,
+          drawn,
+          itemImages: Number(images.n),
+          workerCpuSeconds: cpu.worker,
+          mariadbCpuSeconds: cpu.mariadb,
+        }),
+      );
   } finally {
     for (const p of procs.reverse()) await p.stop();
     await queue.stop();

@@ -3,11 +3,14 @@
 // through the batch path the worker uses, on the embedded MariaDB. Prints the ratio
 // cached/cold, and the drawing alone (no MySQL) as the floor of the cold figure.
 // Then the share of a price change's end-to-end time spent rendering, with images on: bench:e2e
-// (100,000 labels by default) with every simulated AP image-capable, which prints the render
-// worker's own time for the task next to the end-to-end time (BENCH_RENDER_E2E=0 skips it).
+// (100,000 labels by default) without images (the reference, BENCH_RENDER_PLAIN=0 skips it) and
+// with every simulated AP image-capable, both times side by side, and the worker's CPU time
+// rendering against the end-to-end time as the last line (BENCH_RENDER_E2E=0 skips both runs).
 // Knobs: BENCH_RENDER_LABELS (default 10000), BENCH_RENDER_BATCH (default 200), and bench:e2e's.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../server/config.js';
 import { startEmbeddedServices } from '../server/embedded/embedded-services.js';
@@ -123,16 +126,66 @@ async function main() {
   }
 }
 
-function e2eWithImages() {
-  if (process.env.BENCH_RENDER_E2E === '0') return 0;
-  say('');
-  say('share of a price change spent rendering (bench:e2e, every simulated AP image-capable):');
-  const aps = process.env.BENCH_APS_PER_STORE ?? '4';
+interface E2eResult {
+  labels: number;
+  seconds: number;
+  renderCpuSeconds: number;
+  drawn: number;
+  itemImages: number;
+  workerCpuSeconds: number;
+}
+
+/** One bench:e2e in its own process, its output shown; its figures, or null when it failed. */
+function e2e(imageAps: string): E2eResult | null {
+  const out = path.join(os.tmpdir(), `esl-bench-render-${process.pid}-${imageAps}.json`);
+  fs.rmSync(out, { force: true });
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/e2e.ts')], {
     stdio: 'inherit',
-    env: { ...process.env, BENCH_IMAGE_APS: process.env.BENCH_IMAGE_APS ?? aps },
+    env: { ...process.env, BENCH_IMAGE_APS: imageAps, BENCH_E2E_RESULT: out },
   });
-  return r.status ?? 1;
+  if (r.status !== 0 || !fs.existsSync(out)) return null;
+  const res = JSON.parse(fs.readFileSync(out, 'utf8')) as E2eResult;
+  fs.rmSync(out, { force: true });
+  return res;
+}
+
+/**
+ * bench:e2e without images (the reference) and with every simulated AP image-capable, one after
+ * the other; the rendering share is the last line.
+ */
+function e2eWithImages() {
+  if (process.env.BENCH_RENDER_E2E === '0') return 0;
+  const aps = process.env.BENCH_IMAGE_APS ?? process.env.BENCH_APS_PER_STORE ?? '4';
+  say('');
+  say('reference: bench:e2e without images');
+  const plain = process.env.BENCH_RENDER_PLAIN === '0' ? null : e2e('0');
+  say('');
+  say(`bench:e2e with ${aps} image-capable APs per store (every label's image rendered and delivered)`);
+  const img = e2e(aps);
+  if (!img) return 1;
+  const rate = (r: E2eResult) => `${(r.labels / r.seconds).toFixed(0)} labels/s`;
+  say('');
+  say(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  if (plain)
+    say(
+      `end to end without images: ${plain.labels} labels in ${plain.seconds.toFixed(2)} s (${rate(plain)})`,
+    );
+  say(
+    `end to end with images:    ${img.labels} labels in ${img.seconds.toFixed(2)} s (${rate(img)})` +
+      (plain ? `, ${(img.seconds / plain.seconds).toFixed(2)}x the time without` : ''),
+  );
+  say(
+    `images: ${img.itemImages} items, ${img.drawn} images drawn; the worker's rendering CPU ${img.renderCpuSeconds.toFixed(2)} s of its ${img.workerCpuSeconds.toFixed(1)} s`,
+  );
+  say(
+    `share of the ${img.labels}-label price change's end-to-end time spent rendering: ${((img.renderCpuSeconds / img.seconds) * 100).toFixed(1)} %`,
+  );
+  return 0;
 }
 
 main().then(

@@ -111,11 +111,41 @@ function drawBarcode(
 }
 
 export function qrSvg(value: string, box: { x: number; y: number; w: number; h: number }, colour: string) {
+  // bwip-js's QR encoder is the costliest part of a label: a value drawn in the same box is reused.
+  const key = JSON.stringify(['qr', value, box.x, box.y, box.w, box.h, colour]);
+  const hit = drawn.get(key);
+  if (hit) return hit;
+  const svg = drawQr(value, box, colour);
+  drawn.set(key, svg);
+  if (drawn.size > DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+  return svg;
+}
+
+function drawQr(value: string, box: { x: number; y: number; w: number; h: number }, colour: string) {
   if (!value) throw new BarcodeError('the value is empty');
-  const probe = toSvg({ bcid: 'qrcode', text: value, scale: 1 });
-  const m = Math.floor(Math.min(box.w, box.h) / probe.width);
-  if (m < 1) throw new BarcodeError(`needs ${probe.width} px, the box has ${Math.min(box.w, box.h)}`);
-  const g = toSvg({ bcid: 'qrcode', text: value, scale: m });
+  const side = Math.min(box.w, box.h);
+  // As for barcodes: values of one shape (length and kinds of characters at each place) give
+  // symbols of one size, so a known shape saves the measuring call; a size other than the
+  // shape's falls back to measuring, so the image never depends on what was drawn before.
+  const shape = `qr|${value
+    .replace(/\d/g, '0')
+    .replace(/[A-Z $%*+\-./:]/g, 'A')
+    .replace(/[^0A]/g, 'x')}`;
+  const known = widths.get(shape);
+  let g: ReturnType<typeof toSvg> | null = null;
+  if (known && Math.floor(side / known.width1) >= 1) {
+    const m = Math.floor(side / known.width1);
+    const guess = toSvg({ bcid: 'qrcode', text: value, scale: m });
+    if (guess.width === known.width1 * m) g = guess;
+  }
+  if (!g) {
+    const probe = toSvg({ bcid: 'qrcode', text: value, scale: 1 });
+    widths.set(shape, { width1: probe.width, textPx: 0 });
+    if (widths.size > 1000) widths.delete(widths.keys().next().value!);
+    const m = Math.floor(side / probe.width);
+    if (m < 1) throw new BarcodeError(`needs ${probe.width} px, the box has ${side}`);
+    g = toSvg({ bcid: 'qrcode', text: value, scale: m });
+  }
   return place(
     box.x + Math.floor((box.w - g.width) / 2),
     box.y + Math.floor((box.h - g.height) / 2),

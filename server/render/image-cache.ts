@@ -1,8 +1,11 @@
-// Rendered images in memory, by content key: the most recently used few hundred, so a page
-// showing the same label twice or a burst of API calls does not touch MySQL for the PNG.
+// Rendered images in memory, by content key: the most recently used few thousand, so a page
+// showing the same label twice, a burst of API calls, or a task's labels sharing a few hundred
+// images neither draw an image twice nor read its PNG from MySQL again.
 export interface CachedImage {
   imageHash: string;
   png: Buffer;
+  width: number;
+  height: number;
 }
 
 export class ImageLru {

@@ -49,12 +49,36 @@ export async function saveResults(db: Queryable, rows: repo.ItemFactsRow[], resu
   for (const [taskId, list] of byTask) await repo.saveItemImages(db, taskId, list);
 }
 
+/** Bytes of a message besides its items (envelope), and of an item besides its image data. */
+const ENVELOPE_BYTES = 300;
+const ITEM_BYTES = 400;
+/** An image's base64 before any of the group's is known (a 7 KB PNG). */
+const FIRST_GUESS_B64 = 9_600;
+
 export class ItemImages implements ItemImagePort {
+  /** Images recently sent, by content key: PNG and its base64 once per image, not per item or round. */
+  private readonly sent = new Map<string, ItemImage>();
+  /** Per group, the mean base64 length of the images its items took lately. */
+  private readonly b64 = new Map<string, number>();
+
   constructor(
     private readonly pool: Pool,
     private readonly render: RenderService,
     private readonly log: Logger | null = null,
+    private readonly opts: { memoryImages?: number } = {},
   ) {}
+
+  /**
+   * How many items a message of a group with image-capable APs holds with their images (from
+   * the size of the images the group took lately), so a dispatch round picks, draws and packs
+   * what its window can send, not TASK_ITEMS_PER_MESSAGE times the window; null for a
+   * field-only group. An image larger than a message counts its chunks: one item per message.
+   */
+  async itemsPerMessage(groupId: string, maxBytes: number): Promise<number | null> {
+    if (!(await repo.groupTakesImages(this.pool, groupId))) return null;
+    const b64 = this.b64.get(groupId) ?? FIRST_GUESS_B64;
+    return Math.max(1, Math.floor((maxBytes - ENVELOPE_BYTES) / (ITEM_BYTES + b64)));
+  }
 
   async imagesFor(groupId: string, rows: { id: string }[]): Promise<Map<string, ItemImage>> {
     const out = new Map<string, ItemImage>();
@@ -72,6 +96,7 @@ export class ItemImages implements ItemImagePort {
           labels: facts.length,
           ms: Math.round(performance.now() - t0),
           drawMsTotal: Math.round(this.render.drawMs),
+          drawnTotal: this.render.drawn,
         },
         'rendered a batch on demand',
       );
@@ -79,17 +104,61 @@ export class ItemImages implements ItemImagePort {
       for (const r of results)
         known.set(r.itemId, { item_id: r.itemId, content_key: r.key, image_hash: r.hash, error: r.error });
     }
-    const keys = [
-      ...new Set([...known.values()].filter((k) => k.image_hash && k.content_key).map((k) => k.content_key!)),
-    ];
-    const pngs = new Map((await repo.pngsByKeys(this.pool, keys)).map((p) => [p.content_key, p]));
+    // The PNGs from memory; MySQL is read once per image (a task's labels share a few hundred).
+    // `got` holds this call's images, whatever the memory drops meanwhile.
+    const got = new Map<string, ItemImage>();
+    const toRead: string[] = [];
+    for (const k of known.values()) {
+      if (!k.image_hash || !k.content_key || got.has(k.content_key)) continue;
+      const key = k.content_key;
+      const c = this.image(key) ?? this.fromRender(key);
+      if (c) got.set(key, c);
+      else toRead.push(key);
+    }
+    for (const p of await repo.pngsByKeys(this.pool, toRead)) {
+      const img = { hash: p.image_hash, width: p.width_px, height: p.height_px, png: p.png };
+      got.set(p.content_key, this.keep(p.content_key, { ...img, data: p.png.toString('base64') }));
+    }
+    let bytes = 0;
     for (const id of ids) {
       const k = known.get(id);
-      const p = k?.content_key ? pngs.get(k.content_key) : undefined;
+      const img = k?.content_key ? got.get(k.content_key) : undefined;
       // An item that cannot be drawn goes with its fields only; its error is on the label page.
-      if (p) out.set(id, { hash: p.image_hash, width: p.width_px, height: p.height_px, png: p.png });
+      if (!img) continue;
+      out.set(id, img);
+      bytes += img.data!.length;
+    }
+    if (out.size) {
+      const mean = bytes / out.size;
+      const prev = this.b64.get(groupId);
+      this.b64.delete(groupId);
+      this.b64.set(groupId, prev === undefined ? mean : (prev + mean) / 2);
+      if (this.b64.size > 10_000) this.b64.delete(this.b64.keys().next().value!);
     }
     return out;
+  }
+
+  private image(key: string) {
+    const v = this.sent.get(key);
+    if (v) {
+      this.sent.delete(key);
+      this.sent.set(key, v);
+    }
+    return v;
+  }
+
+  /** An image the render service drew or read lately, kept here with its base64. */
+  private fromRender(key: string) {
+    const c = this.render.cached(key);
+    if (!c) return undefined;
+    const img = { hash: c.imageHash, width: c.width, height: c.height, png: c.png };
+    return this.keep(key, { ...img, data: c.png.toString('base64') });
+  }
+
+  private keep(key: string, v: ItemImage) {
+    this.sent.set(key, v);
+    if (this.sent.size > (this.opts.memoryImages ?? 2000)) this.sent.delete(this.sent.keys().next().value!);
+    return v;
   }
 }
 

@@ -14,7 +14,7 @@ import {
 import { barcodeSvg, BarcodeError, pickSymbology, qrSvg } from './barcode.js';
 import { PALETTE, type LabelModel } from './label-model.js';
 import type { FieldValues } from './label-content.js';
-import type { TemplateBody, TemplateElement } from './template-schema.js';
+import type { FieldName, TemplateBody, TemplateElement } from './template-schema.js';
 
 type TextEl = Extract<TemplateElement, { type: 'text' }>;
 const LINE = 1.15;
@@ -100,14 +100,40 @@ function textSvg(e: TextEl, s: string, used: Set<string>): string {
     .join('');
 }
 
+/** Whether renderSvg draws element `e` on `page` (its page, and its `when` against the promotion). */
+const shown = (e: TemplateElement, page: number, promoActive: boolean) =>
+  e.page === page && !(e.when === 'promo' && !promoActive) && !(e.when === 'noPromo' && promoActive);
+
+// The fields each (template, page, promotion) draws, in a fixed order: worked out once per template.
+const fieldsDrawn = new WeakMap<TemplateBody, Map<string, FieldName[]>>();
+
+/**
+ * What renderSvg reads of the field values for a page: whether a promotion runs (the elements'
+ * `when`) and the value of each field an element shown on that page draws. Two labels with the
+ * same drawn values get the same bytes (the store name or label id only count where a template
+ * shows them), so the content key is built from these, not from every field.
+ */
+export function drawnValues(t: TemplateBody, v: FieldValues, page = 1) {
+  let byPage = fieldsDrawn.get(t);
+  if (!byPage) fieldsDrawn.set(t, (byPage = new Map()));
+  const k = `${page}|${v.promoActive}`;
+  let fields = byPage.get(k);
+  if (!fields) {
+    const set = new Set<FieldName>();
+    for (const e of t.elements)
+      if (shown(e, page, v.promoActive) && 'field' in e && e.field !== undefined) set.add(e.field);
+    fields = [...set].sort();
+    byPage.set(k, fields);
+  }
+  return { promoActive: v.promoActive, fields: fields.map((f) => [f, v[f]] as const) };
+}
+
 export function renderSvg(model: LabelModel, t: TemplateBody, v: FieldValues, page = 1): string {
   const errors: Record<string, string> = {};
   const parts: string[] = [];
   const used = new Set<string>();
   t.elements.forEach((e, i) => {
-    if (e.page !== page) return;
-    if (e.when === 'promo' && !v.promoActive) return;
-    if (e.when === 'noPromo' && v.promoActive) return;
+    if (!shown(e, page, v.promoActive)) return;
     const at = `elements[${i}]`;
     const fieldKey = 'field' in e && e.field !== undefined ? `${at}.field` : `${at}.text`;
     const what = 'field' in e && e.field !== undefined ? `field "${e.field}"` : 'text';

@@ -415,7 +415,10 @@ const ITEM_SQL = `SELECT ti.id AS item_id, ti.task_id, t.created_at AS task_crea
        JOIN products pr ON pr.id = ti.product_id
        LEFT JOIN prices p ON p.store_id = ti.store_id AND p.product_id = ti.product_id`;
 
-/** The next items of a task after `afterId`; with `imageGroupsOnly`, only those of groups with an image-capable AP. */
+/**
+ * The next items of a task after `afterId` not rendered yet (the dispatcher draws on demand the
+ * items it reaches first); with `imageGroupsOnly`, only those of groups with an image-capable AP.
+ */
 export async function itemBatch(
   db: Queryable,
   taskId: string,
@@ -428,7 +431,8 @@ export async function itemBatch(
     : '';
   return queryRows<ItemFactsRow>(
     db,
-    `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${only} ORDER BY ti.id LIMIT ?`,
+    `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${only}
+        AND NOT EXISTS (SELECT 1 FROM task_item_images x WHERE x.item_id = ti.id) ORDER BY ti.id LIMIT ?`,
     [taskId, afterId, limit],
   );
 }

@@ -11,9 +11,9 @@ import type { LabelModel } from './label-model.js';
 import { fieldValues, type FieldValues, type LabelFacts, type PriceState } from './label-content.js';
 import { canonicalTemplate, parseTemplate, type TemplateBody } from './template-schema.js';
 import { builtInTemplate } from './default-templates.js';
-import { renderSvg } from './label-svg.js';
+import { drawnValues, renderSvg } from './label-svg.js';
 import { pngSize, rasterise, sha256 } from './rasterise.js';
-import { ImageLru } from './image-cache.js';
+import { ImageLru, type CachedImage } from './image-cache.js';
 import { sampleFacts } from './sample.js';
 import * as repo from './render-repo.js';
 import type { TaskCreator } from '../tasks/task-creator.js';
@@ -44,6 +44,9 @@ export interface PlannedPriceState {
   promoFrom: Date | null;
   promoTo: Date | null;
 }
+
+/** A batch yields to the process's other work after this much drawing. */
+const YIELD_MS = 10;
 
 /** Part of every content key: bump when the drawing code changes what an image looks like. */
 export const RENDERER_VERSION = 'render-1/noto-sans-hans-2.004/bwip-4.11/resvg-2.6';
@@ -81,11 +84,20 @@ const trimOrNull = (v: unknown, max: number, field: string, errors: Record<strin
 export class RenderService {
   private readonly memory: ImageLru;
   private readonly builtIns = new Map<string, TemplateBody>();
+  /** assigned templates parsed, by model and text */
+  private readonly parsed = new Map<string, TemplateBody>();
+  /** SHA-256 of canonicalTemplate of each body in use (part of every content key) */
+  private readonly digests = new WeakMap<TemplateBody, string>();
 
   private readonly tasks: () => LabelTaskCreator | null;
   private readonly omnibus: () => OmnibusPort | null;
-  /** CPU time spent drawing (or finding cached) images in batches since start (drawing is synchronous, on this thread). */
+  /**
+   * CPU time of the batches' rendering work since start: content keys, field values, drawing
+   * (synchronous, on this thread; the waits for MySQL are not counted).
+   */
   drawMs = 0;
+  /** Images drawn by batches since start (the rest of their labels were found by content key). */
+  drawn = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -95,7 +107,7 @@ export class RenderService {
       omnibus?: () => OmnibusPort | null;
     } = {},
   ) {
-    this.memory = new ImageLru(opts.memoryImages ?? 500);
+    this.memory = new ImageLru(opts.memoryImages ?? 2000);
     this.tasks = opts.tasks ?? (() => null);
     this.omnibus = opts.omnibus ?? (() => null);
   }
@@ -141,18 +153,35 @@ export class RenderService {
       )
       .sort((a, b) => rank(b) - rank(a))[0];
     if (!best) return { id: null, name: 'built-in', version: 0, body: this.builtIn(model) };
-    return { id: best.id, name: '', version: best.version, body: parseTemplate(best.body, model) };
+    // A template is parsed once per text, not once per label (a task resolves thousands).
+    const k = `${model.code}|${best.body}`;
+    let body = this.parsed.get(k);
+    if (!body) {
+      body = parseTemplate(best.body, model);
+      if (this.parsed.size >= 200) this.parsed.clear();
+      this.parsed.set(k, body);
+    }
+    return { id: best.id, name: '', version: best.version, body };
   }
 
+  /**
+   * The cache key of an image: the renderer, the model, the template, the page and the values
+   * the page draws (drawnValues: labels that differ only in a field the template does not show,
+   * such as the store or the label id, share one image).
+   */
   contentKey(job: RenderJob) {
     const m = job.model;
+    const body = job.template.body;
+    // the template's own digest, once per template: a key then hashes a few hundred bytes, not the template
+    let digest = this.digests.get(body);
+    if (digest === undefined) this.digests.set(body, (digest = sha256(canonicalTemplate(body))));
     return sha256(
       JSON.stringify([
         RENDERER_VERSION,
         [m.code, m.width, m.height, m.colours],
-        canonicalTemplate(job.template.body),
+        digest,
         job.page,
-        job.values,
+        drawnValues(body, job.values, job.page),
       ]),
     );
   }
@@ -175,7 +204,11 @@ export class RenderService {
       this.memory.get(key) ??
       (await repo
         .imagePng(this.pool, key)
-        .then((r) => (r ? { imageHash: r.image_hash, png: r.png } : undefined)));
+        .then((r) =>
+          r
+            ? { imageHash: r.image_hash, png: r.png, width: job.model.width, height: job.model.height }
+            : undefined,
+        ));
     if (hit) {
       this.memory.set(key, hit);
       return { key, ...hit, model: job.model, values: job.values };
@@ -185,8 +218,13 @@ export class RenderService {
     await repo.insertImages(this.pool, [
       { key, hash: imageHash, width: job.model.width, height: job.model.height, png },
     ]);
-    this.memory.set(key, { imageHash, png });
+    this.memory.set(key, { imageHash, png, width: job.model.width, height: job.model.height });
     return { key, imageHash, png, model: job.model, values: job.values };
+  }
+
+  /** An image drawn or read lately in this process, by content key (memory only). */
+  cached(key: string): CachedImage | undefined {
+    return this.memory.get(key);
   }
 
   private drawOne(
@@ -197,10 +235,19 @@ export class RenderService {
   ): { key: string; imageHash: string } | { key: string; error: string } {
     const hash = known.get(key) ?? fresh.get(key)?.hash;
     if (hash) return { key, imageHash: hash };
+    // Drawn lately by another batch of this process (the worker's, a dispatch round's): not
+    // drawn again; stored with this batch too, as that batch may not have stored it yet.
+    const mem = this.memory.get(key);
+    if (mem) {
+      fresh.set(key, { hash: mem.imageHash, width: mem.width, height: mem.height, png: mem.png });
+      return { key, imageHash: mem.imageHash };
+    }
     try {
+      this.drawn++;
       const png = this.draw(j);
       const h = sha256(png);
       fresh.set(key, { hash: h, width: j.model.width, height: j.model.height, png });
+      this.memory.set(key, { imageHash: h, png, width: j.model.width, height: j.model.height });
       return { key, imageHash: h };
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -221,18 +268,19 @@ export class RenderService {
   async batch(
     jobs: RenderJob[],
   ): Promise<({ key: string; imageHash: string } | { key: string; error: string })[]> {
-    const keys = jobs.map((j) => this.contentKey(j));
+    const keys = this.cpu(() => jobs.map((j) => this.contentKey(j)));
     const known = await repo.imagesByKeys(this.pool, [...new Set(keys)]);
     const fresh = new Map<string, { hash: string; width: number; height: number; png: Buffer }>();
     const out: ({ key: string; imageHash: string } | { key: string; error: string })[] = [];
-    let drawn = 0;
-    for (const [i, j] of jobs.entries()) {
-      // Drawing is CPU work: let the process's other work (acks, dispatch) run between labels.
-      if (++drawn % 4 === 0) await new Promise((r) => setImmediate(r));
-      const cpu0 = process.cpuUsage();
-      out.push(this.drawOne(j, keys[i], known, fresh));
-      const cpu = process.cpuUsage(cpu0);
-      this.drawMs += (cpu.user + cpu.system) / 1000;
+    let i = 0;
+    while (i < jobs.length) {
+      // Drawing is CPU work: let the process's other work (acks, dispatch) run every few ms.
+      if (i) await new Promise((r) => setImmediate(r));
+      this.cpu(() => {
+        const until = performance.now() + YIELD_MS;
+        do out.push(this.drawOne(jobs[i], keys[i], known, fresh));
+        while (++i < jobs.length && performance.now() < until);
+      });
     }
     await repo.insertImages(
       this.pool,
@@ -241,21 +289,34 @@ export class RenderService {
     return out;
   }
 
+  /** Runs synchronous rendering work, adding its CPU time to drawMs. */
+  private cpu<T>(fn: () => T): T {
+    const cpu0 = process.cpuUsage();
+    try {
+      return fn();
+    } finally {
+      const cpu = process.cpuUsage(cpu0);
+      this.drawMs += (cpu.user + cpu.system) / 1000;
+    }
+  }
+
   /** Jobs for many label records at once, with one query for the assignments. */
   async jobsFor(
     items: { facts: LabelFacts; modelCode: string; storeId: number; category: string | null; at: Date }[],
   ) {
     const models = new Map((await repo.listModels(this.pool)).map((m) => [m.code, m]));
     const rows = await repo.assignmentsOf(this.pool, [...new Set(items.map((i) => i.modelCode))]);
-    return items.map((i) => {
-      const model = models.get(i.modelCode);
-      if (!model)
-        throw bad('Unknown label model.', {
-          model: `label ${i.facts.labelId} has unknown model "${i.modelCode}"`,
-        });
-      const template = this.pick(model, rows, i.storeId, i.category);
-      return { model, template, values: fieldValues(i.facts, i.at), page: 1 } satisfies RenderJob;
-    });
+    return this.cpu(() =>
+      items.map((i) => {
+        const model = models.get(i.modelCode);
+        if (!model)
+          throw bad('Unknown label model.', {
+            model: `label ${i.facts.labelId} has unknown model "${i.modelCode}"`,
+          });
+        const template = this.pick(model, rows, i.storeId, i.category);
+        return { model, template, values: fieldValues(i.facts, i.at), page: 1 } satisfies RenderJob;
+      }),
+    );
   }
 
   /**

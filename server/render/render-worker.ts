@@ -74,6 +74,7 @@ export class RenderWorker implements Service {
           labels: rows.length,
           ms: Math.round(performance.now() - t0),
           drawMsTotal: Math.round(this.render.drawMs),
+          drawnTotal: this.render.drawn,
         },
         'rendered a batch',
       );

@@ -23,6 +23,8 @@ import { quietGate } from './quiet-hours.js';
 export interface ItemImagePort {
   /** the image of each item that has one, by item id; none when no AP of the group takes images */
   imagesFor(groupId: string, rows: DispatchRow[]): Promise<Map<string, ItemImage>>;
+  /** how many items with their images a message of the group holds; null when no AP of the group takes images */
+  itemsPerMessage?(groupId: string, maxBytes: number): Promise<number | null>;
 }
 
 export class DownlinkUnavailableError extends Error {
@@ -63,7 +65,12 @@ export class GroupDispatcher {
     const { TASK_GROUP_INFLIGHT: window, TASK_ITEMS_PER_MESSAGE: perMsg } = this.config;
     const free = window - (await countInflightMessages(this.pool, groupId));
     if (free <= 0) return { published: 0, items: 0, more: false };
-    const limit = free * perMsg;
+    // Items with images are large: pick only what the window's messages can carry, so items
+    // are not looked up, drawn and packed for nothing round after round.
+    const imagePerMsg = await this.images
+      ?.itemsPerMessage?.(groupId, this.config.MQTT_MAX_PAYLOAD_BYTES)
+      .catch(() => null);
+    const limit = free * Math.min(perMsg, imagePerMsg ?? perMsg);
     // During the store's quiet hours only urgent items go; the sweeper wakes the group again.
     const { urgentOnly } = quietGate(
       (await quietOfGroups(this.pool, [groupId])).get(groupId) ?? null,

@@ -22,6 +22,8 @@ export interface ItemImage {
   width: number;
   height: number;
   png: Buffer;
+  /** the PNG in base64, when the port keeps it (an image sent to many labels is encoded once) */
+  data?: string;
 }
 
 export interface TaskMessage {
@@ -64,11 +66,12 @@ const CHUNK_OVERHEAD = 512;
  * number of chunks and the chunks go as `image.chunk` messages on the same topic before it.
  */
 function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxBytes: number, topic: string) {
-  const data = img.png.toString('base64');
+  const data = img.data ?? img.png.toString('base64');
   const meta = { type: 'image/png' as const, hash: img.hash, width: img.width, height: img.height };
   const inline = { ...it, image: { ...meta, data } };
-  if (emptyBytes + Buffer.byteLength(JSON.stringify(inline)) + 1 <= maxBytes)
-    return { item: inline, chunks: [] };
+  // base64 is ASCII and needs no escaping in JSON: its length adds to the rest as is
+  const bytes = Buffer.byteLength(JSON.stringify({ ...it, image: { ...meta, data: '' } })) + data.length + 1;
+  if (emptyBytes + bytes <= maxBytes) return { item: inline, bytes, chunks: [] };
   const per = maxBytes - CHUNK_OVERHEAD;
   if (per < 1024)
     throw new MessageTooLargeError(`messages of ${maxBytes} bytes are too small for image chunks`);
@@ -87,7 +90,8 @@ function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxB
     });
     chunks.push({ topic, msgId, itemIds: [], payload });
   }
-  return { item: { ...it, image: { ...meta, chunks: total } }, chunks };
+  const item = { ...it, image: { ...meta, chunks: total } };
+  return { item, bytes: Buffer.byteLength(JSON.stringify(item)) + 1, chunks };
 }
 
 /** Packs rows bound for one topic into messages; rows of different tasks never share a message. */
@@ -129,13 +133,14 @@ export function packMessages(
     };
     for (const r of list) {
       let it = toItem(r);
+      let size: number;
       if (r.image) {
         const w = withImage(it, r.image, emptyBytes, maxBytes, topic);
         it = w.item;
+        size = w.bytes;
         // chunks first, so the AP holds the whole image when the item arrives (MQTT keeps the order per topic)
         out.push(...w.chunks);
-      }
-      const size = Buffer.byteLength(JSON.stringify(it)) + 1;
+      } else size = Buffer.byteLength(JSON.stringify(it)) + 1;
       if (emptyBytes + size > maxBytes)
         throw new MessageTooLargeError(`item ${it.itemId} alone exceeds ${maxBytes} bytes`);
       if (items.length >= maxItems || bytes + size > maxBytes) flush();

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { builtInTemplate } from '../../server/render/default-templates.js';
 import { parseTemplate } from '../../server/render/template-schema.js';
 import { fieldValues, unitPrice, type LabelFacts } from '../../server/render/label-content.js';
-import { renderSvg } from '../../server/render/label-svg.js';
+import { drawnValues, renderSvg } from '../../server/render/label-svg.js';
 import { pngSize, rasterise, sha256 } from '../../server/render/rasterise.js';
 import { pickSymbology } from '../../server/render/barcode.js';
 import { missingGlyphs } from '../../server/render/font.js';
@@ -102,6 +102,53 @@ describe('drawing', () => {
     const warmEan = await fresh();
     warmEan('ean13', '6901234567892', box, true, '#000000');
     expect(warmEan('ean13', '6901234567885', box, true, '#000000')).toBe(ean);
+  });
+
+  it('draws a QR code the same whether or not another value of its shape was drawn before', async () => {
+    const box = { x: 0, y: 0, w: 138, h: 64 };
+    const fresh = async () => {
+      vi.resetModules();
+      return (await import('../../server/render/barcode.js')).qrSvg;
+    };
+    // same shape, same size; then same shape ("x" = any other character) but more bytes in UTF-8
+    for (const [before, value] of [
+      ['Bab12cd-123', 'Bxy98zw-456'],
+      ['Bab12cd-123', 'B条码12码-456'],
+    ]) {
+      const alone = (await fresh())(value, box, '#000000');
+      const warm = await fresh();
+      warm(before, box, '#000000');
+      expect(warm(value, box, '#000000')).toBe(alone);
+    }
+  });
+
+  it('keys an image by the values its page draws: fields it does not show change neither key nor bytes', () => {
+    const texts = { store: 'Another store', labelId: 'L-999', currency: 'EUR', unit: 'kg' };
+    for (const m of MODELS)
+      for (let page = 1; page <= m.pages; page++)
+        for (const promo of [true, false]) {
+          const t = parseTemplate(JSON.stringify(builtInTemplate(m)), m);
+          const f = promo ? facts() : facts({ price: { ...facts().price, promoPrice: null } });
+          const v = fieldValues(f, AT);
+          const drawn = new Set(drawnValues(t, v, page).fields.map(([k]) => k));
+          // every field the page does not draw, changed: the same key and the same bytes
+          const other = { ...v };
+          for (const k of Object.keys(v) as (keyof typeof v)[])
+            if (k !== 'promoActive' && !drawn.has(k))
+              (other as Record<string, unknown>)[k] = (texts as Record<string, string>)[k] ?? 'ZZ 99';
+          expect(drawnValues(t, other, page), `${m.code} p${page} ${promo}`).toEqual(drawnValues(t, v, page));
+          expect(rasterise(renderSvg(m, t, other, page)).equals(rasterise(renderSvg(m, t, v, page)))).toBe(
+            true,
+          );
+        }
+    // a field it draws, and the promotion, do change the key
+    const m = MODELS[2];
+    const t = parseTemplate(JSON.stringify(builtInTemplate(m)), m);
+    const v = fieldValues(facts(), AT);
+    expect(drawnValues(t, { ...v, labelId: 'L-2' }, 1)).toEqual(drawnValues(t, v, 1));
+    expect(drawnValues(t, { ...v, labelId: 'L-2' }, 2)).not.toEqual(drawnValues(t, v, 2));
+    expect(drawnValues(t, { ...v, name: '百事可乐' }, 1)).not.toEqual(drawnValues(t, v, 1));
+    expect(drawnValues(t, { ...v, promoActive: false }, 1)).not.toEqual(drawnValues(t, v, 1));
   });
 
   it('picks EAN-13 for a valid EAN-13 and Code 128 otherwise', () => {

@@ -25,7 +25,7 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-async function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}, products = 6) {
   const f = await startBroker({ TASK_RETRY_BASE_MS: '400', RENDER_INTERVAL_MS: '200', ...env });
   const queue = new TaskQueue(f.platform.ctx.redisUrl, f.platform.config.REDIS_PREFIX);
   const creator = new TaskCreator(f.platform.ctx.pool, f.platform.config, (id) => queue.enqueueTask(id));
@@ -38,7 +38,7 @@ async function setup(env: Record<string, string> = {}) {
   const q = <T extends object = Record<string, unknown>>(sql: string, args: unknown[] = []) =>
     queryRows<T>(f.platform.ctx.pool, sql, args);
   const g = await f.newGroup();
-  const s = await seedStore(f.platform.ctx.pool, { products: 6, labelsPerProduct: 1, groupId: g.groupId });
+  const s = await seedStore(f.platform.ctx.pool, { products, labelsPerProduct: 1, groupId: g.groupId });
   await q("UPDATE products SET name = CONCAT('可口可乐 汽水 ', id) WHERE id IN (?)", [s.productIds]);
   const ap = (k: number, labels: string[], caps?: string[]) => {
     const clientId = `${g.groupId}@@@AP${k}`;
@@ -197,6 +197,59 @@ describe('images for image-capable APs', () => {
       expect(sha(png)).toBe(images.displayed.get(labelId));
       expect(await apiImage(labelId)).toBe(sha(png));
     }
+  });
+
+  it('a dispatch round of an image group draws and packs what its window carries, not a window of field-only messages', async () => {
+    // one message in flight per group, no retry and no render worker during the test: what is
+    // drawn is what the first round drew on demand
+    const { s, q, change, f, g } = await setup(
+      { TASK_GROUP_INFLIGHT: '1', TASK_RETRY_BASE_MS: '600000', RENDER_INTERVAL_MS: '600000' },
+      40,
+    );
+    const clientId = `${s.groupId}@@@HAND`;
+    const c = await mqtt.connectAsync(f.url(), {
+      clientId,
+      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+      password: hmacB64(g.secret, clientId),
+      reconnectPeriod: 0,
+      clean: true,
+    });
+    closers.push(() => c.endAsync());
+    const got: { items: { itemId: string; image?: { data?: string } }[] }[] = [];
+    c.on('message', (_t, p) => {
+      const m = JSON.parse(p.toString());
+      if (m.type === 'price.update') got.push(m);
+    });
+    await c.subscribeAsync(`${f.parent}/task/${s.groupId}`, { qos: 1 });
+    await c.publishAsync(
+      `${f.parent}/status/${s.groupId}/HAND`,
+      JSON.stringify({
+        v: 1,
+        type: 'status',
+        ts: new Date().toISOString(),
+        caps: ['image/png'],
+        labels: s.labelIds.map((labelId) => ({ labelId })),
+      }),
+      { qos: 1 },
+    );
+    await waitFor('caps', () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]), {
+      until: (r) => r.length === 1 && r[0].caps !== null,
+      timeoutMs: 30_000,
+    });
+    const taskId = await change(s);
+    const msg = await waitFor('task message', async () => got[0], { until: (m) => !!m, timeoutMs: 30_000 });
+    // the message is full of images (at most 64 KB), and the round drew about as many as it sent
+    expect(msg.items.length).toBeGreaterThan(1);
+    expect(msg.items.every((i) => i.image?.data)).toBe(true);
+    const [drawn] = await q<{ n: string }>('SELECT COUNT(*) AS n FROM task_item_images WHERE task_id = ?', [
+      taskId,
+    ]);
+    expect(Number(drawn.n)).toBeLessThanOrEqual(2 * msg.items.length);
+    const [sent] = await q<{ n: string }>(
+      "SELECT COUNT(*) AS n FROM task_items WHERE task_id = ? AND state = 'sent'",
+      [taskId],
+    );
+    expect(Number(sent.n)).toBe(msg.items.length);
   });
 
   it('counts an ack with a hash other than the rendered image as a mismatch, not a confirmation', async () => {

@@ -570,6 +570,28 @@ describe('worker rendering of tasks', () => {
     }
   });
 
+  it('draws one image for labels that show the same content, under one content key', async () => {
+    const id = await makeProduct(admin, 'SAME-1', '雪碧 汽水');
+    await makeLabels(admin, store, 'SAME-1', ['RL-SAME-A', 'RL-SAME-B', 'RL-SAME-C']);
+    expect((await setPrice(admin, id, { price: '2.80', stores: store.code })).status).toBe(302);
+    const [task] = await q<{ id: string }>(p, 'SELECT MAX(task_id) AS id FROM task_items');
+    await expect
+      .poll(async () => (await q(p, 'SELECT * FROM task_item_images WHERE task_id = ?', [task.id])).length)
+      .toBe(3);
+    // the label id is not drawn on this model's page: it is not part of the key
+    const rows = await q<{ content_key: string; image_hash: string }>(
+      p,
+      'SELECT DISTINCT content_key, image_hash FROM task_item_images WHERE task_id = ?',
+      [task.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(
+      await q(p, 'SELECT content_key FROM label_images WHERE image_hash = ?', [rows[0].image_hash]),
+    ).toEqual([{ content_key: rows[0].content_key }]);
+    for (const label of ['RL-SAME-A', 'RL-SAME-B', 'RL-SAME-C'])
+      expect((await image(label)).hash).toBe(rows[0].image_hash);
+  });
+
   it('records the error of an item it cannot render and goes on', async () => {
     const rare = (await q<{ id: number }>(p, "SELECT id FROM products WHERE sku = 'RARE-1'"))[0].id;
     expect((await setPrice(admin, rare, { price: '8.80', stores: store.code })).status).toBe(302);

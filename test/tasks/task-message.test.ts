@@ -58,4 +58,21 @@ describe('packMessages', () => {
     ]);
     expect(() => packMessages('t', [row(1, '1', 'x'.repeat(2000))], 10, 1000)).toThrow(MessageTooLargeError);
   });
+
+  it('fills a message with inline images up to its byte limit, and never past it', () => {
+    const png = Buffer.alloc(4000, 7);
+    const image = { hash: 'b'.repeat(64), width: 296, height: 128, png, data: png.toString('base64') };
+    // the same with and without the base64 the port may keep
+    for (const img of [image, { ...image, data: undefined }]) {
+      const rows = Array.from({ length: 40 }, (_, i) => ({ ...row(i + 1), image: img }));
+      const msgs = packMessages('t', rows, 100, 65536);
+      const sizes = msgs.map((m) => Buffer.byteLength(m.payload));
+      for (const n of sizes) expect(n).toBeLessThanOrEqual(65536);
+      // one more item would not have fitted: each full message is within one item of the limit
+      const item = Buffer.byteLength(JSON.stringify(JSON.parse(msgs[0].payload).items[0])) + 1;
+      for (const n of sizes.slice(0, -1)) expect(n).toBeGreaterThan(65536 - item);
+      expect(JSON.parse(msgs[0].payload).items[0].image.data).toBe(image.data);
+      expect(msgs.flatMap((m) => m.itemIds)).toHaveLength(40);
+    }
+  });
 });
