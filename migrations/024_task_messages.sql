@@ -19,7 +19,8 @@ CREATE TABLE task_groups (
 
 -- One row per task message sent from the cursor: its items are the pending items of the
 -- (task, group) with ids from_id..to_id. attempts / sent_at / msg_id / next_retry_at are theirs
--- while they are pending; answered_at is set once none of them is pending any more.
+-- while they are pending; answered_at is set once none of them is pending any more (or when the
+-- task ends).
 CREATE TABLE task_messages (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   task_id BIGINT UNSIGNED NOT NULL,
@@ -32,7 +33,8 @@ CREATE TABLE task_messages (
   next_retry_at DATETIME(3) NOT NULL,
   answered_at DATETIME(3) NULL,
   KEY ix_task_messages_item (task_id, group_id, from_id),
-  KEY ix_task_messages_group_open (group_id, answered_at, next_retry_at)
+  -- the open ones (answered_at NULL) of a group, or of every group, by timeout
+  KEY ix_task_messages_open (answered_at, group_id, next_retry_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 -- The tasks running now keep going: their never-sent items get a cursor before their first id

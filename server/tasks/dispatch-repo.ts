@@ -354,18 +354,20 @@ export async function groupsWithWork(db: Queryable, among?: string[]): Promise<s
   // the end). The retry probes are one per state, each a range of (task_id, state, group_id).
   const rows = await queryRows<{ g: string }>(
     db,
-    `SELECT DISTINCT g.group_id AS g FROM task_groups g
-     STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
-     WHERE ${among ? 'g.group_id IN (?) AND' : ''} (
-       g.sent_to < g.last_id
-       OR EXISTS (SELECT 1 FROM task_messages m WHERE m.group_id = g.group_id AND m.answered_at IS NULL
-         AND m.next_retry_at <= NOW(3) AND m.task_id = g.task_id)
-       ${RETRY_ITEM_STATES.map(
-         () => `OR EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = g.task_id AND i.state = ?
-         AND i.group_id = g.group_id AND i.next_retry_at <= NOW(3))`,
-       ).join('\n       ')})
+    `(SELECT DISTINCT g.group_id AS g FROM task_groups g
+       STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
+       WHERE ${among ? 'g.group_id IN (?) AND' : ''} (
+         g.sent_to < g.last_id
+         ${RETRY_ITEM_STATES.map(
+           () => `OR EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = g.task_id AND i.state = ?
+           AND i.group_id = g.group_id AND i.next_retry_at <= NOW(3))`,
+         ).join('\n         ')}))
+     UNION
+     (SELECT DISTINCT m.group_id AS g FROM task_messages m
+       STRAIGHT_JOIN tasks t ON t.id = m.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
+       WHERE m.answered_at IS NULL ${among ? 'AND m.group_id IN (?)' : ''} AND m.next_retry_at <= NOW(3))
      LIMIT 1000`,
-    among ? [among, ...RETRY_ITEM_STATES] : [...RETRY_ITEM_STATES],
+    among ? [among, ...RETRY_ITEM_STATES, among] : [...RETRY_ITEM_STATES],
   );
   return rows.map((r) => r.g);
 }

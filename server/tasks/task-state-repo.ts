@@ -24,6 +24,11 @@ export async function finishTask(db: Queryable, taskId: string, state: FinalTask
   await recordOutcome(db, taskId);
   // Nothing is pending any more: the dispatcher's cursors go (the task messages stay).
   await execute(db, 'DELETE FROM task_groups WHERE task_id = ?', [taskId]);
+  await execute(
+    db,
+    'UPDATE task_messages SET answered_at = NOW(3) WHERE task_id = ? AND answered_at IS NULL',
+    [taskId],
+  );
   return true;
 }
 
