@@ -68,9 +68,11 @@ export async function applyAcks(
       messages: new Map(),
     };
     if (!ids.length) return out;
-    const items = new Map<string, LockedItem>((await lockItems(c, ids)).map((i) => [i.id, i]));
     // An image-capable AP confirms with the hash of the image it was sent, a field-only AP with the content hash.
     const imageAps = await imageCapableAps(c, [...new Set(entries.map((e) => e.clientId))]);
+    const items = new Map<string, LockedItem>(
+      (await lockItems(c, ids, imageAps.size > 0)).map((i) => [i.id, i]),
+    );
     // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
     const state = new Map<string, string>();
     const confirms = new Map<string, LockedItem[]>(); // by AP

@@ -38,31 +38,46 @@ export interface CoveringMessage {
   msgId: string;
 }
 
-/** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
-export async function lockItems(db: Queryable, ids: string[]): Promise<LockedItem[]> {
-  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode' | 'message'>>(
+/**
+ * Locks the items named by a batch, in id order (concurrent batches then never deadlock on them).
+ * `withImages`: an image-capable AP is among the senders, so the items' rendered images are read.
+ */
+export async function lockItems(db: Queryable, ids: string[], withImages = true): Promise<LockedItem[]> {
+  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode' | 'message'> & { storeId: number }>(
     db,
-    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku
+    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku,
+       store_id AS storeId
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
   );
   // The rendered images (only the render worker writes them), the store codes (never change)
   // and the task messages the pending items went in (rows the dispatcher only adds to) are read
   // without locks.
-  const extra = await queryRows<{ item_id: string; image_hash: string | null; store_code: string }>(
-    db,
-    `SELECT i.id AS item_id, img.image_hash, s.code AS store_code
-     FROM task_items i JOIN stores s ON s.id = i.store_id LEFT JOIN task_item_images img ON img.item_id = i.id
-     WHERE i.id IN (?)`,
-    [ids],
+  const storeIds = [...new Set(rows.map((r) => r.storeId))];
+  const codes = new Map(
+    storeIds.length
+      ? (
+          await queryRows<{ id: number; code: string }>(db, 'SELECT id, code FROM stores WHERE id IN (?)', [
+            storeIds,
+          ])
+        ).map((r) => [r.id, r.code])
+      : [],
   );
+  const extra =
+    withImages && rows.length
+      ? await queryRows<{ item_id: string; image_hash: string | null }>(
+          db,
+          'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+          [ids],
+        )
+      : [];
   const byId = new Map(extra.map((i) => [String(i.item_id), i]));
-  const items = rows.map((r) => ({
+  const items = rows.map(({ storeId, ...r }) => ({
     ...r,
     id: String(r.id),
     taskId: String(r.taskId),
     imageHash: byId.get(String(r.id))?.image_hash ?? null,
-    storeCode: byId.get(String(r.id))?.store_code ?? '',
+    storeCode: codes.get(storeId) ?? '',
     message: null as CoveringMessage | null,
   }));
   const pending = items.filter((i) => i.state === 'pending');
