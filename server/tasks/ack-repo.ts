@@ -82,13 +82,16 @@ export async function lockItems(db: Queryable, ids: string[], withImages = true)
   }));
   const pending = items.filter((i) => i.state === 'pending');
   const messages = await coveringMessages(db, pending);
+  // Each item's message, among those of its task and group (ids fit a double: MySQL's BIGINT
+  // ids here stay far below 2^53), bounds parsed once.
+  const byPair = new Map<string, { m: CoveringMessage; lo: number; hi: number }[]>();
+  for (const m of messages) {
+    const k = `${m.taskId}\n${m.groupId}`;
+    (byPair.get(k) ?? byPair.set(k, []).get(k)!).push({ m, lo: Number(m.fromId), hi: Number(m.toId) });
+  }
   for (const i of pending) {
-    const id = BigInt(i.id);
-    i.message =
-      messages.find(
-        (m) =>
-          m.taskId === i.taskId && m.groupId === i.groupId && BigInt(m.fromId) <= id && id <= BigInt(m.toId),
-      ) ?? null;
+    const id = Number(i.id);
+    i.message = byPair.get(`${i.taskId}\n${i.groupId}`)?.find((r) => r.lo <= id && id <= r.hi)?.m ?? null;
   }
   return items;
 }

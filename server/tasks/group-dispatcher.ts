@@ -209,6 +209,7 @@ export class GroupDispatcher {
     pending: DispatchRow[],
   ): Promise<OutgoingMessage[]> {
     // Without images (none rendered, or rendering failed) the items still go, with their fields.
+    if (!retries.length && !pending.length) return [];
     const images = this.images
       ? await this.images.imagesFor(groupId, [...retries, ...pending]).catch((err: unknown) => {
           this.log.warn({ err, groupId }, 'label images unavailable; items go with their fields only');
