@@ -48,6 +48,11 @@ export async function countOpen(db: Queryable, taskId: string): Promise<number> 
   return Number(r.n);
 }
 
+export async function taskState(db: Queryable, taskId: string): Promise<string> {
+  const r = await querySingle<{ state: string }>(db, 'SELECT state FROM tasks WHERE id = ?', [taskId]);
+  return r.state;
+}
+
 export async function countConfirmed(db: Queryable, taskId: string): Promise<number> {
   const r = await querySingle<{ n: string }>(
     db,
@@ -109,4 +114,61 @@ export async function rawFloor(
   const t2 = performance.now();
   await execute(db, 'DROP TABLE bench_raw_items');
   return { insertMs: t1 - t0, confirmMs: t2 - t1 };
+}
+
+/** Data + index bytes of the benchmark's database (information_schema, after ANALYZE: InnoDB's figures are estimates it refreshes). */
+export async function databaseBytes(db: Queryable): Promise<number> {
+  const tables = await queryRows<{ t: string }>(
+    db,
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+  );
+  for (const { t } of tables) await execute(db, `ANALYZE TABLE \`${t}\``);
+  const r = await querySingle<{ n: string | null }>(
+    db,
+    'SELECT SUM(data_length + index_length) AS n FROM information_schema.tables WHERE table_schema = DATABASE()',
+  );
+  return Number(r.n ?? 0);
+}
+
+export interface DigestRow {
+  digest: string;
+  text: string;
+  calls: number;
+  ms: number;
+  rowsExamined: number;
+  rowsAffected: number;
+}
+
+/** The statement digests of performance_schema (empty when it is off or not readable). */
+export async function statementDigests(db: Queryable): Promise<Map<string, DigestRow>> {
+  try {
+    const rows = await queryRows<{
+      digest: string;
+      text: string;
+      calls: string;
+      ps: string;
+      ex: string;
+      af: string;
+    }>(
+      db,
+      `SELECT COALESCE(digest, '') AS digest, LEFT(COALESCE(digest_text, ''), 160) AS text, count_star AS calls,
+         sum_timer_wait AS ps, sum_rows_examined AS ex, sum_rows_affected AS af
+       FROM performance_schema.events_statements_summary_by_digest WHERE schema_name = DATABASE()`,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.digest,
+        {
+          digest: r.digest,
+          text: r.text,
+          calls: Number(r.calls),
+          ms: Number(r.ps) / 1e9,
+          rowsExamined: Number(r.ex),
+          rowsAffected: Number(r.af),
+        },
+      ]),
+    );
+  } catch {
+    return new Map();
+  }
 }

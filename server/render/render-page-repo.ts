@@ -3,6 +3,10 @@ import type { Queryable } from '../db/pool.js';
 import { storeScopeSql } from '../db/store-scope.js';
 import { queryOne, queryRows, querySingle } from '../db/query.js';
 
+// A pending item at or below its (task, group) cursor went out in a task message: it reads as
+// sent (server/tasks/README.md, "Writes per label").
+const ITEM_STATE = "IF(ti.state = 'pending' AND ti.id <= tg.sent_to, 'sent', ti.state) AS state";
+
 export async function storeList(db: Queryable) {
   return queryRows<{
     id: number;
@@ -66,8 +70,9 @@ export async function recentItems(db: Queryable, labelId: string, limit: number)
     render_error: string | null;
   }>(
     db,
-    `SELECT ti.id, ti.task_id, ti.state, ti.price, ti.promo_price, ti.content_hash, ti.updated_at, i.image_hash, i.error AS render_error
+    `SELECT ti.id, ti.task_id, ${ITEM_STATE}, ti.price, ti.promo_price, ti.content_hash, ti.updated_at, i.image_hash, i.error AS render_error
        FROM task_items ti LEFT JOIN task_item_images i ON i.item_id = ti.id
+       LEFT JOIN task_groups tg ON tg.task_id = ti.task_id AND tg.group_id = ti.group_id
       WHERE ti.label_id = ? ORDER BY ti.id DESC LIMIT ?`,
     [labelId, limit],
   );
@@ -106,8 +111,9 @@ export async function taskItemsPage(
     render_error: string | null;
   }>(
     db,
-    `SELECT ti.id, ti.label_id, ti.state, ti.sku, ti.name, ti.price, ti.promo_price, i.image_hash, i.error AS render_error
+    `SELECT ti.id, ti.label_id, ${ITEM_STATE}, ti.sku, ti.name, ti.price, ti.promo_price, i.image_hash, i.error AS render_error
        FROM task_items ti LEFT JOIN task_item_images i ON i.item_id = ti.id
+       LEFT JOIN task_groups tg ON tg.task_id = ti.task_id AND tg.group_id = ti.group_id
       WHERE ti.task_id = ?${sc.sql} ORDER BY ti.id LIMIT ? OFFSET ?`,
     [taskId, ...sc.params, limit, offset],
   );

@@ -426,14 +426,24 @@ export async function itemBatch(
   limit: number,
   imageGroupsOnly: boolean,
 ) {
-  const only = imageGroupsOnly
-    ? ` AND EXISTS (SELECT 1 FROM aps a WHERE a.group_id = ti.group_id AND a.caps LIKE '%"image/png"%')`
-    : '';
+  // The task's groups with an image-capable AP first (from its task_groups rows, kept while it is
+  // active): a task with none (the usual case) is then not walked item by item.
+  const groups = imageGroupsOnly
+    ? (
+        await queryRows<{ g: string }>(
+          db,
+          `SELECT g.group_id AS g FROM task_groups g WHERE g.task_id = ?
+             AND EXISTS (SELECT 1 FROM aps a WHERE a.group_id = g.group_id AND a.caps LIKE '%"image/png"%')`,
+          [taskId],
+        )
+      ).map((r) => r.g)
+    : null;
+  if (groups && !groups.length) return [];
   return queryRows<ItemFactsRow>(
     db,
-    `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${only}
+    `${ITEM_SQL} WHERE ti.task_id = ? AND ti.id > ?${groups ? ' AND ti.group_id IN (?)' : ''}
         AND NOT EXISTS (SELECT 1 FROM task_item_images x WHERE x.item_id = ti.id) ORDER BY ti.id LIMIT ?`,
-    [taskId, afterId, limit],
+    groups ? [taskId, afterId, groups, limit] : [taskId, afterId, limit],
   );
 }
 

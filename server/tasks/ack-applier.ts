@@ -6,11 +6,19 @@ import type { Actor } from '../audit/audit-chain.js';
 import { appendAuditMany } from '../audit/audit-repo.js';
 import type { AuditEvent } from '../audit/audit-chain.js';
 import type { Pool } from '../db/pool.js';
-import { confirmItems, failItems, imageCapableAps, lockItems, type LockedItem } from './ack-repo.js';
+import {
+  confirmItems,
+  failItems,
+  imageCapableAps,
+  lockItems,
+  type CoveringMessage,
+  type LockedItem,
+} from './ack-repo.js';
 import { OPEN_ITEM_STATES } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
 import type { AckResult } from './uplink-schemas.js';
 import { recordItemsFailed } from '../webhooks/events.js';
+import type { MessageRange } from './dispatch-repo.js';
 
 export interface AckEntry {
   clientId: string;
@@ -30,6 +38,8 @@ export interface ApplyOutcome {
   /** tasks and groups touched, for completion checks and dispatch wake-ups */
   tasks: Set<string>;
   groups: Set<string>;
+  /** task messages some of whose items were answered: answered in full when none is pending (after commit) */
+  messages: Map<string, MessageRange>;
 }
 
 const OPEN = new Set<string>(OPEN_ITEM_STATES);
@@ -55,11 +65,14 @@ export async function applyAcks(
       unknown: 0,
       tasks: new Set(),
       groups: new Set(),
+      messages: new Map(),
     };
     if (!ids.length) return out;
-    const items = new Map<string, LockedItem>((await lockItems(c, ids)).map((i) => [i.id, i]));
     // An image-capable AP confirms with the hash of the image it was sent, a field-only AP with the content hash.
     const imageAps = await imageCapableAps(c, [...new Set(entries.map((e) => e.clientId))]);
+    const items = new Map<string, LockedItem>(
+      (await lockItems(c, ids, imageAps.size > 0)).map((i) => [i.id, i]),
+    );
     // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
     const state = new Map<string, string>();
     const confirms = new Map<string, LockedItem[]>(); // by AP
@@ -88,7 +101,8 @@ export async function applyAcks(
           continue;
         }
         const cur = state.get(it.id) ?? it.state;
-        if (!OPEN.has(cur) || (r.status === 'failed' && cur === 'pending')) {
+        // A pending item was sent when a task message holds it; a failure of one never sent is stale.
+        if (!OPEN.has(cur) || (r.status === 'failed' && cur === 'pending' && !it.message)) {
           out.duplicates++;
           continue;
         }
@@ -105,15 +119,26 @@ export async function applyAcks(
         }
         out.tasks.add(it.taskId);
         out.groups.add(it.groupId);
+        if (it.message) out.messages.set(it.message.id, it.message);
       }
     }
     // An item failed by one AP and then confirmed by another in the same batch is only confirmed.
     const at = entries[entries.length - 1].receivedAt;
     const audit: { actor: Actor; event: AuditEvent }[] = [];
+    // Items confirmed out of a task message, by message (their rows take its attempts).
+    const fromMessages = new Map<string, CoveringMessage & { itemIds: string[] }>();
+    for (const i of [...confirms.values()].flat())
+      if (i.message)
+        (
+          fromMessages.get(i.message.id) ??
+          fromMessages.set(i.message.id, { ...i.message, itemIds: [] }).get(i.message.id)!
+        ).itemIds.push(i.id);
     await confirmItems(
       c,
       new Map([...confirms].map(([clientId, list]) => [clientId, list.map((i) => i.id)])),
       at,
+      [...fromMessages.values()],
+      [...confirms.keys()].some((ap) => imageAps.has(ap)),
     );
     for (const [clientId, list] of confirms) {
       out.confirmed += list.length;

@@ -4,6 +4,7 @@
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
 import { applyAcks, type AckEntry, type ApplyOutcome } from './ack-applier.js';
+import { markAnswered, messagesWithoutPending } from './dispatch-repo.js';
 
 interface Waiting {
   entry: AckEntry;
@@ -92,9 +93,15 @@ export class AckBatcher {
     for (const w of batch) w.resolve();
     for (const r of outcome.refused)
       this.log.warn({ clientId: r.clientId, itemId: r.itemId, reason: r.reason }, 'ack result refused');
-    await this.onApplied(outcome).catch((err) =>
-      this.log.error({ err }, 'after-ack step failed (the sweeper will catch up)'),
-    );
+    // Task messages with nothing pending leave their group's window: read after the commit, so
+    // that of two batches answering one message at once the later one sees both (a message left
+    // over is found empty at its retry time).
+    try {
+      await markAnswered(this.pool, await messagesWithoutPending(this.pool, [...outcome.messages.values()]));
+      await this.onApplied(outcome);
+    } catch (err) {
+      this.log.error({ err }, 'after-ack step failed (the sweeper will catch up)');
+    }
   }
 
   /** Waits for what is in flight (used on stop). */

@@ -5,9 +5,9 @@ import { OPEN_ITEM_STATES, type ItemState } from './states.js';
 
 /** The open states in the order hasOpenItems probes them (see there). */
 const OPEN_ITEMS_PROBE_ORDER = [
+  'pending',
   'sent',
   'failed',
-  'pending',
 ] as const satisfies readonly (typeof OPEN_ITEM_STATES)[number][];
 
 export interface LockedItem {
@@ -22,32 +22,114 @@ export interface LockedItem {
   /** the product and store the item showed, for the confirmation's audit record */
   sku: string;
   storeCode: string;
+  /** for a pending item: the task message it went in (none: never sent) */
+  message: CoveringMessage | null;
 }
 
-/** Locks the items named by a batch, in id order (concurrent batches then never deadlock on them). */
-export async function lockItems(db: Queryable, ids: string[]): Promise<LockedItem[]> {
-  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode'>>(
+/** A task message sent from the cursor (migrations/024): its items are the pending ones of its range. */
+export interface CoveringMessage {
+  id: string;
+  taskId: string;
+  groupId: string;
+  fromId: string;
+  toId: string;
+  attempts: number;
+  sentAt: Date;
+  msgId: string;
+}
+
+/**
+ * Locks the items named by a batch, in id order (concurrent batches then never deadlock on them).
+ * `withImages`: an image-capable AP is among the senders, so the items' rendered images are read.
+ */
+export async function lockItems(db: Queryable, ids: string[], withImages = true): Promise<LockedItem[]> {
+  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode' | 'message'> & { storeId: number }>(
     db,
-    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku
+    `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku,
+       store_id AS storeId
      FROM task_items WHERE id IN (?) ORDER BY id FOR UPDATE`,
     [ids],
   );
-  // The rendered images (only the render worker writes them) and the store codes (never
-  // change) are read without locks, in one statement.
-  const extra = await queryRows<{ item_id: string; image_hash: string | null; store_code: string }>(
-    db,
-    `SELECT i.id AS item_id, img.image_hash, s.code AS store_code
-     FROM task_items i JOIN stores s ON s.id = i.store_id LEFT JOIN task_item_images img ON img.item_id = i.id
-     WHERE i.id IN (?)`,
-    [ids],
+  // The rendered images (only the render worker writes them), the store codes (never change)
+  // and the task messages the pending items went in (rows the dispatcher only adds to) are read
+  // without locks.
+  const storeIds = [...new Set(rows.map((r) => r.storeId))];
+  const codes = new Map(
+    storeIds.length
+      ? (
+          await queryRows<{ id: number; code: string }>(db, 'SELECT id, code FROM stores WHERE id IN (?)', [
+            storeIds,
+          ])
+        ).map((r) => [r.id, r.code])
+      : [],
   );
+  const extra =
+    withImages && rows.length
+      ? await queryRows<{ item_id: string; image_hash: string | null }>(
+          db,
+          'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+          [ids],
+        )
+      : [];
   const byId = new Map(extra.map((i) => [String(i.item_id), i]));
-  return rows.map((r) => ({
+  const items = rows.map(({ storeId, ...r }) => ({
     ...r,
     id: String(r.id),
     taskId: String(r.taskId),
     imageHash: byId.get(String(r.id))?.image_hash ?? null,
-    storeCode: byId.get(String(r.id))?.store_code ?? '',
+    storeCode: codes.get(storeId) ?? '',
+    message: null as CoveringMessage | null,
+  }));
+  const pending = items.filter((i) => i.state === 'pending');
+  const messages = await coveringMessages(db, pending);
+  // Each item's message, among those of its task and group (ids fit a double: MySQL's BIGINT
+  // ids here stay far below 2^53), bounds parsed once.
+  const byPair = new Map<string, { m: CoveringMessage; lo: number; hi: number }[]>();
+  for (const m of messages) {
+    const k = `${m.taskId}\n${m.groupId}`;
+    (byPair.get(k) ?? byPair.set(k, []).get(k)!).push({ m, lo: Number(m.fromId), hi: Number(m.toId) });
+  }
+  for (const i of pending) {
+    const id = Number(i.id);
+    i.message = byPair.get(`${i.taskId}\n${i.groupId}`)?.find((r) => r.lo <= id && id <= r.hi)?.m ?? null;
+  }
+  return items;
+}
+
+/** The task messages whose id ranges cover any of these items (one range query per task and group). */
+async function coveringMessages(
+  db: Queryable,
+  items: { id: string; taskId: string; groupId: string }[],
+): Promise<CoveringMessage[]> {
+  const byPair = new Map<string, { taskId: string; groupId: string; lo: bigint; hi: bigint }>();
+  for (const i of items) {
+    const id = BigInt(i.id);
+    const k = `${i.taskId}\n${i.groupId}`;
+    const p = byPair.get(k);
+    if (!p) byPair.set(k, { taskId: i.taskId, groupId: i.groupId, lo: id, hi: id });
+    else {
+      if (id < p.lo) p.lo = id;
+      if (id > p.hi) p.hi = id;
+    }
+  }
+  if (!byPair.size) return [];
+  const pairs = [...byPair.values()];
+  const rows = await queryRows<CoveringMessage>(
+    db,
+    pairs
+      .map(
+        () => `(SELECT id, task_id AS taskId, group_id AS groupId, from_id AS fromId, to_id AS toId, attempts, sent_at AS sentAt,
+            msg_id AS msgId FROM task_messages WHERE task_id = ? AND group_id = ? AND from_id <= ? AND to_id >= ?)`,
+      )
+      .join(' UNION ALL '),
+    pairs.flatMap((p) => [p.taskId, p.groupId, String(p.hi), String(p.lo)]),
+  );
+  return rows.map((r) => ({
+    ...r,
+    id: String(r.id),
+    taskId: String(r.taskId),
+    fromId: String(r.fromId),
+    toId: String(r.toId),
   }));
 }
 
@@ -68,30 +150,56 @@ export async function imageCapableAps(db: Queryable, clientIds: string[]): Promi
  * what they now show and the confirming AP from the rows just written. Set-based, so a batch
  * costs two round trips instead of two per AP.
  */
-export async function confirmItems(db: Queryable, byAp: Map<string, string[]>, at: Date): Promise<void> {
+export async function confirmItems(
+  db: Queryable,
+  byAp: Map<string, string[]>,
+  at: Date,
+  fromMessages: (CoveringMessage & { itemIds: string[] })[] = [],
+  /** whether an image-capable AP is among the confirming ones */
+  imageAps = true,
+): Promise<void> {
   const all = [...byAp.values()].flat();
   if (!all.length) return;
+  // Items confirmed out of a task message take its attempts, send time and id (their rows were
+  // not written when it was sent): one id list per message, a few dozen per batch.
+  const lists = fromMessages.filter((m) => m.itemIds.length);
+  const when = (col: string) =>
+    `${col} = IF(state = 'pending', CASE ${lists.map(() => 'WHEN id IN (?) THEN ?').join(' ')} ELSE ${col} END, ${col}),`;
+  const adopt = lists.length ? [when('attempts'), when('last_sent_at'), when('last_msg_id')].join(' ') : '';
+  const adoptParams = lists.length
+    ? [
+        ...lists.flatMap((m) => [m.itemIds.map(Number), m.attempts]),
+        ...lists.flatMap((m) => [m.itemIds.map(Number), m.sentAt]),
+        ...lists.flatMap((m) => [m.itemIds.map(Number), m.msgId]),
+      ]
+    : [];
   const aps = [...byAp].filter(([, ids]) => ids.length);
   const [by, byParams] =
     aps.length === 1
       ? ['?', [aps[0][0]]]
       : [
           `CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
-          aps.flatMap(([ap, ids]) => [ids, ap]),
+          // numbers, not strings: MariaDB then sorts each list once and searches it per row
+          aps.flatMap(([ap, ids]) => [ids.map(Number), ap]),
         ];
   await execute(
     db,
-    `UPDATE task_items SET state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
+    `UPDATE task_items SET ${adopt} state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
      WHERE id IN (?)`,
-    [...byParams, at, all],
+    [...adoptParams, ...byParams, at, all],
   );
   await execute(
     db,
-    // An image-capable AP shows the item's image: the label displays that image's hash.
-    `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
+    // An image-capable AP shows the item's image: the label displays that image's hash. When no
+    // such AP confirmed in this batch, the two look-ups per label are left out.
+    imageAps
+      ? `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
        LEFT JOIN aps a ON a.client_id = i.confirmed_by AND a.caps LIKE '%"image/png"%'
        LEFT JOIN task_item_images img ON img.item_id = i.id AND a.client_id IS NOT NULL
      SET l.displayed_hash = COALESCE(img.image_hash, i.content_hash), l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
+     WHERE i.id IN (?)`
+      : `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
+     SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
      WHERE i.id IN (?)`,
     [at, all],
   );
@@ -112,18 +220,36 @@ export async function failItems(
   if (!errs.length) return;
   await execute(
     db,
-    `UPDATE task_items SET state = 'failed',
+    `UPDATE task_items SET ${ADOPT_MESSAGE_SQL}, state = 'failed',
        error = CASE ${errs.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END,
        next_retry_at = NOW(3) + INTERVAL LEAST(? * POW(2, GREATEST(attempts, 1) - 1), ?) * 1000 MICROSECOND
      WHERE id IN (?)`,
-    [...errs.flatMap(([e, ids]) => [ids, e.slice(0, 255)]), baseMs, capMs, errs.flatMap(([, ids]) => ids)],
+    [
+      ...errs.flatMap(([e, ids]) => [ids.map(Number), e.slice(0, 255)]),
+      baseMs,
+      capMs,
+      errs.flatMap(([, ids]) => ids),
+    ],
   );
 }
 
 /**
- * One probe per open state, 'sent' first: while a task runs its items are mostly sent, and
- * `state IN (...)` would first walk the (task_id, 'pending') range, which after dispatch holds
- * only delete-marked entries until purge catches up (thousands of visibility checks per call).
+ * An item leaving its task message (failed, cancelled, superseded, timed out) takes the message's
+ * attempts, send time and id into its row. For single-table UPDATEs of task_items, before `state`
+ * is set (MySQL applies SET clauses left to right). Not for hot paths: one probe per row.
+ */
+const MESSAGE_OF = (t: string, col: string) =>
+  `(SELECT m.${col} FROM task_messages m WHERE m.task_id = ${t}.task_id AND m.group_id = ${t}.group_id
+     AND m.from_id <= ${t}.id AND m.to_id >= ${t}.id ORDER BY m.from_id DESC LIMIT 1)`;
+export const adoptMessageSql = (t = 'task_items') =>
+  `${t}.attempts = IF(${t}.state = 'pending' AND ${t}.attempts = 0, COALESCE(${MESSAGE_OF(t, 'attempts')}, 0), ${t}.attempts),
+  ${t}.last_msg_id = IF(${t}.state = 'pending' AND ${t}.last_msg_id IS NULL, ${MESSAGE_OF(t, 'msg_id')}, ${t}.last_msg_id),
+  ${t}.last_sent_at = IF(${t}.state = 'pending' AND ${t}.last_sent_at IS NULL, ${MESSAGE_OF(t, 'sent_at')}, ${t}.last_sent_at)`;
+const ADOPT_MESSAGE_SQL = adoptMessageSql();
+
+/**
+ * One probe per open state, 'pending' first: while a task runs its items are mostly pending (sent
+ * in task messages, their rows untouched until answered), so the first probe usually answers.
  */
 export async function hasOpenItems(db: Queryable, taskId: string): Promise<boolean> {
   for (const state of OPEN_ITEMS_PROBE_ORDER) {

@@ -1,18 +1,31 @@
 // One dispatch round for one Group ID: fill the group's window of in-flight messages
 // (TASK_GROUP_INFLIGHT) with due retries first, then never-sent items, and publish them.
 // Retries go P2P to the AP that last reported the label, when one is known; the rest to
-// the group's task topic. Items are marked sent before publishing: a crash in between
-// leaves them to be retried, never lost.
+// the group's task topic. A first send writes one task_messages row per message and moves the
+// (task, group) cursor, no item row; a task message whose timeout passes is re-sent whole (its
+// pending items); items answered `failed` (and quiet hours' urgent ones) are re-sent one by one,
+// marked in their rows. Everything is recorded before publishing: a crash in between leaves it to
+// be retried, never lost.
 import type { DownlinkPublisher } from '../../broker/downlink.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../core/logger.js';
 import type { Pool } from '../db/pool.js';
+import { withTx } from '../db/pool.js';
 import {
+  adoptMessageAttempts,
   countInflightMessages,
+  cursorsToEnd,
+  itemsOfMessages,
+  markAnswered,
   markSent,
+  messagesWithoutPending,
+  pickDueMessages,
   pickDueRetries,
   pickPending,
   rearmMessage,
+  rearmTaskMessage,
+  recordMessagesRetried,
+  recordMessagesSent,
   type DispatchRow,
 } from './dispatch-repo.js';
 import { packMessages, type ItemImage, type OutgoingMessage } from './task-message.js';
@@ -76,23 +89,87 @@ export class GroupDispatcher {
       (await quietOfGroups(this.pool, [groupId])).get(groupId) ?? null,
       new Date(),
     );
-    const retries = await pickDueRetries(this.pool, groupId, limit, urgentOnly);
-    const pending =
-      retries.length < limit ? await pickPending(this.pool, groupId, limit - retries.length, urgentOnly) : [];
-    const messages = window_(await this.pack(groupId, retries, pending), free);
-    if (!messages.length) return { published: 0, items: 0, more: false };
+    // 1. task messages whose timeout passed, re-sent whole (their pending items); during quiet
+    //    hours only their urgent items, which then go on one by one.
+    const due = await pickDueMessages(this.pool, groupId, free, urgentOnly);
+    const dueRows = await itemsOfMessages(this.pool, groupId, due, urgentOnly);
+    const withRows = new Set(dueRows.map((r) => r.messageId));
+    if (!urgentOnly) {
+      const empty = due.filter((m) => !withRows.has(m.id)).map((m) => ({ ...m, groupId }));
+      await markAnswered(this.pool, await messagesWithoutPending(this.pool, empty));
+    }
+    if (urgentOnly) await adoptMessageAttempts(this.pool, dueRows);
+    const wholeMessages = urgentOnly ? 0 : withRows.size;
+    // 2. items re-sent one by one, 3. never-sent items after each task's cursor
+    let left = limit - dueRows.length;
+    const retries = [
+      ...(urgentOnly ? dueRows : []),
+      ...(left > 0 ? await pickDueRetries(this.pool, groupId, left, urgentOnly) : []),
+    ];
+    left -= retries.length - (urgentOnly ? dueRows.length : 0); // (urgent ones were counted above)
+    const { rows: pending, exhausted } =
+      left > 0 ? await pickPending(this.pool, groupId, left, urgentOnly) : { rows: [], exhausted: [] };
+    // Each kind packed on its own, so that a first-send message holds one id range of one task.
+    const resent = urgentOnly ? [] : await this.pack(groupId, dueRows, []);
+    let room = free - wholeMessages;
+    const single = window_(await this.pack(groupId, retries, urgentOnly ? pending : []), room);
+    room -= single.filter((m) => m.itemIds.length).length;
+    const fresh = urgentOnly ? [] : window_(await this.pack(groupId, [], pending), room);
+    const messages = [...resent, ...single, ...fresh];
+    // A task whose pending items after the cursor all go now (or none is left) has its cursor
+    // moved to its end, so that the group shows no more first sends to make.
+    const going = new Set(fresh.flatMap((m) => m.itemIds));
+    const drained = exhausted.filter((t) => pending.every((r) => r.taskId !== t || going.has(r.id)));
+    if (!messages.length) {
+      await cursorsToEnd(this.pool, groupId, drained);
+      return { published: 0, items: 0, more: false };
+    }
 
     const tPicked = performance.now();
-    // One statement (so one transaction, one commit) for the whole round.
-    const items = await markSent(this.pool, messages, this.config.TASK_RETRY_BASE_MS, RETRY_CAP_MS);
+    // Where each resent task message's items went (P2P splits it), and each fresh message's range.
+    const msgOf = new Map(dueRows.map((r) => [r.id, r.messageId]));
+    const resentIds = new Map<string, string>();
+    for (const m of resent)
+      for (const id of m.itemIds) if (!resentIds.has(msgOf.get(id)!)) resentIds.set(msgOf.get(id)!, m.msgId);
+    const taskOf = new Map(pending.map((r) => [r.id, r.taskId]));
+    const freshRecords = fresh
+      .filter((m) => m.itemIds.length)
+      .map((m) => ({
+        taskId: taskOf.get(m.itemIds[0])!,
+        msgId: m.msgId,
+        fromId: m.itemIds[0],
+        toId: m.itemIds[m.itemIds.length - 1],
+      }));
+    const items = await withTx(this.pool, async (c) => {
+      const n = await markSent(c, single, this.config.TASK_RETRY_BASE_MS, RETRY_CAP_MS);
+      await recordMessagesRetried(
+        c,
+        [...resentIds].map(([id, msgId]) => ({ id, msgId })),
+        this.config.TASK_RETRY_BASE_MS,
+        RETRY_CAP_MS,
+      );
+      await recordMessagesSent(c, groupId, freshRecords, this.config.TASK_RETRY_BASE_MS);
+      await cursorsToEnd(c, groupId, drained);
+      const count = (ms: OutgoingMessage[]) => ms.reduce((a, m) => a + m.itemIds.length, 0);
+      return n + count(resent) + count(fresh);
+    });
     const tMarked = performance.now();
+    // A publish that failed makes what it carried due again at once.
+    const rearm = async (m: OutgoingMessage) => {
+      const freshRec = freshRecords.find((f) => f.msgId === m.msgId);
+      if (resent.includes(m))
+        for (const id of new Set(m.itemIds.map((i) => msgOf.get(i)!)))
+          await rearmTaskMessage(this.pool, { id });
+      else if (freshRec) await rearmTaskMessage(this.pool, { ...freshRec, groupId });
+      else await rearmMessage(this.pool, m.msgId);
+    };
     // Image chunks (no items of their own) go first: an AP holds the whole image when its item arrives.
     const chunks = messages.filter((m) => !m.itemIds.length);
     const chunkFailed = (
       await Promise.allSettled(chunks.map((m) => publisher.publish(m.topic, m.payload, 1)))
     ).find((r) => r.status === 'rejected');
     if (chunkFailed) {
-      for (const m of messages) if (m.itemIds.length) await rearmMessage(this.pool, m.msgId);
+      for (const m of messages) if (m.itemIds.length) await rearm(m);
       throw new DownlinkUnavailableError(
         `an image chunk publish failed for ${groupId}: ${String(chunkFailed.reason)}`,
       );
@@ -104,7 +181,7 @@ export class GroupDispatcher {
       const r = results[i];
       if (r.status === 'rejected') {
         failed++;
-        await rearmMessage(this.pool, withItems[i].msgId);
+        await rearm(withItems[i]);
         this.log.warn(
           { err: r.reason, groupId, topic: withItems[i].topic },
           'task message publish failed; its items are due again',
@@ -126,7 +203,11 @@ export class GroupDispatcher {
     );
     if (failed)
       throw new DownlinkUnavailableError(`${failed} of ${withItems.length} publishes failed for ${groupId}`);
-    return { published: withItems.length, items, more: retries.length + pending.length >= limit };
+    return {
+      published: withItems.length,
+      items,
+      more: (urgentOnly ? 0 : dueRows.length) + retries.length + pending.length >= limit,
+    };
   }
 
   private async pack(
@@ -135,6 +216,7 @@ export class GroupDispatcher {
     pending: DispatchRow[],
   ): Promise<OutgoingMessage[]> {
     // Without images (none rendered, or rendering failed) the items still go, with their fields.
+    if (!retries.length && !pending.length) return [];
     const images = this.images
       ? await this.images.imagesFor(groupId, [...retries, ...pending]).catch((err: unknown) => {
           this.log.warn({ err, groupId }, 'label images unavailable; items go with their fields only');

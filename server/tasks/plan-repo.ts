@@ -15,7 +15,7 @@ export async function startTask(db: Queryable, taskId: string): Promise<boolean>
 export async function taskGroups(db: Queryable, taskId: string): Promise<{ groupId: string; n: number }[]> {
   const rows = await queryRows<{ groupId: string; n: string }>(
     db,
-    'SELECT group_id AS groupId, COUNT(*) AS n FROM task_items WHERE task_id = ? GROUP BY group_id',
+    'SELECT group_id AS groupId, items AS n FROM task_groups WHERE task_id = ? ORDER BY group_id',
     [taskId],
   );
   return rows.map((r) => ({ groupId: r.groupId, n: Number(r.n) }));

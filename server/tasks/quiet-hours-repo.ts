@@ -15,13 +15,17 @@ export async function quietOfGroups(db: Queryable, groupIds: string[]): Promise<
   return new Map(rows.map((r) => [r.g, { from: r.quiet_from, to: r.quiet_to, zone: r.timezone }]));
 }
 
-/** The quiet hours of the stores where a task has non-urgent items, by store id. */
+/**
+ * The quiet hours of the stores where a new task (its items all pending) has non-urgent items.
+ * Through the task's task_groups rows: the items are probed only for stores that have quiet hours.
+ */
 export async function quietOfTaskStores(db: Queryable, taskId: string): Promise<QuietWindow[]> {
   const rows = await queryRows<{ quiet_from: number; quiet_to: number; timezone: string }>(
     db,
     `SELECT s.quiet_from, s.quiet_to, s.timezone FROM stores s
       WHERE s.quiet_from IS NOT NULL
-        AND s.id IN (SELECT DISTINCT store_id FROM task_items WHERE task_id = ? AND urgent = 0)`,
+        AND s.id IN (SELECT g.store_id FROM task_groups g WHERE g.task_id = ? AND EXISTS (
+          SELECT 1 FROM task_items i WHERE i.task_id = g.task_id AND i.state = 'pending' AND i.group_id = g.group_id AND i.urgent = 0))`,
     [taskId],
   );
   return rows.map((r) => ({ from: r.quiet_from, to: r.quiet_to, zone: r.timezone }));

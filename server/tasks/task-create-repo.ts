@@ -2,7 +2,8 @@
 import type { Queryable } from '../db/pool.js';
 import { CONTENT_HASH_SQL, EFFECTIVE_PROMO_SQL } from './content-hash-repo.js';
 import { execute, queryRows } from '../db/query.js';
-import { OPEN_ITEM_STATES, type TaskSource } from './states.js';
+import { ACTIVE_TASK_STATES, OPEN_ITEM_STATES, type TaskSource } from './states.js';
+import { adoptMessageSql } from './ack-repo.js';
 
 export async function insertTask(
   db: Queryable,
@@ -83,14 +84,22 @@ export async function insertItemsForLabels(
  * they were retried later, so they end here as cancelled, naming the task that replaced them.
  */
 export async function supersedeOpenItems(db: Queryable, taskId: string): Promise<number> {
-  // The new task's items first, then each label's older items through ix_items_label: without
-  // STRAIGHT_JOIN the optimiser may walk every open item in the table's history instead.
+  // Open items belong to active tasks only: from those tasks' open items (often none) to the new
+  // task's item of the same label, rather than from each of the new items (one index dive per
+  // label of the change). The active tasks are read first, without locking them.
+  const others = (
+    await queryRows<{ id: string }>(db, 'SELECT id FROM tasks WHERE state IN (?) AND id <> ?', [
+      ACTIVE_TASK_STATES,
+      taskId,
+    ])
+  ).map((r) => String(r.id));
+  if (!others.length) return 0;
   const res = await execute(
     db,
-    `UPDATE task_items n STRAIGHT_JOIN task_items o ON o.label_id = n.label_id
-     SET o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
-     WHERE n.task_id = ? AND o.task_id <> ? AND o.state IN (?)`,
-    [`superseded by task ${taskId}`, taskId, taskId, OPEN_ITEM_STATES],
+    `UPDATE task_items o STRAIGHT_JOIN task_items n ON n.label_id = o.label_id AND n.task_id = ?
+     SET ${adoptMessageSql('o')}, o.state = 'cancelled', o.next_retry_at = NULL, o.error = ?
+     WHERE o.task_id IN (?) AND o.state IN (?)`,
+    [taskId, `superseded by task ${taskId}`, others, OPEN_ITEM_STATES],
   );
   return res.affectedRows;
 }
@@ -99,15 +108,32 @@ export async function deleteTask(db: Queryable, taskId: string): Promise<void> {
   await execute(db, 'DELETE FROM tasks WHERE id = ?', [taskId]);
 }
 
-/** Per-store item counts of a task (for the audit record). */
+/**
+ * The task's (task, group) rows (migrations/024): its items' id range and count per Group ID, the
+ * dispatcher's cursor before the first. One pass over the new items.
+ */
+export async function insertTaskGroups(db: Queryable, taskId: string): Promise<void> {
+  await execute(
+    db,
+    // (a new task's items are all pending: the (task_id, state, group_id) index alone answers)
+    `INSERT INTO task_groups (task_id, group_id, store_id, items, first_id, last_id, sent_to)
+     SELECT i.task_id, i.group_id, sg.store_id, i.n, i.lo, i.hi, i.lo - 1 FROM (
+       SELECT task_id, group_id, COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi
+       FROM task_items WHERE task_id = ? AND state = 'pending' GROUP BY group_id) i
+     JOIN store_groups sg ON sg.group_id = i.group_id`,
+    [taskId],
+  );
+}
+
+/** Per-store item counts of a task (for the audit record), from its task_groups rows. */
 export async function storeCounts(
   db: Queryable,
   taskId: string,
 ): Promise<{ storeId: number; groups: string; n: number }[]> {
   const rows = await queryRows<{ storeId: number; groups: string; n: string }>(
     db,
-    `SELECT store_id AS storeId, GROUP_CONCAT(DISTINCT group_id) AS \`groups\`, COUNT(*) AS n
-     FROM task_items WHERE task_id = ? GROUP BY store_id ORDER BY store_id LIMIT 200`,
+    `SELECT store_id AS storeId, GROUP_CONCAT(DISTINCT group_id ORDER BY group_id) AS \`groups\`, SUM(items) AS n
+     FROM task_groups WHERE task_id = ? GROUP BY store_id ORDER BY store_id LIMIT 200`,
     [taskId],
   );
   return rows.map((r) => ({ storeId: r.storeId, groups: r.groups, n: Number(r.n) }));

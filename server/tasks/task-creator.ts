@@ -13,6 +13,7 @@ import {
   insertItemsForLabels,
   insertItemsForStore,
   insertTask,
+  insertTaskGroups,
   storeCounts,
   supersedeOpenItems,
   extendDeadline,
@@ -131,6 +132,7 @@ export class TaskCreator {
       await deleteTask(conn, taskId);
       return null;
     }
+    await insertTaskGroups(conn, taskId);
     const superseded = await supersedeOpenItems(conn, taskId);
     // Items held by a store's quiet hours get their whole time to confirm after the window ends.
     const deadlineSeconds = opts.deadlineSeconds ?? this.config.TASK_DEFAULT_DEADLINE_SECONDS;

@@ -115,8 +115,40 @@ export async function countsFor(
     const m = out.get(String(r.t)) ?? out.set(String(r.t), {}).get(String(r.t))!;
     m[r.state] = Number(r.n);
   }
+  for (const r of await sentPending(db, ids, scope, false)) {
+    const m = out.get(String(r.t));
+    if (!m || !r.n) continue;
+    const n = Number(r.n);
+    m.pending = (m.pending ?? 0) - n;
+    if (!m.pending) delete m.pending;
+    m.sent = (m.sent ?? 0) + n;
+  }
   return out;
 }
+
+/**
+ * Pending items that are in a sent task message (at or below their group's cursor): these read
+ * as `sent` (migrations/024). Per task, or per task and group. One index range per group.
+ */
+async function sentPending(
+  db: Queryable,
+  ids: string[],
+  scope: readonly number[] | null,
+  byGroup: boolean,
+): Promise<{ t: string; g: string; n: string }[]> {
+  const sc = storeScopeSql('g.store_id', scope);
+  return queryRows<{ t: string; g: string; n: string }>(
+    db,
+    `SELECT g.task_id AS t, ${byGroup ? 'g.group_id' : "''"} AS g, COUNT(*) AS n FROM task_groups g
+     STRAIGHT_JOIN task_items i ON i.task_id = g.task_id AND i.state = 'pending' AND i.group_id = g.group_id
+       AND i.id BETWEEN g.first_id AND g.sent_to
+     WHERE g.task_id IN (?)${sc.sql} GROUP BY g.task_id${byGroup ? ', g.group_id' : ''}`,
+    [ids, ...sc.params],
+  );
+}
+
+/** The state an item reads as (`i` items, `g` its task_groups row): pending in a sent task message is sent. */
+const ITEM_STATE_SQL = "IF(i.state = 'pending' AND i.id <= g.sent_to, 'sent', i.state)";
 
 export interface ApBreakdownRow {
   groupId: string;
@@ -138,7 +170,17 @@ export async function apBreakdown(
      GROUP BY group_id, confirmed_by, state ORDER BY group_id, confirmed_by LIMIT 2000`,
     [taskId, ...sc.params],
   );
-  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  const out = rows.map((r) => ({ ...r, n: Number(r.n) }));
+  for (const r of await sentPending(db, [taskId], scope, true)) {
+    const n = Number(r.n);
+    const p = out.find((x) => x.groupId === r.g && x.ap === null && x.state === 'pending');
+    if (!p || !n) continue;
+    p.n -= n;
+    const at = out.indexOf(p);
+    out.splice(at + 1, 0, { groupId: r.g, ap: null, state: 'sent', n });
+    if (!p.n) out.splice(at, 1);
+  }
+  return out;
 }
 
 export interface ItemRow {
@@ -181,18 +223,23 @@ export async function listItems(
   >(
     db,
     `SELECT i.id, i.label_id AS labelId, i.store_id AS storeId, i.group_id AS groupId, i.sku, i.name, i.price,
-       i.promo_price AS promoPrice, i.currency, i.content_hash AS contentHash, i.state, i.attempts,
-       i.last_sent_at AS lastSentAt, i.next_retry_at AS nextRetryAt, i.confirmed_by AS confirmedBy,
+       i.promo_price AS promoPrice, i.currency, i.content_hash AS contentHash, ${ITEM_STATE_SQL} AS state,
+       IF(m.id IS NULL, i.attempts, m.attempts) AS attempts, IF(m.id IS NULL, i.last_sent_at, m.sent_at) AS lastSentAt,
+       IF(m.id IS NULL, i.next_retry_at, m.next_retry_at) AS nextRetryAt, i.confirmed_by AS confirmedBy,
        i.confirmed_at AS confirmedAt, i.error, l.last_ap_client_id AS ap, a.group_id AS apGroupId,
        a.online AS apOnline, a.disconnected_at AS apDisconnectedAt, s.timezone AS storeTimezone, i.urgent
      FROM task_items i
      JOIN stores s ON s.id = i.store_id
+     LEFT JOIN task_groups g ON g.task_id = i.task_id AND g.group_id = i.group_id
+     LEFT JOIN task_messages m ON i.state = 'pending' AND i.id <= g.sent_to AND m.id = (
+       SELECT m2.id FROM task_messages m2 WHERE m2.task_id = i.task_id AND m2.group_id = i.group_id AND m2.from_id <= i.id
+       ORDER BY m2.from_id DESC LIMIT 1)
      LEFT JOIN labels l ON l.label_id = i.label_id
      LEFT JOIN aps a ON a.client_id = l.last_ap_client_id
-     WHERE i.task_id = ? ${f.state ? 'AND i.state = ?' : ''}${sc.sql} ${f.afterId ? 'AND i.id > ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
+     WHERE i.task_id = ? ${stateFilter(f.state)}${sc.sql} ${f.afterId ? 'AND i.id > ?' : ''} ORDER BY i.id LIMIT ? OFFSET ?`,
     [
       taskId,
-      ...(f.state ? [f.state] : []),
+      ...(f.state && f.state !== 'sent' && f.state !== 'pending' ? [f.state] : []),
       ...sc.params,
       ...(f.afterId ? [f.afterId] : []),
       f.limit,
@@ -205,6 +252,14 @@ export async function listItems(
     apOnline: r.apOnline === null ? null : Number(r.apOnline) === 1,
     urgent: Number(r.urgent) === 1,
   }));
+}
+
+/** The condition for items reading as `state` (see ITEM_STATE_SQL); '' for none. */
+function stateFilter(state: string | undefined): string {
+  if (!state) return '';
+  if (state === 'sent') return "AND (i.state = 'sent' OR (i.state = 'pending' AND i.id <= g.sent_to))";
+  if (state === 'pending') return "AND i.state = 'pending' AND (g.sent_to IS NULL OR i.id > g.sent_to)";
+  return 'AND i.state = ?';
 }
 
 /** Active tasks (for the diagnosis of the task list and the dashboard), newest first. */

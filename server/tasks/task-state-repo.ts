@@ -2,6 +2,7 @@
 import type { Queryable } from '../db/pool.js';
 import { execute, queryOne, queryRows } from '../db/query.js';
 import { ACTIVE_TASK_STATES, OPEN_ITEM_STATES, type FinalTaskState } from './states.js';
+import { adoptMessageSql } from './ack-repo.js';
 
 export async function itemCounts(db: Queryable, taskId: string): Promise<Record<string, number>> {
   const rows = await queryRows<{ state: string; n: string }>(
@@ -21,6 +22,13 @@ export async function finishTask(db: Queryable, taskId: string, state: FinalTask
   );
   if (res.affectedRows !== 1) return false;
   await recordOutcome(db, taskId);
+  // Nothing is pending any more: the dispatcher's cursors go (the task messages stay).
+  await execute(db, 'DELETE FROM task_groups WHERE task_id = ?', [taskId]);
+  await execute(
+    db,
+    'UPDATE task_messages SET answered_at = NOW(3) WHERE task_id = ? AND answered_at IS NULL',
+    [taskId],
+  );
   return true;
 }
 
@@ -76,7 +84,7 @@ export async function lockActiveTask(
 export async function timeOutItems(db: Queryable, taskId: string): Promise<number> {
   const res = await execute(
     db,
-    `UPDATE task_items SET state = 'timed_out', next_retry_at = NULL,
+    `UPDATE task_items SET ${adoptMessageSql()}, state = 'timed_out', next_retry_at = NULL,
        error = LEFT(CONCAT('deadline passed: ', CASE
          WHEN attempts = 0 THEN 'never sent (group busy or no downlink)'
          WHEN error IS NOT NULL THEN CONCAT('no confirmation after ', attempts, ' attempt(s); last AP error: ', error)
@@ -90,7 +98,7 @@ export async function timeOutItems(db: Queryable, taskId: string): Promise<numbe
 export async function cancelItems(db: Queryable, taskId: string, reason: string): Promise<number> {
   const res = await execute(
     db,
-    "UPDATE task_items SET state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN (?)",
+    `UPDATE task_items SET ${adoptMessageSql()}, state = 'cancelled', next_retry_at = NULL, error = ? WHERE task_id = ? AND state IN (?)`,
     [reason.slice(0, 255), taskId, OPEN_ITEM_STATES],
   );
   return res.affectedRows;
@@ -106,14 +114,14 @@ export async function overdueTasks(db: Queryable): Promise<string[]> {
   return rows.map((r) => String(r.id));
 }
 
-/** Running tasks with nothing left open (finished by acks in another process, or superseded). One probe per state, 'sent' first (see hasOpenItems). */
+/** Running tasks with nothing left open (finished by acks in another process, or superseded). One probe per state, 'pending' first (see hasOpenItems). */
 export async function drainedTasks(db: Queryable): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
     `SELECT t.id FROM tasks t WHERE t.state = 'in_progress'
+     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'pending')
      AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'sent')
      AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'failed')
-     AND NOT EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = t.id AND i.state = 'pending')
      LIMIT 100`,
   );
   return rows.map((r) => String(r.id));
