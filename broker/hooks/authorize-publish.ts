@@ -12,7 +12,7 @@
 // after every reconnect and be closed again, forever.
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
-import { principalOf } from '../principal.js';
+import { principalOf, type Principal } from '../principal.js';
 import { appMayPublish, generalPublishRefusal } from '../client-classes.js';
 import { parseTopic, topicsFor } from '../rules.js';
 import type { AuthorizePublishHook } from './types.js';
@@ -136,7 +136,7 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
 
     if (!p.write) return refuse('token without W');
     if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');
-    const own = topicsFor(t.parent, p.identity);
+    const own = ownTopics(p, t.parent);
     const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
     if (!kind) return refuse("not this client's ack or status topic");
     accept(client, packet);
@@ -161,6 +161,18 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
       },
     );
   };
+}
+
+/** A device's ack and status topic names under a parent, built once per connection and parent. */
+const ownCache = new WeakMap<object, { parent: string; ack: string; status: string }>();
+function ownTopics(p: Principal & { kind: 'device' }, parent: string) {
+  let o = ownCache.get(p);
+  if (o?.parent !== parent) {
+    const t = topicsFor(parent, p.identity);
+    o = { parent, ack: t.ack, status: t.status };
+    ownCache.set(p, o);
+  }
+  return o;
 }
 
 /** `new Date().toISOString()`, made once per millisecond (thousands of uplink publishes a second). */
