@@ -1,4 +1,4 @@
-// PUBLISH and PUBACK written as one buffer each, and a QoS 0 PUBLISH encoded once for all its
+// PUBLISH, PUBACK and CONNACK written as one buffer each, and a QoS 0 PUBLISH encoded once for all its
 // subscribers. aedes writes every packet with mqtt-packet's writeToStream (lib/write.js looks it
 // up on the module at each call), which issues one stream.write per field: five for a PUBLISH
 // (header, remaining length, topic length, topic, payload), three for a PUBACK, each a chunk in
@@ -138,6 +138,14 @@ function install() {
       ) {
         const buf = encode(0x30 | (qos << 1) | flags(packet), topic, payload, id);
         if (buf) return write(stream, buf);
+      }
+    } else if (packet.cmd === 'connack') {
+      const rc = (packet as { returnCode?: unknown }).returnCode;
+      if (typeof rc === 'number' && Number.isInteger(rc) && rc >= 0 && rc <= 0xff) {
+        const sp = (packet as { sessionPresent?: boolean }).sessionPresent ? 1 : 0;
+        write(stream, Buffer.from([0x20, 0x02, sp, rc]));
+        // mqtt-packet answers true for a CONNACK, whatever the stream said
+        return true;
       }
     } else if (packet.cmd === 'puback') {
       const id = packetId(packet.messageId);

@@ -1,4 +1,4 @@
-// broker/fast-write.ts writes PUBLISH and PUBACK as one buffer and reuses a QoS 0 PUBLISH's
+// broker/fast-write.ts writes PUBLISH, PUBACK and CONNACK as one buffer and reuses a QoS 0 PUBLISH's
 // bytes for the next subscriber of the same message: every packet must be byte for byte what
 // mqtt-packet writes (aedes' own writer), and reused bytes never stale.
 import { PassThrough } from 'node:stream';
@@ -29,20 +29,73 @@ async function written(write: (s: PassThrough) => void): Promise<{ bytes: Buffer
 }
 
 const publishes: Packet[] = [
-  { cmd: 'publish', topic: 'esl/task/GID_a', payload: Buffer.from('{"x":1}'), qos: 0, retain: false, dup: false },
-  { cmd: 'publish', topic: 'esl/status/GID_a/D1', payload: Buffer.alloc(0), qos: 0, retain: true, dup: false },
-  { cmd: 'publish', topic: 'esl/ack/GID_a/D1', payload: Buffer.alloc(300, 7), qos: 1, messageId: 1, retain: false, dup: true },
-  { cmd: 'publish', topic: 'esl/价格/GID_a', payload: Buffer.alloc(20_000, 1), qos: 2, messageId: 65535, retain: true, dup: false },
-  { cmd: 'publish', topic: 't', payload: Buffer.alloc(2_100_000, 2), qos: 1, messageId: 0, retain: false, dup: false },
-  { cmd: 'publish', topic: 'a/'.repeat(200), payload: Buffer.alloc(127, 3), qos: 0, retain: false, dup: true },
+  {
+    cmd: 'publish',
+    topic: 'esl/task/GID_a',
+    payload: Buffer.from('{"x":1}'),
+    qos: 0,
+    retain: false,
+    dup: false,
+  },
+  {
+    cmd: 'publish',
+    topic: 'esl/status/GID_a/D1',
+    payload: Buffer.alloc(0),
+    qos: 0,
+    retain: true,
+    dup: false,
+  },
+  {
+    cmd: 'publish',
+    topic: 'esl/ack/GID_a/D1',
+    payload: Buffer.alloc(300, 7),
+    qos: 1,
+    messageId: 1,
+    retain: false,
+    dup: true,
+  },
+  {
+    cmd: 'publish',
+    topic: 'esl/价格/GID_a',
+    payload: Buffer.alloc(20_000, 1),
+    qos: 2,
+    messageId: 65535,
+    retain: true,
+    dup: false,
+  },
+  {
+    cmd: 'publish',
+    topic: 't',
+    payload: Buffer.alloc(2_100_000, 2),
+    qos: 1,
+    messageId: 0,
+    retain: false,
+    dup: false,
+  },
+  {
+    cmd: 'publish',
+    topic: 'a/'.repeat(200),
+    payload: Buffer.alloc(127, 3),
+    qos: 0,
+    retain: false,
+    dup: true,
+  },
 ];
 
 describe('fast writes', () => {
-  it('write each PUBLISH and PUBACK as mqtt-packet does, in one write', async () => {
-    const packets: Packet[] = [...publishes, { cmd: 'puback', messageId: 1 }, { cmd: 'puback', messageId: 65535 }];
+  it('write each PUBLISH, PUBACK and CONNACK as mqtt-packet does, in one write', async () => {
+    const packets: Packet[] = [
+      ...publishes,
+      { cmd: 'puback', messageId: 1 },
+      { cmd: 'puback', messageId: 65535 },
+      { cmd: 'connack', returnCode: 0, sessionPresent: false },
+      { cmd: 'connack', returnCode: 5, sessionPresent: true },
+    ];
     for (const p of packets) {
       const { bytes, writes } = await written((s) => mqttPacket.writeToStream(p, s));
-      expect(bytes.equals(generate(p)), `${p.cmd} ${JSON.stringify({ ...p, payload: undefined })}`).toBe(true);
+      expect(bytes.equals(generate(p)), `${p.cmd} ${JSON.stringify({ ...p, payload: undefined })}`).toBe(
+        true,
+      );
       expect(writes).toBe(1);
     }
   });
@@ -56,7 +109,14 @@ describe('fast writes', () => {
 
   it('reuse a QoS 0 message for the next subscriber, never a payload changed in place since', async () => {
     const payload = Buffer.from('price 1.00');
-    const p = { cmd: 'publish', topic: 'esl/task/GID_a', payload, qos: 0, retain: false, dup: false } as const;
+    const p = {
+      cmd: 'publish',
+      topic: 'esl/task/GID_a',
+      payload,
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as const;
     const first = await written((s) => mqttPacket.writeToStream(p, s));
     const again = await written((s) => mqttPacket.writeToStream({ ...p }, s));
     expect(again.bytes.equals(first.bytes)).toBe(true);
@@ -70,7 +130,6 @@ describe('fast writes', () => {
 
   it('leave every other packet, and other streams, to mqtt-packet', async () => {
     const others: Packet[] = [
-      { cmd: 'connack', returnCode: 0, sessionPresent: false },
       { cmd: 'suback', messageId: 3, granted: [1, 128] },
       { cmd: 'pubrel', messageId: 4 },
       { cmd: 'publish', topic: 'esl/x', payload: 'a string payload', qos: 0, retain: false, dup: false },
