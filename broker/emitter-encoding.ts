@@ -55,14 +55,8 @@ function valueSize(v: unknown): number {
 
 function putStr(buf: Buffer, at: number, s: string) {
   const n = utf8Length(s);
-  if (n < 32) {
-    buf[at++] = 0xa0 | n;
-    if (n === s.length) {
-      // ASCII: byte by byte
-      for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
-      return at;
-    }
-  } else if (n < 0x100) {
+  if (n < 32) buf[at++] = 0xa0 | n;
+  else if (n < 0x100) {
     buf[at++] = 0xd9;
     buf[at++] = n;
   } else if (n < 0x10000) {
@@ -71,6 +65,11 @@ function putStr(buf: Buffer, at: number, s: string) {
   } else {
     buf[at++] = 0xdb;
     at = buf.writeUInt32BE(n, at);
+  }
+  if (n === s.length && n <= 64) {
+    // short ASCII (utf8Length checked it): byte by byte, cheaper than a native write
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    return at;
   }
   return at + buf.write(s, at, 'utf8');
 }

@@ -95,15 +95,34 @@ function encode(header: number, topic: string, payload: Buffer, id: number): Buf
 }
 
 /**
+ * The last message a pass of writeQos0 calls encoded (qos0-deliveries.ts: the deliveries of one
+ * turn, written in one synchronous loop, in which nothing changes a payload already published):
+ * the next delivery of the same payload object reuses the bytes without comparing them.
+ */
+export interface Qos0Memo {
+  payload?: Buffer;
+  topic?: string;
+  header?: number;
+  bytes?: Buffer;
+}
+
+/**
  * Writes a QoS 0 PUBLISH (the bytes aedes' deliver0 would write for `p` at QoS 0); false when
  * the stream's buffer is full (wait for 'drain'), as a stream write answers. Throws nothing:
  * a packet it cannot encode (a Buffer topic, a string payload) goes through mqtt-packet.
  */
-export function writeQos0(stream: Duplex, p: Packet): boolean {
+export function writeQos0(stream: Duplex, p: Packet, memo?: Qos0Memo): boolean {
   const { topic, payload } = p;
   if (typeof topic === 'string' && Buffer.isBuffer(payload)) {
-    const buf = encode(0x30 | flags(p), topic, payload, -1);
-    if (buf) return write(stream, buf);
+    const header = 0x30 | flags(p);
+    // the same payload object, topic and flags as the delivery just before in this pass
+    if (memo && memo.payload === payload && memo.topic === topic && memo.header === header)
+      return write(stream, memo.bytes!);
+    const buf = encode(header, topic, payload, -1);
+    if (buf) {
+      if (memo) Object.assign(memo, { payload, topic, header, bytes: buf });
+      return write(stream, buf);
+    }
   }
   return mqttPacket.writeToStream({ ...p, qos: 0 }, stream);
 }

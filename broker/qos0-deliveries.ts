@@ -10,7 +10,7 @@
 // applies), and a write to a closed connection is the client's error as before.
 // Installed on each Client as the listeners create it (before any SUBSCRIBE captures deliver0).
 import type { Duplex } from 'node:stream';
-import { writeQos0 } from './fast-write.js';
+import { writeQos0, type Qos0Memo } from './fast-write.js';
 
 interface Deliverable {
   clientId?: string;
@@ -50,12 +50,12 @@ function fresh(client: DeliveringClient, packet: Deliverable) {
   return ok;
 }
 
-function send(c: DeliveringClient, p: Deliverable, cb: () => void) {
+function send(c: DeliveringClient, p: Deliverable, cb: () => void, memo: Qos0Memo) {
   let error: Error | null = null;
   if (c.connecting || c.connected) {
     let written: boolean;
     try {
-      written = writeQos0(c.conn, p);
+      written = writeQos0(c.conn, p, memo);
     } catch {
       written = true;
       error = new Error('packet received not valid');
@@ -79,10 +79,11 @@ function flush() {
   const q = queue;
   queue = [];
   let thrown: unknown = null;
+  const memo: Qos0Memo = {};
   for (let i = 0; i < q.length; i += 3) {
     try {
       const p = q[i + 1] as Deliverable | null;
-      if (p) send(q[i] as DeliveringClient, p, q[i + 2] as () => void);
+      if (p) send(q[i] as DeliveringClient, p, q[i + 2] as () => void, memo);
       else (q[i + 2] as () => void)();
     } catch (err) {
       // the rest of the turn's deliveries still go; the error surfaces as aedes' would have
