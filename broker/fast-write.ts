@@ -31,13 +31,15 @@ type WriteToStream = (packet: Packet, stream: Duplex, opts?: { protocolVersion?:
 /** mqtt-packet's CommonJS exports object: the one aedes' ESM default import reads at every call. */
 const mqttPacket = require('mqtt-packet') as { writeToStream: WriteToStream };
 
-const ours = new WeakSet<object>();
+/** marks the listeners' streams (a symbol, not a WeakSet entry per connection) */
+const OURS = Symbol('esl.fastWrites');
+type Marked = { [OURS]?: true };
 let installed = false;
 
 /** Turns the fast path on for one connection's stream (called for each stream the listeners hand to aedes). */
 export function fastWrites(stream: Duplex) {
   install();
-  ours.add(stream);
+  (stream as unknown as Marked)[OURS] = true;
 }
 
 /** 2 bytes of remaining length and more: the variable byte integer of MQTT 3.1.1 section 2.2.3. */
@@ -143,7 +145,7 @@ function install() {
   installed = true;
   const original = mqttPacket.writeToStream;
   mqttPacket.writeToStream = function writeToStream(packet, stream, opts) {
-    if (!ours.has(stream) || (opts?.protocolVersion ?? 4) === 5 || !packet)
+    if (!(stream as unknown as Marked)[OURS] || (opts?.protocolVersion ?? 4) === 5 || !packet)
       return original(packet, stream, opts);
     if (packet.cmd === 'publish') {
       const qos = packet.qos || 0;
