@@ -85,7 +85,7 @@ async function measure(t: Target): Promise<Row> {
   }
   if (ROWS.has('conn')) {
     say(`  ${t.name}: connections/s`);
-    const packets = connectPackets(t, 100_000, 1000);
+    const packets = connectPackets(t, 100_000, Number(process.env.BENCH_CONN_COUNT ?? 1000));
     const cpu0 = cpuMs(t.pid());
     const burst = await openMany(t.port, packets, 50);
     row.connCpuMs = (cpuMs(t.pid()) - cpu0) / packets.length;

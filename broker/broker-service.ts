@@ -31,6 +31,7 @@ import {
   createStores,
   onlyQos1Offline,
   sessionKeyPrefix,
+  skipUnknownAcks,
   storeGrantedOnce,
   type BrokerStores,
 } from './persistence.js';
@@ -166,13 +167,16 @@ export class BrokerService implements Service, DownlinkPublisher {
       aedes as unknown as {
         persistence: Parameters<typeof onlyQos1Offline>[0] &
           Parameters<typeof storeGrantedOnce>[0] &
-          Parameters<typeof cleanSessionShortcuts>[0];
+          Parameters<typeof cleanSessionShortcuts>[0] &
+          Parameters<typeof skipUnknownAcks>[0];
       }
     ).persistence;
     onlyQos1Offline(store);
     storeGrantedOnce(store);
-    if (opts.cluster)
+    if (opts.cluster) {
       shortcuts = cleanSessionShortcuts(store, this.redis, sessionKeyPrefix(opts.redisPrefix));
+      skipUnknownAcks(store);
+    }
     ctx.aedes = aedes;
     this.aedes = aedes;
     sessions = new Sessions(ctx, aedes);

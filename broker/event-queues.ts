@@ -29,8 +29,11 @@ import {
 const MAX_BATCH = 500;
 const CONNECTION_EVENTS_DELAY_MS = 20;
 
+type Settled = (err?: unknown) => void;
+
 class Batcher<T> {
-  private pending: { data: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** data and the callback of each add, two slots per entry */
+  private pending: (T | Settled)[] = [];
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -43,29 +46,36 @@ class Batcher<T> {
   ) {}
 
   add(data: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ data, resolve, reject });
-      if (this.pending.length >= MAX_BATCH) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        if (this.delayMs > 0) this.timer = setTimeout(() => this.flush(), this.delayMs);
-        else setImmediate(() => this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.addThen(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** As add, with a callback: called once the job holding `data` is in Redis, or with the error. */
+  addThen(data: T, settled: Settled) {
+    this.pending.push(data, settled);
+    if (this.pending.length >= MAX_BATCH * 2) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      if (this.delayMs > 0) this.timer = setTimeout(() => this.flush(), this.delayMs);
+      else setImmediate(() => this.flush());
+    }
   }
 
   flush() {
     this.scheduled = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.pending.splice(0);
+    const batch = this.pending;
     if (!batch.length) return;
-    const p = this.queue
-      .addBulk(this.jobs(batch.map((b) => b.data)).map((j) => ({ ...j, opts: UPLINK_JOB_OPTS })))
-      .then(
-        () => batch.forEach((b) => b.resolve()),
-        (err: unknown) => batch.forEach((b) => b.reject(err)),
-      );
+    this.pending = [];
+    const data: T[] = [];
+    for (let i = 0; i < batch.length; i += 2) data.push(batch[i] as T);
+    const settle = (err?: unknown) => {
+      for (let i = 1; i < batch.length; i += 2) (batch[i] as Settled)(err);
+    };
+    const p = this.queue.addBulk(this.jobs(data).map((j) => ({ ...j, opts: UPLINK_JOB_OPTS }))).then(
+      () => settle(),
+      (err: unknown) => settle(err ?? new Error('job add failed')),
+    );
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
@@ -97,8 +107,12 @@ export class EventQueues {
       b.queue.on('error', errorLogger(log!, `${b.queue.name} queue: Redis unavailable; adds wait for it`));
   }
 
-  addUplink(p: UplinkPublish) {
-    return this.uplink.add(p);
+  addUplink(p: UplinkPublish): Promise<void>;
+  /** With a callback: no promise per publish (thousands a second). */
+  addUplink(p: UplinkPublish, settled: (err?: unknown) => void): void;
+  addUplink(p: UplinkPublish, settled?: (err?: unknown) => void) {
+    if (!settled) return this.uplink.add(p);
+    this.uplink.addThen(p, settled);
   }
 
   addConnectionEvent(e: ConnectionEvent) {

@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import mqtt from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { fastWrites } from './fast-write.js';
 import type { ListenerPorts } from './options.js';
+import { batchQos0Deliveries, type DeliveringClient } from './qos0-deliveries.js';
 import type { TlsMaterial } from './tls.js';
 
 export type Transport = keyof ListenerPorts;
@@ -86,7 +88,9 @@ export function coalesceWrites(stream: Duplex) {
 
 function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
   coalesceWrites(stream);
+  fastWrites(stream);
   const client = aedes.handle(stream, req) as unknown as ClientInternals;
+  batchQos0Deliveries(client as unknown as DeliveringClient);
   const parser = client._parser;
   const parse = parser.parse.bind(parser);
   parser.parse = (buf: Buffer) => {

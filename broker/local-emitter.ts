@@ -10,11 +10,11 @@
 // emitter and this one understand each other.
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
+import { encodeEmitted } from './emitter-encoding.js';
 
 const require = createRequire(import.meta.url);
 // the msgpack-lite that mqemitter-redis itself encodes with
 const msgpack = createRequire(require.resolve('mqemitter-redis'))('msgpack-lite') as {
-  encode(v: unknown): Buffer;
   decode(b: Buffer): { id: string; msg: Message };
 };
 
@@ -54,7 +54,7 @@ export function localFirst(mq: RedisEmitter): RedisEmitter {
   mq.emit = (msg, done) => {
     const cb: Done = done ?? ((err) => err && mq._onError(err));
     if (mq.closed) return cb(new Error('mqemitter-redis is closed'));
-    const encoded = msgpack.encode({ id: origin + (counter++).toString(36), msg });
+    const encoded = encodeEmitted(origin + (counter++).toString(36), msg);
     mq._emit(msg);
     mq.pubConn.publish(msg.topic, encoded).then(
       () => cb(),

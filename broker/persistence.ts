@@ -2,8 +2,8 @@
 // keeps sessions, subscriptions and offline queues (under our key prefix, via ioredis
 // keyPrefix), mqemitter-redis carries publishes between nodes (Redis pub/sub channels are
 // named by the MQTT topic and cannot be prefixed; they are shared by every database number).
-import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import stream, { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { isGranted } from './granted.js';
 import { localFirst, type RedisEmitter } from './local-emitter.js';
@@ -132,6 +132,38 @@ interface ProbedClient {
   clean: boolean;
 }
 
+/** The offline queue of a clean session that never had one: this very array, and nothing else, is empty by identity. */
+const NO_QUEUE: unknown[] = Object.freeze([]) as unknown as unknown[];
+let pipelineSkipped = false;
+
+/**
+ * aedes' CONNECT ends with `pipeline(persistence.outgoingStream(client), through(...), done)`
+ * (emptyQueue in lib/handlers/connect.js), even for a queue known to be empty. Node's pipeline
+ * builds an AbortController, end-of-stream listeners and an async pump for it, and aborts the
+ * controller when done, which creates a DOMException with its stack trace: about a tenth of a
+ * CONNECT's CPU in the profiles. For the NO_QUEUE array alone (above; no other caller can pass
+ * it), pipeline calls its callback on the next tick, which is what it would have called it with:
+ * nothing to pipe, no error. Every other call is Node's own pipeline. aedes imports pipeline
+ * from 'stream' as an ES module binding, so the builtin's export is replaced and the bindings
+ * synced (node:module syncBuiltinESMExports).
+ */
+function skipEmptyQueuePipeline() {
+  if (pipelineSkipped) return;
+  pipelineSkipped = true;
+  const original = stream.pipeline;
+  const pipeline = function (this: unknown, ...args: unknown[]) {
+    const done = args[args.length - 1];
+    if (args[0] === NO_QUEUE && args.length === 3 && typeof done === 'function') {
+      process.nextTick(done as () => void);
+      return args[1];
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  Object.defineProperties(pipeline, Object.getOwnPropertyDescriptors(original));
+  stream.pipeline = pipeline as typeof stream.pipeline;
+  syncBuiltinESMExports();
+}
+
 /**
  * A CONNECT with a clean session costs aedes four sequential Redis round trips before CONNACK
  * (lib/handlers/connect.js): the session clean-up reads the client's subscription hash
@@ -169,8 +201,9 @@ export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPref
   store.outgoingStream = (client) => {
     const found = settled.get(client);
     settled.delete(client);
-    return found && (client as ProbedClient).clean ? [] : outgoing(client);
+    return found && (client as ProbedClient).clean ? NO_QUEUE : outgoing(client);
   };
+  skipEmptyQueuePipeline();
   store.delWill = (client) => (client.brokerId === undefined ? Promise.resolve(null) : delWill(client));
 
   return {
@@ -186,4 +219,33 @@ export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPref
       probes.set(client, p);
     },
   };
+}
+
+interface AckStore {
+  outgoingUpdate(client: { id: string }, packet: object): Promise<unknown>;
+  outgoingClearMessageId(client: { id: string }, packet: object): Promise<unknown>;
+}
+
+/**
+ * A PUBACK (or PUBCOMP) from a client this node never delivered a stored message to needs no
+ * lookup. aedes-persistence-redis answers it from its in-process map of packet ids
+ * (`outgoingClearMessageId`: a miss returns at once), which only `outgoingUpdate` fills, and
+ * that only for persistent sessions and retained or queued deliveries: a clean session's QoS 1
+ * deliveries never enter it. Its lookup cost about 2 µs per acknowledgement (a hashlru miss on
+ * a 100,000-entry map, the key string built first), for every QoS 1 message the platform's
+ * subscription acknowledges. Here the Client IDs that ever had an `outgoingUpdate` on this node
+ * are remembered (a superset of those with map entries, which also expire), and an
+ * acknowledgement from any other Client ID answers "not stored" without the lookup, as the
+ * lookup would have.
+ */
+export function skipUnknownAcks(store: AckStore) {
+  const updated = new Set<string>();
+  const update = store.outgoingUpdate.bind(store);
+  const clear = store.outgoingClearMessageId.bind(store);
+  const none = Promise.resolve(undefined);
+  store.outgoingUpdate = (client, packet) => {
+    updated.add(client.id);
+    return update(client, packet);
+  };
+  store.outgoingClearMessageId = (client, packet) => (updated.has(client.id) ? clear(client, packet) : none);
 }

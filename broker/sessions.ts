@@ -21,8 +21,12 @@ interface ConnState {
   ended: boolean;
 }
 
+/** Each connection's state, under a symbol on aedes' Client (cheaper than a WeakMap per connection). */
+const STATE = Symbol('esl.session');
+type Holder = { [STATE]?: ConnState };
+const stateOf = (c: Client) => (c as unknown as Holder)[STATE];
+
 export class Sessions {
-  private readonly state = new WeakMap<Client, ConnState>();
   private readonly inflight = new Set<Promise<void>>();
   /** Settles when the node's P2P listener is subscribed (in a cluster, once Redis has the pattern). */
   readonly p2pReady: Promise<void>;
@@ -46,7 +50,7 @@ export class Sessions {
     const target = packet.topic.slice(packet.topic.lastIndexOf('/') + 1);
     const c = (this.aedes as unknown as { clients: Record<string, Client> }).clients[target];
     if (!c || c.closed || !this.ctx.registry.hasParentTopic(packet.topic.split('/')[0])) return cb();
-    if (this.state.get(c)?.ready) {
+    if (stateOf(c)?.ready) {
       // client.publish keeps QoS 1 in a persistent session's queue until PUBACK
       c.publish(
         {
@@ -89,7 +93,7 @@ export class Sessions {
   }
 
   private of(c: Client): ConnState {
-    let s = this.state.get(c);
+    let s = stateOf(c);
     if (!s) {
       s = {
         conn: crypto.randomUUID(),
@@ -101,7 +105,7 @@ export class Sessions {
         connectSent: false,
         ended: false,
       };
-      this.state.set(c, s);
+      (c as unknown as Holder)[STATE] = s;
     }
     return s;
   }

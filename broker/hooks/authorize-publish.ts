@@ -12,7 +12,7 @@
 // after every reconnect and be closed again, forever.
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { BrokerContext } from '../broker-context.js';
-import { principalOf } from '../principal.js';
+import { principalOf, type Principal } from '../principal.js';
 import { appMayPublish, generalPublishRefusal } from '../client-classes.js';
 import { parseTopic, topicsFor } from '../rules.js';
 import type { AuthorizePublishHook } from './types.js';
@@ -27,46 +27,69 @@ export const DROPPED_TOPIC = '$SYS/esl/dropped';
 /** How long a refusal waits at most for the earlier publishes (one whose publish failed never comes). */
 const EARLIER_WAIT_MS = 5000;
 
-/** Per connection, the accepted publishes not yet acknowledged and published. */
-const inFlight = new WeakMap<Client, Set<Promise<void>>>();
-/** A packet let through, and what to call when aedes has published it. */
-const onPublished = new WeakMap<object, () => void>();
+/**
+ * Per connection, the accepted uplink publishes not yet acknowledged and published, and the
+ * refusals waiting for them. A packet leaves `accepted` when aedes emits 'publish' for it, or
+ * when its queue add failed; a refusal waits for the packets accepted before it, at most
+ * EARLIER_WAIT_MS (one whose publish failed never comes). No promise or timer per publish:
+ * only a refusal, which is rare, has a timer.
+ */
+interface Earlier {
+  accepted: Set<object>;
+  waiters: { left: Set<object>; fn: () => void }[];
+}
+const earlier = new WeakMap<Client, Earlier>();
 const listening = new WeakSet<Aedes>();
+
+function stateOf(client: Client): Earlier {
+  let s = earlier.get(client);
+  if (!s) earlier.set(client, (s = { accepted: new Set(), waiters: [] }));
+  return s;
+}
 
 /**
  * aedes emits 'publish' with the very packet it was given once it has published it, after the
  * PUBACK (written before publishing) or the PUBREC (written in the publish's callback, before
  * the event): from then on neither depends on the connection.
  */
-function published(broker: Aedes, packet: object): Promise<void> {
+function accept(client: Client, packet: object) {
+  const broker = (client as unknown as { broker: Aedes }).broker;
   if (!listening.has(broker)) {
     listening.add(broker);
-    broker.on('publish', (pk) => onPublished.get(pk)?.());
-  }
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, EARLIER_WAIT_MS);
-    onPublished.set(packet, () => {
-      clearTimeout(t);
-      onPublished.delete(packet);
-      resolve();
+    broker.on('publish', (pk, c) => {
+      if (c) settle(c, pk);
     });
-  });
+  }
+  stateOf(client).accepted.add(packet);
 }
 
-function track(client: Client, p: Promise<void>) {
-  let set = inFlight.get(client);
-  if (!set) inFlight.set(client, (set = new Set()));
-  set.add(p);
-  void p.finally(() => set.delete(p));
+function settle(client: Client, packet: object) {
+  const s = earlier.get(client);
+  if (!s?.accepted.delete(packet) || !s.waiters.length) return;
+  for (const w of [...s.waiters]) {
+    w.left.delete(packet);
+    if (!w.left.size) w.fn();
+  }
 }
 
 /** Calls fn once the earlier accepted publishes of the connection are acknowledged and published. */
 function afterEarlier(client: Client, fn: () => void) {
-  const set = inFlight.get(client);
-  if (!set?.size) return fn();
-  // a turn later: mqtt-packet corks the socket for a write and uncorks it on the next tick, so a
-  // close from this microtask would drop the PUBREC just written
-  void Promise.allSettled([...set]).then(() => setImmediate(fn));
+  const s = earlier.get(client);
+  if (!s?.accepted.size) return fn();
+  const w = {
+    left: new Set(s.accepted),
+    fn: () => {
+      clearTimeout(t);
+      s.waiters.splice(s.waiters.indexOf(w), 1);
+      // timed out: those never published are not waited for again
+      for (const pk of w.left) s.accepted.delete(pk);
+      // a turn later: mqtt-packet corks the socket for a write and uncorks it on the next tick,
+      // so a close from here would drop the PUBREC just written
+      setImmediate(fn);
+    },
+  };
+  const t = setTimeout(w.fn, EARLIER_WAIT_MS);
+  s.waiters.push(w);
 }
 
 export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
@@ -113,12 +136,12 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
 
     if (!p.write) return refuse('token without W');
     if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');
-    const own = topicsFor(t.parent, p.identity);
+    const own = ownTopics(p, t.parent);
     const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
     if (!kind) return refuse("not this client's ack or status topic");
-    const broker = (client as unknown as { broker: Aedes }).broker;
-    const settled = ctx.queues
-      .addUplink({
+    accept(client, packet);
+    ctx.queues.addUplink(
+      {
         kind,
         topic: packet.topic,
         clientId: p.identity.clientId,
@@ -126,23 +149,42 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
         deviceId: p.identity.deviceId,
         payload: payload.toString('utf8'),
         qos: packet.qos,
-        receivedAt: new Date().toISOString(),
+        receivedAt: isoNow(),
         brokerNode: ctx.opts.nodeId,
-      })
-      .then(
-        () => {
-          const out = published(broker, packet);
-          done(null);
-          return out;
-        },
-        (err: unknown) => {
-          // No PUBACK: the client keeps the message and sends it again after reconnecting.
-          ctx.log.error({ err, clientId: client.id }, 'uplink queue unavailable');
-          done(new PublishRefused('uplink queue unavailable'));
-        },
-      );
-    track(client, settled);
+      },
+      (err) => {
+        if (!err) return done(null);
+        // No PUBACK: the client keeps the message and sends it again after reconnecting.
+        settle(client, packet);
+        ctx.log.error({ err, clientId: client.id }, 'uplink queue unavailable');
+        done(new PublishRefused('uplink queue unavailable'));
+      },
+    );
   };
+}
+
+/** A device's ack and status topic names under a parent, built once per connection and parent. */
+const ownCache = new WeakMap<object, { parent: string; ack: string; status: string }>();
+function ownTopics(p: Principal & { kind: 'device' }, parent: string) {
+  let o = ownCache.get(p);
+  if (o?.parent !== parent) {
+    const t = topicsFor(parent, p.identity);
+    o = { parent, ack: t.ack, status: t.status };
+    ownCache.set(p, o);
+  }
+  return o;
+}
+
+/** `new Date().toISOString()`, made once per millisecond (thousands of uplink publishes a second). */
+let isoAt = 0;
+let iso = '';
+function isoNow() {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
 }
 
 /**

@@ -9,6 +9,9 @@ import type { PublishedHook } from './types.js';
 export function publishedHook(ctx: BrokerContext): PublishedHook {
   return (packet, client, done) => {
     if (packet.qos !== 1 || packet.topic.charCodeAt(0) === 36 /* $ */) return done(null);
+    // not `<parent>/p2p/...`: nothing to keep (checked before splitting: every uplink publish passes here)
+    const slash = packet.topic.indexOf('/');
+    if (slash < 0 || !packet.topic.startsWith('p2p/', slash + 1)) return done(null);
     const t = parseTopic(packet.topic);
     if (!t || t.kind !== 'p2p' || t.rest.length !== 1) return done(null);
     const target = parseClientId(t.rest[0]);
