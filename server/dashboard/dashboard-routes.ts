@@ -83,7 +83,7 @@ function inReaderLanguage(snap: DashboardSnapshot, req: Request): DashboardSnaps
 }
 
 export function dashboardRoutes(dashboard: DashboardService, health: HealthService, live: LiveHub) {
-  const formatted = new WeakMap<DashboardSnapshot, Map<string, string>>();
+  const formatted = new WeakMap<DashboardSnapshot, Map<string, Buffer>>();
   return (app: Router) => {
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
@@ -119,9 +119,15 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
           // viewers of the same role and language share one formatted event per snapshot
           const perReader = formatted.get(snap) ?? formatted.set(snap, new Map()).get(snap)!;
           const reader = `${role}|${req.locale}`;
+          // A viewer whose connection has not taken the last one yet skips this one (a live view
+          // needs only the newest): a stalled reader never piles snapshots up in this process.
+          if (res.writableNeedDrain) return;
           let event = perReader.get(reader);
           if (event === undefined) {
-            event = `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`;
+            // encoded once: every viewer of the group is written the same bytes
+            event = Buffer.from(
+              `event: snapshot\ndata: ${JSON.stringify(inReaderLanguage(forRole(snap, role), req))}\n\n`,
+            );
             perReader.set(reader, event);
           }
           res.write(event);

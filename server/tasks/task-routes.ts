@@ -62,7 +62,7 @@ interface LiveSnapshot {
 }
 
 export function taskRoutes(tasks: TaskService, live: LiveHub) {
-  const formatted = new WeakMap<LiveSnapshot, Map<string, string>>();
+  const formatted = new WeakMap<LiveSnapshot, Map<string, Buffer>>();
   // One topic per task, page, filter and store scope: a scoped viewer's snapshot counts and lists
   // its stores only (and is refused for a task outside them), so it is never shared with another scope.
   const topicOf = (id: string, p: { page: number; state?: string }, actor?: Actor) => {
@@ -181,9 +181,15 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
           // viewers reading in the same language and zone share one formatted event per snapshot
           const perReader = formatted.get(s) ?? formatted.set(s, new Map()).get(s)!;
           const reader = `${req.locale}|${req.timeZone}`;
+          // A viewer whose connection has not taken the last event yet skips this one (but never
+          // the final one): a stalled reader never piles snapshots up in this process.
+          if (res.writableNeedDrain && s.progress.active) return;
           let event = perReader.get(reader);
           if (event === undefined) {
-            event = `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`;
+            // encoded once: every viewer of the group is written the same bytes
+            event = Buffer.from(
+              `event: progress\ndata: ${JSON.stringify(liveJson(s.progress, s.breakdown, s.items, req.t, fmt(res)))}\n\n`,
+            );
             perReader.set(reader, event);
           }
           res.write(event);
