@@ -1,6 +1,7 @@
 // SQL of ack application. Everything here runs inside one transaction per ack batch.
 import type { Queryable } from '../db/pool.js';
 import { execute, queryRows } from '../db/query.js';
+import { messageIds } from './dispatch-repo.js';
 import { OPEN_ITEM_STATES, type ItemState } from './states.js';
 
 /** The open states in the order hasOpenItems probes them (see there). */
@@ -124,13 +125,7 @@ async function coveringMessages(
       .join(' UNION ALL '),
     pairs.flatMap((p) => [p.taskId, p.groupId, String(p.hi), String(p.lo)]),
   );
-  return rows.map((r) => ({
-    ...r,
-    id: String(r.id),
-    taskId: String(r.taskId),
-    fromId: String(r.fromId),
-    toId: String(r.toId),
-  }));
+  return rows.map(messageIds);
 }
 
 /** The APs among these that declared they take PNG images. */

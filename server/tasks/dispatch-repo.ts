@@ -64,6 +64,17 @@ export async function pickDueRetries(
   );
 }
 
+/** A task_messages row with its BIGINT ids as strings (mysql2 hands them back as numbers). */
+export const messageIds = <T extends { id: unknown; taskId: unknown; fromId: unknown; toId: unknown }>(
+  r: T,
+) => ({
+  ...r,
+  id: String(r.id),
+  taskId: String(r.taskId),
+  fromId: String(r.fromId),
+  toId: String(r.toId),
+});
+
 /** A task message sent from the cursor whose items are still pending (see migrations/024). */
 export interface DueMessage {
   id: string;
@@ -96,13 +107,7 @@ export async function pickDueMessages(
      ORDER BY m.task_id, m.id LIMIT ?`,
     [groupId, limit],
   );
-  return rows.map((r) => ({
-    ...r,
-    id: String(r.id),
-    taskId: String(r.taskId),
-    fromId: String(r.fromId),
-    toId: String(r.toId),
-  }));
+  return rows.map(messageIds);
 }
 
 /** The pending items of these messages (each row's `attempts` is its message's), in message order. */

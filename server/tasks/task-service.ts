@@ -79,7 +79,7 @@ export function parsePage(
 export class TaskService {
   private readonly diagnoses = new Map<
     string,
-    { until: number; value: Promise<{ parts: Map<number, StorePart>; at: Date }> }
+    { until: number; value: Promise<{ parts: Map<number, StorePart> }> }
   >();
 
   constructor(
@@ -196,7 +196,7 @@ export class TaskService {
    * database's time per running task, however many people watch. Kept store by store, so that
    * every store scope's diagnosis is a sum over the same parts.
    */
-  private diagnosisOf(p: TaskProgress): Promise<{ parts: Map<number, StorePart>; at: Date }> {
+  private diagnosisOf(p: TaskProgress): Promise<{ parts: Map<number, StorePart> }> {
     const id = p.task.id;
     const had = this.diagnoses.get(id);
     if (had && Date.now() < had.until) return had.value;
@@ -204,8 +204,7 @@ export class TaskService {
     const value = (async () => {
       const buckets = await openItemBuckets(this.pool, id);
       const groups = await apsOfGroups(this.pool, [...new Set(buckets.map((b) => b.groupId))]);
-      const at = new Date();
-      return { parts: storeParts({ buckets, groups, task: p.task, now: at }), at };
+      return { parts: storeParts({ buckets, groups, task: p.task, now: new Date() }) };
     })();
     const entry = { until: Number.POSITIVE_INFINITY, value };
     value.then(

@@ -84,6 +84,23 @@ async function setup(env: Record<string, string> = {}, products = 6) {
   return { f, g, s, q, ap, change, apiImage, admin, pool: f.platform.ctx.pool };
 }
 
+/** A hand-driven AP (a plain MQTT client signed in with the group's AccessKey), closed after the file. */
+async function handAp(
+  f: Awaited<ReturnType<typeof setup>>['f'],
+  g: Awaited<ReturnType<typeof setup>>['g'],
+  clientId: string,
+) {
+  const c = await mqtt.connectAsync(f.url(), {
+    clientId,
+    username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+    password: hmacB64(g.secret, clientId),
+    reconnectPeriod: 0,
+    clean: true,
+  });
+  closers.push(() => c.endAsync());
+  return c;
+}
+
 describe('images for image-capable APs', () => {
   it('an image AP keeps and echoes each label image, a field-only AP of the same group its fields', async () => {
     const { s, q, ap, change, apiImage, admin, pool } = await setup();
@@ -208,14 +225,7 @@ describe('images for image-capable APs', () => {
       40,
     );
     const clientId = `${s.groupId}@@@HAND`;
-    const c = await mqtt.connectAsync(f.url(), {
-      clientId,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-      password: hmacB64(g.secret, clientId),
-      reconnectPeriod: 0,
-      clean: true,
-    });
-    closers.push(() => c.endAsync());
+    const c = await handAp(f, g, clientId);
     const got: { items: { itemId: string; image?: { data?: string } }[] }[] = [];
     c.on('message', (_t, p) => {
       const m = JSON.parse(p.toString());
@@ -255,14 +265,7 @@ describe('images for image-capable APs', () => {
     const { s, q, change, f, g } = await setup();
     // a hand-driven image-capable AP serving one label
     const clientId = `${s.groupId}@@@HAND`;
-    const c = await mqtt.connectAsync(f.url(), {
-      clientId,
-      username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-      password: hmacB64(g.secret, clientId),
-      reconnectPeriod: 0,
-      clean: true,
-    });
-    closers.push(() => c.endAsync());
+    const c = await handAp(f, g, clientId);
     const got: {
       msgId: string;
       items: {

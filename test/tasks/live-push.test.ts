@@ -54,6 +54,22 @@ async function events(url: string, cookie: string, type: string, want: number) {
   return out;
 }
 
+/** A task over `labels` labels of a new store whose Group ID no AP serves: it stays running (its labels blocked), so it streams. */
+async function runningTask(labels: number) {
+  const s = await seedStore(p.ctx.pool, { products: labels, labelsPerProduct: 1 });
+  const creator = new TaskCreator(p.ctx.pool, p.config, (id) => queue.enqueueTask(id));
+  const t = await withTx(p.ctx.pool, (c) =>
+    creator.createInTx(
+      c,
+      { name: 'erp', role: 'api' },
+      s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
+      { source: 'api' },
+    ),
+  );
+  await creator.enqueue(t!.taskId);
+  return t!;
+}
+
 const cookieOf = (c: unknown) =>
   [...(c as { cookies: Map<string, string> }).cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 
@@ -103,18 +119,7 @@ describe('live views', () => {
   });
 
   it('thirty open task pages cost one snapshot per tick: each stream pushes the shared one in its reader language', async () => {
-    const s = await seedStore(p.ctx.pool, { products: 30, labelsPerProduct: 1 });
-    const creator = new TaskCreator(p.ctx.pool, p.config, (id) => queue.enqueueTask(id));
-    // no AP serves the Group ID: the task stays running (its labels blocked), so it streams
-    const t = await withTx(p.ctx.pool, (c) =>
-      creator.createInTx(
-        c,
-        { name: 'erp', role: 'api' },
-        s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
-        { source: 'api' },
-      ),
-    );
-    await creator.enqueue(t!.taskId);
+    const t = await runningTask(30);
     const hub = p.services.find((x): x is LiveHub => x instanceof LiveHub && x.name === 'task-live')!;
     expect(hub).toBeDefined();
     const en = await newUserClient(p, 'operator', `live-en-${uid(3)}`);
@@ -136,18 +141,7 @@ describe('live views', () => {
   });
 
   it('with viewers open a task page view reads their shared snapshot (no query over the items), and shows a cancel at once', async () => {
-    const s = await seedStore(p.ctx.pool, { products: 20, labelsPerProduct: 1 });
-    const creator = new TaskCreator(p.ctx.pool, p.config, (id) => queue.enqueueTask(id));
-    // no AP serves the Group ID: the task stays running
-    const t = await withTx(p.ctx.pool, (c) =>
-      creator.createInTx(
-        c,
-        { name: 'erp', role: 'api' },
-        s.productIds.map((productId) => ({ storeId: s.storeId, productId })),
-        { source: 'api' },
-      ),
-    );
-    await creator.enqueue(t!.taskId);
+    const t = await runningTask(20);
     const op = await newUserClient(p, 'operator', `live-view-${uid(3)}`);
     const path = `/tasks/${t!.taskId}`;
     await waitFor('the task running', async () =>
