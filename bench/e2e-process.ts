@@ -6,7 +6,9 @@ import { PROJECT_ROOT } from '../server/config.js';
 
 export class BenchProcess {
   private proc: ChildProcess | null = null;
-  private out = '';
+  // the last ~2 MB of its output, as chunks: re-slicing one string per chunk copied up to 2 MB each time
+  private chunks: string[] = [];
+  private kept = 0;
 
   constructor(
     readonly label: string,
@@ -24,15 +26,20 @@ export class BenchProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;
-    const keep = (d: Buffer) => (this.out = (this.out + d.toString()).slice(-2_000_000));
+    const keep = (d: Buffer) => {
+      const s = d.toString();
+      this.chunks.push(s);
+      this.kept += s.length;
+      while (this.kept > 2_000_000 && this.chunks.length > 1) this.kept -= this.chunks.shift()!.length;
+    };
     p.stdout!.on('data', keep);
     p.stderr!.on('data', keep);
     const end = Date.now() + timeoutMs;
-    while (!this.out.includes(ready)) {
+    while (!this.output.includes(ready)) {
       if (p.exitCode !== null)
-        throw new Error(`${this.label} exited (${p.exitCode}):\n${this.out.slice(-3000)}`);
+        throw new Error(`${this.label} exited (${p.exitCode}):\n${this.output.slice(-3000)}`);
       if (Date.now() > end)
-        throw new Error(`${this.label} not ready after ${timeoutMs} ms:\n${this.out.slice(-3000)}`);
+        throw new Error(`${this.label} not ready after ${timeoutMs} ms:\n${this.output.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -53,7 +60,7 @@ export class BenchProcess {
   }
 
   get output() {
-    return this.out;
+    return this.chunks.join('');
   }
 
   async stop() {

@@ -6,12 +6,13 @@
 // STATUS 'Questions', and the web process's own when MariaDB's user statistics are available)
 // with no viewer, one and N. Aims: p99 < 100 ms; queries/s constant in the number of viewers.
 // Knobs: BENCH_VIEWERS (300), BENCH_SAMPLE_SECONDS (5), BENCH_REQUESTS (150 per page),
-// BENCH_ACK_LATENCY_MS (1000), BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP, and the
+// BENCH_ACK_LATENCY_MS (1000), BENCH_PROFILE (a folder for the web process's CPU profile), BENCH_STORES, BENCH_APS_PER_STORE, BENCH_LABELS_PER_AP, and the
 // pipeline's TASK_* knobs. The task is paced so that it runs, confirming labels all along, for the
 // whole measurement: 20 items per message and one message in flight per Group ID (unless the
 // TASK_* knobs say otherwise), each acked after BENCH_ACK_LATENCY_MS, so a store's 2,000 labels
 // take about 100 of those latencies.
 import crypto from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -38,6 +39,7 @@ const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 300);
 const SAMPLE_S = Number(process.env.BENCH_SAMPLE_SECONDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 150);
 const ACK_LATENCY_MS = Number(process.env.BENCH_ACK_LATENCY_MS ?? 1000);
+const PROFILE = process.env.BENCH_PROFILE; // a folder: the web process runs with --cpu-prof
 const SESSIONS = 10;
 const LABELS_PER_PRODUCT = 4;
 const TOTAL = STORES * APS_PER_STORE * LABELS_PER_AP;
@@ -61,24 +63,33 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-/** An open live stream: reads and counts its events until closed. */
-class Stream {
-  private ctrl = new AbortController();
-  events = 0;
-  constructor(url: string, cookie: string) {
-    void fetch(url, { headers: { cookie }, signal: this.ctrl.signal })
-      .then(async (res) => {
-        const reader = res.body!.getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          this.events += Buffer.from(value).toString('utf8').split('\n\n').length - 1;
-        }
-      })
-      .catch(() => {});
+/** The viewers' process (bench/live-viewers.ts): holds the open live streams, apart from the timed requests. */
+class Viewers {
+  private readonly proc: ChildProcess;
+  private readonly ready: Promise<void>;
+  opened = 0;
+  constructor() {
+    this.proc = fork(path.join(PROJECT_ROOT, 'bench/live-viewers.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.ready = new Promise((r) => this.proc.once('message', () => r()));
+  }
+  async open(streams: { url: string; cookie: string }[]) {
+    await this.ready;
+    this.proc.send({ open: streams });
+    this.opened += streams.length;
+  }
+  async count(): Promise<{ streams: number; events: number; bytes: number; silent: number }> {
+    await this.ready;
+    return new Promise((r) => {
+      this.proc.once('message', r);
+      this.proc.send({ count: true });
+    });
   }
   close() {
-    this.ctrl.abort();
+    if (this.proc.connected) this.proc.send({ close: true });
+    else this.proc.kill();
   }
 }
 
@@ -155,7 +166,7 @@ async function main() {
   const pool = createPool(mysqlUrl, 4);
   const redis = new Redis(urls.redisUrl);
   const queue = new TaskQueue(urls.redisUrl, prefix);
-  const streams: Stream[] = [];
+  const viewers = new Viewers();
   let webUser: string | null = null;
   try {
     await migrate(mysqlUrl);
@@ -208,12 +219,13 @@ async function main() {
     });
     procs.push(worker);
     await worker.start('"platform started"');
-    const web = new BenchProcess('web', 'server/main.ts', [], {
-      ...env,
-      ROLES: 'web',
-      MQTT_URL: mqttUrl,
-      MYSQL_URL: webUrl,
-    });
+    const web = new BenchProcess(
+      'web',
+      'server/main.ts',
+      [],
+      { ...env, ROLES: 'web', MQTT_URL: mqttUrl, MYSQL_URL: webUrl },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+    );
     procs.push(web);
     await web.start('"platform started"');
     const inst = await querySingle<{ instance_id: string }>(
@@ -275,37 +287,39 @@ async function main() {
       !(await queryOne<object>(pool, 'SELECT 1 FROM tasks WHERE id = ? AND dispatched_at IS NOT NULL', [id]))
     )
       await sleep(200);
-    const open = (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const c = cookie(users[streams.length % SESSIONS]);
-        streams.push(
-          new Stream(streams.length % 2 ? `${base}/dashboard/events` : `${base}/tasks/${id}/events`, c),
-        );
-      }
-    };
+    const open = (n: number) =>
+      viewers.open(
+        Array.from({ length: n }, (_, i) => {
+          const k = viewers.opened + i;
+          return {
+            url: k % 2 ? `${base}/dashboard/events` : `${base}/tasks/${id}/events`,
+            cookie: cookie(users[k % SESSIONS]),
+          };
+        }),
+      );
 
     say(`sampling queries/s over ${SAMPLE_S} s with no viewer, 1 and ${VIEWERS} of each page`);
     const q0 = await queriesPerSecond(pool, webUser);
-    open(2); // one task page, one dashboard
+    await open(2); // one task page, one dashboard
     await sleep(1500);
     const q1 = await queriesPerSecond(pool, webUser);
-    open(VIEWERS * 2 - 2);
+    await open(VIEWERS * 2 - 2);
     // every stream open and pushed to (opening them costs each its sign-in check), then sample
     const until = performance.now() + 120_000;
-    while (streams.some((x) => x.events === 0) && performance.now() < until) await sleep(200);
+    while ((await viewers.count()).silent > 0 && performance.now() < until) await sleep(200);
     await sleep(1000);
     const qN = await queriesPerSecond(pool, webUser);
-    say(`timing ${REQUESTS} requests of each page with the ${streams.length} streams open`);
+    say(`timing ${REQUESTS} requests of each page with the ${viewers.opened} streams open`);
     const pages = [`/tasks/${id}`, '/', '/healthz'];
     const lat = await timeRequests(users[0], pages);
     const state = (await querySingle<{ state: string }>(pool, 'SELECT state FROM tasks WHERE id = ?', [id]))
       .state;
-    const events = streams.reduce((n, s) => n + s.events, 0);
+    const { events, streams, bytes } = await viewers.count();
 
     const healthP99 = pct(lat.get('/healthz')!, 99);
     say('');
     say(
-      `while the task ran (state at the end: ${state}), ${streams.length} streams open (${VIEWERS} task pages, ${VIEWERS} dashboards), ${events} events pushed:`,
+      `while the task ran (state at the end: ${state}), ${streams} streams open (${VIEWERS} task pages, ${VIEWERS} dashboards), ${events} events pushed (${(bytes / events / 1024).toFixed(1)} KB each on average):`,
     );
     for (const [p, name] of [
       [`/tasks/${id}`, 'task page'],
@@ -336,7 +350,7 @@ async function main() {
     if (state !== 'in_progress')
       say('note: the task finished before the end of the measurements; raise BENCH_ACK_LATENCY_MS');
   } finally {
-    for (const s of streams) s.close();
+    viewers.close();
     for (const p of procs.reverse()) await p.stop();
     await queue.stop();
     if (webUser)

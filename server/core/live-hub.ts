@@ -110,12 +110,14 @@ export class LiveHub implements Service {
   }
 
   /**
-   * The topic's last snapshot in this process while it is fresh (younger than two ticks), or
-   * null: only a topic somebody here watches has one. No computation, no query.
+   * The topic's last snapshot in this process while it is fresh (younger than two ticks, or than
+   * `maxAgeMs`), or null: only a topic somebody here watches has one. No computation, no query.
    */
-  fresh<T>(topic: string): T | null {
+  fresh<T>(topic: string, maxAgeMs?: number): T | null {
     const t = this.topics.get(topic);
-    return t?.last && Date.now() - t.last.at < t.def.intervalMs * 2 ? (t.last.value as T) : null;
+    return t?.last && Date.now() - t.last.at < (maxAgeMs ?? t.def.intervalMs * 2)
+      ? (t.last.value as T)
+      : null;
   }
 
   /**

@@ -88,14 +88,16 @@ export function dashboardRoutes(dashboard: DashboardService, health: HealthServi
     app.get('/', requireLogin, async (req: Request, res: Response) => {
       res.render('dashboard/home', {
         title: req.t('dashboard.title'),
-        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req),
+        d: inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor, { stale: true }), req),
         bands: { BATTERY_CRITICAL_MV, BATTERY_LOW_MV, SIGNAL_WEAK_DBM, SIGNAL_FAIR_DBM, STALE_AFTER_SECONDS },
       });
     });
 
     app.get('/dashboard.json', requireLogin, async (req: Request, res: Response) => {
       res.set('cache-control', 'no-store');
-      res.json(inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor), req));
+      res.json(
+        inReaderLanguage(await dashboard.snapshotFor(req.user!.role, req.actor, { stale: true }), req),
+      );
     });
 
     // The same JSON pushed (server-sent events): one snapshot per tick for every viewer of every

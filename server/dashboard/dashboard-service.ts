@@ -25,6 +25,8 @@ import {
 
 const CACHE_MS = 5000;
 const SLOW_CACHE_MS = 30_000;
+/** A snapshot up to this many times CACHE_MS old is still handed out while its successor is computed. */
+const STALE_FACTOR = 4;
 const HOURS = 24;
 
 export interface DashboardSnapshot {
@@ -79,6 +81,11 @@ export function forRole({ audit, admin, ...rest }: DashboardSnapshot, role: User
 /** How often the dashboard's live snapshot is pushed to its viewers. */
 export const PUSH_MS = 3000;
 
+export interface SnapshotOptions {
+  /** a snapshot somewhat past its time will do (see STALE_FACTOR) while the next is computed */
+  stale?: boolean;
+}
+
 export class DashboardService {
   // One snapshot per store scope ('' = every store), each cached and computed once at a time.
   private readonly cached = new Map<string, { at: number; snap: DashboardSnapshot }>();
@@ -116,15 +123,29 @@ export class DashboardService {
    * The snapshot as a role may see it: audit figures for auditors and admins, account figures for
    * admins; every figure of a store-scoped reader counts its stores only.
    */
-  async snapshotFor(role: UserRole, actor?: Actor): Promise<DashboardSnapshot> {
-    return forRole(await this.snapshot(actor), role);
+  async snapshotFor(role: UserRole, actor?: Actor, opts?: SnapshotOptions): Promise<DashboardSnapshot> {
+    return forRole(await this.snapshot(actor, opts), role);
   }
 
-  async snapshot(actor?: Actor): Promise<DashboardSnapshot> {
+  async snapshot(actor?: Actor, opts: SnapshotOptions = {}): Promise<DashboardSnapshot> {
     const scope = scopeIds(actor);
     const key = scope ? [...scope].sort((a, b) => a - b).join(',') : '';
     const had = this.cached.get(key);
-    if (had && Date.now() - had.at < this.cacheMs) return had.snap;
+    const age = had ? Date.now() - had.at : Infinity;
+    if (had && age < this.cacheMs) return had.snap;
+    const computing = this.refresh(key, actor);
+    // Past its time but not by much, for a reader that takes it (a page view): the snapshot at
+    // hand, while the next one is computed for the readers after it. A page view then never waits
+    // for the queries, which a loaded database makes slow; its live stream, which does wait for
+    // them, brings the new one within a tick.
+    if (opts.stale && had && age < this.cacheMs * STALE_FACTOR) {
+      computing.catch(() => {}); // its failure reaches the readers that wait for it
+      return had.snap;
+    }
+    return computing;
+  }
+
+  private refresh(key: string, actor?: Actor): Promise<DashboardSnapshot> {
     let computing = this.computing.get(key);
     if (!computing) {
       computing = this.compute(actor)

@@ -26,11 +26,27 @@ function timeFormat(locale: Locale, zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// Formatted times by locale, zone and second (the format shows seconds, no fraction): rows
+// confirmed by one ack batch share their second, and formatToParts is the costly part.
+const formattedTimes = new Map<string, string>();
+
 /** A date (or ISO string) in the zone, e.g. 2026/12/01 17:49:00 GMT+8 or Dec 01, 2026, 17:49:00 GMT+8; '' for none, the input for garbage. */
 export function formatTime(locale: Locale, date: Date | string | null | undefined, zone: string): string {
   if (date === null || date === undefined || date === '') return '';
   const d = date instanceof Date ? date : new Date(date);
-  if (Number.isNaN(d.getTime())) return String(date);
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) return String(date);
+  const k = `${locale}|${zone}|${Math.floor(ms / 1000)}`;
+  let text = formattedTimes.get(k);
+  if (text === undefined) {
+    text = formatTimeNow(locale, d, zone);
+    if (formattedTimes.size >= 20_000) formattedTimes.clear();
+    formattedTimes.set(k, text);
+  }
+  return text;
+}
+
+function formatTimeNow(locale: Locale, d: Date, zone: string): string {
   // The zone goes last (zh-CN's own pattern puts it between date and time).
   const parts = timeFormat(locale, zone).formatToParts(d);
   const at = parts.findIndex((x) => x.type === 'timeZoneName');

@@ -82,9 +82,33 @@ export function hasKey(locale: Locale, key: string): boolean {
 /** Keys asked for but absent from a catalogue since start (for tests and logs). */
 export const missingKeys = () => [...missing];
 
+const translators = new Map<Locale, TFn>();
+const PLAIN_CACHE_MAX = 20_000;
+
+/**
+ * The reader's translator, one per locale. A key asked for without values always gives the same
+ * text (the catalogues are loaded once), so that text is remembered: a task page's rows ask for
+ * the same few state names hundreds of times, and i18next's lookup was a sixth of a busy web
+ * process's CPU in `npm run bench:live`. Keys with values are interpolated each time.
+ */
 export function translator(locale: Locale): TFn {
-  const t = load().getFixedT(locale, 'ui');
-  return (key, values) => t(key, values ?? {}) as string;
+  let fn = translators.get(locale);
+  if (!fn) {
+    const t = load().getFixedT(locale, 'ui');
+    const plain = new Map<string, string>();
+    fn = (key, values) => {
+      if (values !== undefined) return t(key, values) as string;
+      let v = plain.get(key);
+      if (v === undefined) {
+        v = t(key, {}) as string;
+        // bounded: a caller passing arbitrary strings as keys never grows it without end
+        if (plain.size < PLAIN_CACHE_MAX) plain.set(key, v);
+      }
+      return v;
+    };
+    translators.set(locale, fn);
+  }
+  return fn;
 }
 
 /** Translates a service's English message; unknown messages stay as they are. */

@@ -20,6 +20,8 @@ import { barSegments, blockSummary, liveJson, outcome, stateNames } from './task
 
 const EVENT_INTERVAL_MS = 1000;
 const ITEMS_PER_PAGE = 100;
+/** How old a shared live snapshot a task page may be rendered from (its stream then updates it). */
+const SHARED_PAGE_MS = 10_000;
 const TASKS_PER_PAGE = 25;
 
 const startOfUtcDay = (d = new Date()) =>
@@ -132,13 +134,18 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         { page: req.query.page, pageSize: ITEMS_PER_PAGE, state: req.query.state },
         ITEM_STATES,
       );
-      // The snapshot this page's live viewers share, while it is fresh and its task row is still
-      // the database's (an action or the task's end changes the row: a page read right after a
-      // cancel must show it); else one computed for this request. With viewers open, a page view
-      // then costs a read of the task row (and the scope check) instead of the aggregates over the task's items.
-      const shared = live.fresh<LiveSnapshot>(topicOf(id, p, req.actor));
-      const snap =
-        shared && sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))
+      // The snapshot this page's live viewers share, while it is recent (SHARED_PAGE_MS) and its
+      // task row is still the database's; when the row changed (an action or the task's end: a
+      // page read right after a cancel must show it), one computed for this request; with no
+      // recent one, the topic's current one, computed once for every request and viewer waiting
+      // on it. With viewers open, a page view costs a read of the task row (and the scope check)
+      // instead of the aggregates over the task's items, and never waits for a computation that a
+      // loaded database makes slow: the page's own stream brings the next snapshot within a tick.
+      const topic = topicOf(id, p, req.actor);
+      const shared = live.fresh<LiveSnapshot>(topic, SHARED_PAGE_MS);
+      const snap = !shared
+        ? await live.current<LiveSnapshot>(topic, liveTopic(id, p, req.actor))
+        : sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))
           ? shared
           : await liveTopic(id, p, req.actor).compute();
       res.render('tasks/show', {
