@@ -19,7 +19,11 @@ let dashboard: DashboardService;
 beforeAll(async () => {
   p = await startTestPlatform({ ROLES: 'web' });
   const pool = p.ctx.pool;
-  const tasks = new TaskService(pool, new TaskCreator(pool, p.config, async () => {}), new TaskFinisher(pool));
+  const tasks = new TaskService(
+    pool,
+    new TaskCreator(pool, p.config, async () => {}),
+    new TaskFinisher(pool),
+  );
   dashboard = new DashboardService(pool, tasks, false, CACHE_MS, 0);
 });
 afterAll(() => p?.close());
