@@ -13,6 +13,7 @@ import {
   lockItems,
   type CoveringMessage,
   type LockedItem,
+  type StoreCodes,
 } from './ack-repo.js';
 import { OPEN_ITEM_STATES } from './states.js';
 import { withTxRetry } from '../db/tx-retry.js';
@@ -48,14 +49,21 @@ const REFS_CHUNK = 300; // labels per audit record: keeps refs well inside its T
 
 const DEVICE = (clientId: string): Actor => ({ name: clientId, role: 'device' });
 
+/** Canonical decimal ids (`[1-9][0-9]*`) in numeric order. */
+export const byIdOrder = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+// Store codes never change (see StoreCodes): one map per pool, i.e. per database.
+const STORE_CODES = new WeakMap<Pool, StoreCodes>();
+const storeCodesOf = (pool: Pool) => STORE_CODES.get(pool) ?? STORE_CODES.set(pool, new Map()).get(pool)!;
+
 export async function applyAcks(
   pool: Pool,
   entries: AckEntry[],
   opts: { failedRetryMs: number } = { failedRetryMs: 2000 },
 ): Promise<ApplyOutcome> {
-  const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort((a, b) =>
-    BigInt(a) < BigInt(b) ? -1 : 1,
-  );
+  // Item ids are canonical decimals (uplink-schemas: no sign, no leading zero), so a shorter one is
+  // smaller and two of one length compare as strings: id order without parsing a number per comparison.
+  const ids = [...new Set(entries.flatMap((e) => e.results.map((r) => r.itemId)))].sort(byIdOrder);
   return withTxRetry(pool, async (c) => {
     const out: ApplyOutcome = {
       confirmed: 0,
@@ -71,7 +79,7 @@ export async function applyAcks(
     // An image-capable AP confirms with the hash of the image it was sent, a field-only AP with the content hash.
     const imageAps = await imageCapableAps(c, [...new Set(entries.map((e) => e.clientId))]);
     const items = new Map<string, LockedItem>(
-      (await lockItems(c, ids, imageAps.size > 0)).map((i) => [i.id, i]),
+      (await lockItems(c, ids, imageAps.size > 0, storeCodesOf(pool))).map((i) => [i.id, i]),
     );
     // decisions, in arrival order: state changes are tracked here so a later ok in the same batch is a duplicate
     const state = new Map<string, string>();
@@ -138,7 +146,7 @@ export async function applyAcks(
       new Map([...confirms].map(([clientId, list]) => [clientId, list.map((i) => i.id)])),
       at,
       [...fromMessages.values()],
-      [...confirms.keys()].some((ap) => imageAps.has(ap)),
+      [...confirms].flatMap(([ap, list]) => (imageAps.has(ap) ? list.map((i) => i.id) : [])),
     );
     for (const [clientId, list] of confirms) {
       out.confirmed += list.length;

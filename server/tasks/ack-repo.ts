@@ -40,11 +40,33 @@ export interface CoveringMessage {
 }
 
 /**
+ * Store codes by id, one map per database (the pool's). A store's code is set when it is created
+ * and never changed (stores-repo updates name, zone, currency and quiet hours only), and stores are
+ * not deleted, so a code read once stays right for the life of the process.
+ */
+export type StoreCodes = Map<number, string>;
+
+/**
  * Locks the items named by a batch, in id order (concurrent batches then never deadlock on them).
  * `withImages`: an image-capable AP is among the senders, so the items' rendered images are read.
+ * `storeCodes`: codes already known (see StoreCodes); the missing ones are read and added.
  */
-export async function lockItems(db: Queryable, ids: string[], withImages = true): Promise<LockedItem[]> {
-  const rows = await queryRows<Omit<LockedItem, 'imageHash' | 'storeCode' | 'message'> & { storeId: number }>(
+export async function lockItems(
+  db: Queryable,
+  ids: string[],
+  withImages = true,
+  storeCodes: StoreCodes = new Map(),
+): Promise<LockedItem[]> {
+  const rows = await queryRows<{
+    id: number | string;
+    taskId: number | string;
+    labelId: string;
+    groupId: string;
+    state: ItemState;
+    contentHash: string;
+    sku: string;
+    storeId: number;
+  }>(
     db,
     `SELECT id, task_id AS taskId, label_id AS labelId, group_id AS groupId, state, content_hash AS contentHash, sku,
        store_id AS storeId
@@ -54,34 +76,48 @@ export async function lockItems(db: Queryable, ids: string[], withImages = true)
   // The rendered images (only the render worker writes them), the store codes (never change)
   // and the task messages the pending items went in (rows the dispatcher only adds to) are read
   // without locks.
-  const storeIds = [...new Set(rows.map((r) => r.storeId))];
-  const codes = new Map(
-    storeIds.length
-      ? (
-          await queryRows<{ id: number; code: string }>(db, 'SELECT id, code FROM stores WHERE id IN (?)', [
-            storeIds,
-          ])
-        ).map((r) => [r.id, r.code])
-      : [],
-  );
-  const extra =
+  const missing = new Set<number>();
+  for (const r of rows) if (!storeCodes.has(r.storeId)) missing.add(r.storeId);
+  if (missing.size)
+    for (const r of await queryRows<{ id: number; code: string }>(
+      db,
+      'SELECT id, code FROM stores WHERE id IN (?)',
+      [[...missing]],
+    ))
+      storeCodes.set(Number(r.id), r.code);
+  const images =
     withImages && rows.length
-      ? await queryRows<{ item_id: string; image_hash: string | null }>(
-          db,
-          'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
-          [ids],
+      ? new Map(
+          (
+            await queryRows<{ item_id: string; image_hash: string | null }>(
+              db,
+              'SELECT item_id, image_hash FROM task_item_images WHERE item_id IN (?)',
+              [ids],
+            )
+          ).map((i) => [String(i.item_id), i.image_hash]),
         )
-      : [];
-  const byId = new Map(extra.map((i) => [String(i.item_id), i]));
-  const items = rows.map(({ storeId, ...r }) => ({
-    ...r,
-    id: String(r.id),
-    taskId: String(r.taskId),
-    imageHash: byId.get(String(r.id))?.image_hash ?? null,
-    storeCode: codes.get(storeId) ?? '',
-    message: null as CoveringMessage | null,
-  }));
-  const pending = items.filter((i) => i.state === 'pending');
+      : null;
+  const items: LockedItem[] = new Array(rows.length);
+  const pending: LockedItem[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    const id = String(r.id);
+    const it: LockedItem = {
+      id,
+      taskId: String(r.taskId),
+      labelId: r.labelId,
+      groupId: r.groupId,
+      state: r.state,
+      contentHash: r.contentHash,
+      imageHash: images?.get(id) ?? null,
+      sku: r.sku,
+      storeCode: storeCodes.get(r.storeId) ?? '',
+      message: null,
+    };
+    items[k] = it;
+    if (it.state === 'pending') pending.push(it);
+  }
+  if (!pending.length) return items;
   const messages = await coveringMessages(db, pending);
   // Each item's message, among those of its task and group (ids fit a double: MySQL's BIGINT
   // ids here stay far below 2^53), bounds parsed once.
@@ -102,9 +138,10 @@ async function coveringMessages(
   db: Queryable,
   items: { id: string; taskId: string; groupId: string }[],
 ): Promise<CoveringMessage[]> {
-  const byPair = new Map<string, { taskId: string; groupId: string; lo: bigint; hi: bigint }>();
+  // ids fit a double (see lockItems)
+  const byPair = new Map<string, { taskId: string; groupId: string; lo: number; hi: number }>();
   for (const i of items) {
-    const id = BigInt(i.id);
+    const id = Number(i.id);
     const k = `${i.taskId}\n${i.groupId}`;
     const p = byPair.get(k);
     if (!p) byPair.set(k, { taskId: i.taskId, groupId: i.groupId, lo: id, hi: id });
@@ -123,7 +160,7 @@ async function coveringMessages(
             msg_id AS msgId FROM task_messages WHERE task_id = ? AND group_id = ? AND from_id <= ? AND to_id >= ?)`,
       )
       .join(' UNION ALL '),
-    pairs.flatMap((p) => [p.taskId, p.groupId, String(p.hi), String(p.lo)]),
+    pairs.flatMap((p) => [p.taskId, p.groupId, p.hi, p.lo]),
   );
   return rows.map(messageIds);
 }
@@ -140,18 +177,24 @@ export async function imageCapableAps(db: Queryable, clientIds: string[]): Promi
 }
 
 /**
- * Confirms the items of a whole batch, whichever APs confirmed them, in two statements: the
- * items (confirmed_by chosen per AP by a CASE over id lists), then their labels, which take
- * what they now show and the confirming AP from the rows just written. Set-based, so a batch
- * costs two round trips instead of two per AP.
+ * Confirms the items of a whole batch, whichever APs confirmed them, and their labels in one
+ * multi-table statement (a label row that is gone leaves its item confirmed all the same): each item row (state, confirming AP chosen per AP by a CASE over id
+ * lists, time, and its message's attempts, send time and id) and its label's row (what it now
+ * shows, when, and the confirming AP) are written in one pass over the items, one round trip.
+ * `imageConfirmed`: the items confirmed by an image-capable AP, whose labels show their
+ * rendered image (its hash) rather than the content hash.
+ *
+ * Every item named here was read under its row lock in this transaction (lockItems) and is
+ * open; the ones in `fromMessages` were pending. No SET clause reads a column another one
+ * writes, so the order MariaDB applies them in (not defined for a multi-table UPDATE) does not
+ * matter.
  */
 export async function confirmItems(
   db: Queryable,
   byAp: Map<string, string[]>,
   at: Date,
   fromMessages: (CoveringMessage & { itemIds: string[] })[] = [],
-  /** whether an image-capable AP is among the confirming ones */
-  imageAps = true,
+  imageConfirmed: string[] = [],
 ): Promise<void> {
   const all = [...byAp.values()].flat();
   if (!all.length) return;
@@ -159,10 +202,11 @@ export async function confirmItems(
   // not written when it was sent): one id list per message, a few dozen per batch.
   const lists = fromMessages.filter((m) => m.itemIds.length);
   const when = (col: string) =>
-    `${col} = IF(state = 'pending', CASE ${lists.map(() => 'WHEN id IN (?) THEN ?').join(' ')} ELSE ${col} END, ${col}),`;
+    `i.${col} = CASE ${lists.map(() => 'WHEN i.id IN (?) THEN ?').join(' ')} ELSE i.${col} END,`;
   const adopt = lists.length ? [when('attempts'), when('last_sent_at'), when('last_msg_id')].join(' ') : '';
   const adoptParams = lists.length
     ? [
+        // numbers, not strings: MariaDB then sorts each list once and searches it per row
         ...lists.flatMap((m) => [m.itemIds.map(Number), m.attempts]),
         ...lists.flatMap((m) => [m.itemIds.map(Number), m.sentAt]),
         ...lists.flatMap((m) => [m.itemIds.map(Number), m.msgId]),
@@ -173,30 +217,28 @@ export async function confirmItems(
     aps.length === 1
       ? ['?', [aps[0][0]]]
       : [
-          `CASE ${aps.map(() => 'WHEN id IN (?) THEN ?').join(' ')} END`,
-          // numbers, not strings: MariaDB then sorts each list once and searches it per row
+          `CASE ${aps.map(() => 'WHEN i.id IN (?) THEN ?').join(' ')} END`,
           aps.flatMap(([ap, ids]) => [ids.map(Number), ap]),
         ];
+  const images = imageConfirmed.length > 0;
   await execute(
     db,
-    `UPDATE task_items SET ${adopt} state = 'confirmed', confirmed_by = ${by}, confirmed_at = ?, next_retry_at = NULL, error = NULL
-     WHERE id IN (?)`,
-    [...adoptParams, ...byParams, at, all],
-  );
-  await execute(
-    db,
-    // An image-capable AP shows the item's image: the label displays that image's hash. When no
-    // such AP confirmed in this batch, the two look-ups per label are left out.
-    imageAps
-      ? `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
-       LEFT JOIN aps a ON a.client_id = i.confirmed_by AND a.caps LIKE '%"image/png"%'
-       LEFT JOIN task_item_images img ON img.item_id = i.id AND a.client_id IS NOT NULL
-     SET l.displayed_hash = COALESCE(img.image_hash, i.content_hash), l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
-     WHERE i.id IN (?)`
-      : `UPDATE labels l JOIN task_items i ON i.label_id = l.label_id
-     SET l.displayed_hash = i.content_hash, l.last_confirmed_at = ?, l.last_ap_client_id = i.confirmed_by
+    `UPDATE task_items i LEFT JOIN labels l ON l.label_id = i.label_id
+       ${images ? 'LEFT JOIN task_item_images img ON img.item_id = i.id AND i.id IN (?)' : ''}
+     SET ${adopt} i.state = 'confirmed', i.confirmed_by = ${by}, i.confirmed_at = ?, i.next_retry_at = NULL,
+       i.error = NULL,
+       l.displayed_hash = ${images ? 'COALESCE(img.image_hash, i.content_hash)' : 'i.content_hash'},
+       l.last_confirmed_at = ?, l.last_ap_client_id = ${by}
      WHERE i.id IN (?)`,
-    [at, all],
+    [
+      ...(images ? [imageConfirmed.map(Number)] : []),
+      ...adoptParams,
+      ...byParams,
+      at,
+      at,
+      ...byParams,
+      all.map(Number),
+    ],
   );
 }
 

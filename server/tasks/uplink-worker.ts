@@ -22,8 +22,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { WORKER_RECOVERY } from './queues.js';
 import {
   MalformedUplinkError,
-  ackSchema,
-  checkUplink,
+  checkAck,
   parseJson,
   parseUplink,
   statusSchema,
@@ -124,7 +123,7 @@ export class UplinkWorker implements Service {
           if (outcome === 'forged' || outcome === 'unknown') await this.count(`command_ack_${outcome}`);
           return;
         }
-        const ack = checkUplink(ackSchema, json);
+        const ack = checkAck(json);
         await this.batcher.add({
           clientId: u.clientId,
           groupId: u.groupId,

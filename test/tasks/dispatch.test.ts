@@ -93,7 +93,8 @@ describe('dispatch and confirmation', () => {
     // What each label now shows is the item's content, and the AP that confirmed it serves it.
     const wrong = await q(
       `SELECT i.label_id FROM task_items i JOIN labels l ON l.label_id = i.label_id
-       WHERE i.task_id = ? AND (l.displayed_hash <> i.content_hash OR l.last_ap_client_id <> i.confirmed_by OR i.confirmed_by NOT LIKE CONCAT(i.group_id, '@@@%'))`,
+       WHERE i.task_id = ? AND (l.displayed_hash <> i.content_hash OR l.last_ap_client_id <> i.confirmed_by
+         OR NOT l.last_confirmed_at <=> i.confirmed_at OR i.confirmed_by NOT LIKE CONCAT(i.group_id, '@@@%'))`,
       [t.taskId],
     );
     expect(wrong).toEqual([]);
