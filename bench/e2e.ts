@@ -176,6 +176,7 @@ async function main() {
         '--quiet',
       ],
       { SIM_ACCESS_KEY_SECRET: key.accessKeySecret },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE, 'simulator')}`] : [],
     );
     procs.push(sim);
     await sim.start('"ready":true');
