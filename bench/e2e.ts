@@ -8,7 +8,7 @@
 // labels' images rendered and delivered), which also prints the render worker's own time for the
 // task; BENCH_DIGESTS=1 prints MariaDB's statements by time spent during the run (needs
 // performance_schema on in the server); BENCH_PROFILE (a folder: the worker runs with
-// --cpu-prof, its profile written there when it stops); BENCH_E2E_RESULT (a file: the figures as
+// --cpu-prof, its profile written there when it stops, the simulator's in <folder>/simulator); BENCH_E2E_RESULT (a file: the figures as
 // JSON, for bench:render). The last line printed is `ratio: N % of the raw floor`.
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -176,6 +176,7 @@ async function main() {
         '--quiet',
       ],
       { SIM_ACCESS_KEY_SECRET: key.accessKeySecret },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE, 'simulator')}`] : [],
     );
     procs.push(sim);
     await sim.start('"ready":true');

@@ -140,6 +140,7 @@ export interface GroupCursor {
   taskId: string;
   sentTo: string;
   lastId: string;
+  deadlineAt: Date;
 }
 
 /**
@@ -152,31 +153,40 @@ export async function pickPending(
   limit: number,
   urgentOnly = false,
 ): Promise<{ rows: DispatchRow[]; exhausted: string[] }> {
-  const cursors = (
-    await queryRows<GroupCursor>(
-      db,
-      `SELECT g.task_id AS taskId, g.sent_to AS sentTo, g.last_id AS lastId FROM task_groups g
-       STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
-       WHERE g.group_id = ? AND g.sent_to < g.last_id ORDER BY g.task_id`,
-      [groupId],
-    )
-  ).map((c) => ({ taskId: String(c.taskId), sentTo: String(c.sentTo), lastId: String(c.lastId) }));
+  const cursors = await queryRows<GroupCursor>(
+    db,
+    `SELECT g.task_id AS taskId, g.sent_to AS sentTo, g.last_id AS lastId, t.deadline_at AS deadlineAt
+     FROM task_groups g
+     STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
+     WHERE g.group_id = ? AND g.sent_to < g.last_id ORDER BY g.task_id`,
+    [groupId],
+  );
   const rows: DispatchRow[] = [];
   const exhausted: string[] = [];
   for (const c of cursors) {
     if (rows.length >= limit) break;
     const want = limit - rows.length;
-    // No join to labels: the last AP only matters for a P2P retry; a first send goes to the group topic.
+    const taskId = String(c.taskId);
+    // Only the item's own columns: the task's id and deadline are the cursor's (one Date per task,
+    // not one per row), and no join to labels: the last AP only matters for a P2P retry, and a
+    // first send goes to the group topic. Never sent, so no attempt yet.
     const got = await queryRows<DispatchRow>(
       db,
-      `SELECT ${ITEM_COLUMNS}, NULL AS lastAp FROM task_items i JOIN tasks t ON t.id = i.task_id
+      `SELECT i.id, i.label_id AS labelId, i.sku, i.name, i.price, i.promo_price AS promoPrice, i.currency,
+         i.content_hash AS contentHash, i.attempts FROM task_items i
        WHERE i.task_id = ? AND i.state = 'pending' AND i.id > ? AND i.id <= ? AND i.group_id = ?${urgentOnly ? ' AND i.urgent = 1' : ''}
        ORDER BY i.id LIMIT ?`,
-      [c.taskId, c.sentTo, c.lastId, groupId, want],
+      [taskId, String(c.sentTo), String(c.lastId), groupId, want],
     );
-    rows.push(...got.map((r) => ({ ...r, id: String(r.id), taskId: String(r.taskId) })));
+    for (const r of got) {
+      r.id = String(r.id);
+      r.taskId = taskId;
+      r.lastAp = null;
+      r.deadlineAt = c.deadlineAt;
+      rows.push(r);
+    }
     // every pending item after this cursor is in hand (not during quiet hours: only urgent ones were asked)
-    if (got.length < want && !urgentOnly) exhausted.push(c.taskId);
+    if (got.length < want && !urgentOnly) exhausted.push(taskId);
   }
   return { rows, exhausted };
 }

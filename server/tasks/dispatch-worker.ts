@@ -78,6 +78,7 @@ export class DispatchWorker implements Service {
 
   private async runPlan(job: Job<PlanJob>) {
     const { taskId } = job.data;
+    const t0 = performance.now();
     const groups = await withTx(this.pool, async (c) => {
       if (!(await startTask(c, taskId))) return null;
       const g = await taskGroups(c, taskId);
@@ -96,6 +97,7 @@ export class DispatchWorker implements Service {
     // A task already started (a re-enqueue by the recovery sweep) still gets its groups poked.
     const ids = (groups ?? (await taskGroups(this.pool, taskId))).map((g) => g.groupId);
     await this.trigger(ids);
+    this.log.debug({ taskId, groups: ids.length, ms: Math.round(performance.now() - t0) }, 'task planned');
   }
 
   private async runDispatch(job: Job<DispatchJob>) {

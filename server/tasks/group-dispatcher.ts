@@ -47,7 +47,7 @@ export class DownlinkUnavailableError extends Error {
 export interface RoundResult {
   published: number;
   items: number;
-  /** true when the group may have more to send right now */
+  /** true when the group may have more to send right now (its window has room left) */
   more: boolean;
 }
 
@@ -203,10 +203,13 @@ export class GroupDispatcher {
     );
     if (failed)
       throw new DownlinkUnavailableError(`${failed} of ${withItems.length} publishes failed for ${groupId}`);
+    // More may be sent now only while the window has room: a round that filled it is followed by
+    // the acks' trigger (the dirty flag), not by another round that finds it full.
+    const used = wholeMessages + [...single, ...fresh].filter((m) => m.itemIds.length).length;
     return {
       published: withItems.length,
       items,
-      more: (urgentOnly ? 0 : dueRows.length) + retries.length + pending.length >= limit,
+      more: used < free && (urgentOnly ? 0 : dueRows.length) + retries.length + pending.length >= limit,
     };
   }
 

@@ -68,10 +68,15 @@ const CHUNK_OVERHEAD = 512;
 function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxBytes: number, topic: string) {
   const data = img.data ?? img.png.toString('base64');
   const meta = { type: 'image/png' as const, hash: img.hash, width: img.width, height: img.height };
-  const inline = { ...it, image: { ...meta, data } };
-  // base64 is ASCII and needs no escaping in JSON: its length adds to the rest as is
-  const bytes = Buffer.byteLength(JSON.stringify({ ...it, image: { ...meta, data: '' } })) + data.length + 1;
-  if (emptyBytes + bytes <= maxBytes) return { item: inline, bytes, chunks: [] };
+  // base64 is ASCII and needs no escaping in JSON: spliced into the item's JSON as is, and its
+  // length adds to the rest (the image data is not copied through JSON.stringify)
+  const open = JSON.stringify({ ...it, image: { ...meta, data: '' } });
+  const bytes = Buffer.byteLength(open) + data.length + 1;
+  if (emptyBytes + bytes <= maxBytes) {
+    // `open` ends with `"data":""}}`: the data goes between those quotes
+    const json = `${open.slice(0, -3)}${data}"}}`;
+    return { json, bytes, chunks: [] };
+  }
   const per = maxBytes - CHUNK_OVERHEAD;
   if (per < 1024)
     throw new MessageTooLargeError(`messages of ${maxBytes} bytes are too small for image chunks`);
@@ -90,8 +95,8 @@ function withImage(it: TaskMessageItem, img: ItemImage, emptyBytes: number, maxB
     });
     chunks.push({ topic, msgId, itemIds: [], payload });
   }
-  const item = { ...it, image: { ...meta, chunks: total } };
-  return { item, bytes: Buffer.byteLength(JSON.stringify(item)) + 1, chunks };
+  const json = JSON.stringify({ ...it, image: { ...meta, chunks: total } });
+  return { json, bytes: Buffer.byteLength(json) + 1, chunks };
 }
 
 /** Packs rows bound for one topic into messages; rows of different tasks never share a message. */
@@ -112,39 +117,49 @@ export function packMessages(
   for (const [taskId, list] of byTask) {
     // A message expires with its task: after the deadline the platform no longer waits for it.
     const expiresAt = new Date(list[0].deadlineAt).toISOString();
-    const envelope = (items: TaskMessageItem[]): TaskMessage => ({
+    const envelope = (msgId: string): TaskMessage => ({
       v: 1,
       type: 'price.update',
-      msgId: crypto.randomUUID(),
+      msgId,
       taskId,
       issuedAt: now.toISOString(),
       expiresAt,
-      items,
+      items: [],
     });
-    const emptyBytes = Buffer.byteLength(JSON.stringify(envelope([])));
-    let items: TaskMessageItem[] = [];
+    // Each item is turned into JSON once: its size is measured on that text and the message's
+    // payload is the envelope (`items` last) with the items' texts joined in.
+    const emptyBytes = Buffer.byteLength(JSON.stringify(envelope(crypto.randomUUID())));
+    let ids: string[] = [];
+    let texts: string[] = [];
     let bytes = emptyBytes;
     const flush = () => {
-      if (!items.length) return;
-      const m = envelope(items);
-      out.push({ topic, msgId: m.msgId, itemIds: items.map((i) => i.itemId), payload: JSON.stringify(m) });
-      items = [];
+      if (!texts.length) return;
+      const msgId = crypto.randomUUID();
+      const empty = JSON.stringify(envelope(msgId)); // ends with `"items":[]}`
+      out.push({ topic, msgId, itemIds: ids, payload: `${empty.slice(0, -2)}${texts.join(',')}]}` });
+      ids = [];
+      texts = [];
       bytes = emptyBytes;
     };
     for (const r of list) {
-      let it = toItem(r);
+      const it = toItem(r);
+      let json: string;
       let size: number;
       if (r.image) {
         const w = withImage(it, r.image, emptyBytes, maxBytes, topic);
-        it = w.item;
+        json = w.json;
         size = w.bytes;
         // chunks first, so the AP holds the whole image when the item arrives (MQTT keeps the order per topic)
         out.push(...w.chunks);
-      } else size = Buffer.byteLength(JSON.stringify(it)) + 1;
+      } else {
+        json = JSON.stringify(it);
+        size = Buffer.byteLength(json) + 1;
+      }
       if (emptyBytes + size > maxBytes)
         throw new MessageTooLargeError(`item ${it.itemId} alone exceeds ${maxBytes} bytes`);
-      if (items.length >= maxItems || bytes + size > maxBytes) flush();
-      items.push(it);
+      if (texts.length >= maxItems || bytes + size > maxBytes) flush();
+      ids.push(it.itemId);
+      texts.push(json);
       bytes += size;
     }
     flush();

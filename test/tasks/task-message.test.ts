@@ -75,4 +75,44 @@ describe('packMessages', () => {
       expect(msgs.flatMap((m) => m.itemIds)).toHaveLength(40);
     }
   });
+
+  it('writes each payload as the plain JSON of its message, items with and without images', () => {
+    const png = Buffer.alloc(3000, 9);
+    const image = { hash: 'c'.repeat(64), width: 296, height: 128, png };
+    const rows = [
+      row(1, '7', 'Cola "330ml" \\ 价'),
+      { ...row(2), image },
+      { ...row(3), promoPrice: '2.99' },
+      { ...row(4), image: { ...image, png: Buffer.alloc(9000, 3) } },
+    ];
+    const msgs = packMessages('t', rows, 100, 8192);
+    const items = msgs.filter((m) => m.itemIds.length);
+    expect(items.flatMap((m) => m.itemIds)).toEqual(['1', '2', '3', '4']);
+    for (const m of msgs) {
+      // the same text JSON.stringify gives for the parsed message: valid JSON, fields in order
+      expect(m.payload).toBe(JSON.stringify(JSON.parse(m.payload)));
+      expect(Buffer.byteLength(m.payload)).toBeLessThanOrEqual(8192);
+    }
+    const all = items.flatMap((m) => JSON.parse(m.payload).items);
+    expect(all[0].name).toBe('Cola "330ml" \\ 价');
+    expect(all[1].image).toEqual({
+      type: 'image/png',
+      hash: image.hash,
+      width: 296,
+      height: 128,
+      data: png.toString('base64'),
+    });
+    expect(all[2].promoPrice).toBe('2.99');
+    // too large to go inline in 8 KB: named by its number of chunks, which go before it
+    expect(all[3].image.chunks).toBe(2);
+    expect(Object.keys(JSON.parse(items[0].payload))).toEqual([
+      'v',
+      'type',
+      'msgId',
+      'taskId',
+      'issuedAt',
+      'expiresAt',
+      'items',
+    ]);
+  });
 });
