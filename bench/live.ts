@@ -114,6 +114,26 @@ async function queriesPerSecond(pool: Pool, webUser: string | null) {
   return { all: (b.q - a.q - 2) / s, web: (b.w - a.w) / s };
 }
 
+/** Response times the web process logged (pino-http, `request completed`) since `from`, by URL. */
+function servedTimes(output: string, from: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('"request completed"')) continue;
+    try {
+      const r = JSON.parse(line) as {
+        time: number;
+        responseTime: number;
+        req?: { method?: string; url?: string };
+      };
+      if (r.time < from || r.req?.method !== 'GET' || !r.req.url) continue;
+      (out.get(r.req.url) ?? out.set(r.req.url, []).get(r.req.url)!).push(r.responseTime);
+    } catch {
+      // not a log line of ours
+    }
+  }
+  return out;
+}
+
 async function timeRequests(c: WebClient, paths: string[]) {
   const out = new Map<string, number[]>(paths.map((p) => [p, []]));
   for (let i = 0; i < REQUESTS; i++)
@@ -311,6 +331,7 @@ async function main() {
     const qN = await queriesPerSecond(pool, webUser);
     say(`timing ${REQUESTS} requests of each page with the ${viewers.opened} streams open`);
     const pages = [`/tasks/${id}`, '/', '/healthz'];
+    const timedFrom = Date.now();
     const lat = await timeRequests(users[0], pages);
     const state = (await querySingle<{ state: string }>(pool, 'SELECT state FROM tasks WHERE id = ?', [id]))
       .state;
@@ -332,6 +353,19 @@ async function main() {
       );
     }
     const web_ = (q: { web: number }) => (Number.isNaN(q.web) ? 'n/a' : q.web.toFixed(1));
+    // The same requests as the web process saw them (pino-http's responseTime: from the request's
+    // arrival to the response's end), apart from the time on the wire and in the client.
+    const served = servedTimes(web.output, timedFrom);
+    for (const [p, name] of [
+      [`/tasks/${id}`, 'task page'],
+      ['/', 'dashboard'],
+    ] as const) {
+      const xs = served.get(p) ?? [];
+      if (xs.length)
+        say(
+          `  ${name} as served    p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  (the web process's own time; ${xs.length} requests)`,
+        );
+    }
     say('MariaDB queries/s (all processes: the pipeline too | the web process alone):');
     say(`  no viewer              ${q0.all.toFixed(0).padStart(6)} | ${web_(q0)}`);
     say(`  1 task page + 1 dash   ${q1.all.toFixed(0).padStart(6)} | ${web_(q1)}`);
