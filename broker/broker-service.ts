@@ -210,7 +210,15 @@ export class BrokerService implements Service, DownlinkPublisher {
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }
 
-  async stop() {
+  private stopping: Promise<void> | null = null;
+
+  /** Stops once; a second call (a platform stop after a test's own) waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce() {
     await this.listeners?.stop();
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
     await this.sessions?.drain();

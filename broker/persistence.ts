@@ -78,7 +78,55 @@ export function createStores(
   mq.state.on('error', onError);
   // this node's publishes reach its own subscribers without the round trip through Redis
   localFirst(mq as unknown as RedisEmitter);
+  closeWithoutCrash(mq as unknown as ClosableEmitter);
   return { persistence, mq };
+}
+
+interface QuittingConn {
+  status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+interface ClosableEmitter {
+  closed: boolean;
+  closing: boolean;
+  pubConn: QuittingConn;
+  subConn: QuittingConn;
+  close(cb?: () => void): unknown;
+  /** MQEmitter's own close (marks it closed, calls back) */
+  _close(cb: () => void): void;
+}
+
+/**
+ * mqemitter-redis 7.2.1 closes with `pubConn.quit()` and `subConn.quit()` and no handler on
+ * either promise. aedes closes it right after closing its clients, whose `$SYS` disconnect
+ * notices are PUBLISHes still waiting in the auto-pipeline: written after the QUIT, they reach
+ * Redis behind it, Redis closes the socket with them unread (a reset, which can take the QUIT's
+ * own reply with it), and ioredis rejects the QUIT with "Connection is closed": an unhandled
+ * rejection that ended the process in the middle of its stop (10,000 connections closing,
+ * `npm run bench:broker`'s storm row). The same happens to any QUIT whose connection drops
+ * first (Redis restarting or unreachable during a stop). Here the QUIT waits for the turn's
+ * auto-pipelined commands to be written (setImmediate: ioredis writes them from an earlier
+ * one), its failure is handled (the connection is dropped instead), and the close completes
+ * once both QUITs are settled, not on an 'end' event a connection already ended (or dropped
+ * while reconnecting) never emits.
+ */
+export function closeWithoutCrash(mq: ClosableEmitter) {
+  const quit = (c: QuittingConn) =>
+    c.status === 'end'
+      ? Promise.resolve()
+      : c.quit().then(
+          () => {},
+          () => c.disconnect(),
+        );
+  mq.close = (cb = () => {}) => {
+    if (mq.closed || mq.closing) return cb();
+    mq.closing = true;
+    setImmediate(() => {
+      void Promise.all([quit(mq.subConn), quit(mq.pubConn)]).then(() => mq._close(cb));
+    });
+    return mq;
+  };
 }
 
 /**
