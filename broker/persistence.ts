@@ -7,6 +7,7 @@ import stream, { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { isGranted } from './granted.js';
 import { localFirst, type RedisEmitter } from './local-emitter.js';
+import { Peers } from './peers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,8 @@ interface AsyncPersistence {
 export interface BrokerStores {
   persistence?: AsyncPersistence;
   mq?: { close(cb: () => void): void };
+  /** whether another node is up (the emitter sends nothing to Redis while this node is alone) */
+  peers?: Peers;
 }
 
 /**
@@ -37,6 +40,7 @@ export const sessionKeyPrefix = (prefix: string) => `${prefix}:mqtt:s:`;
 export function createStores(
   redisUrl: string,
   prefix: string,
+  nodeId: string,
   retentionSeconds: number,
   onError: (err: Error) => void,
 ): BrokerStores {
@@ -70,16 +74,19 @@ export function createStores(
   // (ioredis 5.x, redis/ioredis#2037), and mqemitter-redis re-emits that error with no listener:
   // an uncaught exception. This connection only ever sends (P)(UN)SUBSCRIBE, which Redis accepts
   // while it is still loading, so it has nothing to wait for.
-  const mq = mqemitterRedis({
-    connectionString: redisUrl,
-    pubConn: new Redis(redisUrl, { enableAutoPipelining: true }),
-    subConn: new Redis(redisUrl, { enableReadyCheck: false }),
-  }) as BrokerStores['mq'] & { state: { on(event: 'error', fn: (err: Error) => void): void } };
+  const pubConn = new Redis(redisUrl, { enableAutoPipelining: true });
+  const subConn = new Redis(redisUrl, { enableReadyCheck: false });
+  const mq = mqemitterRedis({ connectionString: redisUrl, pubConn, subConn }) as BrokerStores['mq'] & {
+    state: { on(event: 'error', fn: (err: Error) => void): void };
+  };
   mq.state.on('error', onError);
-  // this node's publishes reach its own subscribers without the round trip through Redis
-  localFirst(mq as unknown as RedisEmitter);
+  // on the emitter's own connections: hearing the other nodes means their messages reach us too
+  const peers = new Peers({ pubConn, subConn }, prefix, nodeId);
+  // this node's publishes reach its own subscribers without the round trip through Redis, and
+  // reach Redis only when another node is up
+  localFirst(mq as unknown as RedisEmitter, peers);
   closeWithoutCrash(mq as unknown as ClosableEmitter);
-  return { persistence, mq };
+  return { persistence, mq, peers };
 }
 
 interface QuittingConn {
