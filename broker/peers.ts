@@ -88,6 +88,8 @@ export class Peers {
         this.onAnswer = () => {
           if (this.answered.size >= receivers - 1) done();
         };
+        // answers read before this line count too
+        this.onAnswer();
       });
     this.timer = setInterval(() => this.tick(), BEAT_MS);
     this.timer.unref();

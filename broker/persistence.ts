@@ -224,7 +224,7 @@ function skipEmptyQueuePipeline() {
  * (lib/handlers/connect.js): the session clean-up reads the client's subscription hash
  * (cleanSubscriptions), the will clean-up removes a will, and the offline queue is read
  * (outgoingStream), though a clean session that never was persistent has neither. Here:
- * - `probe(client)`, called as authentication starts, asks Redis (two EXISTS, auto-pipelined
+ * - `probe(client)`, called as authentication starts, asks Redis (one EXISTS of both keys, auto-pipelined
  *   with the registry version GET of the same CONNECT and those of concurrent ones) whether the
  *   Client ID has a subscription hash or an offline queue; when it has neither, the clean-up
  *   and the queue read are skipped. A failed probe, or one not settled in time, falls back to
@@ -266,10 +266,10 @@ export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPref
       if (!client.clean || !client.id) return;
       // the key names of aedes-persistence-redis (clientSubKey, outgoingKey)
       const id = encodeURIComponent(client.id);
-      const p = Promise.all([
-        redis.exists(`${keyPrefix}client:${id}`),
-        redis.exists(`${keyPrefix}outgoing:${id}`),
-      ]).then(([subs, queue]) => ({ subs: subs !== 0, queue: queue !== 0 }));
+      // one EXISTS for both keys: the usual answer is neither; either one sends both reads to aedes
+      const p = redis
+        .exists(`${keyPrefix}client:${id}`, `${keyPrefix}outgoing:${id}`)
+        .then((n) => ({ subs: n !== 0, queue: n !== 0 }));
       p.catch(() => {});
       probes.set(client, p);
     },
