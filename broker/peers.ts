@@ -78,13 +78,13 @@ export class Peers {
     // every receiver but this node itself answers
     if (receivers > 1)
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, HELLO_WAIT_MS);
-        const self = this;
-        function done() {
+        let t: NodeJS.Timeout | undefined = undefined;
+        const done = () => {
           clearTimeout(t);
-          self.onAnswer = null;
+          this.onAnswer = null;
           resolve();
-        }
+        };
+        t = setTimeout(done, HELLO_WAIT_MS);
         this.onAnswer = () => {
           if (this.answered.size >= receivers - 1) done();
         };
