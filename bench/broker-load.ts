@@ -75,6 +75,8 @@ export interface FanIn {
   offered: number;
   /** the broker's CPU time per delivered message (µs) */
   cpuUs?: number;
+  /** Redis' CPU time per delivered message (µs; ours only: the uplink jobs, the emitter, sessions) */
+  redisCpuUs?: number;
   sent: number;
   delivered: number;
   /** deliveries per second, up to the last delivery */

@@ -21,6 +21,8 @@ export interface Target {
   /** The platform's identity (ours) or any client (Mosquitto). */
   platform(): { clientId: string; username?: string; password?: string };
   pubTopic(i: number): string;
+  /** the Redis server the broker uses (ours), for its CPU time */
+  redisPid?: number;
   subAllUplink: string;
   taskTopic: string;
   /** SIGKILL, then start again on the same port; resolves when the new process was spawned. */

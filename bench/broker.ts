@@ -11,6 +11,7 @@
 // BENCH_PROFILE (a directory: our broker runs with --cpu-prof there), BENCH_BASE_ROOT (another
 // checkout, e.g. of an earlier commit: its broker gets a column too, before/after in one run).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../broker/index.js';
@@ -51,6 +52,16 @@ interface Row {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The embedded Redis' process (its pid file), if it runs here. */
+function redisPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, 'redis.pid'), 'utf8').trim());
+    return pid > 0 && fs.existsSync(`/proc/${pid}/stat`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The offered fan-in rate per QoS: configured, else 3/4 of Mosquitto's closed-loop figure. */
 const fanInRate: Record<0 | 1, number> = { 0: 0, 1: 0 };
 
@@ -68,8 +79,10 @@ async function measure(t: Target): Promise<Row> {
     for (const qos of [0, 1] as const) {
       say(`  ${t.name}: fan-in QoS ${qos} at ${fanInRate[qos]} msgs/s`);
       const cpu0 = cpuMs(t.pid());
+      const redis0 = t.redisPid ? cpuMs(t.redisPid) : 0;
       const r = await fanIn(t, qos, 20, SECONDS, fanInRate[qos], 500 + qos * 20);
       r.cpuUs = ((cpuMs(t.pid()) - cpu0) * 1000) / Math.max(1, r.delivered);
+      if (t.redisPid) r.redisCpuUs = ((cpuMs(t.redisPid) - redis0) * 1000) / Math.max(1, r.delivered);
       row[qos ? 'fanInQos1' : 'fanInQos0'] = r;
     }
   }
@@ -178,6 +191,7 @@ async function runOurs(
         password: platformSecret,
       }),
       pubTopic: (i: number) => `${parent}/status/${groupId}/D${i}`,
+      redisPid: redisPid(dataDir),
       subAllUplink: `${parent}/status/#`,
       taskTopic: `${parent}/task/${groupId}`,
       ...ours,
@@ -269,6 +283,10 @@ function print(o: Row, m: Row, base: Row | null) {
   for (const qos of [0, 1] as const) {
     const k = qos ? 'fanInQos1' : 'fanInQos0';
     plain(`  broker CPU per fan-in QoS ${qos} message (µs)`, (r) => r[k]?.cpuUs, false, 1);
+  }
+  for (const qos of [0, 1] as const) {
+    const k = qos ? 'fanInQos1' : 'fanInQos0';
+    plain(`  Redis CPU per fan-in QoS ${qos} message (µs)`, (r) => r[k]?.redisCpuUs, false, 1);
   }
   plain('fan-out QoS 0, 1 -> 50 (msgs/s)', (r) => r.fanOutQos0);
   plain('fan-out QoS 1, 1 -> 50 (msgs/s)', (r) => r.fanOutQos1);

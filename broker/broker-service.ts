@@ -26,6 +26,7 @@ import { Listeners, WS_PATH, type Transport } from './listeners.js';
 import { NodeLiveness } from './node-liveness.js';
 import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
+import type { Peers } from './peers.js';
 import {
   cleanSessionShortcuts,
   createStores,
@@ -126,9 +127,13 @@ export class BrokerService implements Service, DownlinkPublisher {
       this.stores = createStores(
         opts.redisUrl,
         opts.redisPrefix,
+        opts.nodeId,
         opts.offlineRetentionSeconds,
         redisErrorLogger(ctx.log, 'broker Redis connection error; reconnecting'),
       );
+      // before the subscriptions are loaded (aedes.listen) and any client is taken: the other
+      // nodes know of this one from now on (peers.ts)
+      await this.stores.peers!.start();
     }
     let sessions: Sessions | null = null;
     let shortcuts: ReturnType<typeof cleanSessionShortcuts> | null = null;
@@ -163,6 +168,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       errorLogger(ctx.log, 'broker store unavailable (will sweep, offline queue); carrying on'),
     );
     await aedes.listen();
+    this.stores.peers?.watch(aedes as unknown as Parameters<Peers['watch']>[0], opts.heartbeatIntervalMs);
     const store = (
       aedes as unknown as {
         persistence: Parameters<typeof onlyQos1Offline>[0] &
@@ -210,8 +216,18 @@ export class BrokerService implements Service, DownlinkPublisher {
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }
 
-  async stop() {
+  private stopping: Promise<void> | null = null;
+
+  /** Stops once; a second call (a platform stop after a test's own) waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce() {
     await this.listeners?.stop();
+    // the clients are gone: the other nodes may stop sending this one anything
+    this.stores.peers?.stop();
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
     await this.sessions?.drain();
     await this.stores.persistence?.destroy().catch(() => {});

@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { encodeEmitted } from './emitter-encoding.js';
+import type { Peers } from './peers.js';
 
 const require = createRequire(import.meta.url);
 // the msgpack-lite that mqemitter-redis itself encodes with
@@ -45,7 +46,7 @@ export interface RedisEmitter {
  * Redis has taken the message for the other nodes, with its error if it could not, as before;
  * local delivery does not wait for it and is not held up by a slow local subscriber.
  */
-export function localFirst(mq: RedisEmitter): RedisEmitter {
+export function localFirst(mq: RedisEmitter, peers?: Peers): RedisEmitter {
   // 16 hex digits and a separator: ids are fixstr in msgpack (under 32 bytes with the counter)
   const origin = `${crypto.randomBytes(8).toString('hex')}/`;
   const originBuf = Buffer.from(origin);
@@ -54,6 +55,12 @@ export function localFirst(mq: RedisEmitter): RedisEmitter {
   mq.emit = (msg, done) => {
     const cb: Done = done ?? ((err) => err && mq._onError(err));
     if (mq.closed) return cb(new Error('mqemitter-redis is closed'));
+    if (peers?.alone) {
+      // no other node to carry it to (peers.ts): delivered here, nothing sent to Redis
+      mq._emit(msg);
+      process.nextTick(cb);
+      return;
+    }
     const encoded = encodeEmitted(origin + (counter++).toString(36), msg);
     mq._emit(msg);
     mq.pubConn.publish(msg.topic, encoded).then(
@@ -72,7 +79,10 @@ export function localFirst(mq: RedisEmitter): RedisEmitter {
     (m[4] & 0xe0) === 0xa0 &&
     m.compare(originBuf, 0, originBuf.length, 5, 5 + originBuf.length) === 0;
 
+  const control = peers ? Buffer.from(peers.channel) : null;
   const handle = (channel: Buffer, message: Buffer) => {
+    if (control && channel.length === control.length && channel.equals(control))
+      return peers!.onMessage(message.toString('utf8'));
     if (own(message)) return;
     if (mq._ignoredTopicsSet.has(channel.toString('utf8'))) return;
     let packet: { id: string; msg: Message };

@@ -7,6 +7,7 @@ import stream, { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { isGranted } from './granted.js';
 import { localFirst, type RedisEmitter } from './local-emitter.js';
+import { Peers } from './peers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,8 @@ interface AsyncPersistence {
 export interface BrokerStores {
   persistence?: AsyncPersistence;
   mq?: { close(cb: () => void): void };
+  /** whether another node is up (the emitter sends nothing to Redis while this node is alone) */
+  peers?: Peers;
 }
 
 /**
@@ -37,6 +40,7 @@ export const sessionKeyPrefix = (prefix: string) => `${prefix}:mqtt:s:`;
 export function createStores(
   redisUrl: string,
   prefix: string,
+  nodeId: string,
   retentionSeconds: number,
   onError: (err: Error) => void,
 ): BrokerStores {
@@ -70,15 +74,66 @@ export function createStores(
   // (ioredis 5.x, redis/ioredis#2037), and mqemitter-redis re-emits that error with no listener:
   // an uncaught exception. This connection only ever sends (P)(UN)SUBSCRIBE, which Redis accepts
   // while it is still loading, so it has nothing to wait for.
-  const mq = mqemitterRedis({
-    connectionString: redisUrl,
-    pubConn: new Redis(redisUrl, { enableAutoPipelining: true }),
-    subConn: new Redis(redisUrl, { enableReadyCheck: false }),
-  }) as BrokerStores['mq'] & { state: { on(event: 'error', fn: (err: Error) => void): void } };
+  const pubConn = new Redis(redisUrl, { enableAutoPipelining: true });
+  const subConn = new Redis(redisUrl, { enableReadyCheck: false });
+  const mq = mqemitterRedis({ connectionString: redisUrl, pubConn, subConn }) as BrokerStores['mq'] & {
+    state: { on(event: 'error', fn: (err: Error) => void): void };
+  };
   mq.state.on('error', onError);
-  // this node's publishes reach its own subscribers without the round trip through Redis
-  localFirst(mq as unknown as RedisEmitter);
-  return { persistence, mq };
+  // on the emitter's own connections: hearing the other nodes means their messages reach us too
+  const peers = new Peers({ pubConn, subConn }, prefix, nodeId);
+  // this node's publishes reach its own subscribers without the round trip through Redis, and
+  // reach Redis only when another node is up
+  localFirst(mq as unknown as RedisEmitter, peers);
+  closeWithoutCrash(mq as unknown as ClosableEmitter);
+  return { persistence, mq, peers };
+}
+
+interface QuittingConn {
+  status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+interface ClosableEmitter {
+  closed: boolean;
+  closing: boolean;
+  pubConn: QuittingConn;
+  subConn: QuittingConn;
+  close(cb?: () => void): unknown;
+  /** MQEmitter's own close (marks it closed, calls back) */
+  _close(cb: () => void): void;
+}
+
+/**
+ * mqemitter-redis 7.2.1 closes with `pubConn.quit()` and `subConn.quit()` and no handler on
+ * either promise. aedes closes it right after closing its clients, whose `$SYS` disconnect
+ * notices are PUBLISHes still waiting in the auto-pipeline: written after the QUIT, they reach
+ * Redis behind it, Redis closes the socket with them unread (a reset, which can take the QUIT's
+ * own reply with it), and ioredis rejects the QUIT with "Connection is closed": an unhandled
+ * rejection that ended the process in the middle of its stop (10,000 connections closing,
+ * `npm run bench:broker`'s storm row). The same happens to any QUIT whose connection drops
+ * first (Redis restarting or unreachable during a stop). Here the QUIT waits for the turn's
+ * auto-pipelined commands to be written (setImmediate: ioredis writes them from an earlier
+ * one), its failure is handled (the connection is dropped instead), and the close completes
+ * once both QUITs are settled, not on an 'end' event a connection already ended (or dropped
+ * while reconnecting) never emits.
+ */
+export function closeWithoutCrash(mq: ClosableEmitter) {
+  const quit = (c: QuittingConn) =>
+    c.status === 'end'
+      ? Promise.resolve()
+      : c.quit().then(
+          () => {},
+          () => c.disconnect(),
+        );
+  mq.close = (cb = () => {}) => {
+    if (mq.closed || mq.closing) return cb();
+    mq.closing = true;
+    setImmediate(() => {
+      void Promise.all([quit(mq.subConn), quit(mq.pubConn)]).then(() => mq._close(cb));
+    });
+    return mq;
+  };
 }
 
 /**
@@ -169,7 +224,7 @@ function skipEmptyQueuePipeline() {
  * (lib/handlers/connect.js): the session clean-up reads the client's subscription hash
  * (cleanSubscriptions), the will clean-up removes a will, and the offline queue is read
  * (outgoingStream), though a clean session that never was persistent has neither. Here:
- * - `probe(client)`, called as authentication starts, asks Redis (two EXISTS, auto-pipelined
+ * - `probe(client)`, called as authentication starts, asks Redis (one EXISTS of both keys, auto-pipelined
  *   with the registry version GET of the same CONNECT and those of concurrent ones) whether the
  *   Client ID has a subscription hash or an offline queue; when it has neither, the clean-up
  *   and the queue read are skipped. A failed probe, or one not settled in time, falls back to
@@ -211,10 +266,10 @@ export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPref
       if (!client.clean || !client.id) return;
       // the key names of aedes-persistence-redis (clientSubKey, outgoingKey)
       const id = encodeURIComponent(client.id);
-      const p = Promise.all([
-        redis.exists(`${keyPrefix}client:${id}`),
-        redis.exists(`${keyPrefix}outgoing:${id}`),
-      ]).then(([subs, queue]) => ({ subs: subs !== 0, queue: queue !== 0 }));
+      // one EXISTS for both keys: the usual answer is neither; either one sends both reads to aedes
+      const p = redis
+        .exists(`${keyPrefix}client:${id}`, `${keyPrefix}outgoing:${id}`)
+        .then((n) => ({ subs: n !== 0, queue: n !== 0 }));
       p.catch(() => {});
       probes.set(client, p);
     },

@@ -1,0 +1,160 @@
+// Is any other broker node of this cluster up? A node alone has nobody to carry its publishes
+// to, and yet mqemitter-redis sent every one of them to Redis (a PUBLISH per message and per
+// CONNECT's and disconnect's $SYS notice) and read each back on its own pattern subscription:
+// a third of a fan-in message's CPU in the broker, and Redis' time besides. With `alone` set,
+// local-emitter.ts delivers locally and sends nothing.
+//
+// The nodes announce themselves on `<REDIS_PREFIX>:mqtt:nodes`, on the emitter's own two
+// connections (so "I hear the channel" means "my message subscription works"): a beat every
+// BEAT_MS; at start a hello every node that hears it answers at once. A starting node waits
+// for those answers (or HELLO_WAIT_MS) before it loads the subscriptions or takes a client, so
+// an existing node knows of it before it could need a message from it. A node is alone only
+// when all of these hold:
+// - its subscription to the channel has been up for GRACE_MS (every live node beats within it),
+//   and its own last beat came back to it within SELF_MAX_MS (a half-open connection is not
+//   taken for a quiet cluster);
+// - it heard no other node within PEER_TTL_MS (a node killed with kill -9 counts for that long);
+// - aedes heard no other broker's `$SYS/<id>/heartbeat` within 3 heartbeats (aedes' own rule):
+//   a node of an earlier version, which does not announce itself, still counts.
+// The subscription's loss (Redis away, restarting) ends `alone` at once; ioredis subscribes
+// again when it reconnects and the grace starts over.
+export const nodesChannel = (prefix: string) => `${prefix}:mqtt:nodes`;
+
+const BEAT_MS = 1000;
+const PEER_TTL_MS = 3500;
+const GRACE_MS = 2500;
+const SELF_MAX_MS = 2500;
+const HELLO_WAIT_MS = 2000;
+
+export interface PeerConnections {
+  pubConn: { publish(channel: string, message: string): Promise<number> };
+  subConn: {
+    subscribe(channel: string): Promise<unknown>;
+    on(event: 'ready' | 'close', fn: () => void): unknown;
+  };
+}
+
+interface AedesBrokers {
+  id: string;
+  brokers: Record<string, number>;
+}
+
+export class Peers {
+  /** Read at every emit: true only when no other node can need this node's publishes. */
+  alone = false;
+  readonly channel: string;
+  private readonly others = new Map<string, number>();
+  private readonly answered = new Set<string>();
+  private subscribedAt: number | null = null;
+  private selfAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private aedes: AedesBrokers | null = null;
+  private heartbeatMs = 60_000;
+  private onAnswer: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly conns: PeerConnections,
+    prefix: string,
+    readonly node: string,
+  ) {
+    this.channel = nodesChannel(prefix);
+  }
+
+  /** Subscribes, says hello and waits for the other nodes' answers (at most HELLO_WAIT_MS). */
+  async start() {
+    const { subConn, pubConn } = this.conns;
+    subConn.on('close', () => {
+      this.subscribedAt = null;
+      this.alone = false;
+    });
+    // ioredis subscribes again on reconnect, before 'ready'
+    subConn.on('ready', () => {
+      if (this.subscribedAt === null && !this.stopped) this.subscribedAt = Date.now();
+    });
+    await subConn.subscribe(this.channel);
+    this.subscribedAt = Date.now();
+    const receivers = await pubConn.publish(this.channel, `s|${this.node}`);
+    // every receiver but this node itself answers
+    if (receivers > 1)
+      await new Promise<void>((resolve) => {
+        let t: NodeJS.Timeout | undefined = undefined;
+        const done = () => {
+          clearTimeout(t);
+          this.onAnswer = null;
+          resolve();
+        };
+        t = setTimeout(done, HELLO_WAIT_MS);
+        this.onAnswer = () => {
+          if (this.answered.size >= receivers - 1) done();
+        };
+        // answers read before this line count too
+        this.onAnswer();
+      });
+    this.timer = setInterval(() => this.tick(), BEAT_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /** aedes' heartbeats (`brokers`: id -> last heard) count too: an earlier version's nodes. */
+  watch(aedes: AedesBrokers, heartbeatMs: number) {
+    this.aedes = aedes;
+    this.heartbeatMs = heartbeatMs;
+  }
+
+  /** A message on the channel (local-emitter.ts hands them over before any decoding). */
+  onMessage(msg: string) {
+    const [kind, from, to] = msg.split('|');
+    if (!from) return;
+    const now = Date.now();
+    if (from === this.node) {
+      this.selfAt = now;
+      return;
+    }
+    if (kind === 'x') {
+      this.others.delete(from);
+      return;
+    }
+    this.others.set(from, now);
+    this.alone = false;
+    if (kind === 's') this.publish(`r|${this.node}|${from}`);
+    else if (kind === 'r' && to === this.node) {
+      this.answered.add(from);
+      this.onAnswer?.();
+    }
+  }
+
+  /** Says goodbye (the others need not wait PEER_TTL_MS) and stops beating; `alone` is false from now on. */
+  stop() {
+    this.stopped = true;
+    this.alone = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.publish(`x|${this.node}`);
+  }
+
+  private publish(msg: string) {
+    this.conns.pubConn.publish(this.channel, msg).catch(() => {});
+  }
+
+  private tick() {
+    if (this.stopped) return;
+    this.publish(`b|${this.node}`);
+    const now = Date.now();
+    for (const [node, at] of this.others) if (now - at > PEER_TTL_MS) this.others.delete(node);
+    this.alone =
+      this.subscribedAt !== null &&
+      now - this.subscribedAt >= GRACE_MS &&
+      this.selfAt >= this.subscribedAt &&
+      now - this.selfAt <= SELF_MAX_MS &&
+      this.others.size === 0 &&
+      !this.otherAedes(now);
+  }
+
+  private otherAedes(now: number) {
+    if (!this.aedes) return false;
+    for (const [id, at] of Object.entries(this.aedes.brokers))
+      if (id !== this.aedes.id && at + 3 * this.heartbeatMs >= now) return true;
+    return false;
+  }
+}
