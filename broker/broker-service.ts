@@ -133,7 +133,15 @@ export class BrokerService implements Service, DownlinkPublisher {
       );
       // before the subscriptions are loaded (aedes.listen) and any client is taken: the other
       // nodes know of this one from now on (peers.ts)
-      await this.stores.peers!.start();
+      const peers = this.stores.peers!;
+      peers.onChange = (alone) =>
+        ctx.log.info(
+          { node: peers.node },
+          alone
+            ? 'broker node alone in its cluster: publishes stay on this node'
+            : 'broker node has peers: publishes go through Redis',
+        );
+      await peers.start();
     }
     let sessions: Sessions | null = null;
     let shortcuts: ReturnType<typeof cleanSessionShortcuts> | null = null;

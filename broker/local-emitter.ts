@@ -46,6 +46,9 @@ export interface RedisEmitter {
  * Redis has taken the message for the other nodes, with its error if it could not, as before;
  * local delivery does not wait for it and is not held up by a slow local subscriber.
  */
+/** aedes' `$SYS/<broker id>/heartbeat` */
+const isHeartbeat = (topic: string) => topic.startsWith('$SYS/') && topic.endsWith('/heartbeat');
+
 export function localFirst(mq: RedisEmitter, peers?: Peers): RedisEmitter {
   // 16 hex digits and a separator: ids are fixstr in msgpack (under 32 bytes with the counter)
   const origin = `${crypto.randomBytes(8).toString('hex')}/`;
@@ -55,8 +58,9 @@ export function localFirst(mq: RedisEmitter, peers?: Peers): RedisEmitter {
   mq.emit = (msg, done) => {
     const cb: Done = done ?? ((err) => err && mq._onError(err));
     if (mq.closed) return cb(new Error('mqemitter-redis is closed'));
-    if (peers?.alone) {
-      // no other node to carry it to (peers.ts): delivered here, nothing sent to Redis
+    // no other node to carry it to (peers.ts): delivered here, nothing sent to Redis; but the
+    // aedes heartbeat always goes (an earlier version's node would take this one for dead)
+    if (peers?.isAlone() && !isHeartbeat(msg.topic)) {
       mq._emit(msg);
       process.nextTick(cb);
       return;
@@ -93,6 +97,8 @@ export function localFirst(mq: RedisEmitter, peers?: Peers): RedisEmitter {
       return;
     }
     if (typeof packet?.id !== 'string' || packet.id.startsWith(origin)) return;
+    // another node is up (of this version or an earlier one, which does not beat on the channel)
+    peers?.heardForeign();
     if (!mq._cache.get(packet.id)) mq._emit(packet.msg);
     mq._cache.set(packet.id, true);
   };

@@ -16,6 +16,20 @@
 // - it heard no other node within PEER_TTL_MS (a node killed with kill -9 counts for that long);
 // - aedes heard no other broker's `$SYS/<id>/heartbeat` within 3 heartbeats (aedes' own rule):
 //   a node of an earlier version, which does not announce itself, still counts.
+// - its last beat's PUBLISH reached exactly one subscriber of the channel (itself): a node whose
+//   own beats have not come back yet (its publishing connection still waiting for a restarted
+//   Redis) but which is subscribed again still counts;
+// - the grace is at least one aedes heartbeat interval and a second (an earlier version's node
+//   is heard at least once, by its heartbeat, before this one may go alone), and any message
+//   another node sends through Redis (`heardForeign`, from local-emitter.ts: a birth, a
+//   heartbeat, a client's publish) ends `alone` at once;
+// - `alone` holds for ALONE_HOLD_MS after the tick that found it (`isAlone()`), less than a new
+//   node's wait for answers: a node whose event loop stalled past that sends through Redis until
+//   its next tick has read the channel again.
+// The node's identity on the channel is its own per process (MQTT_NODE_ID plus a random part),
+// so two processes started with one id never take each other's beats for their own.
+// An alone node still sends its aedes heartbeat (`$SYS/<id>/heartbeat`) through Redis: an
+// earlier version's node would otherwise take it for dead and publish its clients' wills.
 // The subscription's loss (Redis away, restarting) ends `alone` at once; ioredis subscribes
 // again when it reconnects and the grace starts over.
 export const nodesChannel = (prefix: string) => `${prefix}:mqtt:nodes`;
@@ -24,7 +38,11 @@ const BEAT_MS = 1000;
 const PEER_TTL_MS = 3500;
 const GRACE_MS = 2500;
 const SELF_MAX_MS = 2500;
-const HELLO_WAIT_MS = 2000;
+const HELLO_WAIT_MS = 3000;
+// How long a tick's finding holds: less than HELLO_WAIT_MS, so a node whose event loop stalled
+// while a new node waited for its answer (and gave up) has stopped being alone when it resumes;
+// more than a beat, so a busy but live loop whose timer runs late does not flap.
+const ALONE_HOLD_MS = 2500;
 
 export interface PeerConnections {
   pubConn: { publish(channel: string, message: string): Promise<number> };
@@ -39,9 +57,18 @@ interface AedesBrokers {
   brokers: Record<string, number>;
 }
 
+const now = () => performance.now(); // monotonic: a clock step never prunes every peer at once
+
 export class Peers {
-  /** Read at every emit: true only when no other node can need this node's publishes. */
+  /** What the last tick found (see isAlone, which every emit reads). */
   alone = false;
+  /** told when a tick's finding differs from the last one told (for the log) */
+  onChange: ((alone: boolean) => void) | null = null;
+  private told = false;
+  /** until when that finding holds (ALONE_HOLD_MS after its tick) */
+  private aloneUntil = 0;
+  /** subscribers the last beat's PUBLISH reached, and when it was sent */
+  private lastBeat: { at: number; receivers: number } | null = null;
   readonly channel: string;
   private readonly others = new Map<string, number>();
   private readonly answered = new Set<string>();
@@ -52,6 +79,7 @@ export class Peers {
   private heartbeatMs = 60_000;
   private onAnswer: (() => void) | null = null;
   private stopped = false;
+  private foreignAt = -Infinity;
 
   constructor(
     private readonly conns: PeerConnections,
@@ -59,6 +87,17 @@ export class Peers {
     readonly node: string,
   ) {
     this.channel = nodesChannel(prefix);
+  }
+
+  /** Read at every emit: true only when no other node can need this node's publishes. */
+  isAlone(): boolean {
+    return this.alone && now() < this.aloneUntil;
+  }
+
+  /** A message another node sent through Redis (any topic): that node is up. */
+  heardForeign() {
+    this.alone = false;
+    this.foreignAt = now();
   }
 
   /** Subscribes, says hello and waits for the other nodes' answers (at most HELLO_WAIT_MS). */
@@ -70,10 +109,10 @@ export class Peers {
     });
     // ioredis subscribes again on reconnect, before 'ready'
     subConn.on('ready', () => {
-      if (this.subscribedAt === null && !this.stopped) this.subscribedAt = Date.now();
+      if (this.subscribedAt === null && !this.stopped) this.subscribedAt = now();
     });
     await subConn.subscribe(this.channel);
-    this.subscribedAt = Date.now();
+    this.subscribedAt = now();
     const receivers = await pubConn.publish(this.channel, `s|${this.node}`);
     // every receiver but this node itself answers
     if (receivers > 1)
@@ -106,16 +145,16 @@ export class Peers {
   onMessage(msg: string) {
     const [kind, from, to] = msg.split('|');
     if (!from) return;
-    const now = Date.now();
+    const t = now();
     if (from === this.node) {
-      this.selfAt = now;
+      this.selfAt = t;
       return;
     }
     if (kind === 'x') {
       this.others.delete(from);
       return;
     }
-    this.others.set(from, now);
+    this.others.set(from, t);
     this.alone = false;
     if (kind === 's') this.publish(`r|${this.node}|${from}`);
     else if (kind === 'r' && to === this.node) {
@@ -139,22 +178,41 @@ export class Peers {
 
   private tick() {
     if (this.stopped) return;
-    this.publish(`b|${this.node}`);
-    const now = Date.now();
-    for (const [node, at] of this.others) if (now - at > PEER_TTL_MS) this.others.delete(node);
+    const sent = now();
+    this.conns.pubConn.publish(this.channel, `b|${this.node}`).then(
+      (receivers) => {
+        if (!this.lastBeat || sent >= this.lastBeat.at) this.lastBeat = { at: sent, receivers };
+        // another subscriber of the channel: not alone, from now on
+        if (receivers > 1) this.alone = false;
+      },
+      () => {},
+    );
+    const t = now();
+    for (const [node, at] of this.others) if (t - at > PEER_TTL_MS) this.others.delete(node);
     this.alone =
       this.subscribedAt !== null &&
-      now - this.subscribedAt >= GRACE_MS &&
+      t - this.subscribedAt >= Math.max(GRACE_MS, this.heartbeatMs + 1000) &&
       this.selfAt >= this.subscribedAt &&
-      now - this.selfAt <= SELF_MAX_MS &&
+      t - this.selfAt <= SELF_MAX_MS &&
+      this.lastBeat !== null &&
+      this.lastBeat.at >= this.subscribedAt &&
+      this.lastBeat.receivers === 1 &&
       this.others.size === 0 &&
-      !this.otherAedes(now);
+      t - this.foreignAt > PEER_TTL_MS &&
+      !this.otherAedes();
+    this.aloneUntil = t + ALONE_HOLD_MS;
+    if (this.alone !== this.told) {
+      this.told = this.alone;
+      this.onChange?.(this.alone);
+    }
   }
 
-  private otherAedes(now: number) {
+  private otherAedes() {
     if (!this.aedes) return false;
+    // aedes stamps `brokers` with Date.now()
+    const wall = Date.now();
     for (const [id, at] of Object.entries(this.aedes.brokers))
-      if (id !== this.aedes.id && at + 3 * this.heartbeatMs >= now) return true;
+      if (id !== this.aedes.id && at + 3 * this.heartbeatMs >= wall) return true;
     return false;
   }
 }

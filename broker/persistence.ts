@@ -2,6 +2,7 @@
 // keeps sessions, subscriptions and offline queues (under our key prefix, via ioredis
 // keyPrefix), mqemitter-redis carries publishes between nodes (Redis pub/sub channels are
 // named by the MQTT topic and cannot be prefixed; they are shared by every database number).
+import crypto from 'node:crypto';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import stream, { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -81,7 +82,8 @@ export function createStores(
   };
   mq.state.on('error', onError);
   // on the emitter's own connections: hearing the other nodes means their messages reach us too
-  const peers = new Peers({ pubConn, subConn }, prefix, nodeId);
+  // one identity per process: two processes started with one MQTT_NODE_ID still see each other
+  const peers = new Peers({ pubConn, subConn }, prefix, `${nodeId}/${crypto.randomUUID()}`);
   // this node's publishes reach its own subscribers without the round trip through Redis, and
   // reach Redis only when another node is up
   localFirst(mq as unknown as RedisEmitter, peers);

@@ -135,19 +135,21 @@ export function taskRoutes(tasks: TaskService, live: LiveHub) {
         ITEM_STATES,
       );
       // The snapshot this page's live viewers share, while it is recent (SHARED_PAGE_MS) and its
-      // task row is still the database's; when the row changed (an action or the task's end: a
-      // page read right after a cancel must show it), one computed for this request; with no
-      // recent one, the topic's current one, computed once for every request and viewer waiting
-      // on it. With viewers open, a page view costs a read of the task row (and the scope check)
+      // task row is still the database's, else the topic's current one (computed once for every
+      // request and viewer waiting on it) with the same check; when the row changed (an action or
+      // the task's end: a page read right after a cancel must show it), one computed for this
+      // request. With viewers open, a page view costs a read of the task row (and the scope check)
       // instead of the aggregates over the task's items, and never waits for a computation that a
       // loaded database makes slow: the page's own stream brings the next snapshot within a tick.
       const topic = topicOf(id, p, req.actor);
-      const shared = live.fresh<LiveSnapshot>(topic, SHARED_PAGE_MS);
-      const snap = !shared
-        ? await live.current<LiveSnapshot>(topic, liveTopic(id, p, req.actor))
-        : sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))
-          ? shared
-          : await liveTopic(id, p, req.actor).compute();
+      // (the topic's current one may come from a computation begun before an action committed:
+      // its task row is checked the same way)
+      const shared =
+        live.fresh<LiveSnapshot>(topic, SHARED_PAGE_MS) ??
+        (await live.current<LiveSnapshot>(topic, liveTopic(id, p, req.actor)));
+      const snap = sameTaskRow(shared.progress.task, await tasks.row(id, req.actor))
+        ? shared
+        : await liveTopic(id, p, req.actor).compute();
       res.render('tasks/show', {
         title: req.t('tasks.show.title', { id }),
         p: snap.progress,

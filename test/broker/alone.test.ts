@@ -2,6 +2,7 @@
 // (broker/peers.ts, broker/local-emitter.ts): they are delivered locally only. A second node
 // that starts gets every message published after it accepted its first client, and the first
 // node, hearing it, sends through Redis again; when it stops, the first is alone again.
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../../broker/index.js';
@@ -15,6 +16,11 @@ import { inbox, sleep, tryConnect } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
 import { waitFor } from '../support/wait.js';
+
+// the msgpack-lite mqemitter-redis encodes with: what a node of an earlier version sends
+const msgpack = createRequire(createRequire(import.meta.url).resolve('mqemitter-redis'))('msgpack-lite') as {
+  encode(v: unknown): Buffer;
+};
 
 let a: BrokerNode;
 let b: BrokerNode | null = null;
@@ -33,7 +39,14 @@ let g: { groupId: string; accessKeyId: string; secret: string };
 beforeAll(async () => {
   db = await createTestDatabase();
   const { redisUrl } = serverUrls();
-  env = { MYSQL_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MQTT_PARENT_TOPIC: parent };
+  // a node may go alone one aedes heartbeat after it subscribed (peers.ts): a short one here
+  env = {
+    MYSQL_URL: db.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    MQTT_PARENT_TOPIC: parent,
+    MQTT_HEARTBEAT_INTERVAL_MS: '1000',
+  };
   a = await startBrokerNode('alone-a', env);
   pool = createPool(db.url, 2);
   redis = new Redis(redisUrl);
@@ -133,3 +146,28 @@ it('delivers locally and sends nothing through Redis while alone; a node that st
   await pub.endAsync();
   await onA.endAsync();
 }, 180_000);
+
+it('a node of an earlier version, heard only by a message it sends through Redis, ends "alone" at once', async () => {
+  const onA = await ap(a, 'a2');
+  const gotA = inbox(onA);
+  await onA.subscribeAsync(task(), { qos: 1 });
+  await untilAlone(a, gotA);
+  // what an earlier version's node sends for a publish of its own (mqemitter-redis' packet): it
+  // beats on no channel of ours, and its aedes heartbeat may be a minute away
+  const foreign = msgpack.encode({
+    id: `old-${uid(3)}/1`,
+    msg: { cmd: 'publish', topic: task(), payload: Buffer.from('from-old-node'), qos: 1, retain: false },
+  });
+  await redis.publish(task(), foreign);
+  await waitFor("the old node's message on A", () => gotA.some((m) => m.payload === 'from-old-node'));
+  // A's very next publish goes through Redis again
+  const pub = await platform(a);
+  const before = seen.filter((c) => c === task()).length;
+  await pub.publishAsync(task(), 'after-old-node', { qos: 1 });
+  await waitFor('local delivery', () => gotA.some((m) => m.payload === 'after-old-node'));
+  await waitFor('sent through Redis', () => seen.filter((c) => c === task()).length > before, {
+    timeoutMs: 5000,
+  });
+  await pub.endAsync();
+  await onA.endAsync();
+}, 120_000);
