@@ -146,7 +146,7 @@ export async function startOurs(
       while (!alone && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       if (!alone)
         process.stderr.write(
-          '  (our broker did not say it is alone in its cluster: every publish goes through Redis)\n',
+          `  (${root === PROJECT_ROOT ? 'our' : 'the "before"'} broker did not say it is alone in its cluster: every publish goes through Redis)\n`,
         );
     }
     return proc;
