@@ -61,7 +61,7 @@ const now = () => performance.now(); // monotonic: a clock step never prunes eve
 
 export class Peers {
   /** What the last tick found (see isAlone, which every emit reads). */
-  alone = false;
+  private found = false;
   /** told when a tick's finding differs from the last one told (for the log) */
   onChange: ((alone: boolean) => void) | null = null;
   private told = false;
@@ -91,12 +91,12 @@ export class Peers {
 
   /** Read at every emit: true only when no other node can need this node's publishes. */
   isAlone(): boolean {
-    return this.alone && now() < this.aloneUntil;
+    return this.found && now() < this.aloneUntil;
   }
 
   /** A message another node sent through Redis (any topic): that node is up. */
   heardForeign() {
-    this.alone = false;
+    this.found = false;
     this.foreignAt = now();
   }
 
@@ -105,7 +105,7 @@ export class Peers {
     const { subConn, pubConn } = this.conns;
     subConn.on('close', () => {
       this.subscribedAt = null;
-      this.alone = false;
+      this.found = false;
     });
     // ioredis subscribes again on reconnect, before 'ready'
     subConn.on('ready', () => {
@@ -155,7 +155,7 @@ export class Peers {
       return;
     }
     this.others.set(from, t);
-    this.alone = false;
+    this.found = false;
     if (kind === 's') this.publish(`r|${this.node}|${from}`);
     else if (kind === 'r' && to === this.node) {
       this.answered.add(from);
@@ -166,7 +166,7 @@ export class Peers {
   /** Says goodbye (the others need not wait PEER_TTL_MS) and stops beating; `alone` is false from now on. */
   stop() {
     this.stopped = true;
-    this.alone = false;
+    this.found = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.publish(`x|${this.node}`);
@@ -183,13 +183,13 @@ export class Peers {
       (receivers) => {
         if (!this.lastBeat || sent >= this.lastBeat.at) this.lastBeat = { at: sent, receivers };
         // another subscriber of the channel: not alone, from now on
-        if (receivers > 1) this.alone = false;
+        if (receivers > 1) this.found = false;
       },
       () => {},
     );
     const t = now();
     for (const [node, at] of this.others) if (t - at > PEER_TTL_MS) this.others.delete(node);
-    this.alone =
+    this.found =
       this.subscribedAt !== null &&
       t - this.subscribedAt >= Math.max(GRACE_MS, this.heartbeatMs + 1000) &&
       this.selfAt >= this.subscribedAt &&
@@ -201,9 +201,9 @@ export class Peers {
       t - this.foreignAt > PEER_TTL_MS &&
       !this.otherAedes();
     this.aloneUntil = t + ALONE_HOLD_MS;
-    if (this.alone !== this.told) {
-      this.told = this.alone;
-      this.onChange?.(this.alone);
+    if (this.found !== this.told) {
+      this.told = this.found;
+      this.onChange?.(this.found);
     }
   }
 

@@ -6,13 +6,12 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../../broker/index.js';
-import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/core/logger.js';
 import { createPool } from '../../server/db/pool.js';
 import { RegistryService } from '../../server/registry/registry-service.js';
 import { createTestDatabase, serverUrls, uid } from '../support/env.js';
-import { inbox, sleep, tryConnect } from '../support/mqtt.js';
+import { inbox, newGroup, sleep, tryConnect } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
 import { waitFor } from '../support/wait.js';
@@ -57,10 +56,7 @@ beforeAll(async () => {
     SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
     createLogger('silent'),
   );
-  const groupId = `GID_${uid(4)}`;
-  await reg.createGroup(SYSTEM_ACTOR, { groupId });
-  const k = await reg.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
-  g = { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
+  g = await newGroup(reg);
   watcher = new Redis(redisUrl);
   watcher.on('pmessage', (_p: string, channel: string) => seen.push(channel));
   await watcher.psubscribe(`${parent}/*`);

@@ -12,7 +12,7 @@ import { ConnectionEventsWorker } from '../../server/devices/connection-events-w
 import { RegistryService } from '../../server/registry/registry-service.js';
 import { StalePresenceSweeper } from '../../server/devices/stale-presence-sweeper.js';
 import { createTestDatabase, serverUrls, uid } from '../support/env.js';
-import { closed, inbox, sleep, tryConnect } from '../support/mqtt.js';
+import { closed, inbox, newGroup, sleep, tryConnect } from '../support/mqtt.js';
 import { startBrokerNode, type BrokerNode } from '../support/mqtt-node.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
 import { execute, queryRows } from '../../server/db/query.js';
@@ -47,10 +47,7 @@ beforeAll(async () => {
     SecretBox.load(config.MQTT_SECRET_KEY, config.DATA_DIR),
     createLogger('silent'),
   );
-  const groupId = `GID_${uid(4)}`;
-  await reg.createGroup(SYSTEM_ACTOR, { groupId });
-  const k = await reg.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
-  g = { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
+  g = await newGroup(reg);
 }, 120_000);
 
 afterAll(async () => {

@@ -6,11 +6,9 @@
 // frozen TCP proxy in front of Redis and their connections then dropped.
 import type { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BrokerService, hmacB64, SecretBox } from '../../broker/index.js';
-import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
-import { RegistryService } from '../../server/registry/registry-service.js';
+import { BrokerService, hmacB64 } from '../../broker/index.js';
 import { serverUrls, uid } from '../support/env.js';
-import { sleep, tryConnect } from '../support/mqtt.js';
+import { newGroup, platformRegistry, sleep, tryConnect } from '../support/mqtt.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -33,28 +31,18 @@ afterAll(async () => {
 
 it('stops without an unhandled rejection when Redis drops its connections during the stop', async () => {
   const broker = p.services.find((s) => s.name === 'broker') as BrokerService;
-  const c = p.config;
-  const registry = new RegistryService(
-    p.ctx.pool,
-    p.ctx.redis,
-    c.REDIS_PREFIX,
-    SecretBox.load(c.MQTT_SECRET_KEY, c.DATA_DIR),
-    p.ctx.log,
-  );
-  const groupId = `GID_${uid(4)}`;
-  await registry.createGroup(SYSTEM_ACTOR, { groupId });
-  const key = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
+  const { groupId, accessKeyId, secret } = await newGroup(platformRegistry(p));
   // a connected AP: its close at the stop sends a `$SYS` disconnect notice behind which the QUIT goes
   const clientId = `${groupId}@@@D1`;
   const ap = await tryConnect(`mqtt://127.0.0.1:${broker.ports.tcp}`, {
     clientId,
-    username: `Signature|${key.accessKeyId}|${broker.instanceId}`,
-    password: hmacB64(key.accessKeySecret, clientId),
+    username: `Signature|${accessKeyId}|${broker.instanceId}`,
+    password: hmacB64(secret, clientId),
     reconnectPeriod: 0,
   });
   expect(ap.code).toBe(0);
   ap.client!.on('error', () => {});
-  const online = `${c.REDIS_PREFIX}:mqtt:online`;
+  const online = `${p.config.REDIS_PREFIX}:mqtt:online`;
   expect(await p.ctx.redis.hget(online, clientId)).not.toBeNull();
 
   const unhandled: unknown[] = [];

@@ -101,6 +101,43 @@ async function handAp(
   return c;
 }
 
+/** A task message as a hand-driven AP reads it (the fields these tests look at). */
+interface HandTaskMessage {
+  msgId: string;
+  items: {
+    itemId: string;
+    labelId: string;
+    contentHash: string;
+    image?: { hash: string; data?: string; width: number };
+  }[];
+}
+
+/**
+ * A hand-driven image-capable AP (`<group>@@@HAND`): its task messages gathered in `got`, and
+ * these labels reported with the `image/png` capability, once the platform has its caps.
+ */
+async function handImageAp(ctx: Awaited<ReturnType<typeof setup>>, labels: Record<string, unknown>[]) {
+  const { f, g, s, q } = ctx;
+  const clientId = `${s.groupId}@@@HAND`;
+  const c = await handAp(f, g, clientId);
+  const got: HandTaskMessage[] = [];
+  c.on('message', (_t, p) => {
+    const m = JSON.parse(p.toString());
+    if (m.type === 'price.update') got.push(m);
+  });
+  await c.subscribeAsync(`${f.parent}/task/${s.groupId}`, { qos: 1 });
+  await c.publishAsync(
+    `${f.parent}/status/${s.groupId}/HAND`,
+    JSON.stringify({ v: 1, type: 'status', ts: new Date().toISOString(), caps: ['image/png'], labels }),
+    { qos: 1 },
+  );
+  await waitFor('caps', () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]), {
+    until: (r) => r.length === 1 && r[0].caps !== null,
+    timeoutMs: 30_000,
+  });
+  return { c, got, clientId };
+}
+
 describe('images for image-capable APs', () => {
   it('an image AP keeps and echoes each label image, a field-only AP of the same group its fields', async () => {
     const { s, q, ap, change, apiImage, admin, pool } = await setup();
@@ -220,33 +257,15 @@ describe('images for image-capable APs', () => {
   it('a dispatch round of an image group draws and packs what its window carries, not a window of field-only messages', async () => {
     // one message in flight per group, no retry and no render worker during the test: what is
     // drawn is what the first round drew on demand
-    const { s, q, change, f, g } = await setup(
+    const ctx = await setup(
       { TASK_GROUP_INFLIGHT: '1', TASK_RETRY_BASE_MS: '600000', RENDER_INTERVAL_MS: '600000' },
       40,
     );
-    const clientId = `${s.groupId}@@@HAND`;
-    const c = await handAp(f, g, clientId);
-    const got: { items: { itemId: string; image?: { data?: string } }[] }[] = [];
-    c.on('message', (_t, p) => {
-      const m = JSON.parse(p.toString());
-      if (m.type === 'price.update') got.push(m);
-    });
-    await c.subscribeAsync(`${f.parent}/task/${s.groupId}`, { qos: 1 });
-    await c.publishAsync(
-      `${f.parent}/status/${s.groupId}/HAND`,
-      JSON.stringify({
-        v: 1,
-        type: 'status',
-        ts: new Date().toISOString(),
-        caps: ['image/png'],
-        labels: s.labelIds.map((labelId) => ({ labelId })),
-      }),
-      { qos: 1 },
+    const { s, q, change, f } = ctx;
+    const { got } = await handImageAp(
+      ctx,
+      s.labelIds.map((labelId) => ({ labelId })),
     );
-    await waitFor('caps', () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]), {
-      until: (r) => r.length === 1 && r[0].caps !== null,
-      timeoutMs: 30_000,
-    });
     const taskId = await change(s);
     const msg = await waitFor('task message', async () => got[0], { until: (m) => !!m, timeoutMs: 30_000 });
     // the message is full of images (at most 64 KB), and the round drew about as many as it sent
@@ -262,44 +281,15 @@ describe('images for image-capable APs', () => {
   });
 
   it('counts an ack with a hash other than the rendered image as a mismatch, not a confirmation', async () => {
-    const { s, q, change, f, g } = await setup();
+    const ctx = await setup();
+    const { s, q, change, f } = ctx;
     // a hand-driven image-capable AP serving one label
-    const clientId = `${s.groupId}@@@HAND`;
-    const c = await handAp(f, g, clientId);
-    const got: {
-      msgId: string;
-      items: {
-        itemId: string;
-        labelId: string;
-        contentHash: string;
-        image?: { hash: string; data?: string; width: number };
-      }[];
-    }[] = [];
-    c.on('message', (_t, p) => {
-      const m = JSON.parse(p.toString());
-      if (m.type === 'price.update') got.push(m);
-    });
-    await c.subscribeAsync(`${f.parent}/task/${s.groupId}`, { qos: 1 });
     const label = s.labelIds[0];
-    await c.publishAsync(
-      `${f.parent}/status/${s.groupId}/HAND`,
-      JSON.stringify({
-        v: 1,
-        type: 'status',
-        ts: new Date().toISOString(),
-        caps: ['image/png'],
-        // the AP knows its labels' hardware: a 4.2" panel, and one model the platform does not know
-        labels: [
-          { labelId: label, model: 'bwy-420' },
-          { labelId: s.labelIds[1], model: 'no-such-model' },
-        ],
-      }),
-      { qos: 1 },
-    );
-    await waitFor('caps', () => q('SELECT caps FROM aps WHERE client_id = ?', [clientId]), {
-      until: (r) => r.length === 1 && r[0].caps !== null,
-      timeoutMs: 30_000,
-    });
+    // the AP knows its labels' hardware: a 4.2" panel, and one model the platform does not know
+    const { c, got } = await handImageAp(ctx, [
+      { labelId: label, model: 'bwy-420' },
+      { labelId: s.labelIds[1], model: 'no-such-model' },
+    ]);
     const models = await q<{ label_id: string; model_code: string }>(
       'SELECT label_id, model_code FROM labels WHERE label_id IN (?) ORDER BY label_id',
       [[label, s.labelIds[1]]],

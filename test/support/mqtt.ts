@@ -19,18 +19,33 @@ export interface BrokerFixture {
   close(): Promise<void>;
 }
 
-export async function startBroker(env: Record<string, string> = {}): Promise<BrokerFixture> {
-  const parent = `p${uid(4)}`;
-  const platform = await startTestPlatform({ MQTT_EPHEMERAL_PORTS: '1', MQTT_PARENT_TOPIC: parent, ...env });
-  const broker = platform.services.find((s) => s.name === 'broker') as BrokerService;
+/** A registry over a platform's own pool and Redis, with its key prefix and secret key. */
+export function platformRegistry(platform: TestPlatform): RegistryService {
   const c = platform.config;
-  const registry = new RegistryService(
+  return new RegistryService(
     platform.ctx.pool,
     platform.ctx.redis,
     c.REDIS_PREFIX,
     SecretBox.load(c.MQTT_SECRET_KEY, c.DATA_DIR),
     platform.ctx.log,
   );
+}
+
+/** A new Group ID in the registry and an AccessKey for it. */
+export async function newGroup(
+  registry: RegistryService,
+): Promise<{ groupId: string; accessKeyId: string; secret: string }> {
+  const groupId = `GID_${uid(4)}`;
+  await registry.createGroup(SYSTEM_ACTOR, { groupId });
+  const k = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
+  return { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
+}
+
+export async function startBroker(env: Record<string, string> = {}): Promise<BrokerFixture> {
+  const parent = `p${uid(4)}`;
+  const platform = await startTestPlatform({ MQTT_EPHEMERAL_PORTS: '1', MQTT_PARENT_TOPIC: parent, ...env });
+  const broker = platform.services.find((s) => s.name === 'broker') as BrokerService;
+  const registry = platformRegistry(platform);
   const scheme = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
   return {
     platform,
@@ -39,12 +54,7 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Bro
     parent,
     url: (t = 'tcp') =>
       `${scheme[t]}://127.0.0.1:${broker.ports[t]}${t === 'ws' || t === 'wss' ? '/mqtt' : ''}`,
-    async newGroup() {
-      const groupId = `GID_${uid(4)}`;
-      await registry.createGroup(SYSTEM_ACTOR, { groupId });
-      const k = await registry.issueAccessKey(SYSTEM_ACTOR, { groupIds: [groupId] });
-      return { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
-    },
+    newGroup: () => newGroup(registry),
     close: () => platform.close(),
   };
 }
