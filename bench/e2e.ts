@@ -7,9 +7,9 @@
 // the 1,000,000-label run); BENCH_IMAGE_APS (that many APs of each store image-capable: their
 // labels' images rendered and delivered), which also prints the render worker's own time for the
 // task; BENCH_DIGESTS=1 prints MariaDB's statements by time spent during the run (needs
-// performance_schema on in the server); BENCH_PROFILE (a folder: the worker runs with
+// performance_schema on in the server: BENCH_MARIADB_ARGS=--performance-schema=ON after services:stop); BENCH_PROFILE (a folder: the worker runs with
 // --cpu-prof, its profile written there when it stops, the simulator's in <folder>/simulator); BENCH_E2E_RESULT (a file: the figures as
-// JSON, for bench:render). The last line printed is `ratio: N % of the raw floor`.
+// JSON, for bench:render); BENCH_KEEP_DB=1 keeps the scratch database for a look afterwards. The last line printed is `ratio: N % of the raw floor`.
 import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -75,7 +75,13 @@ async function freePort(): Promise<number> {
 
 async function main() {
   const dataDir = path.join(PROJECT_ROOT, '.data');
-  const urls = await startEmbeddedServices(dataDir);
+  // BENCH_MARIADB_ARGS: more options for the embedded MariaDB if this run starts it, e.g.
+  // --performance-schema=ON for BENCH_DIGESTS (stop the services first: npm run services:stop)
+  const urls = await startEmbeddedServices(
+    dataDir,
+    () => {},
+    (process.env.BENCH_MARIADB_ARGS ?? '').split(/\s+/).filter(Boolean),
+  );
   const tag = crypto.randomBytes(3).toString('hex');
   const db = await createScratchDatabase(urls.mysqlUrl, `esl_bench_${tag}`);
   const mysqlUrl = db.url;
@@ -350,7 +356,9 @@ async function main() {
     // the benchmark's keys and database go; the embedded servers stay up for the next run
     redis.disconnect();
     await deleteRedisPrefix(urls.redisUrl, prefix);
-    await db.drop();
+    if (process.env.BENCH_KEEP_DB === '1')
+      process.stderr.write(`database kept (BENCH_KEEP_DB): ${db.name}\n`);
+    else await db.drop();
   }
 }
 

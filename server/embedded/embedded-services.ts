@@ -129,7 +129,12 @@ function spawnDetached(cmd: string, args: string[], logFile: string): void {
 
 const asRoot = () => process.getuid?.() === 0;
 
-async function startMariaDb(dataDir: string, st: EmbeddedState, log: Log): Promise<void> {
+async function startMariaDb(
+  dataDir: string,
+  st: EmbeddedState,
+  log: Log,
+  extraArgs: string[] = [],
+): Promise<void> {
   const dir = path.join(dataDir, 'mariadb');
   const pidFile = path.join(dataDir, 'mariadb.pid');
   const logFile = path.join(dataDir, 'mariadb.log');
@@ -169,6 +174,7 @@ async function startMariaDb(dataDir: string, st: EmbeddedState, log: Log): Promi
         '--innodb-buffer-pool-size=256M',
         '--innodb-flush-log-at-trx-commit=1',
         '--max-connections=500',
+        ...extraArgs,
         ...userArgs,
       ],
       logFile,
@@ -243,10 +249,15 @@ async function startRedis(dataDir: string, st: EmbeddedState, log: Log): Promise
 }
 
 /** Starts (or finds running) the private MariaDB and Redis; returns their URLs. */
-export async function startEmbeddedServices(dataDir: string, log: Log = () => {}): Promise<EmbeddedUrls> {
+/** `mariadbArgs`: more server options for a MariaDB this call starts (a benchmark's measurements). */
+export async function startEmbeddedServices(
+  dataDir: string,
+  log: Log = () => {},
+  mariadbArgs: string[] = [],
+): Promise<EmbeddedUrls> {
   ensurePackages(SERVER_PACKAGES, log);
   const st = loadState(dataDir);
-  await Promise.all([startMariaDb(dataDir, st, log), startRedis(dataDir, st, log)]);
+  await Promise.all([startMariaDb(dataDir, st, log, mariadbArgs), startRedis(dataDir, st, log)]);
   return {
     mysqlUrl: `mysql://esl:${encodeURIComponent(st.mysqlPassword)}@127.0.0.1:${st.mysqlPort}/esl`,
     redisUrl: `redis://:${encodeURIComponent(st.redisPassword)}@127.0.0.1:${st.redisPort}`,
