@@ -365,24 +365,31 @@ export async function rearmTaskMessage(
  */
 export async function groupsWithWork(db: Queryable, among?: string[]): Promise<string[]> {
   if (among && !among.length) return [];
+  const groups = among ? 'g.group_id IN (?) AND' : '';
   // sent_to < last_id: items after the cursor (a round that finds none there moves the cursor to
-  // the end). The retry probes are one per state, each a range of (task_id, state, group_id).
+  // the end). A due retry: one probe per state, each a range of (task_id, state, group_id) per
+  // group of a running task, in that join order (STRAIGHT_JOIN): as an EXISTS, MariaDB may turn
+  // the probe into a materialized scan of every item of every task when its statistics are stale
+  // (right after a large task was created), which the sweeper then ran on each tick. DISTINCT
+  // with columns of the first table only stops at a group's first due item.
+  const running =
+    "STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)";
   const rows = await queryRows<{ g: string }>(
     db,
-    `(SELECT DISTINCT g.group_id AS g FROM task_groups g
-       STRAIGHT_JOIN tasks t ON t.id = g.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
-       WHERE ${among ? 'g.group_id IN (?) AND' : ''} (
-         g.sent_to < g.last_id
-         ${RETRY_ITEM_STATES.map(
-           () => `OR EXISTS (SELECT 1 FROM task_items i WHERE i.task_id = g.task_id AND i.state = ?
-           AND i.group_id = g.group_id AND i.next_retry_at <= NOW(3))`,
-         ).join('\n         ')}))
+    `(SELECT g.group_id AS g FROM task_groups g ${running} WHERE ${groups} g.sent_to < g.last_id)
+     ${RETRY_ITEM_STATES.map(
+       () => `UNION
+     (SELECT DISTINCT g.group_id AS g FROM task_groups g ${running}
+       STRAIGHT_JOIN task_items i FORCE INDEX (ix_items_task_state_group)
+         ON i.task_id = g.task_id AND i.state = ? AND i.group_id = g.group_id
+       WHERE ${groups} i.next_retry_at <= NOW(3))`,
+     ).join('\n     ')}
      UNION
-     (SELECT DISTINCT m.group_id AS g FROM task_messages m
+     (SELECT DISTINCT m.group_id AS g FROM task_messages m FORCE INDEX (ix_task_messages_open)
        STRAIGHT_JOIN tasks t ON t.id = m.task_id AND t.state = 'in_progress' AND t.deadline_at > NOW(3)
        WHERE m.answered_at IS NULL ${among ? 'AND m.group_id IN (?)' : ''} AND m.next_retry_at <= NOW(3))
      LIMIT 1000`,
-    among ? [among, ...RETRY_ITEM_STATES, among] : [...RETRY_ITEM_STATES],
+    among ? [among, ...RETRY_ITEM_STATES.flatMap((s) => [s, among]), among] : [...RETRY_ITEM_STATES],
   );
   return rows.map((r) => r.g);
 }
