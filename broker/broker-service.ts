@@ -13,6 +13,7 @@ import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
 import { guardConnect } from './connect-guard.js';
 import { ConnectLimits } from './connect-limits.js';
+import { ConnectOps } from './connect-ops.js';
 import { ConnectSummaries } from './connect-summaries.js';
 import type { DownlinkPublisher } from './downlink.js';
 import { EventQueues } from './event-queues.js';
@@ -55,6 +56,9 @@ export class BrokerService implements Service, DownlinkPublisher {
   private aedes: Aedes | null = null;
   private listeners: Listeners | null = null;
   private redis: Redis | null = null;
+  private opsRedis: Redis | null = null;
+  /** the CONNECTs' batched Redis operations (connect-ops.ts) */
+  ops: ConnectOps | null = null;
   private sub: Redis | null = null;
   private stores: BrokerStores = {};
   private ctx: BrokerContext | null = null;
@@ -73,15 +77,17 @@ export class BrokerService implements Service, DownlinkPublisher {
     const instanceId = opts.instanceId
       ? (await setInstanceId(this.pool, opts.instanceId), opts.instanceId)
       : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
-    // auto-pipelining: presence, P2P and registry-version commands of concurrent connections share socket writes
+    // auto-pipelining: the heartbeats, liveness pings and P2P lookups of concurrent work share socket writes
     this.redis = createRedis(opts.redisUrl, this.log, { enableAutoPipelining: true });
-    const registry = new RegistryView(this.pool, box, {
-      redis: this.redis,
-      key: registryVersionKey(opts.redisPrefix),
-    });
+    // the CONNECTs' and disconnects' own operations (registry version, clean-session probe,
+    // presence claim and release, P2P take and keep): batched, in order, on a connection of their own
+    this.opsRedis = createRedis(opts.redisUrl, this.log);
+    const ops = new ConnectOps(this.opsRedis);
+    this.ops = ops;
+    const registry = new RegistryView(this.pool, box, { ops, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 
-    const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId);
+    const presence = new Presence(this.redis, opts.redisPrefix, opts.nodeId, undefined, ops);
     const leftOver = await presence.start();
     const ctx: BrokerContext = {
       opts,
@@ -89,7 +95,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       registry,
       presence,
       queues: new EventQueues(opts.redisUrl, opts.redisPrefix, this.log),
-      p2p: new P2pStore(this.redis, opts.redisPrefix, opts.offlineRetentionSeconds),
+      p2p: new P2pStore(ops, opts.redisPrefix, opts.offlineRetentionSeconds),
       instanceId,
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),
     };
@@ -188,7 +194,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     onlyQos1Offline(store);
     storeGrantedOnce(store);
     if (opts.cluster) {
-      shortcuts = cleanSessionShortcuts(store, this.redis, sessionKeyPrefix(opts.redisPrefix));
+      shortcuts = cleanSessionShortcuts(store, ops, sessionKeyPrefix(opts.redisPrefix));
       skipUnknownAcks(store);
     }
     ctx.aedes = aedes;
@@ -245,6 +251,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     await this.ctx?.queues.close();
     await this.sub?.quit().catch(() => this.sub?.disconnect());
     await this.redis?.quit().catch(() => this.redis?.disconnect());
+    await this.opsRedis?.quit().catch(() => this.opsRedis?.disconnect());
   }
 
   /** Sends the refused-CONNECT summaries gathered so far (they go every MQTT_CONNECT_SUMMARY_SECONDS anyway). */

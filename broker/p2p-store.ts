@@ -1,7 +1,7 @@
 // P2P messages kept for an offline target (the seed: only when the sender's session is
 // persistent). One Redis list per target, so any node delivers them when the target returns;
 // each entry carries its own expiry and the list expires with the retention.
-import type { Redis } from 'ioredis';
+import type { ConnectOps } from './connect-ops.js';
 
 export interface StoredP2p {
   topic: string;
@@ -10,24 +10,15 @@ export interface StoredP2p {
   exp: number;
 }
 
-// LRANGE and DEL in one script: atomic like MULTI, but a single EVALSHA that auto-pipelining
-// batches with the other CONNECTs' commands (a MULTI is a pipeline and a socket write of its own,
-// and this runs at every CONNECT). DEL only when there is something, the usual case being nothing.
-const TAKE = `local l = redis.call('LRANGE', KEYS[1], 0, -1)
-if #l > 0 then redis.call('DEL', KEYS[1]) end
-return l`;
-
+// Keep and take go through the CONNECTs' batched operations (connect-ops.ts): a take runs at
+// every CONNECT, and a keep for a target whose CONNACK is not yet sent must reach Redis before
+// that target's take (both in one ordered stream of operations).
 export class P2pStore {
-  private readonly scripts: { eslP2pTake(k: string): Promise<string[]> };
-
   constructor(
-    private readonly redis: Redis,
+    private readonly ops: ConnectOps,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
-  ) {
-    redis.defineCommand('eslP2pTake', { numberOfKeys: 1, lua: TAKE });
-    this.scripts = redis as unknown as P2pStore['scripts'];
-  }
+  ) {}
 
   private key(clientId: string) {
     return `${this.prefix}:mqtt:p2p:${clientId}`;
@@ -40,16 +31,12 @@ export class P2pStore {
       qos: 1,
       exp: Date.now() + this.retentionSeconds * 1000,
     };
-    await this.redis
-      .multi()
-      .rpush(this.key(clientId), JSON.stringify(e))
-      .expire(this.key(clientId), this.retentionSeconds)
-      .exec();
+    await this.ops.keep(this.key(clientId), JSON.stringify(e), this.retentionSeconds);
   }
 
   /** Takes every unexpired message kept for the target (atomically, so two nodes never both deliver). */
   async take(clientId: string): Promise<StoredP2p[]> {
-    const list = await this.scripts.eslP2pTake(this.key(clientId));
+    const list = await this.ops.take(this.key(clientId));
     const now = Date.now();
     return list.map((s) => JSON.parse(s) as StoredP2p).filter((e) => e.exp > now);
   }

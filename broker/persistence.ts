@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import stream, { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
+import type { ConnectOps } from './connect-ops.js';
 import { isGranted } from './granted.js';
 import { localFirst, type RedisEmitter } from './local-emitter.js';
 import { Peers } from './peers.js';
@@ -226,8 +227,8 @@ function skipEmptyQueuePipeline() {
  * (lib/handlers/connect.js): the session clean-up reads the client's subscription hash
  * (cleanSubscriptions), the will clean-up removes a will, and the offline queue is read
  * (outgoingStream), though a clean session that never was persistent has neither. Here:
- * - `probe(client)`, called as authentication starts, asks Redis (one EXISTS of both keys, auto-pipelined
- *   with the registry version GET of the same CONNECT and those of concurrent ones) whether the
+ * - `probe(client)`, called as authentication starts, asks Redis (one EXISTS of both keys, in the
+ *   same batch as the registry version GET of that CONNECT and of concurrent ones) whether the
  *   Client ID has a subscription hash or an offline queue; when it has neither, the clean-up
  *   and the queue read are skipped. A failed probe, or one not settled in time, falls back to
  *   aedes' own reads. The probe is as fresh as aedes' own read was: both run before the
@@ -238,7 +239,11 @@ function skipEmptyQueuePipeline() {
  *   nothing and is skipped. A will is still removed where aedes names its broker (the close,
  *   the will sweep).
  */
-export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPrefix: string) {
+export function cleanSessionShortcuts(
+  store: SessionStore,
+  ops: Pick<ConnectOps, 'exists'>,
+  keyPrefix: string,
+) {
   const probes = new WeakMap<object, Promise<{ subs: boolean; queue: boolean }>>();
   const settled = new WeakMap<object, { subs: boolean; queue: boolean }>();
   const clean = store.cleanSubscriptions.bind(store);
@@ -269,7 +274,7 @@ export function cleanSessionShortcuts(store: SessionStore, redis: Redis, keyPref
       // the key names of aedes-persistence-redis (clientSubKey, outgoingKey)
       const id = encodeURIComponent(client.id);
       // one EXISTS for both keys: the usual answer is neither; either one sends both reads to aedes
-      const p = redis
+      const p = ops
         .exists(`${keyPrefix}client:${id}`, `${keyPrefix}outgoing:${id}`)
         .then((n) => ({ subs: n !== 0, queue: n !== 0 }));
       p.catch(() => {});

@@ -2,6 +2,7 @@
 // names the node and the connection, so a take-over on any node is seen by the others
 // and a stale entry of a dead node is ignored (nodes keep a heartbeat key alive).
 import type { Redis } from 'ioredis';
+import { ConnectOps } from './connect-ops.js';
 
 export interface PresenceEntry {
   node: string;
@@ -10,38 +11,23 @@ export interface PresenceEntry {
   at: string;
 }
 
-// Sets the entry, returns the previous one (a take-over when it is still alive).
-const CLAIM = `local prev = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return prev`;
-// Deletes the entry only if it is still this connection's: 1 removed, 0 taken over meanwhile.
-const RELEASE = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return 0 end
-if cjson.decode(cur).conn == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) return 1 end
-return 0`;
-
 export class Presence {
   private readonly hash: string;
   private readonly nodeKey: (node: string) => string;
   private timer: NodeJS.Timeout | null = null;
-
-  private readonly scripts: {
-    eslPresenceClaim(k: string, id: string, e: string): Promise<string | null>;
-    eslPresenceRelease(k: string, id: string, conn: string): Promise<number>;
-  };
+  /** claims and releases: batched with the CONNECTs' other operations, in order (connect-ops.ts) */
+  private readonly ops: ConnectOps;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     readonly node: string,
     private readonly heartbeatSeconds = 10,
+    ops?: ConnectOps,
   ) {
     this.hash = `${prefix}:mqtt:online`;
     this.nodeKey = (n) => `${prefix}:mqtt:node:${n}`;
-    // EVALSHA: the script text is not sent again on every CONNECT
-    redis.defineCommand('eslPresenceClaim', { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand('eslPresenceRelease', { numberOfKeys: 1, lua: RELEASE });
-    this.scripts = redis as unknown as Presence['scripts'];
+    this.ops = ops ?? new ConnectOps(redis);
   }
 
   /**
@@ -70,25 +56,19 @@ export class Presence {
     return this.redis.set(this.nodeKey(this.node), '1', 'EX', this.heartbeatSeconds * 3);
   }
 
-  /** Claims the Client ID for this connection; returns the live entry it replaced, if any. */
-  async claim(clientId: string, e: PresenceEntry): Promise<PresenceEntry | null> {
-    const r = await this.claimReplacing(clientId, e);
-    return r && r.heartbeat ? r.prev : null;
-  }
-
   /** Claims the Client ID; returns the entry it replaced (of another connection) and whether its node still beats. */
   async claimReplacing(
     clientId: string,
     e: PresenceEntry,
   ): Promise<{ prev: PresenceEntry; heartbeat: boolean } | null> {
-    const prev = parse(await this.scripts.eslPresenceClaim(this.hash, clientId, JSON.stringify(e)));
+    const prev = parse(await this.ops.claim(this.hash, clientId, JSON.stringify(e)));
     if (!prev || prev.conn === e.conn) return null;
     return { prev, heartbeat: await this.alive(prev.node) };
   }
 
   /** True when the entry was this connection's (false: another connection took the Client ID over). */
   async release(clientId: string, conn: string): Promise<boolean> {
-    return (await this.scripts.eslPresenceRelease(this.hash, clientId, conn)) === 1;
+    return (await this.ops.release(this.hash, clientId, conn)) === 1;
   }
 
   /** The live connection of a Client ID on any node, or null (QuerySessionByClientId). */

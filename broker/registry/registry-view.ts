@@ -11,7 +11,7 @@
 // settings, and which Client IDs hold a live device credential (issuing one sets a version);
 // one inserted behind the service's back counts within a minute.
 import crypto from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ConnectOps } from '../connect-ops.js';
 import type { Pool } from '../../server/db/pool.js';
 import { parsePolicies, type ClientClass, type Policy } from '../permissions.js';
 import { SecretBox } from './secret-box.js';
@@ -177,7 +177,7 @@ export class RegistryView {
   constructor(
     readonly pool: Pool,
     readonly box: SecretBox,
-    private readonly versions?: { redis: Redis; key: string },
+    private readonly versions?: { ops: Pick<ConnectOps, 'get'>; key: string },
   ) {}
 
   async refreshParentTopics() {
@@ -193,16 +193,17 @@ export class RegistryView {
   }
 
   /**
-   * Reads the registry version (one GET per CONNECT, auto-pipelined with the other CONNECTs'
-   * commands) and returns the cache of that version. Each CONNECT sends its own GET rather than
-   * sharing one in flight: a GET sent before a change was announced could answer for a CONNECT
-   * that arrived after it. Redis unreachable: no cache, MySQL answers as before.
+   * Reads the registry version and returns the cache of that version. The GET goes in the
+   * CONNECTs' next batch of operations (connect-ops.ts), shared by the CONNECTs of that batch
+   * only: it is sent after each of them arrived. A GET already sent is never shared: sent before
+   * a change was announced, it could answer for a CONNECT that arrived after it. Redis
+   * unreachable: no cache, MySQL answers as before.
    */
   async read(): Promise<RegistryRead> {
     if (!this.versions) return new RegistryRead(this, null);
     let version: string | null;
     try {
-      version = await this.versions.redis.get(this.versions.key);
+      version = await this.versions.ops.get(this.versions.key);
     } catch {
       return new RegistryRead(this, null);
     }

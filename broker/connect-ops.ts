@@ -1,0 +1,197 @@
+// The small Redis operations of every CONNECT and disconnect (the registry version read, the
+// clean-session probe, the presence claim and release, the P2P take, and the P2P keep that must
+// stay ordered before a take), sent in call order as one EVALSHA per batch instead of one
+// command each. Without it a CONNECT cost four commands (GET, EXISTS and two EVALSHA), each an
+// ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
+// one socket write per event-loop turn and stage.
+//
+// Batching is adaptive, like Nagle's algorithm: at most one batch is in flight on the
+// connection. An operation asked for while none is in flight leaves at the end of the turn
+// (setImmediate: the turn's other CONNECTs join it); one asked for while a batch is in flight
+// waits for its reply and leaves in the next batch with everything asked for meanwhile. When
+// the broker is quiet an operation waits one turn, as with ioredis' auto-pipelining; when it is
+// busy a batch holds what arrived during one Redis round trip, and the writes per CONNECT fall
+// with the load. At most `maxOps` operations go in one EVALSHA (longer queues leave in several,
+// in order, one after the other).
+//
+// Order: every operation of this class runs in Redis in the order it was asked for (one
+// connection, one batch at a time, each batch's operations in order in one script). Operations
+// that must follow each other (a presence release after its claim, a P2P take after a keep for
+// the same target) therefore go through here together, never one of them on another connection.
+// A version read asked for after a CONNECT arrived is sent after it arrived: it sees every
+// registry change announced before (registry-view.ts).
+//
+// Each operation's result or failure is its own: an operation that fails in Redis (a key of the
+// wrong type) fails alone and the rest of its batch goes on (pcall per operation); a batch that
+// cannot be sent or answered (Redis away) fails each of its operations, which their callers
+// handle as they handled a failed command before.
+import type { Redis } from 'ioredis';
+
+// ARGV holds, per operation, its code and then its arguments; KEYS its keys, in the same order.
+//   v key: GET                   x k1 k2: EXISTS k1 k2
+//   c hash id entry: HGET, HSET (the entry it replaced)
+//   r hash id conn: HDEL when the entry is still that connection's (1) or not (0)
+//   t list: LRANGE and DEL (the kept messages)      k list entry ttl: RPUSH, EXPIRE (1)
+const OPS = `local out, ki, ai = {}, 1, 1
+local function run(op)
+  local k = KEYS[ki]
+  if op == 'v' then ki = ki + 1 return redis.call('GET', k) end
+  if op == 'x' then ki = ki + 2 return redis.call('EXISTS', k, KEYS[ki - 1]) end
+  if op == 't' then
+    ki = ki + 1
+    local l = redis.call('LRANGE', k, 0, -1)
+    if #l > 0 then redis.call('DEL', k) end
+    return l
+  end
+  local a, b = ARGV[ai], ARGV[ai + 1]
+  ki, ai = ki + 1, ai + 2
+  if op == 'c' then
+    local prev = redis.call('HGET', k, a)
+    redis.call('HSET', k, a, b)
+    return prev
+  end
+  if op == 'r' then
+    local cur = redis.call('HGET', k, a)
+    if cur and cjson.decode(cur).conn == b then redis.call('HDEL', k, a) return 1 end
+    return 0
+  end
+  if op == 'k' then
+    redis.call('RPUSH', k, a)
+    redis.call('EXPIRE', k, b)
+    return 1
+  end
+  error('unknown operation ' .. tostring(op))
+end
+while ai <= #ARGV do
+  local op = ARGV[ai]
+  ai = ai + 1
+  local ok, v = pcall(run, op)
+  if ok then out[#out + 1] = v
+  else out[#out + 1] = { err = type(v) == 'table' and v.err or tostring(v) } end
+end
+return out`;
+
+type Code = 'v' | 'x' | 'c' | 'r' | 't' | 'k';
+
+interface Pending {
+  code: Code;
+  keys: string[];
+  args: string[];
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export class ConnectOps {
+  private queue: Pending[] = [];
+  private inFlight = false;
+  private scheduled = false;
+  private readonly script: { eslConnectOps(n: number, ...keysThenArgs: string[]): Promise<unknown[]> };
+  /** batches sent so far (for the tests and the benchmark's figures) */
+  batches = 0;
+
+  /**
+   * `redis`: a connection of this class's own, without auto-pipelining (a batch is written as
+   * soon as it is sent; ioredis' pipeline would hold it one more turn).
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxOps = 500,
+  ) {
+    redis.defineCommand('eslConnectOps', { lua: OPS });
+    this.script = redis as unknown as ConnectOps['script'];
+  }
+
+  /** GET */
+  get(key: string): Promise<string | null> {
+    return this.push('v', [key], []) as Promise<string | null>;
+  }
+
+  /** EXISTS of two keys: how many of them exist */
+  exists(a: string, b: string): Promise<number> {
+    return this.push('x', [a, b], []) as Promise<number>;
+  }
+
+  /** Sets the hash field; returns the value it replaced. */
+  claim(hash: string, field: string, entry: string): Promise<string | null> {
+    return this.push('c', [hash], [field, entry]) as Promise<string | null>;
+  }
+
+  /** Deletes the field if its JSON value's `conn` is `conn`: 1 deleted, 0 not. */
+  release(hash: string, field: string, conn: string): Promise<number> {
+    return this.push('r', [hash], [field, conn]) as Promise<number>;
+  }
+
+  /** The list's entries, the list deleted (atomically: two nodes never both take them). */
+  take(list: string): Promise<string[]> {
+    return this.push('t', [list], []) as Promise<string[]>;
+  }
+
+  /** RPUSH and EXPIRE (seconds). */
+  keep(list: string, entry: string, ttlSeconds: number): Promise<number> {
+    return this.push('k', [list], [entry, String(ttlSeconds)]) as Promise<number>;
+  }
+
+  private push(code: Code, keys: string[], args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ code, keys, args, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** The next batch leaves at the end of this turn, unless one is in flight (then after its reply). */
+  private schedule() {
+    if (this.inFlight || this.scheduled || !this.queue.length) return;
+    this.scheduled = true;
+    setImmediate(() => this.send());
+  }
+
+  private send() {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.maxOps);
+    const keys: string[] = [];
+    const argv: string[] = [];
+    // a batch's reads of one version key share one GET: it is sent after each of them was asked for
+    const gets = new Map<string, number>();
+    /** each operation's place in the script's reply */
+    const slot: number[] = [];
+    let sent = 0;
+    for (const p of batch) {
+      if (p.code === 'v') {
+        const seen = gets.get(p.keys[0]);
+        if (seen !== undefined) {
+          slot.push(seen);
+          continue;
+        }
+        gets.set(p.keys[0], sent);
+      }
+      slot.push(sent++);
+      keys.push(...p.keys);
+      argv.push(p.code, ...p.args);
+    }
+    this.inFlight = true;
+    this.batches++;
+    this.script.eslConnectOps(keys.length, ...keys, ...argv).then(
+      (out) => {
+        for (let i = 0; i < batch.length; i++) {
+          const v = out[slot[i]];
+          if (v instanceof Error) batch[i].reject(v);
+          else batch[i].resolve(v);
+        }
+        this.next();
+      },
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+        this.next();
+      },
+    );
+  }
+
+  /**
+   * The reply's continuations run first (their next operations join the next batch), then the
+   * next batch leaves.
+   */
+  private next() {
+    this.inFlight = false;
+    this.schedule();
+  }
+}
