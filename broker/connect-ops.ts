@@ -5,14 +5,14 @@
 // ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
 // one socket write per event-loop turn and stage.
 //
-// Batching is adaptive, like Nagle's algorithm: at most one batch is in flight on the
-// connection. An operation asked for while none is in flight leaves at the end of the turn
-// (setImmediate: the turn's other CONNECTs join it); one asked for while a batch is in flight
-// waits for its reply and leaves in the next batch with everything asked for meanwhile. When
-// the broker is quiet an operation waits one turn, as with ioredis' auto-pipelining; when it is
-// busy a batch holds what arrived during one Redis round trip, and the writes per CONNECT fall
-// with the load. At most `maxOps` operations go in one EVALSHA (longer queues leave in several,
-// in order, one after the other).
+// Batching is Nagle's algorithm for Redis operations: a batch leaves `delayMs` (1 ms) after the
+// first operation that waits for it, or at the end of the turn once `eagerOps` operations wait,
+// and at most one batch is in flight on the connection; what is asked for meanwhile waits for
+// its reply and leaves in the next batch. A CONNECT thus waits at most about a millisecond more
+// for its registry version and probe (its CONNACK), in exchange for a storm's operations leaving
+// in few writes: at 5,000 CONNECTs a second a batch holds about 40 operations, where one batch
+// per event-loop turn held 8 (bench/README.md, "Session 13"). At most `maxOps` operations go in
+// one EVALSHA (longer queues leave in several, in order, one after the other).
 //
 // Order: every operation of this class runs in Redis in the order it was asked for (one
 // connection, one batch at a time, each batch's operations in order in one script). Operations
@@ -84,7 +84,11 @@ interface Pending {
 export class ConnectOps {
   private queue: Pending[] = [];
   private inFlight = false;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate = false;
+  private readonly maxOps: number;
+  private readonly delayMs: number;
+  private readonly eagerOps: number;
   private readonly script: { eslConnectOps(n: number, ...keysThenArgs: string[]): Promise<unknown[]> };
   /** batches sent so far (for the tests and the benchmark's figures) */
   batches = 0;
@@ -93,10 +97,10 @@ export class ConnectOps {
    * `redis`: a connection of this class's own, without auto-pipelining (a batch is written as
    * soon as it is sent; ioredis' pipeline would hold it one more turn).
    */
-  constructor(
-    private readonly redis: Redis,
-    private readonly maxOps = 500,
-  ) {
+  constructor(redis: Redis, opts: { maxOps?: number; delayMs?: number; eagerOps?: number } = {}) {
+    this.maxOps = opts.maxOps ?? 500;
+    this.delayMs = opts.delayMs ?? 1;
+    this.eagerOps = Math.min(opts.eagerOps ?? 256, this.maxOps);
     redis.defineCommand('eslConnectOps', { lua: OPS });
     this.script = redis as unknown as ConnectOps['script'];
   }
@@ -138,15 +142,27 @@ export class ConnectOps {
     });
   }
 
-  /** The next batch leaves at the end of this turn, unless one is in flight (then after its reply). */
+  /**
+   * The next batch leaves `delayMs` after the first operation waiting for it, or at the end of
+   * this turn once `eagerOps` wait; none while one is in flight (its reply schedules the next).
+   */
   private schedule() {
-    if (this.inFlight || this.scheduled || !this.queue.length) return;
-    this.scheduled = true;
-    setImmediate(() => this.send());
+    if (this.inFlight || !this.queue.length || this.immediate) return;
+    if (this.queue.length >= this.eagerOps || this.delayMs <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.immediate = true;
+      setImmediate(() => this.send());
+    } else {
+      this.timer ??= setTimeout(() => this.send(), this.delayMs);
+    }
   }
 
   private send() {
-    this.scheduled = false;
+    this.immediate = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight || !this.queue.length) return;
     const batch = this.queue.splice(0, this.maxOps);
     const keys: string[] = [];
     const argv: string[] = [];

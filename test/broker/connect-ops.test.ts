@@ -69,7 +69,7 @@ describe('ConnectOps on a real Redis', () => {
   });
 
   it('cuts a long queue into batches of maxOps, run one after the other in order', async () => {
-    const ops = new ConnectOps(redis, 3);
+    const ops = new ConnectOps(redis, { maxOps: 3 });
     const hash = `${prefix}:h3`;
     const claims = Array.from({ length: 8 }, (_, i) => ops.claim(hash, 'x', entry(`c${i}`)));
     const prev = await Promise.all(claims);

@@ -24,7 +24,7 @@ function noDelayOf(fd: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const p = spawn('perl', ['-e', script], { stdio: ['ignore', 'pipe', 'inherit', fd] });
     let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`perl exited ${code}`))));
   });
