@@ -24,6 +24,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { publishedHook } from './hooks/published.js';
 import { Listeners, WS_PATH, type Transport } from './listeners.js';
+import { noClientNoticesWhileAlone } from './local-emitter.js';
 import { NodeLiveness } from './node-liveness.js';
 import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
@@ -183,6 +184,11 @@ export class BrokerService implements Service, DownlinkPublisher {
     );
     await aedes.listen();
     this.stores.peers?.watch(aedes as unknown as Parameters<Peers['watch']>[0], opts.heartbeatIntervalMs);
+    if (this.stores.peers)
+      noClientNoticesWhileAlone(
+        aedes as unknown as Parameters<typeof noClientNoticesWhileAlone>[0],
+        this.stores.peers,
+      );
     const store = (
       aedes as unknown as {
         persistence: Parameters<typeof onlyQos1Offline>[0] &
