@@ -322,9 +322,9 @@ function print(o: Row, m: Row, base: Row | null) {
   say('');
   say('Ratios compare with Mosquitto in this run, above 1 is better: rates are esl / Mosquitto, costs and');
   say('times Mosquitto / esl. Mosquitto runs anonymous with in-memory state; the esl broker checks every');
-  say('CONNECT against the registry (Group ID, AccessKey: cached per registry version, one Redis GET;');
-  say('HMAC-SHA1), authorizes every packet, keeps sessions in Redis and queues every uplink publish in');
-  say('Redis before its PUBACK.');
+  say('CONNECT against the registry (Group ID, AccessKey: cached per registry version, its version read');
+  say("in the CONNECTs' batched Redis round; HMAC-SHA1), records presence in Redis, authorizes every");
+  say('packet, keeps sessions in Redis and queues every uplink publish in Redis before its PUBACK.');
 }
 
 main().catch((err) => {
