@@ -24,7 +24,7 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { publishedHook } from './hooks/published.js';
 import { Listeners, WS_PATH, type Transport } from './listeners.js';
-import { noClientNoticesWhileAlone } from './local-emitter.js';
+import { clientNotices } from './local-emitter.js';
 import { NodeLiveness } from './node-liveness.js';
 import type { BrokerOptions } from './options.js';
 import { P2pStore } from './p2p-store.js';
@@ -184,11 +184,6 @@ export class BrokerService implements Service, DownlinkPublisher {
     );
     await aedes.listen();
     this.stores.peers?.watch(aedes as unknown as Parameters<Peers['watch']>[0], opts.heartbeatIntervalMs);
-    if (this.stores.peers)
-      noClientNoticesWhileAlone(
-        aedes as unknown as Parameters<typeof noClientNoticesWhileAlone>[0],
-        this.stores.peers,
-      );
     const store = (
       aedes as unknown as {
         persistence: Parameters<typeof onlyQos1Offline>[0] &
@@ -207,6 +202,11 @@ export class BrokerService implements Service, DownlinkPublisher {
     this.aedes = aedes;
     sessions = new Sessions(ctx, aedes);
     this.sessions = sessions;
+    const live = sessions;
+    if (this.stores.peers)
+      clientNotices(aedes as unknown as Parameters<typeof clientNotices>[0], this.stores.peers, (id) =>
+        live.claimOf(id),
+      );
     // P2P delivery must be in place before the first client can publish to a P2P topic.
     await sessions.p2pReady;
     aedes.on('clientError', (c, err) => ctx.log.debug({ clientId: c.id, err: err.message }, 'client error'));

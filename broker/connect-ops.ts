@@ -23,12 +23,12 @@
 //
 // Each operation's result or failure is its own: an operation that fails in Redis (a key of the
 // wrong type) fails alone and the rest of its batch goes on (pcall per operation); a batch that
-// cannot be sent or answered (Redis away) fails each of its operations, which their callers
-// handle as they handled a failed command before.
+// cannot be sent or answered (Redis away) fails each of its operations and every operation
+// waiting behind it, which their callers handle as they handled a failed command before.
 import type { Redis } from 'ioredis';
 
 // ARGV holds, per operation, its code and then its arguments; KEYS its keys, in the same order.
-//   v key: GET                   x k1 k2: EXISTS k1 k2
+//   v key: GET                   x k1 k2: EXISTS k1 k2          h hash id: HGET
 //   c hash id entry: HGET, HSET (the entry it replaced)
 //   r hash id conn: HDEL when the entry is still that connection's (1) or not (0)
 //   t list: LRANGE and DEL (the kept messages)      k list entry ttl: RPUSH, EXPIRE (1)
@@ -42,6 +42,10 @@ local function run(op)
     local l = redis.call('LRANGE', k, 0, -1)
     if #l > 0 then redis.call('DEL', k) end
     return l
+  end
+  if op == 'h' then
+    ki, ai = ki + 1, ai + 1
+    return redis.call('HGET', k, ARGV[ai - 1])
   end
   local a, b = ARGV[ai], ARGV[ai + 1]
   ki, ai = ki + 1, ai + 2
@@ -71,7 +75,7 @@ while ai <= #ARGV do
 end
 return out`;
 
-type Code = 'v' | 'x' | 'c' | 'r' | 't' | 'k';
+type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k';
 
 interface Pending {
   code: Code;
@@ -113,6 +117,11 @@ export class ConnectOps {
   /** EXISTS of two keys: how many of them exist */
   exists(a: string, b: string): Promise<number> {
     return this.push('x', [a, b], []) as Promise<number>;
+  }
+
+  /** HGET: ordered after the claims and releases asked for before it */
+  hget(hash: string, field: string): Promise<string | null> {
+    return this.push('h', [hash], [field]) as Promise<string | null>;
   }
 
   /** Sets the hash field; returns the value it replaced. */
@@ -196,7 +205,10 @@ export class ConnectOps {
         this.next();
       },
       (err: unknown) => {
-        for (const p of batch) p.reject(err);
+        // the connection failed the batch as a whole (Redis away: ioredis gave up on its offline
+        // queue): what waits behind it fails now too, as those commands would have in ioredis'
+        // queue, rather than one batch of maxOps per give-up (tens of seconds apart)
+        for (const p of [...batch, ...this.queue.splice(0)]) p.reject(err);
         this.next();
       },
     );

@@ -154,13 +154,17 @@ function noDelayOnListener(server: net.Server): boolean {
   return typeof h?.setNoDelay === 'function' && h.setNoDelay(true) === 0;
 }
 
+/** after this long listening, every socket still in the accept queue was made after the option */
+export const NO_DELAY_GRACE_MS = 1000;
+
 export class Listeners {
   private servers: { transport: Transport; server: net.Server }[] = [];
   private readonly sockets = new Set<net.Socket>();
   private wss: WebSocketServer[] = [];
   readonly bound: Record<Transport, number | null> = { tcp: null, tls: null, ws: null, wss: null };
-  /** TCP_NODELAY is set on the TCP listener, and accepted sockets inherit it (Linux) */
-  private noDelayInherited = false;
+  /** TCP_NODELAY is set on the TCP listener, and sockets accepted from now on inherit it (Linux) */
+  noDelayOnListener = false;
+  private listeningAt = 0;
 
   constructor(
     private readonly aedes: Aedes,
@@ -168,13 +172,23 @@ export class Listeners {
     private readonly maxPacket: number,
   ) {}
 
+  /**
+   * Whether an accepted TCP socket has TCP_NODELAY from its listener. Not in the first second of
+   * listening: a connection whose handshake completed between \`listen()\` and the option being set
+   * on the listener (a reconnect storm meets a restarted broker) did not inherit it; those sockets,
+   * accepted first, get it set on their own.
+   */
+  private inheritsNoDelay() {
+    return this.noDelayOnListener && performance.now() - this.listeningAt > NO_DELAY_GRACE_MS;
+  }
+
   async start(ports: ListenerPorts, material: TlsMaterial | null) {
     const handle = (s: Duplex, req?: http.IncomingMessage) => guard(this.aedes, s, req, this.maxPacket);
     if (ports.tcp !== null) {
       await this.listen(
         'tcp',
         ports.tcp,
-        net.createServer((s) => handle(this.noDelayInherited ? s : s.setNoDelay(true))),
+        net.createServer((s) => handle(this.inheritsNoDelay() ? s : s.setNoDelay(true))),
       );
     }
     if (ports.tls !== null && material) {
@@ -220,7 +234,10 @@ export class Listeners {
       });
       server.listen(port, this.host, () => {
         server.off('error', reject);
-        if (transport === 'tcp') this.noDelayInherited = noDelayOnListener(server);
+        if (transport === 'tcp') {
+          this.noDelayOnListener = noDelayOnListener(server);
+          this.listeningAt = performance.now();
+        }
         this.bound[transport] = (server.address() as AddressInfo).port;
         this.servers.push({ transport, server });
         resolve();

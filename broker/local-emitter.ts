@@ -111,34 +111,44 @@ export function localFirst(mq: RedisEmitter, peers?: Peers): RedisEmitter {
 
 interface NoticePublisher {
   id: string;
-  publish(packet: { topic: string }, client?: unknown, done?: unknown): unknown;
+  publish(packet: { topic: string; payload?: Buffer | string }, client?: unknown, done?: unknown): unknown;
 }
 
 /**
  * aedes publishes `$SYS/<id>/new/clients` at every CONNECT and `$SYS/<id>/disconnect/clients` at
  * every disconnect, for the other nodes: a node that hears of a new client closes its own client
- * of that Client ID (MQTT-3.1.4-2 across the cluster). While this node is alone the emitter sends
- * them to nobody (above); here they are not published at all, which saves their Packet, the
- * publish series and the topic match (about 4 % of a CONNECT's CPU). Nobody on this node needs
- * them: aedes' own listener ignores its node's notices, nothing listens to disconnect notices,
- * and no client can subscribe to `$SYS` (every topic filter starts with a registered parent
- * topic, rules.ts). A listener added on this node for either notice would have to remove this.
+ * of that Client ID (MQTT-3.1.4-2 across the cluster).
+ * - While this node is alone the emitter sends them to nobody (above); here they are not
+ *   published at all, which saves their Packet, the publish series and the topic match (about
+ *   4 % of a CONNECT's CPU). Nobody on this node needs them: aedes' own listener ignores its
+ *   node's notices, nothing listens to disconnect notices, and no client can subscribe to `$SYS`
+ *   (every topic filter starts with a registered parent topic, rules.ts). A listener added on
+ *   this node for either notice would have to remove this.
+ * - Otherwise a new-client notice waits until `claimOf(clientId)` settles (the presence claim,
+ *   batched in connect-ops.ts): the other node's release of the connection it closes on this
+ *   notice then reaches Redis after the claim, and the claim sees the entry it replaces (a
+ *   take-over, recorded as one on both sides). A claim still queued for a millisecond would
+ *   otherwise be overtaken by that release.
  */
-export function noClientNoticesWhileAlone(aedes: NoticePublisher, peers: Peers) {
+export function clientNotices(
+  aedes: NoticePublisher,
+  peers: Peers,
+  claimOf: (clientId: string) => Promise<void> | null,
+) {
   const own = `$SYS/${aedes.id}/`;
   const publish = aedes.publish.bind(aedes);
   aedes.publish = (packet, client, done) => {
     const t = packet.topic;
-    if (
-      t.charCodeAt(0) === 36 /* $ */ &&
-      t.startsWith(own) &&
-      (t.endsWith('/new/clients') || t.endsWith('/disconnect/clients')) &&
-      peers.isAlone()
-    ) {
+    if (t.charCodeAt(0) !== 36 /* $ */ || !t.startsWith(own)) return publish(packet, client, done);
+    const isNew = t.endsWith('/new/clients');
+    if (!isNew && !t.endsWith('/disconnect/clients')) return publish(packet, client, done);
+    if (peers.isAlone()) {
       const cb = (typeof client === 'function' ? client : done) as (() => void) | undefined;
       cb?.();
       return;
     }
-    return publish(packet, client, done);
+    const claim = isNew && packet.payload !== undefined ? claimOf(packet.payload.toString()) : null;
+    if (!claim) return publish(packet, client, done);
+    void claim.then(() => publish(packet, client, done));
   };
 }

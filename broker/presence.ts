@@ -73,7 +73,8 @@ export class Presence {
 
   /** The live connection of a Client ID on any node, or null (QuerySessionByClientId). */
   async lookup(clientId: string): Promise<PresenceEntry | null> {
-    const e = parse(await this.redis.hget(this.hash, clientId));
+    // through the batched operations: a claim of this node asked for before is answered first
+    const e = parse(await this.ops.hget(this.hash, clientId));
     return e && (await this.alive(e.node)) ? e : null;
   }
 

@@ -19,6 +19,8 @@ interface ConnState {
   /** the connect event was sent (once: aedes may report the client ready after it left) */
   connectSent: boolean;
   ended: boolean;
+  /** settles when the presence claim was answered (or failed): the new-client notice waits for it */
+  claimed: Promise<void> | null;
 }
 
 /** Each connection's state, under a symbol on aedes' Client (cheaper than a WeakMap per connection). */
@@ -104,6 +106,7 @@ export class Sessions {
         ready: false,
         connectSent: false,
         ended: false,
+        claimed: null,
       };
       (c as unknown as Holder)[STATE] = s;
     }
@@ -139,12 +142,17 @@ export class Sessions {
   private async registered(c: Client) {
     const s = this.of(c);
     try {
-      const replaced = await this.ctx.presence.claimReplacing(c.id, {
+      const claim = this.ctx.presence.claimReplacing(c.id, {
         node: this.ctx.opts.nodeId,
         conn: s.conn,
         ip: s.ip,
         at: new Date().toISOString(),
       });
+      s.claimed = claim.then(
+        () => undefined,
+        () => undefined,
+      );
+      const replaced = await claim;
       const prev = replaced?.prev;
       // A take-over needs the previous connection to be alive: on this node (aedes closes it), or
       // on another node that still answers. A node killed moments ago still has its heartbeat
@@ -219,6 +227,17 @@ export class Sessions {
     const clean = (c as unknown as { _disconnected: boolean })._disconnected;
     const reason = s.kicked ? 'kicked' : s.takenOver || !released ? 'takeover' : clean ? 'clean' : 'lost';
     await this.event(c, 'disconnect', { reason });
+  }
+
+  /**
+   * The local client's presence claim, settled once Redis answered it (null: none pending). The
+   * `$SYS` new-client notice waits for it (local-emitter.ts): the node holding the previous
+   * connection closes it on that notice and releases its entry, which must reach Redis after
+   * this claim, or the claim finds nothing to replace and a take-over reads as a clean leave.
+   */
+  claimOf(clientId: string): Promise<void> | null {
+    const c = (this.aedes as unknown as { clients: Record<string, Client> }).clients[clientId];
+    return (c && stateOf(c)?.claimed) ?? null;
   }
 
   /** Closes every local client authenticated with the credential (e.g. 'ak:<id>'); returns how many. */

@@ -222,6 +222,54 @@ describe('cluster of two broker processes', () => {
     await waitFor('offline', async () => (await presence.lookup(clientId)) === null);
   });
 
+  it('records 50 take-overs from node A to node B, 30 at once and 20 one by one, as take-overs on both sides', async () => {
+    // node B's presence claim is batched (connect-ops.ts) while its new-client notice makes A
+    // close and release at once: the notice waits for the claim, or A's release could reach
+    // Redis first and the take-over read as a clean leave on A and a plain connect on B
+    const { redisUrl } = serverUrls();
+    const appPool = createPool(db.url, 4);
+    const events = new ConnectionEventsWorker(appPool, redisUrl, prefix, createLogger('silent'));
+    await events.start();
+    const devs = Array.from({ length: 50 }, (_, i) => `tk${i}`);
+    const ids = devs.map((d) => `${g.groupId}@@@${d}`);
+    const presence = new Presence(redis, prefix, 't');
+    const seconds: Awaited<ReturnType<typeof ap>>[] = [];
+    try {
+      const firsts = await Promise.all(devs.map((d) => ap(a, d)));
+      await waitFor('all on A', async () =>
+        (await Promise.all(ids.map((id) => presence.lookup(id)))).every((e) => e?.node === 'node-a'),
+      );
+      seconds.push(...(await Promise.all(devs.slice(0, 30).map((d) => ap(b, d)))));
+      await Promise.all(firsts.slice(0, 30).map((c) => closed(c)));
+      // and one at a time: each claim then waits alone for its batch
+      for (let i = 30; i < devs.length; i++) {
+        seconds.push(await ap(b, devs[i]));
+        await closed(firsts[i]);
+      }
+      const count = async (sql: string) => (await queryRows<{ n: number }>(pool, sql, [ids]))[0].n;
+      await waitFor(
+        'every take-over recorded on B',
+        () =>
+          count(
+            "SELECT COUNT(*) AS n FROM ap_connection_events WHERE client_id IN (?) AND kind = 'takeover' AND broker_node = 'node-b'",
+          ),
+        { until: (n) => n === 50, timeoutMs: 30_000 },
+      );
+      await waitFor(
+        "every one of A's disconnects recorded as a take-over",
+        () =>
+          count(
+            "SELECT COUNT(*) AS n FROM ap_connection_events WHERE client_id IN (?) AND kind = 'disconnect' AND broker_node = 'node-a' AND reason = 'takeover'",
+          ),
+        { until: (n) => n === 50, timeoutMs: 30_000 },
+      );
+    } finally {
+      await Promise.all(seconds.map((c) => c.endAsync()));
+      await events.stop();
+      await appPool.end();
+    }
+  }, 120_000);
+
   it('records APs that reconnect to another node after theirs died as resumed after node loss, and a live duplicate as a take-over', async () => {
     const { redisUrl } = serverUrls();
     const appPool = createPool(db.url, 4);

@@ -43,8 +43,9 @@ describe('ConnectOps on a real Redis', () => {
       ops.take(list),
       ops.take(list), // taken already
       ops.get(`${prefix}:version`), // the same batch: one GET answers both
+      ops.hget(hash, 'a'), // after the claims above
     ]);
-    expect(results).toEqual(['7', 1, null, entry('c1'), 0, 1, 1, ['m1', 'm2'], [], '7']);
+    expect(results).toEqual(['7', 1, null, entry('c1'), 0, 1, 1, ['m1', 'm2'], [], '7', entry('c2')]);
     expect(ops.batches).toBe(1);
     expect(await redis.hget(hash, 'a')).toBe(entry('c2'));
     expect(await redis.ttl(list)).toBe(-2); // the take deleted it
@@ -93,6 +94,24 @@ describe('ConnectOps on a real Redis', () => {
     expect(second.map((r) => r.status)).toEqual(['rejected']);
     dead.disconnect();
   });
+});
+
+it('fails what waits behind a batch that failed as a whole, not one batch per give-up of ioredis', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  // ioredis retrying (as the broker's connection does): it rejects its offline queue at each give-up
+  const down = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 20 });
+  down.on('error', () => {});
+  const ops = new ConnectOps(down, { maxOps: 100 });
+  const settled = await Promise.allSettled(Array.from({ length: 350 }, (_, i) => ops.get(`k${i % 7}`)));
+  expect(settled.every((r) => r.status === 'rejected')).toBe(true);
+  // the first batch failed and took the 250 behind it along: nothing waited for further give-ups
+  expect(ops.batches).toBe(1);
+  down.disconnect();
 });
 
 describe('a burst of CONNECTs over the broker', () => {
