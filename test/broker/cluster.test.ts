@@ -246,23 +246,25 @@ describe('cluster of two broker processes', () => {
         seconds.push(await ap(b, devs[i]));
         await closed(firsts[i]);
       }
-      const count = async (sql: string) => (await queryRows<{ n: number }>(pool, sql, [ids]))[0].n;
-      await waitFor(
-        'every take-over recorded on B',
-        () =>
-          count(
-            "SELECT COUNT(*) AS n FROM ap_connection_events WHERE client_id IN (?) AND kind = 'takeover' AND broker_node = 'node-b'",
-          ),
-        { until: (n) => n === 50, timeoutMs: 30_000 },
-      );
-      await waitFor(
-        "every one of A's disconnects recorded as a take-over",
-        () =>
-          count(
-            "SELECT COUNT(*) AS n FROM ap_connection_events WHERE client_id IN (?) AND kind = 'disconnect' AND broker_node = 'node-a' AND reason = 'takeover'",
-          ),
-        { until: (n) => n === 50, timeoutMs: 30_000 },
-      );
+      // B's side: a take-over event from B; A's side: its disconnect's reason is the take-over
+      const sides = [
+        ['on B', "kind = 'takeover' AND broker_node = 'node-b'"],
+        ['on A', "kind = 'disconnect' AND broker_node = 'node-a' AND reason = 'takeover'"],
+      ];
+      for (const [side, where] of sides) {
+        await waitFor(
+          `every take-over recorded ${side}`,
+          async () =>
+            (
+              await queryRows<{ n: number }>(
+                pool,
+                `SELECT COUNT(*) AS n FROM ap_connection_events WHERE client_id IN (?) AND ${where}`,
+                [ids],
+              )
+            )[0].n,
+          { until: (n) => n === 50, timeoutMs: 30_000 },
+        );
+      }
     } finally {
       await Promise.all(seconds.map((c) => c.endAsync()));
       await events.stop();
