@@ -1,6 +1,6 @@
 // The small Redis operations of every CONNECT and disconnect (the registry version read, the
-// clean-session probe, the presence claim and release, the P2P take, and the P2P keep that must
-// stay ordered before a take), sent in call order as one EVALSHA per batch instead of one
+// clean-session probe, the presence claim and release, the P2P take, and the presence lookup and
+// P2P keep that must stay ordered with them), sent in call order as one EVALSHA per batch instead of one
 // command each. Without it a CONNECT cost four commands (GET, EXISTS and two EVALSHA), each an
 // ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
 // one socket write per event-loop turn and stage.
@@ -16,8 +16,8 @@
 //
 // Order: every operation of this class runs in Redis in the order it was asked for (one
 // connection, one batch at a time, each batch's operations in order in one script). Operations
-// that must follow each other (a presence release after its claim, a P2P take after a keep for
-// the same target) therefore go through here together, never one of them on another connection.
+// that must follow each other (a presence release after its claim, a lookup after a claim, a P2P
+// take after a keep for the same target) therefore go through here together, never one of them on another connection.
 // A version read asked for after a CONNECT arrived is sent after it arrived: it sees every
 // registry change announced before (registry-view.ts).
 //
@@ -94,12 +94,13 @@ export class ConnectOps {
   private readonly delayMs: number;
   private readonly eagerOps: number;
   private readonly script: { eslConnectOps(n: number, ...keysThenArgs: string[]): Promise<unknown[]> };
-  /** batches sent so far (for the tests and the benchmark's figures) */
+  /** batches sent so far (the tests read it) */
   batches = 0;
 
   /**
-   * `redis`: a connection of this class's own, without auto-pipelining (a batch is written as
-   * soon as it is sent; ioredis' pipeline would hold it one more turn).
+   * `redis`: in the broker a connection of this class's own, without auto-pipelining (a batch
+   * is written as soon as it is sent; ioredis' pipeline would hold it one more turn). Elsewhere
+   * (a Presence for lookups only, e.g. the web process's) any connection does.
    */
   constructor(redis: Redis, opts: { maxOps?: number; delayMs?: number; eagerOps?: number } = {}) {
     this.maxOps = opts.maxOps ?? 500;

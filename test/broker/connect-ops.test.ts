@@ -1,6 +1,7 @@
 // The CONNECTs' Redis operations, batched (broker/connect-ops.ts): against a real Redis, each
 // operation's result in the order asked, one failing operation failing alone, long queues cut
-// into batches in order, an unreachable Redis failing every operation without a hang; and over
+// into batches in order, an unreachable Redis failing every operation without a hang, a batch
+// failed as a whole failing what waits behind it; and over
 // a real broker, a burst of clean-session CONNECTs and disconnects costing far fewer Redis
 // commands than the four per CONNECT and one per disconnect they cost before, with presence
 // exact throughout.
