@@ -11,6 +11,7 @@ import { serverUrls, uid } from '../support/env.js';
 import { newGroup, platformRegistry, sleep, tryConnect } from '../support/mqtt.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 let proxy: TcpProxy;
 let p: TestPlatform;
@@ -43,7 +44,8 @@ it('stops without an unhandled rejection when Redis drops its connections during
   expect(ap.code).toBe(0);
   ap.client!.on('error', () => {});
   const online = `${p.config.REDIS_PREFIX}:mqtt:online`;
-  expect(await p.ctx.redis.hget(online, clientId)).not.toBeNull();
+  // the presence claim leaves in the CONNECTs' next batch (connect-ops.ts), a millisecond or two after CONNACK
+  await waitFor('presence entry', () => p.ctx.redis.hget(online, clientId), { until: (v) => v !== null });
 
   const unhandled: unknown[] = [];
   const onUnhandled = (err: unknown) => unhandled.push(err);
