@@ -58,8 +58,6 @@ export class BrokerService implements Service, DownlinkPublisher {
   private listeners: Listeners | null = null;
   private redis: Redis | null = null;
   private opsRedis: Redis | null = null;
-  /** the CONNECTs' batched Redis operations (connect-ops.ts) */
-  ops: ConnectOps | null = null;
   private sub: Redis | null = null;
   private stores: BrokerStores = {};
   private ctx: BrokerContext | null = null;
@@ -78,13 +76,12 @@ export class BrokerService implements Service, DownlinkPublisher {
     const instanceId = opts.instanceId
       ? (await setInstanceId(this.pool, opts.instanceId), opts.instanceId)
       : await ensureInstanceId(this.pool, `mqtt-${crypto.randomBytes(6).toString('hex')}`);
-    // auto-pipelining: the heartbeats, liveness pings and P2P lookups of concurrent work share socket writes
+    // auto-pipelining: heartbeats, liveness pings and node-heartbeat checks of concurrent work share socket writes
     this.redis = createRedis(opts.redisUrl, this.log, { enableAutoPipelining: true });
     // the CONNECTs' and disconnects' own operations (registry version, clean-session probe,
-    // presence claim and release, P2P take and keep): batched, in order, on a connection of their own
+    // presence claim, lookup and release, P2P take and keep): batched, in order, on a connection of their own
     this.opsRedis = createRedis(opts.redisUrl, this.log);
     const ops = new ConnectOps(this.opsRedis);
-    this.ops = ops;
     const registry = new RegistryView(this.pool, box, { ops, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 

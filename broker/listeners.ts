@@ -148,7 +148,7 @@ function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefin
  * `bench:broker`'s connections/s row); elsewhere, or if libuv refuses, each accepted socket
  * gets it as before. Returns whether the accepted sockets have it already.
  */
-function noDelayOnListener(server: net.Server): boolean {
+function setNoDelayOnListener(server: net.Server): boolean {
   if (process.platform !== 'linux') return false;
   const h = (server as unknown as { _handle?: { setNoDelay?(on: boolean): number } })._handle;
   return typeof h?.setNoDelay === 'function' && h.setNoDelay(true) === 0;
@@ -235,7 +235,7 @@ export class Listeners {
       server.listen(port, this.host, () => {
         server.off('error', reject);
         if (transport === 'tcp') {
-          this.noDelayOnListener = noDelayOnListener(server);
+          this.noDelayOnListener = setNoDelayOnListener(server);
           this.listeningAt = performance.now();
         }
         this.bound[transport] = (server.address() as AddressInfo).port;
