@@ -43,6 +43,7 @@ import { parseClientId } from './rules.js';
 import { parseRegistryChange, registryChannel, registryVersionKey } from './registry-channel.js';
 import { ensureInstanceId, setInstanceId } from './registry/instance-repo.js';
 import { RegistryView } from './registry/registry-view.js';
+import { usePlainParserBuffers } from './parser-buffers.js';
 import { SecretBox } from './registry/secret-box.js';
 import { Sessions } from './sessions.js';
 import { loadTls } from './tls.js';
@@ -150,6 +151,8 @@ export class BrokerService implements Service, DownlinkPublisher {
     let sessions: Sessions | null = null;
     let shortcuts: ReturnType<typeof cleanSessionShortcuts> | null = null;
     const authenticate = authenticateHook(ctx, (c) => sessions?.authenticated(c));
+    if (!usePlainParserBuffers())
+      ctx.log.warn('mqtt-packet parser not as expected: each connection keeps its packet bytes in a stream');
     const aedes = new Aedes({
       id: `${opts.nodeId}-${crypto.randomBytes(3).toString('hex')}`,
       mq: this.stores.mq,

@@ -1,0 +1,112 @@
+// broker/parser-buffers.ts makes mqtt-packet's parser keep a packet's bytes in a plain BufferList
+// instead of a BufferListStream. Every packet the broker reads must parse as before: each kind,
+// whole, byte by byte, split at random, several in one chunk, a body over many reads, and the
+// parser must go on after a malformed packet.
+import { parser as mqttParser, generate, type Packet } from 'mqtt-packet';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePlainParserBuffers } from '../../broker/parser-buffers.js';
+
+interface Parsing {
+  _list: unknown;
+  parse(b: Buffer): number;
+  on(e: 'packet', f: (p: Packet) => void): void;
+  on(e: 'error', f: (e: Error) => void): void;
+}
+
+const packets: Packet[] = [
+  {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 60,
+    clientId: 'GID_esl@@@ap-0001',
+    username: 'Signature|LTAIkey|MQTT_instance',
+    password: Buffer.from('c2lnbmF0dXJl'),
+    will: { topic: 'esl/status/ap-0001', payload: Buffer.from('offline'), qos: 1, retain: false },
+  },
+  { cmd: 'connack', returnCode: 0, sessionPresent: false },
+  {
+    cmd: 'publish',
+    topic: 'esl/task/GID_esl',
+    payload: Buffer.from('{"sku":"6901"}'),
+    qos: 0,
+    retain: false,
+    dup: false,
+  },
+  {
+    cmd: 'publish',
+    topic: 'esl/ack/GID_esl',
+    payload: Buffer.alloc(70_000, 0x41),
+    qos: 1,
+    messageId: 513,
+    retain: false,
+    dup: true,
+  },
+  { cmd: 'puback', messageId: 513 },
+  { cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'esl/task/#', qos: 1 }] },
+  { cmd: 'suback', messageId: 2, granted: [1] },
+  { cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['esl/task/#'] },
+  { cmd: 'pingreq' },
+  { cmd: 'disconnect' },
+];
+
+function newParser() {
+  const p = mqttParser({ protocolVersion: 4 }) as unknown as Parsing;
+  const got: Packet[] = [];
+  const errors: Error[] = [];
+  p.on('packet', (x) => got.push(x));
+  p.on('error', (e) => errors.push(e));
+  return { p, got, errors };
+}
+
+/** The packets parsed from `chunks`, written back: byte for byte what went in when parsed right. */
+function reparsed(chunks: Buffer[]) {
+  const { p, got, errors } = newParser();
+  for (const c of chunks) p.parse(c);
+  expect(errors).toEqual([]);
+  return got.map((x) => generate(x).toString('base64'));
+}
+const b64 = (b: Buffer) => b.toString('base64');
+
+describe('mqtt-packet parser with a plain buffer list', () => {
+  beforeAll(() => {
+    expect(usePlainParserBuffers()).toBe(true);
+  });
+
+  it('keeps each connection’s bytes in a plain list, not a stream', () => {
+    const { p } = newParser();
+    expect((p._list as { constructor: { name: string } }).constructor.name).toBe('BufferList');
+    expect((p._list as { pipe?: unknown }).pipe).toBeUndefined();
+  });
+
+  it('parses every kind of packet whole, byte by byte and split at random', () => {
+    const bytes = packets.map((x) => generate(x));
+    for (const b of bytes) expect(reparsed([b])).toEqual([b64(b)]);
+    for (const b of bytes.filter((x) => x.length < 1000))
+      expect(reparsed([...b].map((x) => Buffer.from([x])))).toEqual([b64(b)]);
+    const all = Buffer.concat(bytes);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 20; round++) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < all.length;) {
+        const n = 1 + Math.floor(random() * 9000);
+        chunks.push(all.subarray(at, at + n));
+        at += n;
+      }
+      expect(reparsed(chunks)).toEqual(bytes.map(b64));
+    }
+    expect(reparsed([all])).toEqual(bytes.map(b64));
+  });
+
+  it('goes on after a malformed packet, as before', () => {
+    const { p, got, errors } = newParser();
+    // a PUBLISH with QoS 3 in its fixed header: invalid
+    p.parse(Buffer.from([0x36, 0x02, 0x00, 0x00]));
+    expect(errors.length).toBe(1);
+    const ping = generate({ cmd: 'pingreq' });
+    p.parse(ping);
+    expect(got.map((x) => x.cmd)).toEqual(['pingreq']);
+  });
+});
