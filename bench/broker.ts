@@ -8,8 +8,12 @@
 // Knobs (environment): BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FANIN_RATE (msgs/s offered in
 // the fan-in rows; default: 3/4 of what Mosquitto delivers closed loop in this run),
 // BENCH_ROWS (comma list of fanin,fanout,conn,storm; default all), BENCH_TARGETS (ours,mosquitto),
-// BENCH_PROFILE (a directory: our broker runs with --cpu-prof there), BENCH_BASE_ROOT (another
-// checkout, e.g. of an earlier commit: its broker gets a column too, before/after in one run).
+// BENCH_PROFILE (a directory: our broker runs with --cpu-prof there), BENCH_OURS_NODE_ARGS (more
+// node flags for our broker, space-separated), BENCH_BASE_ROOT (another checkout, e.g. of an
+// earlier commit: its broker gets a column too, before/after in one run), BENCH_CONN_COUNT
+// (CONNECTs of the connections/s burst, default 1,000), BENCH_CONN_CONCURRENCY (CONNECTs in
+// flight, default 50), BENCH_CONN_WARMUP (CONNECTs opened and closed before that burst,
+// default 2,000; 0: the burst meets a broker that never saw a CONNECT).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -98,9 +102,17 @@ async function measure(t: Target): Promise<Row> {
   }
   if (ROWS.has('conn')) {
     say(`  ${t.name}: connections/s`);
+    // every target first takes a warm-up burst (other Client IDs, closed again): the row measures
+    // a running broker's rate, not its first CONNECTs (in ours, V8 still compiling the CONNECT
+    // path: about 15-30 % slower, bench/README.md "Session 15"); the storm row measures a cold start
+    const warm = Number(process.env.BENCH_CONN_WARMUP ?? 2000);
+    if (warm > 0) {
+      for (const s of (await openMany(t.port, connectPackets(t, 150_000, warm), 50)).sockets) s.destroy();
+      await sleep(1000);
+    }
     const packets = connectPackets(t, 100_000, Number(process.env.BENCH_CONN_COUNT ?? 1000));
     const cpu0 = cpuMs(t.pid());
-    const burst = await openMany(t.port, packets, 50);
+    const burst = await openMany(t.port, packets, Number(process.env.BENCH_CONN_CONCURRENCY ?? 50));
     row.connCpuMs = (cpuMs(t.pid()) - cpu0) / packets.length;
     for (const s of burst.sockets) s.destroy();
     row.connPerSec = burst.perSecond;
@@ -165,7 +177,12 @@ async function runOurs(
       MQTT_CONNECT_RATE_PER_KEY: '0',
       MQTT_CONNECT_RATE_PER_IP: '0',
     };
-    const ours = await startOurs(env, profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [], root);
+    const extra = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const ours = await startOurs(
+      env,
+      [...extra, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])],
+      root,
+    );
     const pool = createPool(db.url, 4);
     const reg = new RegistryService(
       pool,
