@@ -6,14 +6,18 @@
 // 15"). usePlainParserBuffers() makes every parser of the process keep a plain BufferList, the
 // class whose methods BufferListStream copies: the same bytes and the same reads, no stream.
 //
-// It replaces one method of mqtt-packet's Parser, checked first: when an mqtt-packet release
-// reads its buffer differently, the check fails and the parser is left as it is (and the test
-// in test/broker/parser-buffers.test.ts, which parses real packets with the plain list, tells).
+// It replaces one method of mqtt-packet's Parser, and only after checking that parser (else it
+// is left as it is and the broker logs a warning): `_resetState` must be, token for token, the
+// one of mqtt-packet 9 (so no reset a later release adds is lost; the replacement leaves out its
+// debug line), the parser's methods must use the list only through the BufferList methods above
+// (no stream method, the list handed to nothing else), and the parser checked is the one aedes
+// loads. test/broker/parser-buffers.test.ts parses real packets with the plain list and shows a
+// changed parser left alone; test/broker/wire.test.ts that a live connection has the plain list.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-interface ParserClass {
+export interface ParserClass {
   prototype: {
     _resetState(this: ParserState): void;
   };
@@ -25,6 +29,13 @@ interface ParserState {
   _stateCounter: number;
 }
 type PacketClass = new () => unknown;
+
+/** What the patch works on: mqtt-packet's Parser and Packet, and bl's plain BufferList. */
+export interface ParserModules {
+  Parser: ParserClass;
+  Packet: PacketClass;
+  BufferList: new () => unknown;
+}
 
 /** The methods mqtt-packet 9's parser calls on its buffer list. */
 const USED = new Set([
@@ -38,31 +49,77 @@ const USED = new Set([
   'toString',
 ]);
 
+/** mqtt-packet 9's `_resetState`, whitespace aside: the method the replacement stands for. */
+const RESET_STATE = [
+  '_resetState () {',
+  "debug('_resetState: resetting packet, error, _list, and _stateCounter')",
+  'this.packet = new Packet()',
+  'this.error = null',
+  'this._list = bl()',
+  'this._stateCounter = 0',
+  '}',
+].join(' ');
+
+const squeeze = (source: string) => source.replace(/\s+/g, ' ').trim();
+
+/** mqtt-packet as aedes loads it (a copy of its own, if it has one), and bl as that parser does. */
+function aedesParserModules(): ParserModules {
+  const fromAedes = createRequire(require.resolve('aedes'));
+  const parserPath = fromAedes.resolve('mqtt-packet/parser.js');
+  const fromParser = createRequire(parserPath);
+  return {
+    Parser: fromParser(parserPath) as ParserClass,
+    Packet: fromParser('./packet.js') as PacketClass,
+    BufferList: (fromParser('bl') as { BufferList: new () => unknown }).BufferList,
+  };
+}
+
+/** Whether `m` is the parser this patch was written for (see the top of the file). */
+export function parserAsExpected(m: ParserModules): boolean {
+  if (typeof m.BufferList !== 'function' || typeof m.Packet !== 'function') return false;
+  const proto = m.Parser.prototype as unknown as Record<string, unknown>;
+  if (typeof proto._resetState !== 'function' || squeeze(String(proto._resetState)) !== RESET_STATE)
+    return false;
+  // the parser's code: its class (or constructor) without `_resetState`, and every method not in
+  // it (one assigned to the prototype, as earlier releases did)
+  let code = squeeze(String(m.Parser)).replace(RESET_STATE, '');
+  for (const k of Object.getOwnPropertyNames(proto)) {
+    const v = Object.getOwnPropertyDescriptor(proto, k)?.value;
+    if (k === 'constructor' || k === '_resetState' || typeof v !== 'function') continue;
+    const src = squeeze(String(v));
+    if (!code.includes(src)) code += `\n${src}`;
+  }
+  // a debug() line may show the list (util.inspect, as for any object); only when DEBUG is set
+  code = code.replace(/\bdebug\([^()]*\)/g, '');
+  const uses = [...code.matchAll(/_list\b(\.(\w+))?/g)];
+  return uses.length > 0 && uses.every((u) => u[2] !== undefined && USED.has(u[2]));
+}
+
 let installed: boolean | null = null;
 
 /**
- * Installs the plain buffer list in mqtt-packet's parser, once per process; false when this
- * mqtt-packet's parser does not read its buffer the way this expects (it is then left alone).
+ * Installs the plain buffer list in mqtt-packet's parser, once per process; false when the parser
+ * is not the one this expects, or cannot be found (it is then left alone). `modules`: another
+ * parser to patch (the tests'); the default is the one aedes loads.
  */
-export function usePlainParserBuffers(): boolean {
-  if (installed !== null) return installed;
-  const Parser = require('mqtt-packet/parser.js') as ParserClass;
-  const Packet = require('mqtt-packet/packet.js') as PacketClass;
-  // bl's plain list, resolved from mqtt-packet (the copy its parser uses)
-  const blPath = require.resolve('bl', { paths: [require.resolve('mqtt-packet/parser.js')] });
-  const { BufferList } = require(blPath) as { BufferList: new () => unknown };
-  const source = String(Parser.prototype._resetState);
-  const used = new Set([...String(Parser).matchAll(/_list\.(\w+)/g)].map((m) => m[1]));
-  installed =
-    typeof BufferList === 'function' &&
-    /this\._list = bl\(\)/.test(source) &&
-    [...used].every((m) => USED.has(m));
-  if (!installed) return false;
-  Parser.prototype._resetState = function (this: ParserState) {
-    this.packet = new Packet();
-    this.error = null;
-    this._list = new BufferList();
-    this._stateCounter = 0;
-  };
-  return true;
+export function usePlainParserBuffers(modules?: ParserModules): boolean {
+  if (!modules && installed !== null) return installed;
+  let ok = false;
+  try {
+    const m = modules ?? aedesParserModules();
+    ok = parserAsExpected(m);
+    if (ok) {
+      const { Packet, BufferList } = m;
+      m.Parser.prototype._resetState = function (this: ParserState) {
+        this.packet = new Packet();
+        this.error = null;
+        this._list = new BufferList();
+        this._stateCounter = 0;
+      };
+    }
+  } catch {
+    ok = false;
+  }
+  if (!modules) installed = ok;
+  return ok;
 }

@@ -1,10 +1,18 @@
 // broker/parser-buffers.ts makes mqtt-packet's parser keep a packet's bytes in a plain BufferList
 // instead of a BufferListStream. Every packet the broker reads must parse as before: each kind,
 // whole, byte by byte, split at random, several in one chunk, a body over many reads, and the
-// parser must go on after a malformed packet.
+// parser must go on after a malformed packet. A parser that differs from mqtt-packet 9's (a
+// reset more, its list used as a stream or handed elsewhere) is left alone.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { parser as mqttParser, generate, type Packet } from 'mqtt-packet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { usePlainParserBuffers } from '../../broker/parser-buffers.js';
+import {
+  parserAsExpected,
+  usePlainParserBuffers,
+  type ParserClass,
+  type ParserModules,
+} from '../../broker/parser-buffers.js';
 
 interface Parsing {
   _list: unknown;
@@ -108,5 +116,76 @@ describe('mqtt-packet parser with a plain buffer list', () => {
     const ping = generate({ cmd: 'pingreq' });
     p.parse(ping);
     expect(got.map((x) => x.cmd)).toEqual(['pingreq']);
+  });
+});
+
+/**
+ * mqtt-packet's parser.js as a later release might be: its source edited by `edit`, loaded as a
+ * module of its own (next to the real one, so its requires resolve the same).
+ */
+function variant(edit: (source: string) => string): ParserModules {
+  const file = createRequire(import.meta.url).resolve('mqtt-packet/parser.js');
+  const source = fs.readFileSync(file, 'utf8');
+  const edited = edit(source);
+  // the edit applied (a release of mqtt-packet with other text would make it a no-op)
+  if (edit !== same) expect(edited).not.toBe(source);
+  const req = createRequire(file);
+  const mod = { exports: {} as unknown };
+  new Function('require', 'module', 'exports', edited)(req, mod, mod.exports);
+  return {
+    Parser: mod.exports as ParserClass,
+    Packet: req('./packet.js') as new () => unknown,
+    BufferList: (req('bl') as { BufferList: new () => unknown }).BufferList,
+  };
+}
+const same = (s: string) => s;
+const listOf = (m: ParserModules) =>
+  (m.Parser as unknown as { parser(o: object): { _list: object } }).parser({ protocolVersion: 4 })._list
+    .constructor.name;
+
+describe('a parser other than the one the patch was written for', () => {
+  it('is patched when it is the same source (the check accepts mqtt-packet 9 as loaded apart)', () => {
+    const m = variant(same);
+    expect(listOf(m)).toBe('BufferListStream');
+    expect(usePlainParserBuffers(m)).toBe(true);
+    expect(listOf(m)).toBe('BufferList');
+  });
+
+  const changes: [string, (s: string) => string][] = [
+    [
+      'a reset more in _resetState',
+      (s) => s.replace('this._stateCounter = 0\n', 'this._stateCounter = 0\n    this._extra = null\n'),
+    ],
+    [
+      'a stream method of its list',
+      (s) => s.replace('  parse (buf) {\n', '  parse (buf) {\n    if (this._to) this._list.pipe(this._to)\n'),
+    ],
+    [
+      'its list handed to a function',
+      (s) => s.replace('  parse (buf) {\n', '  parse (buf) {\n    keep(this._list)\n'),
+    ],
+    [
+      'a method assigned to the prototype that duplicates the list',
+      (s) =>
+        s.replace(
+          'module.exports = Parser',
+          'Parser.prototype._peek = function () { return this._list.duplicate() }\nmodule.exports = Parser',
+        ),
+    ],
+  ];
+  for (const [what, edit] of changes)
+    it(`is left alone: ${what}`, () => {
+      const m = variant(edit);
+      const reset = m.Parser.prototype._resetState;
+      expect(parserAsExpected(m)).toBe(false);
+      expect(usePlainParserBuffers(m)).toBe(false);
+      expect(m.Parser.prototype._resetState).toBe(reset);
+      expect(listOf(m)).toBe('BufferListStream');
+    });
+
+  it('is left alone, without throwing, when it is not a parser at all', () => {
+    expect(usePlainParserBuffers({ Parser: {} as ParserClass, Packet: class {}, BufferList: class {} })).toBe(
+      false,
+    );
   });
 });

@@ -234,3 +234,28 @@ describe('packet identifier 0', () => {
     });
   }
 });
+
+describe('a connection’s parser', () => {
+  it('keeps the bytes it has not parsed in a plain buffer list (broker/parser-buffers.ts), not a stream', async () => {
+    const d = `b${uid(3)}`;
+    const ap = await apWire(d);
+    const aedes = (
+      f.broker as unknown as { aedes: { clients: Record<string, { _parser: { _list: object } }> } }
+    ).aedes;
+    const list = aedes.clients[`${g.groupId}@@@${d}`]?._parser._list as {
+      constructor: { name: string };
+      pipe?: unknown;
+    };
+    expect(list.constructor.name).toBe('BufferList');
+    expect(list.pipe).toBeUndefined();
+    // and a publish split across reads still goes through it
+    const w = await watcher();
+    const pk = publish(status(d), 'split-read', 1, 9);
+    await ap.write(pk.subarray(0, 5));
+    await sleep(50);
+    await ap.write(pk.subarray(5));
+    await waitFor('delivery', () => w.got.some((m) => m.payload === 'split-read'), { timeoutMs: 30_000 });
+    expect(ap.packets.map((p) => p.cmd)).toEqual(['connack', 'puback']);
+    await w.client.endAsync();
+  });
+});
