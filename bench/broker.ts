@@ -9,11 +9,12 @@
 // the fan-in rows; default: 3/4 of what Mosquitto delivers closed loop in this run),
 // BENCH_ROWS (comma list of fanin,fanout,conn,storm; default all), BENCH_TARGETS (ours,mosquitto),
 // BENCH_PROFILE (a directory: our broker runs with --cpu-prof there), BENCH_OURS_NODE_ARGS (more
-// node flags for our broker, space-separated), BENCH_BASE_ROOT (another checkout, e.g. of an
+// node flags for our broker and the "before" one, space-separated), BENCH_BASE_ROOT (another checkout, e.g. of an
 // earlier commit: its broker gets a column too, before/after in one run), BENCH_CONN_COUNT
 // (CONNECTs of the connections/s burst, default 1,000), BENCH_CONN_CONCURRENCY (CONNECTs in
-// flight, default 50), BENCH_CONN_WARMUP (CONNECTs opened and closed before that burst,
-// default 2,000; 0: the burst meets a broker that never saw a CONNECT).
+// flight, default 50; the warm-up's too), BENCH_CONN_WARMUP (CONNECTs opened and closed before
+// that burst, default 2,000; 0: the burst meets a broker that never saw a CONNECT); each up to
+// 50,000.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const ROWS = new Set((process.env.BENCH_ROWS ?? 'fanin,fanout,conn,storm').split(','));
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? 'ours,mosquitto').split(','));
+
+/** An integer knob in [min, max], or the bench stops and says which one. */
+function intKnob(name: string, dflt: number, min: number, max: number): number {
+  const raw = process.env[name];
+  const v = raw === undefined || raw === '' ? dflt : Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    process.stderr.write(`bench: ${name}=${raw} is not a whole number from ${min} to ${max}\n`);
+    process.exit(2);
+  }
+  return v;
+}
+/** The connections/s row: its CONNECTs, the warm-up's and how many in flight (both Client ID ranges below the storm's) */
+const CONN = {
+  count: intKnob('BENCH_CONN_COUNT', 1000, 1, 50_000),
+  warmup: intKnob('BENCH_CONN_WARMUP', 2000, 0, 50_000),
+  concurrency: intKnob('BENCH_CONN_CONCURRENCY', 50, 1, 10_000),
+};
 const PROFILE = process.env.BENCH_PROFILE;
 /** another checkout of the project (e.g. `git worktree` of an earlier commit with node_modules): its broker is measured too */
 const BASE_ROOT = process.env.BENCH_BASE_ROOT;
@@ -105,14 +123,15 @@ async function measure(t: Target): Promise<Row> {
     // every target first takes a warm-up burst (other Client IDs, closed again): the row measures
     // a running broker's rate, not its first CONNECTs (in ours, V8 still compiling the CONNECT
     // path: about 15-30 % slower, bench/README.md "Session 15"); the storm row measures a cold start
-    const warm = Number(process.env.BENCH_CONN_WARMUP ?? 2000);
-    if (warm > 0) {
-      for (const s of (await openMany(t.port, connectPackets(t, 150_000, warm), 50)).sockets) s.destroy();
+    // Client IDs: the burst's from D100000, the warm-up's right after them (both under the storm's D200000)
+    if (CONN.warmup > 0) {
+      const warmup = connectPackets(t, 100_000 + CONN.count, CONN.warmup);
+      for (const s of (await openMany(t.port, warmup, CONN.concurrency)).sockets) s.destroy();
       await sleep(1000);
     }
-    const packets = connectPackets(t, 100_000, Number(process.env.BENCH_CONN_COUNT ?? 1000));
+    const packets = connectPackets(t, 100_000, CONN.count);
     const cpu0 = cpuMs(t.pid());
-    const burst = await openMany(t.port, packets, Number(process.env.BENCH_CONN_CONCURRENCY ?? 50));
+    const burst = await openMany(t.port, packets, CONN.concurrency);
     row.connCpuMs = (cpuMs(t.pid()) - cpu0) / packets.length;
     for (const s of burst.sockets) s.destroy();
     row.connPerSec = burst.perSecond;
@@ -177,7 +196,7 @@ async function runOurs(
       MQTT_CONNECT_RATE_PER_KEY: '0',
       MQTT_CONNECT_RATE_PER_IP: '0',
     };
-    const extra = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const extra = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const ours = await startOurs(
       env,
       [...extra, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])],
