@@ -9,12 +9,12 @@
 // the fan-in rows; default: 3/4 of what Mosquitto delivers closed loop in this run),
 // BENCH_ROWS (comma list of fanin,fanout,conn,storm; default all), BENCH_TARGETS (ours,mosquitto),
 // BENCH_PROFILE (a directory: our broker runs with --cpu-prof there), BENCH_OURS_NODE_ARGS (more
-// node flags for our broker and the "before" one, space-separated), BENCH_BASE_ROOT (another checkout, e.g. of an
-// earlier commit: its broker gets a column too, before/after in one run), BENCH_CONN_COUNT
-// (CONNECTs of the connections/s burst, default 1,000), BENCH_CONN_CONCURRENCY (CONNECTs in
-// flight, default 50; the warm-up's too), BENCH_CONN_WARMUP (CONNECTs opened and closed before
-// that burst, default 2,000; 0: the burst meets a broker that never saw a CONNECT); each up to
-// 50,000.
+// node flags for our broker and the "before" one, space-separated), BENCH_BASE_ROOT (another
+// checkout, e.g. of an earlier commit: its broker gets a column too, before/after in one run),
+// BENCH_CONN_COUNT (CONNECTs of the connections/s burst, default 1,000), BENCH_CONN_CONCURRENCY
+// (CONNECTs in flight, default 50; the warm-up's too), BENCH_CONN_WARMUP (CONNECTs opened and
+// closed before that burst, default 2,000; 0: the burst meets a broker that never saw a
+// CONNECT); each up to 50,000.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,7 +45,7 @@ function intKnob(name: string, dflt: number, min: number, max: number): number {
   }
   return v;
 }
-/** The connections/s row: its CONNECTs, the warm-up's and how many in flight (both Client ID ranges below the storm's) */
+/** The connections/s row: its CONNECTs, the warm-up's, how many in flight (Client IDs below the storm's) */
 const CONN = {
   count: intKnob('BENCH_CONN_COUNT', 1000, 1, 50_000),
   warmup: intKnob('BENCH_CONN_WARMUP', 2000, 0, 50_000),
