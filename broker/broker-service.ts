@@ -93,7 +93,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       log: this.log.child({ component: 'broker', node: opts.nodeId }),
       registry,
       presence,
-      queues: new EventQueues(opts.redisUrl, opts.redisPrefix, this.log),
+      queues: new EventQueues(opts.redisUrl, opts.redisPrefix, opts.nodeId, this.log),
       p2p: new P2pStore(ops, opts.redisPrefix, opts.offlineRetentionSeconds),
       instanceId,
       platformSecret: loadPlatformSecret(opts.platformSecret, opts.dataDir),

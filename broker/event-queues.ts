@@ -22,8 +22,8 @@ import {
   type ConnectionEvent,
   type ConnectionEventBatch,
   type ConnectSummary,
-  type UplinkBatch,
-  type UplinkPublish,
+  type UplinkEntry,
+  type UplinkJob,
 } from './uplink.js';
 
 const MAX_BATCH = 500;
@@ -88,14 +88,22 @@ class Batcher<T> {
 }
 
 export class EventQueues {
-  private readonly uplink: Batcher<UplinkPublish>;
+  private readonly uplink: Batcher<UplinkEntry>;
   private readonly connections: Batcher<ConnectionEvent>;
 
-  constructor(redisUrl: string, prefix: string, log?: Logger) {
+  /** `node`: the broker node named in the uplink jobs */
+  constructor(redisUrl: string, prefix: string, node: string, log?: Logger) {
     const connection = bullConnection(redisUrl);
     this.uplink = new Batcher(
       new Queue(UPLINK_QUEUE, { connection, prefix }),
-      (publishes): { name: string; data: UplinkBatch }[] => [{ name: 'publishes', data: { publishes } }],
+      (p): { name: string; data: UplinkJob }[] => {
+        // the entries came with their arrival in ms since the epoch; from here on, ms after the
+        // earliest (the first, unless the clock was set back in between)
+        let at = p[0][3];
+        for (const e of p) if (e[3] < at) at = e[3];
+        for (const e of p) e[3] -= at;
+        return [{ name: 'publishes', data: { node, at, p } }];
+      },
     );
     this.connections = new Batcher(
       new Queue(CONNECTION_EVENTS_QUEUE, { connection, prefix }),
@@ -107,10 +115,11 @@ export class EventQueues {
       b.queue.on('error', errorLogger(log!, `${b.queue.name} queue: Redis unavailable; adds wait for it`));
   }
 
-  addUplink(p: UplinkPublish): Promise<void>;
+  /** An accepted uplink publish; its entry's last field is its arrival, ms since the epoch (`Date.now()`). */
+  addUplink(p: UplinkEntry): Promise<void>;
   /** With a callback: no promise per publish (thousands a second). */
-  addUplink(p: UplinkPublish, settled: (err?: unknown) => void): void;
-  addUplink(p: UplinkPublish, settled?: (err?: unknown) => void) {
+  addUplink(p: UplinkEntry, settled: (err?: unknown) => void): void;
+  addUplink(p: UplinkEntry, settled?: (err?: unknown) => void) {
     if (!settled) return this.uplink.add(p);
     this.uplink.addThen(p, settled);
   }

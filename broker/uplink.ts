@@ -5,11 +5,17 @@
 
 /**
  * Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). A job carries
- * the publishes a broker accepted in one turn of its event loop (`UplinkBatch`, in the order
- * they arrived); a job that is one bare `UplinkPublish` (from a broker of an earlier version)
- * is read as a batch of one (`uplinkPublishesOf`).
+ * the publishes a broker accepted in one turn of its event loop, in the order they arrived, in
+ * the compact form `UplinkJob`; `uplinkPublishesOf` reads every form a job may have.
  */
-export const UPLINK_QUEUE = 'mqtt-uplink';
+export const UPLINK_QUEUE = 'mqtt-uplink-2';
+/**
+ * Version 0.1.0's uplink queue: one bare `UplinkPublish` per job. Brokers of this version never
+ * write to it; workers still drain it, so that what a 0.1.0 broker accepted during an upgrade is
+ * applied whichever is upgraded first (and a 0.1.0 worker never reads a job it cannot parse: it
+ * would count it as malformed and drop it).
+ */
+export const UPLINK_QUEUE_0_1 = 'mqtt-uplink';
 /**
  * Queue of connection events (connect, disconnect, take-over). A job carries a batch of them in
  * the order they happened (`ConnectionEventBatch`); a job that is one bare `ConnectionEvent`
@@ -23,6 +29,7 @@ export interface ConnectionEventBatch {
   security?: ConnectSummary[];
 }
 
+/** One accepted uplink publish, as the worker applies it (and as version 0.1.0 queued each). */
 export interface UplinkPublish {
   /** 'ack' or 'status': the second topic level */
   kind: 'ack' | 'status';
@@ -37,12 +44,52 @@ export interface UplinkPublish {
   brokerNode: string;
 }
 
+/**
+ * One publish of an `UplinkJob`: topic, payload (UTF-8 decoded), QoS, and when it arrived in ms
+ * after the job's `at`. The rest follows from the topic: the broker queues a publish only on the
+ * publisher's own `<parent>/<ack|status>/<GroupID>/<DeviceID>`, whose Client ID is
+ * `<GroupID>@@@<DeviceID>` (neither ID may hold a `/`: broker/rules.ts).
+ */
+export type UplinkEntry = [topic: string, payload: string, qos: 0 | 1 | 2, afterMs: number];
+
+/**
+ * A job of `UPLINK_QUEUE`. About 12 bytes of JSON per publish beside its topic and payload, where
+ * an `UplinkPublish` takes about 200 (a small ack: 140 bytes in all instead of 330). The broker
+ * writes and Redis holds every accepted publish (a week of them while MySQL is away), and the
+ * bytes per publish are most of a job's cost.
+ */
+export interface UplinkJob {
+  /** the broker node that accepted them */
+  node: string;
+  /** when the earliest of them arrived, ms since the epoch */
+  at: number;
+  p: UplinkEntry[];
+}
+
+/** A job of an unreleased broker between 0.1.0 and the compact form: whole publishes. */
 export interface UplinkBatch {
   publishes: UplinkPublish[];
 }
 
-/** The publishes of an uplink job, whichever shape it has. */
-export function uplinkPublishesOf(data: UplinkBatch | UplinkPublish): UplinkPublish[] {
+/** The publishes of an uplink job, whichever form it has. */
+export function uplinkPublishesOf(data: UplinkJob | UplinkBatch | UplinkPublish): UplinkPublish[] {
+  if ('p' in data && Array.isArray(data.p)) {
+    const { node, at } = data;
+    return data.p.map(([topic, payload, qos, afterMs]) => {
+      const [, kind, groupId = '', deviceId = ''] = String(topic).split('/');
+      return {
+        kind: kind as UplinkPublish['kind'],
+        topic,
+        clientId: `${groupId}@@@${deviceId}`,
+        groupId,
+        deviceId,
+        payload,
+        qos,
+        receivedAt: new Date(at + afterMs).toISOString(),
+        brokerNode: node,
+      };
+    });
+  }
   return 'publishes' in data && Array.isArray(data.publishes) ? data.publishes : [data as UplinkPublish];
 }
 

@@ -92,16 +92,24 @@ function afterEarlier(client: Client, fn: () => void) {
   s.waiters.push(w);
 }
 
+/** Logs the refusal and refuses once the connection's earlier accepted publishes are through. */
+function refuse(
+  ctx: BrokerContext,
+  client: Client,
+  packet: PublishPacket,
+  done: (err: Error | null) => void,
+  reason: string,
+) {
+  ctx.log.warn({ clientId: client.id, topic: packet.topic.slice(0, 80), reason }, 'publish refused');
+  afterEarlier(client, () => done(new PublishRefused(reason)));
+}
+
 export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
   return (client, packet, done) => {
     // A will being published by the broker itself; it was checked at CONNECT.
     if (!client) return done(null);
     const p = principalOf(client);
-    const refuse = (reason: string) => {
-      ctx.log.warn({ clientId: client.id, topic: packet.topic.slice(0, 80), reason }, 'publish refused');
-      afterEarlier(client, () => done(new PublishRefused(reason)));
-    };
-    if (!p) return refuse('not authenticated');
+    if (!p) return refuse(ctx, client, packet, done, 'not authenticated');
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
     if (payload.length > ctx.opts.maxPayloadBytes) {
       ctx.log.warn(
@@ -126,40 +134,29 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
     }
     // Wildcards and $-topics never reach here from a device: '$' cannot start a parent topic.
     const t = parseTopic(packet.topic);
-    if (!t) return refuse('topic malformed or over 64 characters');
-    if (!ctx.registry.hasParentTopic(t.parent)) return refuse('unknown parent topic');
+    if (!t) return refuse(ctx, client, packet, done, 'topic malformed or over 64 characters');
+    if (!ctx.registry.hasParentTopic(t.parent))
+      return refuse(ctx, client, packet, done, 'unknown parent topic');
 
     if (p.kind === 'app')
       return appMayPublish(packet.topic)
         ? done(null)
-        : refuse('an application publishes only task and p2p topics');
+        : refuse(ctx, client, packet, done, 'an application publishes only task and p2p topics');
 
-    if (!p.write) return refuse('token without W');
-    if (p.expiresAt !== null && p.expiresAt <= Date.now()) return refuse('token expired');
+    if (!p.write) return refuse(ctx, client, packet, done, 'token without W');
+    if (p.expiresAt !== null && p.expiresAt <= Date.now())
+      return refuse(ctx, client, packet, done, 'token expired');
     const own = ownTopics(p, t.parent);
     const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
-    if (!kind) return refuse("not this client's ack or status topic");
+    if (!kind) return refuse(ctx, client, packet, done, "not this client's ack or status topic");
     accept(client, packet);
-    ctx.queues.addUplink(
-      {
-        kind,
-        topic: packet.topic,
-        clientId: p.identity.clientId,
-        groupId: p.identity.groupId,
-        deviceId: p.identity.deviceId,
-        payload: payload.toString('utf8'),
-        qos: packet.qos,
-        receivedAt: isoNow(),
-        brokerNode: ctx.opts.nodeId,
-      },
-      (err) => {
-        if (!err) return done(null);
-        // No PUBACK: the client keeps the message and sends it again after reconnecting.
-        settle(client, packet);
-        ctx.log.error({ err, clientId: client.id }, 'uplink queue unavailable');
-        done(new PublishRefused('uplink queue unavailable'));
-      },
-    );
+    ctx.queues.addUplink([packet.topic, payload.toString('utf8'), packet.qos, Date.now()], (err) => {
+      if (!err) return done(null);
+      // No PUBACK: the client keeps the message and sends it again after reconnecting.
+      settle(client, packet);
+      ctx.log.error({ err, clientId: client.id }, 'uplink queue unavailable');
+      done(new PublishRefused('uplink queue unavailable'));
+    });
   };
 }
 
@@ -173,18 +170,6 @@ function ownTopics(p: Principal & { kind: 'device' }, parent: string) {
     ownCache.set(p, o);
   }
   return o;
-}
-
-/** `new Date().toISOString()`, made once per millisecond (thousands of uplink publishes a second). */
-let isoAt = 0;
-let iso = '';
-function isoNow() {
-  const now = Date.now();
-  if (now !== isoAt) {
-    isoAt = now;
-    iso = new Date(now).toISOString();
-  }
-  return iso;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Consumes the broker's uplink queue (broker/uplink.ts): acks and status reports, a batch per
-// job (a job of an earlier broker holds one). A batch whose publishes could not all be applied
+// job; and version 0.1.0's queue, a publish per job, which its brokers write to until they are
+// upgraded. A batch whose publishes could not all be applied
 // (MySQL away) is retried whole: an ack applied twice changes nothing the second time.
 // A malformed message is counted and logged with its sender's Client ID and never applied;
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
@@ -7,9 +8,11 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   UPLINK_QUEUE,
+  UPLINK_QUEUE_0_1,
   uplinkBackoff,
   uplinkPublishesOf,
   type UplinkBatch,
+  type UplinkJob,
   type UplinkPublish,
 } from '../../broker/uplink.js';
 import type { Service } from '../core/lifecycle.js';
@@ -45,9 +48,12 @@ export type CommandAckSink = (
   json: unknown,
 ) => Promise<'applied' | 'repeated' | 'unknown' | 'forged'>;
 
+/** A job of either uplink queue, in any form a broker of this or an earlier version wrote. */
+type UplinkData = UplinkJob | UplinkBatch | UplinkPublish;
+
 export class UplinkWorker implements Service {
   readonly name = 'task-uplink-worker';
-  private worker: Worker<UplinkBatch | UplinkPublish> | null = null;
+  private workers: Worker<UplinkData>[] = [];
   private readonly batcher: AckBatcher;
   private statusRunning = 0;
   private readonly statusWaiting: (() => void)[] = [];
@@ -92,17 +98,21 @@ export class UplinkWorker implements Service {
   }
 
   async start() {
-    this.worker = new Worker<UplinkBatch | UplinkPublish>(UPLINK_QUEUE, (job) => this.process(job), {
-      prefix: this.prefix,
-      connection: bullConnection(this.redisUrl),
-      concurrency: this.concurrency,
-      ...WORKER_RECOVERY,
-      settings: { backoffStrategy: uplinkBackoff },
-    });
-    this.worker.on('error', errorLogger(this.log, 'uplink worker error; it carries on'));
+    for (const queue of [UPLINK_QUEUE, UPLINK_QUEUE_0_1]) {
+      const w = new Worker<UplinkData>(queue, (job) => this.process(job), {
+        prefix: this.prefix,
+        connection: bullConnection(this.redisUrl),
+        // 0.1.0's queue only drains what brokers of that version left: a few jobs in hand
+        concurrency: queue === UPLINK_QUEUE ? this.concurrency : 16,
+        ...WORKER_RECOVERY,
+        settings: { backoffStrategy: uplinkBackoff },
+      });
+      w.on('error', errorLogger(this.log, `uplink worker (${queue}) error; it carries on`));
+      this.workers.push(w);
+    }
   }
 
-  private async process(job: Job<UplinkBatch | UplinkPublish>) {
+  private async process(job: Job<UplinkData>) {
     // every publish of the batch is tried before a failure fails the job (and retries it)
     const failed = (await Promise.allSettled(uplinkPublishesOf(job.data).map((u) => this.apply(u)))).find(
       (r): r is PromiseRejectedResult => r.status === 'rejected',
@@ -173,7 +183,7 @@ export class UplinkWorker implements Service {
   }
 
   async stop() {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
     await this.batcher.drain();
   }
 }

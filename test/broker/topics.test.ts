@@ -2,7 +2,13 @@
 import type { Aedes, Client } from 'aedes';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UPLINK_QUEUE, loadPlatformSecret, uplinkPublishesOf } from '../../broker/index.js';
+import {
+  UPLINK_QUEUE,
+  UPLINK_QUEUE_0_1,
+  loadPlatformSecret,
+  uplinkPublishesOf,
+  type UplinkJob,
+} from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { bullConnection } from '../../server/core/redis.js';
 import {
@@ -106,28 +112,54 @@ describe('publish', () => {
     await ap.endAsync();
   });
 
-  it('queues uplink publishes as batch jobs, and the worker applies those and a bare job of an earlier broker', async () => {
+  it('queues the uplink publishes of a turn as one compact job, and the worker applies those and the jobs of earlier brokers', async () => {
     const rejected = `${f.platform.config.REDIS_PREFIX}:uplink:rejected`;
     const count = async (k: string) => Number((await f.platform.ctx.redis.hget(rejected, k)) ?? 0);
     const [acks0, statuses0] = [await count('malformed_ack'), await count('malformed_status')];
     const ap = await connectDevice(f, g, 'd5');
+    const topic = `${f.parent}/ack/${g.groupId}/d5`;
+    const before = Date.now();
     await Promise.all(
-      ['not json 1', 'not json 2', 'not json 3'].map((b) =>
-        ap.publishAsync(`${f.parent}/ack/${g.groupId}/d5`, b, { qos: 1 }),
-      ),
+      ['not json 1', 'not json 2', 'not json 3'].map((b) => ap.publishAsync(topic, b, { qos: 1 })),
     );
     await ap.endAsync();
     const mine = (await uplink.getJobs(['waiting', 'active', 'completed', 'delayed'])).filter((j) =>
       uplinkPublishesOf(j.data).some((u) => u.clientId === `${g.groupId}@@@d5`),
     );
-    expect(mine.every((j) => Array.isArray((j.data as { publishes?: unknown }).publishes))).toBe(true);
     expect(mine.flatMap((j) => uplinkPublishesOf(j.data)).map((u) => u.payload)).toEqual([
       'not json 1',
       'not json 2',
       'not json 3',
     ]);
-    // a job in the old shape (one bare publish), as an earlier broker version left it in the queue
-    await uplink.add('status', {
+    // topic, payload, QoS and arrival; the node once per job; everything else follows from the topic
+    for (const j of mine) {
+      const data = j.data as UplinkJob;
+      expect(data.node).toBe(f.broker.opts.nodeId);
+      expect(data.at).toBeGreaterThanOrEqual(before);
+      expect(data.at).toBeLessThanOrEqual(Date.now());
+      for (const e of data.p) expect([e[0], e[2], e[3] >= 0 && e[3] < 60_000]).toEqual([topic, 1, true]);
+      // what a publish costs in the job beside its topic and payload (~12 bytes and the job's own ~50; an UplinkPublish took ~200)
+      const own = data.p.reduce((n, e) => n + e[0].length + e[1].length, 0);
+      expect((JSON.stringify(data).length - own) / data.p.length).toBeLessThan(40);
+    }
+    expect(uplinkPublishesOf(mine[0].data)[0]).toEqual({
+      kind: 'ack',
+      topic,
+      clientId: `${g.groupId}@@@d5`,
+      groupId: g.groupId,
+      deviceId: 'd5',
+      payload: 'not json 1',
+      qos: 1,
+      receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      brokerNode: f.broker.opts.nodeId,
+    });
+    // jobs as 0.1.0's brokers (one bare publish) and later ones (whole publishes) left them in
+    // 0.1.0's queue, which the worker still drains
+    const old = new Queue(UPLINK_QUEUE_0_1, {
+      connection: bullConnection(f.platform.ctx.redisUrl),
+      prefix: f.platform.config.REDIS_PREFIX,
+    });
+    const bare = {
       kind: 'status',
       topic: `${f.parent}/status/${g.groupId}/d5`,
       clientId: `${g.groupId}@@@d5`,
@@ -137,11 +169,14 @@ describe('publish', () => {
       qos: 1,
       receivedAt: new Date().toISOString(),
       brokerNode: 'old-node',
-    });
+    };
+    await old.add('status', bare);
+    await old.add('publishes', { publishes: [{ ...bare, kind: 'ack', topic, payload: 'nor this' }] });
+    await old.close();
     await waitFor(
-      'all four counted as malformed by the worker',
+      'all five counted as malformed by the worker',
       async () =>
-        (await count('malformed_ack')) === acks0 + 3 && (await count('malformed_status')) === statuses0 + 1,
+        (await count('malformed_ack')) === acks0 + 4 && (await count('malformed_status')) === statuses0 + 1,
     );
   });
 

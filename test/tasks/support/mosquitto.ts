@@ -69,21 +69,10 @@ export async function mqttDownlink(
 
 /** Stands in for the integrated broker's uplink hook: every ack/status publish becomes a BullMQ job. */
 export async function uplinkBridge(url: string, redisUrl: string, prefix: string, parent = 'esl') {
-  const queues = new EventQueues(redisUrl, prefix);
+  const queues = new EventQueues(redisUrl, prefix, 'mosquitto');
   const client = await mqtt.connectAsync(url, { clientId: `bridge-${prefix}`, clean: true });
   client.on('message', (topic, payload) => {
-    const [, kind, groupId, deviceId] = topic.split('/');
-    void queues.addUplink({
-      kind: kind as 'ack' | 'status',
-      topic,
-      clientId: `${groupId}@@@${deviceId}`,
-      groupId,
-      deviceId,
-      payload: payload.toString('utf8'),
-      qos: 1,
-      receivedAt: new Date().toISOString(),
-      brokerNode: 'mosquitto',
-    });
+    void queues.addUplink([topic, payload.toString('utf8'), 1, Date.now()]);
   });
   await client.subscribeAsync([`${parent}/ack/+/+`, `${parent}/status/+/+`], { qos: 1 });
   return {
