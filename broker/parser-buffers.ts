@@ -5,6 +5,10 @@
 // about 3 % of the broker's CPU per CONNECT, and more in garbage (bench/README.md, "Session
 // 15"). usePlainParserBuffers() makes every parser of the process keep a plain BufferList, the
 // class whose methods BufferListStream copies: the same bytes and the same reads, no stream.
+// Its readUInt8/16BE/32BE read the first buffer directly when the bytes are in it: bl's own make
+// a Buffer view and an offset pair per read (a PUBLISH takes five or more reads: header, length,
+// topic length, packet identifier), garbage a broker made tens of thousands of times a second
+// (bench/README.md, "Session 16"). Bytes across buffers are read by bl's own methods.
 //
 // It replaces one method of mqtt-packet's Parser, and only after checking that parser (else it
 // is left as it is and the broker logs a warning): `_resetState` must be, token for token, the
@@ -94,6 +98,48 @@ export function parserAsExpected(m: ParserModules): boolean {
   return uses.length > 0 && uses.every((u) => u[2] !== undefined && USED.has(u[2]));
 }
 
+type Reads = Record<'readUInt8' | 'readUInt16BE' | 'readUInt32BE', (offset?: number) => number>;
+interface ListLike {
+  getBuffers(): Buffer[];
+}
+
+/**
+ * BufferList with the three reads the parser makes served from the list's first buffer
+ * (`getBuffers()`, bl's documented view of its buffers) when the bytes are in it; else, and for
+ * anything odd (an offset that is not a whole number in range), bl's own method, errors included.
+ */
+export function directReads(BufferList: new () => unknown): new () => unknown {
+  const base = BufferList.prototype as Partial<Reads & ListLike>;
+  // a bl without these (not 6.x) keeps its own reads
+  if (
+    ![base.getBuffers, base.readUInt8, base.readUInt16BE, base.readUInt32BE].every(
+      (f) => typeof f === 'function',
+    )
+  )
+    return BufferList;
+  const own = base as Reads;
+  const { readUInt8, readUInt16BE, readUInt32BE } = own;
+  const first = (list: ListLike, offset: number, n: number) => {
+    const b = list.getBuffers()[0];
+    return b !== undefined && Number.isInteger(offset) && offset >= 0 && offset + n <= b.length ? b : null;
+  };
+  const Direct = class DirectReadList extends (BufferList as new () => ListLike) {
+    readUInt8(offset = 0) {
+      const b = first(this, offset, 1);
+      return b ? b[offset] : readUInt8.call(this, offset);
+    }
+    readUInt16BE(offset = 0) {
+      const b = first(this, offset, 2);
+      return b ? b.readUInt16BE(offset) : readUInt16BE.call(this, offset);
+    }
+    readUInt32BE(offset = 0) {
+      const b = first(this, offset, 4);
+      return b ? b.readUInt32BE(offset) : readUInt32BE.call(this, offset);
+    }
+  };
+  return Direct as unknown as new () => unknown;
+}
+
 let installed: boolean | null = null;
 
 /**
@@ -108,7 +154,8 @@ export function usePlainParserBuffers(modules?: ParserModules): boolean {
     const m = modules ?? aedesParserModules();
     ok = parserAsExpected(m);
     if (ok) {
-      const { Packet, BufferList } = m;
+      const { Packet } = m;
+      const BufferList = directReads(m.BufferList);
       m.Parser.prototype._resetState = function (this: ParserState) {
         this.packet = new Packet();
         this.error = null;

@@ -5,14 +5,23 @@
 // reset more, its list used as a stream or handed elsewhere) is left alone.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import type { BufferList as BufferListClass } from 'bl';
 import { parser as mqttParser, generate, type Packet } from 'mqtt-packet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  directReads,
   parserAsExpected,
   usePlainParserBuffers,
   type ParserClass,
   type ParserModules,
 } from '../../broker/parser-buffers.js';
+
+/** bl's BufferList as mqtt-packet loads it (bl is mqtt-packet's dependency, not the project's) */
+const { BufferList } = createRequire(createRequire(import.meta.url).resolve('mqtt-packet/parser.js'))(
+  'bl',
+) as {
+  BufferList: typeof BufferListClass;
+};
 
 interface Parsing {
   _list: unknown;
@@ -82,9 +91,10 @@ describe('mqtt-packet parser with a plain buffer list', () => {
     expect(usePlainParserBuffers()).toBe(true);
   });
 
-  it('keeps each connection’s bytes in a plain list, not a stream', () => {
+  it('keeps each connection’s bytes in a plain list with direct reads, not a stream', () => {
     const { p } = newParser();
-    expect((p._list as { constructor: { name: string } }).constructor.name).toBe('BufferList');
+    expect((p._list as { constructor: { name: string } }).constructor.name).toBe('DirectReadList');
+    expect(BufferList.isBufferList(p._list)).toBe(true);
     expect((p._list as { pipe?: unknown }).pipe).toBeUndefined();
   });
 
@@ -119,6 +129,54 @@ describe('mqtt-packet parser with a plain buffer list', () => {
   });
 });
 
+describe('the direct reads', () => {
+  type List = InstanceType<typeof BufferList>;
+  const Direct = directReads(BufferList) as unknown as new () => List;
+  const reads = ['readUInt8', 'readUInt16BE', 'readUInt32BE'] as const;
+  /** what a read returns or throws */
+  const outcome = (l: List, m: (typeof reads)[number], at: unknown) => {
+    try {
+      return (l[m] as (o?: unknown) => number)(at);
+    } catch (e) {
+      return `${(e as Error).name}`;
+    }
+  };
+
+  it("read what bl's own reads read, within a buffer, across buffers, after consumes, and out of range", () => {
+    const bytes = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff));
+    let seed = 3;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let compared = 0;
+    for (let round = 0; round < 40; round++) {
+      const [ours, theirs] = [new Direct(), new BufferList()];
+      for (let at = 0; at < bytes.length;) {
+        const n = 1 + Math.floor(random() * 9);
+        for (const l of [ours, theirs]) l.append(bytes.subarray(at, at + n));
+        at += n;
+      }
+      for (let eaten = 0; ours.length > 0;) {
+        for (let at = -2; at <= ours.length + 1; at++)
+          for (const m of reads) {
+            expect([eaten, at, m, outcome(ours, m, at)]).toEqual([eaten, at, m, outcome(theirs, m, at)]);
+            compared++;
+          }
+        for (const m of reads) expect(outcome(ours, m, undefined)).toEqual(outcome(theirs, m, undefined));
+        const n = 1 + Math.floor(random() * 5);
+        ours.consume(n);
+        theirs.consume(n);
+        eaten += n;
+      }
+      for (const m of reads) expect(outcome(ours, m, 0)).toEqual(outcome(theirs, m, 0));
+    }
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it('are left out for a list without the methods they rely on', () => {
+    const Bare = class {};
+    expect(directReads(Bare)).toBe(Bare);
+  });
+});
+
 /**
  * mqtt-packet's parser.js as a later release might be: its source edited by `edit`, loaded as a
  * module of its own (next to the real one, so its requires resolve the same).
@@ -148,7 +206,7 @@ describe('a parser other than the one the patch was written for', () => {
     const m = variant(same);
     expect(listOf(m)).toBe('BufferListStream');
     expect(usePlainParserBuffers(m)).toBe(true);
-    expect(listOf(m)).toBe('BufferList');
+    expect(listOf(m)).toBe('DirectReadList');
   });
 
   const changes: [string, (s: string) => string][] = [

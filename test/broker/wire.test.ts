@@ -236,7 +236,7 @@ describe('packet identifier 0', () => {
 });
 
 describe('a connection’s parser', () => {
-  it('keeps the bytes it has not parsed in a plain buffer list (broker/parser-buffers.ts), not a stream', async () => {
+  it('keeps the bytes it has not parsed in a plain buffer list with direct reads (broker/parser-buffers.ts), not a stream', async () => {
     const d = `b${uid(3)}`;
     const ap = await apWire(d);
     const aedes = (
@@ -246,7 +246,7 @@ describe('a connection’s parser', () => {
       constructor: { name: string };
       pipe?: unknown;
     };
-    expect(list.constructor.name).toBe('BufferList');
+    expect(list.constructor.name).toBe('DirectReadList');
     expect(list.pipe).toBeUndefined();
     // and a publish split across reads still goes through it
     const w = await watcher();
