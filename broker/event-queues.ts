@@ -1,9 +1,10 @@
 // The broker's side of broker/uplink.ts: adds uplink publishes and connection events to
 // BullMQ. An uplink publish is in a job before the broker acknowledges the packet, so nothing
 // accepted is lost. Uplink publishes arriving in the same turn of the event loop go to Redis as
-// ONE job (`UplinkBatch`): a BullMQ job add is a script of several writes, and one per message
-// bounded a node at a few thousand uplink publishes per second; each caller still waits until
-// the job holding its publish is in Redis.
+// ONE job (`UplinkJob`, about 12 bytes per publish beside its topic and payload): a BullMQ job
+// add is a script of several writes, and one per message bounded a node at a few thousand
+// uplink publishes per second; each caller still waits until the job holding its publish is in
+// Redis.
 // Connection events acknowledge nothing to the device (CONNACK does not wait for them), so they
 // are gathered for up to CONNECTION_EVENTS_DELAY_MS and go as ONE job per batch, in order: a
 // burst of CONNECTs (a store's APs after a restart) costs a few jobs and, in the worker, a few

@@ -102,8 +102,10 @@ export class UplinkWorker implements Service {
       const w = new Worker<UplinkData>(queue, (job) => this.process(job), {
         prefix: this.prefix,
         connection: bullConnection(this.redisUrl),
-        // 0.1.0's queue only drains what brokers of that version left: a few jobs in hand
-        concurrency: queue === UPLINK_QUEUE ? this.concurrency : 16,
+        // 0.1.0's brokers write a job per publish, and keep writing while the workers are
+        // upgraded first: as many in hand as on the new queue, so that their acks still share
+        // the ack batches' transactions
+        concurrency: this.concurrency,
         ...WORKER_RECOVERY,
         settings: { backoffStrategy: uplinkBackoff },
       });

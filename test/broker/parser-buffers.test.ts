@@ -150,7 +150,8 @@ describe('the direct reads', () => {
     for (let round = 0; round < 40; round++) {
       const [ours, theirs] = [new Direct(), new BufferList()];
       for (let at = 0; at < bytes.length;) {
-        const n = 1 + Math.floor(random() * 9);
+        // now and then an empty buffer, first ones included
+        const n = random() < 0.1 ? 0 : 1 + Math.floor(random() * 9);
         for (const l of [ours, theirs]) l.append(bytes.subarray(at, at + n));
         at += n;
       }
@@ -160,7 +161,10 @@ describe('the direct reads', () => {
             expect([eaten, at, m, outcome(ours, m, at)]).toEqual([eaten, at, m, outcome(theirs, m, at)]);
             compared++;
           }
-        for (const m of reads) expect(outcome(ours, m, undefined)).toEqual(outcome(theirs, m, undefined));
+        for (const m of reads)
+          // (a fraction is left to bl too, below: across buffers bl reads uninitialized bytes then)
+          for (const odd of [undefined, NaN, null, '1'])
+            expect([eaten, odd, m, outcome(ours, m, odd)]).toEqual([eaten, odd, m, outcome(theirs, m, odd)]);
         const n = 1 + Math.floor(random() * 5);
         ours.consume(n);
         theirs.consume(n);
@@ -169,6 +173,30 @@ describe('the direct reads', () => {
       for (const m of reads) expect(outcome(ours, m, 0)).toEqual(outcome(theirs, m, 0));
     }
     expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it("read inside the first buffer without bl's reads, and leave the rest to them", () => {
+    const calls: string[] = [];
+    const Counting = class extends (BufferList as unknown as new () => object) {};
+    for (const m of reads)
+      (Counting.prototype as Record<string, unknown>)[m] = function (this: List, at?: number) {
+        calls.push(m);
+        return (BufferList.prototype[m] as (o?: number) => number).call(this, at);
+      };
+    const l = new (directReads(Counting) as unknown as new () => List)();
+    l.append(Buffer.from([1, 2, 3, 4, 5]));
+    l.append(Buffer.from([6, 7, 8, 9]));
+    expect([l.readUInt8(), l.readUInt8(4), l.readUInt16BE(3), l.readUInt32BE(1)]).toEqual([
+      1, 5, 0x0405, 0x02030405,
+    ]);
+    expect(calls).toEqual([]);
+    // across the two buffers, and in the second one: bl's own
+    expect([l.readUInt16BE(4), l.readUInt8(6), l.readUInt32BE(2)]).toEqual([0x0506, 7, 0x03040506]);
+    expect(calls).toEqual(['readUInt16BE', 'readUInt8', 'readUInt32BE']);
+    // an offset that is not a whole number: bl's own, whatever it makes of it
+    calls.length = 0;
+    expect(l.readUInt8(0.5)).toBe(new BufferList(Buffer.from([1, 2, 3, 4, 5])).readUInt8(0.5));
+    expect(calls).toEqual(['readUInt8']);
   });
 
   it('are left out for a list without the methods they rely on', () => {

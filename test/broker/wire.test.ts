@@ -12,7 +12,7 @@ import {
   hmacB64,
   loadPlatformSecret,
   uplinkPublishesOf,
-  type UplinkBatch,
+  type UplinkJob,
   type UplinkPublish,
 } from '../../broker/index.js';
 import { bullConnection } from '../../server/core/redis.js';
@@ -22,7 +22,7 @@ import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
 let g: Awaited<ReturnType<BrokerFixture['newGroup']>>;
-let uplink: Queue<UplinkBatch | UplinkPublish>;
+let uplink: Queue<UplinkJob | UplinkPublish>;
 
 beforeAll(async () => {
   f = await startBroker();
