@@ -11,7 +11,12 @@ import mqtt from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { fastWrites } from './fast-write.js';
 import type { ListenerPorts } from './options.js';
-import { batchQos0Deliveries, type DeliveringClient, type Qos0Limits } from './qos0-deliveries.js';
+import {
+  batchQos0Deliveries,
+  FLUSH_CORKED,
+  type DeliveringClient,
+  type Qos0Limits,
+} from './qos0-deliveries.js';
 import type { TlsMaterial } from './tls.js';
 
 export type Transport = keyof ListenerPorts;
@@ -71,6 +76,7 @@ export function coalesceWrites(stream: Duplex) {
   const flush = () => {
     for (; owed > 0; owed--) uncork();
   };
+  (stream as Duplex & { [FLUSH_CORKED]?: () => void })[FLUSH_CORKED] = flush;
   stream.uncork = () => {
     if (owed++ === 0) setImmediate(flush);
   };

@@ -32,7 +32,7 @@ export interface BrokerOptions {
   maxPayloadBytes: number;
   /** hard bound: a larger packet closes the connection before its body is read */
   maxPacketBytes: number;
-  /** a connection with more unwritten bytes than this is sent no QoS 0 message until it is under */
+  /** a connection with more unwritten bytes than this when a turn's QoS 0 deliveries reach it gets none of them */
   maxQos0BufferedBytes: number;
   /** aedes' heartbeat; the will sweep runs every 4 of them */
   heartbeatIntervalMs: number;

@@ -8,18 +8,26 @@
 // calls their callbacks. What a delivery's callback means is unchanged: called once the packet
 // is in the socket's buffer, or after 'drain' when the buffer was full (aedes' drain timeout
 // applies), and a write to a closed connection is the client's error as before.
-// A connection that has more than `maxBuffered` bytes not yet written when a turn's deliveries
-// begin (a subscriber reading slower than its topics are published; nothing waits for local
-// deliveries, local-emitter.ts) gets none of that turn's QoS 0 messages: they are dropped for it
-// (QoS 0 is at most once, as Mosquitto drops for a client over its queue limit) and `onDrop` is
-// told of each. What is held for a connection is so at most the bound and one turn's messages. It is
-// judged once per turn, not per message: within a turn's writes every connection looks behind
-// (the kernel takes a socket's bytes between turns), and a reader that keeps up must get the
-// whole turn. Before, a slow subscriber's unwritten bytes grew without bound: 1.5 GB of the
-// broker in five seconds of bench:broker's QoS 0 fan-out row.
+// A subscriber that reads slower than its topics are published (nothing waits for local
+// deliveries, local-emitter.ts) had every QoS 0 message for it kept in its socket's buffer,
+// without bound. Now a connection with more than `maxBuffered` bytes the kernel has not taken
+// when a turn's QoS 0 deliveries reach it (a QoS 0 publish, or any publish to a QoS 0
+// subscription) gets none of that turn's: they are dropped for it (QoS 0 is at most once, as
+// Mosquitto drops for a client over its queue limit) and `onDrop` is told of each. What is held
+// for a connection is so at most the bound and one turn's messages (for the platform's task
+// messages, one dispatch window of its group). It is judged once per turn, after the earlier
+// turns' corked bytes are handed to the socket, not per message: within a turn's writes every
+// connection looks behind, and a reader that keeps up must get the whole turn.
 // Installed on each Client as the listeners create it (before any SUBSCRIBE captures deliver0).
 import type { Duplex } from 'node:stream';
 import { writeQos0, type Qos0Memo } from './fast-write.js';
+
+/**
+ * On a connection's stream (listeners.ts' coalesceWrites): hands the bytes of earlier turns,
+ * still corked until their deferred uncork, to the socket now. Before a connection's unwritten
+ * bytes are judged, so that they count what the kernel did not take, not what is merely corked.
+ */
+export const FLUSH_CORKED = Symbol('esl.flushCorked');
 
 interface Deliverable {
   clientId?: string;
@@ -75,11 +83,13 @@ function send(c: DeliveringClient, p: Deliverable, cb: () => void, memo: Qos0Mem
   if (c.connecting || c.connected) {
     if (c._qos0Turn !== turn) {
       c._qos0Turn = turn;
+      (c.conn as Duplex & { [FLUSH_CORKED]?: () => void })[FLUSH_CORKED]?.();
       c._qos0Over = c.conn.writableLength > limits.maxBuffered;
     }
     if (c._qos0Over) {
+      cb();
       limits.onDrop(c.id, c.conn.writableLength);
-      return cb();
+      return;
     }
     let written: boolean;
     try {

@@ -132,9 +132,10 @@ const schema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
-  // A subscriber whose connection has more than this not yet written (it reads slower than its
-  // topics are published) gets no QoS 0 message until it is under again: QoS 0 is at most once,
-  // and the broker's memory stays bounded (broker/qos0-deliveries.ts). QoS 1 and 2 are kept.
+  // A subscriber whose connection has more than this unwritten (it reads slower than its topics
+  // are published) when a turn's QoS 0 deliveries reach it gets none of that turn's: QoS 0 is at
+  // most once, and the broker's memory stays bounded (broker/qos0-deliveries.ts). Deliveries at
+  // QoS 1 and 2 are kept.
   MQTT_MAX_QOS0_BUFFERED_BYTES: z.coerce
     .number()
     .int()
