@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Service } from '../server/core/lifecycle.js';
 import type { Logger } from '../server/core/logger.js';
 import { createRedis, redisErrorLogger } from '../server/core/redis.js';
-import { errorLogger, throttledLog } from '../server/core/throttle.js';
+import { errorLogger } from '../server/core/throttle.js';
 import type { Pool } from '../server/db/pool.js';
 import type { BrokerContext } from './broker-context.js';
 import { guardConnect } from './connect-guard.js';
@@ -64,8 +64,6 @@ export class BrokerService implements Service, DownlinkPublisher {
   private ctx: BrokerContext | null = null;
   private summaries: ConnectSummaries | null = null;
   sessions: Sessions | null = null;
-  /** QoS 0 deliveries dropped since start: their subscriber had too much unwritten (qos0-deliveries.ts) */
-  qos0Dropped = 0;
 
   constructor(
     readonly opts: BrokerOptions,
@@ -233,18 +231,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     const material = needTls
       ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost)
       : null;
-    const dropped = throttledLog(
-      ctx.log,
-      'warn',
-      'QoS 0 messages dropped for a subscriber that reads too slowly',
-    );
-    this.listeners = new Listeners(aedes, opts.host, opts.maxPacketBytes, {
-      maxBuffered: opts.maxQos0BufferedBytes,
-      onDrop: (clientId, buffered) => {
-        this.qos0Dropped++;
-        dropped({ clientId, unwrittenBytes: buffered, limit: opts.maxQos0BufferedBytes });
-      },
-    });
+    this.listeners = new Listeners(aedes, opts.host, opts.maxPacketBytes);
     await this.listeners.start(opts.ports, material);
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }

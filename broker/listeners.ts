@@ -11,12 +11,7 @@ import mqtt from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { fastWrites } from './fast-write.js';
 import type { ListenerPorts } from './options.js';
-import {
-  batchQos0Deliveries,
-  FLUSH_CORKED,
-  type DeliveringClient,
-  type Qos0Limits,
-} from './qos0-deliveries.js';
+import { batchQos0Deliveries, type DeliveringClient } from './qos0-deliveries.js';
 import type { TlsMaterial } from './tls.js';
 
 export type Transport = keyof ListenerPorts;
@@ -76,7 +71,6 @@ export function coalesceWrites(stream: Duplex) {
   const flush = () => {
     for (; owed > 0; owed--) uncork();
   };
-  (stream as Duplex & { [FLUSH_CORKED]?: () => void })[FLUSH_CORKED] = flush;
   stream.uncork = () => {
     if (owed++ === 0) setImmediate(flush);
   };
@@ -92,17 +86,11 @@ export function coalesceWrites(stream: Duplex) {
   };
 }
 
-function guard(
-  aedes: Aedes,
-  stream: Duplex,
-  req: http.IncomingMessage | undefined,
-  maxPacket: number,
-  qos0: Qos0Limits,
-) {
+function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
   coalesceWrites(stream);
   fastWrites(stream);
   const client = aedes.handle(stream, req) as unknown as ClientInternals;
-  batchQos0Deliveries(client as unknown as DeliveringClient, qos0);
+  batchQos0Deliveries(client as unknown as DeliveringClient);
   const parser = client._parser;
   const parse = parser.parse.bind(parser);
   parser.parse = (buf: Buffer) => {
@@ -182,8 +170,6 @@ export class Listeners {
     private readonly aedes: Aedes,
     private readonly host: string,
     private readonly maxPacket: number,
-    /** the bound on a connection's unwritten bytes for QoS 0 deliveries (qos0-deliveries.ts) */
-    private readonly qos0: Qos0Limits,
   ) {}
 
   /**
@@ -197,8 +183,7 @@ export class Listeners {
   }
 
   async start(ports: ListenerPorts, material: TlsMaterial | null) {
-    const handle = (s: Duplex, req?: http.IncomingMessage) =>
-      guard(this.aedes, s, req, this.maxPacket, this.qos0);
+    const handle = (s: Duplex, req?: http.IncomingMessage) => guard(this.aedes, s, req, this.maxPacket);
     if (ports.tcp !== null) {
       await this.listen(
         'tcp',

@@ -32,8 +32,6 @@ export interface BrokerOptions {
   maxPayloadBytes: number;
   /** hard bound: a larger packet closes the connection before its body is read */
   maxPacketBytes: number;
-  /** a connection with more unwritten bytes than this when a turn's QoS 0 deliveries reach it gets none of them */
-  maxQos0BufferedBytes: number;
   /** aedes' heartbeat; the will sweep runs every 4 of them */
   heartbeatIntervalMs: number;
   maxSubscriptions: number;
@@ -78,7 +76,6 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
     maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
-    maxQos0BufferedBytes: config.MQTT_MAX_QOS0_BUFFERED_BYTES,
     heartbeatIntervalMs: config.MQTT_HEARTBEAT_INTERVAL_MS,
     maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,

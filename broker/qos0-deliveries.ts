@@ -8,26 +8,9 @@
 // calls their callbacks. What a delivery's callback means is unchanged: called once the packet
 // is in the socket's buffer, or after 'drain' when the buffer was full (aedes' drain timeout
 // applies), and a write to a closed connection is the client's error as before.
-// A subscriber that reads slower than its topics are published (nothing waits for local
-// deliveries, local-emitter.ts) had every QoS 0 message for it kept in its socket's buffer,
-// without bound. Now a connection with more than `maxBuffered` bytes the kernel has not taken
-// when a turn's QoS 0 deliveries reach it (a QoS 0 publish, or any publish to a QoS 0
-// subscription) gets none of that turn's: they are dropped for it (QoS 0 is at most once, as
-// Mosquitto drops for a client over its queue limit) and `onDrop` is told of each. What is held
-// for a connection is so at most the bound and one turn's messages (for the platform's task
-// messages, one dispatch window of its group). It is judged once per turn, after the earlier
-// turns' corked bytes are handed to the socket, not per message: within a turn's writes every
-// connection looks behind, and a reader that keeps up must get the whole turn.
 // Installed on each Client as the listeners create it (before any SUBSCRIBE captures deliver0).
 import type { Duplex } from 'node:stream';
 import { writeQos0, type Qos0Memo } from './fast-write.js';
-
-/**
- * On a connection's stream (listeners.ts' coalesceWrites): hands the bytes of earlier turns,
- * still corked until their deferred uncork, to the socket now. Before a connection's unwritten
- * bytes are judged, so that they count what the kernel did not take, not what is merely corked.
- */
-export const FLUSH_CORKED = Symbol('esl.flushCorked');
 
 interface Deliverable {
   clientId?: string;
@@ -38,12 +21,6 @@ interface Deliverable {
   payload: Buffer;
   retain?: boolean;
   dup?: boolean;
-}
-
-/** What batchQos0Deliveries is given: the bound on a connection's unwritten bytes, who hears of a drop. */
-export interface Qos0Limits {
-  maxBuffered: number;
-  onDrop(clientId: string | null, buffered: number): void;
 }
 
 export interface DeliveringClient {
@@ -57,16 +34,11 @@ export interface DeliveringClient {
   deliver0: (p: Deliverable, cb: () => void) => void;
   _onError(err?: Error | null): void;
   waitForDrain(cb: (err: Error | null) => void): void;
-  /** the turn its unwritten bytes were last judged in, and whether they were over the bound */
-  _qos0Turn?: number;
-  _qos0Over?: boolean;
 }
 
-/** client, packet (null: nothing to write), callback, limits; four slots per delivery */
+/** client, packet (null: nothing to write), callback; three slots per delivery */
 let queue: unknown[] = [];
 let scheduled = false;
-/** counts the flushes: a connection's unwritten bytes are judged once in each */
-let turn = 0;
 
 /** aedes' dedupe (lib/client.js): a message seen through two routes is delivered once. */
 function fresh(client: DeliveringClient, packet: Deliverable) {
@@ -78,19 +50,9 @@ function fresh(client: DeliveringClient, packet: Deliverable) {
   return ok;
 }
 
-function send(c: DeliveringClient, p: Deliverable, cb: () => void, memo: Qos0Memo, limits: Qos0Limits) {
+function send(c: DeliveringClient, p: Deliverable, cb: () => void, memo: Qos0Memo) {
   let error: Error | null = null;
   if (c.connecting || c.connected) {
-    if (c._qos0Turn !== turn) {
-      c._qos0Turn = turn;
-      (c.conn as Duplex & { [FLUSH_CORKED]?: () => void })[FLUSH_CORKED]?.();
-      c._qos0Over = c.conn.writableLength > limits.maxBuffered;
-    }
-    if (c._qos0Over) {
-      cb();
-      limits.onDrop(c.id, c.conn.writableLength);
-      return;
-    }
     let written: boolean;
     try {
       written = writeQos0(c.conn, p, memo);
@@ -114,15 +76,14 @@ function send(c: DeliveringClient, p: Deliverable, cb: () => void, memo: Qos0Mem
 
 function flush() {
   scheduled = false;
-  turn++;
   const q = queue;
   queue = [];
   let thrown: unknown = null;
   const memo: Qos0Memo = {};
-  for (let i = 0; i < q.length; i += 4) {
+  for (let i = 0; i < q.length; i += 3) {
     try {
       const p = q[i + 1] as Deliverable | null;
-      if (p) send(q[i] as DeliveringClient, p, q[i + 2] as () => void, memo, q[i + 3] as Qos0Limits);
+      if (p) send(q[i] as DeliveringClient, p, q[i + 2] as () => void, memo);
       else (q[i + 2] as () => void)();
     } catch (err) {
       // the rest of the turn's deliveries still go; the error surfaces as aedes' would have
@@ -132,19 +93,19 @@ function flush() {
   if (thrown) throw thrown;
 }
 
-function enqueue(client: DeliveringClient, packet: Deliverable | null, cb: () => void, limits: Qos0Limits) {
-  queue.push(client, packet, cb, limits);
+function enqueue(client: DeliveringClient, packet: Deliverable | null, cb: () => void) {
+  queue.push(client, packet, cb);
   if (!scheduled) {
     scheduled = true;
     setImmediate(flush);
   }
 }
 
-export function batchQos0Deliveries(client: DeliveringClient, limits: Qos0Limits) {
+export function batchQos0Deliveries(client: DeliveringClient) {
   client.deliver0 = function deliverQoS0(packet, cb) {
     // MQTT 5 no-local, as aedes checks it
-    if (packet.clientId === client.id && packet.nl) return enqueue(client, null, cb, limits);
+    if (packet.clientId === client.id && packet.nl) return enqueue(client, null, cb);
     const toForward = fresh(client, packet) ? client.broker.authorizeForward(client, packet) : null;
-    enqueue(client, toForward || null, cb, limits);
+    enqueue(client, toForward || null, cb);
   };
 }

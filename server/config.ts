@@ -132,15 +132,6 @@ const schema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
-  // A subscriber whose connection has more than this unwritten (it reads slower than its topics
-  // are published) when a turn's QoS 0 deliveries reach it gets none of that turn's: QoS 0 is at
-  // most once, and the broker's memory stays bounded (broker/qos0-deliveries.ts). Deliveries at
-  // QoS 1 and 2 are kept.
-  MQTT_MAX_QOS0_BUFFERED_BYTES: z.coerce
-    .number()
-    .int()
-    .min(64 * 1024)
-    .default(1024 * 1024),
   // CONNECT attempts per AccessKey (or device credential) and per client IP, a token bucket in
   // each broker node's memory (broker/connect-limits.ts): RATE per second refills, BURST is the
   // bucket's size; 0 turns a limit off. Over the limit: CONNACK 3 (server unavailable; retry).

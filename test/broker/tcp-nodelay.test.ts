@@ -11,7 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { Listeners, NO_DELAY_GRACE_MS } from '../../broker/listeners.js';
 
 const aedes = new Aedes();
-const listeners = new Listeners(aedes, '127.0.0.1', 1 << 20, { maxBuffered: 1 << 20, onDrop: () => {} });
+const listeners = new Listeners(aedes, '127.0.0.1', 1 << 20);
 afterAll(async () => {
   await listeners.stop();
   await new Promise<void>((r) => aedes.close(() => r()));

@@ -47,15 +47,4 @@ describe('config', () => {
       loadConfig({ MQTT_MAX_PAYLOAD_BYTES: '300000', MQTT_MAX_PACKET_BYTES: '301024' }).MQTT_MAX_PACKET_BYTES,
     ).toBe(301_024);
   });
-
-  it('bounds what a slow QoS 0 subscriber may hold: 1 MB, at least 64 KB', () => {
-    expect(loadConfig({}).MQTT_MAX_QOS0_BUFFERED_BYTES).toBe(1024 * 1024);
-    expect(loadConfig({ MQTT_MAX_QOS0_BUFFERED_BYTES: '65536' }).MQTT_MAX_QOS0_BUFFERED_BYTES).toBe(65_536);
-    expect(() => loadConfig({ MQTT_MAX_QOS0_BUFFERED_BYTES: '65535' })).toThrow(
-      /MQTT_MAX_QOS0_BUFFERED_BYTES/,
-    );
-    expect(() => loadConfig({ MQTT_MAX_QOS0_BUFFERED_BYTES: 'lots' })).toThrow(
-      /MQTT_MAX_QOS0_BUFFERED_BYTES/,
-    );
-  });
 });
