@@ -2,6 +2,7 @@
 // and every connection event is added to a BullMQ queue *before* the broker acknowledges
 // it (PUBACK for QoS 1), so an accepted ack is never lost when a process dies.
 // Workers in the backend consume these queues; the broker knows nothing of what they mean.
+import { parseTopic, SEPARATOR } from './rules.js';
 
 /**
  * Queue of publishes on uplink topics (`<parent>/ack/G/D`, `<parent>/status/G/D`). A job carries
@@ -76,11 +77,13 @@ export function uplinkPublishesOf(data: UplinkJob | UplinkBatch | UplinkPublish)
   if ('p' in data && Array.isArray(data.p)) {
     const { node, at } = data;
     return data.p.map(([topic, payload, qos, afterMs]) => {
-      const [, kind, groupId = '', deviceId = ''] = String(topic).split('/');
+      // a topic the broker accepted always parses; anything else reads as malformed in the worker
+      const t = parseTopic(topic);
+      const [groupId = '', deviceId = ''] = t?.rest ?? [];
       return {
-        kind: kind as UplinkPublish['kind'],
+        kind: t?.kind as UplinkPublish['kind'],
         topic,
-        clientId: `${groupId}@@@${deviceId}`,
+        clientId: `${groupId}${SEPARATOR}${deviceId}`,
         groupId,
         deviceId,
         payload,

@@ -147,8 +147,8 @@ export function authorizePublishHook(ctx: BrokerContext): AuthorizePublishHook {
     if (p.expiresAt !== null && p.expiresAt <= Date.now())
       return refuse(ctx, client, packet, done, 'token expired');
     const own = ownTopics(p, t.parent);
-    const kind = packet.topic === own.ack ? 'ack' : packet.topic === own.status ? 'status' : null;
-    if (!kind) return refuse(ctx, client, packet, done, "not this client's ack or status topic");
+    if (packet.topic !== own.ack && packet.topic !== own.status)
+      return refuse(ctx, client, packet, done, "not this client's ack or status topic");
     accept(client, packet);
     ctx.queues.addUplink([packet.topic, payload.toString('utf8'), packet.qos, Date.now()], (err) => {
       if (!err) return done(null);

@@ -1,7 +1,7 @@
 // Consumes the broker's uplink queue (broker/uplink.ts): acks and status reports, a batch per
 // job; and version 0.1.0's queue, a publish per job, which its brokers write to until they are
-// upgraded. A batch whose publishes could not all be applied
-// (MySQL away) is retried whole: an ack applied twice changes nothing the second time.
+// upgraded. A batch whose publishes could not all be applied (MySQL away) is retried whole: an
+// ack applied twice changes nothing the second time.
 // A malformed message is counted and logged with its sender's Client ID and never applied;
 // its job completes (retrying cannot fix it). Valid acks are applied in batches.
 import { Worker, type Job } from 'bullmq';
