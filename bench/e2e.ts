@@ -8,7 +8,7 @@
 // labels' images rendered and delivered), which also prints the render worker's own time for the
 // task; BENCH_DIGESTS=1 prints MariaDB's statements by time spent during the run (needs
 // performance_schema on in the server: BENCH_MARIADB_ARGS=--performance-schema=ON after services:stop); BENCH_PROFILE (a folder: the worker runs with
-// --cpu-prof, its profile written there when it stops, the simulator's in <folder>/simulator); BENCH_E2E_RESULT (a file: the figures as
+// --cpu-prof, its profile written there when it stops, the simulator's in <folder>/simulator, the broker's in <folder>/broker); BENCH_E2E_RESULT (a file: the figures as
 // JSON, for bench:render); BENCH_KEEP_DB=1 keeps the scratch database for a look afterwards. The last line printed is `ratio: N % of the raw floor`.
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -141,7 +141,13 @@ async function main() {
     const key = await registry.issueAccessKey(SYSTEM_ACTOR, { description: 'bench fleet', groupIds: [] });
     say(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const broker = new BenchProcess('broker', 'server/main.ts', [], { ...env, ROLES: 'broker' });
+    const broker = new BenchProcess(
+      'broker',
+      'server/main.ts',
+      [],
+      { ...env, ROLES: 'broker' },
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE, 'broker')}`] : [],
+    );
     procs.push(broker);
     await broker.start('"platform started"');
     const inst = await querySingle<{ instance_id: string }>(
