@@ -159,6 +159,8 @@ export class BrokerService implements Service, DownlinkPublisher {
       persistence: this.stores.persistence,
       connectTimeout: opts.connectTimeoutMs,
       heartbeatInterval: opts.heartbeatIntervalMs,
+      // a subscriber that stops reading is closed after this, and what was written for it freed
+      drainTimeout: opts.drainTimeoutMs,
       // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
       maxClientsIdLength: 64,
       preConnect: preConnectHook(ctx),

@@ -34,6 +34,8 @@ export interface BrokerOptions {
   maxPacketBytes: number;
   /** aedes' heartbeat; the will sweep runs every 4 of them */
   heartbeatIntervalMs: number;
+  /** a connection whose socket has not drained for this long is closed (aedes' drainTimeout) */
+  drainTimeoutMs: number;
   maxSubscriptions: number;
   offlineRetentionSeconds: number;
   platformSecret?: string;
@@ -77,6 +79,7 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     maxPayloadBytes: config.MQTT_MAX_PAYLOAD_BYTES,
     maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
     heartbeatIntervalMs: config.MQTT_HEARTBEAT_INTERVAL_MS,
+    drainTimeoutMs: config.MQTT_DRAIN_TIMEOUT_MS,
     maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
     platformSecret: config.PLATFORM_MQTT_SECRET,

@@ -47,3 +47,45 @@ describe('QoS 0 deliveries', () => {
     await Promise.all(subs.map((c) => c.endAsync()));
   });
 });
+
+describe('a subscriber that stops reading', () => {
+  let d: BrokerFixture;
+  beforeAll(async () => {
+    d = await startBroker({ MQTT_DRAIN_TIMEOUT_MS: '500' });
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('is closed once its socket has not drained for MQTT_DRAIN_TIMEOUT_MS; the others get everything', async () => {
+    const g = await d.newGroup();
+    const topic = `${d.parent}/task/${g.groupId}`;
+    const subs: MqttClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await connectDevice(d, g);
+      await c.subscribeAsync(topic, { qos: 0 });
+      subs.push(c);
+    }
+    const slowId = subs[2].options.clientId!;
+    (subs[2].stream as unknown as { pause(): void }).pause();
+    expect(await d.broker.lookup(slowId)).not.toBeNull();
+    // 1,200 x 16 KB fill its socket buffers: its deliveries wait for a 'drain' that never comes
+    await Promise.all(Array.from({ length: N }, (_, i) => d.broker.publish(topic, body(i), 0)));
+    await waitFor(
+      'the paused subscriber is closed by the broker',
+      async () => (await d.broker.lookup(slowId)) === null,
+    );
+    await waitFor(
+      'the two reading subscribers have every message',
+      () => inbox(subs[0]).length >= N && inbox(subs[1]).length >= N,
+    );
+    for (const c of subs.slice(0, 2)) {
+      const got = inbox(c);
+      expect(got.length).toBe(N);
+      expect(got.every((m, i) => m.payload === body(i))).toBe(true);
+      expect(await d.broker.lookup(c.options.clientId!)).not.toBeNull();
+    }
+    subs[2].end(true);
+    await Promise.all(subs.slice(0, 2).map((c) => c.endAsync()));
+  }, 60_000);
+});
