@@ -127,7 +127,7 @@ const schema = z.object({
   MQTT_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   // a connection whose socket has not drained for this long is closed (aedes' drainTimeout): what
   // the broker holds for a subscriber that stopped reading is at most this long's publishes
-  MQTT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  MQTT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(2_147_483_647).default(60_000),
   // A packet over this closes the connection before its body is read; a publish over
   // MQTT_MAX_PAYLOAD_BYTES but within it is dropped and the connection stays.
   MQTT_MAX_PACKET_BYTES: z.coerce

@@ -51,7 +51,7 @@ describe('QoS 0 deliveries', () => {
 describe('a subscriber that stops reading', () => {
   let d: BrokerFixture;
   beforeAll(async () => {
-    d = await startBroker({ MQTT_DRAIN_TIMEOUT_MS: '500' });
+    d = await startBroker({ MQTT_DRAIN_TIMEOUT_MS: '3000' });
   });
   afterAll(async () => {
     await d?.close();
