@@ -159,7 +159,7 @@ export class BrokerService implements Service, DownlinkPublisher {
       persistence: this.stores.persistence,
       connectTimeout: opts.connectTimeoutMs,
       heartbeatInterval: opts.heartbeatIntervalMs,
-      // a subscriber that stops reading is closed after this, and what was written for it freed
+      // a client whose full write buffer has not emptied within this is closed, and its bytes freed
       drainTimeout: opts.drainTimeoutMs,
       // MQTT 3.1 (protocol level 3) caps Client IDs at 23; the seed allows 64.
       maxClientsIdLength: 64,

@@ -34,7 +34,7 @@ export interface BrokerOptions {
   maxPacketBytes: number;
   /** aedes' heartbeat; the will sweep runs every 4 of them */
   heartbeatIntervalMs: number;
-  /** a connection whose socket has not drained for this long is closed (aedes' drainTimeout) */
+  /** a connection whose write buffer, once full, has not emptied within this long is closed (aedes' drainTimeout) */
   drainTimeoutMs: number;
   maxSubscriptions: number;
   offlineRetentionSeconds: number;

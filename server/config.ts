@@ -125,9 +125,10 @@ const schema = z.object({
     .optional(),
   // aedes' node heartbeat; its sweep for the wills of dead nodes runs every 4 heartbeats.
   MQTT_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
-  // a connection whose socket has not drained for this long is closed (aedes' drainTimeout): what
-  // the broker holds for a subscriber that stopped reading is at most this long's publishes
-  MQTT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(100).max(2_147_483_647).default(60_000),
+  // aedes' drainTimeout: a connection whose write buffer, once full, has not emptied within this
+  // long is closed, so the broker holds at most this long's publishes for a client that stopped
+  // reading (Node's setTimeout fires at once above 2^31-1 ms)
+  MQTT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(2_147_483_647).default(60_000),
   // A packet over this closes the connection before its body is read; a publish over
   // MQTT_MAX_PAYLOAD_BYTES but within it is dropped and the connection stays.
   MQTT_MAX_PACKET_BYTES: z.coerce

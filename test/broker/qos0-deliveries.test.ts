@@ -18,16 +18,22 @@ afterAll(async () => {
 const N = 1200;
 const body = (i: number) => `${i}:`.padEnd(16 * 1024, String.fromCharCode(97 + (i % 26)));
 
+/** A new Group ID's task topic and three of its APs subscribed to it at QoS 0. */
+async function threeSubscribers(b: BrokerFixture) {
+  const g = await b.newGroup();
+  const topic = `${b.parent}/task/${g.groupId}`;
+  const subs: MqttClient[] = [];
+  for (let i = 0; i < 3; i++) {
+    const c = await connectDevice(b, g);
+    await c.subscribeAsync(topic, { qos: 0 });
+    subs.push(c);
+  }
+  return { topic, subs };
+}
+
 describe('QoS 0 deliveries', () => {
   it('reach every subscriber once and in order, a paused one too once it reads again', async () => {
-    const g = await f.newGroup();
-    const topic = `${f.parent}/task/${g.groupId}`;
-    const subs: MqttClient[] = [];
-    for (let i = 0; i < 3; i++) {
-      const c = await connectDevice(f, g);
-      await c.subscribeAsync(topic, { qos: 0 });
-      subs.push(c);
-    }
+    const { topic, subs } = await threeSubscribers(f);
     // the third stops reading its socket: 1,200 x 16 KB is more than the socket buffers hold
     const slow = subs[2].stream as unknown as { pause(): void; resume(): void };
     slow.pause();
@@ -58,14 +64,7 @@ describe('a subscriber that stops reading', () => {
   });
 
   it('is closed once its socket has not drained for MQTT_DRAIN_TIMEOUT_MS; the others get everything', async () => {
-    const g = await d.newGroup();
-    const topic = `${d.parent}/task/${g.groupId}`;
-    const subs: MqttClient[] = [];
-    for (let i = 0; i < 3; i++) {
-      const c = await connectDevice(d, g);
-      await c.subscribeAsync(topic, { qos: 0 });
-      subs.push(c);
-    }
+    const { topic, subs } = await threeSubscribers(d);
     const slowId = subs[2].options.clientId!;
     (subs[2].stream as unknown as { pause(): void }).pause();
     expect(await d.broker.lookup(slowId)).not.toBeNull();
