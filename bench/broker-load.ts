@@ -148,9 +148,15 @@ export async function fanIn(
 }
 
 /** One publisher on the group's task topic -> N subscribers: deliveries per second. */
-export async function fanOut(t: Target, qos: 0 | 1, subscribers: number, seconds: number) {
+/**
+ * One publisher to `subscribers` APs on the task topic, as fast as the broker takes it; `clean`
+ * false: the APs have persistent sessions (as real APs do: every QoS 1 delivery is stored until
+ * acknowledged), removed again at the end (each reconnects once with a clean session).
+ */
+export async function fanOut(t: Target, qos: 0 | 1, subscribers: number, seconds: number, clean = true) {
+  const ap = (i: number) => t.ap(1000 + i);
   const subs = await Promise.all(
-    Array.from({ length: subscribers }, (_, i) => connect(t.port, { ...t.ap(1000 + i), clean: true })),
+    Array.from({ length: subscribers }, (_, i) => connect(t.port, { ...ap(i), clean })),
   );
   let got = 0;
   let lastAt = Date.now();
@@ -168,6 +174,10 @@ export async function fanOut(t: Target, qos: 0 | 1, subscribers: number, seconds
   // up to the last delivery: the quiet second drained() waits for is not the broker's time
   const rate = got / ((lastAt - start) / 1000);
   await Promise.all([...subs, pub].map((c) => c.endAsync(true)));
+  if (!clean) {
+    const wipe = await Promise.all(subs.map((_, i) => connect(t.port, { ...ap(i), clean: true })));
+    await Promise.all(wipe.map((c) => c.endAsync(true)));
+  }
   return { rate, delivered: got };
 }
 

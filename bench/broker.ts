@@ -2,7 +2,7 @@
 // Redis persistence and emitter on, in its own process) against Mosquitto (Debian package),
 // under the same load generator on this machine, one after the other in the same run. Prints
 // every row as a ratio to Mosquitto: QoS 0 and QoS 1 fan-in (at an offered rate the generator
-// sustains, with delivered/sent) and fan-out, connections/s with signature auth, RSS with
+// sustains, with delivered/sent) and fan-out (QoS 1 also to persistent sessions), connections/s with signature auth, RSS with
 // 10,000 concurrent connections, and a reconnect storm (those 10,000 APs lose their broker at
 // once: SIGKILL and start again; the time until every one is connected again).
 // Knobs (environment): BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_FANIN_RATE (msgs/s offered in
@@ -61,8 +61,10 @@ interface Row {
   fanInQos1?: FanIn;
   fanOutQos0?: number;
   fanOutQos1?: number;
-  /** the broker's CPU time per delivery (µs) */
-  fanOutCpuUs?: [number, number];
+  /** QoS 1 to APs with persistent sessions */
+  fanOutQos1Persistent?: number;
+  /** the broker's CPU time per delivery (µs): QoS 0, QoS 1, QoS 1 to persistent sessions */
+  fanOutCpuUs?: [number, number, number];
   connPerSec?: number;
   /** the broker's CPU ms per connection of the connections/s burst */
   connCpuMs?: number;
@@ -109,13 +111,18 @@ async function measure(t: Target): Promise<Row> {
     }
   }
   if (ROWS.has('fanout')) {
-    for (const qos of [0, 1] as const) {
-      say(`  ${t.name}: fan-out QoS ${qos}`);
+    const kinds = [
+      { qos: 0, clean: true, key: 'fanOutQos0', what: 'QoS 0' },
+      { qos: 1, clean: true, key: 'fanOutQos1', what: 'QoS 1' },
+      { qos: 1, clean: false, key: 'fanOutQos1Persistent', what: 'QoS 1, persistent sessions' },
+    ] as const;
+    for (const [i, k] of kinds.entries()) {
+      say(`  ${t.name}: fan-out ${k.what}`);
       const cpu0 = cpuMs(t.pid());
-      const r = await fanOut(t, qos, 50, SECONDS);
-      row.fanOutCpuUs ??= [0, 0];
-      row.fanOutCpuUs[qos] = ((cpuMs(t.pid()) - cpu0) * 1000) / Math.max(1, r.delivered);
-      row[qos ? 'fanOutQos1' : 'fanOutQos0'] = r.rate;
+      const r = await fanOut(t, k.qos, 50, SECONDS, k.clean);
+      row.fanOutCpuUs ??= [NaN, NaN, NaN];
+      row.fanOutCpuUs[i] = ((cpuMs(t.pid()) - cpu0) * 1000) / Math.max(1, r.delivered);
+      row[k.key] = r.rate;
     }
   }
   if (ROWS.has('conn')) {
@@ -326,8 +333,9 @@ function print(o: Row, m: Row, base: Row | null) {
   }
   plain('fan-out QoS 0, 1 -> 50 (msgs/s)', (r) => r.fanOutQos0);
   plain('fan-out QoS 1, 1 -> 50 (msgs/s)', (r) => r.fanOutQos1);
-  for (const qos of [0, 1] as const)
-    plain(`  broker CPU per fan-out QoS ${qos} delivery (µs)`, (r) => r.fanOutCpuUs?.[qos], false, 1);
+  plain('fan-out QoS 1, 1 -> 50 persistent sessions (msgs/s)', (r) => r.fanOutQos1Persistent);
+  for (const [i, what] of ['QoS 0', 'QoS 1', 'QoS 1 persistent'].entries())
+    plain(`  broker CPU per fan-out ${what} delivery (µs)`, (r) => r.fanOutCpuUs?.[i], false, 1);
   plain('connections/s (signature auth)', (r) => r.connPerSec);
   plain('  broker CPU per connection (ms)', (r) => r.connCpuMs, false, 2);
   plain('RSS idle (MB)', (r) => r.rssIdle, false);

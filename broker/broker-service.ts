@@ -14,6 +14,7 @@ import type { BrokerContext } from './broker-context.js';
 import { guardConnect } from './connect-guard.js';
 import { ConnectLimits } from './connect-limits.js';
 import { ConnectOps } from './connect-ops.js';
+import { ownQos1Outgoing, type OutgoingStore } from './qos1-outgoing.js';
 import { ConnectSummaries } from './connect-summaries.js';
 import type { DownlinkPublisher } from './downlink.js';
 import { EventQueues } from './event-queues.js';
@@ -34,7 +35,6 @@ import {
   createStores,
   onlyQos1Offline,
   sessionKeyPrefix,
-  skipUnknownAcks,
   storeGrantedOnce,
   type BrokerStores,
 } from './persistence.js';
@@ -191,14 +191,22 @@ export class BrokerService implements Service, DownlinkPublisher {
         persistence: Parameters<typeof onlyQos1Offline>[0] &
           Parameters<typeof storeGrantedOnce>[0] &
           Parameters<typeof cleanSessionShortcuts>[0] &
-          Parameters<typeof skipUnknownAcks>[0];
+          OutgoingStore;
       }
     ).persistence;
     onlyQos1Offline(store);
     storeGrantedOnce(store);
     if (opts.cluster) {
+      // QoS 1 to persistent sessions: the message stored once, the batched operations (first:
+      // cleanSessionShortcuts' empty queue must stay the array it returns)
+      ownQos1Outgoing(
+        store,
+        this.stores.conn!,
+        ops,
+        sessionKeyPrefix(opts.redisPrefix),
+        opts.offlineRetentionSeconds,
+      );
       shortcuts = cleanSessionShortcuts(store, ops, sessionKeyPrefix(opts.redisPrefix));
-      skipUnknownAcks(store);
     }
     ctx.aedes = aedes;
     this.aedes = aedes;

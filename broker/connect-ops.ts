@@ -1,7 +1,7 @@
 // The small Redis operations of every CONNECT and disconnect (the registry version read, the
 // clean-session probe, the presence claim and release, the P2P take, and the presence lookup and
-// P2P keep that must stay ordered with them), sent in call order as one EVALSHA per batch instead of one
-// command each. Without it a CONNECT cost four commands (GET, EXISTS and two EVALSHA), each an
+// P2P keep that must stay ordered with them), and those of QoS 1 deliveries to persistent
+// sessions (qos1-outgoing.ts: each one's packet identifier, each acknowledgement), sent in call order as one EVALSHA per batch instead of one command each. Without it a CONNECT cost four commands (GET, EXISTS and two EVALSHA), each an
 // ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
 // one socket write per event-loop turn and stage.
 //
@@ -32,10 +32,32 @@ import type { Redis } from 'ioredis';
 //   c hash id entry: HGET, HSET (the entry it replaced)
 //   r hash id conn: HDEL when the entry is still that connection's (1) or not (0)
 //   t list: LRANGE and DEL (the kept messages)      k list entry ttl: RPUSH, EXPIRE (1)
+//   g hash: HGETALL (a flat list of fields and values)
+// and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry):
+//   s hash / field id ttl: HSET hash field id, EXPIRE hash ttl (1)
+//   a list hash pkt count / entry: LREM list entry, HDEL hash entry, and DECR count while it
+//     exists; the count and pkt deleted when it reaches 0 (1)
+// Each operation moves ki and ai past its keys and arguments before any call that can fail.
 const OPS = `local out, ki, ai = {}, 1, 1
 local function run(op)
   local k = KEYS[ki]
   if op == 'v' then ki = ki + 1 return redis.call('GET', k) end
+  if op == 'g' then ki = ki + 1 return redis.call('HGETALL', k) end
+  if op == 's' then
+    local field, id, ttl = ARGV[ai], ARGV[ai + 1], tonumber(ARGV[ai + 2])
+    ki, ai = ki + 1, ai + 3
+    redis.call('HSET', k, field, id)
+    if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+    return 1
+  end
+  if op == 'a' then
+    local hash, pkt, count, entry = KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], ARGV[ai]
+    ki, ai = ki + 4, ai + 1
+    redis.call('LREM', k, 0, entry)
+    redis.call('HDEL', hash, entry)
+    if redis.call('EXISTS', count) == 1 and redis.call('DECR', count) <= 0 then redis.call('DEL', pkt, count) end
+    return 1
+  end
   if op == 'x' then ki = ki + 2 return redis.call('EXISTS', k, KEYS[ki - 1]) end
   if op == 't' then
     ki = ki + 1
@@ -75,7 +97,7 @@ while ai <= #ARGV do
 end
 return out`;
 
-type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k';
+type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k' | 'g' | 's' | 'a';
 
 interface Pending {
   code: Code;
@@ -143,6 +165,24 @@ export class ConnectOps {
   /** RPUSH and EXPIRE (seconds). */
   keep(list: string, entry: string, ttlSeconds: number): Promise<number> {
     return this.push('k', [list], [entry, String(ttlSeconds)]) as Promise<number>;
+  }
+
+  /** HGETALL: the hash as an object */
+  async hgetall(hash: string): Promise<Record<string, string>> {
+    const flat = (await this.push('g', [hash], [])) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+    return out;
+  }
+
+  /** HSET and EXPIRE (seconds; 0: none) */
+  setField(hash: string, field: string, value: string, ttlSeconds: number) {
+    return this.push('s', [hash], [field, value, String(ttlSeconds)]);
+  }
+
+  /** One session's acknowledgement of a stored message (the 'a' operation above). */
+  acked(list: string, hash: string, pkt: string, count: string, entry: string) {
+    return this.push('a', [list, hash, pkt, count], [entry]);
   }
 
   private push(code: Code, keys: string[], args: string[]): Promise<unknown> {

@@ -29,6 +29,8 @@ export interface BrokerStores {
   mq?: { close(cb: () => void): void };
   /** whether another node is up (the emitter sends nothing to Redis while this node is alone) */
   peers?: Peers;
+  /** the persistence's own connection (its keys under sessionKeyPrefix, ioredis keyPrefix) */
+  conn?: Redis;
 }
 
 /**
@@ -56,7 +58,8 @@ export function createStores(
   conn.on('error', onError);
   const persistence = new AsyncRedisPersistence({
     conn,
-    // Offline messages expire with the retention (the seed: 3 days by default).
+    // Offline messages expire with the retention (the seed: 3 days by default). QoS 1 deliveries
+    // to persistent sessions are written by qos1-outgoing.ts, with the same retention.
     packetTTL: () => retentionSeconds,
   });
   // aedes 1.2.0 pipes the retained messages of a SUBSCRIBE (stream.pipe in
@@ -89,7 +92,7 @@ export function createStores(
   // reach Redis only when another node is up
   localFirst(mq as unknown as RedisEmitter, peers);
   closeWithoutCrash(mq as unknown as ClosableEmitter);
-  return { persistence, mq, peers };
+  return { persistence, mq, peers, conn };
 }
 
 interface QuittingConn {
@@ -281,33 +284,4 @@ export function cleanSessionShortcuts(
       probes.set(client, p);
     },
   };
-}
-
-interface AckStore {
-  outgoingUpdate(client: { id: string }, packet: object): Promise<unknown>;
-  outgoingClearMessageId(client: { id: string }, packet: object): Promise<unknown>;
-}
-
-/**
- * A PUBACK (or PUBCOMP) from a client this node never delivered a stored message to needs no
- * lookup. aedes-persistence-redis answers it from its in-process map of packet ids
- * (`outgoingClearMessageId`: a miss returns at once), which only `outgoingUpdate` fills, and
- * that only for persistent sessions and retained or queued deliveries: a clean session's QoS 1
- * deliveries never enter it. Its lookup cost about 2 µs per acknowledgement (a hashlru miss on
- * a 100,000-entry map, the key string built first), for every QoS 1 message the platform's
- * subscription acknowledges. Here the Client IDs that ever had an `outgoingUpdate` on this node
- * are remembered (a superset of those with map entries, which also expire), and an
- * acknowledgement from any other Client ID answers "not stored" without the lookup, as the
- * lookup would have.
- */
-export function skipUnknownAcks(store: AckStore) {
-  const updated = new Set<string>();
-  const update = store.outgoingUpdate.bind(store);
-  const clear = store.outgoingClearMessageId.bind(store);
-  const none = Promise.resolve(undefined);
-  store.outgoingUpdate = (client, packet) => {
-    updated.add(client.id);
-    return update(client, packet);
-  };
-  store.outgoingClearMessageId = (client, packet) => (updated.has(client.id) ? clear(client, packet) : none);
 }

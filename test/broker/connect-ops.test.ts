@@ -70,6 +70,45 @@ describe('ConnectOps on a real Redis', () => {
     expect(await redis.get(notAList)).toBe('x');
   });
 
+  it('keeps a QoS 1 queue: identifiers per session, acknowledgements counted down, a refused one failing alone', async () => {
+    const ops = new ConnectOps(redis);
+    const [pkt, count, q1, q2, h1, h2] = ['pkt', 'pkt:n', 'q1', 'q2', 'h1', 'h2'].map(
+      (k) => `${prefix}:qos1:${k}`,
+    );
+    const notAHash = `${prefix}:string2`;
+    await redis.set(notAHash, 'x');
+    await redis.set(pkt, 'payload');
+    await redis.set(count, 2);
+    await redis.rpush(q1, 'pkt');
+    await redis.rpush(q2, 'pkt');
+    const results = await Promise.allSettled([
+      ops.setField(h1, 'pkt', '17', 60),
+      ops.setField(notAHash, 'pkt', '18', 60), // refused: the next operations still read their own keys
+      ops.setField(h2, 'pkt', '19', 0),
+      ops.hgetall(h1),
+      ops.acked(q1, h1, pkt, count, 'pkt'),
+      ops.get(count),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((results[3] as PromiseFulfilledResult<unknown>).value).toEqual({ pkt: '17' });
+    expect((results[5] as PromiseFulfilledResult<unknown>).value).toBe('1');
+    expect(await redis.ttl(h2)).toBe(-1); // no retention: no expiry
+    expect(await redis.llen(q1)).toBe(0);
+    // the last acknowledgement removes the message and its count; one for a message gone changes nothing
+    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(1);
+    expect(await redis.exists(pkt, count, q2, h2)).toBe(0);
+    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(1);
+    expect(await redis.exists(count)).toBe(0);
+    expect(await ops.hgetall(h2)).toEqual({});
+  });
+
   it('cuts a long queue into batches of maxOps, run one after the other in order', async () => {
     const ops = new ConnectOps(redis, { maxOps: 3 });
     const hash = `${prefix}:h3`;

@@ -7,13 +7,12 @@
 // parent topic the key has no permission on. The zero-length Client ID test is left out: the
 // Client ID rules forbid one. Where the original pauses a client's packet processing (paho's
 // pause()) or lets a client fall silent without its pings, a raw socket does the same.
-import net from 'node:net';
 import type { MqttClient } from 'mqtt';
-import mqttPacket, { generate, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { uid } from '../support/env.js';
+import { RawMqtt } from '../support/raw-mqtt.js';
 import { grants, inbox, sleep, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
 import { waitFor } from '../support/wait.js';
 
@@ -57,57 +56,10 @@ async function client(name: string, opts: Parameters<typeof tryConnect>[1] = {})
   return r.client;
 }
 
-/** A raw MQTT connection: packets written as given, every packet received kept, nothing acknowledged unless asked. */
-class Raw {
-  readonly packets: Packet[] = [];
-  closed = false;
-  private readonly s: net.Socket;
-  readonly ready: Promise<void>;
-
+/** A raw MQTT connection to the fixture's broker, signing as `name` (test/support/raw-mqtt.ts). */
+class Raw extends RawMqtt {
   constructor() {
-    this.s = net.connect(f.broker.ports.tcp!, '127.0.0.1');
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    parser.on('packet', (p) => {
-      this.packets.push(p);
-      this.onPacket?.(p);
-    });
-    parser.on('error', () => {});
-    this.s.on('data', (d) => parser.parse(d));
-    this.s.on('error', () => {});
-    this.s.on('close', () => (this.closed = true));
-    this.ready = new Promise((r) => this.s.once('connect', () => r()));
-  }
-
-  onPacket: ((p: Packet) => void) | null = null;
-
-  async send(p: Parameters<typeof generate>[0]) {
-    await this.ready;
-    await new Promise<void>((r) => this.s.write(generate(p), () => r()));
-  }
-
-  async connect(name: string, extra: Record<string, unknown> = {}) {
-    await this.send({
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 60,
-      ...auth(name),
-      password: Buffer.from(auth(name).password),
-      ...extra,
-    } as Parameters<typeof generate>[0]);
-    const ack = await waitFor('CONNACK or close', () =>
-      this.closed ? 'closed' : this.packets.find((p) => p.cmd === 'connack'),
-    );
-    return ack === 'closed' ? null : (ack as Packet & { returnCode: number });
-  }
-
-  of<C extends Packet['cmd']>(cmd: C) {
-    return this.packets.filter((p) => p.cmd === cmd) as Extract<Packet, { cmd: C }>[];
-  }
-
-  destroy() {
-    this.s.destroy();
+    super(f.broker.ports.tcp!, auth);
   }
 }
 

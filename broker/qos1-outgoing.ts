@@ -1,0 +1,206 @@
+// QoS 1 deliveries to persistent sessions (every AP's task subscription), kept over the keys of
+// aedes-persistence-redis 11.2 (asyncPersistence.js) so that its offline queue, its outgoingStream
+// and its QoS 2 paths go on working on them unchanged:
+//   packet:<brokerId>:<counter>               the message, msgpack-encoded, one per message
+//   packet:<brokerId>:<counter>:offlineCount  how many sessions still have it to acknowledge
+//   outgoing:<clientId>                       a session's queue: a list of packet keys
+// and one key of ours:
+//   outgoing-sent:<clientId>                  hash: packet key -> the packet identifier that
+//                                             session was sent it with
+//
+// What aedes-persistence-redis does per message for a group of K sessions, and what is done here:
+// - enqueue: MSET, two EXPIREs and K RPUSHes, each awaited before the next (the message reaches
+//   connected subscribers only after the last one).
+// - each delivery (`outgoingUpdate`): it re-encodes the whole message with this session's packet
+//   identifier and SETs it over the shared packet key, so the message crosses to Redis K more
+//   times and the identifier of the last session written wins: a session that reconnects is
+//   resent the message under another session's identifier, against MQTT-4.4.0-1 ("re-send any
+//   unacknowledged PUBLISH Packets ... using their original Packet Identifiers"). Here the
+//   identifier goes to the session's own hash (a few bytes); the message is not written again.
+// - each PUBACK (`outgoingClearMessageId`): it GETs and decodes the whole message to learn the
+//   keys, then LREM, DECR and DEL one after the other; when the message had expired it DECRs a
+//   key named "undefined". Here the keys are known from this node's map of what it sent, and
+//   one operation removes the entry, counts the acknowledgement and drops the message after the
+//   last one, atomically.
+// A message is stored with one script (its payload, its count, the K queue entries); each
+// delivery's identifier and each acknowledgement is one operation of the broker's batched Redis
+// operations (connect-ops.ts, strings only: a Buffer would switch ioredis' whole batch to its
+// slower buffer encoding). A message to K sessions costs one EVALSHA and a share of a few
+// batches, not 3K+5 commands, each an ioredis Command and a promise.
+// The map holds, per connection, the messages sent on it and not yet acknowledged, and the packet
+// aedes' 'ack' event passes on as before (for the newest HELD_PACKETS of a connection; beyond
+// them, one that reads but never acknowledges, the packet without its payload). A session that reconnects (here or on
+// another node) is resent its queue by aedes, which calls outgoingUpdate again for each message,
+// so the new connection's map is complete before any acknowledgement can arrive for it.
+// QoS 2 (PUBREL) and anything this node did not send are left to aedes-persistence-redis.
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+import type { ConnectOps } from './connect-ops.js';
+
+const require = createRequire(import.meta.url);
+// the encoder and packet class the store decodes its queue with
+const storeRequire = createRequire(require.resolve('aedes-persistence-redis/asyncPersistence.js'));
+const msgpack = storeRequire('msgpack-lite') as { encode(v: unknown): Buffer };
+const { Packet } = storeRequire('aedes-persistence') as { Packet: new (p: object) => object };
+
+const enc = encodeURIComponent;
+/** aedes-persistence-redis' queue of a session */
+export const outgoingKey = (clientId: string) => `outgoing:${enc(clientId)}`;
+/** aedes-persistence-redis' key of a stored message */
+export const packetKey = (brokerId: string, counter: number | string) => `packet:${brokerId}:${counter}`;
+const countKey = (pktKey: string) => `${pktKey}:offlineCount`;
+/** the packet identifiers a session was sent its stored messages with */
+export const sentIdsKey = (clientId: string) => `outgoing-sent:${enc(clientId)}`;
+
+interface StoredPacket {
+  cmd?: string;
+  qos?: number;
+  topic?: string;
+  brokerId?: string;
+  brokerCounter?: number | string;
+  messageId?: number | null;
+}
+interface Client {
+  id: string;
+}
+interface Sub {
+  clientId: string;
+}
+export interface OutgoingStore {
+  outgoingEnqueueCombi(subs: Sub[], packet: StoredPacket): Promise<unknown>;
+  outgoingUpdate(client: Client, packet: StoredPacket): Promise<unknown>;
+  outgoingClearMessageId(client: Client, packet: StoredPacket): Promise<unknown>;
+  outgoingStream(client: Client): AsyncIterable<unknown> | Iterable<unknown>;
+}
+
+// KEYS: the message, its count, the K queues; ARGV: the payload, the retention in seconds (0:
+// none), the queue entry (the message's key unprefixed: ioredis prefixes KEYS only).
+const ENQUEUE = `
+local n, ttl = #KEYS - 2, tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+  redis.call('SET', KEYS[2], n, 'EX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('SET', KEYS[2], n)
+end
+for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[3]) end
+return n`;
+
+type EnqueueingRedis = Redis & {
+  eslEnqueueOutgoing(n: number, ...keysThenArgs: (string | Buffer)[]): Promise<number>;
+};
+
+interface Sent {
+  pktKey: string;
+  packet: StoredPacket;
+}
+
+/** unacknowledged packets a connection's map keeps whole; older ones keep their header only */
+export const HELD_PACKETS = 1000;
+
+const header = ({ cmd, topic, qos, messageId, brokerId, brokerCounter }: StoredPacket): StoredPacket => ({
+  cmd,
+  topic,
+  qos,
+  messageId,
+  brokerId,
+  brokerCounter,
+});
+
+/**
+ * Replaces the QoS 1 paths of aedes-persistence-redis' outgoing queue (above). `db`: the store's
+ * own connection; `keyPrefix`: its ioredis keyPrefix (`ops` names whole keys); `ttlSeconds`: the
+ * retention, as the store's packetTTL.
+ */
+export function ownQos1Outgoing(
+  store: OutgoingStore,
+  db: Redis,
+  ops: Pick<ConnectOps, 'setField' | 'acked' | 'hgetall'>,
+  keyPrefix: string,
+  ttlSeconds: number,
+) {
+  db.defineCommand('eslEnqueueOutgoing', { lua: ENQUEUE });
+  const enqueue = (db as EnqueueingRedis).eslEnqueueOutgoing.bind(db);
+  const update = store.outgoingUpdate.bind(store);
+  const clear = store.outgoingClearMessageId.bind(store);
+  const stream = store.outgoingStream.bind(store);
+  const key = (k: string) => keyPrefix + k;
+  // per connection (aedes' Client object): packet identifier -> what was sent under it
+  const sent = new WeakMap<Client, { all: Map<number, Sent>; whole: Map<number, Sent> }>();
+  // Client IDs that ever went to the store's own outgoingUpdate (QoS 2): only their
+  // acknowledgements can be in its map
+  const delegated = new Set<string>();
+  const none = Promise.resolve(undefined);
+
+  store.outgoingEnqueueCombi = async (subs, packet) => {
+    if (!subs?.length) return;
+    const pktKey = packetKey(packet.brokerId!, packet.brokerCounter!);
+    const queues = subs.map((s) => outgoingKey(s.clientId));
+    const payload = msgpack.encode(new Packet(packet));
+    await enqueue(
+      queues.length + 2,
+      pktKey,
+      countKey(pktKey),
+      ...queues,
+      payload,
+      String(ttlSeconds),
+      pktKey,
+    );
+  };
+
+  store.outgoingUpdate = async (client, packet) => {
+    const id = packet.messageId;
+    if (packet.cmd !== 'publish' || packet.qos !== 1 || !id || packet.brokerId === undefined) {
+      delegated.add(client.id);
+      return update(client, packet);
+    }
+    const pktKey = packetKey(packet.brokerId, packet.brokerCounter!);
+    let mine = sent.get(client);
+    if (!mine) sent.set(client, (mine = { all: new Map(), whole: new Map() }));
+    const s: Sent = { pktKey, packet };
+    mine.all.set(id, s);
+    mine.whole.delete(id); // a resend under the same identifier is the newest
+    mine.whole.set(id, s);
+    if (mine.whole.size > HELD_PACKETS) {
+      const [oldest, o] = mine.whole.entries().next().value!;
+      mine.whole.delete(oldest);
+      o.packet = header(o.packet);
+    }
+    // stored before the message is written to the session, as the store's own SET was
+    await ops.setField(key(sentIdsKey(client.id)), pktKey, String(id), ttlSeconds);
+  };
+
+  store.outgoingClearMessageId = async (client, packet) => {
+    const mine = sent.get(client);
+    const id = packet.messageId;
+    const s = id ? mine?.all.get(id) : undefined;
+    if (!s) return delegated.has(client.id) ? clear(client, packet) : none;
+    mine!.all.delete(id!);
+    mine!.whole.delete(id!);
+    await ops.acked(
+      key(outgoingKey(client.id)),
+      key(sentIdsKey(client.id)),
+      key(s.pktKey),
+      key(countKey(s.pktKey)),
+      s.pktKey,
+    );
+    return s.packet;
+  };
+
+  // a reconnecting session is resent each stored message under the identifier it was sent with
+  store.outgoingStream = (client) => {
+    const queue = stream(client);
+    // read alongside the queue, not before it
+    const sentIds = ops.hgetall(key(sentIdsKey(client.id)));
+    sentIds.catch(() => {}); // an empty queue never looks at it
+    return (async function* () {
+      for await (const p of queue as AsyncIterable<StoredPacket>) {
+        const ids = await sentIds;
+        const id = p.brokerId === undefined ? undefined : ids[packetKey(p.brokerId, p.brokerCounter!)];
+        if (id) p.messageId = Number(id);
+        yield p;
+      }
+    })();
+  };
+}

@@ -1,0 +1,171 @@
+// QoS 1 deliveries to persistent sessions (broker/qos1-outgoing.ts), over raw MQTT connections
+// that acknowledge only when told to, against the real broker and its Redis: each session is
+// resent an unacknowledged message under its own packet identifier (MQTT-4.4.0-1), a message is
+// stored once for all its sessions and gone after the last acknowledgement, an acknowledgement
+// of a message that expired meanwhile leaves nothing behind, and aedes' 'ack' event still gets
+// the message.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacB64 } from '../../broker/index.js';
+import { HELD_PACKETS } from '../../broker/qos1-outgoing.js';
+import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
+import { uid } from '../support/env.js';
+import { startBroker, type BrokerFixture } from '../support/mqtt.js';
+import { RawMqtt } from '../support/raw-mqtt.js';
+import { waitFor } from '../support/wait.js';
+
+let f: BrokerFixture;
+let g: { groupId: string; accessKeyId: string; secret: string };
+let store: string; // aedes-persistence-redis' key prefix
+
+beforeAll(async () => {
+  f = await startBroker();
+  const groupId = `GID_${uid(4)}`;
+  await f.registry.createGroup(SYSTEM_ACTOR, { groupId, clientClass: 'general' });
+  const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, {
+    groupIds: [groupId],
+    permissions: [{ actions: ['publish', 'subscribe'], topics: [`${f.parent}/#`] }],
+  });
+  g = { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
+  store = `${f.platform.config.REDIS_PREFIX}:mqtt:s:`;
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const cid = (name: string) => `${g.groupId}@@@${name}`;
+const login = (name: string) => ({
+  clientId: cid(name),
+  username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
+  password: hmacB64(g.secret, cid(name)),
+});
+const redis = () => f.platform.ctx.redis;
+const queueKey = (name: string) => `${store}outgoing:${encodeURIComponent(cid(name))}`;
+const sentKey = (name: string) => `${store}outgoing-sent:${encodeURIComponent(cid(name))}`;
+
+/** a persistent session subscribed to `topic` at QoS 1 that acknowledges nothing unless told */
+async function session(name: string, topic?: string) {
+  const c = new RawMqtt(f.broker.ports.tcp!, login);
+  expect((await c.connect(name, { clean: false }))?.returnCode).toBe(0);
+  if (topic) {
+    await c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
+    await waitFor('SUBACK', () => c.of('suback').length === 1);
+  }
+  return c;
+}
+
+function onAck() {
+  const acks: { topic: string; payload?: Buffer; clientId: string }[] = [];
+  const aedes = (f.broker as unknown as { aedes: NodeJS.EventEmitter }).aedes;
+  const fn = (p: { topic: string; payload?: Buffer } | undefined, c: { id: string }) => {
+    if (p) acks.push({ topic: p.topic, payload: p.payload, clientId: c.id });
+  };
+  aedes.on('ack', fn);
+  return { acks, off: () => aedes.off('ack', fn) };
+}
+
+describe('QoS 1 to persistent sessions', () => {
+  it('stores a message once for its sessions, resends each its own packet identifier, and forgets it after the last PUBACK', async () => {
+    const topic = `${f.parent}/q1/${uid(3)}`;
+    const names = ['s0', 's1', 's2', 's3'].map((n) => `${n}${uid(2)}`);
+    const first = await Promise.all(names.map((n) => session(n, topic)));
+    await f.broker.publish(topic, 'price-1', 1);
+    const sent = await Promise.all(first.map((c) => waitFor('the PUBLISH', () => c.of('publish')[0])));
+    const ids = sent.map((p) => p.messageId!);
+    expect(sent.map((p) => String(p.payload))).toEqual(names.map(() => 'price-1'));
+
+    // one stored message, named by every session's queue, counted once per session
+    const [pktKey] = await redis().lrange(queueKey(names[0]), 0, -1);
+    expect(pktKey).toMatch(/^packet:/);
+    for (const n of names) expect(await redis().lrange(queueKey(n), 0, -1)).toEqual([pktKey]);
+    expect(await redis().get(`${store}${pktKey}:offlineCount`)).toBe('4');
+    const retention = f.platform.config.MQTT_OFFLINE_RETENTION_SECONDS;
+    for (const k of [`${store}${pktKey}`, `${store}${pktKey}:offlineCount`]) {
+      const ttl = await redis().ttl(k);
+      expect(ttl, k).toBeGreaterThan(0);
+      expect(ttl, k).toBeLessThanOrEqual(retention);
+    }
+    for (const c of first) await c.disconnect();
+    const { acks, off } = onAck();
+    try {
+      const again = await Promise.all(names.map((n) => session(n)));
+      const resent = await Promise.all(again.map((c) => waitFor('the resend', () => c.of('publish')[0])));
+      // MQTT-4.4.0-1: re-sent under the packet identifier each session was sent it with
+      expect(resent.map((p) => p.messageId)).toEqual(ids);
+      expect(resent.map((p) => String(p.payload))).toEqual(names.map(() => 'price-1'));
+      // kept with the session, expiring with the retention
+      for (const [i, n] of names.entries())
+        expect(await redis().hget(sentKey(n), pktKey)).toBe(String(ids[i]));
+      const ttl = await redis().ttl(sentKey(names[0]));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(retention);
+
+      for (const [i, c] of again.slice(0, 3).entries()) await c.send({ cmd: 'puback', messageId: ids[i] });
+      await waitFor('three acknowledgements', () => acks.length === 3);
+      expect(await redis().get(`${store}${pktKey}:offlineCount`)).toBe('1');
+      expect(await redis().exists(`${store}${pktKey}`)).toBe(1);
+      await again[3].send({ cmd: 'puback', messageId: ids[3] });
+      await waitFor('the last acknowledgement', () => acks.length === 4);
+      // aedes' 'ack' event gets the message each session acknowledged
+      expect(acks.map((a) => [a.clientId, a.topic, String(a.payload)])).toEqual(
+        names.map((n) => [cid(n), topic, 'price-1']),
+      );
+      expect(await redis().exists(`${store}${pktKey}`, `${store}${pktKey}:offlineCount`)).toBe(0);
+      for (const n of names) {
+        expect(await redis().llen(queueKey(n))).toBe(0);
+        expect(await redis().hlen(sentKey(n))).toBe(0);
+      }
+      for (const c of again) await c.disconnect();
+      // nothing is resent once acknowledged
+      const third = await session(names[0]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(third.of('publish')).toEqual([]);
+      await third.disconnect();
+    } finally {
+      off();
+    }
+  });
+
+  it('takes the PUBACK of a message that expired meanwhile and leaves no key behind', async () => {
+    const topic = `${f.parent}/q1/${uid(3)}`;
+    const name = `ex${uid(2)}`;
+    const c = await session(name, topic);
+    await f.broker.publish(topic, 'soon-gone', 1);
+    const p = await waitFor('the PUBLISH', () => c.of('publish')[0]);
+    const [pktKey] = await redis().lrange(queueKey(name), 0, -1);
+    // as the retention would: the message and its count expire while the session holds it
+    await redis().del(`${store}${pktKey}`, `${store}${pktKey}:offlineCount`);
+    await c.send({ cmd: 'puback', messageId: p.messageId });
+    await waitFor('the queue entry removed', async () => (await redis().llen(queueKey(name))) === 0, {
+      timeoutMs: 5000,
+    });
+    expect(await redis().exists(`${store}${pktKey}`, `${store}${pktKey}:offlineCount`)).toBe(0);
+    expect(await redis().hlen(sentKey(name))).toBe(0);
+    expect(await redis().exists(`${store}undefined`)).toBe(0);
+    await c.disconnect();
+  });
+
+  it(`keeps whole only the newest ${HELD_PACKETS} unacknowledged messages of a connection that never acknowledges`, async () => {
+    const topic = `${f.parent}/q1/${uid(3)}`;
+    const name = `na${uid(2)}`;
+    const c = await session(name, topic);
+    const n = HELD_PACKETS + 5;
+    for (let i = 0; i < n; i++) await f.broker.publish(topic, `m${i}`, 1);
+    await waitFor(`${n} deliveries`, () => c.of('publish').length === n);
+    const got = c.of('publish');
+    const { acks, off } = onAck();
+    try {
+      await c.send({ cmd: 'puback', messageId: got[0].messageId });
+      await c.send({ cmd: 'puback', messageId: got[n - 1].messageId });
+      await waitFor('both acknowledged', () => acks.length === 2);
+      // the oldest is acknowledged all the same (topic, queue entry), without its payload held
+      expect(acks.map((a) => [a.topic, a.payload && String(a.payload)])).toEqual([
+        [topic, undefined],
+        [topic, `m${n - 1}`],
+      ]);
+      expect(await redis().llen(queueKey(name))).toBe(n - 2);
+    } finally {
+      off();
+    }
+    c.destroy();
+  });
+});
