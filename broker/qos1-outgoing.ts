@@ -22,16 +22,25 @@
 //   key named "undefined". Here the keys are known from this node's map of what it sent, and
 //   one operation removes the entry, counts the acknowledgement and drops the message after the
 //   last one, atomically.
-// A message is stored with one script (its payload, its count, the K queue entries); each
-// delivery's identifier and each acknowledgement is one operation of the broker's batched Redis
-// operations (connect-ops.ts, strings only: a Buffer would switch ioredis' whole batch to its
-// slower buffer encoding). A message to K sessions costs one EVALSHA and a share of a few
-// batches, not 3K+5 commands, each an ioredis Command and a promise.
+// A message is stored with one script (its payload, its count, the K queue entries), awaited
+// before it is delivered, as before. Each delivery's identifier and each acknowledgement is one
+// operation of the broker's batched Redis operations (connect-ops.ts, strings only: a Buffer
+// would switch ioredis' whole batch to its slower buffer encoding), not awaited: the delivery is
+// written and the PUBACK's packet processing goes on at once (aedes handles a client's packets
+// one after the other, so a PUBACK waiting for Redis held back that client's next packets), and
+// the operations reach Redis in the order they were made (one connection, one batch at a time),
+// the identifier before its acknowledgement. A node killed in the millisecond between leaves
+// what QoS 1 allows: a delivery whose identifier had not reached Redis is resent under a new one,
+// an acknowledgement that had not is resent and acknowledged again (the device contract: the
+// same msgId is applied once). A message to K sessions costs one EVALSHA and a share of a few
+// batches, not 3K+5 commands, each an ioredis Command and a promise, and a Redis failure after
+// the message was stored no longer closes the connection it was being delivered to.
 // The map holds, per connection, the messages sent on it and not yet acknowledged, and the packet
 // aedes' 'ack' event passes on as before (for the newest HELD_PACKETS of a connection; beyond
-// them, one that reads but never acknowledges, the packet without its payload). A session that reconnects (here or on
-// another node) is resent its queue by aedes, which calls outgoingUpdate again for each message,
-// so the new connection's map is complete before any acknowledgement can arrive for it.
+// them, one that reads but never acknowledges, the packet without its payload). A session that
+// reconnects (here or on another node) is resent its queue by aedes, which calls outgoingUpdate
+// again for each message, so the new connection's map is complete before any acknowledgement
+// can arrive for it.
 // QoS 2 (PUBREL) and anything this node did not send are left to aedes-persistence-redis.
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
@@ -96,6 +105,14 @@ interface Sent {
   packet: StoredPacket;
 }
 
+interface Connection {
+  all: Map<number, Sent>;
+  whole: Map<number, Sent>;
+  /** its queue's and its identifiers' keys, prefixed */
+  queue: string;
+  ids: string;
+}
+
 /** unacknowledged packets a connection's map keeps whole; older ones keep their header only */
 export const HELD_PACKETS = 1000;
 
@@ -126,8 +143,22 @@ export function ownQos1Outgoing(
   const clear = store.outgoingClearMessageId.bind(store);
   const stream = store.outgoingStream.bind(store);
   const key = (k: string) => keyPrefix + k;
-  // per connection (aedes' Client object): packet identifier -> what was sent under it
-  const sent = new WeakMap<Client, { all: Map<number, Sent>; whole: Map<number, Sent> }>();
+  // per connection (aedes' Client object): packet identifier -> what was sent under it, and its keys
+  const sent = new WeakMap<Client, Connection>();
+  const connection = (client: Client) => {
+    let c = sent.get(client);
+    if (!c) {
+      c = {
+        all: new Map(),
+        whole: new Map(),
+        queue: key(outgoingKey(client.id)),
+        ids: key(sentIdsKey(client.id)),
+      };
+      sent.set(client, c);
+    }
+    return c;
+  };
+  const failed = () => {}; // what did not reach Redis is resent on reconnect (above)
   // Client IDs that ever went to the store's own outgoingUpdate (QoS 2): only their
   // acknowledgements can be in its map
   const delegated = new Set<string>();
@@ -156,8 +187,7 @@ export function ownQos1Outgoing(
       return update(client, packet);
     }
     const pktKey = packetKey(packet.brokerId, packet.brokerCounter!);
-    let mine = sent.get(client);
-    if (!mine) sent.set(client, (mine = { all: new Map(), whole: new Map() }));
+    const mine = connection(client);
     const s: Sent = { pktKey, packet };
     mine.all.set(id, s);
     mine.whole.delete(id); // a resend under the same identifier is the newest
@@ -167,25 +197,18 @@ export function ownQos1Outgoing(
       mine.whole.delete(oldest);
       o.packet = header(o.packet);
     }
-    // stored before the message is written to the session, as the store's own SET was
-    await ops.setField(key(sentIdsKey(client.id)), pktKey, String(id), ttlSeconds);
+    ops.setField(mine.ids, pktKey, String(id), ttlSeconds).catch(failed);
   };
 
-  store.outgoingClearMessageId = async (client, packet) => {
+  store.outgoingClearMessageId = (client, packet) => {
     const mine = sent.get(client);
     const id = packet.messageId;
     const s = id ? mine?.all.get(id) : undefined;
     if (!s) return delegated.has(client.id) ? clear(client, packet) : none;
     mine!.all.delete(id!);
     mine!.whole.delete(id!);
-    await ops.acked(
-      key(outgoingKey(client.id)),
-      key(sentIdsKey(client.id)),
-      key(s.pktKey),
-      key(countKey(s.pktKey)),
-      s.pktKey,
-    );
-    return s.packet;
+    ops.acked(mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey).catch(failed);
+    return Promise.resolve(s.packet);
   };
 
   // a reconnecting session is resent each stored message under the identifier it was sent with
