@@ -241,7 +241,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     const material = needTls
       ? await loadTls(opts.tlsCertFile, opts.tlsKeyFile, opts.dataDir, opts.publicHost)
       : null;
-    this.listeners = new Listeners(aedes, opts.host, opts.maxPacketBytes);
+    this.listeners = new Listeners(aedes, opts.host, opts.maxPacketBytes, opts.maxUnsentBytes);
     await this.listeners.start(opts.ports, material);
     ctx.log.info({ instanceId, ports: this.ports }, 'broker listening');
   }

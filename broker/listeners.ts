@@ -64,15 +64,21 @@ interface ClientInternals {
  * each carries the receiving side's TCP work too). Here the uncork waits for the next turn, so
  * the turn's packets leave together. end() and destroy() flush first, so nothing written
  * before a close (a CONNACK refusal, a PUBACK before a refused publish) is held back by it.
+ * After a turn's flush, more than `maxUnsent` bytes still waiting in the stream (its client
+ * takes them slower than they come) calls `onOver` with their count.
  */
-export function coalesceWrites(stream: Duplex) {
+export function coalesceWrites(stream: Duplex, maxUnsent = Infinity, onOver?: (bytes: number) => void) {
   const uncork = stream.uncork.bind(stream);
   let owed = 0;
   const flush = () => {
     for (; owed > 0; owed--) uncork();
   };
+  const turn = () => {
+    flush();
+    if (stream.writableLength > maxUnsent && !stream.destroyed) onOver?.(stream.writableLength);
+  };
   stream.uncork = () => {
-    if (owed++ === 0) setImmediate(flush);
+    if (owed++ === 0) setImmediate(turn);
   };
   const end = stream.end.bind(stream) as (...a: unknown[]) => Duplex;
   stream.end = ((...a: unknown[]) => {
@@ -86,8 +92,19 @@ export function coalesceWrites(stream: Duplex) {
   };
 }
 
-function guard(aedes: Aedes, stream: Duplex, req: http.IncomingMessage | undefined, maxPacket: number) {
-  coalesceWrites(stream);
+function guard(
+  aedes: Aedes,
+  stream: Duplex,
+  req: http.IncomingMessage | undefined,
+  maxPacket: number,
+  maxUnsent: number,
+) {
+  coalesceWrites(stream, maxUnsent, (bytes) =>
+    client.emit(
+      'error',
+      new Error(`${bytes} bytes unsent, over ${maxUnsent}: the client does not read fast enough`),
+    ),
+  );
   fastWrites(stream);
   const client = aedes.handle(stream, req) as unknown as ClientInternals;
   batchQos0Deliveries(client as unknown as DeliveringClient);
@@ -170,6 +187,8 @@ export class Listeners {
     private readonly aedes: Aedes,
     private readonly host: string,
     private readonly maxPacket: number,
+    /** a connection with more unsent bytes than this after a turn is closed (coalesceWrites) */
+    private readonly maxUnsent = Infinity,
   ) {}
 
   /**
@@ -183,7 +202,8 @@ export class Listeners {
   }
 
   async start(ports: ListenerPorts, material: TlsMaterial | null) {
-    const handle = (s: Duplex, req?: http.IncomingMessage) => guard(this.aedes, s, req, this.maxPacket);
+    const handle = (s: Duplex, req?: http.IncomingMessage) =>
+      guard(this.aedes, s, req, this.maxPacket, this.maxUnsent);
     if (ports.tcp !== null) {
       await this.listen(
         'tcp',

@@ -36,6 +36,8 @@ export interface BrokerOptions {
   heartbeatIntervalMs: number;
   /** a connection whose write buffer, once full, has not emptied within this long is closed (aedes' drainTimeout) */
   drainTimeoutMs: number;
+  /** a connection with more unsent bytes than this after a turn's writes is closed */
+  maxUnsentBytes: number;
   maxSubscriptions: number;
   offlineRetentionSeconds: number;
   platformSecret?: string;
@@ -80,6 +82,7 @@ export function brokerOptionsFrom(config: Config, redisUrl: string): BrokerOptio
     maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
     heartbeatIntervalMs: config.MQTT_HEARTBEAT_INTERVAL_MS,
     drainTimeoutMs: config.MQTT_DRAIN_TIMEOUT_MS,
+    maxUnsentBytes: config.MQTT_MAX_UNSENT_BYTES,
     maxSubscriptions: config.MQTT_MAX_SUBSCRIPTIONS,
     offlineRetentionSeconds: config.MQTT_OFFLINE_RETENTION_SECONDS,
     platformSecret: config.PLATFORM_MQTT_SECRET,
