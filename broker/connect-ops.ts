@@ -35,8 +35,9 @@ import type { Redis } from 'ioredis';
 //   g hash: HGETALL (a flat list of fields and values)
 // and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry):
 //   s hash / field id ttl: HSET hash field id, EXPIRE hash ttl (1)
-//   a list hash pkt count / entry: LREM list entry, HDEL hash entry, and DECR count while it
-//     exists; the count and pkt deleted when it reaches 0 (1)
+//   a list hash pkt count / entry: LREM list entry, HDEL hash entry, and the count lowered by
+//     the entries removed, while it exists (a second acknowledgement of one message, under
+//     another identifier, lowers nothing); count and pkt deleted at 0; returns the entries removed
 // Each operation moves ki and ai past its keys and arguments before any call that can fail.
 const OPS = `local out, ki, ai = {}, 1, 1
 local function run(op)
@@ -53,10 +54,12 @@ local function run(op)
   if op == 'a' then
     local hash, pkt, count, entry = KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], ARGV[ai]
     ki, ai = ki + 4, ai + 1
-    redis.call('LREM', k, 0, entry)
+    local n = redis.call('LREM', k, 0, entry)
     redis.call('HDEL', hash, entry)
-    if redis.call('EXISTS', count) == 1 and redis.call('DECR', count) <= 0 then redis.call('DEL', pkt, count) end
-    return 1
+    if n > 0 and redis.call('EXISTS', count) == 1 and redis.call('DECRBY', count, n) <= 0 then
+      redis.call('DEL', pkt, count)
+    end
+    return n
   end
   if op == 'x' then ki = ki + 2 return redis.call('EXISTS', k, KEYS[ki - 1]) end
   if op == 't' then
@@ -119,6 +122,11 @@ export class ConnectOps {
   /** batches sent so far (the tests read it) */
   batches = 0;
 
+  /** operations waiting for a batch (not counting the one in flight) */
+  get waiting() {
+    return this.queue.length;
+  }
+
   /**
    * `redis`: in the broker a connection of this class's own, without auto-pipelining (a batch
    * is written as soon as it is sent; ioredis' pipeline would hold it one more turn). Elsewhere
@@ -180,7 +188,7 @@ export class ConnectOps {
     return this.push('s', [hash], [field, value, String(ttlSeconds)]);
   }
 
-  /** One session's acknowledgement of a stored message (the 'a' operation above). */
+  /** One session's acknowledgement of a stored message (the 'a' operation above): entries removed. */
   acked(list: string, hash: string, pkt: string, count: string, entry: string) {
     return this.push('a', [list, hash, pkt, count], [entry]);
   }

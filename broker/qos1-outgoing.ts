@@ -29,19 +29,24 @@
 // written and the PUBACK's packet processing goes on at once (aedes handles a client's packets
 // one after the other, so a PUBACK waiting for Redis held back that client's next packets), and
 // the operations reach Redis in the order they were made (one connection, one batch at a time),
-// the identifier before its acknowledgement. A node killed in the millisecond between leaves
-// what QoS 1 allows: a delivery whose identifier had not reached Redis is resent under a new one,
-// an acknowledgement that had not is resent and acknowledged again (the device contract: the
-// same msgId is applied once). A message to K sessions costs one EVALSHA and a share of a few
-// batches, not 3K+5 commands, each an ioredis Command and a promise, and a Redis failure after
-// the message was stored no longer closes the connection it was being delivered to.
+// the identifier before its acknowledgement, and both before a CONNECT's operations asked for
+// after them (a reconnect's queue read follows its authentication). A node killed before they
+// reach Redis (a millisecond or two; longer while Redis is behind: past MAX_WAITING waiting
+// operations they are awaited again) leaves what QoS 1 allows: a delivery whose identifier had
+// not reached Redis is resent under a new one, an acknowledgement that had not is resent and
+// acknowledged again (the device contract: the same msgId is applied once). A message to K
+// sessions costs one EVALSHA and a share of a few batches, not the store's 5K+4 commands, each
+// an ioredis Command and a promise, and a Redis failure after the message was stored no longer
+// closes the connection it was being delivered to.
 // The map holds, per connection, the messages sent on it and not yet acknowledged, and the packet
 // aedes' 'ack' event passes on as before (for the newest HELD_PACKETS of a connection; beyond
 // them, one that reads but never acknowledges, the packet without its payload). A session that
 // reconnects (here or on another node) is resent its queue by aedes, which calls outgoingUpdate
 // again for each message, so the new connection's map is complete before any acknowledgement
 // can arrive for it.
-// QoS 2 (PUBREL) and anything this node did not send are left to aedes-persistence-redis.
+// A QoS 2 publish is queued here for QoS 1 sessions too (at QoS 1, as it is delivered to them);
+// QoS 2 deliveries (PUBREL) and acknowledgements of anything this node did not send are left to
+// aedes-persistence-redis.
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { ConnectOps } from './connect-ops.js';
@@ -74,6 +79,8 @@ interface Client {
 }
 interface Sub {
   clientId: string;
+  /** the subscription's QoS (the subscription trie's; absent for a single session's own queue) */
+  qos?: number;
 }
 export interface OutgoingStore {
   outgoingEnqueueCombi(subs: Sub[], packet: StoredPacket): Promise<unknown>;
@@ -113,6 +120,10 @@ interface Connection {
   ids: string;
 }
 
+/** un-awaited operations waiting in the batches' queue beyond which they are awaited again */
+export const MAX_WAITING = 20_000;
+const done = () => undefined;
+
 /** unacknowledged packets a connection's map keeps whole; older ones keep their header only */
 export const HELD_PACKETS = 1000;
 
@@ -133,7 +144,7 @@ const header = ({ cmd, topic, qos, messageId, brokerId, brokerCounter }: StoredP
 export function ownQos1Outgoing(
   store: OutgoingStore,
   db: Redis,
-  ops: Pick<ConnectOps, 'setField' | 'acked' | 'hgetall'>,
+  ops: Pick<ConnectOps, 'setField' | 'acked' | 'hgetall' | 'waiting'>,
   keyPrefix: string,
   ttlSeconds: number,
 ) {
@@ -159,6 +170,9 @@ export function ownQos1Outgoing(
     return c;
   };
   const failed = () => {}; // what did not reach Redis is resent on reconnect (above)
+  // Past this many operations waiting (Redis behind), deliveries and acknowledgements wait for
+  // theirs again: the queue, and what a killed node leaves unrecorded, stay bounded.
+  const settled = (p: Promise<unknown>) => (ops.waiting > MAX_WAITING ? p.then(done, done) : none);
   // Client IDs that ever went to the store's own outgoingUpdate (QoS 2): only their
   // acknowledgements can be in its map
   const delegated = new Set<string>();
@@ -168,7 +182,12 @@ export function ownQos1Outgoing(
     if (!subs?.length) return;
     const pktKey = packetKey(packet.brokerId!, packet.brokerCounter!);
     const queues = subs.map((s) => outgoingKey(s.clientId));
-    const payload = msgpack.encode(new Packet(packet));
+    // stored at the QoS it is delivered at: a QoS 2 publish to QoS 1 subscriptions (all of them,
+    // persistence.ts' onlyQos1Offline) is resent at QoS 1, as the store's per-delivery copy was
+    const granted = subs.every((s) => typeof s.qos === 'number') ? Math.max(...subs.map((s) => s.qos!)) : 2;
+    const stored = new Packet(packet) as StoredPacket;
+    stored.qos = Math.min(packet.qos ?? 0, granted);
+    const payload = msgpack.encode(stored);
     await enqueue(
       queues.length + 2,
       pktKey,
@@ -197,7 +216,9 @@ export function ownQos1Outgoing(
       mine.whole.delete(oldest);
       o.packet = header(o.packet);
     }
-    ops.setField(mine.ids, pktKey, String(id), ttlSeconds).catch(failed);
+    const stored = ops.setField(mine.ids, pktKey, String(id), ttlSeconds);
+    stored.catch(failed);
+    return settled(stored);
   };
 
   store.outgoingClearMessageId = (client, packet) => {
@@ -207,21 +228,26 @@ export function ownQos1Outgoing(
     if (!s) return delegated.has(client.id) ? clear(client, packet) : none;
     mine!.all.delete(id!);
     mine!.whole.delete(id!);
-    ops.acked(mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey).catch(failed);
-    return Promise.resolve(s.packet);
+    const acked = ops.acked(mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey);
+    acked.catch(failed);
+    return settled(acked).then(() => s.packet);
   };
 
-  // a reconnecting session is resent each stored message under the identifier it was sent with
+  // A reconnecting session is resent each stored message under the identifier it was sent with.
+  // A QoS 1 message it was never sent (or whose identifier did not reach Redis) gets a new one
+  // from aedes, never an identifier another session was sent it with (the store's shared copy of
+  // an earlier version); QoS 2 keeps the store's. Without the identifiers (Redis failing that
+  // read alone) the queue is resent all the same, under new ones, as QoS 1 allows.
   store.outgoingStream = (client) => {
     const queue = stream(client);
     // read alongside the queue, not before it
-    const sentIds = ops.hgetall(key(sentIdsKey(client.id)));
-    sentIds.catch(() => {}); // an empty queue never looks at it
+    const sentIds = ops.hgetall(key(sentIdsKey(client.id))).catch(() => ({}) as Record<string, string>);
     return (async function* () {
       for await (const p of queue as AsyncIterable<StoredPacket>) {
         const ids = await sentIds;
         const id = p.brokerId === undefined ? undefined : ids[packetKey(p.brokerId, p.brokerCounter!)];
         if (id) p.messageId = Number(id);
+        else if (p.cmd === 'publish' && p.qos === 1) p.messageId = undefined;
         yield p;
       }
     })();

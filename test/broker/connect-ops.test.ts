@@ -101,10 +101,13 @@ describe('ConnectOps on a real Redis', () => {
     expect((results[5] as PromiseFulfilledResult<unknown>).value).toBe('1');
     expect(await redis.ttl(h2)).toBe(-1); // no retention: no expiry
     expect(await redis.llen(q1)).toBe(0);
+    // a second acknowledgement from the same queue (another identifier) removes nothing and counts nothing
+    expect(await ops.acked(q1, h1, pkt, count, 'pkt')).toBe(0);
+    expect(await redis.get(count)).toBe('1');
     // the last acknowledgement removes the message and its count; one for a message gone changes nothing
     expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(1);
     expect(await redis.exists(pkt, count, q2, h2)).toBe(0);
-    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(1);
+    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(0);
     expect(await redis.exists(count)).toBe(0);
     expect(await ops.hgetall(h2)).toEqual({});
   });

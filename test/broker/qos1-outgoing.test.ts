@@ -1,7 +1,8 @@
 // QoS 1 deliveries to persistent sessions (broker/qos1-outgoing.ts), over raw MQTT connections
 // that acknowledge only when told to, against the real broker and its Redis: each session is
 // resent an unacknowledged message under its own packet identifier (MQTT-4.4.0-1), a message is
-// stored once for all its sessions and gone after the last acknowledgement, an acknowledgement
+// stored once for all its sessions and gone after the last acknowledgement, a QoS 2 publish is
+// resent to a QoS 1 session at QoS 1, an acknowledgement
 // of a message that expired meanwhile leaves nothing behind, and aedes' 'ack' event still gets
 // the message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,19 +33,21 @@ afterAll(async () => {
   await f?.close();
 });
 
-const cid = (name: string) => `${g.groupId}@@@${name}`;
-const login = (name: string) => ({
-  clientId: cid(name),
-  username: `Signature|${g.accessKeyId}|${f.broker.instanceId}`,
-  password: hmacB64(g.secret, cid(name)),
+type Group = typeof g;
+const cid = (name: string, group: Group = g) => `${group.groupId}@@@${name}`;
+const login = (group: Group) => (name: string) => ({
+  clientId: cid(name, group),
+  username: `Signature|${group.accessKeyId}|${f.broker.instanceId}`,
+  password: hmacB64(group.secret, cid(name, group)),
 });
 const redis = () => f.platform.ctx.redis;
-const queueKey = (name: string) => `${store}outgoing:${encodeURIComponent(cid(name))}`;
+const queueKey = (name: string, group: Group = g) =>
+  `${store}outgoing:${encodeURIComponent(cid(name, group))}`;
 const sentKey = (name: string) => `${store}outgoing-sent:${encodeURIComponent(cid(name))}`;
 
 /** a persistent session subscribed to `topic` at QoS 1 that acknowledges nothing unless told */
-async function session(name: string, topic?: string) {
-  const c = new RawMqtt(f.broker.ports.tcp!, login);
+async function session(name: string, topic?: string, group: Group = g) {
+  const c = new RawMqtt(f.broker.ports.tcp!, login(group));
   expect((await c.connect(name, { clean: false }))?.returnCode).toBe(0);
   if (topic) {
     await c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
@@ -127,6 +130,35 @@ describe('QoS 1 to persistent sessions', () => {
     } finally {
       off();
     }
+  });
+
+  it('resends a QoS 2 publish to a QoS 1 task subscription of an AP at QoS 1, as it was delivered', async () => {
+    const ap = await f.newGroup(); // the 'ap' class: the device contract's topics
+    const topic = `${f.parent}/task/${ap.groupId}`;
+    const name = `q2${uid(2)}`;
+    const c = await session(name, topic, ap);
+    // the broker's own publish is QoS 0 or 1; a QoS 2 publish as a client's reaches aedes
+    const aedes = (f.broker as unknown as { aedes: { publish(p: object, cb: (e?: Error) => void): void } })
+      .aedes;
+    await new Promise<void>((ok, fail) =>
+      aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from('sent-at-two'), qos: 2, retain: false, dup: false },
+        (e) => (e ? fail(e) : ok()),
+      ),
+    );
+    const live = await waitFor('the PUBLISH', () => c.of('publish')[0]);
+    expect(live.qos).toBe(1); // MQTT-3.8.4-6: at most the subscription's QoS
+    await c.disconnect();
+    const again = await session(name, undefined, ap);
+    const resent = await waitFor('the resend', () => again.of('publish')[0]);
+    expect([resent.qos, resent.messageId, String(resent.payload)]).toEqual([
+      1,
+      live.messageId,
+      'sent-at-two',
+    ]);
+    await again.send({ cmd: 'puback', messageId: resent.messageId });
+    await waitFor('off the queue', async () => (await redis().llen(queueKey(name, ap))) === 0);
+    await again.disconnect();
   });
 
   it('takes the PUBACK of a message that expired meanwhile and leaves no key behind', async () => {
