@@ -25,6 +25,12 @@ export interface Target {
   redisPid?: number;
   subAllUplink: string;
   taskTopic: string;
+  /**
+   * Whether the broker's stored state for these persistent sessions has caught up: no message
+   * waits for an acknowledgement in their queues (ours: the Redis lists; Mosquitto: none kept
+   * apart from its deliveries, so absent).
+   */
+  queuesEmpty?(clientIds: string[]): Promise<boolean>;
   /** SIGKILL, then start again on the same port; resolves when the new process was spawned. */
   kill(): Promise<void>;
   /** resolves when the restarted process accepts connections (ours: logged "broker listening") */

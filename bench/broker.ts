@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../broker/index.js';
+import { sessionKeyPrefix } from '../broker/persistence.js';
 import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
 import { PROJECT_ROOT } from '../server/config.js';
 import { createLogger } from '../server/core/logger.js';
@@ -237,6 +238,12 @@ async function runOurs(
       redisPid: redisPid(dataDir),
       subAllUplink: `${parent}/status/#`,
       taskTopic: `${parent}/task/${groupId}`,
+      queuesEmpty: async (ids) => {
+        const lens = await Promise.all(
+          ids.map((id) => redis.llen(`${sessionKeyPrefix(prefix)}outgoing:${encodeURIComponent(id)}`)),
+        );
+        return lens.every((n) => n === 0);
+      },
       ...ours,
     };
     say(`${name} (auth + authorization + Redis persistence, ${root}):`);
@@ -333,7 +340,10 @@ function print(o: Row, m: Row, base: Row | null) {
   }
   plain('fan-out QoS 0, 1 -> 50 (msgs/s)', (r) => r.fanOutQos0);
   plain('fan-out QoS 1, 1 -> 50 (msgs/s)', (r) => r.fanOutQos1);
-  plain('fan-out QoS 1, 1 -> 50 persistent sessions (msgs/s)', (r) => r.fanOutQos1Persistent);
+  plain(
+    'fan-out QoS 1, 1 -> 50 persistent sessions, to the last ack stored (msgs/s)',
+    (r) => r.fanOutQos1Persistent,
+  );
   for (const [i, what] of ['QoS 0', 'QoS 1', 'QoS 1 persistent'].entries())
     plain(`  broker CPU per fan-out ${what} delivery (µs)`, (r) => r.fanOutCpuUs?.[i], false, 1);
   plain('connections/s (signature auth)', (r) => r.connPerSec);

@@ -35,7 +35,8 @@ import type { Redis } from 'ioredis';
 //   g hash: HGETALL (a flat list of fields and values)
 // and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry):
 //   s hash / field id ttl: HSET hash field id, EXPIRE hash ttl (1)
-//   a list hash pkt count / entry: LREM list entry, HDEL hash entry, and the count lowered by
+//   a list hash pkt count / entry: LREM list 1 entry (the first from the head: acknowledgements
+//     come mostly oldest first), HDEL hash entry, and the count lowered by
 //     the entries removed, while it exists (a second acknowledgement of one message, under
 //     another identifier, lowers nothing); count and pkt deleted at 0; returns the entries removed
 // Each operation moves ki and ai past its keys and arguments before any call that can fail.
@@ -54,7 +55,7 @@ local function run(op)
   if op == 'a' then
     local hash, pkt, count, entry = KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], ARGV[ai]
     ki, ai = ki + 4, ai + 1
-    local n = redis.call('LREM', k, 0, entry)
+    local n = redis.call('LREM', k, 1, entry)
     redis.call('HDEL', hash, entry)
     if n > 0 and redis.call('EXISTS', count) == 1 and redis.call('DECRBY', count, n) <= 0 then
       redis.call('DEL', pkt, count)
