@@ -21,6 +21,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { hmacB64, loadPlatformSecret, SecretBox } from '../broker/index.js';
 import { sessionKeyPrefix } from '../broker/persistence.js';
+import { outgoingKey } from '../broker/qos1-outgoing.js';
 import { SYSTEM_ACTOR } from '../server/audit/audit-chain.js';
 import { PROJECT_ROOT } from '../server/config.js';
 import { createLogger } from '../server/core/logger.js';
@@ -240,7 +241,7 @@ async function runOurs(
       taskTopic: `${parent}/task/${groupId}`,
       queuesEmpty: async (ids) => {
         const lens = await Promise.all(
-          ids.map((id) => redis.llen(`${sessionKeyPrefix(prefix)}outgoing:${encodeURIComponent(id)}`)),
+          ids.map((id) => redis.llen(sessionKeyPrefix(prefix) + outgoingKey(id))),
         );
         return lens.every((n) => n === 0);
       },

@@ -1,8 +1,9 @@
 // The small Redis operations of every CONNECT and disconnect (the registry version read, the
 // clean-session probe, the presence claim and release, the P2P take, and the presence lookup and
 // P2P keep that must stay ordered with them), and those of QoS 1 deliveries to persistent
-// sessions (qos1-outgoing.ts: each one's packet identifier, each acknowledgement), sent in call order as one EVALSHA per batch instead of one command each. Without it a CONNECT cost four commands (GET, EXISTS and two EVALSHA), each an
-// ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
+// sessions (qos1-outgoing.ts: each one's packet identifier, each acknowledgement), sent in call
+// order as one EVALSHA per batch instead of one command each. Without it a CONNECT cost four
+// commands (GET, EXISTS and two EVALSHA), each an ioredis Command, a promise and its share of a pipeline write; a burst of connections cost
 // one socket write per event-loop turn and stage.
 //
 // Batching is Nagle's algorithm for Redis operations: a batch leaves `delayMs` (1 ms) after the

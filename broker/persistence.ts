@@ -10,6 +10,7 @@ import type { ConnectOps } from './connect-ops.js';
 import { isGranted } from './granted.js';
 import { localFirst, type RedisEmitter } from './local-emitter.js';
 import { Peers } from './peers.js';
+import { outgoingKey } from './qos1-outgoing.js';
 
 const require = createRequire(import.meta.url);
 
@@ -275,10 +276,10 @@ export function cleanSessionShortcuts(
     probe(client: { id: string; clean: boolean }) {
       if (!client.clean || !client.id) return;
       // the key names of aedes-persistence-redis (clientSubKey, outgoingKey)
-      const id = encodeURIComponent(client.id);
+      const subsKey = `${keyPrefix}client:${encodeURIComponent(client.id)}`;
       // one EXISTS for both keys: the usual answer is neither; either one sends both reads to aedes
       const p = ops
-        .exists(`${keyPrefix}client:${id}`, `${keyPrefix}outgoing:${id}`)
+        .exists(subsKey, keyPrefix + outgoingKey(client.id))
         .then((n) => ({ subs: n !== 0, queue: n !== 0 }));
       p.catch(() => {});
       probes.set(client, p);

@@ -104,7 +104,7 @@ for i = 3, #KEYS do redis.call('RPUSH', KEYS[i], ARGV[3]) end
 return n`;
 
 type EnqueueingRedis = Redis & {
-  eslEnqueueOutgoing(n: number, ...keysThenArgs: (string | Buffer)[]): Promise<number>;
+  eslEnqueueOutgoing(n: number, keys: string[], ...args: (string | Buffer)[]): Promise<number>;
 };
 
 interface Sent {
@@ -170,13 +170,13 @@ export function ownQos1Outgoing(
     return c;
   };
   const failed = () => {}; // what did not reach Redis is resent on reconnect (above)
+  const none = Promise.resolve(undefined);
   // Past this many operations waiting (Redis behind), deliveries and acknowledgements wait for
   // theirs again: the queue, and what a killed node leaves unrecorded, stay bounded.
   const settled = (p: Promise<unknown>) => (ops.waiting > MAX_WAITING ? p.then(done, done) : none);
   // Client IDs that ever went to the store's own outgoingUpdate (QoS 2): only their
   // acknowledgements can be in its map
   const delegated = new Set<string>();
-  const none = Promise.resolve(undefined);
 
   store.outgoingEnqueueCombi = async (subs, packet) => {
     if (!subs?.length) return;
@@ -184,15 +184,14 @@ export function ownQos1Outgoing(
     const queues = subs.map((s) => outgoingKey(s.clientId));
     // stored at the QoS it is delivered at: a QoS 2 publish to QoS 1 subscriptions (all of them,
     // persistence.ts' onlyQos1Offline) is resent at QoS 1, as the store's per-delivery copy was
-    const granted = subs.every((s) => typeof s.qos === 'number') ? Math.max(...subs.map((s) => s.qos!)) : 2;
+    const granted = subs.reduce((max, s) => Math.max(max, s.qos ?? 2), 0);
     const stored = new Packet(packet) as StoredPacket;
     stored.qos = Math.min(packet.qos ?? 0, granted);
     const payload = msgpack.encode(stored);
+    // an array (ioredis flattens it): a group's queues are never spread as function arguments
     await enqueue(
       queues.length + 2,
-      pktKey,
-      countKey(pktKey),
-      ...queues,
+      [pktKey, countKey(pktKey), ...queues],
       payload,
       String(ttlSeconds),
       pktKey,
