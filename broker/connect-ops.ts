@@ -38,8 +38,9 @@ import type { Redis } from 'ioredis';
 //   s hash / field id ttl: HSET hash field id, EXPIRE hash ttl (1)
 //   a list hash pkt count / entry: LREM list 1 entry (the first from the head: acknowledgements
 //     come mostly oldest first), HDEL hash entry, and the count lowered by
-//     the entries removed, while it exists (a second acknowledgement of one message, under
-//     another identifier, lowers nothing); count and pkt deleted at 0; returns the entries removed
+//     the entries removed (a second acknowledgement of one message, under another identifier,
+//     lowers nothing); count and pkt deleted at 0 or below (a count that had expired leaves no
+//     key behind); returns the entries removed
 // Each operation moves ki and ai past its keys and arguments before any call that can fail.
 const OPS = `local out, ki, ai = {}, 1, 1
 local function run(op)
@@ -58,9 +59,8 @@ local function run(op)
     ki, ai = ki + 4, ai + 1
     local n = redis.call('LREM', k, 1, entry)
     redis.call('HDEL', hash, entry)
-    if n > 0 and redis.call('EXISTS', count) == 1 and redis.call('DECRBY', count, n) <= 0 then
-      redis.call('DEL', pkt, count)
-    end
+    -- a count already gone (the message expired) is made negative here and deleted at once
+    if n > 0 and redis.call('DECRBY', count, n) <= 0 then redis.call('DEL', pkt, count) end
     return n
   end
   if op == 'x' then ki = ki + 2 return redis.call('EXISTS', k, KEYS[ki - 1]) end
@@ -101,6 +101,8 @@ while ai <= #ARGV do
   else out[#out + 1] = { err = type(v) == 'table' and v.err or tostring(v) } end
 end
 return out`;
+
+const ignore = () => {};
 
 type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k' | 'g' | 's' | 'a';
 
@@ -193,6 +195,32 @@ export class ConnectOps {
   /** One session's acknowledgement of a stored message (the 'a' operation above): entries removed. */
   acked(list: string, hash: string, pkt: string, count: string, entry: string) {
     return this.push('a', [list, hash, pkt, count], [entry]);
+  }
+
+  /**
+   * As setField and acked, for a caller that ignores the outcome: no promise is made (a QoS 1
+   * delivery and its acknowledgement each queue one, thousands a second).
+   */
+  setFieldLater(hash: string, field: string, value: string, ttlSeconds: number) {
+    this.queue.push({
+      code: 's',
+      keys: [hash],
+      args: [field, value, String(ttlSeconds)],
+      resolve: ignore,
+      reject: ignore,
+    });
+    this.schedule();
+  }
+
+  ackedLater(list: string, hash: string, pkt: string, count: string, entry: string) {
+    this.queue.push({
+      code: 'a',
+      keys: [list, hash, pkt, count],
+      args: [entry],
+      resolve: ignore,
+      reject: ignore,
+    });
+    this.schedule();
   }
 
   private push(code: Code, keys: string[], args: string[]): Promise<unknown> {

@@ -23,21 +23,28 @@
 //   one operation removes the entry, counts the acknowledgement and drops the message after the
 //   last one, atomically.
 // A message is stored with one script (its payload, its count, the K queue entries), awaited
-// before it is delivered, as before. Each delivery's identifier and each acknowledgement is one
-// operation of the broker's batched Redis operations (connect-ops.ts, strings only: a Buffer
-// would switch ioredis' whole batch to its slower buffer encoding), not awaited: the delivery is
-// written and the PUBACK's packet processing goes on at once (aedes handles a client's packets
-// one after the other, so a PUBACK waiting for Redis held back that client's next packets), and
-// the operations reach Redis in the order they were made (one connection, one batch at a time),
-// the identifier before its acknowledgement, and both before a CONNECT's operations asked for
-// after them (a reconnect's queue read follows its authentication). A node killed before they
-// reach Redis (a millisecond or two; longer while Redis is behind: past MAX_WAITING waiting
-// operations they are awaited again) leaves what QoS 1 allows: a delivery whose identifier had
+// before it is delivered, as before. Each acknowledgement is one operation of the broker's
+// batched Redis operations (connect-ops.ts, strings only: a Buffer would switch ioredis' whole
+// batch to its slower buffer encoding), not awaited and without a promise of its own: the
+// PUBACK's packet processing goes on at once (aedes handles a client's packets one after the
+// other, so a PUBACK waiting for Redis held back that client's next packets). A delivery's
+// identifier is recorded only once the delivery is RECORD_AFTER_MS old and still
+// unacknowledged (an operation of the same kind, from a timer), and at once, for every
+// connection, before a session's queue is read for a resend: a subscriber that acknowledges
+// within the second (every AP that is online) costs no identifier write, no expiry and nothing
+// for its acknowledgement to remove; half the operations per delivery, and the three Redis
+// commands of each identifier. The operations reach Redis in the order they were made (one
+// connection, one batch at a time), an identifier before its acknowledgement, and both before
+// a CONNECT's operations asked for after them (a reconnect's queue read follows its
+// authentication). A node killed before they reach Redis (up to RECORD_AFTER_MS and a half for
+// an identifier, a millisecond or two for an acknowledgement; past MAX_WAITING waiting
+// operations both are awaited again) leaves what QoS 1 allows: a delivery whose identifier had
 // not reached Redis is resent under a new one, an acknowledgement that had not is resent and
-// acknowledged again (the device contract: the same msgId is applied once). A message to K
-// sessions costs one EVALSHA and a share of a few batches, not the store's 5K+4 commands, each
-// an ioredis Command and a promise, and a Redis failure after the message was stored no longer
-// closes the connection it was being delivered to.
+// acknowledged again (the device contract: the same msgId is applied once); so does a session
+// taken over by another node within that time. A message to K sessions costs one EVALSHA and
+// a share of a few batches, not the store's 5K+4 commands, each an ioredis Command and a
+// promise, and a Redis failure after the message was stored no longer closes the connection
+// it was being delivered to.
 // The map holds, per connection, the messages sent on it and not yet acknowledged, and the packet
 // aedes' 'ack' event passes on as before (for the newest HELD_PACKETS of a connection; beyond
 // them, one that reads but never acknowledges, the packet without its payload). A session that
@@ -110,11 +117,15 @@ type EnqueueingRedis = Redis & {
 interface Sent {
   pktKey: string;
   packet: StoredPacket;
+  /** Date.now() when it was sent */
+  at: number;
 }
 
 interface Connection {
   all: Map<number, Sent>;
   whole: Map<number, Sent>;
+  /** what was sent on it whose identifier is not yet recorded, oldest first */
+  unrecorded: Map<number, Sent>;
   /** its queue's and its identifiers' keys, prefixed */
   queue: string;
   ids: string;
@@ -126,6 +137,13 @@ const done = () => undefined;
 
 /** unacknowledged packets a connection's map keeps whole; older ones keep their header only */
 export const HELD_PACKETS = 1000;
+
+/**
+ * How long a delivery's packet identifier waits before it is recorded in Redis: one acknowledged
+ * sooner (a subscriber that answers within a WAN round trip or two) is never recorded, and its
+ * acknowledgement has nothing to remove.
+ */
+export const RECORD_AFTER_MS = 1000;
 
 const header = ({ cmd, topic, qos, messageId, brokerId, brokerCounter }: StoredPacket): StoredPacket => ({
   cmd,
@@ -144,7 +162,7 @@ const header = ({ cmd, topic, qos, messageId, brokerId, brokerCounter }: StoredP
 export function ownQos1Outgoing(
   store: OutgoingStore,
   db: Redis,
-  ops: Pick<ConnectOps, 'setField' | 'acked' | 'hgetall' | 'waiting'>,
+  ops: Pick<ConnectOps, 'setField' | 'setFieldLater' | 'acked' | 'ackedLater' | 'hgetall' | 'waiting'>,
   keyPrefix: string,
   ttlSeconds: number,
 ) {
@@ -162,6 +180,7 @@ export function ownQos1Outgoing(
       c = {
         all: new Map(),
         whole: new Map(),
+        unrecorded: new Map(),
         queue: key(outgoingKey(client.id)),
         ids: key(sentIdsKey(client.id)),
       };
@@ -169,14 +188,39 @@ export function ownQos1Outgoing(
     }
     return c;
   };
-  const failed = () => {}; // what did not reach Redis is resent on reconnect (above)
+  // What does not reach Redis (its outcome is not waited for) is resent on reconnect (above).
   const none = Promise.resolve(undefined);
-  // Past this many operations waiting (Redis behind), deliveries and acknowledgements wait for
+  // Past MAX_WAITING operations waiting (Redis behind), deliveries and acknowledgements wait for
   // theirs again: the queue, and what a killed node leaves unrecorded, stay bounded.
-  const settled = (p: Promise<unknown>) => (ops.waiting > MAX_WAITING ? p.then(done, done) : none);
   // Client IDs that ever went to the store's own outgoingUpdate (QoS 2): only their
   // acknowledgements can be in its map
   const delegated = new Set<string>();
+
+  // Connections with identifiers not yet recorded. Each is asked for once it is RECORD_AFTER_MS
+  // old (by a timer, every half of that while any wait), or at once, with every other, before a
+  // session's queue is read for a resend (so that a reconnect to this node finds them), in the
+  // batches' order.
+  const unrecorded = new Set<Connection>();
+  let timer: NodeJS.Timeout | null = null;
+  const record = (all: boolean) => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const due = Date.now() - RECORD_AFTER_MS;
+    for (const c of unrecorded) {
+      for (const [id, s] of c.unrecorded) {
+        if (!all && s.at > due) break;
+        ops.setFieldLater(c.ids, s.pktKey, String(id), ttlSeconds);
+        c.unrecorded.delete(id);
+      }
+      if (!c.unrecorded.size) unrecorded.delete(c);
+    }
+    if (unrecorded.size) recordLater();
+  };
+  const recordLater = () => {
+    if (timer) return;
+    timer = setTimeout(() => record(false), RECORD_AFTER_MS / 2);
+    timer.unref();
+  };
 
   store.outgoingEnqueueCombi = async (subs, packet) => {
     if (!subs?.length) return;
@@ -206,7 +250,7 @@ export function ownQos1Outgoing(
     }
     const pktKey = packetKey(packet.brokerId, packet.brokerCounter!);
     const mine = connection(client);
-    const s: Sent = { pktKey, packet };
+    const s: Sent = { pktKey, packet, at: Date.now() };
     mine.all.set(id, s);
     mine.whole.delete(id); // a resend under the same identifier is the newest
     mine.whole.set(id, s);
@@ -215,9 +259,16 @@ export function ownQos1Outgoing(
       mine.whole.delete(oldest);
       o.packet = header(o.packet);
     }
-    const stored = ops.setField(mine.ids, pktKey, String(id), ttlSeconds);
-    stored.catch(failed);
-    return settled(stored);
+    if (ops.waiting > MAX_WAITING) {
+      // Redis behind: recorded now, and the delivery waits for it (the queue stays bounded)
+      mine.unrecorded.delete(id);
+      return ops.setField(mine.ids, pktKey, String(id), ttlSeconds).then(done, done);
+    }
+    mine.unrecorded.delete(id); // in the order sent
+    mine.unrecorded.set(id, s);
+    unrecorded.add(mine);
+    recordLater();
+    return none;
   };
 
   store.outgoingClearMessageId = (client, packet) => {
@@ -227,9 +278,18 @@ export function ownQos1Outgoing(
     if (!s) return delegated.has(client.id) ? clear(client, packet) : none;
     mine!.all.delete(id!);
     mine!.whole.delete(id!);
-    const acked = ops.acked(mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey);
-    acked.catch(failed);
-    return settled(acked).then(() => s.packet);
+    // acknowledged before its identifier was recorded: never recorded (the HDEL below finds none;
+    // a resend's identifier, recorded by an earlier connection, it removes)
+    mine!.unrecorded.delete(id!);
+    const keys = [mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey] as const;
+    if (ops.waiting <= MAX_WAITING) {
+      ops.ackedLater(...keys);
+      return Promise.resolve(s.packet);
+    }
+    return ops.acked(...keys).then(
+      () => s.packet,
+      () => s.packet,
+    );
   };
 
   // A reconnecting session is resent each stored message under the identifier it was sent with.
@@ -239,6 +299,7 @@ export function ownQos1Outgoing(
   // read alone) the queue is resent all the same, under new ones, as QoS 1 allows.
   store.outgoingStream = (client) => {
     const queue = stream(client);
+    record(true); // before the read below: what this node sent the session is in it
     // read alongside the queue, not before it
     const sentIds = ops.hgetall(key(sentIdsKey(client.id))).catch(() => ({}) as Record<string, string>);
     return (async function* () {

@@ -4,10 +4,12 @@
 // stored once for all its sessions and gone after the last acknowledgement, a QoS 2 publish is
 // resent to a QoS 1 session at QoS 1, an acknowledgement
 // of a message that expired meanwhile leaves nothing behind, and aedes' 'ack' event still gets
-// the message.
+// the message; a delivery acknowledged within RECORD_AFTER_MS has no identifier written to Redis
+// at all (keyspace notifications of the session's hash), one not acknowledged has it after that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacB64 } from '../../broker/index.js';
-import { HELD_PACKETS } from '../../broker/qos1-outgoing.js';
+import { Redis } from 'ioredis';
+import { HELD_PACKETS, RECORD_AFTER_MS } from '../../broker/qos1-outgoing.js';
 import { SYSTEM_ACTOR } from '../../server/audit/audit-chain.js';
 import { uid } from '../support/env.js';
 import { startBroker, type BrokerFixture } from '../support/mqtt.js';
@@ -203,5 +205,44 @@ describe('QoS 1 to persistent sessions', () => {
       off();
     }
     c.destroy();
+  });
+});
+
+describe('the packet identifiers of QoS 1 deliveries, recorded behind', () => {
+  it(`writes none for a delivery acknowledged within ${RECORD_AFTER_MS} ms, and records one left unacknowledged`, async () => {
+    const topic = `${f.parent}/q1/${uid(3)}`;
+    const [quick, slow] = [`qk${uid(2)}`, `sl${uid(2)}`];
+    const a = await session(quick, topic);
+    const b = await session(slow, topic);
+    // every write to the two sessions' hashes, as Redis reports it (keyspace notifications of
+    // hash commands; the setting is restored after)
+    const admin = redis();
+    const [, was] = (await admin.config('GET', 'notify-keyspace-events')) as [string, string];
+    const sub = new Redis({ ...admin.options, enableReadyCheck: false, enableAutoPipelining: false });
+    const events: [string, string][] = [];
+    try {
+      await admin.config('SET', 'notify-keyspace-events', `${was}Kh`);
+      const channel = `__keyspace@${admin.options.db ?? 0}__:`;
+      sub.on('message', (ch: string, event: string) => events.push([ch.slice(channel.length), event]));
+      await sub.subscribe(...[quick, slow].map((n) => channel + sentKey(n)));
+      await f.broker.publish(topic, 'fast', 1);
+      const [pa, pb] = await Promise.all([a, b].map((c) => waitFor('the PUBLISH', () => c.of('publish')[0])));
+      await a.send({ cmd: 'puback', messageId: pa.messageId });
+      await waitFor('off its queue', async () => (await redis().llen(queueKey(quick))) === 0);
+      // the unacknowledged one is recorded once it is RECORD_AFTER_MS old
+      const [pktKey] = await redis().lrange(queueKey(slow), 0, -1);
+      await waitFor('its identifier recorded', () => redis().hget(sentKey(slow), pktKey), {
+        until: (v) => v === String(pb.messageId),
+        timeoutMs: 4 * RECORD_AFTER_MS,
+      });
+      await new Promise((r) => setTimeout(r, 200)); // notifications in flight
+      expect(events).toEqual([[sentKey(slow), 'hset']]); // the quick one's PUBACK: an HDEL of nothing, no event
+      expect(await redis().exists(sentKey(quick))).toBe(0);
+    } finally {
+      await admin.config('SET', 'notify-keyspace-events', was);
+      sub.disconnect();
+      a.destroy();
+      b.destroy();
+    }
   });
 });
