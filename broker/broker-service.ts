@@ -14,7 +14,7 @@ import type { BrokerContext } from './broker-context.js';
 import { guardConnect } from './connect-guard.js';
 import { ConnectLimits } from './connect-limits.js';
 import { ConnectOps } from './connect-ops.js';
-import { ownQos1Outgoing, type OutgoingStore } from './qos1-outgoing.js';
+import { ownQos1Outgoing, sessionKeyParts, type OutgoingStore } from './qos1-outgoing.js';
 import { ConnectSummaries } from './connect-summaries.js';
 import type { DownlinkPublisher } from './downlink.js';
 import { EventQueues } from './event-queues.js';
@@ -82,7 +82,9 @@ export class BrokerService implements Service, DownlinkPublisher {
     // the CONNECTs' and disconnects' own operations (registry version, clean-session probe,
     // presence claim, lookup and release, P2P take and keep): batched, in order, on a connection of their own
     this.opsRedis = createRedis(opts.redisUrl, this.log);
-    const ops = new ConnectOps(this.opsRedis);
+    const ops = new ConnectOps(this.opsRedis, {
+      sessions: sessionKeyParts(sessionKeyPrefix(opts.redisPrefix)),
+    });
     const registry = new RegistryView(this.pool, box, { ops, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 

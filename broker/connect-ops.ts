@@ -28,37 +28,46 @@
 // waiting behind it, which their callers handle as they handled a failed command before.
 import type { Redis } from 'ioredis';
 
-// ARGV holds, per operation, its code and then its arguments; KEYS its keys, in the same order.
+// ARGV holds the session store's four key parts (SessionKeyParts, below; empty strings when
+// not given), then per operation its code and its arguments; KEYS the operations' keys, in the
+// same order.
 //   v key: GET                   x k1 k2: EXISTS k1 k2          h hash id: HGET
 //   c hash id entry: HGET, HSET (the entry it replaced)
 //   r hash id conn: HDEL when the entry is still that connection's (1) or not (0)
 //   t list: LRANGE and DEL (the kept messages)      k list entry ttl: RPUSH, EXPIRE (1)
 //   g hash: HGETALL (a flat list of fields and values)
-// and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry):
-//   s hash / field id ttl: HSET hash field id, EXPIRE hash ttl (1)
-//   a list hash pkt count / entry: LREM list 1 entry (the first from the head: acknowledgements
-//     come mostly oldest first), HDEL hash entry, and the count lowered by
+// and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry), which name a session
+// (its Client ID as its keys spell it) and a message (its queue entry) and no key: the script
+// builds their keys from the key parts, so that an acknowledgement is two short arguments, not
+// five keys of 50-70 bytes (ioredis builds, measures and writes each argument of a batch; at
+// 40,000 acknowledgements a second that was a fifth of the broker's busy time):
+//   s session entry id ttl: HSET <sent><session> entry id, EXPIRE it ttl (1)
+//   a session entry: LREM <queue><session> 1 entry (the first from the head: acknowledgements
+//     come mostly oldest first), HDEL <sent><session> entry, and <packet><entry><count> lowered by
 //     the entries removed (a second acknowledgement of one message, under another identifier,
-//     lowers nothing); count and pkt deleted at 0 or below (a count that had expired leaves no
-//     key behind); returns the entries removed
+//     lowers nothing); it and the message (<packet><entry>) deleted at 0 or below (a count that
+//     had expired leaves no key behind); returns the entries removed
 // Each operation moves ki and ai past its keys and arguments before any call that can fail.
-const OPS = `local out, ki, ai = {}, 1, 1
+const OPS = `local out, ki, ai = {}, 1, 5
+local QUEUE, SENT, PACKET, COUNT = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local function run(op)
   local k = KEYS[ki]
   if op == 'v' then ki = ki + 1 return redis.call('GET', k) end
   if op == 'g' then ki = ki + 1 return redis.call('HGETALL', k) end
   if op == 's' then
-    local field, id, ttl = ARGV[ai], ARGV[ai + 1], tonumber(ARGV[ai + 2])
-    ki, ai = ki + 1, ai + 3
-    redis.call('HSET', k, field, id)
-    if ttl > 0 then redis.call('EXPIRE', k, ttl) end
+    local hash, field, id, ttl = SENT .. ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], tonumber(ARGV[ai + 3])
+    ai = ai + 4
+    redis.call('HSET', hash, field, id)
+    if ttl > 0 then redis.call('EXPIRE', hash, ttl) end
     return 1
   end
   if op == 'a' then
-    local hash, pkt, count, entry = KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], ARGV[ai]
-    ki, ai = ki + 4, ai + 1
-    local n = redis.call('LREM', k, 1, entry)
-    redis.call('HDEL', hash, entry)
+    local session, entry = ARGV[ai], ARGV[ai + 1]
+    ai = ai + 2
+    local pkt = PACKET .. entry
+    local count = pkt .. COUNT
+    local n = redis.call('LREM', QUEUE .. session, 1, entry)
+    redis.call('HDEL', SENT .. session, entry)
     -- a count already gone (the message expired) is made negative here and deleted at once
     if n > 0 and redis.call('DECRBY', count, n) <= 0 then redis.call('DEL', pkt, count) end
     return n
@@ -104,6 +113,19 @@ return out`;
 
 const ignore = () => {};
 
+/**
+ * The session store's keys, as the QoS 1 operations build them: a session's queue
+ * `<queue><session>`, its identifiers' hash `<sent><session>`, a message `<packet><entry>` and
+ * its count `<packet><entry><count>` (qos1-outgoing.ts' sessionKeyParts).
+ */
+export interface SessionKeyParts {
+  queue: string;
+  sent: string;
+  packet: string;
+  count: string;
+}
+const NO_SESSIONS: SessionKeyParts = { queue: '', sent: '', packet: '', count: '' };
+
 type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k' | 'g' | 's' | 'a';
 
 interface Pending {
@@ -122,6 +144,9 @@ export class ConnectOps {
   private readonly maxOps: number;
   private readonly delayMs: number;
   private readonly eagerOps: number;
+  /** the QoS 1 operations' key parts (none: they are refused) */
+  readonly sessions: SessionKeyParts | null;
+  private readonly head: string[];
   private readonly script: { eslConnectOps(n: number, ...keysThenArgs: string[]): Promise<unknown[]> };
   /** batches sent so far (the tests read it) */
   batches = 0;
@@ -136,7 +161,13 @@ export class ConnectOps {
    * is written as soon as it is sent; ioredis' pipeline would hold it one more turn). Elsewhere
    * (a Presence for lookups only, e.g. the web process's) any connection does.
    */
-  constructor(redis: Redis, opts: { maxOps?: number; delayMs?: number; eagerOps?: number } = {}) {
+  constructor(
+    redis: Redis,
+    opts: { maxOps?: number; delayMs?: number; eagerOps?: number; sessions?: SessionKeyParts } = {},
+  ) {
+    this.sessions = opts.sessions ?? null;
+    const parts = this.sessions ?? NO_SESSIONS;
+    this.head = [parts.queue, parts.sent, parts.packet, parts.count];
     this.maxOps = opts.maxOps ?? 500;
     this.delayMs = opts.delayMs ?? 1;
     this.eagerOps = Math.min(opts.eagerOps ?? 256, this.maxOps);
@@ -187,40 +218,35 @@ export class ConnectOps {
     return out;
   }
 
-  /** HSET and EXPIRE (seconds; 0: none) */
-  setField(hash: string, field: string, value: string, ttlSeconds: number) {
-    return this.push('s', [hash], [field, value, String(ttlSeconds)]);
+  /** A session's packet identifier of a message (the 's' operation above; ttl 0: no expiry). */
+  recordSent(session: string, entry: string, id: string, ttlSeconds: number) {
+    return this.push('s', [], this.qos1([session, entry, id, String(ttlSeconds)]));
   }
 
   /** One session's acknowledgement of a stored message (the 'a' operation above): entries removed. */
-  acked(list: string, hash: string, pkt: string, count: string, entry: string) {
-    return this.push('a', [list, hash, pkt, count], [entry]);
+  acked(session: string, entry: string) {
+    return this.push('a', [], this.qos1([session, entry])) as Promise<number>;
   }
 
   /**
-   * As setField and acked, for a caller that ignores the outcome: no promise is made (a QoS 1
-   * delivery and its acknowledgement each queue one, thousands a second).
+   * As recordSent and acked, for a caller that ignores the outcome: no promise is made (QoS 1
+   * deliveries queue thousands a second).
    */
-  setFieldLater(hash: string, field: string, value: string, ttlSeconds: number) {
-    this.queue.push({
-      code: 's',
-      keys: [hash],
-      args: [field, value, String(ttlSeconds)],
-      resolve: ignore,
-      reject: ignore,
-    });
+  recordSentLater(session: string, entry: string, id: string, ttlSeconds: number) {
+    const args = this.qos1([session, entry, id, String(ttlSeconds)]);
+    this.queue.push({ code: 's', keys: [], args, resolve: ignore, reject: ignore });
     this.schedule();
   }
 
-  ackedLater(list: string, hash: string, pkt: string, count: string, entry: string) {
-    this.queue.push({
-      code: 'a',
-      keys: [list, hash, pkt, count],
-      args: [entry],
-      resolve: ignore,
-      reject: ignore,
-    });
+  ackedLater(session: string, entry: string) {
+    const args = this.qos1([session, entry]);
+    this.queue.push({ code: 'a', keys: [], args, resolve: ignore, reject: ignore });
     this.schedule();
+  }
+
+  private qos1(args: string[]) {
+    if (!this.sessions) throw new Error('ConnectOps: QoS 1 operations need the session store’s key parts');
+    return args;
   }
 
   private push(code: Code, keys: string[], args: string[]): Promise<unknown> {
@@ -253,7 +279,7 @@ export class ConnectOps {
     if (this.inFlight || !this.queue.length) return;
     const batch = this.queue.splice(0, this.maxOps);
     const keys: string[] = [];
-    const argv: string[] = [];
+    const argv: string[] = [...this.head];
     // a batch's reads of one version key share one GET: it is sent after each of them was asked for
     const gets = new Map<string, number>();
     /** each operation's place in the script's reply */

@@ -56,7 +56,7 @@
 // aedes-persistence-redis.
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
-import type { ConnectOps } from './connect-ops.js';
+import type { ConnectOps, SessionKeyParts } from './connect-ops.js';
 
 const require = createRequire(import.meta.url);
 // the encoder and packet class the store decodes its queue with
@@ -72,6 +72,14 @@ export const packetKey = (brokerId: string, counter: number | string) => `packet
 const countKey = (pktKey: string) => `${pktKey}:offlineCount`;
 /** the packet identifiers a session was sent its stored messages with */
 export const sentIdsKey = (clientId: string) => `outgoing-sent:${enc(clientId)}`;
+
+/** The keys above as the batched operations build them (connect-ops.ts), under the store's prefix. */
+export const sessionKeyParts = (keyPrefix: string): SessionKeyParts => ({
+  queue: keyPrefix + outgoingKey(''),
+  sent: keyPrefix + sentIdsKey(''),
+  packet: keyPrefix,
+  count: countKey(''),
+});
 
 interface StoredPacket {
   cmd?: string;
@@ -126,9 +134,8 @@ interface Connection {
   whole: Map<number, Sent>;
   /** what was sent on it whose identifier is not yet recorded, oldest first */
   unrecorded: Map<number, Sent>;
-  /** its queue's and its identifiers' keys, prefixed */
-  queue: string;
-  ids: string;
+  /** its Client ID as its keys spell it */
+  session: string;
 }
 
 /** un-awaited operations waiting in the batches' queue beyond which they are awaited again */
@@ -162,10 +169,16 @@ const header = ({ cmd, topic, qos, messageId, brokerId, brokerCounter }: StoredP
 export function ownQos1Outgoing(
   store: OutgoingStore,
   db: Redis,
-  ops: Pick<ConnectOps, 'setField' | 'setFieldLater' | 'acked' | 'ackedLater' | 'hgetall' | 'waiting'>,
+  ops: Pick<
+    ConnectOps,
+    'recordSent' | 'recordSentLater' | 'acked' | 'ackedLater' | 'hgetall' | 'waiting' | 'sessions'
+  >,
   keyPrefix: string,
   ttlSeconds: number,
 ) {
+  const parts = sessionKeyParts(keyPrefix);
+  if (JSON.stringify(ops.sessions) !== JSON.stringify(parts))
+    throw new Error('ownQos1Outgoing: the batched operations were not made with this store’s key parts');
   db.defineCommand('eslEnqueueOutgoing', { lua: ENQUEUE });
   const enqueue = (db as EnqueueingRedis).eslEnqueueOutgoing.bind(db);
   const update = store.outgoingUpdate.bind(store);
@@ -181,8 +194,7 @@ export function ownQos1Outgoing(
         all: new Map(),
         whole: new Map(),
         unrecorded: new Map(),
-        queue: key(outgoingKey(client.id)),
-        ids: key(sentIdsKey(client.id)),
+        session: enc(client.id),
       };
       sent.set(client, c);
     }
@@ -209,7 +221,7 @@ export function ownQos1Outgoing(
     for (const c of unrecorded) {
       for (const [id, s] of c.unrecorded) {
         if (!all && s.at > due) break;
-        ops.setFieldLater(c.ids, s.pktKey, String(id), ttlSeconds);
+        ops.recordSentLater(c.session, s.pktKey, String(id), ttlSeconds);
         c.unrecorded.delete(id);
       }
       if (!c.unrecorded.size) unrecorded.delete(c);
@@ -262,7 +274,7 @@ export function ownQos1Outgoing(
     if (ops.waiting > MAX_WAITING) {
       // Redis behind: recorded now, and the delivery waits for it (the queue stays bounded)
       mine.unrecorded.delete(id);
-      return ops.setField(mine.ids, pktKey, String(id), ttlSeconds).then(done, done);
+      return ops.recordSent(mine.session, pktKey, String(id), ttlSeconds).then(done, done);
     }
     mine.unrecorded.delete(id); // in the order sent
     mine.unrecorded.set(id, s);
@@ -281,12 +293,11 @@ export function ownQos1Outgoing(
     // acknowledged before its identifier was recorded: never recorded (the HDEL below finds none;
     // a resend's identifier, recorded by an earlier connection, it removes)
     mine!.unrecorded.delete(id!);
-    const keys = [mine!.queue, mine!.ids, key(s.pktKey), key(countKey(s.pktKey)), s.pktKey] as const;
     if (ops.waiting <= MAX_WAITING) {
-      ops.ackedLater(...keys);
+      ops.ackedLater(mine!.session, s.pktKey);
       return Promise.resolve(s.packet);
     }
-    return ops.acked(...keys).then(
+    return ops.acked(mine!.session, s.pktKey).then(
       () => s.packet,
       () => s.packet,
     );

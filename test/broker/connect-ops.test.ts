@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { ConnectOps } from '../../broker/connect-ops.js';
+import { sessionKeyParts } from '../../broker/qos1-outgoing.js';
 import { serverUrls, uid } from '../support/env.js';
 import { signed, startBroker, tryConnect, type BrokerFixture } from '../support/mqtt.js';
 import { deleteRedisPrefix } from '../support/scratch.js';
@@ -71,22 +72,25 @@ describe('ConnectOps on a real Redis', () => {
   });
 
   it('keeps a QoS 1 queue: identifiers per session, acknowledgements counted down, a refused one failing alone', async () => {
-    const ops = new ConnectOps(redis);
-    const [pkt, count, q1, q2, h1, h2] = ['pkt', 'pkt:n', 'q1', 'q2', 'h1', 'h2'].map(
+    const parts = sessionKeyParts(`${prefix}:qos1:`);
+    const ops = new ConnectOps(redis, { sessions: parts });
+    // the keys as aedes-persistence-redis names them under that prefix
+    const entry = 'packet:node-1:7';
+    const [pkt, count] = [`${prefix}:qos1:${entry}`, `${prefix}:qos1:${entry}:offlineCount`];
+    const [q1, q2, h1, h2] = ['outgoing:s1', 'outgoing:s2', 'outgoing-sent:s1', 'outgoing-sent:s2'].map(
       (k) => `${prefix}:qos1:${k}`,
     );
-    const notAHash = `${prefix}:string2`;
-    await redis.set(notAHash, 'x');
+    await redis.set(`${prefix}:qos1:outgoing-sent:bad`, 'x'); // not a hash
     await redis.set(pkt, 'payload');
     await redis.set(count, 2);
-    await redis.rpush(q1, 'pkt');
-    await redis.rpush(q2, 'pkt');
+    await redis.rpush(q1, entry);
+    await redis.rpush(q2, entry);
     const results = await Promise.allSettled([
-      ops.setField(h1, 'pkt', '17', 60),
-      ops.setField(notAHash, 'pkt', '18', 60), // refused: the next operations still read their own keys
-      ops.setField(h2, 'pkt', '19', 0),
+      ops.recordSent('s1', entry, '17', 60),
+      ops.recordSent('bad', entry, '18', 60), // refused: the next operations still read their own arguments
+      ops.recordSent('s2', entry, '19', 0),
       ops.hgetall(h1),
-      ops.acked(q1, h1, pkt, count, 'pkt'),
+      ops.acked('s1', entry),
       ops.get(count),
     ]);
     expect(results.map((r) => r.status)).toEqual([
@@ -97,19 +101,27 @@ describe('ConnectOps on a real Redis', () => {
       'fulfilled',
       'fulfilled',
     ]);
-    expect((results[3] as PromiseFulfilledResult<unknown>).value).toEqual({ pkt: '17' });
+    expect((results[3] as PromiseFulfilledResult<unknown>).value).toEqual({ [entry]: '17' });
+    expect((results[4] as PromiseFulfilledResult<unknown>).value).toBe(1);
     expect((results[5] as PromiseFulfilledResult<unknown>).value).toBe('1');
     expect(await redis.ttl(h2)).toBe(-1); // no retention: no expiry
     expect(await redis.llen(q1)).toBe(0);
+    expect(await redis.hlen(h1)).toBe(0); // the acknowledgement removed its identifier
     // a second acknowledgement from the same queue (another identifier) removes nothing and counts nothing
-    expect(await ops.acked(q1, h1, pkt, count, 'pkt')).toBe(0);
+    expect(await ops.acked('s1', entry)).toBe(0);
     expect(await redis.get(count)).toBe('1');
     // the last acknowledgement removes the message and its count; one for a message gone changes nothing
-    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(1);
-    expect(await redis.exists(pkt, count, q2, h2)).toBe(0);
-    expect(await ops.acked(q2, h2, pkt, count, 'pkt')).toBe(0);
-    expect(await redis.exists(count)).toBe(0);
+    ops.ackedLater('s2', entry); // no promise: the next operation's reply says it ran before
     expect(await ops.hgetall(h2)).toEqual({});
+    expect(await redis.exists(pkt, count, q2, h2)).toBe(0);
+    await redis.rpush(q2, entry); // a queue entry whose message and count expired meanwhile
+    expect(await ops.acked('s2', entry)).toBe(1);
+    expect(await redis.exists(count, q2)).toBe(0); // the count made negative is deleted at once
+  });
+
+  it('refuses the QoS 1 operations without the session store’s key parts', () => {
+    const ops = new ConnectOps(redis);
+    expect(() => ops.ackedLater('s1', 'packet:n:1')).toThrow(/key parts/);
   });
 
   it('cuts a long queue into batches of maxOps, run one after the other in order', async () => {
