@@ -85,6 +85,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     const ops = new ConnectOps(this.opsRedis, {
       sessions: sessionKeyParts(sessionKeyPrefix(opts.redisPrefix)),
     });
+    this.ops = ops;
     const registry = new RegistryView(this.pool, box, { ops, key: registryVersionKey(opts.redisPrefix) });
     await registry.refreshParentTopics();
 
@@ -201,7 +202,7 @@ export class BrokerService implements Service, DownlinkPublisher {
     if (opts.cluster) {
       // QoS 1 to persistent sessions: the message stored once, the batched operations (first:
       // cleanSessionShortcuts' empty queue must stay the array it returns)
-      ownQos1Outgoing(
+      this.qos1 = ownQos1Outgoing(
         store,
         this.stores.conn!,
         ops,
@@ -249,6 +250,9 @@ export class BrokerService implements Service, DownlinkPublisher {
   }
 
   private stopping: Promise<void> | null = null;
+  /** the QoS 1 outgoing queue's own paths (cluster mode) */
+  private qos1: ReturnType<typeof ownQos1Outgoing> | null = null;
+  private ops: ConnectOps | null = null;
 
   /** Stops once; a second call (a platform stop after a test's own) waits for the first. */
   stop(): Promise<void> {
@@ -262,6 +266,14 @@ export class BrokerService implements Service, DownlinkPublisher {
     this.stores.peers?.stop();
     if (this.aedes) await new Promise<void>((r) => this.aedes!.close(() => r()));
     await this.sessions?.drain();
+    // the identifiers of deliveries still unacknowledged, and every batched operation, in Redis
+    // before its connection closes (not waited for past 2 s: Redis may be away)
+    this.qos1?.recordAll();
+    if (this.ops)
+      await Promise.race([
+        this.ops.settled().catch(() => {}),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]);
     await this.stores.persistence?.destroy().catch(() => {});
     await this.summaries?.stop();
     await this.ctx?.liveness?.stop();

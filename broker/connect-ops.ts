@@ -35,7 +35,7 @@ import type { Redis } from 'ioredis';
 //   c hash id entry: HGET, HSET (the entry it replaced)
 //   r hash id conn: HDEL when the entry is still that connection's (1) or not (0)
 //   t list: LRANGE and DEL (the kept messages)      k list entry ttl: RPUSH, EXPIRE (1)
-//   g hash: HGETALL (a flat list of fields and values)
+//   g hash: HGETALL (a flat list of fields and values)      n: nothing (settled(), below)
 // and the QoS 1 outgoing queue's (qos1-outgoing.ts; ttl 0: no expiry), which name a session
 // (its Client ID as its keys spell it) and a message (its queue entry) and no key: the script
 // builds their keys from the key parts, so that an acknowledgement is two short arguments, not
@@ -54,6 +54,7 @@ local function run(op)
   local k = KEYS[ki]
   if op == 'v' then ki = ki + 1 return redis.call('GET', k) end
   if op == 'g' then ki = ki + 1 return redis.call('HGETALL', k) end
+  if op == 'n' then return 1 end
   if op == 's' then
     local hash, field, id, ttl = SENT .. ARGV[ai], ARGV[ai + 1], ARGV[ai + 2], tonumber(ARGV[ai + 3])
     ai = ai + 4
@@ -126,7 +127,7 @@ export interface SessionKeyParts {
 }
 const NO_SESSIONS: SessionKeyParts = { queue: '', sent: '', packet: '', count: '' };
 
-type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k' | 'g' | 's' | 'a';
+type Code = 'v' | 'x' | 'h' | 'c' | 'r' | 't' | 'k' | 'g' | 's' | 'a' | 'n';
 
 interface Pending {
   code: Code;
@@ -242,6 +243,14 @@ export class ConnectOps {
     const args = this.qos1([session, entry]);
     this.queue.push({ code: 'a', keys: [], args, resolve: ignore, reject: ignore });
     this.schedule();
+  }
+
+  /**
+   * Resolves once every operation asked for so far has run in Redis (or failed): a no-op, which
+   * runs after them. A clean stop waits for it before the connection closes.
+   */
+  async settled(): Promise<void> {
+    await this.push('n', [], []);
   }
 
   private qos1(args: string[]) {

@@ -254,7 +254,8 @@ export function ownQos1Outgoing(
     );
   };
 
-  store.outgoingUpdate = async (client, packet) => {
+  // not async: a delivery acknowledged in time costs no promise of its own here
+  store.outgoingUpdate = (client, packet) => {
     const id = packet.messageId;
     if (packet.cmd !== 'publish' || packet.qos !== 1 || !id || packet.brokerId === undefined) {
       delegated.add(client.id);
@@ -322,5 +323,10 @@ export function ownQos1Outgoing(
         yield p;
       }
     })();
+  };
+
+  return {
+    /** Asks now for every identifier not yet recorded (a clean stop, after the clients are gone). */
+    recordAll: () => record(true),
   };
 }

@@ -246,3 +246,42 @@ describe('the packet identifiers of QoS 1 deliveries, recorded behind', () => {
     }
   });
 });
+
+it('records the identifiers of unacknowledged deliveries at a clean stop, before they are a second old', async () => {
+  const h = await startBroker();
+  try {
+    const groupId = `GID_${uid(4)}`;
+    await h.registry.createGroup(SYSTEM_ACTOR, { groupId, clientClass: 'general' });
+    const k = await h.registry.issueAccessKey(SYSTEM_ACTOR, {
+      groupIds: [groupId],
+      permissions: [{ actions: ['publish', 'subscribe'], topics: [`${h.parent}/#`] }],
+    });
+    const name = `st${uid(2)}`;
+    const clientId = `${groupId}@@@${name}`;
+    const c = new RawMqtt(h.broker.ports.tcp!, () => ({
+      clientId,
+      username: `Signature|${k.accessKeyId}|${h.broker.instanceId}`,
+      password: hmacB64(k.accessKeySecret, clientId),
+    }));
+    expect((await c.connect(name, { clean: false }))?.returnCode).toBe(0);
+    const topic = `${h.parent}/q1/${uid(3)}`;
+    await c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
+    await waitFor('SUBACK', () => c.of('suback').length === 1);
+    await h.broker.publish(topic, 'before-stop', 1);
+    const p = await waitFor('the PUBLISH', () => c.of('publish')[0]);
+    const prefix = `${h.platform.config.REDIS_PREFIX}:mqtt:s:`;
+    const sent = `${prefix}outgoing-sent:${encodeURIComponent(clientId)}`;
+    const started = Date.now();
+    await h.broker.stop();
+    expect(Date.now() - started).toBeLessThan(RECORD_AFTER_MS); // not the timer's doing
+    const [pktKey] = await h.platform.ctx.redis.lrange(
+      `${prefix}outgoing:${encodeURIComponent(clientId)}`,
+      0,
+      -1,
+    );
+    expect(await h.platform.ctx.redis.hget(sent, pktKey)).toBe(String(p.messageId));
+    c.destroy();
+  } finally {
+    await h.close();
+  }
+});
