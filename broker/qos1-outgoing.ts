@@ -29,19 +29,21 @@
 // PUBACK's packet processing goes on at once (aedes handles a client's packets one after the
 // other, so a PUBACK waiting for Redis held back that client's next packets). A delivery's
 // identifier is recorded only once the delivery is RECORD_AFTER_MS old and still
-// unacknowledged (an operation of the same kind, from a timer), and at once, for every
-// connection, before a session's queue is read for a resend: a subscriber that acknowledges
-// within the second (every AP that is online) costs no identifier write, no expiry and nothing
-// for its acknowledgement to remove; half the operations per delivery, and the three Redis
-// commands of each identifier. The operations reach Redis in the order they were made (one
+// unacknowledged (an operation of the same kind, from a timer), and at once when its connection
+// closes, before its session's queue is read for a resend on this node, and at a clean stop: a
+// subscriber that acknowledges within the second (every AP that is online) costs no identifier
+// write, no expiry and nothing for its acknowledgement to remove; half the operations per
+// delivery, and the three Redis commands of each identifier. The operations reach Redis in the order they were made (one
 // connection, one batch at a time), an identifier before its acknowledgement, and both before
 // a CONNECT's operations asked for after them (a reconnect's queue read follows its
 // authentication). A node killed before they reach Redis (up to RECORD_AFTER_MS and a half for
 // an identifier, a millisecond or two for an acknowledgement; past MAX_WAITING waiting
 // operations both are awaited again) leaves what QoS 1 allows: a delivery whose identifier had
 // not reached Redis is resent under a new one, an acknowledgement that had not is resent and
-// acknowledged again (the device contract: the same msgId is applied once); so does a session
-// taken over by another node within that time. A message to K sessions costs one EVALSHA and
+// acknowledged again (the device contract: the same msgId is applied once). A session taken over
+// by another node while its old connection here is still open is resent there under the
+// identifiers recorded so far; one this node records after the other node's acknowledgement
+// (the take-over's close racing it) stays in the session's hash, unused, until it expires. A message to K sessions costs one EVALSHA and
 // a share of a few batches, not the store's 5K+4 commands, each an ioredis Command and a
 // promise, and a Redis failure after the message was stored no longer closes the connection
 // it was being delivered to.
@@ -91,6 +93,8 @@ interface StoredPacket {
 }
 interface Client {
   id: string;
+  /** aedes' Client's stream */
+  conn?: { once(event: 'close', fn: () => void): unknown };
 }
 interface Sub {
   clientId: string;
@@ -125,7 +129,7 @@ type EnqueueingRedis = Redis & {
 interface Sent {
   pktKey: string;
   packet: StoredPacket;
-  /** Date.now() when it was sent */
+  /** performance.now() when it was sent */
   at: number;
 }
 
@@ -197,6 +201,8 @@ export function ownQos1Outgoing(
         session: enc(client.id),
       };
       sent.set(client, c);
+      const mine = c;
+      client.conn?.once('close', () => flush(mine, Infinity));
     }
     return c;
   };
@@ -208,30 +214,36 @@ export function ownQos1Outgoing(
   // acknowledgements can be in its map
   const delegated = new Set<string>();
 
-  // Connections with identifiers not yet recorded. Each is asked for once it is RECORD_AFTER_MS
-  // old (by a timer, every half of that while any wait), or at once, with every other, before a
-  // session's queue is read for a resend (so that a reconnect to this node finds them), in the
-  // batches' order.
-  const unrecorded = new Set<Connection>();
+  // Connections with identifiers not yet recorded, by session. A connection's are asked for once
+  // they are RECORD_AFTER_MS old (a timer, every half of that while any wait), when it closes
+  // (so that a reconnect to another node after the close finds them), before its session's queue
+  // is read for a resend on this node, and at a clean stop; in the batches' order.
+  const unrecorded = new Map<string, Set<Connection>>();
   let timer: NodeJS.Timeout | null = null;
-  const record = (all: boolean) => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    const due = Date.now() - RECORD_AFTER_MS;
-    for (const c of unrecorded) {
-      for (const [id, s] of c.unrecorded) {
-        if (!all && s.at > due) break;
-        ops.recordSentLater(c.session, s.pktKey, String(id), ttlSeconds);
-        c.unrecorded.delete(id);
-      }
-      if (!c.unrecorded.size) unrecorded.delete(c);
+  const flush = (c: Connection, due: number) => {
+    for (const [id, s] of c.unrecorded) {
+      if (s.at > due) break;
+      ops.recordSentLater(c.session, s.pktKey, String(id), ttlSeconds);
+      c.unrecorded.delete(id);
     }
+    if (c.unrecorded.size) return;
+    const mine = unrecorded.get(c.session);
+    mine?.delete(c);
+    if (mine?.size === 0) unrecorded.delete(c.session);
+  };
+  const tick = () => {
+    timer = null;
+    const due = performance.now() - RECORD_AFTER_MS;
+    for (const conns of unrecorded.values()) for (const c of conns) flush(c, due);
     if (unrecorded.size) recordLater();
   };
   const recordLater = () => {
     if (timer) return;
-    timer = setTimeout(() => record(false), RECORD_AFTER_MS / 2);
+    timer = setTimeout(tick, RECORD_AFTER_MS / 2);
     timer.unref();
+  };
+  const recordSession = (session: string) => {
+    for (const c of unrecorded.get(session) ?? []) flush(c, Infinity);
   };
 
   store.outgoingEnqueueCombi = async (subs, packet) => {
@@ -263,7 +275,7 @@ export function ownQos1Outgoing(
     }
     const pktKey = packetKey(packet.brokerId, packet.brokerCounter!);
     const mine = connection(client);
-    const s: Sent = { pktKey, packet, at: Date.now() };
+    const s: Sent = { pktKey, packet, at: performance.now() };
     mine.all.set(id, s);
     mine.whole.delete(id); // a resend under the same identifier is the newest
     mine.whole.set(id, s);
@@ -279,7 +291,9 @@ export function ownQos1Outgoing(
     }
     mine.unrecorded.delete(id); // in the order sent
     mine.unrecorded.set(id, s);
-    unrecorded.add(mine);
+    const conns = unrecorded.get(mine.session);
+    if (conns) conns.add(mine);
+    else unrecorded.set(mine.session, new Set([mine]));
     recordLater();
     return none;
   };
@@ -311,7 +325,7 @@ export function ownQos1Outgoing(
   // read alone) the queue is resent all the same, under new ones, as QoS 1 allows.
   store.outgoingStream = (client) => {
     const queue = stream(client);
-    record(true); // before the read below: what this node sent the session is in it
+    recordSession(enc(client.id)); // before the read below: what this node sent the session is in it
     // read alongside the queue, not before it
     const sentIds = ops.hgetall(key(sentIdsKey(client.id))).catch(() => ({}) as Record<string, string>);
     return (async function* () {
@@ -327,6 +341,8 @@ export function ownQos1Outgoing(
 
   return {
     /** Asks now for every identifier not yet recorded (a clean stop, after the clients are gone). */
-    recordAll: () => record(true),
+    recordAll: () => {
+      for (const conns of [...unrecorded.values()]) for (const c of conns) flush(c, Infinity);
+    },
   };
 }
