@@ -17,29 +17,41 @@ import { RawMqtt } from '../support/raw-mqtt.js';
 import { waitFor } from '../support/wait.js';
 
 let f: BrokerFixture;
-let g: { groupId: string; accessKeyId: string; secret: string };
+let g: Group;
 let store: string; // aedes-persistence-redis' key prefix
+
+interface Group {
+  groupId: string;
+  accessKeyId: string;
+  secret: string;
+  /** the broker it is registered with */
+  on: BrokerFixture;
+}
+
+/** a Group ID of the 'general' class, with a key that may publish and subscribe under its parent */
+async function generalGroup(on: BrokerFixture): Promise<Group> {
+  const groupId = `GID_${uid(4)}`;
+  await on.registry.createGroup(SYSTEM_ACTOR, { groupId, clientClass: 'general' });
+  const k = await on.registry.issueAccessKey(SYSTEM_ACTOR, {
+    groupIds: [groupId],
+    permissions: [{ actions: ['publish', 'subscribe'], topics: [`${on.parent}/#`] }],
+  });
+  return { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret, on };
+}
 
 beforeAll(async () => {
   f = await startBroker();
-  const groupId = `GID_${uid(4)}`;
-  await f.registry.createGroup(SYSTEM_ACTOR, { groupId, clientClass: 'general' });
-  const k = await f.registry.issueAccessKey(SYSTEM_ACTOR, {
-    groupIds: [groupId],
-    permissions: [{ actions: ['publish', 'subscribe'], topics: [`${f.parent}/#`] }],
-  });
-  g = { groupId, accessKeyId: k.accessKeyId, secret: k.accessKeySecret };
+  g = await generalGroup(f);
   store = `${f.platform.config.REDIS_PREFIX}:mqtt:s:`;
 });
 afterAll(async () => {
   await f?.close();
 });
 
-type Group = typeof g;
 const cid = (name: string, group: Group = g) => `${group.groupId}@@@${name}`;
 const login = (group: Group) => (name: string) => ({
   clientId: cid(name, group),
-  username: `Signature|${group.accessKeyId}|${f.broker.instanceId}`,
+  username: `Signature|${group.accessKeyId}|${group.on.broker.instanceId}`,
   password: hmacB64(group.secret, cid(name, group)),
 });
 const redis = () => f.platform.ctx.redis;
@@ -49,7 +61,7 @@ const sentKey = (name: string) => `${store}outgoing-sent:${encodeURIComponent(ci
 
 /** a persistent session subscribed to `topic` at QoS 1 that acknowledges nothing unless told */
 async function session(name: string, topic?: string, group: Group = g) {
-  const c = new RawMqtt(f.broker.ports.tcp!, login(group));
+  const c = new RawMqtt(group.on.broker.ports.tcp!, login(group));
   expect((await c.connect(name, { clean: false }))?.returnCode).toBe(0);
   if (topic) {
     await c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
@@ -135,7 +147,7 @@ describe('QoS 1 to persistent sessions', () => {
   });
 
   it('resends a QoS 2 publish to a QoS 1 task subscription of an AP at QoS 1, as it was delivered', async () => {
-    const ap = await f.newGroup(); // the 'ap' class: the device contract's topics
+    const ap = { ...(await f.newGroup()), on: f }; // the 'ap' class: the device contract's topics
     const topic = `${f.parent}/task/${ap.groupId}`;
     const name = `q2${uid(2)}`;
     const c = await session(name, topic, ap);
@@ -270,23 +282,11 @@ describe('the packet identifiers of QoS 1 deliveries, recorded behind', () => {
 it('has the identifiers of unacknowledged deliveries in Redis after a clean stop', async () => {
   const h = await startBroker();
   try {
-    const groupId = `GID_${uid(4)}`;
-    await h.registry.createGroup(SYSTEM_ACTOR, { groupId, clientClass: 'general' });
-    const k = await h.registry.issueAccessKey(SYSTEM_ACTOR, {
-      groupIds: [groupId],
-      permissions: [{ actions: ['publish', 'subscribe'], topics: [`${h.parent}/#`] }],
-    });
+    const group = await generalGroup(h);
     const name = `st${uid(2)}`;
-    const clientId = `${groupId}@@@${name}`;
-    const c = new RawMqtt(h.broker.ports.tcp!, () => ({
-      clientId,
-      username: `Signature|${k.accessKeyId}|${h.broker.instanceId}`,
-      password: hmacB64(k.accessKeySecret, clientId),
-    }));
-    expect((await c.connect(name, { clean: false }))?.returnCode).toBe(0);
+    const clientId = cid(name, group);
     const topic = `${h.parent}/q1/${uid(3)}`;
-    await c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
-    await waitFor('SUBACK', () => c.of('suback').length === 1);
+    const c = await session(name, topic, group);
     await h.broker.publish(topic, 'before-stop', 1);
     const p = await waitFor('the PUBLISH', () => c.of('publish')[0]);
     const prefix = `${h.platform.config.REDIS_PREFIX}:mqtt:s:`;
