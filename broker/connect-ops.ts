@@ -234,15 +234,11 @@ export class ConnectOps {
    * deliveries queue thousands a second).
    */
   recordSentLater(session: string, entry: string, id: string, ttlSeconds: number) {
-    const args = this.qos1([session, entry, id, String(ttlSeconds)]);
-    this.queue.push({ code: 's', keys: [], args, resolve: ignore, reject: ignore });
-    this.schedule();
+    this.later('s', this.qos1([session, entry, id, String(ttlSeconds)]));
   }
 
   ackedLater(session: string, entry: string) {
-    const args = this.qos1([session, entry]);
-    this.queue.push({ code: 'a', keys: [], args, resolve: ignore, reject: ignore });
-    this.schedule();
+    this.later('a', this.qos1([session, entry]));
   }
 
   /**
@@ -256,6 +252,11 @@ export class ConnectOps {
   private qos1(args: string[]) {
     if (!this.sessions) throw new Error('ConnectOps: QoS 1 operations need the session store’s key parts');
     return args;
+  }
+
+  private later(code: Code, args: string[]) {
+    this.queue.push({ code, keys: [], args, resolve: ignore, reject: ignore });
+    this.schedule();
   }
 
   private push(code: Code, keys: string[], args: string[]): Promise<unknown> {

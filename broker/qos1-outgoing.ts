@@ -33,20 +33,21 @@
 // closes, before its session's queue is read for a resend on this node, and at a clean stop: a
 // subscriber that acknowledges within the second (every AP that is online) costs no identifier
 // write, no expiry and nothing for its acknowledgement to remove; half the operations per
-// delivery, and the three Redis commands of each identifier. The operations reach Redis in the order they were made (one
-// connection, one batch at a time), an identifier before its acknowledgement, and both before
-// a CONNECT's operations asked for after them (a reconnect's queue read follows its
-// authentication). A node killed before they reach Redis (up to RECORD_AFTER_MS and a half for
-// an identifier, a millisecond or two for an acknowledgement; past MAX_WAITING waiting
-// operations both are awaited again) leaves what QoS 1 allows: a delivery whose identifier had
-// not reached Redis is resent under a new one, an acknowledgement that had not is resent and
-// acknowledged again (the device contract: the same msgId is applied once). A session taken over
+// delivery, and the three Redis commands of each identifier. The operations reach Redis in the
+// order they were made (one connection, one batch at a time), an identifier before its
+// acknowledgement, and both before a CONNECT's operations asked for after them (a reconnect's
+// queue read follows its authentication). A node killed before they reach Redis (up to
+// RECORD_AFTER_MS and a half for an identifier, a millisecond or two for an acknowledgement;
+// past MAX_WAITING waiting operations both are awaited again) leaves what QoS 1 allows: a
+// delivery whose identifier had not reached Redis is resent under a new one, an acknowledgement
+// that had not is resent and acknowledged again (the device contract: the same msgId is applied
+// once). A session taken over
 // by another node while its old connection here is still open is resent there under the
 // identifiers recorded so far; one this node records after the other node's acknowledgement
-// (the take-over's close racing it) stays in the session's hash, unused, until it expires. A message to K sessions costs one EVALSHA and
-// a share of a few batches, not the store's 5K+4 commands, each an ioredis Command and a
-// promise, and a Redis failure after the message was stored no longer closes the connection
-// it was being delivered to.
+// (the take-over's close racing it) stays in the session's hash, unused, until it expires.
+// A message to K sessions costs one EVALSHA and a share of a few batches, not the store's 5K+4
+// commands, each an ioredis Command and a promise, and a Redis failure after the message was
+// stored no longer closes the connection it was being delivered to.
 // The map holds, per connection, the messages sent on it and not yet acknowledged, and the packet
 // aedes' 'ack' event passes on as before (for the newest HELD_PACKETS of a connection; beyond
 // them, one that reads but never acknowledges, the packet without its payload). A session that
@@ -231,10 +232,13 @@ export function ownQos1Outgoing(
     mine?.delete(c);
     if (mine?.size === 0) unrecorded.delete(c.session);
   };
+  /** every connection's identifiers sent at or before `due` (flush deletes as it goes) */
+  const flushAll = (due: number) => {
+    for (const conns of unrecorded.values()) for (const c of conns) flush(c, due);
+  };
   const tick = () => {
     timer = null;
-    const due = performance.now() - RECORD_AFTER_MS;
-    for (const conns of unrecorded.values()) for (const c of conns) flush(c, due);
+    flushAll(performance.now() - RECORD_AFTER_MS);
     if (unrecorded.size) recordLater();
   };
   const recordLater = () => {
@@ -284,12 +288,11 @@ export function ownQos1Outgoing(
       mine.whole.delete(oldest);
       o.packet = header(o.packet);
     }
+    mine.unrecorded.delete(id); // a resend under the same identifier: kept in the order sent
     if (ops.waiting > MAX_WAITING) {
       // Redis behind: recorded now, and the delivery waits for it (the queue stays bounded)
-      mine.unrecorded.delete(id);
       return ops.recordSent(mine.session, pktKey, String(id), ttlSeconds).then(done, done);
     }
-    mine.unrecorded.delete(id); // in the order sent
     mine.unrecorded.set(id, s);
     const conns = unrecorded.get(mine.session);
     if (conns) conns.add(mine);
@@ -305,8 +308,8 @@ export function ownQos1Outgoing(
     if (!s) return delegated.has(client.id) ? clear(client, packet) : none;
     mine!.all.delete(id!);
     mine!.whole.delete(id!);
-    // acknowledged before its identifier was recorded: never recorded (the HDEL below finds none;
-    // a resend's identifier, recorded by an earlier connection, it removes)
+    // acknowledged before its identifier was recorded: it never will be (the operation's HDEL
+    // then finds nothing; it removes a resend's, recorded by an earlier connection)
     mine!.unrecorded.delete(id!);
     if (ops.waiting <= MAX_WAITING) {
       ops.ackedLater(mine!.session, s.pktKey);
@@ -341,8 +344,6 @@ export function ownQos1Outgoing(
 
   return {
     /** Asks now for every identifier not yet recorded (a clean stop, after the clients are gone). */
-    recordAll: () => {
-      for (const conns of [...unrecorded.values()]) for (const c of conns) flush(c, Infinity);
-    },
+    recordAll: () => flushAll(Infinity),
   };
 }
